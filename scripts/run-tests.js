@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Runs the whole test suite with Node's built-in runner (node:test) over the TypeScript sources
+// through tsx, and prints the runner's pass/fail summary.
+//   npm test                 unit + integration + end-to-end (test/**/*.test.ts, not test/slow)
+//   npm test -- --slow       also the slow suites (test/slow/**/*.test.ts: large fuzz runs)
+//   npm test -- <filter>     only files whose path contains <filter>
+// ASIC_AGENT_VECTORS overrides where the shared vectors are read from (default ../shared/vectors).
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const slow = args.includes('--slow');
+const filters = args.filter((a) => !a.startsWith('--'));
+
+function walk(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (name.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+
+const files = walk(join(root, 'test'))
+  .map((p) => relative(root, p))
+  .filter((p) => slow || !p.startsWith(`test${sep}slow${sep}`))
+  .filter((p) => filters.length === 0 || filters.some((f) => p.includes(f)))
+  .sort();
+if (files.length === 0) {
+  console.error('no test files matched');
+  process.exit(1);
+}
+// Most suites wait on sockets and ptys, not the CPU, so run a few files at once.
+const concurrency = process.env.ASIC_AGENT_TEST_CONCURRENCY ?? '3';
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
+  { cwd: root, stdio: 'inherit', env: { ...process.env, ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL ?? 'silent' } },
+);
+child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

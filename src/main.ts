@@ -1,0 +1,73 @@
+/**
+ * asic-agent command line. `asic-agent <command> [options]`; `asic-agent --help` lists the commands.
+ * Each command lives in its own module under src/cli and is loaded only when used.
+ */
+import { UsageError, type Command } from './cli/command.js';
+import { FIRMWARE_NAME, FIRMWARE_VERSION } from './version.js';
+
+type Loader = () => Promise<Command>;
+
+/** name -> loader. Keep in alphabetical order. */
+const COMMANDS: Record<string, { summary: string; load: Loader }> = {};
+
+function help(): string {
+  const lines = [
+    `${FIRMWARE_NAME} ${FIRMWARE_VERSION} — open firmware for Bitcoin ASIC miners`,
+    '',
+    'Usage: asic-agent <command> [options]',
+    '       asic-agent --help | --version',
+    '',
+    'Commands:',
+  ];
+  const names = Object.keys(COMMANDS).sort();
+  if (names.length === 0) lines.push('  (none yet)');
+  for (const n of names) lines.push(`  ${n.padEnd(14)} ${COMMANDS[n]?.summary ?? ''}`);
+  lines.push('', "Run 'asic-agent <command> --help' for a command's options.");
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    console.log(help());
+    return 0;
+  }
+  if (first === '--version' || first === '-v' || first === 'version') {
+    console.log(`${FIRMWARE_NAME} ${FIRMWARE_VERSION}`);
+    return 0;
+  }
+  const entry = COMMANDS[first];
+  if (!entry) {
+    console.error(`asic-agent: unknown command '${first}'\n`);
+    console.error(help());
+    return 2;
+  }
+  const cmd = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${cmd.summary}\n\nUsage: ${cmd.usage}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`asic-agent ${cmd.name}: ${err.message}\n\nUsage: ${cmd.usage}`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+// `node --import tsx src/main.ts …` (bin/asic-agent.js imports main() and calls it itself).
+const invokedDirectly = process.argv[1] !== undefined && /(?:^|[/\\])main\.[jt]s$/.test(process.argv[1]);
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,91 @@
+/**
+ * The uniform Job and Share model: every upstream (Stratum V2 standard or extended channel, Stratum V1,
+ * Job Declaration custom jobs, solo) turns its work into `Job`s, and every verified nonce comes back as a
+ * `Share`. The mining pipeline (src/mining) only knows these types.
+ */
+
+/** Which upstream produced a job and will take its shares. */
+export interface JobSource {
+  /** Stable id of the pool entry (config name or URL). */
+  poolId: string;
+  protocol: 'sv2' | 'sv1' | 'jd' | 'solo';
+  /** SV2 channel the job belongs to. */
+  channelId?: number;
+}
+
+/** Header-only work (SV2 standard channel): the merkle root is fixed by the pool. */
+export interface HeaderOnlyWork {
+  kind: 'header';
+  /** Internal byte order. */
+  merkleRoot: Uint8Array;
+}
+
+/**
+ * Coinbase work (SV1, SV2 extended channel, JD): the miner rolls `extranonceSize` bytes between
+ * `coinbasePrefix` and `coinbaseSuffix` and rebuilds the merkle root.
+ * SV1: prefix = coinb1 | extranonce1, suffix = coinb2, extranonceSize = extranonce2_size.
+ * SV2: prefix = coinbase_tx_prefix | extranonce_prefix, suffix = coinbase_tx_suffix, extranonceSize = extranonce_size.
+ * Prefix and suffix may carry BIP141 fields; src/work/coinbase.ts strips them for the txid.
+ */
+export interface CoinbaseWork {
+  kind: 'coinbase';
+  coinbasePrefix: Uint8Array;
+  coinbaseSuffix: Uint8Array;
+  extranonceSize: number;
+  /** Siblings of the coinbase txid, deepest first, internal byte order. */
+  merkleBranch: Uint8Array[];
+}
+
+export interface Job {
+  /** The upstream's job id, as the upstream will want it back (SV2 u32 as decimal, SV1 string). */
+  id: string;
+  source: JobSource;
+  /** Internal byte order. */
+  prevHash: Uint8Array;
+  version: number;
+  /** Bits of `version` the miner may roll (0 = fixed version). */
+  versionMask: number;
+  nbits: number;
+  /** ntime to start from (SV2 min_ntime, SV1 notify ntime). */
+  ntime: number;
+  /**
+   * When true the miner may advance ntime by the whole seconds elapsed since `receivedAt`
+   * (SV2 spec: ntime <= min_ntime + seconds since the job became active).
+   */
+  ntimeRolling: boolean;
+  /** Share target (hash as little-endian integer must be <= this). */
+  target: bigint;
+  /** True when this job invalidates every earlier one (new prev hash / clean_jobs). */
+  clean: boolean;
+  /** Clock time (ms) at which the job became active. */
+  receivedAt: number;
+  work: HeaderOnlyWork | CoinbaseWork;
+}
+
+/** A verified nonce that meets the job's share target. */
+export interface Share {
+  job: Job;
+  /** The rolled extranonce for coinbase work (exactly `extranonceSize` bytes). */
+  extranonce?: Uint8Array;
+  ntime: number;
+  nonce: number;
+  /** Full header version, rolled bits included. */
+  version: number;
+  /** SHA-256d of the header, internal byte order. */
+  hash: Uint8Array;
+  difficulty: number;
+  /** True when the hash also meets the network target (a block). */
+  isBlock: boolean;
+  /** Where it came from, for stats and logs. */
+  origin?: { chain: number; chip: number };
+  /** Clock time (ms) the nonce arrived. */
+  foundAt: number;
+}
+
+/** What happened to a submitted share. */
+export type ShareOutcome =
+  | { status: 'accepted' }
+  | { status: 'rejected'; reason: string }
+  | { status: 'stale'; reason: string }
+  /** Never acknowledged: the connection dropped or the pool was switched away. */
+  | { status: 'lost'; reason: 'lost-to-disconnect' | 'lost-to-switch' | 'lost-to-timeout' | 'lost-refused-job' };
