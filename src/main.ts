@@ -8,7 +8,10 @@ import { FIRMWARE_NAME, FIRMWARE_VERSION } from './version.js';
 type Loader = () => Promise<Command>;
 
 /** name -> loader. Keep in alphabetical order. */
-const COMMANDS: Record<string, { summary: string; load: Loader }> = {};
+const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await import('./cli/lab.js')).default },
+  probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
+};
 
 function help(): string {
   const lines = [

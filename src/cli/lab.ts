@@ -1,0 +1,36 @@
+/**
+ * `asic-agent lab <server> [options]`: real protocol servers on 127.0.0.1 for development, demos and
+ * tests (src/lab). Each server is its own module, loaded on demand.
+ */
+import { UsageError, type Command } from './command.js';
+
+type LabLoader = () => Promise<Command>;
+
+/** server name -> loader of its Command. Keep in alphabetical order. */
+const SERVERS: Record<string, LabLoader> = {};
+
+const command: Command = {
+  name: 'lab',
+  summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1',
+  usage: `asic-agent lab <${Object.keys(SERVERS).join('|') || 'server'}> [options]  (asic-agent lab <server> --help)`,
+  async run(argv) {
+    const [name, ...rest] = argv;
+    const load = name ? SERVERS[name] : undefined;
+    if (!load) throw new UsageError(name ? `unknown lab server '${name}'` : 'which lab server?');
+    const server = await load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(`${server.summary}\n\nUsage: ${server.usage}`);
+      return 0;
+    }
+    try {
+      return await server.run(rest);
+    } catch (err) {
+      if (err instanceof UsageError) {
+        console.error(`asic-agent lab ${name}: ${err.message}\n\nUsage: ${server.usage}`);
+        return 2;
+      }
+      throw err;
+    }
+  },
+};
+export default command;
