@@ -27,6 +27,7 @@ vectorTest('451 mainnet headers hash to their block hash and meet their nbits ta
   assert.equal(headers.length, 451);
   const engine = new MiningHasher();
   const out = new Uint8Array(32);
+  const lane = new Uint32Array(8);
   for (const v of headers) {
     const h = fromHex(v.header_hex);
     assert.equal(toHex(blockHashDisplay(h)), v.block_hash, `height ${v.height}`);
@@ -40,6 +41,10 @@ vectorTest('451 mainnet headers hash to their block hash and meet their nbits ta
     assert.ok(hashToBigInt(out) <= target, `proof of work at ${v.height}`);
     assert.ok(hashMeetsTarget(out, bigIntToU256Le(target)));
     assert.ok(engine.topWord(f.nonce) <= Number(target >> 224n), `early-reject word at ${v.height}`);
+    // The four-lane batch path gives the same hash in every lane.
+    engine.hash4([f.nonce ^ 1, f.nonce, f.nonce ^ 2, f.nonce]);
+    assert.deepEqual(engine.laneWords(1, lane), engine.laneWords(3, new Uint32Array(8)));
+    assert.equal(engine.laneDifficulty(1), engine.difficulty(f.nonce), `batch lane at ${v.height}`);
     assert.equal(targetToNbits(target), f.nbits, `nbits round trip at ${v.height}`);
   }
 });

@@ -7,7 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { fromHex, toHex, writeU32LE } from '../../../src/work/bytes.js';
 import { prevHashFromStratumV1 } from '../../../src/work/byte-order.js';
 import { buildHeader } from '../../../src/work/header.js';
-import { bswap32, midstate, MiningHasher, difficultyOfHashWords } from '../../../src/work/sha256-engine.js';
+import { bswap32, midstate, MiningHasher, difficultyOfHashWords, simdAvailable } from '../../../src/work/sha256-engine.js';
 import { difficultyOfHash } from '../../../src/work/target.js';
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
 
@@ -92,3 +92,45 @@ test('the committed generated engine matches its generator', async () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/gen-sha256-engine.ts', '--check'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
 });
+
+for (const simd of [true, false]) {
+  test(`four-lane batches equal the scalar path (${simd ? 'WebAssembly SIMD' : 'scalar fallback'})`, () => {
+    const engine = new MiningHasher({ simd });
+    if (simd) assert.equal(engine.usesSimd, simdAvailable());
+    const scalar = new MiningHasher({ simd: false });
+    const lane = new Uint32Array(8);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 80, maxLength: 80 }), fc.array(fc.nat({ max: 0xffffffff }), { minLength: 1, maxLength: 4 }), (header, nonces) => {
+        engine.setHeader(header);
+        scalar.setHeader(header);
+        engine.hash4(nonces);
+        nonces.forEach((n, i) => {
+          assert.deepEqual(engine.laneWords(i, lane), scalar.hash(n));
+          assert.equal(engine.laneDifficulty(i), scalar.difficulty(n));
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test(`scan finds exactly the nonces whose top word meets the target (${simd ? 'SIMD' : 'scalar'})`, () => {
+    const header = new Uint8Array(80).map((_, i) => (i * 29 + 3) & 0xff);
+    const engine = new MiningHasher({ simd });
+    const scalar = new MiningHasher({ simd: false });
+    engine.setHeader(header);
+    scalar.setHeader(header);
+    // A target top word that admits about 1 in 64 nonces; the range wraps past 2^32 and is not a multiple of 4.
+    const top = 0x03ffffff;
+    const start = 0xffffff00;
+    const count = 2051;
+    const found: number[] = [];
+    assert.equal(engine.scan(start, count, top, (n) => found.push(n)), count);
+    const expected: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const n = (start + i) >>> 0;
+      if (scalar.topWord(n) <= top) expected.push(n);
+    }
+    assert.ok(expected.length > 10);
+    assert.deepEqual(found, expected);
+  });
+}
