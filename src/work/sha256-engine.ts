@@ -63,9 +63,11 @@ export const SHA256_IV: readonly number[] = [
 /** Difficulty-1 target is 0xffff · 2^208; hash / 2^208 as a float gives difficulty = 0xffff / that. */
 const TWO_POW_16 = 65536;
 
-/** One SHA-256 compression (FIPS 180-4 §6.2.2) of a 64-byte block into `state` (8 words). */
-export function sha256Compress(state: Uint32Array, block: Uint8Array, offset = 0): void {
-  const w = new Uint32Array(64);
+/**
+ * One SHA-256 compression (FIPS 180-4 §6.2.2) of a 64-byte block into `state` (8 words). `w` is a
+ * 64-word scratch buffer, passed in by callers that must not allocate.
+ */
+export function sha256Compress(state: Uint32Array, block: Uint8Array, offset = 0, w: Uint32Array = new Uint32Array(64)): void {
   for (let t = 0; t < 16; t++) {
     const o = offset + t * 4;
     w[t] = ((block[o] as number) << 24) | ((block[o + 1] as number) << 16) | ((block[o + 2] as number) << 8) | (block[o + 3] as number);
@@ -153,10 +155,21 @@ export class MiningHasher {
     return this.wasm !== null;
   }
 
-  /** Takes the first 76 bytes of an 80-byte header (the nonce bytes are ignored). */
+  private readonly mid = new Uint32Array(8);
+  private readonly w = new Uint32Array(64);
+
+  /** Takes the first 76 bytes of an 80-byte header (the nonce bytes are ignored). Allocation-free. */
   setHeader(header: Uint8Array): void {
     if (header.length < 76) throw new RangeError(`header needs at least 76 bytes, got ${header.length}`);
-    this.setMidstate(midstate(header), header.subarray(64, 76));
+    const mid = this.mid;
+    for (let i = 0; i < 8; i++) mid[i] = SHA256_IV[i] as number;
+    sha256Compress(mid, header, 0, this.w);
+    const ctx = this.ctx;
+    for (let i = 0; i < 8; i++) ctx[i] = mid[i] as number;
+    ctx[8] = readBE32(header, 64);
+    ctx[9] = readBE32(header, 68);
+    ctx[10] = readBE32(header, 72);
+    prepareNonceContext(ctx);
   }
 
   /** Midstate (8 words) plus header bytes 64..75: merkle-root tail, ntime, nbits in header order. */
