@@ -1,0 +1,42 @@
+/**
+ * What the scheduler needs from a chain of ASICs, whatever the chip family and transport. The agent
+ * adapts the BM13xx driver to this interface (src/mining/bm13xx-adapter.ts).
+ */
+import type { TypedEmitter } from '../typed-emitter.js';
+import type { WorkUnit } from './work-unit.js';
+
+/** A nonce a chip returned, resolved to the work unit it belongs to. */
+export interface ChainNonce {
+  unit: WorkUnit;
+  /** Full header version the chip hashed (rolled bits included). */
+  version: number;
+  nonce: number;
+  /** Chip index on the chain (0-based, from the address bits of the nonce). */
+  chip: number;
+  /** Clock time the frame arrived. */
+  at: number;
+}
+
+export type MiningChainEvents = {
+  nonce: [n: ChainNonce];
+  /** The chain stopped producing (dead chain, UART error); the scheduler re-initialises it. */
+  fault: [reason: string];
+};
+
+export interface MiningChain extends TypedEmitter<MiningChainEvents> {
+  readonly index: number;
+  readonly chipCount: number;
+  /**
+   * Version bits the chips roll on their own for a job allowing `jobMask`: in-chip rolling (BM1366/68/70/62)
+   * rolls the configured mask; BM1397 rolls through its four midstates (two bits).
+   */
+  rollMaskFor(jobMask: number): number;
+  /** Difficulty the chips report nonces at (ticket mask, or the simulator's sim-only difficulty). */
+  readonly ticketDifficulty: number;
+  /** How often the chain needs fresh work (nonce-space exhaustion for BM1397, staleness otherwise). */
+  readonly workIntervalMs: number;
+  /** Nominal hashrate in H/s (frequency × cores × chips). */
+  readonly nominalHashrate: number;
+  /** Sends a unit; the chips abandon what they were doing. */
+  sendWork(unit: WorkUnit): void;
+}

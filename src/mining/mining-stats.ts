@@ -1,0 +1,135 @@
+/**
+ * Counters of the mining pipeline, per chip, chain and pool: what the status records, the cgminer API
+ * and the Prometheus metrics read. Hashrate per chip/chain/board comes from HashrateMeters fed by valid
+ * nonces; shares are counted by pool and by outcome reason.
+ */
+import type { Clock } from '../clock.js';
+import { HashrateMeter } from './hashrate-meter.js';
+
+export interface ChipStats {
+  chain: number;
+  chip: number;
+  nonces: number;
+  hwErrors: number;
+  lastNonceAt?: number;
+  meter: HashrateMeter;
+}
+
+export interface PoolShareStats {
+  accepted: number;
+  rejected: number;
+  stale: number;
+  lost: number;
+  acceptedDifficulty: number;
+  rejectedDifficulty: number;
+  staleDifficulty: number;
+  /** Rejected/stale/lost counts by reason. */
+  reasons: Record<string, number>;
+  lastShareAt?: number;
+  lastShareDifficulty?: number;
+}
+
+export class MiningStats {
+  readonly startedAt: number;
+  readonly board: HashrateMeter;
+  private readonly chains = new Map<number, HashrateMeter>();
+  private readonly chips = new Map<string, ChipStats>();
+  private readonly pools = new Map<string, PoolShareStats>();
+  bestShare = 0;
+  blocksFound = 0;
+  duplicates = 0;
+  hwErrors = 0;
+  validNonces = 0;
+  /** Work units sent to chains. */
+  workSent = 0;
+  /** Times a chain's work space ran out before fresh work was allowed. */
+  workExhausted = 0;
+
+  constructor(private readonly clock: Clock) {
+    this.startedAt = clock.now();
+    this.board = new HashrateMeter(clock);
+  }
+
+  chip(chain: number, chip: number): ChipStats {
+    const key = `${chain}:${chip}`;
+    let c = this.chips.get(key);
+    if (!c) {
+      c = { chain, chip, nonces: 0, hwErrors: 0, meter: new HashrateMeter(this.clock) };
+      this.chips.set(key, c);
+    }
+    return c;
+  }
+
+  chainMeter(chain: number): HashrateMeter {
+    let m = this.chains.get(chain);
+    if (!m) {
+      m = new HashrateMeter(this.clock);
+      this.chains.set(chain, m);
+    }
+    return m;
+  }
+
+  pool(id: string): PoolShareStats {
+    let p = this.pools.get(id);
+    if (!p) {
+      p = { accepted: 0, rejected: 0, stale: 0, lost: 0, acceptedDifficulty: 0, rejectedDifficulty: 0, staleDifficulty: 0, reasons: {} };
+      this.pools.set(id, p);
+    }
+    return p;
+  }
+
+  /** A nonce that met the chip's ticket: counts toward hashrate. */
+  recordValidNonce(chain: number, chip: number, ticketDifficulty: number): void {
+    const c = this.chip(chain, chip);
+    c.nonces++;
+    c.lastNonceAt = this.clock.now();
+    c.meter.record(ticketDifficulty);
+    this.chainMeter(chain).record(ticketDifficulty);
+    this.board.record(ticketDifficulty);
+    this.validNonces++;
+  }
+
+  recordHwError(chain: number, chip: number): void {
+    this.chip(chain, chip).hwErrors++;
+    this.hwErrors++;
+  }
+
+  recordShareOutcome(poolId: string, status: 'accepted' | 'rejected' | 'stale' | 'lost', difficulty: number, reason?: string): void {
+    const p = this.pool(poolId);
+    p[status]++;
+    if (status === 'accepted') p.acceptedDifficulty += difficulty;
+    if (status === 'rejected') p.rejectedDifficulty += difficulty;
+    if (status === 'stale') p.staleDifficulty += difficulty;
+    if (reason) p.reasons[reason] = (p.reasons[reason] ?? 0) + 1;
+    p.lastShareAt = this.clock.now();
+    p.lastShareDifficulty = difficulty;
+  }
+
+  recordShareFound(difficulty: number): void {
+    if (difficulty > this.bestShare) this.bestShare = difficulty;
+  }
+
+  chipList(): ChipStats[] {
+    return [...this.chips.values()].sort((a, b) => a.chain - b.chain || a.chip - b.chip);
+  }
+
+  chainIds(): number[] {
+    return [...this.chains.keys()].sort((a, b) => a - b);
+  }
+
+  poolEntries(): [string, PoolShareStats][] {
+    return [...this.pools.entries()];
+  }
+
+  /** Totals over every pool. */
+  totals(): { accepted: number; rejected: number; stale: number; lost: number } {
+    const t = { accepted: 0, rejected: 0, stale: 0, lost: 0 };
+    for (const p of this.pools.values()) {
+      t.accepted += p.accepted;
+      t.rejected += p.rejected;
+      t.stale += p.stale;
+      t.lost += p.lost;
+    }
+    return t;
+  }
+}

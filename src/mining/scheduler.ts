@@ -1,0 +1,155 @@
+/**
+ * The scheduler: the job to mine (from the pool manager) -> work units per chain at the interval each
+ * chain needs -> verified nonces -> shares.
+ *
+ * On a new job it sends fresh work to every chain at once (a new prev hash must reach every chain
+ * immediately); between jobs each chain gets a new unit every `workIntervalMs`. Nonces are verified in
+ * software against the unit they belong to; hardware errors are counted per chip; valid nonces feed the
+ * hashrate; those meeting the pool target go through the share path.
+ */
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Job, Share } from '../upstream/job.js';
+import { equalBytes } from '../work/bytes.js';
+import { popcount32, depositBits } from '../work/version-rolling.js';
+import type { ChainNonce, MiningChain } from './mining-chain.js';
+import type { MiningStats } from './mining-stats.js';
+import { NonceVerifier } from './nonce-verifier.js';
+import { JobWorkGenerator } from './work-generator.js';
+import type { SharePath } from './share-path.js';
+
+export interface SchedulerOptions {
+  chains: MiningChain[];
+  clock: Clock;
+  log: Logger;
+  stats: MiningStats;
+  shares: SharePath;
+}
+
+interface ActiveJob {
+  job: Job;
+  gen: JobWorkGenerator;
+}
+
+/** Jobs older than the current one that shares may still be submitted for (non-clean updates). */
+const KEEP_JOBS = 8;
+
+export class Scheduler {
+  private current?: ActiveJob;
+  /**
+   * Recent jobs per pool, newest last. A clean job (new prev hash) makes only that pool's earlier jobs
+   * stale; shares for another pool's jobs (after a switch) still go to that pool, whose upstream decides
+   * whether it can take them (the pool manager counts lost-to-switch otherwise).
+   */
+  private readonly recent = new Map<string, Job[]>();
+  private readonly timers = new Map<number, TimerHandle>();
+  private readonly verifiers = new Map<number, NonceVerifier>();
+  private stopped = false;
+  /** Latency of the last job switch (job received -> last chain written), ms. */
+  lastSwitchMs = 0;
+
+  constructor(private readonly o: SchedulerOptions) {
+    for (const chain of o.chains) {
+      this.verifiers.set(chain.index, new NonceVerifier(chain.ticketDifficulty));
+      chain.on('nonce', (n) => this.onNonce(chain, n));
+    }
+  }
+
+  get job(): Job | undefined {
+    return this.current?.job;
+  }
+
+  /** Why a share can no longer be submitted, or undefined. */
+  staleReason(share: Share): string | undefined {
+    const list = this.recent.get(share.job.source.poolId);
+    if (list?.includes(share.job)) return undefined;
+    const newest = list?.[list.length - 1];
+    return newest && !equalBytes(newest.prevHash, share.job.prevHash) ? 'prev-hash-changed' : 'job-replaced';
+  }
+
+  /**
+   * The rolling mask the chips use for this job. For header-only work with several chains, the chips'
+   * mask gives up its top bits so that chains can be told apart by version (see work-generator.ts).
+   */
+  private rollMaskFor(job: Job): number {
+    const chains = this.o.chains;
+    let mask = job.versionMask;
+    for (const c of chains) mask &= c.rollMaskFor(job.versionMask);
+    if (job.work.kind === 'header' && chains.length > 1) {
+      const need = Math.ceil(Math.log2(chains.length)) + 2;
+      const free = popcount32(job.versionMask & ~mask);
+      if (free < need) {
+        // Keep the low (popcount - need) bits of the mask for the chips.
+        const keep = Math.max(0, popcount32(mask) - (need - free));
+        mask = keep === 0 ? 0 : depositBits(2 ** keep - 1, mask);
+      }
+    }
+    return mask >>> 0;
+  }
+
+  /** A new job from upstream: fresh work to every chain now. */
+  setJob(job: Job): void {
+    if (this.stopped) return;
+    const t0 = this.o.clock.now();
+    const pool = job.source.poolId;
+    let list = this.recent.get(pool) ?? [];
+    if (job.clean) list = [];
+    list.push(job);
+    if (list.length > KEEP_JOBS) list.shift();
+    this.recent.set(pool, list);
+    let gen: JobWorkGenerator;
+    try {
+      gen = new JobWorkGenerator(job, this.o.chains.length, this.o.clock, this.rollMaskFor(job));
+    } catch (err) {
+      this.o.log.error({ err: err instanceof Error ? err.message : String(err), job: job.id }, 'cannot split job among chains');
+      return;
+    }
+    this.current = { job, gen };
+    for (const chain of this.o.chains) this.feed(chain, true);
+    this.lastSwitchMs = this.o.clock.now() - t0;
+  }
+
+  /** Stops sending work (pool gone, board paused). Chips keep their last unit until reset. */
+  idle(): void {
+    this.current = undefined;
+    for (const t of this.timers.values()) this.o.clock.clearTimeout(t);
+    this.timers.clear();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.idle();
+  }
+
+  private feed(chain: MiningChain, now: boolean): void {
+    const cur = this.current;
+    const old = this.timers.get(chain.index);
+    if (old) this.o.clock.clearTimeout(old);
+    this.timers.delete(chain.index);
+    if (!cur || this.stopped) return;
+    const unit = cur.gen.next(chain.index);
+    if (unit) {
+      chain.sendWork(unit);
+      this.o.stats.workSent++;
+    } else if (!now) {
+      this.o.stats.workExhausted++;
+    }
+    this.timers.set(
+      chain.index,
+      this.o.clock.setTimeout(() => this.feed(chain, false), chain.workIntervalMs),
+    );
+  }
+
+  private onNonce(chain: MiningChain, n: ChainNonce): void {
+    const verifier = this.verifiers.get(chain.index) as NonceVerifier;
+    const v = verifier.verify(n.unit, n.version, n.nonce, n.at, { chain: chain.index, chip: n.chip });
+    const stats = this.o.stats;
+    if (v.kind === 'hw-error') {
+      stats.recordHwError(chain.index, n.chip);
+      this.o.log.debug({ chain: chain.index, chip: n.chip, reason: v.reason }, 'hardware error');
+      return;
+    }
+    stats.recordValidNonce(chain.index, n.chip, chain.ticketDifficulty);
+    if (v.kind === 'share') void this.o.shares.handle(v.share);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * From a verified nonce to the pool: duplicate filter, stale check, submission, and accounting of
+ * every outcome. Nothing that meets the pool target disappears without a counter saying why.
+ */
+import type { Logger } from '../log.js';
+import type { Share, ShareOutcome } from '../upstream/job.js';
+import { toHex } from '../work/bytes.js';
+import { reverseBytes } from '../work/byte-order.js';
+import type { MiningStats } from './mining-stats.js';
+
+/** Why a share's job can no longer be submitted, or undefined when it still can. */
+export type StaleCheck = (share: Share) => string | undefined;
+
+export interface SharePathOptions {
+  stats: MiningStats;
+  log: Logger;
+  submit: (share: Share) => Promise<ShareOutcome>;
+  staleReason: StaleCheck;
+  /** Called for a block candidate before anything else (JD: propagate through the own node). */
+  onBlock?: (share: Share) => void;
+  /** How many recent share keys to remember for duplicate detection. */
+  dedupeWindow?: number;
+}
+
+export class SharePath {
+  private readonly seen = new Set<string>();
+  private readonly order: string[] = [];
+  private readonly window: number;
+  /** Submitted shares whose outcome is not known yet. */
+  inFlight = 0;
+
+  constructor(private readonly o: SharePathOptions) {
+    this.window = o.dedupeWindow ?? 65536;
+  }
+
+  private isDuplicate(share: Share): boolean {
+    const en = share.extranonce ? toHex(share.extranonce) : '';
+    const key = `${share.job.source.poolId}|${share.job.id}|${en}|${share.ntime}|${share.version}|${share.nonce}`;
+    if (this.seen.has(key)) return true;
+    this.seen.add(key);
+    this.order.push(key);
+    if (this.order.length > this.window) this.seen.delete(this.order.shift() as string);
+    return false;
+  }
+
+  /** Handles one share; resolves when its outcome is recorded. Never rejects. */
+  async handle(share: Share): Promise<ShareOutcome | undefined> {
+    const { stats, log } = this.o;
+    const pool = share.job.source.poolId;
+    if (this.isDuplicate(share)) {
+      stats.duplicates++;
+      return undefined;
+    }
+    stats.recordShareFound(share.difficulty);
+    if (share.isBlock) {
+      stats.blocksFound++;
+      log.warn({ pool, job: share.job.id, hash: toHex(reverseBytes(share.hash)), difficulty: share.difficulty }, 'block found');
+      try {
+        this.o.onBlock?.(share);
+      } catch (err) {
+        log.error({ err }, 'block handler failed');
+      }
+    }
+    const stale = this.o.staleReason(share);
+    if (stale !== undefined) {
+      stats.recordShareOutcome(pool, 'stale', share.difficulty, stale);
+      log.debug({ pool, job: share.job.id, reason: stale }, 'stale share not submitted');
+      return { status: 'stale', reason: stale };
+    }
+    this.inFlight++;
+    let outcome: ShareOutcome;
+    try {
+      outcome = await this.o.submit(share);
+    } catch (err) {
+      outcome = { status: 'lost', reason: 'lost-to-disconnect' };
+      log.warn({ pool, err: err instanceof Error ? err.message : String(err) }, 'share submission failed');
+    } finally {
+      this.inFlight--;
+    }
+    const reason = outcome.status === 'accepted' ? undefined : outcome.reason;
+    stats.recordShareOutcome(pool, outcome.status, share.difficulty, reason);
+    if (outcome.status === 'accepted') log.debug({ pool, difficulty: share.difficulty }, 'share accepted');
+    else log.info({ pool, status: outcome.status, reason, difficulty: share.difficulty }, 'share not accepted');
+    return outcome;
+  }
+}
