@@ -30,10 +30,10 @@ export interface ScanResult {
 }
 
 /**
- * Scans one step of a job synchronously: `step` selects the extranonce and version, nonces 0..count-1.
- * `now` stamps the shares' foundAt.
+ * Scans one step of a job synchronously: `step` selects the extranonce and version, nonces
+ * firstNonce..firstNonce+count-1. `now` stamps the shares' foundAt.
  */
-export function scanStep(job: Job, step: number, count: number, hasher: MiningHasher, now: number, target = job.target): ScanResult {
+export function scanStep(job: Job, step: number, count: number, hasher: MiningHasher, now: number, target = job.target, firstNonce = 0): ScanResult {
   const bits = popcount32(job.versionMask);
   const versions = job.versionMask === 0 ? 1 : 2 ** Math.min(bits, 16);
   const version = job.versionMask === 0 ? job.version : incrementVersion(job.version, job.versionMask, step % versions);
@@ -46,7 +46,8 @@ export function scanStep(job: Job, step: number, count: number, hasher: MiningHa
   const network = nbitsToTarget(job.nbits);
   const shares: Share[] = [];
   const hash = new Uint8Array(32);
-  for (let nonce = 0; nonce < count; nonce++) {
+  const end = Math.min(firstNonce + count, 2 ** 32);
+  for (let nonce = firstNonce; nonce < end; nonce++) {
     if (hasher.topWord(nonce) > top) continue;
     hasher.hashBytes(nonce, hash, 0);
     const v = hashToBigInt(hash);
@@ -63,7 +64,7 @@ export function scanStep(job: Job, step: number, count: number, hasher: MiningHa
       foundAt: now,
     });
   }
-  return { shares, hashes: count };
+  return { shares, hashes: end - firstNonce };
 }
 
 export interface CpuMinerOptions {

@@ -33,21 +33,18 @@ import { USER_AGENT } from '../../version.js';
 import type { Job, Share, ShareOutcome } from '../job.js';
 import { emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
 import { jobFromNotify, type Sv1Session } from './job-from-notify.js';
-import { decodeSv1Line, encodeRequest, encodeResult, replyFailure, Sv1ProtocolError, type Sv1Request, type Sv1Response } from './json-rpc.js';
+import { decodeSv1Line, encodeRequest, encodeResult, replyFailure, Sv1ProtocolError, type Sv1Response } from './json-rpc.js';
 import { LineSplitter } from './line-splitter.js';
 import { authorizeParams, configureParams, submitParams, subscribeParams } from './miner-messages.js';
 import { PendingRequests, type PendingEnd } from './pending-requests.js';
 import {
   parseConfigureResult,
-  parseNotify,
-  parseReconnect,
-  parseSetDifficulty,
-  parseSetExtranonce,
-  parseSetVersionMask,
-  parseShowMessage,
+  parsePoolMessage,
   parseSubscribeResult,
   type ExtranonceParams,
   type NotifyParams,
+  type PoolMessage,
+  type ReconnectParams,
 } from './pool-messages.js';
 import { openSv1Socket, type Sv1TlsOptions } from './transport.js';
 import { formatSv1Url, parseSv1Url, type Sv1Endpoint } from './url.js';
@@ -481,20 +478,18 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   private onLine(c: Connection, line: string): void {
     if (c.closed) return;
     this.counters.lines++;
-    let msg;
+    let msg: PoolMessage;
     try {
-      msg = decodeSv1Line(line);
+      msg = parsePoolMessage(decodeSv1Line(line));
     } catch (err) {
       this.countBad(err, line);
       return;
     }
-    if (msg.type === 'response') this.onResponse(msg);
-    else {
-      try {
-        this.onRequest(c, msg);
-      } catch (err) {
-        this.countBad(err, line);
-      }
+    try {
+      if (msg.kind === 'response') this.onResponse(msg.response);
+      else this.onPoolMessage(c, msg);
+    } catch (err) {
+      this.countBad(err, line);
     }
   }
 
@@ -616,53 +611,42 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     }
   }
 
-  private onRequest(c: Connection, m: Sv1Request): void {
-    switch (m.method) {
-      case 'mining.notify': {
-        const n = parseNotify(m.params);
-        if (!c.subscribed || !c.authorized) {
-          c.bufferedNotify = n;
-          return;
-        }
-        this.acceptNotify(c, n);
+  private onPoolMessage(c: Connection, m: Exclude<PoolMessage, { kind: 'response' }>): void {
+    switch (m.kind) {
+      case 'notify':
+        if (!c.subscribed || !c.authorized) c.bufferedNotify = m.notify;
+        else this.acceptNotify(c, m.notify);
         return;
-      }
-      case 'mining.set_difficulty':
-        this.onSetDifficulty(c, parseSetDifficulty(m.params));
+      case 'set_difficulty':
+        this.onSetDifficulty(c, m.difficulty);
         return;
-      case 'mining.set_version_mask': {
-        const mask = parseSetVersionMask(m.params);
+      case 'set_version_mask':
         if (this.o.versionRolling === false) {
-          this.log.info({ mask: mask.toString(16) }, 'set_version_mask ignored: version rolling disabled');
+          this.log.info({ mask: m.mask.toString(16) }, 'set_version_mask ignored: version rolling disabled');
           return;
         }
-        this.applyMask(c, (mask & this.o.versionRolling.mask) >>> 0, 'mining.set_version_mask');
+        this.applyMask(c, (m.mask & this.o.versionRolling.mask) >>> 0, 'mining.set_version_mask');
         return;
-      }
-      case 'mining.set_extranonce': {
-        const e = parseSetExtranonce(m.params);
+      case 'set_extranonce':
         // Applies to the jobs that follow (NiceHash's extranonce.subscribe description).
-        c.pendingExtranonce = e;
-        this.log.info({ extranonce1: toHex(e.extranonce1), extranonce2Size: e.extranonce2Size }, 'new extranonce for the next job');
+        c.pendingExtranonce = m.extranonce;
+        this.log.info({ extranonce1: toHex(m.extranonce.extranonce1), extranonce2Size: m.extranonce.extranonce2Size }, 'new extranonce for the next job');
         return;
-      }
-      case 'client.reconnect':
-        this.onReconnect(c, m);
+      case 'reconnect':
+        this.onReconnect(c, m.reconnect);
         return;
-      case 'client.get_version':
+      case 'get_version':
         if (m.id !== null) this.send(c, encodeResult(m.id, this.o.userAgent));
         return;
-      case 'mining.ping':
+      case 'ping':
         if (m.id !== null) this.send(c, encodeResult(m.id, 'pong'));
         return;
-      case 'client.show_message': {
-        const text = parseShowMessage(m.params);
+      case 'show_message':
         this.counters.messagesShown++;
-        this.counters.lastMessage = text;
-        this.log.info({ message: text }, 'message from pool');
+        this.counters.lastMessage = m.text;
+        this.log.info({ message: m.text }, 'message from pool');
         return;
-      }
-      default:
+      case 'unknown':
         this.counters.unknownMethods++;
         this.counters.protocolErrors++;
         this.log.info({ method: m.method.slice(0, 64) }, 'unknown method from pool: ignored');
@@ -728,8 +712,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     if (e) e.job = job;
   }
 
-  private onReconnect(c: Connection, m: Sv1Request): void {
-    const p = parseReconnect(m.params);
+  private onReconnect(c: Connection, p: ReconnectParams): void {
     this.counters.reconnectRequests++;
     let next = this.endpoint;
     if (p.host !== undefined || p.port !== undefined) {

@@ -13,7 +13,7 @@
  * Replies: subscribe → [subscriptions, extranonce1, extranonce2_size]; configure → BIP310 result map.
  */
 import { fromHex, isHex, parseU32Hex } from '../../work/bytes.js';
-import { Sv1ProtocolError } from './json-rpc.js';
+import { Sv1ProtocolError, type Sv1Id, type Sv1Message, type Sv1Response } from './json-rpc.js';
 
 /** Longest job id we accept (pools use short hex counters; ckpool ~16 chars). */
 const MAX_JOB_ID = 128;
@@ -194,4 +194,43 @@ export function parseShowMessage(params: unknown[]): string {
   const [text] = params;
   if (typeof text !== 'string') bad('client.show_message', 'text must be a string');
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 500);
+}
+
+/** A pool line, decoded and checked: what the client acts on. */
+export type PoolMessage =
+  | { kind: 'notify'; notify: NotifyParams }
+  | { kind: 'set_difficulty'; difficulty: number }
+  | { kind: 'set_version_mask'; mask: number }
+  | { kind: 'set_extranonce'; extranonce: ExtranonceParams }
+  | { kind: 'reconnect'; reconnect: ReconnectParams }
+  | { kind: 'show_message'; text: string }
+  /** Requests the miner answers when `id` is not null. */
+  | { kind: 'get_version'; id: Sv1Id }
+  | { kind: 'ping'; id: Sv1Id }
+  | { kind: 'unknown'; id: Sv1Id; method: string }
+  | { kind: 'response'; response: Sv1Response };
+
+/** Checks the parameters of a decoded pool message. Throws Sv1ProtocolError('bad-params'). */
+export function parsePoolMessage(m: Sv1Message): PoolMessage {
+  if (m.type === 'response') return { kind: 'response', response: m };
+  switch (m.method) {
+    case 'mining.notify':
+      return { kind: 'notify', notify: parseNotify(m.params) };
+    case 'mining.set_difficulty':
+      return { kind: 'set_difficulty', difficulty: parseSetDifficulty(m.params) };
+    case 'mining.set_version_mask':
+      return { kind: 'set_version_mask', mask: parseSetVersionMask(m.params) };
+    case 'mining.set_extranonce':
+      return { kind: 'set_extranonce', extranonce: parseSetExtranonce(m.params) };
+    case 'client.reconnect':
+      return { kind: 'reconnect', reconnect: parseReconnect(m.params) };
+    case 'client.show_message':
+      return { kind: 'show_message', text: parseShowMessage(m.params) };
+    case 'client.get_version':
+      return { kind: 'get_version', id: m.id };
+    case 'mining.ping':
+      return { kind: 'ping', id: m.id };
+    default:
+      return { kind: 'unknown', id: m.id, method: m.method };
+  }
 }
