@@ -8,9 +8,9 @@
  *     a drop of the connection, not being usable `connectTimeoutMs` after it was started or went down,
  *     no job for `noJobTimeoutMs`, or `rejectRunLimit` rejected shares in a row. It stays failed until
  *     it is usable again (no-job and reject-run restart its connection to get a fresh session).
- *   - Failover: when the active pool fails, the next usable pool takes over at once. Pools below the
- *     active one are only connected when needed: when every pool up to the current frontier has failed,
- *     the next one is started.
+ *   - Failover: when the active pool fails, the next usable pool takes over at once. `standby` pools
+ *     below the active one (default 1) are kept connected so that this needs no connect; further
+ *     backups are started only when every pool connected so far has failed.
  *   - Failback: pools above the active one stay connected (they keep reconnecting with backoff); once
  *     one has been usable continuously for `failbackMs` the group moves back to it. A pool that left
  *     only because the pool asked (client.reconnect) gets its place back as soon as it is usable again.
@@ -77,6 +77,11 @@ export interface PoolManagerOptions {
   drainMs?: number;
   /** Health check period. Default 1 s. */
   tickMs?: number;
+  /**
+   * Pools below the active one kept connected as hot standby, so a failover needs no connect.
+   * Default 1; 0 connects a backup only when it is needed.
+   */
+  standby?: number;
 }
 
 export interface SwitchEvent {
@@ -182,6 +187,8 @@ interface GroupRt {
   /** Why the active pool last changed. */
   lastReason?: SwitchReason;
   lastDetail?: string;
+  /** The pool that went down when the group was left without an active pool. */
+  lastDown?: PoolRt;
 }
 
 const MAX_SWITCH_LOG = 200;
@@ -220,11 +227,13 @@ export class PoolManager extends TypedEmitter<Events> {
       quotaSliceMs: opts.quotaSliceMs ?? 60_000,
       drainMs: opts.drainMs ?? 15_000,
       tickMs: opts.tickMs ?? 1000,
+      standby: opts.standby ?? 1,
     };
+    if (!Number.isInteger(this.o.standby) || this.o.standby < 0) throw new RangeError('standby must be a non-negative integer');
     const resolved = resolvePoolGroups(opts.groups);
     this.quota = new QuotaScheduler(resolved.map((g) => ({ name: g.name, quota: g.quota })));
     this.groups = resolved.map((cfg) => {
-      const g: GroupRt = { cfg, pools: [], frontier: 0, activeMs: 0 };
+      const g: GroupRt = { cfg, pools: [], frontier: Math.min(cfg.pools.length - 1, this.o.standby), activeMs: 0 };
       g.pools = cfg.pools.map((pool) => {
         const p: PoolRt = {
           pool,
@@ -580,18 +589,23 @@ export class PoolManager extends TypedEmitter<Events> {
         }
       }
     } else {
-      const cand = g.pools.find((p) => this.usable(p));
+      let cand = g.pools.find((p) => this.usable(p));
+      // At start, do not settle for a standby while a higher-priority pool is still connecting.
+      if (cand && g.lastReason === undefined && g.pools.some((p) => p.pool.rank < (cand as PoolRt).pool.rank && p.failed === undefined)) cand = undefined;
       if (act) {
         // The active pool went down: fail over to the best usable pool, or to none.
         const why: SwitchReason = act.failed?.reason ?? (act.quickReturn ? 'reconnect-requested' : 'upstream-down');
         this.setActive(g, cand, why, act.failed?.detail);
       } else if (cand) {
-        // First pool of the group, or one coming back after the whole group was down.
-        const why: SwitchReason = g.lastReason === undefined ? 'initial' : cand.quickReturn ? 'reconnect-requested' : 'recovered';
-        this.setActive(g, cand, why);
+        // First pool of the group; the end of a failover that had to connect a backup first (the reason
+        // is the failure that started it); or the same pool coming back after the whole group was down.
+        let why: SwitchReason = 'initial';
+        if (cand.quickReturn) why = 'reconnect-requested';
+        else if (g.lastReason !== undefined) why = g.lastDown !== undefined && g.lastDown !== cand ? g.lastReason : 'recovered';
+        this.setActive(g, cand, why, why === g.lastReason ? g.lastDetail : undefined);
       }
     }
-    if (g.active) g.frontier = g.active.pool.rank;
+    if (g.active) g.frontier = Math.min(g.pools.length - 1, g.active.pool.rank + this.o.standby);
     else {
       // Nothing usable: connect the next pool once every connected one has failed.
       while (g.frontier < g.pools.length - 1 && g.pools.slice(0, g.frontier + 1).every((p) => p.failed !== undefined)) g.frontier++;
@@ -612,6 +626,7 @@ export class PoolManager extends TypedEmitter<Events> {
     g.active = p;
     g.lastReason = reason;
     g.lastDetail = detail;
+    g.lastDown = p === undefined ? old : undefined;
     if (p) p.quickReturn = false;
     if (this.current !== undefined && this.current.group !== g) {
       this.recordSwitch({ at: this.clock.now(), group: g.cfg.name, ...(old ? { from: old.pool.id } : {}), ...(p ? { to: p.pool.id } : {}), reason, ...(detail ? { detail } : {}), chains: false }, old, p);
