@@ -403,8 +403,13 @@ export class Sv1LabPool extends TypedEmitter<Events> {
     try {
       this.onRequest(c, m);
     } catch (err) {
-      if (err instanceof Sv1ProtocolError) this.replyError(c, m.id, 20, err.message);
-      else throw err;
+      if (!(err instanceof Sv1ProtocolError)) throw err;
+      if (m.method === 'mining.submit') {
+        // A submit the pool cannot even read is still a rejected share for the counters.
+        this.counters.rejected++;
+        this.counters.rejectReasons['malformed submit'] = (this.counters.rejectReasons['malformed submit'] ?? 0) + 1;
+      }
+      this.replyError(c, m.id, 20, err.message);
     }
   }
 

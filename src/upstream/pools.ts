@@ -407,7 +407,10 @@ export class PoolManager extends TypedEmitter<Events> {
     const onState = (s: UpstreamState, reason?: string): void => this.onState(p, up, s, reason);
     const onJob = (job: Job): void => this.onJob(p, up, job);
     const onTarget = (t: bigint): void => {
-      if (p.upstream === up && this.current === p) this.emit('target', t, p.pool.id);
+      if (p.upstream !== up) return;
+      // Keep the pool's job current, so a later switch to this pool hands out the right target.
+      if (p.job) p.job = { ...p.job, target: t };
+      if (this.current === p) this.emit('target', t, p.pool.id);
     };
     up.on('state', onState);
     up.on('job', onJob);

@@ -1,8 +1,9 @@
 /**
  * How pool groups share the chains: time slicing weighted by quota. At every slice boundary the chains
  * go to the eligible group that has used the least time per unit of quota (stride scheduling), ties to
- * the group listed first. Over a window the time each group holds the chains converges to
- * quota / sum(quota of eligible groups), within one slice.
+ * the group listed first. Over a window of T slices a group with quota q (of a total Q over n eligible
+ * groups) gets between T·q/Q − n·q/Q and T·q/Q + 1 slices: a group is only charged while it has the
+ * lowest used/quota, so it can never run more than one slice ahead of its share.
  *
  * Why time and not share difficulty: time is what the agent controls exactly, it does not depend on
  * share luck (a few shares a minute at pool difficulty would make a difficulty-based split noisy for

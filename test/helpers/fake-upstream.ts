@@ -95,6 +95,11 @@ export class FakeUpstream extends TypedEmitter<UpstreamEvents> implements Upstre
     this.emit('job', job);
     return job;
   }
+  /** A new share target for the current job (SV1 set_difficulty, SV2 SetTarget). */
+  target(t: bigint): void {
+    if (this.job) this.job = { ...this.job, target: t };
+    this.emit('target', t);
+  }
   fail(reason: string): void {
     this.set('connecting', reason);
     for (const h of this.held.splice(0)) h.resolve({ status: 'lost', reason: 'lost-to-disconnect' });

@@ -91,6 +91,8 @@ export interface Sv1ClientOptions {
 
 /** Counters beyond UpstreamStats, for the API and for tests. */
 export interface Sv1Stats extends UpstreamStats {
+  /** Lost shares by reason (lost-to-disconnect, lost-to-timeout, lost-refused-job). */
+  lostReasons: Record<string, number>;
   lines: number;
   lineTooLong: number;
   invalidJson: number;
@@ -161,6 +163,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   private readonly pending: PendingRequests<Ctx>;
   private readonly counters: Sv1Stats = {
     ...emptyUpstreamStats(),
+    lostReasons: {},
     lines: 0,
     lineTooLong: 0,
     invalidJson: 0,
@@ -247,7 +250,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   }
 
   stats(): Sv1Stats {
-    const s: Sv1Stats = { ...this.counters, rejectReasons: { ...this.counters.rejectReasons }, difficulty: this.lastDifficulty };
+    const s: Sv1Stats = { ...this.counters, rejectReasons: { ...this.counters.rejectReasons }, lostReasons: { ...this.counters.lostReasons }, difficulty: this.lastDifficulty };
     const c = this.conn;
     if (c && !c.closed) {
       s.versionMask = c.session.versionMask;
@@ -350,7 +353,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
         break;
       case 'lost':
         s.lost++;
-        s.rejectReasons[o.reason] = (s.rejectReasons[o.reason] ?? 0) + 1;
+        s.lostReasons[o.reason] = (s.lostReasons[o.reason] ?? 0) + 1;
         break;
     }
   }

@@ -366,3 +366,19 @@ test('stats: per-pool state and counters for the API', async () => {
   assert.deepEqual(await t.m.submit(shareFor({ ...(t.up('A').job as Job), source: { poolId: 'nope', protocol: 'sv1' } })), { status: 'lost', reason: 'lost-refused-job' });
   assert.equal(t.m.stats().unroutable, 1);
 });
+
+test('a target change on a standby pool is kept: switching to it hands out the new target', () => {
+  const t = setup();
+  t.m.start();
+  t.up('A').ready();
+  t.up('B').ready();
+  const targets: [bigint, string][] = [];
+  t.m.on('target', (x, id) => targets.push([x, id]));
+  t.up('B').target(12345n);
+  assert.deepEqual(targets, [], 'not the current pool');
+  t.up('A').fail('disconnected: x');
+  assert.equal(t.jobs.at(-1)?.source.poolId, 'B');
+  assert.equal(t.jobs.at(-1)?.target, 12345n);
+  t.up('B').target(777n);
+  assert.deepEqual(targets, [[777n, 'B']]);
+});
