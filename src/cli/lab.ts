@@ -7,7 +7,9 @@ import { UsageError, type Command } from './command.js';
 type LabLoader = () => Promise<Command>;
 
 /** server name -> loader of its Command. Keep in alphabetical order. */
-const SERVERS: Record<string, LabLoader> = {};
+const SERVERS: Record<string, LabLoader> = {
+  'sv1-pool': async () => (await import('./lab-sv1-pool.js')).default,
+};
 
 const command: Command = {
   name: 'lab',

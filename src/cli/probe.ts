@@ -16,6 +16,10 @@ export interface ProbeOptions {
   seconds: number;
   /** Allow an SV2 URL without an authority key (private networks only). */
   allowUnauthenticated: boolean;
+  /** TLS pools (stratum+ssl): PEM CA file that signs the pool's certificate. */
+  tlsCaFile?: string;
+  /** TLS pools: accept any certificate (lab only). */
+  tlsInsecure?: boolean;
   /** Human-readable progress lines (printed before the JSON line). */
   say: (line: string) => void;
 }
@@ -36,12 +40,16 @@ export interface ProbeResult {
 export type Prober = (opts: ProbeOptions) => Promise<ProbeResult>;
 
 /** URL scheme -> loader of that protocol's prober. */
-const PROBERS: Record<string, () => Promise<Prober>> = {};
+const PROBERS: Record<string, () => Promise<Prober>> = {
+  'stratum+ssl': async () => (await import('../upstream/sv1/probe.js')).default,
+  'stratum+tcp': async () => (await import('../upstream/sv1/probe.js')).default,
+};
 
 const command: Command = {
   name: 'probe',
   summary: 'check a pool: handshake, certificate, channel, difficulty, first jobs, optional CPU mining',
-  usage: 'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--allow-unauthenticated]',
+  usage:
+    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--allow-unauthenticated] [--tls-ca FILE] [--tls-insecure]',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -53,6 +61,8 @@ const command: Command = {
         'cpu-mine': { type: 'boolean', default: false },
         seconds: { type: 'string', default: '10' },
         'allow-unauthenticated': { type: 'boolean', default: false },
+        'tls-ca': { type: 'string' },
+        'tls-insecure': { type: 'boolean', default: false },
       },
     });
     const url = positionals[0];
@@ -73,6 +83,8 @@ const command: Command = {
       cpuMine: values['cpu-mine'] ?? false,
       seconds,
       allowUnauthenticated: values['allow-unauthenticated'] ?? false,
+      ...(values['tls-ca'] !== undefined ? { tlsCaFile: values['tls-ca'] } : {}),
+      tlsInsecure: values['tls-insecure'] ?? false,
       say: (line) => console.log(line),
     });
     console.log(JSON.stringify(result));

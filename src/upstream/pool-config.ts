@@ -1,0 +1,94 @@
+/**
+ * Pool groups as the agent's config describes them (Braiins' `[[group]]` / `[[group.pool]]` vocabulary,
+ * ecosystem.md §0.6 and §1): groups share the hashrate by `quota`; inside a group, pools are tried in
+ * priority order. Validation here is structural (the TOML schema checks types and unknown keys).
+ */
+
+export interface PoolTlsConfig {
+  /** PEM CA (or self-signed certificate) that signs the pool's certificate. */
+  caFile?: string;
+  /** Accept any certificate: lab only. */
+  allowSelfSigned?: boolean;
+  /** Certificate name to check when it differs from the URL host. */
+  servername?: string;
+}
+
+export interface PoolEntry {
+  /** Stable id for logs, stats and the API. Default: the URL (with `#2`, `#3`... when repeated). */
+  name?: string;
+  /** stratum+tcp://, stratum+ssl:// (V1) or stratum2+tcp:// (V2, with the authority key in the path). */
+  url: string;
+  user: string;
+  password?: string;
+  /** Lower is tried first. Default: position in the group. */
+  priority?: number;
+  enabled?: boolean;
+  /** V1: mining.suggest_difficulty after authorize (when > 0). */
+  suggestDifficulty?: number;
+  /** V1: mining.extranonce.subscribe after authorize. */
+  extranonceSubscribe?: boolean;
+  /** V1: follow client.reconnect to another host/port. */
+  followRedirects?: boolean;
+  tls?: PoolTlsConfig;
+}
+
+export interface PoolGroupConfig {
+  name: string;
+  /** Relative share of hashrate (time) this group gets. Default 1. */
+  quota?: number;
+  pools: PoolEntry[];
+}
+
+/** A pool entry with its resolved id and place. */
+export interface ResolvedPool extends PoolEntry {
+  id: string;
+  password: string;
+  group: string;
+  /** 0 = highest priority within the group. */
+  rank: number;
+}
+
+export interface ResolvedGroup {
+  name: string;
+  quota: number;
+  pools: ResolvedPool[];
+}
+
+export class PoolConfigError extends Error {
+  override readonly name = 'PoolConfigError';
+}
+
+export function resolvePoolGroups(groups: readonly PoolGroupConfig[]): ResolvedGroup[] {
+  if (groups.length === 0) throw new PoolConfigError('at least one pool group is required');
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  const out: ResolvedGroup[] = [];
+  for (const [gi, g] of groups.entries()) {
+    const where = `group ${JSON.stringify(g.name ?? gi)}`;
+    if (typeof g.name !== 'string' || g.name.length === 0) throw new PoolConfigError(`group ${gi}: name is required`);
+    if (names.has(g.name)) throw new PoolConfigError(`${where}: duplicate group name`);
+    names.add(g.name);
+    const quota = g.quota ?? 1;
+    if (!Number.isFinite(quota) || quota <= 0) throw new PoolConfigError(`${where}: quota must be a positive number`);
+    const enabled = g.pools
+      .map((p, i) => ({ p, i }))
+      .filter(({ p }) => p.enabled !== false)
+      .sort((a, b) => (a.p.priority ?? a.i) - (b.p.priority ?? b.i) || a.i - b.i);
+    if (enabled.length === 0) throw new PoolConfigError(`${where}: no enabled pool`);
+    const pools: ResolvedPool[] = enabled.map(({ p }, rank) => {
+      if (typeof p.url !== 'string' || p.url.length === 0) throw new PoolConfigError(`${where}: pool url is required`);
+      if (typeof p.user !== 'string' || p.user.length === 0) throw new PoolConfigError(`${where}: pool ${p.url}: user is required`);
+      let id = p.name ?? p.url;
+      if (ids.has(id)) {
+        if (p.name !== undefined) throw new PoolConfigError(`${where}: duplicate pool name ${JSON.stringify(p.name)}`);
+        let n = 2;
+        while (ids.has(`${p.url}#${n}`)) n++;
+        id = `${p.url}#${n}`;
+      }
+      ids.add(id);
+      return { ...p, id, password: p.password ?? 'x', group: g.name, rank };
+    });
+    out.push({ name: g.name, quota, pools });
+  }
+  return out;
+}
