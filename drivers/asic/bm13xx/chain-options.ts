@@ -28,6 +28,8 @@ export interface ChainTiming {
   rampStepMhz: number;
   /** Wait between sending the baud write and switching the host (bm13xx-rs: 50 ms; its S19XP sequence 200). */
   baudSwitchDelayMs: number;
+  /** Extra attempts of a bring-up broadcast read that came back short (Bitmain rechecks twice). */
+  readRetries: number;
 }
 
 export const DEFAULT_TIMING: Readonly<ChainTiming> = Object.freeze({
@@ -41,6 +43,7 @@ export const DEFAULT_TIMING: Readonly<ChainTiming> = Object.freeze({
   rampStepDelayMs: 100,
   rampStepMhz: 6.25,
   baudSwitchDelayMs: 50,
+  readRetries: 2,
 });
 
 /** For simulated chains: no silicon pauses, one big ramp step, reply windows kept generous. */
@@ -55,6 +58,7 @@ export const FAST_TIMING: Readonly<ChainTiming> = Object.freeze({
   rampStepDelayMs: 0,
   rampStepMhz: 100,
   baudSwitchDelayMs: 5,
+  readRetries: 2,
 });
 
 export interface ChainOptions {

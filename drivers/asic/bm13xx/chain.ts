@@ -300,7 +300,12 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     await this.runSteps(this.family.preEnumeration(ctx0), []);
 
     // Enumeration: every chip answers the broadcast read of register 0 (with ADDR 0 after reset).
-    const ids = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, this.expectedChips);
+    // A damaged reply makes the count short: ask again and keep the best answer.
+    let ids: RegisterReply[] = [];
+    for (let a = 0; a <= t.readRetries && ids.length < this.expectedChips; a++) {
+      const got = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, this.expectedChips);
+      if (got.length > ids.length) ids = got;
+    }
     const foreign = ids.map((r) => decodeChipId(r.value).chipId).filter((id) => id !== this.family.chipId);
     if (foreign.length > 0) {
       throw new ChainBringUpError(`chain answers with chip ids ${[...new Set(foreign)].map((x) => x.toString(16)).join(', ')}, expected ${this.family.chipId.toString(16)}`, {
@@ -366,21 +371,19 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
 
     // Read back at the new baud: every chip with its address, and the ticket mask.
-    const back = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
-    const seen = new Set(back.filter((r) => decodeChipId(r.value).chipId === this.family.chipId).map((r) => r.chipAddress));
-    const notBack = this.addresses.map((a, i) => (seen.has(a) ? -1 : i)).filter((i) => i >= 0);
+    const back = await this.readBack(Reg.chipId, (r) => decodeChipId(r.value).chipId === this.family.chipId);
+    const notBack = this.addresses.map((a, i) => (back.has(a) ? -1 : i)).filter((i) => i >= 0);
     if (notBack.length > 0) {
       throw new ChainBringUpError(`chips ${notBack.join(', ')} did not answer the read-back at ${this.fastBaud} baud`, {
         expected: this.expectedChips,
         found: n - notBack.length,
         missing: notBack,
-        stage: back.length === 0 ? 'baud' : 'readback',
+        stage: back.size === 0 ? 'baud' : 'readback',
       });
     }
-    const tickets = await this.collect(cmd.readAll(Reg.ticketMask), (r) => r.register === Reg.ticketMask, n);
-    const wrongTicket = tickets.filter((r) => r.value !== ticketMask).map((r) => r.chipAddress);
-    if (tickets.length < n || wrongTicket.length > 0) {
-      const bad = this.addresses.map((a, i) => (tickets.some((r) => r.chipAddress === a && r.value === ticketMask) ? -1 : i)).filter((i) => i >= 0);
+    const tickets = await this.readBack(Reg.ticketMask, (r) => r.value === ticketMask);
+    const bad = this.addresses.map((a, i) => (tickets.has(a) ? -1 : i)).filter((i) => i >= 0);
+    if (bad.length > 0) {
       throw new ChainBringUpError(`ticket mask did not take on chips ${bad.join(', ')}`, {
         expected: this.expectedChips,
         found: n,
@@ -388,7 +391,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
         stage: 'readback',
       });
     }
-    const chipIds = this.addresses.map((a) => decodeChipId(back.find((r) => r.chipAddress === a)?.value ?? 0).chipId);
+    const chipIds = this.addresses.map((a) => decodeChipId(back.get(a)?.value ?? 0).chipId);
 
     return {
       family: this.family.name,
@@ -407,6 +410,17 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     };
   }
 
+  /** Broadcast read of `register`, retried; returns the good replies by chip address. */
+  private async readBack(register: number, good: (r: RegisterReply) => boolean): Promise<Map<number, RegisterReply>> {
+    const byAddr = new Map<number, RegisterReply>();
+    const want = new Set(this.addresses);
+    for (let a = 0; a <= this.timing.readRetries && byAddr.size < want.size; a++) {
+      const got = await this.collect(cmd.readAll(register), (r) => r.register === register, this.chipCount);
+      for (const r of got) if (want.has(r.chipAddress) && good(r)) byAddr.set(r.chipAddress, r);
+    }
+    return byAddr;
+  }
+
   /**
    * When fewer chips answer than expected: address the expected number and see which addresses answer a
    * broadcast read. A chip that stopped relaying hides every chip after it, which is what the list says.
@@ -417,8 +431,11 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     const addrs = Array.from({ length: n }, (_, i) => i * interval);
     await this.send(cmd.chainInactive());
     for (const a of addrs) await this.sendGap(cmd.setAddress(a));
-    const replies = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
-    const seen = new Set(replies.map((r) => r.chipAddress));
+    const seen = new Set<number>();
+    for (let a = 0; a <= this.timing.readRetries && seen.size < n; a++) {
+      const replies = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
+      for (const r of replies) seen.add(r.chipAddress);
+    }
     return addrs.map((a, i) => (seen.has(a) ? -1 : i)).filter((i) => i >= 0);
   }
 

@@ -95,7 +95,7 @@ export class ChainSim {
   readonly chips: SimChip[];
   readonly layout: NonceLayout;
   readonly hashrate: number;
-  private readonly cfg: SimChainConfig;
+  private readonly cfg: SimChainConfig & { faults?: FaultConfig };
   private readonly clock: Clock;
   private readonly rng: Rng;
   private readonly hasher = new MiningHasher();
@@ -121,7 +121,7 @@ export class ChainSim {
   };
 
   constructor(config: SimChainConfig) {
-    this.cfg = config;
+    this.cfg = { ...config };
     this.family = typeof config.family === 'string' ? familyByName(config.family) : config.family;
     if (!Number.isInteger(config.chips) || config.chips < 1 || config.chips > 256) throw new RangeError(`chips must be 1..256, got ${config.chips}`);
     this.layout = config.nonceLayout ?? ESP_MINER_NONCE_LAYOUT;
@@ -131,11 +131,20 @@ export class ChainSim {
     this.rng = new Rng(config.seed ?? 1);
     if (config.simTicketDifficulty !== undefined && !(config.simTicketDifficulty > 0)) throw new RangeError('simTicketDifficulty must be positive');
     this.chips = Array.from({ length: config.chips }, (_, i) => new SimChip(i, this.family));
-    const f = config.faults ?? {};
+    this.setFaults(config.faults ?? {});
+    this.parser = new HostStreamParser(this.family.jobFormat, (fr) => this.onHostFrame(fr));
+  }
+
+  /** Replaces the fault configuration at run time (silent chips, deaths and wrong-nonce chips included). */
+  setFaults(f: FaultConfig): void {
+    this.cfg.faults = f;
+    for (const c of this.chips) {
+      c.silent = false;
+      c.wrongFraction = 0;
+    }
     for (const i of f.silentChips ?? []) this.chipAt(i, 'silent').silent = true;
     for (const w of f.wrongNonces ?? []) this.chipAt(w.chip, 'wrong').wrongFraction = w.fraction;
     for (const d of f.deaths ?? []) this.chipAt(d.chip, 'die');
-    this.parser = new HostStreamParser(this.family.jobFormat, (fr) => this.onHostFrame(fr));
   }
 
   private chipAt(i: number, what: string): SimChip {
@@ -367,7 +376,8 @@ export class ChainSim {
       nonce: n,
       jobId: job.idByte,
       midstateIndex: isMid ? v : 0,
-      smallCore: counter % this.family.smallCoresPerCore,
+      // Which small core found it is not in the nonce; spread it over the small cores.
+      smallCore: (counter + (nonceFields(nonce, this.layout).core)) % this.family.smallCoresPerCore,
       versionBits,
       // BM1397: the slot in b6 as well (bm13xx-rs reads it there); unknown on later chips, sent as 0.
       b6: isMid ? v : 0,
