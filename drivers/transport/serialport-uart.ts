@@ -4,7 +4,12 @@
  * Custom baud rates (1,000,000, 3,125,000...) go through the binding's termios2 path on Linux. Low-latency
  * mode (ASYNC_LOW_LATENCY) is requested when `lowLatency` is set; devices that do not support it (a
  * pseudo-terminal answers ENOTTY) are used without it, and `lowLatencyActive` says which happened.
+ *
+ * On a pseudo-terminal a baud change is recorded but not applied: the kernel ignores pty baud settings,
+ * and the binding flushes both queues (tcflush TCIOFLUSH) when it sets a standard rate such as 115200 or
+ * 1,000,000, which on a pty throws away bytes the other side has not read yet.
  */
+import { realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { TypedEmitter } from '../../src/typed-emitter.js';
 import { logger } from '../../src/log.js';
@@ -33,12 +38,15 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
   private readonly wantLowLatency: boolean;
   /** True when the device accepted low-latency mode. */
   lowLatencyActive = false;
+  /** True when the path is a pseudo-terminal (/dev/pts/N, links resolved). */
+  readonly isPseudoTerminal: boolean;
 
   constructor(opts: SerialPortUartOptions) {
     super();
     this.path = opts.path;
     this.baud = opts.baudRate;
     this.wantLowLatency = opts.lowLatency ?? true;
+    this.isPseudoTerminal = isPtyPath(opts.path);
   }
 
   get isOpen(): boolean {
@@ -60,7 +68,7 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
       this.port = undefined;
       this.emit('close');
     });
-    if (this.wantLowLatency) await this.tryLowLatency(port);
+    if (this.wantLowLatency && !this.isPseudoTerminal) await this.tryLowLatency(port);
   }
 
   private async tryLowLatency(port: SerialPort): Promise<void> {
@@ -100,6 +108,10 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async setBaudRate(baud: number): Promise<void> {
     const port = this.need();
+    if (this.isPseudoTerminal) {
+      this.baud = baud;
+      return;
+    }
     await new Promise<void>((resolve, reject) => port.update({ baudRate: baud }, (err) => (err ? reject(asUartError(err, `baud ${baud} on ${this.path}`)) : resolve())));
     this.baud = baud;
   }
@@ -109,4 +121,14 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
     if (!port?.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
   }
+}
+
+function isPtyPath(path: string): boolean {
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // A path that does not resolve fails at open(); judge it by its name meanwhile.
+  }
+  return real.startsWith('/dev/pts/');
 }

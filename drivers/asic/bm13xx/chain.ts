@@ -289,8 +289,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       await this.opts.reset(false);
       await sleepWith(this.clock, t.resetSettleMs);
     }
-    // After reset every chip talks at 115200 (ESP-Miner's recovery also starts the host there).
+    // After reset every chip talks at 115200 (ESP-Miner's recovery also starts the host there). Nothing
+    // of ours is in flight yet, so a full flush only drops what the chips sent before the reset.
     if (this.port.baudRate !== RESET_BAUD) await this.port.setBaudRate(RESET_BAUD);
+    await this.port.drain();
     await this.port.flush();
     this.parser.reset();
 
@@ -358,20 +360,39 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     await this.runSteps(this.family.finalize({ ...ctx, frequencyMhz: actualMhz }), this.addresses);
 
     // Baud switch: write at the old rate, let it leave the wire, then move the host and drop stale bytes.
+    // Stale input is dropped in the parser, not with tcflush: flushing would also discard output the
+    // other side has not read yet (on a pty, TCIOFLUSH empties the peer's input buffer), and the
+    // parser resynchronises on garbage anyway. Then read back every chip at the new rate; when nobody
+    // answers but the chips still answer at the old rate, the write was lost: send it once more.
     let chipBaud = RESET_BAUD;
+    let back = new Map<number, RegisterReply>();
+    const isOurs = (r: RegisterReply): boolean => decodeChipId(r.value).chipId === this.family.chipId;
     if (this.fastBaud !== this.port.baudRate) {
       const plan = planBaudSwitch(this.family.baudScheme, this.fastBaud);
-      for (const w of plan.writes) await this.send(cmd.writeAll(w.register, w.value));
-      await this.port.drain();
-      await sleepWith(this.clock, t.baudSwitchDelayMs);
-      await this.port.setBaudRate(this.fastBaud);
-      await this.port.flush();
-      this.parser.reset();
+      const oldBaud = this.port.baudRate;
+      for (let attempt = 1; ; attempt++) {
+        for (const w of plan.writes) await this.send(cmd.writeAll(w.register, w.value));
+        await this.port.drain();
+        await sleepWith(this.clock, t.baudSwitchDelayMs);
+        await this.port.setBaudRate(this.fastBaud);
+        this.parser.reset();
+        back = await this.readBack(Reg.chipId, isOurs);
+        if (back.size > 0 || attempt >= 2) break;
+        await this.port.setBaudRate(oldBaud);
+        this.parser.reset();
+        const still = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
+        if (still.length === 0) {
+          await this.port.setBaudRate(this.fastBaud);
+          break;
+        }
+        this.log.warn({ baud: this.fastBaud }, 'chips did not take the baud switch; sending it again');
+      }
       chipBaud = plan.chipBaud;
+    } else {
+      back = await this.readBack(Reg.chipId, isOurs);
     }
 
-    // Read back at the new baud: every chip with its address, and the ticket mask.
-    const back = await this.readBack(Reg.chipId, (r) => decodeChipId(r.value).chipId === this.family.chipId);
+    // Every chip must have answered with its address, and must hold the ticket mask.
     const notBack = this.addresses.map((a, i) => (back.has(a) ? -1 : i)).filter((i) => i >= 0);
     if (notBack.length > 0) {
       throw new ChainBringUpError(`chips ${notBack.join(', ')} did not answer the read-back at ${this.fastBaud} baud`, {

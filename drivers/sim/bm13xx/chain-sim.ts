@@ -61,6 +61,12 @@ export interface SimChainConfig {
   maxSliceCpuMs?: number;
   /** Nonces per hashing chunk (default 32). */
   chunk?: number;
+  /**
+   * Nonces each version covers before the chip rolls to the next one (the simulator's hash counting
+   * number; default 2048). A real chip scans far more per version (register 0x10), which a CPU would
+   * never finish; a small window lets rolled versions show up at simulated speeds.
+   */
+  noncesPerVersion?: number;
   /** 'hash' (default) or 'replay' (nonces at a fixed rate without hashing). */
   mode?: 'hash' | 'replay';
   /** Replay mode: nonces per second for the chain. */
@@ -314,6 +320,21 @@ export class ChainSim {
     c.exhaustedAt = scan === undefined ? undefined : now + scan;
   }
 
+  /**
+   * Search order: the slice is cut into windows of `noncesPerVersion` nonces; each window is hashed for
+   * every version in turn (version 0, 1, ... under the roll mask or the midstate slots), then the next
+   * window. Chunk j of a job maps to (version, first nonce index).
+   */
+  private chunkPosition(job: ChipJob, j: number): { v: number; start: number } {
+    const k = this.cfg.chunk ?? 32;
+    const perWindow = Math.max(1, Math.floor((this.cfg.noncesPerVersion ?? 2048) / k));
+    const inWindow = j % perWindow;
+    const rest = (j - inWindow) / perWindow;
+    const v = rest % job.versionCount;
+    const window = (rest - v) / job.versionCount;
+    return { v, start: (window * perWindow + inWindow) * k };
+  }
+
   private nonceAt(g: Geometry, i: number): { nonce: number; counter: number } {
     const core = i % g.cores;
     const r = (i - core) / g.cores;
@@ -332,9 +353,7 @@ export class ChainSim {
     if (!job || job.exhausted) return 0;
     const g = this.geometryOf(c);
     const k = this.cfg.chunk ?? 32;
-    const j = job.nextChunk++;
-    const v = j % job.versionCount;
-    const start = Math.floor(j / job.versionCount) * k;
+    const { v, start } = this.chunkPosition(job, job.nextChunk++);
     if (start >= g.size) {
       job.exhausted = true;
       return 0;
@@ -426,9 +445,7 @@ export class ChainSim {
     if (!job || job.exhausted) return 0;
     const g = this.geometryOf(c);
     const k = this.cfg.chunk ?? 32;
-    const j = job.nextChunk++;
-    const v = j % job.versionCount;
-    const start = Math.floor(j / job.versionCount) * k;
+    const { v, start } = this.chunkPosition(job, job.nextChunk++);
     if (start >= g.size) {
       job.exhausted = true;
       return 0;
@@ -452,9 +469,9 @@ export class ChainSim {
       const c = workers[this.replayCursor++ % workers.length] as SimChip;
       const job = c.job as ChipJob;
       const g = this.geometryOf(c);
-      const j = job.nextChunk++;
-      const v = j % job.versionCount;
-      const i = Math.floor(j / job.versionCount);
+      // One nonce per step: the chunk position with a chunk of one.
+      const { v, start: i0 } = this.chunkPosition(job, Math.floor(job.nextChunk / (this.cfg.chunk ?? 32)));
+      const i = i0 + (job.nextChunk++ % (this.cfg.chunk ?? 32));
       if (i >= g.size) {
         job.exhausted = true;
         continue;
