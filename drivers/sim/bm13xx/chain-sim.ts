@@ -30,7 +30,8 @@ import type { UartPort } from '../../transport/uart-port.js';
 import type { Command } from '../../asic/bm13xx/command-frame.js';
 import { familyByName, type ChipFamily, type FamilyName } from '../../asic/bm13xx/family.js';
 import { HostStreamParser, type HostFrame, type HostStreamStats } from '../../asic/bm13xx/host-stream-parser.js';
-import { composeNonce, counterBits, ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from '../../asic/bm13xx/nonce-layout.js';
+import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from '../../asic/bm13xx/nonce-layout.js';
+import { addressInterval, chunkPosition, nonceAt, nonceSlice, type NonceSlice } from './nonce-slice.js';
 import { fullScanTimeMs } from '../../asic/bm13xx/registers/hash-counting.js';
 import { encodeRegisterReply } from '../../asic/bm13xx/response-frame.js';
 import { chipTicketBound } from '../../asic/bm13xx/ticket-mask.js';
@@ -88,13 +89,6 @@ export interface ChainSimStats {
   starvedMs: number;
 }
 
-interface Geometry {
-  cores: number;
-  interval: number;
-  lo: number;
-  counterBits: number;
-  size: number;
-}
 
 export class ChainSim {
   readonly family: ChipFamily;
@@ -117,7 +111,8 @@ export class ChainSim {
   private flushScheduled = false;
   private replayCarry = 0;
   private replayCursor = 0;
-  private readonly geometry = new Map<number, Geometry>();
+  private hashCursor = 0;
+  private readonly slices = new Map<number, NonceSlice>();
   private currentBaud = 115200;
   private readonly st = { repliesSent: 0, framesCorrupted: 0, bytesDropped: 0, bytesOut: 0, noncesSent: 0 };
   private readonly onData = (b: Uint8Array): void => {
@@ -198,7 +193,7 @@ export class ChainSim {
       for (const c of this.chips) c.reset();
       this.out = [];
       this.parser.reset();
-      this.geometry.clear();
+      this.slices.clear();
       this.followBaud();
     }
   }
@@ -231,7 +226,7 @@ export class ChainSim {
             break;
           }
         }
-        this.geometry.clear();
+        this.slices.clear();
         break;
       case 'write':
         for (const c of this.reachable()) {
@@ -286,24 +281,11 @@ export class ChainSim {
 
   // ---- hashing -----------------------------------------------------------------------------------------
 
-  /** Smallest positive gap between chip addresses (256 with one distinct address): each chip's address range. */
-  private addressInterval(): number {
-    const addrs = [...new Set(this.chips.map((c) => c.address))].sort((a, b) => a - b);
-    let gap = 256;
-    for (let i = 1; i < addrs.length; i++) gap = Math.min(gap, (addrs[i] as number) - (addrs[i - 1] as number));
-    return gap;
-  }
-
-  private geometryOf(c: SimChip): Geometry {
-    let g = this.geometry.get(c.index);
+  private sliceOf(c: SimChip): NonceSlice {
+    let g = this.slices.get(c.index);
     if (!g) {
-      const addrSpan = 2 ** this.layout.addressBits;
-      const lo = c.address % addrSpan;
-      const interval = Math.max(1, Math.min(this.addressInterval(), addrSpan - lo));
-      const cores = Math.min(this.family.cores, 2 ** this.layout.coreBits);
-      const cb = counterBits(this.layout);
-      g = { cores, interval, lo, counterBits: cb, size: cores * interval * 2 ** cb };
-      this.geometry.set(c.index, g);
+      g = nonceSlice(c.address, addressInterval(this.chips.map((x) => x.address)), this.family.cores, this.layout);
+      this.slices.set(c.index, g);
     }
     return g;
   }
@@ -320,27 +302,9 @@ export class ChainSim {
     c.exhaustedAt = scan === undefined ? undefined : now + scan;
   }
 
-  /**
-   * Search order: the slice is cut into windows of `noncesPerVersion` nonces; each window is hashed for
-   * every version in turn (version 0, 1, ... under the roll mask or the midstate slots), then the next
-   * window. Chunk j of a job maps to (version, first nonce index).
-   */
-  private chunkPosition(job: ChipJob, j: number): { v: number; start: number } {
-    const k = this.cfg.chunk ?? 32;
-    const perWindow = Math.max(1, Math.floor((this.cfg.noncesPerVersion ?? 2048) / k));
-    const inWindow = j % perWindow;
-    const rest = (j - inWindow) / perWindow;
-    const v = rest % job.versionCount;
-    const window = (rest - v) / job.versionCount;
-    return { v, start: (window * perWindow + inWindow) * k };
-  }
-
-  private nonceAt(g: Geometry, i: number): { nonce: number; counter: number } {
-    const core = i % g.cores;
-    const r = (i - core) / g.cores;
-    const a = r % g.interval;
-    const counter = (r - a) / g.interval;
-    return { nonce: composeNonce({ core, addressField: g.lo + a, counter }, this.layout), counter };
+  private position(job: ChipJob, chunkIndex: number): { v: number; start: number } {
+    const p = chunkPosition(chunkIndex, job.versionCount, this.cfg.chunk ?? 32, this.cfg.noncesPerVersion ?? 2048);
+    return { v: p.version, start: p.start };
   }
 
   private ticketDifficulty(c: SimChip): number {
@@ -351,9 +315,9 @@ export class ChainSim {
   private hashChunk(c: SimChip, bound: bigint, top: number): number {
     const job = c.job;
     if (!job || job.exhausted) return 0;
-    const g = this.geometryOf(c);
+    const g = this.sliceOf(c);
     const k = this.cfg.chunk ?? 32;
-    const { v, start } = this.chunkPosition(job, job.nextChunk++);
+    const { v, start } = this.position(job, job.nextChunk++);
     if (start >= g.size) {
       job.exhausted = true;
       return 0;
@@ -369,19 +333,19 @@ export class ChainSim {
     }
     const end = Math.min(g.size, start + k);
     for (let i = start; i < end; i++) {
-      const { nonce, counter } = this.nonceAt(g, i);
+      const { nonce, core, counter } = nonceAt(g, i, this.layout);
       const tw = this.hasher.topWord(nonce);
       if (tw > top) continue;
       if (tw === top) {
         this.hasher.hashBytes(nonce, this.hashBytes);
         if (u256LeToBigInt(this.hashBytes) >= bound) continue;
       }
-      this.found(c, job, v, versionBits, nonce, counter);
+      this.found(c, job, v, versionBits, nonce, core, counter);
     }
     return end - start;
   }
 
-  private found(c: SimChip, job: ChipJob, v: number, versionBits: number, nonce: number, counter: number): void {
+  private found(c: SimChip, job: ChipJob, v: number, versionBits: number, nonce: number, core: number, counter: number): void {
     c.stats.noncesFound++;
     let n = nonce;
     if (c.wrongFraction > 0 && this.rng.chance(c.wrongFraction)) {
@@ -396,7 +360,7 @@ export class ChainSim {
       jobId: job.idByte,
       midstateIndex: isMid ? v : 0,
       // Which small core found it is not in the nonce; spread it over the small cores.
-      smallCore: (counter + (nonceFields(nonce, this.layout).core)) % this.family.smallCoresPerCore,
+      smallCore: (counter + core) % this.family.smallCoresPerCore,
       versionBits,
       // BM1397: the slot in b6 as well (bm13xx-rs reads it there); unknown on later chips, sent as 0.
       b6: isMid ? v : 0,
@@ -415,7 +379,11 @@ export class ChainSim {
     const maxCpu = this.cfg.maxSliceCpuMs ?? 8;
     const t0 = performance.now();
     let cpuOut = false;
-    for (const c of workers) {
+    // Start with a different chip each slice, so that a slice cut short by the CPU guard does not always
+    // starve the same chips.
+    const first = this.hashCursor++ % workers.length;
+    for (let w = 0; w < workers.length; w++) {
+      const c = workers[(first + w) % workers.length] as SimChip;
       c.credit = Math.min(c.credit + perChip, perChip * 5 + k);
       if (cpuOut) continue;
       const bound = chipTicketBound(this.ticketDifficulty(c));
@@ -443,9 +411,9 @@ export class ChainSim {
   private hashChunkAll(c: SimChip): number {
     const job = c.job;
     if (!job || job.exhausted) return 0;
-    const g = this.geometryOf(c);
+    const g = this.sliceOf(c);
     const k = this.cfg.chunk ?? 32;
-    const { v, start } = this.chunkPosition(job, job.nextChunk++);
+    const { v, start } = this.position(job, job.nextChunk++);
     if (start >= g.size) {
       job.exhausted = true;
       return 0;
@@ -453,8 +421,8 @@ export class ChainSim {
     const versionBits = job.header ? depositBits(v, job.rollMask) : 0;
     const end = Math.min(g.size, start + k);
     for (let i = start; i < end; i++) {
-      const { nonce, counter } = this.nonceAt(g, i);
-      this.found(c, job, v, versionBits, nonce, counter);
+      const { nonce, core, counter } = nonceAt(g, i, this.layout);
+      this.found(c, job, v, versionBits, nonce, core, counter);
     }
     return end - start;
   }
@@ -468,16 +436,16 @@ export class ChainSim {
     while (n-- > 0) {
       const c = workers[this.replayCursor++ % workers.length] as SimChip;
       const job = c.job as ChipJob;
-      const g = this.geometryOf(c);
+      const g = this.sliceOf(c);
       // One nonce per step: the chunk position with a chunk of one.
-      const { v, start: i0 } = this.chunkPosition(job, Math.floor(job.nextChunk / (this.cfg.chunk ?? 32)));
+      const { v, start: i0 } = this.position(job, Math.floor(job.nextChunk / (this.cfg.chunk ?? 32)));
       const i = i0 + (job.nextChunk++ % (this.cfg.chunk ?? 32));
       if (i >= g.size) {
         job.exhausted = true;
         continue;
       }
-      const { nonce, counter } = this.nonceAt(g, i);
-      this.found(c, job, v, job.header ? depositBits(v, job.rollMask) : 0, nonce, counter);
+      const { nonce, core, counter } = nonceAt(g, i, this.layout);
+      this.found(c, job, v, job.header ? depositBits(v, job.rollMask) : 0, nonce, core, counter);
     }
   }
 
