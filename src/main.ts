@@ -9,8 +9,10 @@ type Loader = () => Promise<Command>;
 
 /** name -> loader. Keep in alphabetical order. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  decode: { summary: 'decode BM13xx UART frames (hex or stdin) into JSON, CRCs checked', load: async () => (await import('./cli/decode.js')).default },
   lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await import('./cli/lab.js')).default },
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
+  sim: { summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)', load: async () => (await import('./cli/sim.js')).default },
 };
 
 function help(): string {

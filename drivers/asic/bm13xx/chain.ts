@@ -1,0 +1,688 @@
+/**
+ * A BM13xx chain on one UART: bring-up (fact sheet bm13xx.md §4 "Init sequences"), work dispatch, nonce
+ * decoding, per-chip counters and silence detection.
+ *
+ * Bring-up: reset pulse; host at 115200; the family's pre-enumeration writes; a broadcast read of register
+ * 0 counts the chips and checks their id; the family's configuration (chain inactive, addresses spaced
+ * 256/n so that each chip's address splits the nonce space, core registers, ticket mask); a frequency ramp;
+ * hash counting number and version mask; both ends to the fast baud; a read-back of register 0 (addresses)
+ * and 0x14 (ticket mask) at the new baud to confirm.
+ *
+ * At run time every nonce reply is decoded for the family, matched to the job ring by job id, given its
+ * full rolled version, deduplicated on (job, nonce, version) and emitted as a NonceReport. SHA-256
+ * verification is the agent's job (headerOfReport rebuilds the header); it reports failures back through
+ * reportHardwareError so that the chip's counter shows them.
+ */
+import { systemClock, type Clock, type TimerHandle } from '../../../src/clock.js';
+import { logger, type Logger } from '../../../src/log.js';
+import { TypedEmitter } from '../../../src/typed-emitter.js';
+import { BIP320_MASK, versionWithinMask } from '../../../src/work/version-rolling.js';
+import type { UartError, UartPort } from '../../transport/uart-port.js';
+import { DEFAULT_TIMING, type ChainOptions, type ChainTiming } from './chain-options.js';
+import { emptyChainCounters, emptyChipCounters, type ChainCounters, type ChipCounters } from './chain-stats.js';
+import { cmd } from './command-frame.js';
+import { ChainBringUpError, ChainStateError } from './errors.js';
+import { familyByName, type ChipFamily, type InitContext, type InitStep } from './family.js';
+import { nonceOfReply } from './families/common.js';
+import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
+import { frequencyRamp, solvePll } from './pll.js';
+import { Reg } from './registers/addresses.js';
+import { planBaudSwitch, RESET_BAUD } from './registers/baud.js';
+import { decodeChipId } from './registers/chip-id.js';
+import { CHIP_ROLLABLE_MASK, versionRollingRegister } from './registers/version-mask.js';
+import { decodeRawResponse, registerReplyOf, type RegisterReply } from './response-frame.js';
+import { ResponseParser } from './response-parser.js';
+import { ticketDifficultyForRegister, ticketMaskRegister } from './ticket-mask.js';
+import { templateNtime, templateVersion, type NonceReport, type WorkUnit } from './work-unit.js';
+
+export type ChainState = 'idle' | 'bringing-up' | 'running' | 'failed' | 'held-in-reset' | 'closed';
+
+export interface BringUpResult {
+  family: ChipFamily['name'];
+  chipCount: number;
+  /** CHIP_ID of each chip in chain order (from the read-back). */
+  chipIds: number[];
+  /** CORE_NUM byte each chip reported at enumeration. */
+  coreNums: number[];
+  addresses: number[];
+  addressInterval: number;
+  /** Chip indices that did not answer (only when allowMissingChips let bring-up continue). */
+  missing: number[];
+  frequencyMhz: number;
+  hostBaud: number;
+  chipBaud: number;
+  /** Difficulty in register 0x14. */
+  ticketDifficulty: number;
+  /** What stats must use: the simulator's sim-only difficulty, or the register's. */
+  effectiveTicketDifficulty: number;
+  versionMask: number;
+}
+
+export interface ChipSilence {
+  chipIndex: number;
+  address: number;
+  silentForMs: number;
+}
+
+export type ChainEvents<W extends WorkUnit> = {
+  nonce: [NonceReport<W>];
+  /** A register reply no read was waiting for. */
+  register: [RegisterReply];
+  'chip-silent': [ChipSilence];
+  'chip-alive': [{ chipIndex: number; address: number }];
+  state: [ChainState];
+  /** A port error (the chain keeps its state; the agent decides whether to reinit). */
+  'port-error': [UartError];
+};
+
+interface JobEntry<W extends WorkUnit> {
+  work: W;
+  jobId: number;
+  slotVersions: number[];
+  templateVersion: number;
+  ntime: number;
+  seen: Set<string>;
+}
+
+interface Collector {
+  accept(r: RegisterReply): boolean;
+}
+
+const sleepWith = (clock: Clock, ms: number): Promise<void> => (ms > 0 ? clock.sleep(ms) : Promise.resolve());
+
+export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<ChainEvents<W>> {
+  readonly family: ChipFamily;
+  readonly expectedChips: number;
+  readonly frequencyMhz: number;
+  readonly fastBaud: number;
+  /** Power-of-two difficulty written to register 0x14. */
+  readonly ticketDifficulty: number;
+  /** The difficulty every returned nonce meets (sim-only value when set). */
+  readonly effectiveTicketDifficulty: number;
+  readonly layout: NonceLayout;
+  private readonly clock: Clock;
+  private readonly timing: ChainTiming;
+  private readonly log: Logger;
+  private readonly parser: ResponseParser;
+  private st: ChainState = 'idle';
+  private chipCount = 0;
+  private interval = 256;
+  private addresses: number[] = [];
+  private chips: ChipCounters[] = [];
+  private readonly counters: ChainCounters = emptyChainCounters();
+  private readonly ring = new Map<number, JobEntry<W>>();
+  private lastJobId: number | undefined;
+  private chipRollMask: number;
+  private collectors: Collector[] = [];
+  private writeChain: Promise<void> = Promise.resolve();
+  private watchdog: TimerHandle | undefined;
+  private runningSince = 0;
+  private readonly silenceMs: number;
+  private readonly onData = (b: Uint8Array): void => this.parser.push(b);
+  private readonly onPortError = (e: UartError): void => {
+    this.counters.portErrors++;
+    this.log.warn({ err: e.message, code: e.code }, 'uart error');
+    this.emit('port-error', e);
+  };
+  private readonly onPortClose = (): void => {
+    if (this.st === 'closed') return;
+    this.log.error('uart closed under the chain');
+    this.setState('failed');
+  };
+
+  constructor(
+    readonly port: UartPort,
+    private readonly opts: ChainOptions,
+  ) {
+    super();
+    this.family = typeof opts.family === 'string' ? familyByName(opts.family) : opts.family;
+    if (!Number.isInteger(opts.expectedChips) || opts.expectedChips < 1 || opts.expectedChips > 256) {
+      throw new RangeError(`expectedChips must be 1..256, got ${opts.expectedChips}`);
+    }
+    this.expectedChips = opts.expectedChips;
+    this.frequencyMhz = opts.frequencyMhz ?? this.family.defaultFrequencyMhz;
+    // Validate early: these throw Bm13xxConfigError on impossible settings.
+    solvePll(this.frequencyMhz, this.family.pll);
+    this.fastBaud = opts.fastBaud ?? this.family.defaultFastBaud;
+    planBaudSwitch(this.family.baudScheme, this.fastBaud);
+    this.ticketDifficulty = ticketDifficultyForRegister(opts.ticketDifficulty ?? 256);
+    if (opts.simTicketDifficulty !== undefined && !(opts.simTicketDifficulty > 0)) throw new RangeError('simTicketDifficulty must be positive');
+    this.effectiveTicketDifficulty = opts.simTicketDifficulty ?? this.ticketDifficulty;
+    this.layout = opts.nonceLayout ?? ESP_MINER_NONCE_LAYOUT;
+    validateNonceLayout(this.layout);
+    this.clock = opts.clock ?? systemClock;
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.chipRollMask = (opts.versionMask ?? BIP320_MASK) & CHIP_ROLLABLE_MASK;
+    this.log = logger('bm13xx.chain', { chain: opts.name ?? port.path, family: this.family.name });
+    this.parser = new ResponseParser(this.family.responseLength, (f) => this.onFrame(f));
+    this.silenceMs = opts.chipSilenceMs ?? this.defaultSilenceMs();
+  }
+
+  get state(): ChainState {
+    return this.st;
+  }
+
+  /** Chips brought up (0 before bring-up). */
+  get chipCountFound(): number {
+    return this.chipCount;
+  }
+
+  get addressInterval(): number {
+    return this.interval;
+  }
+
+  /** Expected nonce interval of one chip at the effective ticket difficulty, from the family's nominal hashrate. */
+  private defaultSilenceMs(): number {
+    const chipHashrate = this.frequencyMhz * 1e6 * this.family.smallCores;
+    const intervalMs = ((2 ** 32 * this.effectiveTicketDifficulty) / chipHashrate) * 1000;
+    return Math.max(60_000, 60 * intervalMs);
+  }
+
+  private setState(s: ChainState): void {
+    if (this.st === s) return;
+    this.st = s;
+    this.emit('state', s);
+  }
+
+  // ---- I/O helpers -------------------------------------------------------------------------------------
+
+  private send(frame: Uint8Array): Promise<void> {
+    const p = this.writeChain.then(() => this.port.write(frame));
+    // Keep the chain alive after a failed write; the caller sees the rejection.
+    this.writeChain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async sendGap(frame: Uint8Array): Promise<void> {
+    await this.send(frame);
+    await sleepWith(this.clock, this.timing.commandGapMs);
+  }
+
+  private attach(): void {
+    this.port.off('data', this.onData).off('error', this.onPortError).off('close', this.onPortClose);
+    this.port.on('data', this.onData).on('error', this.onPortError).on('close', this.onPortClose);
+  }
+
+  private onFrame(frame: Uint8Array): void {
+    this.counters.framesOk++;
+    const raw = decodeRawResponse(frame);
+    if (raw.isNonce) {
+      this.onNonce(raw, frame);
+      return;
+    }
+    const reply = registerReplyOf(raw);
+    this.counters.registerReplies++;
+    let taken = false;
+    for (const c of this.collectors) if (c.accept(reply)) taken = true;
+    if (!taken) {
+      this.counters.unsolicitedRegisterReplies++;
+      this.emit('register', reply);
+    }
+  }
+
+  /**
+   * Sends `frame` (a read) and collects matching register replies until `expected` arrived and the settle
+   * time passed, or until no reply came for the quiet time.
+   */
+  private collect(frame: Uint8Array, match: (r: RegisterReply) => boolean, expected: number): Promise<RegisterReply[]> {
+    return new Promise<RegisterReply[]>((resolve, reject) => {
+      const got: RegisterReply[] = [];
+      let timer: TimerHandle | undefined;
+      const done = (): void => {
+        this.clock.clearTimeout(timer);
+        this.collectors = this.collectors.filter((c) => c !== collector);
+        resolve(got);
+      };
+      const arm = (): void => {
+        this.clock.clearTimeout(timer);
+        timer = this.clock.setTimeout(done, got.length >= expected ? this.timing.replySettleMs : this.timing.replyQuietMs);
+      };
+      const collector: Collector = {
+        accept: (r) => {
+          if (!match(r)) return false;
+          got.push(r);
+          // Re-arm on every reply: a long chain keeps answering.
+          arm();
+          return true;
+        },
+      };
+      this.collectors.push(collector);
+      arm();
+      this.send(frame).catch((err: unknown) => {
+        this.clock.clearTimeout(timer);
+        this.collectors = this.collectors.filter((c) => c !== collector);
+        reject(err);
+      });
+    });
+  }
+
+  // ---- bring-up ----------------------------------------------------------------------------------------
+
+  /** Resets, enumerates and configures the chain. Throws ChainBringUpError naming missing chips. */
+  async bringUp(): Promise<BringUpResult> {
+    if (this.st === 'closed') throw new ChainStateError('chain is closed');
+    if (this.st === 'bringing-up') throw new ChainStateError('bring-up already in progress');
+    this.setState('bringing-up');
+    this.stopWatchdog();
+    this.ring.clear();
+    this.lastJobId = undefined;
+    try {
+      const result = await this.doBringUp();
+      this.runningSince = this.clock.now();
+      this.setState('running');
+      this.startWatchdog();
+      this.log.info({ chips: result.chipCount, frequencyMhz: result.frequencyMhz, baud: result.hostBaud }, 'chain up');
+      return result;
+    } catch (err) {
+      this.setState('failed');
+      throw err;
+    }
+  }
+
+  private async doBringUp(): Promise<BringUpResult> {
+    const t = this.timing;
+    if (!this.port.isOpen) await this.port.open();
+    this.attach();
+    if (this.opts.reset) {
+      await this.opts.reset(true);
+      await sleepWith(this.clock, t.resetAssertMs);
+      await this.opts.reset(false);
+      await sleepWith(this.clock, t.resetSettleMs);
+    }
+    // After reset every chip talks at 115200 (ESP-Miner's recovery also starts the host there). Nothing
+    // of ours is in flight yet, so a full flush only drops what the chips sent before the reset.
+    if (this.port.baudRate !== RESET_BAUD) await this.port.setBaudRate(RESET_BAUD);
+    await this.port.drain();
+    await this.port.flush();
+    this.parser.reset();
+
+    const ticketMask = ticketMaskRegister(this.ticketDifficulty);
+    const versionRolling = versionRollingRegister(this.chipRollMask);
+    const ctx0: InitContext = { chipCount: this.expectedChips, ticketMask, versionRolling };
+    await this.runSteps(this.family.preEnumeration(ctx0), []);
+
+    // Enumeration: every chip answers the broadcast read of register 0 (with ADDR 0 after reset).
+    // A damaged reply makes the count short: ask again and keep the best answer.
+    let ids: RegisterReply[] = [];
+    for (let a = 0; a <= t.readRetries && ids.length < this.expectedChips; a++) {
+      const got = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, this.expectedChips);
+      if (got.length > ids.length) ids = got;
+    }
+    const foreign = ids.map((r) => decodeChipId(r.value).chipId).filter((id) => id !== this.family.chipId);
+    if (foreign.length > 0) {
+      throw new ChainBringUpError(`chain answers with chip ids ${[...new Set(foreign)].map((x) => x.toString(16)).join(', ')}, expected ${this.family.chipId.toString(16)}`, {
+        expected: this.expectedChips,
+        found: ids.length,
+        missing: [],
+        foreignIds: [...new Set(foreign)],
+        stage: 'enumeration',
+      });
+    }
+    if (ids.length > this.expectedChips) {
+      throw new ChainBringUpError(`${ids.length} chips answered, configured for ${this.expectedChips}`, {
+        expected: this.expectedChips,
+        found: ids.length,
+        missing: [],
+        stage: 'enumeration',
+      });
+    }
+    const coreNums = ids.map((r) => decodeChipId(r.value).coreNum);
+    let missing: number[] = [];
+    if (ids.length < this.expectedChips) {
+      missing = await this.identifyMissing();
+      this.log.warn({ found: ids.length, expected: this.expectedChips, missing }, 'chips missing at enumeration');
+      if (!this.opts.allowMissingChips || ids.length === 0) {
+        throw new ChainBringUpError(`${ids.length} of ${this.expectedChips} chips answered; missing ${missing.join(', ')}`, {
+          expected: this.expectedChips,
+          found: ids.length,
+          missing,
+          stage: 'enumeration',
+        });
+      }
+    }
+
+    const n = ids.length;
+    this.chipCount = n;
+    this.interval = Math.floor(256 / n);
+    this.addresses = Array.from({ length: n }, (_, i) => i * this.interval);
+    this.chips = this.addresses.map((a, i) => emptyChipCounters(i, a));
+    const ctx: InitContext = { chipCount: n, ticketMask, versionRolling };
+    await this.runSteps(this.family.configure(ctx), this.addresses);
+
+    // Frequency ramp from the reset clock.
+    let actualMhz = this.family.resetFrequencyMhz;
+    for (const f of frequencyRamp(this.family.resetFrequencyMhz, this.frequencyMhz, t.rampStepMhz)) {
+      const s = solvePll(f, this.family.pll);
+      for (const w of this.family.frequencyWrites(s)) await this.sendGap(cmd.writeAll(w.register, w.value));
+      actualMhz = s.frequencyMhz;
+      await sleepWith(this.clock, t.rampStepDelayMs);
+    }
+    await this.runSteps(this.family.finalize({ ...ctx, frequencyMhz: actualMhz }), this.addresses);
+
+    // Baud switch: write at the old rate, let it leave the wire, then move the host and drop stale bytes.
+    // Stale input is dropped in the parser, not with tcflush: flushing would also discard output the
+    // other side has not read yet (on a pty, TCIOFLUSH empties the peer's input buffer), and the
+    // parser resynchronises on garbage anyway. Then read back every chip at the new rate; when nobody
+    // answers but the chips still answer at the old rate, the write was lost: send it once more.
+    let chipBaud = RESET_BAUD;
+    let back = new Map<number, RegisterReply>();
+    const isOurs = (r: RegisterReply): boolean => decodeChipId(r.value).chipId === this.family.chipId;
+    if (this.fastBaud !== this.port.baudRate) {
+      const plan = planBaudSwitch(this.family.baudScheme, this.fastBaud);
+      const oldBaud = this.port.baudRate;
+      for (let attempt = 1; ; attempt++) {
+        for (const w of plan.writes) await this.send(cmd.writeAll(w.register, w.value));
+        await this.port.drain();
+        await sleepWith(this.clock, t.baudSwitchDelayMs);
+        await this.port.setBaudRate(this.fastBaud);
+        this.parser.reset();
+        back = await this.readBack(Reg.chipId, isOurs);
+        if (back.size > 0 || attempt >= 2) break;
+        await this.port.setBaudRate(oldBaud);
+        this.parser.reset();
+        const still = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
+        if (still.length === 0) {
+          await this.port.setBaudRate(this.fastBaud);
+          break;
+        }
+        this.log.warn({ baud: this.fastBaud }, 'chips did not take the baud switch; sending it again');
+      }
+      chipBaud = plan.chipBaud;
+    } else {
+      back = await this.readBack(Reg.chipId, isOurs);
+    }
+
+    // Every chip must have answered with its address, and must hold the ticket mask.
+    const notBack = this.addresses.map((a, i) => (back.has(a) ? -1 : i)).filter((i) => i >= 0);
+    if (notBack.length > 0) {
+      throw new ChainBringUpError(`chips ${notBack.join(', ')} did not answer the read-back at ${this.fastBaud} baud`, {
+        expected: this.expectedChips,
+        found: n - notBack.length,
+        missing: notBack,
+        stage: back.size === 0 ? 'baud' : 'readback',
+      });
+    }
+    const tickets = await this.readBack(Reg.ticketMask, (r) => r.value === ticketMask);
+    const bad = this.addresses.map((a, i) => (tickets.has(a) ? -1 : i)).filter((i) => i >= 0);
+    if (bad.length > 0) {
+      throw new ChainBringUpError(`ticket mask did not take on chips ${bad.join(', ')}`, {
+        expected: this.expectedChips,
+        found: n,
+        missing: bad,
+        stage: 'readback',
+      });
+    }
+    const chipIds = this.addresses.map((a) => decodeChipId(back.get(a)?.value ?? 0).chipId);
+
+    return {
+      family: this.family.name,
+      chipCount: n,
+      chipIds,
+      coreNums,
+      addresses: [...this.addresses],
+      addressInterval: this.interval,
+      missing,
+      frequencyMhz: actualMhz,
+      hostBaud: this.port.baudRate,
+      chipBaud,
+      ticketDifficulty: this.ticketDifficulty,
+      effectiveTicketDifficulty: this.effectiveTicketDifficulty,
+      versionMask: this.chipRollMask,
+    };
+  }
+
+  /** Broadcast read of `register`, retried; returns the good replies by chip address. */
+  private async readBack(register: number, good: (r: RegisterReply) => boolean): Promise<Map<number, RegisterReply>> {
+    const byAddr = new Map<number, RegisterReply>();
+    const want = new Set(this.addresses);
+    for (let a = 0; a <= this.timing.readRetries && byAddr.size < want.size; a++) {
+      const got = await this.collect(cmd.readAll(register), (r) => r.register === register, this.chipCount);
+      for (const r of got) if (want.has(r.chipAddress) && good(r)) byAddr.set(r.chipAddress, r);
+    }
+    return byAddr;
+  }
+
+  /**
+   * When fewer chips answer than expected: address the expected number and see which addresses answer a
+   * broadcast read. A chip that stopped relaying hides every chip after it, which is what the list says.
+   */
+  private async identifyMissing(): Promise<number[]> {
+    const n = this.expectedChips;
+    const interval = Math.floor(256 / n);
+    const addrs = Array.from({ length: n }, (_, i) => i * interval);
+    await this.send(cmd.chainInactive());
+    for (const a of addrs) await this.sendGap(cmd.setAddress(a));
+    const seen = new Set<number>();
+    for (let a = 0; a <= this.timing.readRetries && seen.size < n; a++) {
+      const replies = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
+      for (const r of replies) seen.add(r.chipAddress);
+    }
+    return addrs.map((a, i) => (seen.has(a) ? -1 : i)).filter((i) => i >= 0);
+  }
+
+  private async runSteps(steps: InitStep[], addresses: number[]): Promise<void> {
+    const t = this.timing;
+    for (const s of steps) {
+      switch (s.kind) {
+        case 'write':
+          await this.sendGap(cmd.writeAll(s.register, s.value));
+          break;
+        case 'write-first':
+          if (addresses.length > 0) await this.sendGap(cmd.writeChip(addresses[0] as number, s.register, s.value));
+          break;
+        case 'per-chip':
+          for (const a of addresses) {
+            for (const w of s.writes) await this.sendGap(cmd.writeChip(a, w.register, w.value));
+            await sleepWith(this.clock, t.perChipPauseMs ?? s.pauseMs);
+          }
+          break;
+        case 'chain-inactive':
+          for (let i = 0; i < s.repeat; i++) await this.sendGap(cmd.chainInactive());
+          break;
+        case 'set-addresses':
+          for (const a of addresses) await this.sendGap(cmd.setAddress(a));
+          break;
+        case 'delay':
+          await sleepWith(this.clock, s.ms * t.stepDelayScale);
+          break;
+      }
+    }
+  }
+
+  // ---- work and nonces ---------------------------------------------------------------------------------
+
+  /**
+   * Encodes `work` for the family, gives it the next chip job id, remembers it in the ring and sends it.
+   * Resolves with the job id once the frame is written.
+   */
+  async sendWork(work: W): Promise<number> {
+    if (this.st !== 'running') throw new ChainStateError(`cannot send work while ${this.st}`);
+    const jobId = this.family.nextJobId(this.lastJobId);
+    this.lastJobId = jobId;
+    const enc = this.family.encodeWork(work, jobId);
+    if (this.family.jobFormat === 'full-header' && enc.chipRollMask !== this.chipRollMask) {
+      // The chips roll under 0xA4 for every job: follow the work's mask (nonces from older jobs rolled
+      // outside their own mask are dropped by the mask check below).
+      this.chipRollMask = enc.chipRollMask;
+      void this.send(cmd.writeAll(Reg.versionRolling, versionRollingRegister(this.chipRollMask))).catch(() => undefined);
+    }
+    this.ring.set(this.family.chipJobId(jobId), {
+      work,
+      jobId,
+      slotVersions: enc.slotVersions,
+      templateVersion: templateVersion(work),
+      ntime: templateNtime(work),
+      seen: new Set(),
+    });
+    this.counters.jobsSent++;
+    await this.send(enc.frame);
+    return jobId;
+  }
+
+  private onNonce(raw: ReturnType<typeof decodeRawResponse>, frame: Uint8Array): void {
+    const ids = this.family.decodeNonceIds(raw);
+    const nonce = nonceOfReply(raw);
+    const fields = nonceFields(nonce, this.layout);
+    const idx = Math.floor(fields.addressField / this.interval);
+    const chip = idx < this.chipCount ? this.chips[idx] : undefined;
+    if (!chip) this.counters.unattributedNonces++;
+    const entry = this.ring.get(ids.jobId);
+    if (!entry) {
+      this.counters.unknownJobIds++;
+      if (chip) chip.unknownJobIds++;
+      return;
+    }
+    let version: number;
+    if (this.family.jobFormat === 'midstate') {
+      const v = entry.slotVersions[ids.midstateIndex];
+      if (v === undefined) {
+        // A slot the job did not fill: the chip hashed nothing we sent.
+        this.counters.unknownJobIds++;
+        if (chip) chip.unknownJobIds++;
+        return;
+      }
+      version = v;
+    } else {
+      // ESP-Miner: rolled = job version | (field << 13).
+      version = (entry.templateVersion | ids.versionBits) >>> 0;
+    }
+    if (!versionWithinMask(entry.templateVersion, version, entry.work.versionMask)) {
+      this.counters.versionOutOfMask++;
+      if (chip) chip.versionOutOfMask++;
+      return;
+    }
+    const key = `${nonce}:${version}`;
+    if (entry.seen.has(key)) {
+      this.counters.duplicates++;
+      if (chip) chip.duplicates++;
+      return;
+    }
+    entry.seen.add(key);
+    const now = this.clock.now();
+    this.counters.nonces++;
+    if (chip) {
+      chip.nonces++;
+      chip.lastNonceAt = now;
+      if (chip.silent) {
+        chip.silent = false;
+        this.emit('chip-alive', { chipIndex: chip.index, address: chip.address });
+      }
+    }
+    this.emit('nonce', {
+      work: entry.work,
+      jobId: entry.jobId,
+      version,
+      versionBits: (version ^ entry.templateVersion) >>> 0,
+      ntime: entry.ntime,
+      nonce,
+      chipIndex: chip ? chip.index : -1,
+      chipAddress: fields.addressField,
+      core: fields.core,
+      smallCore: ids.smallCore,
+      midstateIndex: ids.midstateIndex,
+      frame,
+      receivedAt: now,
+    });
+  }
+
+  /** The agent found this nonce invalid (SHA-256 below the ticket): count it against its chip. */
+  reportHardwareError(r: Pick<NonceReport, 'chipIndex'>): void {
+    this.counters.hardwareErrors++;
+    const chip = this.chips[r.chipIndex];
+    if (chip) chip.hardwareErrors++;
+  }
+
+  // ---- registers ---------------------------------------------------------------------------------------
+
+  /**
+   * Reads a register from every chip (`'all'`, resolves with the replies that came) or from one chip by
+   * index (resolves with its reply, or undefined when it did not answer).
+   */
+  async readRegister(register: number, target: 'all'): Promise<RegisterReply[]>;
+  async readRegister(register: number, target: number): Promise<RegisterReply | undefined>;
+  async readRegister(register: number, target: 'all' | number): Promise<RegisterReply[] | RegisterReply | undefined> {
+    if (this.st !== 'running') throw new ChainStateError(`cannot read registers while ${this.st}`);
+    if (target === 'all') return this.collect(cmd.readAll(register), (r) => r.register === register, this.chipCount);
+    const address = this.addresses[target];
+    if (address === undefined) throw new RangeError(`no chip ${target} on this chain`);
+    const got = await this.collect(cmd.readChip(address, register), (r) => r.register === register && r.chipAddress === address, 1);
+    return got[0];
+  }
+
+  /** Writes a register on every chip or on one chip by index. */
+  async writeRegister(register: number, value: number, target: 'all' | number): Promise<void> {
+    if (this.st !== 'running') throw new ChainStateError(`cannot write registers while ${this.st}`);
+    if (target === 'all') return this.send(cmd.writeAll(register, value));
+    const address = this.addresses[target];
+    if (address === undefined) throw new RangeError(`no chip ${target} on this chain`);
+    return this.send(cmd.writeChip(address, register, value));
+  }
+
+  // ---- health ------------------------------------------------------------------------------------------
+
+  private startWatchdog(): void {
+    this.stopWatchdog();
+    const every = Math.max(50, Math.min(1000, Math.floor(this.silenceMs / 4)));
+    this.watchdog = this.clock.setInterval(() => this.checkSilence(), every);
+  }
+
+  private stopWatchdog(): void {
+    this.clock.clearInterval(this.watchdog);
+    this.watchdog = undefined;
+  }
+
+  private checkSilence(): void {
+    const now = this.clock.now();
+    for (const c of this.chips) {
+      const since = now - (c.lastNonceAt ?? this.runningSince);
+      if (!c.silent && since > this.silenceMs) {
+        c.silent = true;
+        this.log.warn({ chip: c.index, address: c.address, silentForMs: Math.round(since) }, 'chip silent');
+        this.emit('chip-silent', { chipIndex: c.index, address: c.address, silentForMs: since });
+      }
+    }
+  }
+
+  /** Counters of the chain and of each chip (copies). */
+  stats(): { chain: ChainCounters; chips: ChipCounters[] } {
+    const p = this.parser.stats;
+    return {
+      chain: { ...this.counters, crcErrors: p.crcErrors, bytesDiscarded: p.bytesDiscarded },
+      chips: this.chips.map((c) => ({ ...c })),
+    };
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------------
+
+  /** Holds reset, then brings the chain up again from 115200 baud (recovery, fact sheet §7). */
+  async reinit(): Promise<BringUpResult> {
+    if (this.st === 'closed') throw new ChainStateError('chain is closed');
+    this.stopWatchdog();
+    return this.bringUp();
+  }
+
+  /** Stops work and holds the chips in reset (false when there is no reset line to hold). */
+  async holdInReset(): Promise<boolean> {
+    this.stopWatchdog();
+    this.ring.clear();
+    if (!this.opts.reset) {
+      this.log.warn('no reset line: chips keep their last job');
+      if (this.st !== 'closed') this.setState('held-in-reset');
+      return false;
+    }
+    await this.opts.reset(true);
+    if (this.st !== 'closed') this.setState('held-in-reset');
+    return true;
+  }
+
+  /** Holds reset (when possible) and closes the port. */
+  async close(): Promise<void> {
+    if (this.st === 'closed') return;
+    await this.holdInReset().catch((err: unknown) => this.log.warn({ err: String(err) }, 'reset failed while closing'));
+    this.setState('closed');
+    this.collectors = [];
+    this.port.off('data', this.onData).off('error', this.onPortError).off('close', this.onPortClose);
+    await this.writeChain;
+    await this.port.close();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * BM1366 (S19XP, S19k Pro, Bitaxe Ultra/Hex): 112 cores × 8 small cores, full-header jobs, 11-byte replies
+ * with the small-core id in the low 3 bits of b7 (fact sheet bm13xx.md §2–§4).
+ */
+import type { ChipFamily, InitContext, InitStep } from '../family.js';
+import { pllRegister, type PllSpec } from '../pll.js';
+import { Reg } from '../registers/addresses.js';
+import { hashCountingNumber } from '../registers/hash-counting.js';
+import { encodeFullHeaderWork } from '../work-encoding.js';
+import { lowBitsReply, stepMod128 } from './common.js';
+
+const pll: PllSpec = {
+  fbMin: 144,
+  fbMax: 235,
+  postDivMinusOne: true,
+  vcoHighFlagAtMhz: 2400,
+  vcoMinMhz: 2000,
+  vcoMaxMhz: 3200,
+  vcoMaxRefdiv1Mhz: 3125,
+};
+
+const CORES = 112;
+
+export const BM1366: ChipFamily = {
+  name: 'BM1366',
+  chipId: 0x1366,
+  // bm13xx-rs reset value 0x13660000.
+  coreNum: 0x00,
+  cores: CORES,
+  smallCoresPerCore: 8,
+  smallCores: 894,
+  responseLength: 11,
+  jobFormat: 'full-header',
+  baudScheme: 'fast-uart-v2',
+  pll,
+  resetPll0: 0xc0540165,
+  resetFrequencyMhz: 50,
+  defaultFrequencyMhz: 485,
+  defaultFastBaud: 1_000_000,
+  parallelVersions: 65536,
+  choices: {
+    jobIdStep: '+8 mod 128 (ESP-Miner)',
+    jobIdFromReply: 'b7 & 0xF8, small core = b7 & 0x07',
+    jobLengthByte: '0x56 (ESP-Miner)',
+    hashCountingErratum: 'none',
+  },
+  nextJobId: (prev) => stepMod128(prev, 8),
+  jobIdCycle: 16,
+  encodeWork: (w, jobId) => encodeFullHeaderWork(w, jobId),
+  decodeNonceIds: lowBitsReply.decode,
+  encodeNonceReply: lowBitsReply.encode,
+  chipJobId: lowBitsReply.chipJobId,
+
+  preEnumeration(ctx: InitContext): InitStep[] {
+    const a4: InitStep = { kind: 'write', register: Reg.versionRolling, value: ctx.versionRolling };
+    return [a4, a4, a4];
+  },
+  configure(ctx: InitContext): InitStep[] {
+    return [
+      { kind: 'write', register: Reg.regA8, value: 0x00070000 },
+      { kind: 'write', register: Reg.miscControl, value: 0xff0fc100 },
+      { kind: 'chain-inactive', repeat: 1 },
+      { kind: 'set-addresses' },
+      { kind: 'write', register: Reg.coreRegisterControl, value: 0x80008540 },
+      { kind: 'write', register: Reg.coreRegisterControl, value: 0x80008020 },
+      { kind: 'write', register: Reg.ticketMask, value: ctx.ticketMask },
+      { kind: 'write', register: Reg.analogMux, value: 0x00000003 },
+      { kind: 'write', register: Reg.ioDriverStrength, value: 0x02111111 },
+      // UART relay on chip 0 only on single-domain boards (ESP-Miner).
+      { kind: 'write-first', register: Reg.uartRelay, value: 0x007c0003 },
+      {
+        kind: 'per-chip',
+        pauseMs: 0,
+        writes: [
+          { register: Reg.regA8, value: 0x000701f0 },
+          { register: Reg.miscControl, value: 0xf000c100 },
+          { register: Reg.coreRegisterControl, value: 0x80008540 },
+          { register: Reg.coreRegisterControl, value: 0x80008020 },
+          { register: Reg.coreRegisterControl, value: 0x800082aa },
+        ],
+      },
+    ];
+  },
+  frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
+  finalize: (ctx) => [
+    { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }) },
+    { kind: 'write', register: Reg.versionRolling, value: ctx.versionRolling },
+  ],
+};

@@ -1,0 +1,134 @@
+/**
+ * UartPort on the `serialport` package (the real binding, also used on pseudo-terminals in tests).
+ *
+ * Custom baud rates (1,000,000, 3,125,000...) go through the binding's termios2 path on Linux. Low-latency
+ * mode (ASYNC_LOW_LATENCY) is requested when `lowLatency` is set; devices that do not support it (a
+ * pseudo-terminal answers ENOTTY) are used without it, and `lowLatencyActive` says which happened.
+ *
+ * On a pseudo-terminal a baud change is recorded but not applied: the kernel ignores pty baud settings,
+ * and the binding flushes both queues (tcflush TCIOFLUSH) when it sets a standard rate such as 115200 or
+ * 1,000,000, which on a pty throws away bytes the other side has not read yet.
+ */
+import { realpathSync } from 'node:fs';
+import { SerialPort } from 'serialport';
+import { TypedEmitter } from '../../src/typed-emitter.js';
+import { logger } from '../../src/log.js';
+import { UartClosedError, UartError, type UartEvents, type UartPort } from './uart-port.js';
+
+const log = logger('transport.serialport');
+
+export interface SerialPortUartOptions {
+  path: string;
+  baudRate: number;
+  /** Ask for low-latency mode (default true). */
+  lowLatency?: boolean;
+}
+
+function asUartError(err: unknown, what: string): UartError {
+  if (err instanceof UartError) return err;
+  const e = err instanceof Error ? err : new Error(String(err));
+  const code = (e as { code?: unknown }).code;
+  return new UartError(`${what}: ${e.message}`, typeof code === 'string' ? code : undefined);
+}
+
+export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort {
+  readonly path: string;
+  private baud: number;
+  private port: SerialPort | undefined;
+  private readonly wantLowLatency: boolean;
+  /** True when the device accepted low-latency mode. */
+  lowLatencyActive = false;
+  /** True when the path is a pseudo-terminal (/dev/pts/N, links resolved). */
+  readonly isPseudoTerminal: boolean;
+
+  constructor(opts: SerialPortUartOptions) {
+    super();
+    this.path = opts.path;
+    this.baud = opts.baudRate;
+    this.wantLowLatency = opts.lowLatency ?? true;
+    this.isPseudoTerminal = isPtyPath(opts.path);
+  }
+
+  get isOpen(): boolean {
+    return this.port?.isOpen === true;
+  }
+
+  get baudRate(): number {
+    return this.baud;
+  }
+
+  async open(): Promise<void> {
+    if (this.isOpen) return;
+    const port = new SerialPort({ path: this.path, baudRate: this.baud, autoOpen: false, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, hupcl: false });
+    await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(asUartError(err, `open ${this.path}`)) : resolve())));
+    this.port = port;
+    port.on('data', (chunk: Buffer) => this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    port.on('error', (err: unknown) => this.emit('error', asUartError(err, this.path)));
+    port.on('close', () => {
+      this.port = undefined;
+      this.emit('close');
+    });
+    if (this.wantLowLatency && !this.isPseudoTerminal) await this.tryLowLatency(port);
+  }
+
+  private async tryLowLatency(port: SerialPort): Promise<void> {
+    try {
+      // set() writes every flag, so dtr/rts stay asserted as after open. `lowLatency` is a Linux-binding
+      // option that the stream passes through to the binding (LinuxSetOptions).
+      const flags = { lowLatency: true, dtr: true, rts: true };
+      await new Promise<void>((resolve, reject) => port.set(flags, (err) => (err ? reject(err) : resolve())));
+      this.lowLatencyActive = true;
+    } catch (err) {
+      this.lowLatencyActive = false;
+      log.debug({ path: this.path, err: err instanceof Error ? err.message : String(err) }, 'low-latency mode not supported; continuing without it');
+    }
+  }
+
+  private need(): SerialPort {
+    if (!this.port?.isOpen) throw new UartClosedError(`${this.path} is not open`);
+    return this.port;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const port = this.need();
+    return new Promise<void>((resolve, reject) => {
+      port.write(Buffer.from(data.buffer, data.byteOffset, data.length), (err) => (err ? reject(asUartError(err, `write ${this.path}`)) : resolve()));
+    });
+  }
+
+  drain(): Promise<void> {
+    const port = this.need();
+    return new Promise<void>((resolve, reject) => port.drain((err) => (err ? reject(asUartError(err, `drain ${this.path}`)) : resolve())));
+  }
+
+  flush(): Promise<void> {
+    const port = this.need();
+    return new Promise<void>((resolve, reject) => port.flush((err) => (err ? reject(asUartError(err, `flush ${this.path}`)) : resolve())));
+  }
+
+  async setBaudRate(baud: number): Promise<void> {
+    const port = this.need();
+    if (this.isPseudoTerminal) {
+      this.baud = baud;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => port.update({ baudRate: baud }, (err) => (err ? reject(asUartError(err, `baud ${baud} on ${this.path}`)) : resolve())));
+    this.baud = baud;
+  }
+
+  async close(): Promise<void> {
+    const port = this.port;
+    if (!port?.isOpen) return;
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
+
+function isPtyPath(path: string): boolean {
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // A path that does not resolve fails at open(); judge it by its name meanwhile.
+  }
+  return real.startsWith('/dev/pts/');
+}

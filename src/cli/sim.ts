@@ -1,0 +1,155 @@
+/**
+ * `asic-agent sim --chip bm1370 --chips 12 [--hashrate H/s] [--sim-ticket-difficulty D|auto]
+ *  [--faults SPEC] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS]`
+ *
+ * Runs a simulated BM13xx chain behind a pseudo-terminal (socat). The first line printed is the device
+ * path for the driver; the second is a JSON object with the board's settings, including
+ * `simTicketDifficulty`, the sim-only ticket difficulty the host must use for its hashrate (it is never on
+ * the wire). SIGUSR1 pulses the chain's reset line; SIGINT/SIGTERM stop it and remove the pty.
+ */
+import { familyByName, UnknownFamilyError } from '../../drivers/asic/bm13xx/family.js';
+import { ESP_MINER_NONCE_LAYOUT, type NonceLayout } from '../../drivers/asic/bm13xx/nonce-layout.js';
+import { REPLAY_TICKET_DIFFICULTY, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { FaultSpecError, parseFaults } from '../../drivers/sim/bm13xx/faults.js';
+import { startPtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { UsageError, type Command } from './command.js';
+
+/** A sim-only ticket giving about `perSecond` nonces per second at `hashrate` (a power of two). */
+export function autoSimTicketDifficulty(hashrate: number, perSecond = 10): number {
+  return 2 ** Math.floor(Math.log2(hashrate / (2 ** 32 * perSecond)));
+}
+
+function positive(name: string, v: string | undefined): number {
+  const x = Number(v);
+  if (v === undefined || !Number.isFinite(x) || x <= 0) throw new UsageError(`${name} needs a positive number`);
+  return x;
+}
+
+export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEveryMs: number } {
+  let family: SimChainConfig['family'] | undefined;
+  let chips: number | undefined;
+  let hashrate = 100_000;
+  let ticket: number | 'auto' = 'auto';
+  let statsEveryMs = 0;
+  let replay: number | undefined;
+  let seed = 1;
+  let layout: NonceLayout = ESP_MINER_NONCE_LAYOUT;
+  let faults: SimChainConfig['faults'];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const v = argv[i + 1];
+    switch (a) {
+      case '--chip':
+        try {
+          family = familyByName(v ?? '').name;
+        } catch (err) {
+          if (err instanceof UnknownFamilyError) throw new UsageError(err.message);
+          throw err;
+        }
+        i++;
+        break;
+      case '--chips': {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError('--chips is 1..256');
+        chips = n;
+        i++;
+        break;
+      }
+      case '--hashrate':
+        hashrate = positive(a, v);
+        i++;
+        break;
+      case '--sim-ticket-difficulty':
+        ticket = v === 'auto' ? 'auto' : positive(a, v);
+        i++;
+        break;
+      case '--faults':
+        try {
+          faults = parseFaults(v ?? '');
+        } catch (err) {
+          if (err instanceof FaultSpecError) throw new UsageError(err.message);
+          throw err;
+        }
+        i++;
+        break;
+      case '--seed':
+        seed = Math.floor(positive(a, v));
+        i++;
+        break;
+      case '--replay':
+        replay = positive(a, v);
+        i++;
+        break;
+      case '--layout':
+        if (v !== 'be' && v !== 'le') throw new UsageError('--layout is be or le');
+        layout = { ...ESP_MINER_NONCE_LAYOUT, byteOrder: v };
+        i++;
+        break;
+      case '--stats-every':
+        statsEveryMs = positive(a, v);
+        i++;
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  if (!family) throw new UsageError('--chip is required');
+  if (chips === undefined) throw new UsageError('--chips is required');
+  const config: SimChainConfig = {
+    family,
+    chips,
+    hashrate,
+    simTicketDifficulty: ticket === 'auto' ? autoSimTicketDifficulty(hashrate) : ticket,
+    seed,
+    nonceLayout: layout,
+  };
+  if (faults) config.faults = faults;
+  if (replay !== undefined) {
+    config.mode = 'replay';
+    config.replayNoncesPerSecond = replay;
+  }
+  return { config, statsEveryMs };
+}
+
+const command: Command = {
+  name: 'sim',
+  summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)',
+  usage:
+    'asic-agent sim --chip bm1397|bm1362|bm1366|bm1368|bm1370 --chips N [--hashrate H/s] [--sim-ticket-difficulty D|auto] ' +
+    '[--faults corrupt=F,drop=F,silent=I,die=I@MS,break=I@MS,wrong=I@F,dup=F,delay=MS] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS]',
+  async run(argv) {
+    const { config, statsEveryMs } = parseSimArgs(argv);
+    const ps = await startPtySim(config);
+    console.log(ps.hostPath);
+    console.log(
+      JSON.stringify({
+        device: ps.hostPath,
+        family: config.family,
+        chips: config.chips,
+        hashrate: config.hashrate,
+        mode: config.mode ?? 'hash',
+        simTicketDifficulty: config.mode === 'replay' ? REPLAY_TICKET_DIFFICULTY : config.simTicketDifficulty,
+        replayNoncesPerSecond: config.replayNoncesPerSecond ?? null,
+        faults: config.faults ?? {},
+        seed: config.seed,
+        pid: process.pid,
+        socatPid: ps.pty.pid,
+      }),
+    );
+    const statsTimer = statsEveryMs > 0 ? setInterval(() => console.log(JSON.stringify({ stats: ps.sim.stats() })), statsEveryMs) : undefined;
+    const onUsr1 = (): void => {
+      ps.sim.setReset(true);
+      setTimeout(() => ps.sim.setReset(false), 10);
+    };
+    process.on('SIGUSR1', onUsr1);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    if (statsTimer) clearInterval(statsTimer);
+    process.off('SIGUSR1', onUsr1);
+    await ps.close();
+    return 0;
+  },
+};
+export default command;

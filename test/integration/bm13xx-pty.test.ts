@@ -1,0 +1,119 @@
+// Over real pseudo-terminals (socat) with the real `serialport` binding on both ends: bring-up of chains
+// of 1, 12 and 126 chips of every family, the baud switch, jobs sent and nonces returned and verified with
+// SHA-256; then recovery from corrupted frames, dropped bytes and a dead chip. Every socat is stopped.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { FAMILIES, type FamilyName } from '../../drivers/asic/bm13xx/family.js';
+import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
+import { startPtySim, type PtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
+import { collectEvents, nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
+
+const socatPids: number[] = [];
+
+async function ptyChain(family: FamilyName, chips: number, hashrate = 100_000, chipSilenceMs?: number): Promise<{ ps: PtySim; host: SerialPortUart; chain: Bm13xxChain; close(): Promise<void> }> {
+  const ps = await startPtySim({ family, chips, hashrate, simTicketDifficulty: TEST_SIM_TICKET });
+  socatPids.push(ps.pty.pid);
+  const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115200 });
+  const chain = new Bm13xxChain(host, {
+    family,
+    expectedChips: chips,
+    timing: FAST_TIMING,
+    simTicketDifficulty: ps.sim.effectiveTicketDifficulty,
+    reset: (a) => ps.sim.setReset(a),
+    name: `pty-${family}-${chips}`,
+    ...(chipSilenceMs === undefined ? {} : { chipSilenceMs }),
+  });
+  return {
+    ps,
+    host,
+    chain,
+    close: async () => {
+      await chain.close();
+      await ps.close();
+    },
+  };
+}
+
+after(() => {
+  for (const pid of socatPids) {
+    assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, `socat ${pid} was left running`);
+  }
+});
+
+describe('bring-up over a pty, every family and size', () => {
+  for (const family of Object.keys(FAMILIES) as FamilyName[]) {
+    for (const chips of [1, 12, 126]) {
+      test(`${family} × ${chips}: bring-up, baud switch, verified nonces`, async () => {
+        const f = FAMILIES[family];
+        const t = await ptyChain(family, chips);
+        try {
+          const r = await t.chain.bringUp();
+          assert.equal(r.chipCount, chips);
+          assert.equal(r.addressInterval, Math.floor(256 / chips));
+          assert.equal(r.hostBaud, f.defaultFastBaud);
+          assert.equal(t.host.baudRate, f.defaultFastBaud, 'the host port moved');
+          assert.equal(t.ps.sim.stats().baud, Math.round(r.chipBaud), 'the chips moved');
+          assert.equal(t.host.isPseudoTerminal, true);
+          assert.equal(t.host.lowLatencyActive, false, 'low-latency mode is not tried on a pty');
+          const work = testWork(100 + chips);
+          await t.chain.sendWork(work);
+          const got = await nonces(t.chain, 3);
+          for (const rep of got) {
+            assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty), `${family}: nonce ${rep.nonce.toString(16)}`);
+            assert.ok(rep.chipIndex >= 0 && rep.chipIndex < chips);
+          }
+          assert.equal(t.chain.stats().chain.crcErrors, 0);
+        } finally {
+          await t.close();
+        }
+      });
+    }
+  }
+});
+
+describe('recovery over a pty', () => {
+  test('corrupted frames, dropped bytes and a dead chip: reported, the chain keeps working', async () => {
+    const t = await ptyChain('BM1370', 12, 150_000, 2000);
+    try {
+      await t.chain.bringUp();
+      await t.chain.sendWork(testWork(7));
+      await nonces(t.chain, 3);
+      t.ps.sim.setFaults({ corruptFraction: 0.1, dropByteFraction: 0.002, deaths: [{ chip: 4, atMs: 0, breaksChain: false }] });
+      const silent = collectEvents<{ chipIndex: number }>(
+        (fn) => {
+          t.chain.on('chip-silent', fn);
+          return () => t.chain.off('chip-silent', fn);
+        },
+        1,
+        60_000,
+        (e) => e.chipIndex === 4,
+      );
+      await t.chain.sendWork(testWork(8));
+      const got = await nonces(t.chain, 40);
+      for (const rep of got) assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty), 'no damaged frame becomes a nonce');
+      assert.ok(t.chain.stats().chain.crcErrors > 0, 'damage was seen and counted');
+      // The dead chip is reported once its silence passes the threshold (set below for the test).
+      assert.equal((await silent)[0]?.chipIndex, 4);
+      const more = await nonces(t.chain, 5);
+      assert.ok(more.every((r) => r.chipIndex !== 4));
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('reinit after a reset brings the chain back from 115200', async () => {
+    const t = await ptyChain('BM1397', 12);
+    try {
+      await t.chain.bringUp();
+      assert.equal(t.host.baudRate, 3_125_000);
+      const r = await t.chain.reinit();
+      assert.equal(r.chipCount, 12);
+      await t.chain.sendWork(testWork(9));
+      for (const rep of await nonces(t.chain, 3)) assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty));
+    } finally {
+      await t.close();
+    }
+  });
+});
