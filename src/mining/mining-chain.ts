@@ -15,6 +15,8 @@ export interface ChainNonce {
   chip: number;
   /** Clock time the frame arrived. */
   at: number;
+  /** Tells the driver that verification failed, so its per-chip counters show the hardware error. */
+  reportHwError?: () => void;
 }
 
 export type MiningChainEvents = {

@@ -146,6 +146,7 @@ export class Scheduler {
     const stats = this.o.stats;
     if (v.kind === 'hw-error') {
       stats.recordHwError(chain.index, n.chip);
+      n.reportHwError?.();
       this.o.log.debug({ chain: chain.index, chip: n.chip, reason: v.reason }, 'hardware error');
       return;
     }
