@@ -7,7 +7,9 @@ import { UsageError, type Command } from './command.js';
 type LabLoader = () => Promise<Command>;
 
 /** server name -> loader of its Command. Keep in alphabetical order. */
-const SERVERS: Record<string, LabLoader> = {};
+const SERVERS: Record<string, LabLoader> = {
+  'sv2-pool': async () => (await import('../lab/sv2-pool-command.js')).default,
+};
 
 const command: Command = {
   name: 'lab',
