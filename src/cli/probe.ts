@@ -16,6 +16,10 @@ export interface ProbeOptions {
   seconds: number;
   /** Allow an SV2 URL without an authority key (private networks only). */
   allowUnauthenticated: boolean;
+  /** SV2 without Noise (a pool's plain test port); needs allowUnauthenticated as well. */
+  plain?: boolean;
+  /** Hashrate to announce (H/s); default: measured CPU rate with --cpu-mine, else a typical ASIC. */
+  hashrate?: number;
   /** Human-readable progress lines (printed before the JSON line). */
   say: (line: string) => void;
 }
@@ -36,12 +40,15 @@ export interface ProbeResult {
 export type Prober = (opts: ProbeOptions) => Promise<ProbeResult>;
 
 /** URL scheme -> loader of that protocol's prober. */
-const PROBERS: Record<string, () => Promise<Prober>> = {};
+const PROBERS: Record<string, () => Promise<Prober>> = {
+  'stratum2+tcp': async () => (await import('../upstream/sv2/probe.js')).probeSv2,
+};
 
 const command: Command = {
   name: 'probe',
   summary: 'check a pool: handshake, certificate, channel, difficulty, first jobs, optional CPU mining',
-  usage: 'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--allow-unauthenticated]',
+  usage:
+    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--hashrate H] [--allow-unauthenticated] [--plain]',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -53,6 +60,8 @@ const command: Command = {
         'cpu-mine': { type: 'boolean', default: false },
         seconds: { type: 'string', default: '10' },
         'allow-unauthenticated': { type: 'boolean', default: false },
+        plain: { type: 'boolean', default: false },
+        hashrate: { type: 'string' },
       },
     });
     const url = positionals[0];
@@ -61,6 +70,8 @@ const command: Command = {
     if (values.channel !== 'standard' && values.channel !== 'extended') throw new UsageError('--channel must be standard or extended');
     const seconds = Number(values.seconds);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--seconds must be a positive number');
+    const hashrate = values.hashrate === undefined ? undefined : Number(values.hashrate);
+    if (hashrate !== undefined && (!Number.isFinite(hashrate) || hashrate <= 0)) throw new UsageError('--hashrate must be a positive number (H/s)');
     const scheme = url.split('://')[0] ?? '';
     const load = PROBERS[scheme];
     if (!load) throw new UsageError(`unsupported URL scheme '${scheme}' (supported: ${Object.keys(PROBERS).join(', ') || 'none yet'})`);
@@ -73,6 +84,8 @@ const command: Command = {
       cpuMine: values['cpu-mine'] ?? false,
       seconds,
       allowUnauthenticated: values['allow-unauthenticated'] ?? false,
+      plain: values.plain ?? false,
+      ...(hashrate !== undefined ? { hashrate } : {}),
       say: (line) => console.log(line),
     });
     console.log(JSON.stringify(result));
