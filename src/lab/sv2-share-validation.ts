@@ -9,7 +9,7 @@
 import { concatBytes } from '../work/bytes.js';
 import { buildHeader, headerHash } from '../work/header.js';
 import { merkleRootFromBranch } from '../work/merkle.js';
-import { sha256d } from '../work/sha256d.js';
+import { coinbaseTxid } from '../work/coinbase.js';
 import { difficultyOfHash, hashToBigInt } from '../work/target.js';
 import { versionWithinMask } from '../work/version-rolling.js';
 
@@ -68,8 +68,15 @@ export function validateShare(job: PoolJobView, s: ShareSubmission, rules: Share
       return { ok: false, code: 'bad-extranonce-size', detail: `extranonce of ${en.length} bytes, channel rolls ${rules.extranonceSize ?? 0}` };
     }
     coinbase = concatBytes(job.coinbase.txPrefix, job.coinbase.extranoncePrefix, en, job.coinbase.txSuffix);
-    // Lab coinbases are built without BIP141 fields, so the txid is the plain SHA-256d.
-    merkleRoot = merkleRootFromBranch(sha256d(coinbase), job.coinbase.merklePath);
+    // The txid is over the non-witness form (coinbaseTxid strips BIP141 fields if a job carries them,
+    // as custom jobs declared through JD do).
+    let txid: Uint8Array;
+    try {
+      txid = coinbaseTxid(coinbase);
+    } catch {
+      return { ok: false, code: 'invalid-share', detail: 'the coinbase with this extranonce is not a transaction' };
+    }
+    merkleRoot = merkleRootFromBranch(txid, job.coinbase.merklePath);
   } else if (job.merkleRoot) {
     merkleRoot = job.merkleRoot;
   } else {

@@ -24,8 +24,13 @@ export function seqAtOrBefore(a: number, b: number): boolean {
 }
 
 export class ShareTracker {
-  private next = 0;
+  private next: number;
   private readonly out = new Map<number, OutstandingShare>();
+
+  /** Channels start at 0; tests start near 2^32 to cover the wrap. */
+  constructor(firstSequence = 0) {
+    this.next = firstSequence >>> 0;
+  }
 
   /** The sequence number for the next share (U32, wrapping). */
   nextSequence(): number {
