@@ -24,6 +24,7 @@ import { Sv2Connection, type HandshakeInfo, type Sv2Security } from './transport
 import { decodeMessage, UnknownMessageError, type Sv2Message, type Sv2MessageOf } from './messages/registry.js';
 import { MiningSetupFlags, MiningSuccessFlags, SV2_PROTOCOL_VERSION, Sv2SubProtocol } from './messages/common.js';
 import { Sv2DecodeError } from './binary/errors.js';
+import { NoiseError } from './noise/errors.js';
 import type { Frame } from './framing.js';
 import { parseSv2Url, PoolUrlError, type Sv2PoolUrl } from './url.js';
 import { isLoopbackName, isPrivateAddress } from './private-address.js';
@@ -58,7 +59,13 @@ export interface Sv2ClientOptions {
   requireVersionRolling?: boolean;
   /** Largest target the device accepts (default: no limit). */
   maxTarget?: bigint;
-  timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; shareAckMs?: number };
+  /**
+   * connectMs / handshakeMs / setupMs: each step of a session (default 10 s). shareAckMs: a share with
+   * no answer after this is lost-to-timeout (default 300 s; pools batch acknowledgements). idleMs: a
+   * pool that sends no complete message for this long is dropped (default 900 s; 0 = never). SV2 has
+   * no ping, and a hung pool would otherwise keep the miner on stale work.
+   */
+  timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; shareAckMs?: number; idleMs?: number };
   /** UpdateChannel: send when the measured rate moved more than `minChange` (fraction), at most every `minIntervalMs`. */
   hashrateUpdate?: { minIntervalMs?: number; minChange?: number };
   /** Random source for backoff jitter (tests pass a fixed one). */
@@ -100,6 +107,7 @@ interface Session {
   channel?: ClientChannel;
   tracker?: ShareTracker;
   timer?: TimerHandle;
+  idle?: TimerHandle;
   ended: boolean;
 }
 
@@ -285,8 +293,18 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       ...(this.opts.maxInboundPayload !== undefined ? { maxInboundPayload: this.opts.maxInboundPayload } : {}),
     });
     s.conn = conn;
-    conn.on('close', (reason) => this.endSession(s, reason));
-    conn.on('frame', (f) => this.onFrame(s, f));
+    // Half-open TCP connections (a pool host that vanished) are found by keepalive probes.
+    socket.setKeepAlive(true, 60_000);
+    this.touch(s);
+    conn.on('close', (reason, error) => {
+      // Undecryptable, oversized or malformed frames are the pool's protocol errors.
+      if (!s.ended && (error instanceof NoiseError || error instanceof Sv2DecodeError)) this.counters.protocolErrors++;
+      this.endSession(s, reason);
+    });
+    conn.on('frame', (f) => {
+      this.touch(s);
+      this.onFrame(s, f);
+    });
     conn.on('ready', (info) => {
       if (info.server) {
         const c = info.server.certificate;
@@ -322,6 +340,14 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.armTimeout(s, 'SetupConnection got no answer');
   }
 
+  /** Restarts the idle timer: called for every complete message from the pool. */
+  private touch(s: Session): void {
+    const idleMs = this.opts.timeouts?.idleMs ?? 900_000;
+    if (idleMs <= 0 || s.ended) return;
+    this.clock.clearTimeout(s.idle);
+    s.idle = this.clock.setTimeout(() => this.endSession(s, `nothing received from the pool for ${Math.round(idleMs / 1000)} s`), idleMs);
+  }
+
   private armTimeout(s: Session, what: string): void {
     this.clock.clearTimeout(s.timer);
     s.timer = this.clock.setTimeout(() => this.endSession(s, `timeout: ${what}`), this.opts.timeouts?.setupMs ?? 10_000);
@@ -347,6 +373,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (s.ended) return;
     s.ended = true;
     this.clock.clearTimeout(s.timer);
+    this.clock.clearTimeout(s.idle);
     const wasMining = s.phase === 'mining';
     for (const e of s.tracker?.drain() ?? []) e.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
     if (s.conn) s.conn.close(reason);

@@ -67,7 +67,9 @@ function harness(kind: 'standard' | 'extended', opts: Partial<PoolCoreOptions> =
       const before = sent.length;
       const common = { channelId: r.channel.id, sequenceNumber: seq++, jobId: Number(s.job.id), nonce: s.nonce, ntime: s.ntime, version: s.version };
       const m: Sv2MessageOf<'SubmitSharesStandard'> | Sv2MessageOf<'SubmitSharesExtended'> =
-        kind === 'extended' ? { type: 'SubmitSharesExtended', ...common, extranonce: s.extranonce ?? new Uint8Array(0), ...over } : { type: 'SubmitSharesStandard', ...common, ...over };
+        kind === 'extended'
+          ? { ...common, extranonce: s.extranonce ?? new Uint8Array(0), ...over, type: 'SubmitSharesExtended' }
+          : { ...common, jobId: over.jobId ?? common.jobId, ntime: over.ntime ?? common.ntime, version: over.version ?? common.version, type: 'SubmitSharesStandard' };
       core.submit(m, 1);
       return sent.slice(before);
     },
