@@ -267,6 +267,8 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
     // pool cannot serve a client that requires version rolling (spec 5.3.2).
     let unsupported = m.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION;
     if (this.o.fixedVersion) unsupported |= m.flags & MiningSetupFlags.REQUIRES_VERSION_ROLLING;
+    // An extended-only pool cannot serve a device that takes standard jobs only.
+    if (this.o.requireExtendedChannels) unsupported |= m.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS;
     if (unsupported) {
       c.conn.send({ type: 'SetupConnectionError', flags: unsupported, errorCode: 'unsupported-feature-flags' });
       c.conn.close(`client requires unsupported features 0x${unsupported.toString(16)}`);

@@ -9,6 +9,10 @@ import type { Job, ShareOutcome } from '../../src/upstream/job.js';
 import type { UpstreamState } from '../../src/upstream/upstream.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { PoolUrlError } from '../../src/upstream/sv2/url.js';
+import { loadLabBlocks } from '../../src/lab/block-data.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 for (const channel of ['standard', 'extended'] as const) {
   test(`${channel} channel: handshake, certificate, jobs, shares accepted`, async () => {
@@ -190,4 +194,41 @@ test('URLs without a key are refused unless allowed, and then only for private a
   assert.throws(() => client('stratum2+tcp://8.8.8.8:3333', { allowUnauthenticated: true }), /private networks/);
   assert.ok(client('stratum2+tcp://192.168.1.20:3333', { allowUnauthenticated: true }));
   assert.ok(client('stratum2+tcp://localhost:3333', { allowUnauthenticated: true }));
+});
+
+test('without the vectors folder the lab pool mines on synthetic blocks', async () => {
+  const blocks = loadLabBlocks(join(mkdtempSync(join(tmpdir(), 'sv2-novectors-')), 'missing'));
+  assert.equal(blocks.real, false);
+  const pool = await startPool({ blocks });
+  const c = client(pool.url, { channel: 'extended' });
+  try {
+    c.start();
+    const job = await jobOf(c);
+    assert.deepEqual(await c.submit(mineShares(job, 1)[0]!), { status: 'accepted' });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
+
+test('an extended-only pool turns a standard-channel client into an extended one; REQUIRES_FIXED_VERSION fixes versions', async () => {
+  const pool = await startPool({ requireExtendedChannels: true, fixedVersion: true });
+  const c = client(pool.url, { channel: 'standard' });
+  const reasons: string[] = [];
+  c.on('disconnected', (r) => reasons.push(r));
+  try {
+    const s = once(c, 'session');
+    c.start();
+    const [info] = await s;
+    assert.deepEqual(reasons, ['setup refused: unsupported-feature-flags (flags 0x1)']);
+    assert.equal(info.setup.requestedFlags, 0);
+    assert.equal(info.setup.flags, 0b11);
+    assert.equal(info.channel.kind, 'extended');
+    const job = await jobOf(c);
+    assert.equal(job.versionMask, 0);
+    assert.deepEqual(await c.submit(mineShares(job, 1)[0]!), { status: 'accepted' });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
 });

@@ -27,7 +27,7 @@ import { Sv2DecodeError } from './binary/errors.js';
 import { NoiseError } from './noise/errors.js';
 import type { Frame } from './framing.js';
 import { parseSv2Url, PoolUrlError, type Sv2PoolUrl } from './url.js';
-import { isLoopbackName, isPrivateAddress } from './private-address.js';
+import { isPrivateAddress } from './private-address.js';
 import { ChannelProtocolError, ClientChannel, type ChannelParams } from './client-channel.js';
 import { ShareTracker, type OutstandingShare } from './share-tracker.js';
 
@@ -133,6 +133,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private lastRateSent: { rate: number; at: number } | null = null;
   private job: Job | undefined;
   private readonly versionMask: number;
+  /** Set once a pool made clear it only takes extended channels; the agent can mine those too. */
+  private forceExtended = false;
 
   constructor(private readonly opts: Sv2ClientOptions) {
     super();
@@ -261,7 +263,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       port: target.port,
       phase: 'connect',
       requestedFlags: 0,
-      kind: this.opts.channel,
+      kind: this.forceExtended ? 'extended' : this.opts.channel,
       ended: false,
     };
     this.session = s;
@@ -275,7 +277,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       if (s.ended) return;
       socket.removeAllListeners('error');
       this.clock.clearTimeout(s.timer);
-      if (!this.pool.authorityKey && !isPrivateAddress(socket.remoteAddress ?? '') && !(isLoopbackName(s.host) && isPrivateAddress(socket.remoteAddress ?? '127.0.0.1'))) {
+      // Hostnames are judged by the address they resolved to.
+      if (!this.pool.authorityKey && !isPrivateAddress(socket.remoteAddress ?? '')) {
         this.endSession(s, `unauthenticated pool resolved to non-private address ${socket.remoteAddress ?? '?'}; refused`);
         return;
       }
@@ -437,6 +440,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     } catch (err) {
       this.counters.protocolErrors++;
       if (err instanceof ChannelProtocolError) {
+        // E.g. SetNewPrevHash naming an unknown job: the old jobs are gone and there is none to mine
+        // until the pool sends one (shares of the old job are then stale locally).
+        this.job = s.channel?.current();
         this.log.warn({ err: err.message }, 'pool protocol error');
         return;
       }
@@ -454,9 +460,17 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       case 'SetupConnectionSuccess':
         if (s.phase !== 'setup') return this.unexpected(s, msg);
         return this.onSetupSuccess(s, msg);
-      case 'SetupConnectionError':
+      case 'SetupConnectionError': {
         if (s.phase !== 'setup') return this.unexpected(s, msg);
-        return this.endSession(s, `setup refused: ${msg.errorCode}${msg.flags ? ` (flags 0x${msg.flags.toString(16)})` : ''}`);
+        const reason = `setup refused: ${msg.errorCode}${msg.flags ? ` (flags 0x${msg.flags.toString(16)})` : ''}`;
+        if (msg.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS && s.kind === 'standard') {
+          // The pool only serves extended channels: retry at once with one.
+          this.forceExtended = true;
+          this.log.warn('pool refuses standard-jobs-only clients; switching to an extended channel');
+          return this.endSession(s, reason, { immediate: true });
+        }
+        return this.endSession(s, reason);
+      }
       case 'OpenStandardMiningChannelSuccess':
       case 'OpenExtendedMiningChannelSuccess':
         if (s.phase !== 'channel' || msg.requestId !== REQUEST_ID) return this.unexpected(s, msg);
@@ -531,6 +545,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (msg.flags & MiningSuccessFlags.REQUIRES_EXTENDED_CHANNELS && s.kind === 'standard') {
       this.log.warn('pool requires extended channels; opening an extended channel instead of a standard one');
       s.kind = 'extended';
+      this.forceExtended = true;
     }
     this.openChannel(s);
   }

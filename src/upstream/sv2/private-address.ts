@@ -2,8 +2,8 @@
  * Which addresses count as a private network for an unauthenticated SV2 pool (spec 04-Protocol-Security
  * 4.1: encryption may be skipped only on a trusted local network). Loopback (127.0.0.0/8, ::1), RFC
  * 1918 (10/8, 172.16/12, 192.168/16) and IPv6 unique-local (fc00::/7) addresses qualify; link-local and
- * everything public do not. Hostnames are decided on the address they resolve to (checked again on the
- * connected socket).
+ * everything public do not. Hostnames are decided on the address they resolve to (the client checks the
+ * connected socket's address).
  */
 import { isIP } from 'node:net';
 
@@ -28,10 +28,4 @@ export function isPrivateAddress(address: string): boolean {
     return (first & 0xfe00) === 0xfc00;
   }
   return false;
-}
-
-/** `localhost` is loopback by definition (RFC 6761); other names must be resolved first. */
-export function isLoopbackName(host: string): boolean {
-  const h = host.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost');
 }
