@@ -9,6 +9,7 @@ type LabLoader = () => Promise<Command>;
 /** server name -> loader of its Command. Keep in alphabetical order. */
 const SERVERS: Record<string, LabLoader> = {
   'sv1-pool': async () => (await import('./lab-sv1-pool.js')).default,
+  'sv2-pool': async () => (await import('../lab/sv2-pool-command.js')).default,
 };
 
 const command: Command = {

@@ -20,6 +20,10 @@ export interface ProbeOptions {
   tlsCaFile?: string;
   /** TLS pools: accept any certificate (lab only). */
   tlsInsecure?: boolean;
+  /** SV2 without Noise (a pool's plain test port); needs allowUnauthenticated as well. */
+  plain?: boolean;
+  /** Hashrate to announce (H/s); default: measured CPU rate with --cpu-mine, else a typical ASIC. */
+  hashrate?: number;
   /** Human-readable progress lines (printed before the JSON line). */
   say: (line: string) => void;
 }
@@ -43,13 +47,14 @@ export type Prober = (opts: ProbeOptions) => Promise<ProbeResult>;
 const PROBERS: Record<string, () => Promise<Prober>> = {
   'stratum+ssl': async () => (await import('../upstream/sv1/probe.js')).default,
   'stratum+tcp': async () => (await import('../upstream/sv1/probe.js')).default,
+  'stratum2+tcp': async () => (await import('../upstream/sv2/probe.js')).probeSv2,
 };
 
 const command: Command = {
   name: 'probe',
   summary: 'check a pool: handshake, certificate, channel, difficulty, first jobs, optional CPU mining',
   usage:
-    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--allow-unauthenticated] [--tls-ca FILE] [--tls-insecure]',
+    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--hashrate H] [--allow-unauthenticated] [--plain] [--tls-ca FILE] [--tls-insecure]',
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -63,6 +68,8 @@ const command: Command = {
         'allow-unauthenticated': { type: 'boolean', default: false },
         'tls-ca': { type: 'string' },
         'tls-insecure': { type: 'boolean', default: false },
+        plain: { type: 'boolean', default: false },
+        hashrate: { type: 'string' },
       },
     });
     const url = positionals[0];
@@ -71,6 +78,8 @@ const command: Command = {
     if (values.channel !== 'standard' && values.channel !== 'extended') throw new UsageError('--channel must be standard or extended');
     const seconds = Number(values.seconds);
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--seconds must be a positive number');
+    const hashrate = values.hashrate === undefined ? undefined : Number(values.hashrate);
+    if (hashrate !== undefined && (!Number.isFinite(hashrate) || hashrate <= 0)) throw new UsageError('--hashrate must be a positive number (H/s)');
     const scheme = url.split('://')[0] ?? '';
     const load = PROBERS[scheme];
     if (!load) throw new UsageError(`unsupported URL scheme '${scheme}' (supported: ${Object.keys(PROBERS).join(', ') || 'none yet'})`);
@@ -85,6 +94,8 @@ const command: Command = {
       allowUnauthenticated: values['allow-unauthenticated'] ?? false,
       ...(values['tls-ca'] !== undefined ? { tlsCaFile: values['tls-ca'] } : {}),
       tlsInsecure: values['tls-insecure'] ?? false,
+      plain: values.plain ?? false,
+      ...(hashrate !== undefined ? { hashrate } : {}),
       say: (line) => console.log(line),
     });
     console.log(JSON.stringify(result));

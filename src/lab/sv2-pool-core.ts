@@ -1,0 +1,398 @@
+/**
+ * The lab SV2 pool's brain, independent of any socket: channels, jobs built from lab blocks, share
+ * validation and accounting (spec 05-Mining-Protocol). A listener (sv2-pool.ts) feeds it decoded
+ * messages and gives each channel a `send` function; tests can drive it directly. The later lab
+ * JDS + pool pair reuses it (custom jobs plug in as more `PoolJobView`s).
+ *
+ * Rounds: each round is one (varied) prev hash from a lab block. A new round sends every channel a
+ * future job and a SetNewPrevHash naming it; `newJobs()` sends non-future jobs on the current round.
+ * Every job has its own coinbase (the scriptSig tag carries the job id), so merkle roots differ.
+ */
+import { TypedEmitter } from '../typed-emitter.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import { logger, type Logger } from '../log.js';
+import { concatBytes, toHex } from '../work/bytes.js';
+import { merkleRootFromBranch } from '../work/merkle.js';
+import { sha256d } from '../work/sha256d.js';
+import { bigIntToU256Le, difficultyToTarget, nbitsToTarget, targetToDifficulty, targetToNbits, u256LeToBigInt } from '../work/target.js';
+import { BIP320_MASK } from '../work/version-rolling.js';
+import type { Sv2Message, Sv2MessageOf } from '../upstream/sv2/messages/registry.js';
+import { labCoinbase, variedPrevHash, type LabBlock, type LabBlocks } from './block-data.js';
+import { validateShare, type PoolJobView } from './sv2-share-validation.js';
+
+export interface PoolCoreOptions {
+  blocks: LabBlocks;
+  clock: Clock;
+  /** Share difficulty for new channels (fractional allowed: tiny values for CPU miners). */
+  difficulty: number;
+  /** Block target override (so that blocks can be found in the lab); default: each block's nbits. */
+  networkDifficulty?: number;
+  /** Version bits miners may roll (default BIP320). */
+  versionMask?: number;
+  /** SetupConnection.Success REQUIRES_FIXED_VERSION: no version rolling at all. */
+  fixedVersion?: boolean;
+  /** NewExtendedMiningJob.version_rolling_allowed (default true). */
+  versionRollingAllowed?: boolean;
+  /** Accepted shares per SubmitShares.Success (SRI default 10). */
+  shareBatchSize?: number;
+  /** Also acknowledge a partial batch after this long (0 = never, like SRI). */
+  ackFlushMs?: number;
+  /** Pool-assigned extranonce prefix length (default 8). */
+  extranoncePrefixBytes?: number;
+  /** Extended channels: bytes the client rolls when it asks for less (default 8). */
+  defaultExtranonceSize?: number;
+  /** Coinbase scriptSig tag. */
+  tag?: string;
+}
+
+export interface PoolChannel {
+  id: number;
+  kind: 'standard' | 'extended';
+  connectionId: number;
+  user: string;
+  target: bigint;
+  maxTarget: bigint;
+  nominalHashrate: number;
+  extranoncePrefix: Uint8Array;
+  extranonceSize: number;
+  send: (msg: Sv2Message) => void;
+  jobs: Map<number, PoolJobView>;
+  stale: Set<number>;
+  seen: Set<string>;
+  lastSeq: number;
+  batchCount: number;
+  batchWork: bigint;
+  flushTimer: TimerHandle | undefined;
+  accepted: number;
+  rejected: number;
+}
+
+interface Round {
+  n: number;
+  block: LabBlock;
+  prevHash: Uint8Array;
+  nbits: number;
+  networkTarget: bigint;
+  minNtime: number;
+}
+
+export interface PoolCounters {
+  accepted: number;
+  /** Rejections by SubmitShares.Error code. */
+  rejected: Record<string, number>;
+  blocksFound: number;
+  channelsOpened: number;
+  jobsSent: number;
+  rounds: number;
+}
+
+export interface ShareEvent {
+  channelId: number;
+  user: string;
+  ok: boolean;
+  code?: string;
+  detail?: string;
+  difficulty?: number;
+  hash?: string;
+  isBlock?: boolean;
+}
+
+export type PoolCoreEvents = {
+  share: [e: ShareEvent];
+  block: [e: { channelId: number; user: string; hash: string; header: string; coinbase?: string; height: number }];
+};
+
+type OpenResult = { ok: true; channel: PoolChannel } | { ok: false; code: string };
+
+const MAX_JOBS_PER_CHANNEL = 64;
+const MAX_STALE_IDS = 1024;
+
+export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
+  readonly counters: PoolCounters = { accepted: 0, rejected: {}, blocksFound: 0, channelsOpened: 0, jobsSent: 0, rounds: 0 };
+  private readonly channels = new Map<number, PoolChannel>();
+  private nextChannelId = 1;
+  private nextJobId = 1;
+  private nextPrefix = 1n;
+  private round: Round;
+  private defaultTarget: bigint;
+  private readonly log: Logger;
+  private readonly versionMask: number;
+
+  constructor(private readonly o: PoolCoreOptions) {
+    super();
+    if (o.blocks.blocks.length === 0) throw new Error('lab pool needs at least one block');
+    this.log = logger('lab.sv2-pool');
+    this.defaultTarget = difficultyToTarget(o.difficulty);
+    this.versionMask = o.fixedVersion ? 0 : ((o.versionMask ?? BIP320_MASK) >>> 0);
+    this.round = this.makeRound(0);
+  }
+
+  get currentRound(): Readonly<Round> {
+    return this.round;
+  }
+
+  channel(id: number): PoolChannel | undefined {
+    return this.channels.get(id);
+  }
+
+  channelCount(): number {
+    return this.channels.size;
+  }
+
+  private makeRound(n: number): Round {
+    const blocks = this.o.blocks.blocks;
+    const block = blocks[n % blocks.length] as LabBlock;
+    let nbits = block.nbits;
+    if (this.o.networkDifficulty !== undefined) nbits = targetToNbits(difficultyToTarget(this.o.networkDifficulty));
+    // Block detection uses exactly what the header commits to: the compact nbits.
+    return { n, block, prevHash: variedPrevHash(block, n), nbits, networkTarget: nbitsToTarget(nbits), minNtime: this.o.clock.wallSeconds() };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Channels
+
+  openStandard(connectionId: number, m: Sv2MessageOf<'OpenStandardMiningChannel'>, send: (msg: Sv2Message) => void): OpenResult {
+    return this.open('standard', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, 0, send);
+  }
+
+  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void): OpenResult {
+    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send);
+  }
+
+  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void): OpenResult {
+    if (user.length === 0) return { ok: false, code: 'invalid-user-identity' };
+    if (!Number.isFinite(rate) || rate < 0) return { ok: false, code: 'invalid-nominal-hashrate' };
+    const prefixBytes = this.o.extranoncePrefixBytes ?? 8;
+    let size = 0;
+    if (kind === 'extended') {
+      // B0_32: prefix + rolled part may not exceed 32 bytes (fact sheet pitfall 7).
+      if (minEn > 32 - prefixBytes) return { ok: false, code: 'min-extranonce-size-too-large' };
+      size = Math.max(minEn, this.o.defaultExtranonceSize ?? 8);
+      size = Math.min(size, 32 - prefixBytes);
+    }
+    const maxTarget = u256LeToBigInt(maxTargetLe);
+    const target = this.defaultTarget < maxTarget ? this.defaultTarget : maxTarget;
+    if (target === 0n) return { ok: false, code: 'max-target-out-of-range' };
+    const prefix = bigIntToU256Le(this.nextPrefix++).slice(0, prefixBytes).reverse();
+    const ch: PoolChannel = {
+      id: this.nextChannelId++,
+      kind,
+      connectionId,
+      user,
+      target,
+      maxTarget,
+      nominalHashrate: rate,
+      extranoncePrefix: prefix,
+      extranonceSize: size,
+      send,
+      jobs: new Map(),
+      stale: new Set(),
+      seen: new Set(),
+      lastSeq: 0,
+      batchCount: 0,
+      batchWork: 0n,
+      flushTimer: undefined,
+      accepted: 0,
+      rejected: 0,
+    };
+    this.channels.set(ch.id, ch);
+    this.counters.channelsOpened++;
+    this.log.info({ channelId: ch.id, kind, user, difficulty: targetToDifficulty(target), extranoncePrefix: toHex(prefix), extranonceSize: size }, 'channel opened');
+    return { ok: true, channel: ch };
+  }
+
+  /** The Success message for a freshly opened channel (send it before `startChannel`). */
+  openSuccess(ch: PoolChannel, requestId: number): Sv2Message {
+    const common = { requestId, channelId: ch.id, target: bigIntToU256Le(ch.target), extranoncePrefix: ch.extranoncePrefix, groupChannelId: 0 };
+    return ch.kind === 'extended'
+      ? { type: 'OpenExtendedMiningChannelSuccess', ...common, extranonceSize: ch.extranonceSize }
+      : { type: 'OpenStandardMiningChannelSuccess', ...common };
+  }
+
+  /** First work on a new channel: a future job, then the SetNewPrevHash that activates it (SRI order). */
+  startChannel(ch: PoolChannel): void {
+    this.sendRoundStart(ch);
+  }
+
+  /** Closes a channel (client CloseChannel, disconnect, or `closeChannel` from the pool side). */
+  removeChannel(id: number): void {
+    const ch = this.channels.get(id);
+    if (!ch) return;
+    this.o.clock.clearTimeout(ch.flushTimer);
+    this.channels.delete(id);
+  }
+
+  removeConnection(connectionId: number): void {
+    for (const ch of [...this.channels.values()]) if (ch.connectionId === connectionId) this.removeChannel(ch.id);
+  }
+
+  /** Pool-initiated CloseChannel. */
+  closeChannel(id: number, reason: string): void {
+    const ch = this.channels.get(id);
+    if (!ch) return;
+    ch.send({ type: 'CloseChannel', channelId: id, reasonCode: reason });
+    this.removeChannel(id);
+  }
+
+  updateChannel(m: Sv2MessageOf<'UpdateChannel'>, connectionId: number): void {
+    const ch = this.channels.get(m.channelId);
+    if (!ch || ch.connectionId !== connectionId) return;
+    if (!Number.isFinite(m.nominalHashRate) || m.nominalHashRate < 0) {
+      ch.send({ type: 'UpdateChannelError', channelId: ch.id, errorCode: 'invalid-nominal-hashrate' });
+      return;
+    }
+    ch.nominalHashrate = m.nominalHashRate;
+    ch.maxTarget = u256LeToBigInt(m.maximumTarget);
+    this.log.info({ channelId: ch.id, hashrate: m.nominalHashRate }, 'channel hashrate updated');
+    if (ch.maxTarget < ch.target) this.setTarget(ch, ch.maxTarget);
+  }
+
+  /** New share difficulty for every channel (or one), sent as SetTarget. */
+  setDifficulty(difficulty: number, channelId?: number): void {
+    const t = difficultyToTarget(difficulty);
+    if (channelId === undefined) this.defaultTarget = t;
+    for (const ch of this.channels.values()) if (channelId === undefined || ch.id === channelId) this.setTarget(ch, t < ch.maxTarget ? t : ch.maxTarget);
+  }
+
+  private setTarget(ch: PoolChannel, t: bigint): void {
+    ch.target = t;
+    ch.send({ type: 'SetTarget', channelId: ch.id, maximumTarget: bigIntToU256Le(t) });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Jobs
+
+  /** A new prev hash (the next round) for every channel. */
+  newRound(): void {
+    this.round = this.makeRound(this.round.n + 1);
+    this.counters.rounds++;
+    this.log.info({ round: this.round.n, height: this.round.block.height, prevHash: toHex(this.round.prevHash) }, 'new prev hash');
+    for (const ch of this.channels.values()) this.sendRoundStart(ch);
+  }
+
+  /** A non-future job (min_ntime set) on the current round for every channel: active at once. */
+  newJobs(): void {
+    const ntime = Math.max(this.round.minNtime, this.o.clock.wallSeconds());
+    for (const ch of this.channels.values()) {
+      const { job, msg } = this.buildJob(ch, ntime);
+      this.remember(ch, job);
+      ch.send(msg);
+      this.counters.jobsSent++;
+    }
+  }
+
+  private sendRoundStart(ch: PoolChannel): void {
+    for (const id of ch.jobs.keys()) this.markStale(ch, id);
+    ch.jobs.clear();
+    ch.seen.clear();
+    const { job, msg } = this.buildJob(ch, null);
+    job.minNtime = this.round.minNtime;
+    this.remember(ch, job);
+    ch.send(msg);
+    ch.send({ type: 'SetNewPrevHash', channelId: ch.id, jobId: job.jobId, prevHash: this.round.prevHash, minNtime: this.round.minNtime, nbits: this.round.nbits });
+    this.counters.jobsSent++;
+  }
+
+  private markStale(ch: PoolChannel, id: number): void {
+    ch.stale.add(id);
+    if (ch.stale.size > MAX_STALE_IDS) ch.stale.delete(ch.stale.values().next().value as number);
+  }
+
+  private remember(ch: PoolChannel, job: PoolJobView): void {
+    if (ch.jobs.size >= MAX_JOBS_PER_CHANNEL) {
+      const oldest = ch.jobs.keys().next().value as number;
+      ch.jobs.delete(oldest);
+      this.markStale(ch, oldest);
+    }
+    ch.jobs.set(job.jobId, job);
+  }
+
+  /** One job for one channel; `minNtime` null = a future job. */
+  private buildJob(ch: PoolChannel, minNtime: number | null): { job: PoolJobView; msg: Sv2Message } {
+    const jobId = this.nextJobId++;
+    const r = this.round;
+    const { prefix, suffix } = labCoinbase(r.block, ch.extranoncePrefix.length + ch.extranonceSize, `${this.o.tag ?? '/asic-agent lab/'}${jobId}/`);
+    const rolling = this.o.versionRollingAllowed ?? true;
+    const base = { jobId, version: r.block.version, prevHash: r.prevHash, nbits: r.nbits, minNtime: minNtime ?? r.minNtime };
+    if (ch.kind === 'standard') {
+      // The standard channel's full extranonce is its prefix: the pool fixes the merkle root.
+      const root = merkleRootFromBranch(sha256d(concatBytes(prefix, ch.extranoncePrefix, suffix)), r.block.merkleBranch);
+      return {
+        job: { ...base, versionRollingAllowed: true, merkleRoot: root },
+        msg: { type: 'NewMiningJob', channelId: ch.id, jobId, minNtime, version: r.block.version, merkleRoot: root },
+      };
+    }
+    return {
+      job: { ...base, versionRollingAllowed: rolling, coinbase: { txPrefix: prefix, extranoncePrefix: ch.extranoncePrefix, txSuffix: suffix, merklePath: r.block.merkleBranch } },
+      msg: { type: 'NewExtendedMiningJob', channelId: ch.id, jobId, minNtime, version: r.block.version, versionRollingAllowed: rolling, merklePath: r.block.merkleBranch, coinbaseTxPrefix: prefix, coinbaseTxSuffix: suffix },
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Shares
+
+  submit(m: Sv2MessageOf<'SubmitSharesStandard'> | Sv2MessageOf<'SubmitSharesExtended'>, connectionId: number): void {
+    const ch = this.channels.get(m.channelId);
+    if (!ch || ch.connectionId !== connectionId) {
+      this.counters.rejected['invalid-channel-id'] = (this.counters.rejected['invalid-channel-id'] ?? 0) + 1;
+      this.emit('share', { channelId: m.channelId, user: '', ok: false, code: 'invalid-channel-id' });
+      return;
+    }
+    const reject = (code: string, detail: string, hash?: Uint8Array): void => {
+      ch.rejected++;
+      this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
+      ch.send({ type: 'SubmitSharesError', channelId: ch.id, sequenceNumber: m.sequenceNumber, errorCode: code });
+      this.log.info({ channelId: ch.id, seq: m.sequenceNumber, code, detail }, 'share rejected');
+      this.emit('share', { channelId: ch.id, user: ch.user, ok: false, code, detail, ...(hash ? { hash: toHex(hash) } : {}) });
+    };
+    const extended = m.type === 'SubmitSharesExtended';
+    if (extended !== (ch.kind === 'extended')) return reject('invalid-share', `${m.type} on a ${ch.kind} channel`);
+    const job = ch.jobs.get(m.jobId);
+    if (!job) return ch.stale.has(m.jobId) ? reject('stale-share', `job ${m.jobId} is no longer valid`) : reject('invalid-job-id', `unknown job ${m.jobId}`);
+    const v = validateShare(job, { nonce: m.nonce, ntime: m.ntime, version: m.version, ...(extended ? { extranonce: m.extranonce } : {}) }, {
+      target: ch.target,
+      networkTarget: this.round.networkTarget,
+      versionMask: this.versionMask,
+      extranonceSize: ch.extranonceSize,
+      nowSeconds: this.o.clock.wallSeconds(),
+      seen: ch.seen,
+    });
+    if (!v.ok) return reject(v.code, v.detail, v.hash);
+    ch.seen.add(v.hashHex);
+    ch.accepted++;
+    this.counters.accepted++;
+    ch.lastSeq = m.sequenceNumber;
+    ch.batchCount++;
+    // new_shares_sum: the work credited, as the channel difficulty (rounded; tiny lab difficulties give 0).
+    ch.batchWork += BigInt(Math.round(targetToDifficulty(ch.target)));
+    this.emit('share', { channelId: ch.id, user: ch.user, ok: true, difficulty: v.difficulty, hash: toHex(v.hash), isBlock: v.isBlock });
+    if (v.isBlock) {
+      this.counters.blocksFound++;
+      const hashDisplay = toHex(v.hash.slice().reverse());
+      this.log.warn({ channelId: ch.id, user: ch.user, hash: hashDisplay }, 'BLOCK FOUND (lab network target)');
+      this.emit('block', { channelId: ch.id, user: ch.user, hash: hashDisplay, header: toHex(v.header), ...(v.coinbase ? { coinbase: toHex(v.coinbase) } : {}), height: this.round.block.height });
+    }
+    // SRI acknowledges when the batch is full, and at once for a block.
+    if (v.isBlock || ch.batchCount >= (this.o.shareBatchSize ?? 10)) this.flush(ch);
+    else if ((this.o.ackFlushMs ?? 0) > 0 && !ch.flushTimer) {
+      ch.flushTimer = this.o.clock.setTimeout(() => this.flush(ch), this.o.ackFlushMs ?? 0);
+    }
+  }
+
+  /** Sends SubmitShares.Success for the shares accepted since the last one. */
+  flush(ch: PoolChannel): void {
+    this.o.clock.clearTimeout(ch.flushTimer);
+    ch.flushTimer = undefined;
+    if (ch.batchCount === 0 || !this.channels.has(ch.id)) return;
+    ch.send({ type: 'SubmitSharesSuccess', channelId: ch.id, lastSequenceNumber: ch.lastSeq, newSubmitsAcceptedCount: ch.batchCount, newSharesSum: ch.batchWork });
+    ch.batchCount = 0;
+    ch.batchWork = 0n;
+  }
+
+  /** Stops timers (pool shutdown). */
+  dispose(): void {
+    for (const ch of this.channels.values()) this.o.clock.clearTimeout(ch.flushTimer);
+    this.channels.clear();
+  }
+}
+

@@ -1,0 +1,44 @@
+/**
+ * How a message is described: its id, its channel bit, and its fields in wire order, each with an SV2
+ * type codec. Encoding and decoding are generic over that description (messages/codec.ts), so every
+ * message table in this folder is data, and a message's TypeScript type is derived from it.
+ */
+import type { FieldCodec, ValueOf } from '../binary/types.js';
+
+export type Sv2Protocol = 'common' | 'mining' | 'job-declaration' | 'template-distribution';
+
+export type FieldTable = Record<string, FieldCodec<unknown>>;
+
+export interface MessageSpec<N extends string = string, F extends FieldTable = FieldTable> {
+  /** Identifier used as the `type` of decoded messages (spec name without dots). */
+  readonly name: N;
+  /** The name as the spec writes it, for logs ("SetupConnection.Success"). */
+  readonly specName: string;
+  readonly protocol: Sv2Protocol;
+  /** Extension type (0 for the core protocols, spec 3.4). */
+  readonly extensionType: number;
+  readonly msgType: number;
+  /** Whether senders set channel_msg (SRI CHANNEL_BIT_* constants; the fact sheet lists them). */
+  readonly channelBit: boolean;
+  /** Fields in wire order (object key order is insertion order for string keys). */
+  readonly fields: F;
+}
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+export type FieldValues<F extends FieldTable> = { -readonly [K in keyof F]: ValueOf<F[K]> };
+
+/** The decoded form of a message: `{ type: name, ...fields }`. */
+export type MessageOf<S> = S extends MessageSpec<infer N, infer F> ? Simplify<{ type: N } & FieldValues<F>> : never;
+
+export function defineMessage<const N extends string, F extends FieldTable>(
+  protocol: Sv2Protocol,
+  msgType: number,
+  name: N,
+  specName: string,
+  channelBit: boolean,
+  fields: F,
+): MessageSpec<N, F> {
+  if (Object.prototype.hasOwnProperty.call(fields, 'type')) throw new Error(`${specName}: a field may not be called 'type'`);
+  return Object.freeze({ name, specName, protocol, extensionType: 0, msgType, channelBit, fields });
+}

@@ -1,0 +1,689 @@
+/**
+ * The Stratum V2 mining client (spec 05-Mining-Protocol), the agent's first-choice upstream.
+ *
+ * One session = TCP connect -> Noise NX handshake with the pool's certificate checked against the
+ * authority key from the URL (or plain, on an explicitly allowed private network) -> SetupConnection
+ * -> one standard or extended channel -> jobs in, shares out. Any failure ends the session with a
+ * logged reason; outstanding shares resolve as lost-to-disconnect; the client reconnects with
+ * exponential backoff until `stop()`. Reconnect messages re-handshake against the same authority key.
+ *
+ * Implements `Upstream` (src/upstream/upstream.ts); extra events (`session`, `disconnected`) let the
+ * probe command report what the pool presented.
+ */
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { TypedEmitter } from '../../typed-emitter.js';
+import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
+import { logger, type Logger } from '../../log.js';
+import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../../version.js';
+import type { Job, Share, ShareOutcome } from '../job.js';
+import { emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
+import { BIP320_MASK } from '../../work/version-rolling.js';
+import { bigIntToU256Le, MAX_TARGET, targetToDifficulty, u256LeToBigInt } from '../../work/target.js';
+import { toHex } from '../../work/bytes.js';
+import { Sv2Connection, type HandshakeInfo, type Sv2Security } from './transport.js';
+import { decodeMessage, UnknownMessageError, type Sv2Message, type Sv2MessageOf } from './messages/registry.js';
+import { MiningSetupFlags, MiningSuccessFlags, SV2_PROTOCOL_VERSION, Sv2SubProtocol } from './messages/common.js';
+import { Sv2DecodeError } from './binary/errors.js';
+import { NoiseError } from './noise/errors.js';
+import type { Frame } from './framing.js';
+import { parseSv2Url, PoolUrlError, type Sv2PoolUrl } from './url.js';
+import { isPrivateAddress } from './private-address.js';
+import { ChannelProtocolError, ClientChannel, type ChannelParams } from './client-channel.js';
+import { ShareTracker, type OutstandingShare } from './share-tracker.js';
+
+export interface Sv2ClientOptions {
+  url: string;
+  /** Pool id for job sources and logs (default: the URL). */
+  id?: string;
+  /** Pool login, e.g. `account.worker` (OpenMiningChannel.user_identity). */
+  user: string;
+  /** Unused by SV2 (kept so pool configs can be shared with SV1). */
+  password?: string;
+  channel: 'standard' | 'extended';
+  /** Expected hashrate in H/s, sent when opening the channel. */
+  nominalHashrate: number;
+  /** Extended channels: bytes of extranonce the miner wants to roll (default 4). */
+  minExtranonceSize?: number;
+  /** Allow a URL without an authority key; only effective for loopback / RFC 1918 / ULA addresses. */
+  allowUnauthenticated?: boolean;
+  /** No Noise at all (SRI's test-only plain port). Requires allowUnauthenticated and a URL without key. */
+  plain?: boolean;
+  clock?: Clock;
+  backoff?: { initialMs?: number; maxMs?: number; factor?: number };
+  /** Reconnect after a failure (default true). The probe makes one attempt only. */
+  reconnect?: boolean;
+  device?: { vendor?: string; hardwareVersion?: string; firmware?: string; deviceId?: string };
+  /** Version bits the miner may roll (default BIP320 0x1fffe000); 0 = never roll. */
+  versionMask?: number;
+  /** Ask the pool for version-rolling jobs only (SetupConnection REQUIRES_VERSION_ROLLING). */
+  requireVersionRolling?: boolean;
+  /** Largest target the device accepts (default: no limit). */
+  maxTarget?: bigint;
+  /**
+   * connectMs / handshakeMs / setupMs: each step of a session (default 10 s). shareAckMs: a share with
+   * no answer after this is lost-to-timeout (default 300 s; pools batch acknowledgements). idleMs: a
+   * pool that sends no complete message for this long is dropped (default 900 s; 0 = never). SV2 has
+   * no ping, and a hung pool would otherwise keep the miner on stale work.
+   */
+  timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; shareAckMs?: number; idleMs?: number };
+  /** UpdateChannel: send when the measured rate moved more than `minChange` (fraction), at most every `minIntervalMs`. */
+  hashrateUpdate?: { minIntervalMs?: number; minChange?: number };
+  /** Random source for backoff jitter (tests pass a fixed one). */
+  random?: () => number;
+  /** Inbound payload cap (default 1 MiB). */
+  maxInboundPayload?: number;
+}
+
+export type SessionPhase = 'connect' | 'handshake' | 'setup' | 'channel' | 'mining';
+
+export interface SessionInfo {
+  host: string;
+  port: number;
+  remoteAddress: string | undefined;
+  handshake: HandshakeInfo;
+  setup: { usedVersion: number; flags: number; requestedFlags: number };
+  channel: ChannelParams;
+  difficulty: number;
+}
+
+export type Sv2ClientEvents = UpstreamEvents & {
+  /** A channel is open (state 'ready' follows). */
+  session: [info: SessionInfo];
+  /** A session ended; `phase` tells how far it got. */
+  disconnected: [reason: string, phase: SessionPhase];
+  /** A share outcome (for the probe and stats listeners). */
+  share: [share: Share, outcome: ShareOutcome];
+};
+
+interface Session {
+  conn: Sv2Connection | null;
+  socket: Socket | null;
+  host: string;
+  port: number;
+  phase: SessionPhase;
+  requestedFlags: number;
+  kind: 'standard' | 'extended';
+  setup?: { usedVersion: number; flags: number };
+  channel?: ClientChannel;
+  tracker?: ShareTracker;
+  timer?: TimerHandle;
+  idle?: TimerHandle;
+  ended: boolean;
+}
+
+const REQUEST_ID = 1;
+
+export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Upstream {
+  readonly id: string;
+  readonly url: string;
+  readonly protocol = 'sv2' as const;
+  private st: UpstreamState = 'idle';
+  private readonly pool: Sv2PoolUrl;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly counters: UpstreamStats = emptyUpstreamStats();
+  private session: Session | null = null;
+  private retryTimer: TimerHandle | undefined;
+  private ackTimer: TimerHandle | undefined;
+  private attempt = 0;
+  private stopped = false;
+  /** Where the pool's last Reconnect pointed (spec 3.6.5); cleared when that endpoint fails. */
+  private redirect: { host: string; port: number } | null = null;
+  private measuredRate: number | null = null;
+  private lastRateSent: { rate: number; at: number } | null = null;
+  private job: Job | undefined;
+  private readonly versionMask: number;
+  /** Set once a pool made clear it only takes extended channels; the agent can mine those too. */
+  private forceExtended = false;
+
+  constructor(private readonly opts: Sv2ClientOptions) {
+    super();
+    this.pool = parseSv2Url(opts.url);
+    this.url = this.pool.text;
+    this.id = opts.id ?? this.pool.text;
+    this.clock = opts.clock ?? systemClock;
+    this.log = logger('sv2.client', { pool: this.id });
+    this.versionMask = (opts.versionMask ?? BIP320_MASK) >>> 0;
+    if (opts.plain && this.pool.authorityKey) throw new PoolUrlError('a plain (unencrypted) connection cannot verify the authority key in the URL; drop one of them');
+    if (!this.pool.authorityKey) {
+      if (!opts.allowUnauthenticated) {
+        throw new PoolUrlError(`pool URL ${this.pool.text} has no authority key; refusing an unauthenticated pool (allow it explicitly, private networks only)`);
+      }
+      if (isIP(this.pool.host) !== 0 && !isPrivateAddress(this.pool.host)) {
+        throw new PoolUrlError(`unauthenticated pools are only allowed on loopback or private networks, not ${this.pool.host}`);
+      }
+    }
+    if (!(opts.nominalHashrate >= 0) || !Number.isFinite(opts.nominalHashrate)) throw new RangeError('nominalHashrate must be a finite number >= 0');
+  }
+
+  get state(): UpstreamState {
+    return this.st;
+  }
+
+  start(): void {
+    if (this.st !== 'idle') return;
+    this.stopped = false;
+    this.ackTimer = this.clock.setInterval(() => this.expireShares(), 5_000);
+    this.connectNow();
+  }
+
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.clock.clearTimeout(this.retryTimer);
+    this.clock.clearInterval(this.ackTimer);
+    const s = this.session;
+    if (s?.conn?.isOpen && s.channel) {
+      s.conn.send({ type: 'CloseChannel', channelId: s.channel.params.channelId, reasonCode: 'shutdown' });
+    }
+    if (s) this.endSession(s, reason, { reconnect: false });
+    this.setState('closed', reason);
+    // Let the CloseChannel leave the socket before it is destroyed.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  currentJob(): Job | undefined {
+    return this.job;
+  }
+
+  stats(): UpstreamStats {
+    return { ...this.counters, rejectReasons: { ...this.counters.rejectReasons } };
+  }
+
+  /** Shares sent and not yet answered. */
+  pendingShares(): number {
+    return this.session?.tracker?.size ?? 0;
+  }
+
+  /** The open channel's parameters, if any. */
+  channelParams(): ChannelParams | undefined {
+    return this.session?.channel?.params;
+  }
+
+  submit(share: Share): Promise<ShareOutcome> {
+    const s = this.session;
+    const ch = s?.channel;
+    const done = (o: ShareOutcome): Promise<ShareOutcome> => {
+      this.count(share, o, 0);
+      return Promise.resolve(o);
+    };
+    if (!s || !ch || !s.tracker || !s.conn?.isOpen || s.phase !== 'mining') return done({ status: 'lost', reason: 'lost-to-disconnect' });
+    if (!ch.isActive(share.job)) return done({ status: 'stale', reason: 'job-not-active' });
+    if (u256LeToBigInt(share.hash) > ch.target) return done({ status: 'stale', reason: 'below-channel-target' });
+    const jobId = Number(share.job.id);
+    const seq = s.tracker.nextSequence();
+    let msg: Sv2Message;
+    if (share.job.work.kind === 'coinbase') {
+      if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) {
+        return done({ status: 'rejected', reason: 'bad-extranonce-size' });
+      }
+      msg = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
+    } else {
+      msg = { type: 'SubmitSharesStandard', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
+    }
+    const targetDifficulty = targetToDifficulty(ch.target);
+    return new Promise<ShareOutcome>((resolve) => {
+      const tracker = s.tracker as ShareTracker;
+      tracker.add({
+        seq,
+        share,
+        targetDifficulty,
+        sentAt: this.clock.now(),
+        resolve: (o) => {
+          this.count(share, o, targetDifficulty);
+          resolve(o);
+        },
+      });
+      if (!s.conn?.send(msg)) tracker.reject(seq)?.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
+    });
+  }
+
+  reportHashrate(hashesPerSecond: number): void {
+    if (!Number.isFinite(hashesPerSecond) || hashesPerSecond < 0) return;
+    this.measuredRate = hashesPerSecond;
+    this.maybeSendHashrate();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Session lifecycle
+
+  private setState(st: UpstreamState, reason?: string): void {
+    if (this.st === st) return;
+    this.st = st;
+    this.emit('state', st, reason);
+  }
+
+  private connectNow(): void {
+    if (this.stopped) return;
+    const target = this.redirect ?? { host: this.pool.host, port: this.pool.port };
+    const s: Session = {
+      conn: null,
+      socket: null,
+      host: target.host,
+      port: target.port,
+      phase: 'connect',
+      requestedFlags: 0,
+      kind: this.forceExtended ? 'extended' : this.opts.channel,
+      ended: false,
+    };
+    this.session = s;
+    this.setState('connecting');
+    this.log.info({ host: s.host, port: s.port, attempt: this.attempt + 1 }, 'connecting');
+    const socket = netConnect({ host: s.host, port: s.port });
+    s.socket = socket;
+    s.timer = this.clock.setTimeout(() => this.endSession(s, 'connect timeout'), this.opts.timeouts?.connectMs ?? 10_000);
+    socket.once('error', (err) => this.endSession(s, `connect failed: ${err.message}`));
+    socket.once('connect', () => {
+      if (s.ended) return;
+      socket.removeAllListeners('error');
+      this.clock.clearTimeout(s.timer);
+      // Hostnames are judged by the address they resolved to.
+      if (!this.pool.authorityKey && !isPrivateAddress(socket.remoteAddress ?? '')) {
+        this.endSession(s, `unauthenticated pool resolved to non-private address ${socket.remoteAddress ?? '?'}; refused`);
+        return;
+      }
+      this.beginHandshake(s, socket);
+    });
+  }
+
+  private beginHandshake(s: Session, socket: Socket): void {
+    s.phase = 'handshake';
+    const security: Sv2Security = this.opts.plain ? { mode: 'plain' } : { mode: 'noise-initiator', authorityKey: this.pool.authorityKey };
+    const conn = new Sv2Connection(socket, {
+      security,
+      clock: this.clock,
+      handshakeTimeoutMs: this.opts.timeouts?.handshakeMs ?? 10_000,
+      ...(this.opts.maxInboundPayload !== undefined ? { maxInboundPayload: this.opts.maxInboundPayload } : {}),
+    });
+    s.conn = conn;
+    // Half-open TCP connections (a pool host that vanished) are found by keepalive probes.
+    socket.setKeepAlive(true, 60_000);
+    this.touch(s);
+    conn.on('close', (reason, error) => {
+      // Undecryptable, oversized or malformed frames are the pool's protocol errors.
+      if (!s.ended && (error instanceof NoiseError || error instanceof Sv2DecodeError)) this.counters.protocolErrors++;
+      this.endSession(s, reason);
+    });
+    conn.on('frame', (f) => {
+      this.touch(s);
+      this.onFrame(s, f);
+    });
+    conn.on('ready', (info) => {
+      if (info.server) {
+        const c = info.server.certificate;
+        this.log.info({ authenticated: info.server.authenticated, validFrom: c.validFrom, notValidAfter: c.notValidAfter, serverKey: toHex(info.server.serverStaticXOnly) }, 'noise handshake complete');
+      } else this.log.warn('plain connection: no encryption, no pool authentication');
+      this.sendSetup(s);
+    });
+    conn.start();
+  }
+
+  private sendSetup(s: Session): void {
+    s.phase = 'setup';
+    let flags = 0;
+    // ESP-Miner and SRI's mining device send REQUIRES_STANDARD_JOBS with a standard channel so the
+    // pool sends NewMiningJob rather than group-channel extended jobs (fact sheet section 3).
+    if (s.kind === 'standard') flags |= MiningSetupFlags.REQUIRES_STANDARD_JOBS;
+    if (this.opts.requireVersionRolling) flags |= MiningSetupFlags.REQUIRES_VERSION_ROLLING;
+    s.requestedFlags = flags;
+    const d = this.opts.device ?? {};
+    s.conn?.send({
+      type: 'SetupConnection',
+      protocol: Sv2SubProtocol.Mining,
+      minVersion: SV2_PROTOCOL_VERSION,
+      maxVersion: SV2_PROTOCOL_VERSION,
+      flags,
+      endpointHost: s.host.slice(0, 255),
+      endpointPort: s.port,
+      vendor: d.vendor ?? FIRMWARE_NAME,
+      hardwareVersion: d.hardwareVersion ?? '',
+      firmware: d.firmware ?? FIRMWARE_VERSION,
+      deviceId: d.deviceId ?? '',
+    });
+    this.armTimeout(s, 'SetupConnection got no answer');
+  }
+
+  /** Restarts the idle timer: called for every complete message from the pool. */
+  private touch(s: Session): void {
+    const idleMs = this.opts.timeouts?.idleMs ?? 900_000;
+    if (idleMs <= 0 || s.ended) return;
+    this.clock.clearTimeout(s.idle);
+    s.idle = this.clock.setTimeout(() => this.endSession(s, `nothing received from the pool for ${Math.round(idleMs / 1000)} s`), idleMs);
+  }
+
+  private armTimeout(s: Session, what: string): void {
+    this.clock.clearTimeout(s.timer);
+    s.timer = this.clock.setTimeout(() => this.endSession(s, `timeout: ${what}`), this.opts.timeouts?.setupMs ?? 10_000);
+  }
+
+  private openChannel(s: Session): void {
+    s.phase = 'channel';
+    const maxTarget = bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET);
+    const rate = this.measuredRate ?? this.opts.nominalHashrate;
+    if (s.kind === 'extended') {
+      s.conn?.send({ type: 'OpenExtendedMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget, minExtranonceSize: this.opts.minExtranonceSize ?? 4 });
+    } else {
+      s.conn?.send({ type: 'OpenStandardMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget });
+    }
+    this.armTimeout(s, 'the pool did not answer the channel request');
+  }
+
+  /**
+   * Ends a session once: outstanding shares become lost-to-disconnect, jobs are dropped, and unless
+   * stopped a reconnect is scheduled with backoff (immediately after a pool-requested Reconnect).
+   */
+  private endSession(s: Session, reason: string, o: { reconnect?: boolean; immediate?: boolean } = {}): void {
+    if (s.ended) return;
+    s.ended = true;
+    this.clock.clearTimeout(s.timer);
+    this.clock.clearTimeout(s.idle);
+    const wasMining = s.phase === 'mining';
+    for (const e of s.tracker?.drain() ?? []) e.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
+    if (s.conn) s.conn.close(reason);
+    else s.socket?.destroy();
+    if (this.session === s) {
+      this.session = null;
+      this.job = undefined;
+    }
+    if (wasMining) this.counters.disconnects++;
+    const level = this.stopped ? 'info' : 'warn';
+    this.log[level]({ reason, phase: s.phase, host: s.host, port: s.port }, 'session ended');
+    this.emit('disconnected', reason, s.phase);
+    if (this.stopped || o.reconnect === false) return;
+    if (this.opts.reconnect === false) {
+      this.stopped = true;
+      this.clock.clearInterval(this.ackTimer);
+      this.setState('closed', reason);
+      return;
+    }
+    // A redirect that failed before mining falls back to the configured pool.
+    if (this.redirect && !wasMining && !o.immediate) this.redirect = null;
+    this.setState('connecting', reason);
+    const delay = o.immediate ? 0 : this.backoffDelay();
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = this.clock.setTimeout(() => this.connectNow(), delay);
+  }
+
+  private backoffDelay(): number {
+    const b = this.opts.backoff ?? {};
+    const initial = b.initialMs ?? 1_000;
+    const max = b.maxMs ?? 60_000;
+    const factor = b.factor ?? 2;
+    const base = Math.min(max, initial * factor ** this.attempt);
+    this.attempt++;
+    // Up to 20% jitter so a farm of miners does not reconnect in lockstep.
+    return Math.round(base * (1 + 0.2 * (this.opts.random ?? Math.random)()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inbound messages
+
+  private onFrame(s: Session, f: Frame): void {
+    if (s.ended) return;
+    let msg: Sv2Message;
+    try {
+      msg = decodeMessage(f);
+    } catch (err) {
+      if (err instanceof UnknownMessageError) {
+        // Spec 3.4: unknown messages (e.g. extensions we did not negotiate) are ignored.
+        this.counters.protocolErrors++;
+        this.log.debug({ extensionType: f.extensionType, msgType: f.msgType }, 'ignoring unknown message');
+        return;
+      }
+      this.counters.protocolErrors++;
+      const why = err instanceof Sv2DecodeError ? err.message : String(err);
+      this.endSession(s, `malformed message: ${why}`);
+      return;
+    }
+    try {
+      this.onMessage(s, msg);
+    } catch (err) {
+      this.counters.protocolErrors++;
+      if (err instanceof ChannelProtocolError) {
+        // E.g. SetNewPrevHash naming an unknown job: the old jobs are gone and there is none to mine
+        // until the pool sends one (shares of the old job are then stale locally).
+        this.job = s.channel?.current();
+        this.log.warn({ err: err.message }, 'pool protocol error');
+        return;
+      }
+      this.endSession(s, `internal error handling ${msg.type}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private unexpected(s: Session, msg: Sv2Message): void {
+    this.counters.protocolErrors++;
+    this.log.warn({ type: msg.type, phase: s.phase }, 'unexpected message ignored');
+  }
+
+  private onMessage(s: Session, msg: Sv2Message): void {
+    switch (msg.type) {
+      case 'SetupConnectionSuccess':
+        if (s.phase !== 'setup') return this.unexpected(s, msg);
+        return this.onSetupSuccess(s, msg);
+      case 'SetupConnectionError': {
+        if (s.phase !== 'setup') return this.unexpected(s, msg);
+        const reason = `setup refused: ${msg.errorCode}${msg.flags ? ` (flags 0x${msg.flags.toString(16)})` : ''}`;
+        if (msg.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS && s.kind === 'standard') {
+          // The pool only serves extended channels: retry at once with one.
+          this.forceExtended = true;
+          this.log.warn('pool refuses standard-jobs-only clients; switching to an extended channel');
+          return this.endSession(s, reason, { immediate: true });
+        }
+        return this.endSession(s, reason);
+      }
+      case 'OpenStandardMiningChannelSuccess':
+      case 'OpenExtendedMiningChannelSuccess':
+        if (s.phase !== 'channel' || msg.requestId !== REQUEST_ID) return this.unexpected(s, msg);
+        return this.onChannelOpen(s, msg);
+      case 'OpenMiningChannelError':
+        if (s.phase !== 'channel') return this.unexpected(s, msg);
+        return this.endSession(s, `channel refused: ${msg.errorCode}`);
+      case 'NewMiningJob':
+      case 'NewExtendedMiningJob':
+      case 'SetNewPrevHash':
+        return this.onJobMessage(s, msg);
+      case 'SetTarget': {
+        const ch = s.channel;
+        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+        const t = u256LeToBigInt(msg.maximumTarget);
+        ch.setTarget(t);
+        this.noteTarget(t, 'SetTarget');
+        this.emit('target', t);
+        return;
+      }
+      case 'SetExtranoncePrefix': {
+        const ch = s.channel;
+        if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+        ch.setExtranoncePrefix(msg.extranoncePrefix);
+        this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
+        return;
+      }
+      case 'SubmitSharesSuccess':
+        return this.onSharesSuccess(s, msg);
+      case 'SubmitSharesError':
+        return this.onSharesError(s, msg);
+      case 'UpdateChannelError':
+        this.log.warn({ code: msg.errorCode }, 'UpdateChannel refused');
+        return;
+      case 'CloseChannel': {
+        const ch = s.channel;
+        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+        // The channel is gone; a fresh session opens a new one (after backoff).
+        return this.endSession(s, `pool closed the channel: ${msg.reasonCode}`);
+      }
+      case 'Reconnect': {
+        const host = msg.newHost.length > 0 ? msg.newHost : s.host;
+        const port = msg.newPort !== 0 ? msg.newPort : s.port;
+        if (!this.pool.authorityKey && isIP(host) !== 0 && !isPrivateAddress(host)) {
+          this.log.warn({ host }, 'ignoring Reconnect of an unauthenticated pool to a public address');
+          return;
+        }
+        this.redirect = { host, port };
+        this.log.info({ host, port }, 'pool asked to reconnect');
+        // The same authority key is kept: a Reconnect can never move us to another pool (spec 3.6.5).
+        return this.endSession(s, `pool asked to reconnect to ${host}:${port}`, { immediate: true });
+      }
+      case 'ChannelEndpointChanged':
+        this.log.info({ channelId: msg.channelId }, 'channel endpoint changed upstream');
+        return;
+      case 'SetGroupChannel': {
+        const ch = s.channel;
+        if (ch && msg.channelIds.includes(ch.params.channelId)) ch.params.groupChannelId = msg.groupChannelId;
+        return;
+      }
+      default:
+        return this.unexpected(s, msg);
+    }
+  }
+
+  private onSetupSuccess(s: Session, msg: Sv2MessageOf<'SetupConnectionSuccess'>): void {
+    s.setup = { usedVersion: msg.usedVersion, flags: msg.flags };
+    if (msg.usedVersion !== SV2_PROTOCOL_VERSION) {
+      this.endSession(s, `pool chose protocol version ${msg.usedVersion}, we speak ${SV2_PROTOCOL_VERSION}`);
+      return;
+    }
+    if (msg.flags & MiningSuccessFlags.REQUIRES_EXTENDED_CHANNELS && s.kind === 'standard') {
+      this.log.warn('pool requires extended channels; opening an extended channel instead of a standard one');
+      s.kind = 'extended';
+      this.forceExtended = true;
+    }
+    this.openChannel(s);
+  }
+
+  private onChannelOpen(s: Session, msg: Sv2MessageOf<'OpenStandardMiningChannelSuccess'> | Sv2MessageOf<'OpenExtendedMiningChannelSuccess'>): void {
+    this.clock.clearTimeout(s.timer);
+    const extended = msg.type === 'OpenExtendedMiningChannelSuccess';
+    const params: ChannelParams = {
+      kind: extended ? 'extended' : 'standard',
+      channelId: msg.channelId,
+      groupChannelId: msg.groupChannelId,
+      target: u256LeToBigInt(msg.target),
+      extranoncePrefix: msg.extranoncePrefix.slice(),
+      extranonceSize: extended ? msg.extranonceSize : 0,
+    };
+    if (extended && (params.extranonceSize === 0 || params.extranoncePrefix.length + params.extranonceSize > 32)) {
+      // B0_32 caps the full extranonce at 32 bytes (fact sheet pitfall 7); 0 leaves nothing to roll.
+      this.endSession(s, `pool offered an unusable extranonce (prefix ${params.extranoncePrefix.length} + size ${params.extranonceSize} bytes)`);
+      return;
+    }
+    const fixed = ((s.setup?.flags ?? 0) & MiningSuccessFlags.REQUIRES_FIXED_VERSION) !== 0;
+    s.channel = new ClientChannel(params, { poolId: this.id, versionMask: fixed ? 0 : this.versionMask });
+    s.tracker = new ShareTracker();
+    s.phase = 'mining';
+    this.attempt = 0;
+    this.counters.connects++;
+    this.lastRateSent = { rate: this.measuredRate ?? this.opts.nominalHashrate, at: this.clock.now() };
+    const difficulty = this.noteTarget(params.target, 'channel opened');
+    this.log.info(
+      { kind: params.kind, channelId: params.channelId, groupChannelId: params.groupChannelId, extranoncePrefix: toHex(params.extranoncePrefix), extranonceSize: params.extranonceSize, versionMask: fixed ? 0 : this.versionMask },
+      'channel open',
+    );
+    this.emit('session', {
+      host: s.host,
+      port: s.port,
+      remoteAddress: s.conn?.remoteAddress,
+      handshake: s.conn?.handshake ?? { mode: 'plain' },
+      setup: { usedVersion: s.setup?.usedVersion ?? 0, flags: s.setup?.flags ?? 0, requestedFlags: s.requestedFlags },
+      channel: { ...params, extranoncePrefix: params.extranoncePrefix.slice() },
+      difficulty,
+    });
+    this.setState('ready');
+    this.emit('target', params.target);
+  }
+
+  /** Logs the target as a difficulty (fact sheet pitfall 5: a byte-swapped target shows up here). */
+  private noteTarget(target: bigint, why: string): number {
+    const difficulty = targetToDifficulty(target);
+    this.counters.difficulty = difficulty;
+    this.log.info({ difficulty, target: target.toString(16).padStart(64, '0'), why }, 'share target');
+    if (difficulty > 1e15) this.log.warn({ difficulty }, 'absurd share difficulty: is the pool sending its target big-endian? (U256 is little-endian)');
+    return difficulty;
+  }
+
+  private onJobMessage(s: Session, msg: Sv2MessageOf<'NewMiningJob'> | Sv2MessageOf<'NewExtendedMiningJob'> | Sv2MessageOf<'SetNewPrevHash'>): void {
+    const ch = s.channel;
+    if (!ch || s.phase !== 'mining' || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+    const now = this.clock.now();
+    const job = msg.type === 'NewMiningJob' ? ch.onNewMiningJob(msg, now) : msg.type === 'NewExtendedMiningJob' ? ch.onNewExtendedMiningJob(msg, now) : ch.onSetNewPrevHash(msg, now);
+    if (!job) return;
+    this.job = job;
+    this.log.debug({ jobId: job.id, clean: job.clean, ntime: job.ntime }, 'job');
+    this.emit('job', job);
+  }
+
+  private onSharesSuccess(s: Session, msg: Sv2MessageOf<'SubmitSharesSuccess'>): void {
+    const ch = s.channel;
+    if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+    const acked = s.tracker.acknowledge(msg.lastSequenceNumber);
+    if (acked.length !== msg.newSubmitsAcceptedCount) {
+      this.log.debug({ acked: acked.length, poolCount: msg.newSubmitsAcceptedCount, last: msg.lastSequenceNumber }, 'batched acknowledgement count differs from ours');
+    }
+    for (const e of acked) e.resolve({ status: 'accepted' });
+  }
+
+  private onSharesError(s: Session, msg: Sv2MessageOf<'SubmitSharesError'>): void {
+    const ch = s.channel;
+    if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+    const e = s.tracker.reject(msg.sequenceNumber);
+    if (!e) {
+      this.log.warn({ seq: msg.sequenceNumber, code: msg.errorCode }, 'SubmitShares.Error for a share we are not waiting for');
+      return;
+    }
+    this.log.warn({ seq: msg.sequenceNumber, code: msg.errorCode, jobId: e.share.job.id }, 'share rejected');
+    e.resolve(msg.errorCode === 'stale-share' ? { status: 'stale', reason: msg.errorCode } : { status: 'rejected', reason: msg.errorCode });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Bookkeeping
+
+  private count(share: Share, o: ShareOutcome, targetDifficulty: number): void {
+    const c = this.counters;
+    switch (o.status) {
+      case 'accepted':
+        c.accepted++;
+        c.acceptedDifficulty += targetDifficulty;
+        c.lastShareAt = this.clock.now();
+        break;
+      case 'rejected':
+        c.rejected++;
+        c.rejectedDifficulty += targetDifficulty;
+        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
+        break;
+      case 'stale':
+        c.stale++;
+        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
+        break;
+      case 'lost':
+        c.lost++;
+        break;
+    }
+    this.emit('share', share, o);
+  }
+
+  private expireShares(): void {
+    const s = this.session;
+    if (!s?.tracker) return;
+    const timeout = this.opts.timeouts?.shareAckMs ?? 300_000;
+    for (const e of s.tracker.expire(this.clock.now() - timeout)) e.resolve({ status: 'lost', reason: 'lost-to-timeout' });
+    this.maybeSendHashrate();
+  }
+
+  private maybeSendHashrate(): void {
+    const s = this.session;
+    const rate = this.measuredRate;
+    if (!s?.channel || s.phase !== 'mining' || rate === null || !s.conn?.isOpen) return;
+    const now = this.clock.now();
+    const cfg = this.opts.hashrateUpdate ?? {};
+    const last = this.lastRateSent;
+    if (last) {
+      if (now - last.at < (cfg.minIntervalMs ?? 60_000)) return;
+      const change = last.rate > 0 ? Math.abs(rate - last.rate) / last.rate : 1;
+      if (change < (cfg.minChange ?? 0.1)) return;
+    }
+    s.conn.send({ type: 'UpdateChannel', channelId: s.channel.params.channelId, nominalHashRate: rate, maximumTarget: bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET) });
+    this.lastRateSent = { rate, at: now };
+    this.log.info({ hashrate: rate }, 'UpdateChannel sent');
+  }
+}
+
+export type { OutstandingShare };

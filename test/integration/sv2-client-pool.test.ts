@@ -1,0 +1,234 @@
+// The SV2 mining client against the lab pool over real TCP on 127.0.0.1 (Noise NX with a certificate
+// unless stated): both channel types mining accepted shares, batched acknowledgements, rejections
+// counted by reason, SetTarget, UpdateChannel, CloseChannel, Reconnect, plain mode, and shares lost
+// to a disconnect.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { client, jobOf, mineShares, once, startPool } from '../helpers/sv2-lab.js';
+import type { Job, ShareOutcome } from '../../src/upstream/job.js';
+import type { UpstreamState } from '../../src/upstream/upstream.js';
+import { difficultyToTarget } from '../../src/work/target.js';
+import { PoolUrlError } from '../../src/upstream/sv2/url.js';
+import { loadLabBlocks } from '../../src/lab/block-data.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+for (const channel of ['standard', 'extended'] as const) {
+  test(`${channel} channel: handshake, certificate, jobs, shares accepted`, async () => {
+    const pool = await startPool();
+    const c = client(pool.url, { channel });
+    try {
+      const session = once(c, 'session');
+      c.start();
+      const [info] = await session;
+      assert.equal(info.handshake.server?.authenticated, true);
+      assert.equal(info.channel.kind, channel);
+      assert.equal(info.setup.requestedFlags, channel === 'standard' ? 1 : 0);
+      assert.ok(Math.abs(info.difficulty - 1e-6) < 1e-12);
+      const job = await jobOf(c);
+      assert.equal(job.work.kind, channel === 'standard' ? 'header' : 'coinbase');
+      assert.equal(c.state, 'ready');
+      const outcomes = await Promise.all(mineShares(job, 5).map((s) => c.submit(s)));
+      assert.deepEqual(outcomes, Array(5).fill({ status: 'accepted' }));
+      // A new prev hash gives a clean job that mines too.
+      const next = once(c, 'job', (j) => j.clean && j !== job);
+      pool.core.newRound();
+      const [j2] = await next;
+      assert.equal(await c.submit(mineShares(j2, 1)[0]!).then((o) => o.status), 'accepted');
+      // Shares for the replaced job are not sent: they are stale locally.
+      assert.deepEqual(await c.submit(mineShares(job, 1)[0]!), { status: 'stale', reason: 'job-not-active' });
+      const st = c.stats();
+      assert.equal(st.accepted, 6);
+      assert.equal(st.stale, 1);
+      assert.equal(st.connects, 1);
+      assert.equal(pool.stats().accepted, 6);
+    } finally {
+      await c.stop();
+      await pool.stop();
+    }
+  });
+}
+
+test('batched acknowledgements resolve every share in the batch; rejections are counted by reason', async () => {
+  const pool = await startPool({ shareBatchSize: 4 });
+  const c = client(pool.url, { channel: 'extended' });
+  try {
+    c.start();
+    const job = await jobOf(c);
+    const shares = mineShares(job, 4);
+    const acks: string[] = [];
+    const done = shares.map((s) => c.submit(s).then((o) => acks.push(o.status)));
+    await Promise.all(done);
+    assert.deepEqual(acks, ['accepted', 'accepted', 'accepted', 'accepted']);
+    // Rejections: a duplicate, a forged hash the pool recomputes, bits outside the version mask.
+    const [a] = mineShares(job, 1);
+    assert.ok(a);
+    const first = c.submit(a);
+    const dup = await c.submit(a);
+    const forged = await c.submit({ ...a, nonce: (a.nonce + 1) >>> 0 });
+    const badVersion = await c.submit({ ...a, version: (a.version ^ 0x4) >>> 0 });
+    assert.deepEqual(dup, { status: 'rejected', reason: 'duplicate-share' });
+    assert.deepEqual(forged, { status: 'rejected', reason: 'difficulty-too-low' });
+    assert.deepEqual(badVersion, { status: 'rejected', reason: 'invalid-non-rollable-version-bit' });
+    // The first share is still waiting for its batch; three more complete it.
+    await Promise.all(mineShares(job, 3).map((s) => c.submit(s)));
+    assert.deepEqual(await first, { status: 'accepted' });
+    const st = c.stats();
+    assert.equal(st.accepted, 8);
+    assert.equal(st.rejected, 3);
+    assert.deepEqual(st.rejectReasons, { 'duplicate-share': 1, 'difficulty-too-low': 1, 'invalid-non-rollable-version-bit': 1 });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
+
+test('SetTarget changes the share target; UpdateChannel reports the measured hashrate', async () => {
+  const pool = await startPool();
+  const c = client(pool.url, { hashrateUpdate: { minIntervalMs: 0, minChange: 0.1 } });
+  try {
+    c.start();
+    await jobOf(c);
+    const t = once(c, 'target');
+    pool.core.setDifficulty(3e-6);
+    const [target] = await t;
+    assert.equal(target, difficultyToTarget(3e-6));
+    assert.ok(Math.abs((c.stats().difficulty ?? 0) - 3e-6) < 1e-12);
+    const ch = pool.core.channel(c.channelParams()?.channelId ?? -1);
+    assert.ok(ch);
+    c.reportHashrate(5e9);
+    for (let i = 0; i < 100 && ch.nominalHashrate !== Math.fround(5e9); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(ch.nominalHashrate, Math.fround(5e9));
+    // The job was handed out at the old (easier) target: a share meeting only that one is not sent,
+    // since the pool checks against the channel's current target.
+    const job = c.currentJob();
+    assert.ok(job && job.target === difficultyToTarget(1e-6));
+    const shares = mineShares(job, 12);
+    const weak = shares.find((x) => x.difficulty < 3e-6);
+    const strong = shares.find((x) => x.difficulty >= 3.0001e-6);
+    assert.ok(weak && strong);
+    assert.deepEqual(await c.submit(weak), { status: 'stale', reason: 'below-channel-target' });
+    assert.deepEqual(await c.submit(strong), { status: 'accepted' });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
+
+test('Reconnect re-handshakes with the same authority key; CloseChannel opens a new channel', async () => {
+  const pool = await startPool();
+  const c = client(pool.url);
+  const states: (UpstreamState | string)[] = [];
+  c.on('state', (s, r) => states.push(r ? `${s}: ${r}` : s));
+  try {
+    c.start();
+    await once(c, 'session');
+    const again = once(c, 'session');
+    pool.sendReconnect('', 0);
+    const [info] = await again;
+    assert.equal(info.handshake.server?.authenticated, true);
+    assert.equal(c.stats().connects, 2);
+    assert.ok(states.some((s) => s.startsWith('connecting: pool asked to reconnect')));
+    const third = once(c, 'session');
+    pool.core.closeChannel(info.channel.channelId, 'lab-maintenance');
+    const [info3] = await third;
+    assert.notEqual(info3.channel.channelId, info.channel.channelId);
+    assert.ok(states.some((s) => s.includes('pool closed the channel: lab-maintenance')));
+    assert.equal(c.state, 'ready');
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+  assert.equal(states.at(-1), 'closed: stopped');
+});
+
+test('shares not yet acknowledged when the connection drops are reported lost-to-disconnect', async () => {
+  const pool = await startPool({ shareBatchSize: 100 });
+  const c = client(pool.url);
+  try {
+    c.start();
+    const job = await jobOf(c);
+    const pending = mineShares(job, 2).map((s) => c.submit(s));
+    // Wait until the pool has seen both, then drop the connection before any acknowledgement.
+    for (let i = 0; i < 100 && pool.stats().accepted < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(c.pendingShares(), 2);
+    const back = once(c, 'session');
+    pool.dropConnections();
+    const outcomes: ShareOutcome[] = await Promise.all(pending);
+    assert.deepEqual(outcomes, [
+      { status: 'lost', reason: 'lost-to-disconnect' },
+      { status: 'lost', reason: 'lost-to-disconnect' },
+    ]);
+    assert.equal(c.stats().lost, 2);
+    await back;
+    assert.equal(c.stats().disconnects, 1);
+    // Submitting a share of the old session: its job is gone.
+    assert.equal((await c.submit(mineShares(job, 1)[0]!)).status, 'stale');
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
+
+test('plain mode (no Noise) on loopback needs an explicit allowance', async () => {
+  const pool = await startPool({ plain: true });
+  assert.ok(!pool.url.split('//')[1]?.includes('/'), 'a plain pool URL carries no key');
+  assert.throws(() => client(pool.url, { plain: true }), PoolUrlError);
+  const c = client(pool.url, { plain: true, allowUnauthenticated: true, channel: 'extended' });
+  try {
+    const s = once(c, 'session');
+    c.start();
+    const [info] = await s;
+    assert.equal(info.handshake.mode, 'plain');
+    const job = await jobOf(c);
+    assert.deepEqual(await c.submit(mineShares(job, 1)[0]!), { status: 'accepted' });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
+
+test('URLs without a key are refused unless allowed, and then only for private addresses', () => {
+  assert.throws(() => client('stratum2+tcp://127.0.0.1:1'), /no authority key/);
+  assert.throws(() => client('stratum2+tcp://8.8.8.8:3333', { allowUnauthenticated: true }), /private networks/);
+  assert.ok(client('stratum2+tcp://192.168.1.20:3333', { allowUnauthenticated: true }));
+  assert.ok(client('stratum2+tcp://localhost:3333', { allowUnauthenticated: true }));
+});
+
+test('without the vectors folder the lab pool mines on synthetic blocks', async () => {
+  const blocks = loadLabBlocks(join(mkdtempSync(join(tmpdir(), 'sv2-novectors-')), 'missing'));
+  assert.equal(blocks.real, false);
+  const pool = await startPool({ blocks });
+  const c = client(pool.url, { channel: 'extended' });
+  try {
+    c.start();
+    const job = await jobOf(c);
+    assert.deepEqual(await c.submit(mineShares(job, 1)[0]!), { status: 'accepted' });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
+
+test('an extended-only pool turns a standard-channel client into an extended one; REQUIRES_FIXED_VERSION fixes versions', async () => {
+  const pool = await startPool({ requireExtendedChannels: true, fixedVersion: true });
+  const c = client(pool.url, { channel: 'standard' });
+  const reasons: string[] = [];
+  c.on('disconnected', (r) => reasons.push(r));
+  try {
+    const s = once(c, 'session');
+    c.start();
+    const [info] = await s;
+    assert.deepEqual(reasons, ['setup refused: unsupported-feature-flags (flags 0x1)']);
+    assert.equal(info.setup.requestedFlags, 0);
+    assert.equal(info.setup.flags, 0b11);
+    assert.equal(info.channel.kind, 'extended');
+    const job = await jobOf(c);
+    assert.equal(job.versionMask, 0);
+    assert.deepEqual(await c.submit(mineShares(job, 1)[0]!), { status: 'accepted' });
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
