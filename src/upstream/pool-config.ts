@@ -30,6 +30,12 @@ export interface PoolEntry {
   /** V1: follow client.reconnect to another host/port. */
   followRedirects?: boolean;
   tls?: PoolTlsConfig;
+  /** V2: channel type (default extended: the agent rolls extranonce per chain). */
+  channel?: 'standard' | 'extended';
+  /** V2: accept a URL without an authority key, only when the host is loopback or private. */
+  allowUnauthenticated?: boolean;
+  /** V2: no Noise encryption (a pool's plain test port); needs allowUnauthenticated. */
+  plain?: boolean;
 }
 
 export interface PoolGroupConfig {

@@ -1,17 +1,39 @@
 /**
  * Builds the upstream client for a pool entry from its URL scheme. The agent hands
- * `upstreamFactory({ clock })` to the PoolManager. Each protocol registers its constructor in CLIENTS;
- * Stratum V2 (`stratum2+tcp`) is added where its client lives.
+ * `upstreamFactory({ clock, nominalHashrate })` to the PoolManager. Each protocol registers its
+ * constructor in CLIENTS.
  */
 import { systemClock, type Clock } from '../clock.js';
 import { PoolConfigError, type ResolvedPool } from './pool-config.js';
 import { Sv1Client } from './sv1/client.js';
+import { Sv2MiningClient } from './sv2/mining-client.js';
 import type { UpstreamFactory } from './pools.js';
 import type { Upstream } from './upstream.js';
 
-export type UpstreamConstructor = (pool: ResolvedPool, clock: Clock) => Upstream;
+/** What a client may need from the agent besides its pool entry. */
+export interface UpstreamContext {
+  clock: Clock;
+  /** The board's nominal hashrate, H/s (SV2 channels announce it). */
+  nominalHashrate: number;
+}
 
-function sv1(pool: ResolvedPool, clock: Clock): Upstream {
+export type UpstreamConstructor = (pool: ResolvedPool, ctx: UpstreamContext) => Upstream;
+
+function sv2(pool: ResolvedPool, ctx: UpstreamContext): Upstream {
+  return new Sv2MiningClient({
+    id: pool.id,
+    url: pool.url,
+    user: pool.user,
+    password: pool.password,
+    channel: pool.channel ?? 'extended',
+    nominalHashrate: ctx.nominalHashrate,
+    clock: ctx.clock,
+    ...(pool.allowUnauthenticated !== undefined ? { allowUnauthenticated: pool.allowUnauthenticated } : {}),
+    ...(pool.plain !== undefined ? { plain: pool.plain } : {}),
+  });
+}
+
+function sv1(pool: ResolvedPool, { clock }: UpstreamContext): Upstream {
   return new Sv1Client({
     id: pool.id,
     url: pool.url,
@@ -29,6 +51,7 @@ function sv1(pool: ResolvedPool, clock: Clock): Upstream {
 export const CLIENTS: Record<string, UpstreamConstructor> = {
   'stratum+tcp': sv1,
   'stratum+ssl': sv1,
+  'stratum2+tcp': sv2,
 };
 
 export function schemeOf(url: string): string {
@@ -36,12 +59,12 @@ export function schemeOf(url: string): string {
   return i < 0 ? '' : url.slice(0, i);
 }
 
-export function upstreamFactory(opts: { clock?: Clock; clients?: Record<string, UpstreamConstructor> } = {}): UpstreamFactory {
-  const clock = opts.clock ?? systemClock;
+export function upstreamFactory(opts: { clock?: Clock; nominalHashrate?: number; clients?: Record<string, UpstreamConstructor> } = {}): UpstreamFactory {
+  const ctx: UpstreamContext = { clock: opts.clock ?? systemClock, nominalHashrate: opts.nominalHashrate ?? 1e12 };
   const clients = opts.clients ?? CLIENTS;
   return (pool) => {
     const make = clients[schemeOf(pool.url)];
     if (!make) throw new PoolConfigError(`pool ${pool.id}: no client for URL scheme '${schemeOf(pool.url)}' (supported: ${Object.keys(clients).join(', ')})`);
-    return make(pool, clock);
+    return make(pool, ctx);
   };
 }

@@ -30,7 +30,7 @@ async function lab(port = 0): Promise<Sv1LabPool> {
 /** V1 clients with fast reconnects, so the test does not wait on production backoff. */
 const fastV1 = upstreamFactory({
   clients: {
-    'stratum+tcp': (pool, clock) => new Sv1Client({ id: pool.id, url: pool.url, user: pool.user, password: pool.password, clock, reconnectMinMs: 20, reconnectMaxMs: 100 }),
+    'stratum+tcp': (pool, { clock }) => new Sv1Client({ id: pool.id, url: pool.url, user: pool.user, password: pool.password, clock, reconnectMinMs: 20, reconnectMaxMs: 100 }),
   },
 });
 

@@ -129,7 +129,7 @@ test('Reconnect re-handshakes with the same authority key; CloseChannel opens a 
     const [info] = await again;
     assert.equal(info.handshake.server?.authenticated, true);
     assert.equal(c.stats().connects, 2);
-    assert.ok(states.some((s) => s.startsWith('connecting: pool asked to reconnect')));
+    assert.ok(states.some((s) => s.startsWith('connecting: reconnect-requested: pool asked to reconnect')));
     const third = once(c, 'session');
     pool.core.closeChannel(info.channel.channelId, 'lab-maintenance');
     const [info3] = await third;

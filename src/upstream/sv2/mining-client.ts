@@ -76,6 +76,26 @@ export interface Sv2ClientOptions {
 
 export type SessionPhase = 'connect' | 'handshake' | 'setup' | 'channel' | 'mining';
 
+/**
+ * The failure category the pool manager (src/upstream/pools.ts) reads from the text before the first ':'
+ * of a state reason, from the phase the session ended in. An immediate reconnect is the pool's own
+ * Reconnect message (or a switch to an extended channel), not a failure.
+ */
+export function stateReasonCategory(phase: SessionPhase, immediate: boolean): string {
+  if (immediate) return 'reconnect-requested';
+  switch (phase) {
+    case 'connect':
+      return 'connect-failed';
+    case 'handshake':
+      return 'handshake-failed';
+    case 'setup':
+    case 'channel':
+      return 'authorize-failed';
+    case 'mining':
+      return 'disconnected';
+  }
+}
+
 export interface SessionInfo {
   host: string;
   port: number;
@@ -390,15 +410,16 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.log[level]({ reason, phase: s.phase, host: s.host, port: s.port }, 'session ended');
     this.emit('disconnected', reason, s.phase);
     if (this.stopped || o.reconnect === false) return;
+    const tagged = `${stateReasonCategory(s.phase, o.immediate === true)}: ${reason}`;
     if (this.opts.reconnect === false) {
       this.stopped = true;
       this.clock.clearInterval(this.ackTimer);
-      this.setState('closed', reason);
+      this.setState('closed', tagged);
       return;
     }
     // A redirect that failed before mining falls back to the configured pool.
     if (this.redirect && !wasMining && !o.immediate) this.redirect = null;
-    this.setState('connecting', reason);
+    this.setState('connecting', tagged);
     const delay = o.immediate ? 0 : this.backoffDelay();
     this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = this.clock.setTimeout(() => this.connectNow(), delay);
