@@ -9,8 +9,10 @@ type Loader = () => Promise<Command>;
 
 /** name -> loader. Keep in alphabetical order. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  'check-config': { summary: 'check an agent config or a board-config: prints ok or every error with its line', load: async () => (await import('./cli/check-config.js')).default },
   lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await import('./cli/lab.js')).default },
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
+  run: { summary: 'run the board: power-up, thermal loop, safe state on every exit', load: async () => (await import('./cli/run.js')).default },
 };
 
 function help(): string {

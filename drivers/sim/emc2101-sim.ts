@@ -21,6 +21,9 @@ export interface Emc2101Environment {
 export class Emc2101Sim implements SimI2cDevice {
   readonly regs = new Uint8Array(256);
   private frozen: { msb: number; lsb: number; internal: number } | undefined;
+  /** Reading the external MSB latches the LSB, reading the tach LSB latches the MSB (EMC2101 datasheet). */
+  private latchedExtLsb: number | undefined;
+  private latchedTachMsb: number | undefined;
   /** When set, the whole chip stops answering (used for bus-level faults on this address). */
   nack = false;
 
@@ -64,14 +67,26 @@ export class Emc2101Sim implements SimI2cDevice {
     switch (reg) {
       case EMC2101.INTERNAL_TEMP:
         return this.externalRegs().internal;
-      case EMC2101.EXTERNAL_TEMP_MSB:
-        return this.externalRegs().msb;
-      case EMC2101.EXTERNAL_TEMP_LSB:
-        return this.externalRegs().lsb;
-      case EMC2101.TACH_LSB:
-        return this.tachCount() & 0xff;
-      case EMC2101.TACH_MSB:
-        return this.tachCount() >> 8;
+      case EMC2101.EXTERNAL_TEMP_MSB: {
+        const r = this.externalRegs();
+        this.latchedExtLsb = r.lsb;
+        return r.msb;
+      }
+      case EMC2101.EXTERNAL_TEMP_LSB: {
+        const lsb = this.latchedExtLsb ?? this.externalRegs().lsb;
+        this.latchedExtLsb = undefined;
+        return lsb;
+      }
+      case EMC2101.TACH_LSB: {
+        const count = this.tachCount();
+        this.latchedTachMsb = count >> 8;
+        return count & 0xff;
+      }
+      case EMC2101.TACH_MSB: {
+        const msb = this.latchedTachMsb ?? this.tachCount() >> 8;
+        this.latchedTachMsb = undefined;
+        return msb;
+      }
       default:
         return this.regs[reg] ?? 0;
     }

@@ -247,6 +247,6 @@ export class Tps546Sim implements SimI2cDevice {
       this.values.set(command, spec.kind === 'byte' ? (data[0] ?? 0) : (data[0] ?? 0) | ((data[1] ?? 0) << 8));
     }
     this.notifyIfChanged();
-    if (command === PMBUS.VOUT_COMMAND) this.env.onChange?.();
+    if (command === PMBUS.VOUT_COMMAND || command === PMBUS.OPERATION) this.env.onChange?.();
   }
 }

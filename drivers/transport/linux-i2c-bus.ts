@@ -36,6 +36,9 @@ export class LinuxI2cBus implements I2cBus {
   readonly name: string;
   private readonly timeoutMs: number;
   private readonly clock: Clock;
+  /** Transfers run one at a time in submission order: the addon hands each to a libuv pool thread, and
+   * two threads must not interleave (an OPERATION off queued after an OPERATION on must land last). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private readonly bus: PromisifiedBus,
@@ -88,8 +91,13 @@ export class LinuxI2cBus implements I2cBus {
         this.timeoutMs,
       );
     });
+    const run = this.tail.then(op, op);
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
     try {
-      return await Promise.race([op(), deadline]);
+      return await Promise.race([run, deadline]);
     } catch (err) {
       if (err instanceof I2cError) throw err;
       const code = errnoCode(err);
