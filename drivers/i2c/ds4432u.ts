@@ -27,7 +27,8 @@ export function ds4432uCodeForVoltage(volts: number): number {
   if (!Number.isFinite(volts) || magnitude > 127) {
     throw new RangeError(`DS4432U cannot trim to ${volts} V (reachable ${ds4432uVoltageForCode(0xff).toFixed(3)}..${ds4432uVoltageForCode(0x7f).toFixed(3)} V)`);
   }
-  return (i > 0 ? 0x80 : 0) | magnitude;
+  // Zero current has one encoding: direction 0 (either bit means no current at magnitude 0).
+  return magnitude === 0 ? 0 : (i > 0 ? 0x80 : 0) | magnitude;
 }
 
 /** DAC register byte → the output voltage the feedback network settles at. */

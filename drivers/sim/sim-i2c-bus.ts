@@ -103,27 +103,27 @@ export class SimI2cBus implements I2cBus {
     return this.run(what, address, command, op);
   }
 
-  readByte(address: number, command: number): Promise<number> {
+  async readByte(address: number, command: number): Promise<number> {
     return this.transfer('read byte', address, command, (d) => d.read(command, 1)[0] ?? 0);
   }
-  writeByte(address: number, command: number, value: number): Promise<void> {
+  async writeByte(address: number, command: number, value: number): Promise<void> {
     checkByte('value', value);
     return this.transfer('write byte', address, command, (d) => d.write(command, Uint8Array.of(value)));
   }
-  readWord(address: number, command: number): Promise<number> {
+  async readWord(address: number, command: number): Promise<number> {
     return this.transfer('read word', address, command, (d) => {
       const b = d.read(command, 2);
       return (b[0] ?? 0) | ((b[1] ?? 0) << 8);
     });
   }
-  writeWord(address: number, command: number, value: number): Promise<void> {
+  async writeWord(address: number, command: number, value: number): Promise<void> {
     checkWord('value', value);
     return this.transfer('write word', address, command, (d) => d.write(command, Uint8Array.of(value & 0xff, value >> 8)));
   }
-  sendByte(address: number, command: number): Promise<void> {
+  async sendByte(address: number, command: number): Promise<void> {
     return this.transfer('send byte', address, command, (d) => d.write(command, new Uint8Array(0)));
   }
-  readBlock(address: number, command: number, maxLength: number): Promise<Uint8Array> {
+  async readBlock(address: number, command: number, maxLength: number): Promise<Uint8Array> {
     return this.transfer('block read', address, command, (d) => {
       const b = d.read(command, SMBUS_BLOCK_MAX + 1);
       const count = b[0] ?? 0;
@@ -131,26 +131,26 @@ export class SimI2cBus implements I2cBus {
       return b.slice(1, 1 + count);
     });
   }
-  writeBlock(address: number, command: number, data: Uint8Array): Promise<void> {
+  async writeBlock(address: number, command: number, data: Uint8Array): Promise<void> {
     if (data.length > SMBUS_BLOCK_MAX) throw new RangeError(`block of ${data.length} bytes is too long`);
     const buf = new Uint8Array(data.length + 1);
     buf[0] = data.length;
     buf.set(data, 1);
     return this.transfer('block write', address, command, (d) => d.write(command, buf));
   }
-  readI2cBlock(address: number, command: number, length: number): Promise<Uint8Array> {
+  async readI2cBlock(address: number, command: number, length: number): Promise<Uint8Array> {
     return this.transfer('i2c block read', address, command, (d) => d.read(command, length).slice(0, length));
   }
-  writeI2cBlock(address: number, command: number, data: Uint8Array): Promise<void> {
+  async writeI2cBlock(address: number, command: number, data: Uint8Array): Promise<void> {
     return this.transfer('i2c block write', address, command, (d) => d.write(command, data.slice()));
   }
-  i2cRead(address: number, length: number): Promise<Uint8Array> {
+  async i2cRead(address: number, length: number): Promise<Uint8Array> {
     return this.transfer('read', address, undefined, (d) => {
       if (!d.readCurrent) throw new SimNack('device does not support reads without a command byte');
       return d.readCurrent(length);
     });
   }
-  i2cWrite(address: number, data: Uint8Array): Promise<void> {
+  async i2cWrite(address: number, data: Uint8Array): Promise<void> {
     return this.transfer('write', address, data[0], (d) => d.write(data[0] ?? 0, data.slice(1)));
   }
   writeByteSync(address: number, command: number, value: number): void {

@@ -114,21 +114,21 @@ export class LinuxI2cBus implements I2cBus {
     }
   }
 
-  readByte(address: number, command: number): Promise<number> {
+  async readByte(address: number, command: number): Promise<number> {
     return this.call('read byte', address, command, () => this.bus.readByte(address, command));
   }
-  writeByte(address: number, command: number, value: number): Promise<void> {
+  async writeByte(address: number, command: number, value: number): Promise<void> {
     checkByte('value', value);
     return this.call('write byte', address, command, () => this.bus.writeByte(address, command, value));
   }
-  readWord(address: number, command: number): Promise<number> {
+  async readWord(address: number, command: number): Promise<number> {
     return this.call('read word', address, command, () => this.bus.readWord(address, command));
   }
-  writeWord(address: number, command: number, value: number): Promise<void> {
+  async writeWord(address: number, command: number, value: number): Promise<void> {
     checkWord('value', value);
     return this.call('write word', address, command, () => this.bus.writeWord(address, command, value));
   }
-  sendByte(address: number, command: number): Promise<void> {
+  async sendByte(address: number, command: number): Promise<void> {
     return this.call('send byte', address, command, () => this.bus.sendByte(address, command));
   }
   async readBlock(address: number, command: number, maxLength: number): Promise<Uint8Array> {
