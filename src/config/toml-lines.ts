@@ -139,11 +139,15 @@ class Scanner {
     }
   }
 
-  /** Resolves header segments, stepping into the last element of any array of tables on the way. */
-  private resolve(segs: string[]): string {
+  /**
+   * Resolves header segments, stepping into the last element of any array of tables on the way, and
+   * records the implicit parent tables at this line when they were not seen before.
+   */
+  private resolve(segs: string[], line: number): string {
     let path = '';
     for (const s of segs) {
       path = keyPath(path, s);
+      this.set(path, line);
       const n = this.arrays.get(path);
       if (n !== undefined) path = indexPath(path, n - 1);
     }
@@ -158,34 +162,19 @@ class Scanner {
     this.bump(isArray ? 2 : 1);
     let path: string;
     if (isArray) {
-      const prefix = this.resolve(segs.slice(0, -1));
+      const prefix = this.resolve(segs.slice(0, -1), line);
       const base = keyPath(prefix, segs[segs.length - 1] ?? '');
       const n = this.arrays.get(base) ?? 0;
       this.arrays.set(base, n + 1);
       this.set(base, line);
       path = indexPath(base, n);
     } else {
-      path = this.resolve(segs);
+      path = this.resolve(segs, line);
     }
-    this.recordPrefixes(path, line);
     this.set(path, line);
     this.skipSpaces();
     this.skipComment();
     return path;
-  }
-
-  /** Records implicit parent tables at the line that first mentions them. */
-  private recordPrefixes(path: string, line: number): void {
-    let depth = 0;
-    let quoted = false;
-    for (let k = 0; k < path.length; k++) {
-      const c = path[k];
-      if (c === '"' && path[k - 1] !== '\\') quoted = !quoted;
-      if (quoted) continue;
-      if (c === '[') depth++;
-      if (c === ']') depth--;
-      if ((c === '.' || c === '[') && depth <= 1 && k > 0) this.set(path.slice(0, k), line);
-    }
   }
 
   private keyValue(table: string): void {
