@@ -62,7 +62,7 @@ export class FanController {
     // Ramp limits smooth the PID's own moves; they never slow a safety override (above).
     const up = s.rampUpPctPerS * dtS;
     const down = s.rampDownPctPerS * dtS;
-    const next = dtS > 0 ? Math.min(this.duty + up, Math.max(this.duty - down, want)) : want;
+    const next = Math.min(this.duty + up, Math.max(this.duty - down, want));
     // Coming down from an override above max, the duty first drops to the configured maximum.
     return this.set(Math.min(s.maxDuty, Math.max(s.minDuty, next)), nowMs);
   }
