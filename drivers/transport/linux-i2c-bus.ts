@@ -6,6 +6,7 @@
  * driver must not stall the thermal loop, so a call that has not returned in `timeoutMs` rejects with
  * I2cTimeoutError (the kernel call finishes in the background and its result is dropped).
  */
+import { accessSync, constants } from 'node:fs';
 import type { PromisifiedBus, I2CBus as NativeBus } from 'i2c-bus';
 import { systemClock, type Clock } from '../../src/clock.js';
 import {
@@ -53,6 +54,21 @@ export class LinuxI2cBus implements I2cBus {
 
   /** Opens /dev/i2c-`busNumber`. Fails with a message that names the device and the usual fixes. */
   static async open(busNumber: number, opts: LinuxI2cOptions = {}): Promise<LinuxI2cBus> {
+    const path = `/dev/i2c-${busNumber}`;
+    // The addon opens the device file only at the first transfer; check it now so a missing bus or a
+    // permission problem is reported at start-up, with the fix, not as a failed fan read later.
+    try {
+      accessSync(path, constants.R_OK | constants.W_OK);
+    } catch (err) {
+      const code = errnoCode(err);
+      const hint =
+        code === 'ENOENT'
+          ? ' (enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt, and load i2c-dev)'
+          : code === 'EACCES'
+            ? ' (add the service user to the i2c group)'
+            : '';
+      throw new I2cError(`cannot open ${path}: ${code}${hint}`, 0, undefined, code, { cause: err });
+    }
     let mod: typeof import('i2c-bus');
     try {
       mod = await import('i2c-bus');
@@ -64,13 +80,7 @@ export class LinuxI2cBus implements I2cBus {
       return new LinuxI2cBus(bus, bus.bus(), busNumber, opts);
     } catch (err) {
       const code = errnoCode(err);
-      const hint =
-        code === 'ENOENT'
-          ? ' (enable I2C: dtparam=i2c_arm=on in /boot/firmware/config.txt, or load i2c-dev)'
-          : code === 'EACCES'
-            ? ' (add the service user to the i2c group)'
-            : '';
-      throw new I2cError(`cannot open /dev/i2c-${busNumber}: ${code}${hint}`, 0, undefined, code, { cause: err });
+      throw new I2cError(`cannot open ${path}: ${code}`, 0, undefined, code, { cause: err });
     }
   }
 

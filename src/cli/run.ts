@@ -68,7 +68,15 @@ const command: Command = {
     configureLogging({ level: envLevel ?? cfg.logLevel });
     const log = logger('run');
 
-    const rt = await createBoardRuntime(cfg, { simFaults: faults, ...(values['sim-record'] ? { simRecordPath: values['sim-record'] } : {}) });
+    let rt;
+    try {
+      rt = await createBoardRuntime(cfg, { simFaults: faults, ...(values['sim-record'] ? { simRecordPath: values['sim-record'] } : {}) });
+    } catch (err) {
+      // Nothing was powered: the lines that did open were opened in their safe state.
+      log.fatal({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'cannot open the board');
+      console.error(`asic-agent run: cannot open the board: ${err instanceof Error ? err.message : String(err)}`);
+      return 1;
+    }
     const { board, sim } = rt;
     if (sim) {
       const a = cfg.board.asic;

@@ -9,6 +9,7 @@ import { SimGpioChip, simGpioOpener } from '../../../drivers/sim/sim-gpio.js';
 import { I2cError, I2cTimeoutError } from '../../../drivers/transport/i2c-bus.js';
 import { GpioError, GpioUnavailableError } from '../../../drivers/transport/gpio-line.js';
 import { listSysfsGpioChips, resolveSysfsGpio } from '../../../drivers/transport/sysfs-gpio.js';
+import { LinuxI2cBus } from '../../../drivers/transport/linux-i2c-bus.js';
 
 function fakeSysfs(chips: { dir: string; label: string; base: number; ngpio: number }[]): string {
   const root = mkdtempSync(join(tmpdir(), 'asic-agent-gpio-'));
@@ -117,4 +118,8 @@ test('simulated bus: NACK for a missing device, SMBus block framing, timeouts on
   assert.ok(outcome() instanceof I2cTimeoutError);
   assert.throws(() => bus.writeByteSync(0x50, 1, 1), I2cTimeoutError);
   assert.equal(bus.stats.timeouts, 2);
+});
+
+test('the Linux I2C backend reports a missing bus at open, with the fix', async () => {
+  await assert.rejects(LinuxI2cBus.open(250), (e: unknown) => e instanceof I2cError && e.code === 'ENOENT' && /cannot open \/dev\/i2c-250: ENOENT \(enable I2C/.test(e.message));
 });
