@@ -317,3 +317,20 @@ test('configure (SIGHUP reload) moves the setpoint without stopping', async () =
   assert.ok(Math.abs(t - 55) < 2, `settled near the new target: ${t}`);
   h.rt.close();
 });
+
+test('faults from the board-config [sim] section and from the caller are both scheduled from start', async () => {
+  const patch = (c: RunConfig): RunConfig => {
+    const sim = c.board.sim;
+    assert.ok(sim);
+    return { ...c, board: { ...c.board, sim: { ...sim, faults: ['regulator-fault@20'] } } };
+  };
+  const h = await startedSimBoard(patch, [{ name: 'sensor-stuck', atS: 5 }]);
+  await advance(h.clock, 6_000, 250);
+  assert.deepEqual(h.rt.sim?.injected, ['sensor-stuck@5']);
+  assert.equal(h.rt.board.getPhase(), 'running');
+  await advance(h.clock, 15_000, STEP);
+  assert.deepEqual(h.rt.sim?.injected, ['sensor-stuck@5', 'regulator-fault@20']);
+  assert.equal(h.rt.board.status().reason, 'regulator-fault');
+  assertHardwareSafe(h, 20); // 20 s after a cold start the board is below `cool`: minimum duty at once
+  h.rt.close();
+});
