@@ -378,8 +378,8 @@ export class Board extends TypedEmitter<BoardEvents> {
       ? Promise.resolve()
           .then(() => m.stopHashing(why))
           .then(
-            () => ({ step: 'mining stopped', ok: true }) as SafeStep,
-            (err: unknown) => ({ step: 'mining stopped', ok: false, error: message(err) }) as SafeStep,
+            (): SafeStep => ({ step: 'mining stopped', ok: true }),
+            (err: unknown): SafeStep => ({ step: 'mining stopped', ok: false, error: message(err) }),
           )
       : undefined;
     if (this.parts.resetLines.length > 0) await run('chains held in reset', () => this.holdChains());
@@ -622,6 +622,9 @@ export class Board extends TypedEmitter<BoardEvents> {
           this.powerUp().catch((err: unknown) => this.log.error({ err: message(err) }, 'restart failed'));
           return;
         }
+      }
+      if (this.log.isLevelEnabled('debug')) {
+        this.log.debug({ phase: this.phase, thermal: v.level, controlC: v.controlC, vrC: v.vrC, fanDutyPct: this.fanCtl.current(), rpm: sample.fans.map((f) => f.rpm) }, 'sample');
       }
       this.emit('sample', this.status());
     } catch (err) {

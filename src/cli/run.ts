@@ -10,10 +10,11 @@ import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../drivers/sim/sim-faults.js';
 import { ConfigError } from '../config/config-error.js';
-import { loadRunConfig } from '../config/run-config.js';
+import { loadRunConfig, type RunConfig } from '../config/run-config.js';
+import { LOG_LEVELS } from '../config/agent-config.js';
 import { configureLogging, logger, setLogLevel } from '../log.js';
 import { installExitGuard } from '../board/exit-guard.js';
-import { createBoardRuntime } from '../board/runtime.js';
+import { createBoardRuntime, type BoardRuntime } from '../board/runtime.js';
 import { simulatedLoad } from '../board/sim-load.js';
 import { UsageError, type Command } from './command.js';
 
@@ -54,7 +55,7 @@ const command: Command = {
       throw err;
     }
 
-    let cfg;
+    let cfg: RunConfig;
     try {
       cfg = loadRunConfig(file);
     } catch (err) {
@@ -64,11 +65,12 @@ const command: Command = {
       }
       throw err;
     }
-    const envLevel = process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined;
+    // ASIC_AGENT_LOG_LEVEL (development, tests) wins over [log] level when it names a real level.
+    const envLevel = LOG_LEVELS.find((l): l is LevelWithSilent => l === process.env.ASIC_AGENT_LOG_LEVEL);
     configureLogging({ level: envLevel ?? cfg.logLevel });
     const log = logger('run');
 
-    let rt;
+    let rt: BoardRuntime;
     try {
       rt = await createBoardRuntime(cfg, { simFaults: faults, ...(values['sim-record'] ? { simRecordPath: values['sim-record'] } : {}) });
     } catch (err) {

@@ -56,9 +56,12 @@ function startAgent(extraArgs: string[] = [], config = agentConfig()): Agent {
   const recordFile = join(dir, 'sim-record.jsonl');
   const configFile = join(dir, 'agent.toml');
   writeFileSync(configFile, config);
+  // No ASIC_AGENT_LOG_LEVEL: the config's [log] level governs, so SIGHUP can change it.
+  const env: NodeJS.ProcessEnv = { ...process.env, ASIC_AGENT_LOG_FORMAT: 'json', ASIC_AGENT_FROM_SOURCE: '1' };
+  delete env.ASIC_AGENT_LOG_LEVEL;
   const child = spawn(process.execPath, [BIN, 'run', '--config', configFile, '--sim-record', recordFile, ...extraArgs], {
     cwd: ROOT,
-    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_LOG_FORMAT: 'json', ASIC_AGENT_FROM_SOURCE: '1' },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
@@ -210,6 +213,7 @@ test('every exit path of the real process ends in the safe state', { concurrency
         const reloaded = await a.waitFor((r) => r.msg === 'limits reloaded', 'limits reloaded');
         assert.equal((reloaded.limits as { targetC: number }).targetC, 55);
         await a.waitFor((r) => r.msg === 'config reloaded', 'config reloaded');
+        await a.waitFor((r) => r.level === 20 && r.msg === 'sample', 'a debug record (the new log level)');
         assert.equal(a.records.some(safeState), false, 'still running');
         assert.equal(a.child.exitCode, null);
         a.child.kill('SIGTERM');
