@@ -299,15 +299,17 @@ export class Board extends TypedEmitter<BoardEvents> {
         await this.step('voltage trim', () => trim.setVoltage(vout));
         check();
       }
+      // The flags go up before the writes: a stop that overtakes a write must find them set, so its
+      // power-off clears them (power-off always writes, whatever the flags say).
       if (this.parts.powerEnable) {
-        await this.parts.powerEnable.write(1);
         this.powerOn = true;
+        await this.parts.powerEnable.write(1);
       }
       check();
       if (reg) {
-        await this.step('regulator on', () => reg.enable());
         this.regulatorCommanded = true;
         this.regulatorOnAt = this.clock.now();
+        await this.step('regulator on', () => reg.enable());
       }
       this.log.info({ vout, coreVoltage: o.coreVoltage, domains: o.voltageDomains }, 'power on');
       await this.clock.sleep(o.settleMs);
