@@ -5,6 +5,7 @@
  * Sections are listed in AGENT_SECTIONS: adding one ([[pool]], [api], …) is one line here plus its
  * schema, and it is strict from the start (unknown keys, wrong types and ranges are errors).
  */
+import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
 import { bool, defaultsOf, int, num, oneOf, optional, section, str, table, version, withDefault, type Infer } from './schema.js';
 
 export const AGENT_CONFIG_VERSION = 1;
@@ -62,6 +63,8 @@ const fans = table({
 
 const log = table({
   level: withDefault(oneOf(LOG_LEVELS), 'info'),
+  /** A `msg: "status"` record (hashrate, shares, temperatures, fans) this often; 0 turns it off. */
+  status_interval_s: withDefault(num(0, 3600, { unit: 's' }), 10),
 });
 
 /** Every section of the agent config. Add new sections here. */
@@ -70,6 +73,12 @@ export const AGENT_SECTIONS = {
   temperature: section(temperature),
   fans: section(fans),
   log: section(log),
+  /** [[pool]]: pools of one group, in priority order. */
+  pool: poolListSchema,
+  /** [[group]] with [[group.pool]]: several groups sharing the hashrate by quota. */
+  group: poolGroupListSchema,
+  /** [pools]: failover/failback/quota timing. */
+  pools: section(poolsTimingSchema),
 };
 
 export const agentConfigSchema = table(
@@ -79,7 +88,12 @@ export const agentConfigSchema = table(
     version: version(AGENT_CONFIG_VERSION),
     ...AGENT_SECTIONS,
   },
-  { title: 'the agent config' },
+  {
+    title: 'the agent config',
+    refine(c, report) {
+      if (c.pool && c.group) report('group', 'use either [[pool]] (one group) or [[group]] with [[group.pool]], not both');
+    },
+  },
 );
 
 export type AgentConfig = Infer<typeof agentConfigSchema>;
@@ -93,5 +107,8 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     temperature: defaultsOf(AGENT_SECTIONS.temperature),
     fans: defaultsOf(AGENT_SECTIONS.fans),
     log: defaultsOf(AGENT_SECTIONS.log),
+    pool: undefined,
+    group: undefined,
+    pools: defaultsOf(AGENT_SECTIONS.pools),
   };
 }

@@ -180,6 +180,19 @@ const sim = table({
   hashrate_ghs: num(0.001, 100_000, { unit: 'GH/s' }),
   /** Ticket (chip-side) difficulty the simulated chains use. */
   ticket_difficulty: withDefault(num(1, 1e12), 256),
+  /**
+   * What each simulated chain really hashes on this CPU, H/s (a CPU cannot reach the chips' rate); the
+   * chain simulator runs behind a pseudo-terminal in its own process (`asic-agent sim`).
+   */
+  chain_hashrate_hs: withDefault(num(1, 1e8, { unit: 'H/s' }), 200_000),
+  /**
+   * Sim-only ticket difficulty for those chains (below 1 so that a CPU finds nonces; never sent to a
+   * chip). Default: the power of two giving about `chain_nonces_per_s` nonces per second.
+   */
+  sim_ticket_difficulty: optional(num(2 ** -40, 1e12)),
+  chain_nonces_per_s: withDefault(num(0.1, 10_000), 20),
+  /** Chain simulator faults (`asic-agent sim --faults` syntax), e.g. "corrupt=0.01,die=2@20000". */
+  chain_faults: optional(str({ maxLength: 400 })),
   seed: withDefault(int(0, 0xffffffff), 1),
   /** Faults to inject on every run of this board, `name[:target]@seconds`. */
   faults: withDefault(list(str({ pattern: /^[a-z-]+(?::\d+)?@\d+(?:\.\d+)?$/, patternHint: 'a fault such as "fan-stall@10"' })), []),
