@@ -11,6 +11,7 @@ type Loader = () => Promise<Command>;
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await import('./cli/lab.js')).default },
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
+  status: { summary: 'show the running agent: pool, hashrate, shares, chains, temperatures, fans, alarms', load: async () => (await import('./cli/status.js')).default },
 };
 
 function help(): string {
