@@ -165,6 +165,8 @@ export class CgminerServer {
           if (sock.destroyed) return;
           if (r.after) sock.once('close', () => void r.after?.());
           sock.end(Buffer.concat([Buffer.from(r.text, 'utf8'), NUL]));
+          // Keep reading (and dropping) so the client's FIN is seen and the socket closes at once.
+          sock.resume();
         },
         (err: unknown) => {
           // handle() does not throw; if it ever does, the connection still ends cleanly.
@@ -183,7 +185,6 @@ export class CgminerServer {
         stopTimers();
         const json = (chunks[0] ?? d).toString('utf8').trimStart().startsWith('{');
         this.log.warn({ client, max: this.o.maxRequestBytes }, 'cgminer API request too large');
-        sock.pause();
         sock.end(Buffer.concat([Buffer.from(this.dispatcher.statusReply(Msg.tooLarge(this.o.maxRequestBytes), json), 'utf8'), NUL]));
         return;
       }
