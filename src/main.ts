@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
   run: { summary: 'run the board: power-up, thermal loop, safe state on every exit', load: async () => (await import('./cli/run.js')).default },
   sim: { summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)', load: async () => (await import('./cli/sim.js')).default },
+  status: { summary: 'show the running agent: pool, hashrate, shares, chains, temperatures, fans, alarms', load: async () => (await import('./cli/status.js')).default },
 };
 
 function help(): string {
