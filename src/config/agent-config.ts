@@ -5,6 +5,7 @@
  * Sections are listed in AGENT_SECTIONS: adding one ([[pool]], [api], …) is one line here plus its
  * schema, and it is strict from the start (unknown keys, wrong types and ranges are errors).
  */
+import { apiSectionSchema } from './api-section.js';
 import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
 import { bool, defaultsOf, int, num, oneOf, optional, section, str, table, version, withDefault, type Infer } from './schema.js';
 
@@ -79,6 +80,8 @@ export const AGENT_SECTIONS = {
   group: poolGroupListSchema,
   /** [pools]: failover/failback/quota timing. */
   pools: section(poolsTimingSchema),
+  /** [api.cgminer], [api.http]: the local APIs (docs/api.md). */
+  api: section(apiSectionSchema),
 };
 
 export const agentConfigSchema = table(
@@ -110,5 +113,6 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     pool: undefined,
     group: undefined,
     pools: defaultsOf(AGENT_SECTIONS.pools),
+    api: defaultsOf(AGENT_SECTIONS.api),
   };
 }

@@ -39,6 +39,8 @@ export class MiningStats {
   private readonly pools = new Map<string, PoolShareStats>();
   bestShare = 0;
   blocksFound = 0;
+  /** Shares (nonces meeting a pool target) that reached the share path, duplicates excluded. */
+  sharesFound = 0;
   duplicates = 0;
   hwErrors = 0;
   validNonces = 0;
@@ -123,6 +125,7 @@ export class MiningStats {
   }
 
   recordShareFound(difficulty: number): void {
+    this.sharesFound++;
     if (difficulty > this.bestShare) this.bestShare = difficulty;
   }
 

@@ -48,7 +48,7 @@ test('check-config: ok for agent configs and board-configs, every error with its
       assert.deepEqual(r.stderr.trim().split('\n'), [
         `${bad}:5: fans.mode: "turbo" is not allowed; expected one of "auto", "manual", "immersion"`,
         `${bad}:6: fans.max_duty: 101 % is out of range; expected an integer from 1 to 100 %`,
-        `${bad}:8: log.levle: unknown key; [log] allows level`,
+        `${bad}:8: log.levle: unknown key; [log] allows level, status_interval_s`,
       ]);
     }),
     t.test('usage errors exit 2', async () => {

@@ -47,6 +47,11 @@ function agentConfig(extra = ''): string {
     extra,
     '[log]',
     'level = "info"',
+    // Ephemeral API ports: several agents run at once in the suite.
+    '[api.cgminer]',
+    'port = 0',
+    '[api.http]',
+    'port = 0',
     '',
   ].join('\n');
 }

@@ -118,7 +118,9 @@ test('agent config: defaults come from the board-config, overrides stay within i
   assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\nvoltage = 1.5\n'), /board\.voltage: 1\.5 V is outside sim-bm1370's 1\.\.1\.3 V/);
   assert.match(agentIssues('version = 1\n[board]\nconfig = "no-such-board"\n'), /agent\.toml:3: board\.config: board-config "no-such-board" not found/);
   assert.match(agentIssues('version = 1\n'), /agent\.toml: board: missing; expected a table with keys config, frequency_mhz, voltage/);
-  assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n[pool]\nurl = "x"\n'), /agent\.toml:4: pool: unknown key; the agent config allows kind, version, board, temperature, fans, log/);
+  assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n[poool]\nurl = "x"\n'), /agent\.toml:4: poool: unknown key; the agent config allows kind, version, board, temperature, fans, log, pool, group, pools, api/);
+  // [pool] is a list: [[pool]] tables.
+  assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n[pool]\nurl = "x"\n'), /agent\.toml:4: pool: expected an array with 1 to 32 entries/);
 });
 
 test('an agent config may point at a board-config by path; a broken board-config reports its own file', () => {
