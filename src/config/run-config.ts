@@ -6,6 +6,8 @@
  * `run --config` and `check-config` accept either file: an agent config (the usual case), or a
  * board-config alone (`kind = "board"`), which runs with every agent setting at its default.
  */
+import { ApiConfigError, resolveApiOptions } from '../api/api-options.js';
+import { toApiOptionsInput } from './api-section.js';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +103,14 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
     if (fanCount === 0) report('fans.mode', `${board.name} has no fan controller; use mode = "immersion"`);
     else if (f.min_fans === 0) report('fans.min_fans', 'must be at least 1 outside immersion mode; immersion is a mode (fans.mode = "immersion"), not min_fans = 0');
     else if (minFans > fanCount) report('fans.min_fans', `${minFans} is more than the ${fanCount} fan${fanCount === 1 ? '' : 's'} ${board.name} has`);
+  }
+  // Address rules and the write token are checked by the API's own resolver; report against our lines.
+  try {
+    resolveApiOptions(toApiOptionsInput(agent.api));
+  } catch (err) {
+    if (!(err instanceof ApiConfigError)) throw err;
+    const [key, ...rest] = err.message.split(': ');
+    report(key ?? 'api', rest.join(': ') || err.message);
   }
   if (issues.length > 0) throw new ConfigError(file, issues);
 

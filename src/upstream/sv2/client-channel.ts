@@ -11,7 +11,7 @@
  * builds the merkle root itself with its extranonce_prefix (spec 5.2, standard channels in groups).
  */
 import type { Job, JobSource } from '../job.js';
-import { concatBytes } from '../../work/bytes.js';
+import { concatBytes, equalBytes } from '../../work/bytes.js';
 import { coinbaseTemplate } from '../../work/coinbase.js';
 import { merkleRootFromBranch } from '../../work/merkle.js';
 import { sha256d } from '../../work/sha256d.js';
@@ -76,8 +76,20 @@ export class ClientChannel {
   }
 
   /** True while `job` (the exact object handed out) can still take shares. */
+  /**
+   * Whether a share's job is one of this channel's active jobs. Compared by content, not identity: the
+   * pool manager hands the chains a copy marked clean on a switch. Job ids restart with a new channel,
+   * so the channel id, prev hash and the work itself must match too.
+   */
   isActive(job: Job): boolean {
-    return this.active.get(Number(job.id)) === job;
+    const a = this.active.get(Number(job.id));
+    if (!a) return false;
+    if (a === job) return true;
+    if (a.source.channelId !== job.source.channelId || !equalBytes(a.prevHash, job.prevHash) || a.version !== job.version) return false;
+    const w = a.work;
+    const v = job.work;
+    if (w.kind === 'header') return v.kind === 'header' && equalBytes(w.merkleRoot, v.merkleRoot);
+    return v.kind === 'coinbase' && equalBytes(w.coinbasePrefix, v.coinbasePrefix) && equalBytes(w.coinbaseSuffix, v.coinbaseSuffix);
   }
 
   activeJobCount(): number {

@@ -1,0 +1,131 @@
+// End to end, the real agent process: a simulated board (2 chains × 4 BM1370 in their own processes
+// behind pseudo-terminals, opened with the real serialport binding) mining to the lab Stratum V2 pool
+// over TCP with Noise. Shares accepted, none rejected, no hardware errors, measured hashrate within
+// ±15 % of what the simulators are configured to hash, a new prev hash reaching every chain, and
+// SIGTERM ending in the safe state with exit code 0. Then the same with injected faults.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { startAgentProcess, statusRecords, ROOT, type LogRecord } from '../helpers/agent-process.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const num = (r: LogRecord | undefined, k: string): number => Number(r?.[k] ?? Number.NaN);
+
+/** A copy of sim-bm1370 with the chain simulators tuned for the test, and an agent config using it. */
+function writeConfigs(dir: string, poolUrl: string, sim: { hashrate: number; noncesPerS: number; faults?: string }): string {
+  let board = readFileSync(join(ROOT, 'board-configs', 'sim-bm1370.toml'), 'utf8');
+  board = board.replace(/^chain_hashrate_hs = .*$/m, `chain_hashrate_hs = ${sim.hashrate}`).replace(/^chain_nonces_per_s = .*$/m, `chain_nonces_per_s = ${sim.noncesPerS}`);
+  if (sim.faults) board = board.replace(/^# chain_faults = .*$/m, `chain_faults = ${JSON.stringify(sim.faults)}`);
+  writeFileSync(join(dir, 'board.toml'), board);
+  const cfg = join(dir, 'agent.toml');
+  writeFileSync(
+    cfg,
+    [
+      'version = 1',
+      '[board]',
+      'config = "board.toml"',
+      '[log]',
+      'status_interval_s = 2',
+      '[api.cgminer]',
+      'port = 0',
+      '[api.http]',
+      'port = 0',
+      '[[pool]]',
+      'name = "lab"',
+      `url = ${JSON.stringify(poolUrl)}`,
+      'user = "e2e.worker"',
+      '',
+    ].join('\n'),
+  );
+  return cfg;
+}
+
+test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exact hashrate, new blocks reach every chain, SIGTERM is safe', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-'));
+  // 2 chains × 100 kH/s; one share every ~1 s at this difficulty.
+  const hashrate = 100_000;
+  const pool = new Sv2Pool({ port: 0, difficulty: (2 * hashrate) / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
+  const { url } = await pool.start();
+  const agent = startAgentProcess(['run', '--config', writeConfigs(dir, url, { hashrate, noncesPerS: 40 })]);
+  try {
+    await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
+    // Let the first seconds pass (bring-up, first jobs), then measure over a window.
+    await sleep(4000);
+    const first = statusRecords(agent).at(-1);
+    assert.ok(first, 'a status record');
+    await sleep(6000);
+    // A new block: the pool sends a new prev hash; every chain must get fresh work at once.
+    const before = agent.records.length;
+    pool.core.newRound();
+    const switched = await agent.waitFor((r) => agent.records.indexOf(r) >= before && r.msg === 'new work' && r.clean === true, 'new work after a new prev hash', 20_000);
+    assert.equal(switched.chains, 2, 'both chains got work for the new block');
+    await sleep(10_000);
+    const last = statusRecords(agent).at(-1);
+    assert.ok(last && last !== first);
+    assert.ok(num(last, 'accepted') > 3, `accepted ${String(last.accepted)}`);
+    assert.equal(num(last, 'rejected'), 0);
+    assert.equal(num(last, 'hw_errors'), 0);
+    assert.equal(num(last, 'stale') + num(last, 'lost'), 0);
+    // Measured = hashes done (diff-1 work × 2^32) over the window, against the simulators' configured rate.
+    const seconds = ((last.time as number) - (first.time as number)) / 1000;
+    const measured = ((num(last, 'diff1_work') - num(first, 'diff1_work')) * 2 ** 32) / seconds;
+    const nominal = num(last, 'nominal_hs');
+    assert.equal(nominal, 2 * hashrate);
+    assert.ok(Math.abs(measured - nominal) / nominal <= 0.15, `measured ${Math.round(measured)} H/s vs nominal ${nominal} over ${seconds} s`);
+    // The pool saw what the agent counted, and no share was refused.
+    const ps = pool.stats();
+    assert.ok(ps.accepted >= num(last, 'accepted'));
+    assert.equal(Object.values(ps.rejected).reduce((a, b) => a + b, 0), 0);
+    // Every share is accounted for.
+    assert.equal(num(last, 'shares_found'), num(last, 'accepted') + num(last, 'rejected') + num(last, 'stale') + num(last, 'lost') + num(last, 'in_flight'));
+    const api = agent.records.find((r) => r.msg === 'api listening');
+    assert.match(String(api?.cgminer), /^127\.0\.0\.1:\d+$/);
+    assert.match(String(api?.http), /^127\.0\.0\.1:\d+$/);
+    const { code } = await agent.stop('SIGTERM');
+    assert.equal(code, 0);
+    const safe = agent.records.find((r) => r.msg === 'safe-state');
+    assert.equal(safe?.reason, 'sigterm');
+    assert.equal(safe?.complete, true);
+  } finally {
+    await agent.stop('SIGKILL');
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('with 1 % corrupted UART frames, a dead chip and a pool disconnect the agent recovers and accounts for every share', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-faults-'));
+  const hashrate = 100_000;
+  const pool = new Sv2Pool({ port: 0, difficulty: (2 * hashrate) / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
+  const { url } = await pool.start();
+  // Chip 1 of each chain dies 6 s after its simulator started.
+  const agent = startAgentProcess(['run', '--config', writeConfigs(dir, url, { hashrate, noncesPerS: 40, faults: 'corrupt=0.01,die=1@6000' })]);
+  try {
+    await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
+    await sleep(8000);
+    const acceptedAtDrop = pool.stats().accepted;
+    pool.dropConnections('e2e: pool restarts');
+    // The agent reconnects, and the pool accepts shares again.
+    for (let i = 0; i < 60 && pool.stats().accepted <= acceptedAtDrop; i++) await sleep(500);
+    assert.ok(pool.stats().accepted > acceptedAtDrop, `shares accepted after the reconnect; agent log: ${agent.records.filter((r) => /pool|session|connect/.test(String(r.msg))).slice(-6).map((r) => JSON.stringify(r)).join('\n')}`);
+    await agent.waitFor((r) => r.msg === 'chip silent', 'the dead chip reported', 30_000);
+    await sleep(4000);
+    const last = statusRecords(agent).at(-1) as LogRecord;
+    const chains = last.chains as { chain: number; state: string; silent: number[] }[];
+    assert.ok(chains.every((c) => c.state === 'running'), 'the chains keep working');
+    assert.ok(chains.some((c) => c.silent.includes(1)), 'chip 1 is reported silent');
+    // Every share found is accepted, rejected, stale (with its reason), lost (with its reason) or in flight.
+    assert.equal(num(last, 'shares_found'), num(last, 'accepted') + num(last, 'rejected') + num(last, 'stale') + num(last, 'lost') + num(last, 'in_flight'));
+    assert.ok(num(last, 'accepted') > 0);
+    const { code } = await agent.stop('SIGTERM');
+    assert.equal(code, 0);
+    assert.ok(agent.records.some((r) => r.msg === 'safe-state'));
+  } finally {
+    await agent.stop('SIGKILL');
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
