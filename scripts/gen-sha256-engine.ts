@@ -266,9 +266,9 @@ function build(): Program {
   // Early-reject variant: H7 of the second hash = IV7 + h after round 63 = IV7 + e after round 60.
   const s2early = rounds(iv, w2, 60);
   const earlyOut = ref(add(lit(IV[7] as number), s2early[4] as Val), DYN);
-  const early = dynDefs;
+  const early = live(dynDefs, [earlyOut]);
   dynDefs = [];
-  return { mid, blk, first, firstOut, second, secondOut, early, earlyOut, x, scratch: EXPORT_BASE + exported.size };
+  return { mid, blk, first: live(first, firstOut), firstOut, second: live(second, secondOut), secondOut, early, earlyOut, x, scratch: EXPORT_BASE + exported.size };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -313,6 +313,28 @@ function js(e: Expr): string {
 }
 
 const jsDefs = (defs: Def[]): string[] => defs.map((d) => `  const ${d.name} = ${js(d.expr)};`);
+
+function refsOf(e: Expr, out: Set<string>): void {
+  if (e.k === 'ref') out.add(e.name);
+  else if (e.k === 'add' || e.k === 'xor' || e.k === 'and' || e.k === 'or') {
+    refsOf(e.a, out);
+    refsOf(e.b, out);
+  } else if (e.k !== 'lit') refsOf(e.a, out);
+}
+
+/** Dead-code elimination: only the definitions the outputs need (the early variant skips round 61+). */
+function live(defs: Def[], outputs: Expr[]): Def[] {
+  const need = new Set<string>();
+  for (const o of outputs) refsOf(o, need);
+  const kept: Def[] = [];
+  for (let i = defs.length - 1; i >= 0; i--) {
+    const d = defs[i] as Def;
+    if (!need.has(d.name)) continue;
+    kept.push(d);
+    refsOf(d.expr, need);
+  }
+  return kept.reverse();
+}
 
 function generateJs(p: Program): string {
   const loads = [...exported.entries()].map(([n, slot]) => `  const ${n} = ctx[${slot}] as number;`);

@@ -66,12 +66,14 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
     if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;
     const s = b.sim;
     if (s) {
-      const hashrate = s.chain_hashrate_hs;
+      // In replay mode every nonce stands for one hash (sim ticket 2^-32).
+      const hashrate = s.chain_replay_nonces_per_s ?? s.chain_hashrate_hs;
       spec.sim = {
         hashrate,
         simTicketDifficulty: s.sim_ticket_difficulty ?? autoSimTicketDifficulty(hashrate, s.chain_nonces_per_s),
         seed: s.seed + index,
         ...(s.chain_faults ? { faults: s.chain_faults } : {}),
+        ...(s.chain_replay_nonces_per_s !== undefined ? { replayNoncesPerSecond: s.chain_replay_nonces_per_s } : {}),
       };
     }
     return spec;

@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { Logger } from '../log.js';
 
 export interface SimChainSpec {
@@ -32,11 +33,13 @@ export interface SimChainProcess {
   stop(): Promise<void>;
 }
 
+
 export class SimChainError extends Error {
   override readonly name = 'SimChainError';
 }
 
-const BIN = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
+/** bin/asic-agent.js of this package (from src/ under tsx and from a compiled dist/src/ alike). */
+const BIN = join(packageRoot(), 'bin', 'asic-agent.js');
 
 export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_000): Promise<SimChainProcess> {
   const args = [

@@ -193,6 +193,11 @@ const sim = table({
   chain_nonces_per_s: withDefault(num(0.1, 10_000), 20),
   /** Chain simulator faults (`asic-agent sim --faults` syntax), e.g. "corrupt=0.01,die=2@20000". */
   chain_faults: optional(str({ maxLength: 400 })),
+  /**
+   * Replay mode: each chain returns this many pre-found nonces per second without hashing (benchmarks of
+   * the agent's own CPU). Every replayed nonce is valid (sim ticket 2^-32).
+   */
+  chain_replay_nonces_per_s: optional(num(1, 1e6)),
   seed: withDefault(int(0, 0xffffffff), 1),
   /** Faults to inject on every run of this board, `name[:target]@seconds`. */
   faults: withDefault(list(str({ pattern: /^[a-z-]+(?::\d+)?@\d+(?:\.\d+)?$/, patternHint: 'a fault such as "fan-stall@10"' })), []),

@@ -8,9 +8,9 @@
  */
 import { ApiConfigError, resolveApiOptions } from '../api/api-options.js';
 import { toApiOptionsInput } from './api-section.js';
+import { packageRoot } from '../package-root.js';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LevelWithSilent } from 'pino';
 import type { FanSettings, ThermalLimits } from '../thermal/thermal-settings.js';
 import type { PowerLimits } from '../thermal/thermal-policy.js';
@@ -27,15 +27,9 @@ export function detectKind(doc: TomlDocument): ConfigKind {
   return doc.data.kind === 'board' ? 'board' : 'agent';
 }
 
-/** The shipped board-configs folder: the first `board-configs` directory above this module. */
+/** The shipped board-configs folder of this package. */
 export function boardConfigsDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'board-configs');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  return join(process.cwd(), 'board-configs');
+  return join(packageRoot(), 'board-configs');
 }
 
 /** `sim-bm1370` → the shipped file; anything with a slash or `.toml` → a path relative to the agent config. */

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import { randomBytes } from 'node:crypto';
 import { concatBytes, fromHex, readU32LE } from '../work/bytes.js';
 import { reverseBytes } from '../work/byte-order.js';
@@ -40,10 +40,9 @@ export interface LabBlocks {
   dir: string;
 }
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 export function defaultVectorsDir(): string {
-  return resolve(process.env.ASIC_AGENT_VECTORS ?? join(repoRoot, '..', 'shared', 'vectors'));
+  return resolve(process.env.ASIC_AGENT_VECTORS ?? join(packageRoot(), '..', 'shared', 'vectors'));
 }
 
 /** Outputs section (count + outputs) of a transaction. */

@@ -35,7 +35,8 @@ export class MiningStats {
   readonly startedAt: number;
   readonly board: HashrateMeter;
   private readonly chains = new Map<number, HashrateMeter>();
-  private readonly chips = new Map<string, ChipStats>();
+  /** Per chain, per chip index (arrays: this is looked up for every nonce). */
+  private readonly chips = new Map<number, ChipStats[]>();
   private readonly pools = new Map<string, PoolShareStats>();
   bestShare = 0;
   blocksFound = 0;
@@ -55,11 +56,15 @@ export class MiningStats {
   }
 
   chip(chain: number, chip: number): ChipStats {
-    const key = `${chain}:${chip}`;
-    let c = this.chips.get(key);
+    let list = this.chips.get(chain);
+    if (!list) {
+      list = [];
+      this.chips.set(chain, list);
+    }
+    let c = list[chip];
     if (!c) {
       c = { chain, chip, nonces: 0, hwErrors: 0, meter: new HashrateMeter(this.clock) };
-      this.chips.set(key, c);
+      list[chip] = c;
     }
     return c;
   }
@@ -130,7 +135,9 @@ export class MiningStats {
   }
 
   chipList(): ChipStats[] {
-    return [...this.chips.values()].sort((a, b) => a.chain - b.chain || a.chip - b.chip);
+    const out: ChipStats[] = [];
+    for (const list of this.chips.values()) for (const c of list) if (c) out.push(c);
+    return out.sort((a, b) => a.chain - b.chain || a.chip - b.chip);
   }
 
   chainIds(): number[] {

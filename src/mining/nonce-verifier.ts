@@ -6,11 +6,14 @@
  * hash does not meet the ticket difficulty the chip was told to report (bm13xx.md §7: "count a nonce whose
  * recomputed hash fails the ticket difficulty as a HW error"). Otherwise it is a valid nonce and counts
  * toward the measured hashrate; it becomes a share when it also meets the job's target.
+ *
+ * This runs for every nonce (thousands per second on a big board), so targets are compared as 32-bit
+ * limbs computed once per target, and nothing is allocated unless a share is found.
  */
-import type { Share } from '../upstream/job.js';
+import type { Job, Share } from '../upstream/job.js';
 import { writeU32LE } from '../work/bytes.js';
-import { MiningHasher } from '../work/sha256-engine.js';
-import { difficultyToTarget, nbitsToTarget, u256LeToBigInt } from '../work/target.js';
+import { difficultyOfHashWords, MiningHasher } from '../work/sha256-engine.js';
+import { difficultyToTarget, hashWordsMeetTarget, nbitsToTarget, targetLimbs } from '../work/target.js';
 import { versionWithinMask } from '../work/version-rolling.js';
 import type { WorkUnit } from './work-unit.js';
 
@@ -20,30 +23,51 @@ export type NonceVerdict =
   | { kind: 'ticket'; difficulty: number }
   | { kind: 'share'; share: Share };
 
+/** A job's share target as limbs, recomputed only when the job's target changes (SetTarget). */
+interface JobLimbs {
+  target: bigint;
+  limbs: Uint32Array;
+}
+
 export class NonceVerifier {
   private readonly hasher = new MiningHasher({ simd: false });
   private readonly header = new Uint8Array(80);
-  private readonly hash = new Uint8Array(32);
-  private readonly networkTargets = new Map<number, bigint>();
+  private readonly networkLimbs = new Map<number, Uint32Array>();
+  private readonly jobLimbs = new WeakMap<Job, JobLimbs>();
+  private ticketDifficulty = 0;
+  private ticketLimbs: Uint32Array = new Uint32Array(8);
 
   /**
    * @param ticketDifficulty the difficulty the chips report at (the ticket mask, or the simulator's
    *        sim-only difficulty): a valid nonce's hash must meet it.
    */
-  constructor(private ticketDifficulty: number) {}
-
-  setTicketDifficulty(d: number): void {
-    this.ticketDifficulty = d;
+  constructor(ticketDifficulty: number) {
+    this.setTicketDifficulty(ticketDifficulty);
   }
 
-  private networkTarget(nbits: number): bigint {
-    let t = this.networkTargets.get(nbits);
-    if (t === undefined) {
-      t = nbitsToTarget(nbits);
-      if (this.networkTargets.size > 64) this.networkTargets.clear();
-      this.networkTargets.set(nbits, t);
+  setTicketDifficulty(d: number): void {
+    if (d === this.ticketDifficulty) return;
+    this.ticketDifficulty = d;
+    this.ticketLimbs = targetLimbs(difficultyToTarget(d));
+  }
+
+  private network(nbits: number): Uint32Array {
+    let l = this.networkLimbs.get(nbits);
+    if (l === undefined) {
+      l = targetLimbs(nbitsToTarget(nbits));
+      if (this.networkLimbs.size > 64) this.networkLimbs.clear();
+      this.networkLimbs.set(nbits, l);
     }
-    return t;
+    return l;
+  }
+
+  private shareLimbs(job: Job): Uint32Array {
+    let j = this.jobLimbs.get(job);
+    if (j === undefined || j.target !== job.target) {
+      j = { target: job.target, limbs: targetLimbs(job.target) };
+      this.jobLimbs.set(job, j);
+    }
+    return j.limbs;
   }
 
   verify(unit: WorkUnit, version: number, nonce: number, foundAt: number, origin?: { chain: number; chip: number }): NonceVerdict {
@@ -53,22 +77,21 @@ export class NonceVerifier {
     const h = this.header;
     h.set(unit.header);
     writeU32LE(h, 0, version);
-    writeU32LE(h, 76, nonce);
     this.hasher.setHeader(h);
-    this.hasher.hashBytes(nonce, this.hash);
-    const value = u256LeToBigInt(this.hash);
-    const difficulty = this.hasher.difficulty(nonce);
-    // Compare exactly against the ticket target; a float comparison could misjudge the boundary.
-    if (value > difficultyToTarget(this.ticketDifficulty)) return { kind: 'hw-error', reason: 'below-ticket', difficulty };
-    if (value > unit.job.target) return { kind: 'ticket', difficulty };
+    const words = this.hasher.hash(nonce);
+    const difficulty = difficultyOfHashWords(words);
+    if (!hashWordsMeetTarget(words, this.ticketLimbs)) return { kind: 'hw-error', reason: 'below-ticket', difficulty };
+    if (!hashWordsMeetTarget(words, this.shareLimbs(unit.job))) return { kind: 'ticket', difficulty };
+    const hash = new Uint8Array(32);
+    this.hasher.hashBytes(nonce, hash);
     const share: Share = {
       job: unit.job,
       ntime: unit.ntime,
       nonce,
       version,
-      hash: this.hash.slice(),
+      hash,
       difficulty,
-      isBlock: value <= this.networkTarget(unit.job.nbits),
+      isBlock: hashWordsMeetTarget(words, this.network(unit.job.nbits)),
       foundAt,
     };
     if (unit.extranonce) share.extranonce = unit.extranonce;
@@ -76,6 +99,3 @@ export class NonceVerifier {
     return { kind: 'share', share };
   }
 }
-
-/** The target of a U256 little-endian hash value, exported for tests that check boundaries. */
-export const hashValue = u256LeToBigInt;

@@ -111,3 +111,34 @@ export function difficultyOfHash(hash: Uint8Array): number {
 export function targetTopWord(target: bigint): number {
   return Number(target >> 224n) >>> 0;
 }
+
+/**
+ * A target as eight 32-bit limbs, most significant first, for comparisons on the hot path without
+ * BigInt arithmetic.
+ */
+export function targetLimbs(target: bigint): Uint32Array {
+  if (target < 0n || target > MAX_TARGET) throw new TargetError('target out of range');
+  const out = new Uint32Array(8);
+  let t = target;
+  for (let i = 7; i >= 0; i--) {
+    out[i] = Number(t & 0xffffffffn);
+    t >>= 32n;
+  }
+  return out;
+}
+
+const bswap = (x: number): number => (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+
+/**
+ * hash <= target for a hash given as the 8 SHA-256 state words the engine produces (the hash bytes are
+ * those words big-endian; read as a little-endian integer its limb i, most significant first, is
+ * bswap(H[7-i])), against limbs from `targetLimbs`.
+ */
+export function hashWordsMeetTarget(words: Uint32Array, limbs: Uint32Array): boolean {
+  for (let i = 0; i < 8; i++) {
+    const h = bswap(words[7 - i] as number);
+    const t = limbs[i] as number;
+    if (h !== t) return h < t;
+  }
+  return true;
+}

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { client, jobOf, mineShares, once, startPool } from '../helpers/sv2-lab.js';
-import type { Job, ShareOutcome } from '../../src/upstream/job.js';
+import type { ShareOutcome } from '../../src/upstream/job.js';
 import type { UpstreamState } from '../../src/upstream/upstream.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { PoolUrlError } from '../../src/upstream/sv2/url.js';

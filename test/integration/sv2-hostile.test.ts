@@ -8,7 +8,6 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { client, jobOf, mineShares, once, startPool } from '../helpers/sv2-lab.js';
-import type { SessionPhase } from '../../src/upstream/sv2/mining-client.js';
 import { encodeAuthorityKey } from '../../src/upstream/sv2/authority-key.js';
 import { formatSv2Url } from '../../src/upstream/sv2/url.js';
 import { Sv2Connection } from '../../src/upstream/sv2/transport.js';

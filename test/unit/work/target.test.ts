@@ -76,3 +76,23 @@ test('difficulty of a hash is DIFF1 / hash', () => {
   assert.ok(Math.abs(difficultyOfHash(h) - 1000) < 1e-9);
   assert.equal(difficultyOfHash(new Uint8Array(32)), Number.POSITIVE_INFINITY);
 });
+
+test('limb comparison of engine hash words equals the BigInt comparison', async () => {
+  const { targetLimbs, hashWordsMeetTarget, hashToBigInt } = await import('../../../src/work/target.js');
+  const { MiningHasher } = await import('../../../src/work/sha256-engine.js');
+  const engine = new MiningHasher({ simd: false });
+  const bytes = new Uint8Array(32);
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 80, maxLength: 80 }), fc.nat({ max: 0xffffffff }), fc.bigInt({ min: 0n, max: MAX_TARGET }), (header, nonce, target) => {
+      engine.setHeader(header);
+      const words = engine.hash(nonce);
+      engine.hashBytes(nonce, bytes);
+      const h = hashToBigInt(bytes);
+      assert.equal(hashWordsMeetTarget(words, targetLimbs(target)), h <= target);
+      // Exactly at the hash, and one below it.
+      assert.equal(hashWordsMeetTarget(words, targetLimbs(h)), true);
+      if (h > 0n) assert.equal(hashWordsMeetTarget(words, targetLimbs(h - 1n)), false);
+    }),
+    { numRuns: 500 },
+  );
+});

@@ -1,0 +1,323 @@
+/**
+ * The agent's own costs (issue "The agent", benchmark section):
+ *   job_switch_*   SetNewPrevHash leaving the pool's socket -> a new job frame written on every one of
+ *                  4 chains (lab SV2 pool over loopback TCP with Noise, real client, pool manager,
+ *                  scheduler, BM13xx drivers on in-memory UARTs). Goal p99 < 1 ms.
+ *   share_path_*   a nonce reply parsed by the driver -> SubmitSharesExtended written to the socket
+ *                  (verification, share path, pool manager, client encode + encrypt). Goal p99 < 0.5 ms.
+ *   agent_cpu_pct, agent_rss_mb   the real agent process with 4 simulated chains replaying 2000 valid
+ *                  nonces/s each (simulators in their own processes). Goals < 10 % of a core, < 80 MB.
+ *   bm1397_starvation_pct   share of time BM1397 chips (real hash rates, accounted by the simulator)
+ *                  held exhausted work. Goal < 0.1 %.
+ */
+import { Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, connect, type Server } from 'node:net';
+import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
+import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
+import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
+import { systemClock } from '../../src/clock.js';
+import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { logger } from '../../src/log.js';
+import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
+import { MiningStats } from '../../src/mining/mining-stats.js';
+import { Scheduler } from '../../src/mining/scheduler.js';
+import { SharePath } from '../../src/mining/share-path.js';
+import { PoolManager } from '../../src/upstream/pools.js';
+import { upstreamFactory } from '../../src/upstream/upstream-factory.js';
+import { ROOT, startAgentProcess } from '../../test/helpers/agent-process.js';
+import { fromHex } from '../../src/work/bytes.js';
+import { percentiles, type Bench } from './bench.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const log = logger('bench');
+
+/** Forwards a TCP connection and timestamps every chunk sent towards the client. */
+async function proxy(target: number): Promise<{ port: number; toClient: number[]; server: Server }> {
+  const toClient: number[] = [];
+  const server = createServer((c) => {
+    const up = connect(target, '127.0.0.1');
+    up.on('data', (b) => {
+      toClient.push(performance.now());
+      c.write(b);
+    });
+    c.on('data', (b) => up.write(b));
+    c.on('close', () => up.destroy());
+    up.on('close', () => c.destroy());
+    c.on('error', () => up.destroy());
+    up.on('error', () => c.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  return { port: typeof a === 'object' && a ? a.port : 0, toClient, server };
+}
+
+interface Rig {
+  pool: Sv2Pool;
+  stats: MiningStats;
+  pools: PoolManager;
+  scheduler: Scheduler;
+  jobWrites: number[][];
+  nonceTimes: number[];
+  toClient: number[];
+  close(): Promise<void>;
+}
+
+/** An agent in this process: lab pool -> proxy -> SV2 client -> pool manager -> scheduler -> 4 chains. */
+async function rig(o: { chains: number; family: FamilyName; poolDifficulty: number; sim: Partial<SimChainConfig> }): Promise<Rig> {
+  const pool = new Sv2Pool({ port: 0, difficulty: o.poolDifficulty, prevHashIntervalSeconds: 0, ackFlushMs: 200 });
+  const { port } = await pool.start();
+  const px = await proxy(port);
+  const url = pool.url.replace(`:${port}/`, `:${px.port}/`);
+  const stats = new MiningStats(systemClock);
+  const jobWrites: number[][] = [];
+  const nonceTimes: number[] = [];
+  const chains: Bm13xxMiningChain[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  for (let i = 0; i < o.chains; i++) {
+    const [host, dev] = createMemoryUartPair();
+    await dev.open();
+    const sim = new ChainSim({ family: o.family, chips: 4, hashrate: 1000, ...o.sim });
+    sim.attach(dev);
+    const writes: number[] = [];
+    jobWrites.push(writes);
+    const write = host.write.bind(host);
+    host.write = (b: Uint8Array): Promise<void> => {
+      if (b[2] === 0x21) writes.push(performance.now()); // job frame header (bm13xx.md §1)
+      return write(b);
+    };
+    const driver = new Bm13xxChain<AgentDriverWork>(host, { family: o.family, expectedChips: 4, timing: FAST_TIMING, ...(o.sim.mode === 'replay' ? { simTicketDifficulty: 2 ** -32 } : { simTicketDifficulty: 2 ** -20 }) });
+    // Registered before the scheduler's: the time the nonce reply was parsed.
+    driver.on('nonce', (r) => nonceTimes.push(r.receivedAt));
+    const up = await driver.bringUp();
+    const mc = new Bm13xxMiningChain(i, driver.family, log);
+    mc.attach(driver);
+    mc.update(up);
+    chains.push(mc);
+    closers.push(async () => {
+      sim.stop();
+      await driver.close();
+      sim.detach();
+      await dev.close();
+    });
+  }
+  const pools = new PoolManager({
+    groups: [{ name: 'g', pools: [{ name: 'lab', url, user: 'bench', channel: 'extended' }] }],
+    factory: upstreamFactory({ clock: systemClock, nominalHashrate: 1e9 }),
+    clock: systemClock,
+  });
+  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s), staleReason: (s): string | undefined => scheduler.staleReason(s) });
+  const scheduler: Scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
+  pools.on('job', (j) => scheduler.setJob(j));
+  pools.start();
+  for (let i = 0; i < 200 && !pools.currentJob(); i++) await sleep(25);
+  return {
+    pool,
+    stats,
+    pools,
+    scheduler,
+    jobWrites,
+    nonceTimes,
+    toClient: px.toClient,
+    close: async () => {
+      scheduler.stop();
+      await pools.stop();
+      for (const c of closers) await c();
+      await pool.stop();
+      px.server.close();
+    },
+  };
+}
+
+async function jobSwitch(rounds: number): Promise<{ p50: number; p99: number; max: number }> {
+  const r = await rig({ chains: 4, family: 'BM1370', poolDifficulty: 1e6, sim: {} });
+  const lat: number[] = [];
+  try {
+    await sleep(300);
+    for (let k = 0; k < rounds; k++) {
+      const before = r.jobWrites.map((w) => w.length);
+      const sentFrom = r.toClient.length;
+      r.pool.core.newRound();
+      // Wait until every chain wrote a job frame after the new round.
+      for (let i = 0; i < 400 && r.jobWrites.some((w, c) => w.length <= (before[c] as number)); i++) await sleep(2);
+      const firsts = r.jobWrites.map((w, c) => w[before[c] as number] as number);
+      // The chunk that carried SetNewPrevHash: the last one forwarded before the first job frame.
+      const chunks = r.toClient.slice(sentFrom).filter((t) => t <= Math.min(...firsts));
+      const t0 = chunks.at(-1);
+      if (t0 !== undefined) lat.push(Math.max(...firsts) - t0);
+      await sleep(20);
+    }
+  } finally {
+    await r.close();
+  }
+  return percentiles(lat);
+}
+
+async function sharePath(seconds: number): Promise<{ p50: number; p99: number; max: number; n: number }> {
+  // Replayed nonces are all valid; at pool difficulty 2^-32 every one is a share.
+  const r = await rig({ chains: 1, family: 'BM1370', poolDifficulty: 2 ** -32, sim: { mode: 'replay', replayNoncesPerSecond: 300 } });
+  const writes: number[] = [];
+  const orig = Socket.prototype.write;
+  Socket.prototype.write = function (this: Socket, ...args: Parameters<Socket['write']>): boolean {
+    writes.push(performance.now());
+    return orig.apply(this, args);
+  } as Socket['write'];
+  try {
+    r.nonceTimes.length = 0;
+    await sleep(seconds * 1000);
+  } finally {
+    Socket.prototype.write = orig;
+    await r.close();
+  }
+  const lat: number[] = [];
+  let w = 0;
+  for (const t0 of r.nonceTimes) {
+    while (w < writes.length && (writes[w] as number) < t0) w++;
+    if (w < writes.length) lat.push((writes[w] as number) - t0);
+  }
+  return { ...percentiles(lat), n: lat.length };
+}
+
+function procStat(pid: number): { cpuTicks: number; rssMb: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime + stime (proc(5) fields 14, 15)
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuTicks, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
+}
+
+/**
+ * Compiles src and drivers into a scratch folder, so the agent is measured as it is deployed
+ * (`npm run build`, plain JavaScript) without touching the repository's dist/.
+ */
+function buildScratch(): string {
+  const out = mkdtempSync(join(tmpdir(), 'bench-dist-'));
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
+  // version.ts looks for package.json above the compiled module.
+  copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
+  symlinkSync(join(ROOT, 'board-configs'), join(out, 'board-configs'));
+  mkdirSync(join(out, 'bin'));
+  copyFileSync(join(ROOT, 'bin', 'asic-agent.js'), join(out, 'bin', 'asic-agent.js'));
+  return out;
+}
+
+async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: number; noncesPerS: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
+  const built = buildScratch();
+  const pool = new Sv2Pool({ port: 0, difficulty: 2 ** -22, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
+  const { url } = await pool.start();
+  let board = readFileSync(new URL('../../board-configs/sim-bm1370.toml', import.meta.url), 'utf8');
+  board = board.replace(/\[\[chain\]\][\s\S]*?(?=\[gpio\])/, [0, 1, 3, 4].map((line, i) => `[[chain]]\nuart = "sim:chain${i}"\nreset = { chip = "sim-gpio", line = ${line}, active_low = true }\n\n`).join(''));
+  board = board.replace(/^# chain_faults = .*$/m, 'chain_replay_nonces_per_s = 2000');
+  writeFileSync(join(dir, 'board.toml'), board);
+  writeFileSync(join(dir, 'agent.toml'), `version = 1\n[board]\nconfig = "board.toml"\n[log]\nlevel = "warn"\nstatus_interval_s = 1\n[api.cgminer]\nport = 0\n[api.http]\nport = 0\n[[pool]]\nurl = ${JSON.stringify(url)}\nuser = "bench"\n`);
+  // The compiled agent (its chain simulators run from the same compiled tree, in their own processes).
+  const agent = startAgentProcess(['run', '--config', join(dir, 'agent.toml')], { ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_FROM_SOURCE: '0' }, join(built, 'bin', 'asic-agent.js'));
+  try {
+    await agent.waitFor((r) => r.msg === 'hashing', 'hashing', 60_000);
+    await sleep(5000); // warm-up: JIT, first jobs
+    const pid = agent.child.pid as number;
+    const a = procStat(pid);
+    const n0 = Number(agent.records.filter((r) => r.msg === 'status').at(-1)?.valid_nonces ?? 0);
+    const t0 = performance.now();
+    await sleep(seconds * 1000);
+    const b = procStat(pid);
+    const n1 = Number(agent.records.filter((r) => r.msg === 'status').at(-1)?.valid_nonces ?? 0);
+    const dt = (performance.now() - t0) / 1000;
+    const ticks = 100; // USER_HZ on Linux
+    return { cpuPct: ((b.cpuTicks - a.cpuTicks) / ticks / dt) * 100, rssMb: b.rssMb, noncesPerS: (n1 - n0) / dt };
+  } finally {
+    await agent.stop('SIGTERM');
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(built, { recursive: true, force: true });
+  }
+}
+
+async function starvationRun(seconds: number): Promise<{ pct: number; chips: number }> {
+  const stats = new MiningStats(systemClock);
+  const sims: ChainSim[] = [];
+  const chains: Bm13xxMiningChain[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  for (let i = 0; i < 2; i++) {
+    const [host, dev] = createMemoryUartPair();
+    await dev.open();
+    const sim = new ChainSim({ family: 'BM1397', chips: 4, hashrate: 1000 });
+    sim.attach(dev);
+    sims.push(sim);
+    const driver = new Bm13xxChain<AgentDriverWork>(host, { family: 'BM1397', expectedChips: 4, timing: FAST_TIMING, simTicketDifficulty: 2 ** -20 });
+    const up = await driver.bringUp();
+    const mc = new Bm13xxMiningChain(i, driver.family, log);
+    mc.attach(driver);
+    mc.update(up);
+    chains.push(mc);
+    closers.push(async () => {
+      sim.stop();
+      await driver.close();
+      sim.detach();
+      await dev.close();
+    });
+  }
+  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
+  const scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
+  scheduler.setJob({
+    id: '1',
+    source: { poolId: 'bench', protocol: 'sv2' },
+    prevHash: new Uint8Array(32).fill(1),
+    version: 0x20000000,
+    versionMask: 0x1fffe000,
+    nbits: 0x1d00ffff,
+    ntime: Math.floor(Date.now() / 1000),
+    ntimeRolling: true,
+    target: 1n,
+    clean: true,
+    receivedAt: systemClock.now(),
+    work: {
+      kind: 'coinbase',
+      coinbasePrefix: fromHex('01000000' + '01' + '00'.repeat(32) + 'ffffffff' + '0c' + '03a08601'),
+      coinbaseSuffix: fromHex('ffffffff' + '01' + '0000000000000000' + '0151' + '00000000'),
+      extranonceSize: 8,
+      merkleBranch: [],
+    },
+  });
+  const before = sims.map((s) => s.stats().starvedMs);
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const elapsed = performance.now() - t0;
+  const starved = sims.reduce((a, s, i) => a + s.stats().starvedMs - (before[i] as number), 0);
+  const chips = sims.reduce((a, s) => a + s.chips.length, 0);
+  scheduler.stop();
+  for (const c of closers) await c();
+  return { pct: (starved / (chips * elapsed)) * 100, chips };
+}
+
+const bench: Bench = {
+  name: 'agent',
+  async run({ quick }) {
+    const js = await jobSwitch(quick ? 30 : 200);
+    const sp = await sharePath(quick ? 3 : 10);
+    const st = await starvationRun(quick ? 3 : 10);
+    const ap = await agentProcess(quick ? 8 : 20);
+    return {
+      job_switch_p50_ms: Number(js.p50.toFixed(3)),
+      job_switch_p99_ms: Number(js.p99.toFixed(3)),
+      job_switch_chains: 4,
+      share_path_p50_ms: Number(sp.p50.toFixed(3)),
+      share_path_p99_ms: Number(sp.p99.toFixed(3)),
+      share_path_samples: sp.n,
+      agent_cpu_pct: Number(ap.cpuPct.toFixed(2)),
+      agent_rss_mb: Number(ap.rssMb.toFixed(1)),
+      agent_nonces_per_s: Math.round(ap.noncesPerS),
+      bm1397_starvation_pct: Number(st.pct.toFixed(4)),
+      bm1397_chips: st.chips,
+    };
+  },
+};
+export default bench;
