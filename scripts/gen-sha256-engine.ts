@@ -271,6 +271,44 @@ function build(): Program {
   return { mid, blk, first: live(first, firstOut), firstOut, second: live(second, secondOut), secondOut, early, earlyOut, x, scratch: EXPORT_BASE + exported.size };
 }
 
+/**
+ * SHA-256d of exactly 64 bytes (a merkle node: left | right), in two functions whose output feeds the
+ * engine's second hash (hashNonceSecond reads the first hash from the context scratch):
+ *   nodeFirstBlock: the 64 input bytes as 16 big-endian words, compressed from the IV;
+ *   nodePadBlock:   the padding block of a 64-byte message (0x80, zeros, bit length 512). Its whole
+ *                   message schedule is literal, so the generator folds it away.
+ */
+interface NodeProgram {
+  inWords: Val[];
+  firstDefs: Def[];
+  firstOut: Expr[];
+  stateIn: Val[];
+  padDefs: Def[];
+  padOut: Expr[];
+}
+
+/** Context slots of the merkle-node functions: input words, then the state between the two blocks. */
+const NODE_IN = 0;
+const NODE_STATE = 16;
+
+function buildNode(): NodeProgram {
+  const saved = dynDefs;
+  dynDefs = [];
+  const inWords = Array.from({ length: 16 }, (_, i) => dyn(`n${i}`));
+  const iv = IV.map((v) => lit(v));
+  const s1 = rounds(iv, new Schedule(inWords.slice()), 63);
+  const firstOut = s1.map((v, i) => ref(add(iv[i] as Val, v), DYN));
+  const firstDefs = live(dynDefs, firstOut);
+  dynDefs = [];
+  const stateIn = Array.from({ length: 8 }, (_, i) => dyn(`q${i}`));
+  // FIPS 180-4 §5.1.1 padding of a 64-byte message: 0x80 at byte 64, bit length 512 in the last word.
+  const s2 = rounds(stateIn, new Schedule([lit(0x80000000), ...Array(14).fill(lit(0)), lit(512)]), 63);
+  const padOut = s2.map((v, i) => ref(add(stateIn[i] as Val, v), DYN));
+  const padDefs = live(dynDefs, padOut);
+  dynDefs = saved;
+  return { inWords, firstDefs, firstOut, stateIn, padDefs, padOut };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // JavaScript back end
 
@@ -336,7 +374,7 @@ function live(defs: Def[], outputs: Expr[]): Def[] {
   return kept.reverse();
 }
 
-function generateJs(p: Program): string {
+function generateJs(p: Program, n: NodeProgram): string {
   const loads = [...exported.entries()].map(([n, slot]) => `  const ${n} = ctx[${slot}] as number;`);
   const stores = [...exported.entries()].map(([n, slot]) => `  ctx[${slot}] = ${n};`);
   const loadX = p.x.map((v, i) => `  const ${v.name} = ctx[${p.scratch + i}] as number;`);
@@ -388,6 +426,26 @@ function generateJs(p: Program): string {
     ...loadX,
     ...jsDefs(p.early),
     `  return ${js(p.earlyOut)};`,
+    '}',
+    '',
+    '/** Context slots of the 64-byte SHA-256d: 16 input words (big-endian) at NODE_IN, state at NODE_STATE. */',
+    `export const NODE_IN = ${NODE_IN};`,
+    `export const NODE_STATE = ${NODE_STATE};`,
+    `/** Where nodePadBlock leaves the first hash: the scratch hashNonceSecond reads. */`,
+    `export const NODE_FIRST_HASH = ${p.scratch};`,
+    '',
+    '/** First block of SHA-256 over 64 bytes (a merkle node), from the IV. */',
+    'export function nodeFirstBlock(ctx: Int32Array): void {',
+    ...n.inWords.map((v, i) => `  const ${v.name} = ctx[${NODE_IN + i}] as number;`),
+    ...jsDefs(n.firstDefs),
+    ...n.firstOut.map((r, i) => `  ctx[${NODE_STATE + i}] = ${js(r)};`),
+    '}',
+    '',
+    '/** The padding block of a 64-byte message; leaves the first hash where hashNonceSecond reads it. */',
+    'export function nodePadBlock(ctx: Int32Array): void {',
+    ...n.stateIn.map((v, i) => `  const ${v.name} = ctx[${NODE_STATE + i}] as number;`),
+    ...jsDefs(n.padDefs),
+    ...n.padOut.map((r, i) => `  ctx[${p.scratch + i}] = ${js(r)};`),
     '}',
     '',
   ].join('\n');
@@ -596,8 +654,9 @@ function generateSimdTs(wasm: Uint8Array): string {
 
 const here = dirname(fileURLToPath(import.meta.url));
 const program = build();
+const node = buildNode();
 const outputs: [string, string][] = [
-  [join(here, '..', 'src', 'work', 'sha256-nonce.generated.ts'), generateJs(program)],
+  [join(here, '..', 'src', 'work', 'sha256-nonce.generated.ts'), generateJs(program, node)],
   [join(here, '..', 'src', 'work', 'sha256-simd.generated.ts'), generateSimdTs(generateWasm(program))],
 ];
 if (process.argv.includes('--check')) {

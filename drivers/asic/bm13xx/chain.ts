@@ -190,9 +190,11 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   // ---- I/O helpers -------------------------------------------------------------------------------------
 
   private send(frame: Uint8Array): Promise<void> {
-    const p = this.writeChain.then(() => this.port.write(frame));
-    // Keep the chain alive after a failed write; the caller sees the rejection.
-    this.writeChain = p.catch(() => undefined);
+    // Handed to the port at once: ports keep their writes in order (serialport queues them), and waiting
+    // for the previous write to complete first would delay a new block's jobs behind older frames.
+    const p = this.port.write(frame);
+    // Keep the chain alive after a failed write; the caller sees the rejection. close() waits for this.
+    this.writeChain = this.writeChain.then(() => p).catch(() => undefined);
     return p;
   }
 

@@ -134,3 +134,22 @@ for (const simd of [true, false]) {
     assert.deepEqual(found, expected);
   });
 }
+
+test('merkle nodes on the generated 64-byte SHA-256d equal @noble/hashes', async () => {
+  const { merkleNode, merkleRootFromBranch } = await import('../../../src/work/merkle.js');
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (l, r) => {
+      const both = new Uint8Array(64);
+      both.set(l, 0);
+      both.set(r, 32);
+      assert.equal(toHex(merkleNode(l, r)), toHex(nobleD(both)));
+      // A one-step branch folds the same way on either side.
+      assert.equal(toHex(merkleRootFromBranch(l, [r], 0)), toHex(nobleD(both)));
+      const swapped = new Uint8Array(64);
+      swapped.set(r, 0);
+      swapped.set(l, 32);
+      assert.equal(toHex(merkleRootFromBranch(l, [r], 1)), toHex(nobleD(swapped)));
+    }),
+    { numRuns: 500 },
+  );
+});
