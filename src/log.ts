@@ -3,8 +3,15 @@
  * Every module logs through `logger('<module>')` so each record carries `module`. Secrets are redacted
  * by key wherever they appear in a record.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions } from 'pino-pretty';
+
+/** pino-pretty only when a terminal will read the logs: it is not loaded at all under systemd. */
+function prettyStream(opts: PrettyOptions): DestinationStream {
+  const load = createRequire(import.meta.url)('pino-pretty') as { default?: (o: PrettyOptions) => DestinationStream } & ((o: PrettyOptions) => DestinationStream);
+  return (load.default ?? load)(opts);
+}
 
 export type { Logger };
 
@@ -39,7 +46,7 @@ function makeRoot(opts: LogOptions = {}): Logger {
   const usePretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true && !opts.destination);
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
   if (opts.destination) return pino(base, opts.destination);
-  if (usePretty) return pino(base, pretty({ colorize: true, sync: true, ignore: 'pid,hostname' }));
+  if (usePretty) return pino(base, prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname' }));
   return pino(base, pino.destination({ dest: 1, sync: true }));
 }
 

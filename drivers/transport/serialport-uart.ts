@@ -9,6 +9,7 @@
  * and the binding flushes both queues (tcflush TCIOFLUSH) when it sets a standard rate such as 115200 or
  * 1,000,000, which on a pty throws away bytes the other side has not read yet.
  */
+import { isatty, ReadStream } from 'node:tty';
 import { realpathSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { TypedEmitter } from '../../src/typed-emitter.js';
@@ -36,6 +37,8 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
   private baud: number;
   private port: SerialPort | undefined;
   private readonly wantLowLatency: boolean;
+  /** The TTY read handle, when reads go through it (see readThroughTty). */
+  private tty: ReadStream | undefined;
   /** True when the device accepted low-latency mode. */
   lowLatencyActive = false;
   /** True when the path is a pseudo-terminal (/dev/pts/N, links resolved). */
@@ -62,13 +65,45 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
     const port = new SerialPort({ path: this.path, baudRate: this.baud, autoOpen: false, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, hupcl: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(asUartError(err, `open ${this.path}`)) : resolve())));
     this.port = port;
-    port.on('data', (chunk: Buffer) => this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    if (!this.readThroughTty(port)) {
+      port.on('data', (chunk: Buffer) => this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    }
     port.on('error', (err: unknown) => this.emit('error', asUartError(err, this.path)));
     port.on('close', () => {
       this.port = undefined;
       this.emit('close');
     });
     if (this.wantLowLatency && !this.isPseudoTerminal) await this.tryLowLatency(port);
+  }
+
+  /**
+   * Reads through a libuv TTY handle on the port's descriptor (epoll, data delivered on the event loop)
+   * instead of serialport's reader, which polls and then reads with fs.read on the thread pool: one
+   * thread-pool round trip per chunk cost about a third of the agent's CPU at thousands of nonces per
+   * second. Termios (raw mode, baud) belong to the device, so serialport's settings still apply; writes,
+   * baud changes and flushes still go through serialport. Falls back to serialport's reader when the
+   * descriptor is not available or not a tty.
+   */
+  private readThroughTty(port: SerialPort): boolean {
+    const fd = (port.port as { fd?: unknown } | undefined)?.fd;
+    if (typeof fd !== 'number' || !isatty(fd)) return false;
+    let rs: ReadStream;
+    try {
+      rs = new ReadStream(fd);
+    } catch (err) {
+      log.debug({ path: this.path, err: err instanceof Error ? err.message : String(err) }, 'tty reader unavailable; using serialport reads');
+      return false;
+    }
+    this.tty = rs;
+    rs.on('data', (chunk: Buffer | string) => {
+      if (typeof chunk === 'string') return;
+      this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    });
+    rs.on('error', (err: unknown) => {
+      // EIO when the other end of a pty goes away, or the device disappears: the port is unusable.
+      this.emit('error', asUartError(err, `read ${this.path}`));
+    });
+    return true;
   }
 
   private async tryLowLatency(port: SerialPort): Promise<void> {
@@ -118,6 +153,13 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async close(): Promise<void> {
     const port = this.port;
+    if (this.tty) {
+      const rs = this.tty;
+      this.tty = undefined;
+      rs.removeAllListeners('data');
+      rs.on('error', () => undefined);
+      rs.destroy();
+    }
     if (!port?.isOpen) return;
     await new Promise<void>((resolve) => port.close(() => resolve()));
   }

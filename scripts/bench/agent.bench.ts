@@ -265,7 +265,12 @@ async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: n
   writeFileSync(join(dir, 'board.toml'), board);
   writeFileSync(join(dir, 'agent.toml'), `version = 1\n[board]\nconfig = "board.toml"\n[log]\nlevel = "warn"\nstatus_interval_s = 1\n[api.cgminer]\nport = 0\n[api.http]\nport = 0\n[[pool]]\nurl = ${JSON.stringify(url)}\nuser = "bench"\n`);
   // The compiled agent (its chain simulators run from the same compiled tree, in their own processes).
-  const agent = startAgentProcess(['run', '--config', join(dir, 'agent.toml')], { ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_FROM_SOURCE: '0' }, join(built, 'bin', 'asic-agent.js'));
+  // Node flags as the systemd unit starts it (scripts/systemd/asic-agent.service).
+  const agent = startAgentProcess(
+    ['run', '--config', join(dir, 'agent.toml')],
+    { ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_FROM_SOURCE: '0', NODE_OPTIONS: '--max-semi-space-size=1' },
+    join(built, 'bin', 'asic-agent.js'),
+  );
   try {
     await agent.waitFor((r) => r.msg === 'hashing', 'hashing', 60_000);
     await sleep(5000); // warm-up: JIT, first jobs

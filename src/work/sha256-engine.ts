@@ -13,7 +13,10 @@ import {
   hashNonceFirst,
   hashNonceSecond,
   hashNonceSecondTopWord,
+  NODE_IN,
+  NODE_STATE,
   NONCE_CTX_WORDS,
+  nodeFirstBlock,
   prepareNonceContext,
 } from './sha256-nonce.generated.js';
 import { SHA256_SIMD_WASM_BASE64, SIMD_NONCES_OFFSET, SIMD_OUT_OFFSET } from './sha256-simd.generated.js';
@@ -155,17 +158,18 @@ export class MiningHasher {
     return this.wasm !== null;
   }
 
-  private readonly mid = new Uint32Array(8);
-  private readonly w = new Uint32Array(64);
+  /** Scratch for the midstate: the generated 64-byte block from the IV (first header block). */
+  private readonly block = new Int32Array(NONCE_CTX_WORDS);
 
   /** Takes the first 76 bytes of an 80-byte header (the nonce bytes are ignored). Allocation-free. */
   setHeader(header: Uint8Array): void {
     if (header.length < 76) throw new RangeError(`header needs at least 76 bytes, got ${header.length}`);
-    const mid = this.mid;
-    for (let i = 0; i < 8; i++) mid[i] = SHA256_IV[i] as number;
-    sha256Compress(mid, header, 0, this.w);
+    // Midstate on the unrolled code: this runs once per nonce when chips roll the version in-chip.
+    const b = this.block;
+    for (let i = 0; i < 16; i++) b[NODE_IN + i] = readBE32(header, i * 4);
+    nodeFirstBlock(b);
     const ctx = this.ctx;
-    for (let i = 0; i < 8; i++) ctx[i] = mid[i] as number;
+    for (let i = 0; i < 8; i++) ctx[i] = b[NODE_STATE + i] as number;
     ctx[8] = readBE32(header, 64);
     ctx[9] = readBE32(header, 68);
     ctx[10] = readBE32(header, 72);

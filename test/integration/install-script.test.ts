@@ -37,7 +37,7 @@ test('install.sh and uninstall.sh in a temporary root with --dry-run', () => {
     assert.equal(readFileSync(conf, 'utf8'), 'version = 1\n');
     assert.equal(statSync(conf).mode & 0o777, 0o600);
     const unit = readFileSync(join(root, 'etc/systemd/system/asic-agent.service'), 'utf8');
-    assert.match(unit, /ExecStart=\/usr\/bin\/node \/opt\/asic-agent\/bin\/asic-agent\.js run --config \/etc\/asic-agent\/config\.toml/);
+    assert.match(unit, /ExecStart=\/usr\/bin\/node --max-semi-space-size=1 \/opt\/asic-agent\/bin\/asic-agent\.js run --config \/etc\/asic-agent\/config\.toml/);
     for (const cmd of ['useradd --system', 'usermod -a -G gpio,i2c,dialout miner', 'systemctl enable asic-agent.service', 'npm ci']) {
       assert.ok(r.stdout.includes(`would run: ${cmd}`) || r.stdout.includes(cmd), `prints ${cmd}`);
     }
