@@ -36,6 +36,10 @@ export interface LabJdsOptions {
   mempoolKnown?: number;
   shareBatchSize?: number;
   ackFlushMs?: number;
+  /** The pool answers SetCustomMiningJob this much later (lab: optimistic mining, timeouts). */
+  customJobDelayMs?: number;
+  /** The pool acknowledges custom jobs, then rejects every share on them. */
+  rejectCustomShares?: boolean;
   blocks?: LabBlocks;
   clock?: Clock;
 }
@@ -98,6 +102,8 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
       clock: this.clock,
       customJobs: this.core,
       authoritySecret,
+      ...(o.customJobDelayMs !== undefined ? { customJobDelayMs: o.customJobDelayMs } : {}),
+      ...(o.rejectCustomShares !== undefined ? { rejectCustomShares: o.rejectCustomShares } : {}),
       ...(o.host !== undefined ? { host: o.host } : {}),
       ...(o.plain !== undefined ? { plain: o.plain } : {}),
     });

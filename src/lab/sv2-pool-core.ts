@@ -44,6 +44,11 @@ export interface PoolCoreOptions {
   defaultExtranonceSize?: number;
   /** Coinbase scriptSig tag. */
   tag?: string;
+  /**
+   * Lab misbehaviour: acknowledge custom jobs, then reject every share on them ('invalid-share'), the
+   * way a pool that censors after the fact would (spec 6.2: the miner must fall back).
+   */
+  rejectCustomShares?: boolean;
 }
 
 /**
@@ -416,6 +421,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     if (extended !== (ch.kind === 'extended')) return reject('invalid-share', `${m.type} on a ${ch.kind} channel`);
     const job = ch.jobs.get(m.jobId);
     if (!job) return ch.stale.has(m.jobId) ? reject('stale-share', `job ${m.jobId} is no longer valid`) : reject('invalid-job-id', `unknown job ${m.jobId}`);
+    if (job.custom && this.o.rejectCustomShares) return reject('invalid-share', 'lab pool refuses shares on custom jobs (--reject-custom-shares)');
     let networkTarget = this.round.networkTarget;
     if (job.custom) {
       try {

@@ -48,6 +48,8 @@ export interface Sv2PoolOptions extends Omit<PoolCoreOptions, 'blocks' | 'clock'
    * Without it the pool refuses work selection, as before.
    */
   customJobs?: CustomJobAuthority;
+  /** Lab: answer SetCustomMiningJob this much later (shows optimistic mining; a huge value = never). */
+  customJobDelayMs?: number;
 }
 
 export interface Sv2PoolStats extends PoolCounters {
@@ -79,6 +81,7 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
   private roundTimer: TimerHandle | undefined;
   private jobTimer: TimerHandle | undefined;
   private protocolErrors = 0;
+  private readonly delayed = new Set<TimerHandle>();
   private readonly authoritySecret: Uint8Array;
   private readonly staticKey: EllSwiftKeypair;
   private certificate: Certificate | null = null;
@@ -141,6 +144,8 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
   async stop(): Promise<void> {
     this.clock.clearInterval(this.roundTimer);
     this.clock.clearInterval(this.jobTimer);
+    for (const h of this.delayed) this.clock.clearTimeout(h);
+    this.delayed.clear();
     for (const c of this.conns.values()) c.conn.close('pool shutting down');
     this.conns.clear();
     this.core.dispose();
@@ -254,7 +259,14 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
           send({ type: 'SetCustomMiningJobError', channelId: msg.channelId, requestId: msg.requestId, errorCode: 'jd-not-supported' });
           return;
         }
-        this.core.setCustomJob(msg, c.id, this.o.customJobs);
+        if ((this.o.customJobDelayMs ?? 0) > 0) {
+          const authority = this.o.customJobs;
+          const h = this.clock.setTimeout(() => {
+            this.delayed.delete(h);
+            if (this.conns.has(c.id)) this.core.setCustomJob(msg, c.id, authority);
+          }, this.o.customJobDelayMs ?? 0);
+          this.delayed.add(h);
+        } else this.core.setCustomJob(msg, c.id, this.o.customJobs);
         return;
       case 'CloseChannel': {
         const ch = this.core.channel(msg.channelId);
