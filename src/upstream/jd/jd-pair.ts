@@ -128,6 +128,11 @@ export class JdPair extends TypedEmitter<JdPairEvents> {
     return !this.stopped && this.mining.state === 'ready' && this.jds.ready && this.mining.channelParams() !== undefined;
   }
 
+  /** Tokens in stock, and AllocateMiningJobToken requests not answered yet. */
+  tokenState(): { stock: number; inFlight: number } {
+    return { stock: this.stock.length, inFlight: this.inFlight };
+  }
+
   channel(): ChannelParams | undefined {
     return this.mining.channelParams();
   }

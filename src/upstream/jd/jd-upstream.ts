@@ -30,7 +30,6 @@ import { logger, type Logger } from '../../log.js';
 import { concatBytes, equalBytes, toHex } from '../../work/bytes.js';
 import { buildHeader, headerHash } from '../../work/header.js';
 import { merkleBranch, merkleRootFromBranch } from '../../work/merkle.js';
-import { sha256d } from '../../work/sha256d.js';
 import { difficultyToTarget, hashToBigInt, nbitsToTarget, targetToDifficulty } from '../../work/target.js';
 import { txid, wtxid } from '../../work/transaction.js';
 import { legacySigops, serializeOutputs, type TxOutput } from '../../work/tx-outputs.js';
@@ -162,7 +161,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
   readonly tdp: TemplateDistributionClient;
   private pair: JdPair | null = null;
   private pairIndex = -1;
-  private readonly draining = new Set<JdPair>();
+  private readonly draining = new Map<JdPair, TimerHandle>();
   private solo = false;
   private template: ActiveTemplate | undefined;
   private job: Job | undefined;
@@ -249,7 +248,11 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     this.clock.clearTimeout(this.pairTimer);
     for (const r of this.records.values()) this.abandon(r, 'lost-to-switch');
     this.tdp.stop(reason);
-    const all = [...this.draining].map((p) => p.stop(reason));
+    const all: Promise<void>[] = [];
+    for (const [p, h] of this.draining) {
+      this.clock.clearTimeout(h);
+      all.push(p.stop(reason));
+    }
     if (this.pair) all.push(this.pair.stop(reason));
     this.draining.clear();
     await Promise.all(all);
@@ -466,9 +469,9 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       },
       (err: unknown) => {
         if (pair !== this.pair || this.stopped) return;
-        const msg = err instanceof Error ? err.message : String(err);
-        if (err instanceof JdsRequestError && err.code === 'timeout') this.alarm(pair, t, 'timeout', msg);
-        else this.log.info({ pool: pair.name, err: msg }, 'no token for this template (JDS reconnecting)');
+        // A JDS that does not answer AllocateMiningJobToken raises its alarm through the pair's
+        // `failure` event (the request's own timeout); here the template just goes undeclared.
+        this.log.info({ pool: pair.name, err: err instanceof Error ? err.message : String(err) }, 'no token for this template');
       },
     );
   }
@@ -693,11 +696,13 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     for (const r of this.records.values()) if (r.pair === old) this.abandon(r, 'lost-to-switch');
     this.pair = null;
     // Late answers to shares already sent still count: stop the pair after a while.
-    this.draining.add(old);
-    this.clock.setTimeout(() => {
-      this.draining.delete(old);
-      void old.stop('left for another pool');
-    }, this.o.drainMs ?? 5_000);
+    this.draining.set(
+      old,
+      this.clock.setTimeout(() => {
+        this.draining.delete(old);
+        void old.stop('left for another pool');
+      }, this.o.drainMs ?? 5_000),
+    );
   }
 
   private usePair(index: number, reason: string): void {
