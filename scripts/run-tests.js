@@ -38,7 +38,8 @@ if (files.length === 0) {
 const concurrency = process.env.ASIC_AGENT_TEST_CONCURRENCY ?? '3';
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files],
+  // A hung test (a failed assertion that skipped its cleanup) fails after this long instead of hanging CI.
+  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL ?? 'silent' } },
 );
 child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));

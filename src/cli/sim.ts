@@ -25,7 +25,7 @@ function positive(name: string, v: string | undefined): number {
   return x;
 }
 
-export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEveryMs: number } {
+export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEveryMs: number; exitWithParent: boolean } {
   let family: SimChainConfig['family'] | undefined;
   let chips: number | undefined;
   let hashrate = 100_000;
@@ -35,6 +35,7 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
   let seed = 1;
   let layout: NonceLayout = ESP_MINER_NONCE_LAYOUT;
   let faults: SimChainConfig['faults'];
+  let exitWithParent = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const v = argv[i + 1];
@@ -89,6 +90,10 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
         statsEveryMs = positive(a, v);
         i++;
         break;
+      case '--exit-with-parent':
+        // Started by the agent with a pipe on stdin: its end means the agent is gone, however it died.
+        exitWithParent = true;
+        break;
       default:
         throw new UsageError(`unknown option ${a}`);
     }
@@ -108,7 +113,7 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
     config.mode = 'replay';
     config.replayNoncesPerSecond = replay;
   }
-  return { config, statsEveryMs };
+  return { config, statsEveryMs, exitWithParent };
 }
 
 const command: Command = {
@@ -116,9 +121,9 @@ const command: Command = {
   summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)',
   usage:
     'asic-agent sim --chip bm1397|bm1362|bm1366|bm1368|bm1370 --chips N [--hashrate H/s] [--sim-ticket-difficulty D|auto] ' +
-    '[--faults corrupt=F,drop=F,silent=I,die=I@MS,break=I@MS,wrong=I@F,dup=F,delay=MS] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS]',
+    '[--faults corrupt=F,drop=F,silent=I,die=I@MS,break=I@MS,wrong=I@F,dup=F,delay=MS] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS] [--exit-with-parent]',
   async run(argv) {
-    const { config, statsEveryMs } = parseSimArgs(argv);
+    const { config, statsEveryMs, exitWithParent } = parseSimArgs(argv);
     const ps = await startPtySim(config);
     console.log(ps.hostPath);
     console.log(
@@ -145,9 +150,18 @@ const command: Command = {
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      if (exitWithParent) {
+        process.stdin.once('end', resolve);
+        process.stdin.once('close', resolve);
+        process.stdin.resume();
+      }
     });
     if (statsTimer) clearInterval(statsTimer);
+    // Backstop: closing the pty can wait on the host's end; a simulator must not outlive its stop.
+    setTimeout(() => process.exit(0), 3000).unref();
+    // Keep a handler while closing: a reset pulse arriving now must not kill the process by default.
     process.off('SIGUSR1', onUsr1);
+    process.on('SIGUSR1', () => undefined);
     await ps.close();
     return 0;
   },

@@ -25,6 +25,8 @@ export interface PoolShareStats {
   staleDifficulty: number;
   /** Rejected/stale/lost counts by reason. */
   reasons: Record<string, number>;
+  /** The same counts split by result (the API and metrics label shares by result and reason). */
+  reasonsByResult: { rejected: Record<string, number>; stale: Record<string, number>; lost: Record<string, number> };
   lastShareAt?: number;
   lastShareDifficulty?: number;
 }
@@ -37,6 +39,8 @@ export class MiningStats {
   private readonly pools = new Map<string, PoolShareStats>();
   bestShare = 0;
   blocksFound = 0;
+  /** Shares (nonces meeting a pool target) that reached the share path, duplicates excluded. */
+  sharesFound = 0;
   duplicates = 0;
   hwErrors = 0;
   validNonces = 0;
@@ -72,7 +76,17 @@ export class MiningStats {
   pool(id: string): PoolShareStats {
     let p = this.pools.get(id);
     if (!p) {
-      p = { accepted: 0, rejected: 0, stale: 0, lost: 0, acceptedDifficulty: 0, rejectedDifficulty: 0, staleDifficulty: 0, reasons: {} };
+      p = {
+        accepted: 0,
+        rejected: 0,
+        stale: 0,
+        lost: 0,
+        acceptedDifficulty: 0,
+        rejectedDifficulty: 0,
+        staleDifficulty: 0,
+        reasons: {},
+        reasonsByResult: { rejected: {}, stale: {}, lost: {} },
+      };
       this.pools.set(id, p);
     }
     return p;
@@ -101,11 +115,17 @@ export class MiningStats {
     if (status === 'rejected') p.rejectedDifficulty += difficulty;
     if (status === 'stale') p.staleDifficulty += difficulty;
     if (reason) p.reasons[reason] = (p.reasons[reason] ?? 0) + 1;
+    if (status !== 'accepted') {
+      const by = p.reasonsByResult[status];
+      const r = reason || 'unknown';
+      by[r] = (by[r] ?? 0) + 1;
+    }
     p.lastShareAt = this.clock.now();
     p.lastShareDifficulty = difficulty;
   }
 
   recordShareFound(difficulty: number): void {
+    this.sharesFound++;
     if (difficulty > this.bestShare) this.bestShare = difficulty;
   }
 

@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   log: Logger;
   stats: MiningStats;
   shares: SharePath;
+  /** Called for every valid nonce (chain health). */
+  onValidNonce?: (chain: number, chip: number) => void;
 }
 
 interface ActiveJob {
@@ -105,8 +107,19 @@ export class Scheduler {
       return;
     }
     this.current = { job, gen };
-    for (const chain of this.o.chains) this.feed(chain, true);
+    let fed = 0;
+    for (const chain of this.o.chains) if (this.feed(chain, true)) fed++;
     this.lastSwitchMs = this.o.clock.now() - t0;
+    this.o.log[job.clean ? 'info' : 'debug']({ pool, job: job.id, clean: job.clean, chains: fed, ms: Number(this.lastSwitchMs.toFixed(3)) }, 'new work');
+  }
+
+  /**
+   * A new share target for the current job of `poolId` (SV1 set_difficulty, SV2 SetTarget): shares of
+   * units already out are judged against it from now on.
+   */
+  setTarget(target: bigint, poolId: string): void {
+    const job = this.current?.job;
+    if (job && job.source.poolId === poolId) job.target = target;
   }
 
   /** Stops sending work (pool gone, board paused). Chips keep their last unit until reset. */
@@ -121,12 +134,13 @@ export class Scheduler {
     this.idle();
   }
 
-  private feed(chain: MiningChain, now: boolean): void {
+  /** Sends the chain its next unit and schedules the one after; true when a unit went out. */
+  private feed(chain: MiningChain, now: boolean): boolean {
     const cur = this.current;
     const old = this.timers.get(chain.index);
     if (old) this.o.clock.clearTimeout(old);
     this.timers.delete(chain.index);
-    if (!cur || this.stopped) return;
+    if (!cur || this.stopped) return false;
     const unit = cur.gen.next(chain.index);
     if (unit) {
       chain.sendWork(unit);
@@ -138,10 +152,13 @@ export class Scheduler {
       chain.index,
       this.o.clock.setTimeout(() => this.feed(chain, false), chain.workIntervalMs),
     );
+    return unit !== undefined;
   }
 
   private onNonce(chain: MiningChain, n: ChainNonce): void {
     const verifier = this.verifiers.get(chain.index) as NonceVerifier;
+    // A re-initialised chain may report at another ticket difficulty.
+    verifier.setTicketDifficulty(chain.ticketDifficulty);
     const v = verifier.verify(n.unit, n.version, n.nonce, n.at, { chain: chain.index, chip: n.chip });
     const stats = this.o.stats;
     if (v.kind === 'hw-error') {
@@ -151,6 +168,7 @@ export class Scheduler {
       return;
     }
     stats.recordValidNonce(chain.index, n.chip, chain.ticketDifficulty);
+    this.o.onValidNonce?.(chain.index, n.chip);
     if (v.kind === 'share') void this.o.shares.handle(v.share);
   }
 }

@@ -55,7 +55,10 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
     sim.start();
     const driver = new Bm13xxChain<AgentDriverWork>(host, { family, expectedChips: chips, simTicketDifficulty: 2 ** -26, timing: FAST_TIMING, name: `${family}-${i}` });
     const up = await driver.bringUp();
-    chains.push(new Bm13xxMiningChain(i, driver, up, logger('test')));
+    const mc = new Bm13xxMiningChain(i, driver.family, logger('test'));
+    mc.attach(driver);
+    mc.update(up);
+    chains.push(mc);
     cleanup.push(async () => {
       sim.stop();
       await driver.close();

@@ -93,6 +93,7 @@ const sleepWith = (clock: Clock, ms: number): Promise<void> => (ms > 0 ? clock.s
 export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<ChainEvents<W>> {
   readonly family: ChipFamily;
   readonly expectedChips: number;
+  /** Hash clock asked for at bring-up, MHz (setFrequency changes the running clock, not this). */
   readonly frequencyMhz: number;
   readonly fastBaud: number;
   /** Power-of-two difficulty written to register 0x14. */
@@ -113,6 +114,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   private readonly ring = new Map<number, JobEntry<W>>();
   private lastJobId: number | undefined;
   private chipRollMask: number;
+  /** The clock the chips run at now (after the ramp, or after setFrequency). */
+  private runningMhz = 0;
   private collectors: Collector[] = [];
   private writeChain: Promise<void> = Promise.resolve();
   private watchdog: TimerHandle | undefined;
@@ -358,6 +361,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       await sleepWith(this.clock, t.rampStepDelayMs);
     }
     await this.runSteps(this.family.finalize({ ...ctx, frequencyMhz: actualMhz }), this.addresses);
+    this.runningMhz = actualMhz;
 
     // Baud switch: write at the old rate, let it leave the wire, then move the host and drop stale bytes.
     // Stale input is dropped in the parser, not with tcflush: flushing would also discard output the
@@ -650,6 +654,37 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       chain: { ...this.counters, crcErrors: p.crcErrors, bytesDiscarded: p.bytesDiscarded },
       chips: this.chips.map((c) => ({ ...c })),
     };
+  }
+
+  /** The hash clock the chips run at now, MHz (0 before bring-up). */
+  get currentFrequencyMhz(): number {
+    return this.runningMhz;
+  }
+
+  /**
+   * Ramps a running chain to `mhz` in the timing's steps (down when the board is hot), then rewrites the
+   * registers that depend on the clock (hash counting number, fact sheet §4 "Recompute it after every
+   * frequency change"). Returns the frequency the PLL solver reached.
+   */
+  async setFrequency(mhz: number): Promise<number> {
+    if (this.st !== 'running') throw new ChainStateError(`cannot change frequency while ${this.st}`);
+    const t = this.timing;
+    let actual = this.runningMhz;
+    for (const f of frequencyRamp(this.runningMhz, mhz, t.rampStepMhz)) {
+      const s = solvePll(f, this.family.pll);
+      for (const w of this.family.frequencyWrites(s)) await this.sendGap(cmd.writeAll(w.register, w.value));
+      actual = s.frequencyMhz;
+      await sleepWith(this.clock, t.rampStepDelayMs);
+    }
+    const ctx: InitContext = {
+      chipCount: this.chipCount,
+      ticketMask: ticketMaskRegister(this.ticketDifficulty),
+      versionRolling: versionRollingRegister(this.chipRollMask),
+    };
+    await this.runSteps(this.family.finalize({ ...ctx, frequencyMhz: actual }), this.addresses);
+    this.log.info({ from: this.runningMhz, to: actual }, 'frequency changed');
+    this.runningMhz = actual;
+    return actual;
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------

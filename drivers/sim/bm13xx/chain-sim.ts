@@ -115,6 +115,9 @@ export class ChainSim {
   private readonly slices = new Map<number, NonceSlice>();
   private currentBaud = 115200;
   private readonly st = { repliesSent: 0, framesCorrupted: 0, bytesDropped: 0, bytesOut: 0, noncesSent: 0 };
+  private readonly onPortError = (e: Error): void => {
+    log.debug({ err: e.message }, 'simulator port error');
+  };
   private readonly onData = (b: Uint8Array): void => {
     if (this.resetAsserted) return;
     this.parser.push(b);
@@ -164,12 +167,15 @@ export class ChainSim {
   attach(port: UartPort): void {
     this.port = port;
     port.on('data', this.onData);
+    // The host going away (its end of the pty closed) is an I/O error on ours: normal at shutdown.
+    port.on('error', this.onPortError);
     this.currentBaud = port.baudRate;
     this.start();
   }
 
   detach(): void {
     this.port?.off('data', this.onData);
+    this.port?.off('error', this.onPortError);
     this.port = undefined;
     this.stop();
   }

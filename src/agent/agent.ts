@@ -1,0 +1,260 @@
+/**
+ * The agent: the firmware's parts composed into one running miner.
+ *
+ *   pools (PoolManager: SV2 / SV1 / JD upstreams)  --job-->  Scheduler --work--> ChainSet (BM13xx chains)
+ *        ^                                                      |
+ *        '---- SharePath <-- verified shares <-- NonceVerifier <-'  nonces
+ *   Board (I2C/GPIO, thermal policy, safe state) owns power and may stop hashing at any moment.
+ *   Local APIs (cgminer 4028, HTTP, /metrics) read a snapshot; they never drive the data path.
+ *
+ * Every way out goes through the board's safe state (src/board/exit-guard.ts, installed by `run`).
+ */
+import type { LevelWithSilent } from 'pino';
+import { startLocalApi, type LocalApi } from '../api/local-api.js';
+import { resolveApiOptions } from '../api/api-options.js';
+import { createBoardRuntime, type BoardRuntime } from '../board/runtime.js';
+import { simulatedLoad } from '../board/sim-load.js';
+import type { MiningControl } from '../board/board.js';
+import { systemClock, type Clock, type TimerHandle } from '../clock.js';
+import type { RunConfig } from '../config/run-config.js';
+import { poolGroupsOf, poolManagerTiming } from '../config/pool-sections.js';
+import { toApiOptionsInput } from '../config/api-section.js';
+import { logger, setLogLevel, type Logger } from '../log.js';
+import { MiningStats } from '../mining/mining-stats.js';
+import { Scheduler } from '../mining/scheduler.js';
+import { SharePath } from '../mining/share-path.js';
+import type { SimFault } from '../../drivers/sim/sim-faults.js';
+import { autoSimTicketDifficulty } from '../cli/sim.js';
+import { PoolManager } from '../upstream/pools.js';
+import type { PoolGroupConfig } from '../upstream/pool-config.js';
+import { upstreamFactory, type UpstreamConstructor } from '../upstream/upstream-factory.js';
+import type { Job } from '../upstream/job.js';
+import { ChainSet, type ChainSpec } from './chain-set.js';
+import { buildSnapshot } from './snapshot.js';
+import { agentControl } from './control.js';
+import { statusRecord } from './status-record.js';
+
+export interface AgentOptions {
+  config: RunConfig;
+  clock?: Clock;
+  simFaults?: SimFault[];
+  simRecordPath?: string;
+  /** Extra upstream constructors by URL scheme (tests, Job Declaration). */
+  clients?: Record<string, UpstreamConstructor>;
+  /** Skip the local APIs (tests that run several agents). */
+  noApi?: boolean;
+  log?: Logger;
+}
+
+/** The chains of a board-config, with simulator settings for a simulated board. */
+export function chainSpecs(cfg: RunConfig): ChainSpec[] {
+  const b = cfg.board;
+  const a = b.asic;
+  return b.chain.map((c, index) => {
+    const spec: ChainSpec = {
+      index,
+      uart: c.uart,
+      family: a.family,
+      chips: a.chips,
+      baud: a.baud,
+      frequencyMhz: cfg.frequencyMhz,
+      minFrequencyMhz: a.min_frequency_mhz,
+      frequencyStepMhz: a.frequency_step_mhz,
+      // Register 0x14 takes a power of two (bm13xx.md §4 "Ticket mask").
+      ticketDifficulty: 2 ** Math.floor(Math.log2(Math.max(1, b.sim?.ticket_difficulty ?? 256))),
+    };
+    if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;
+    const s = b.sim;
+    if (s) {
+      const hashrate = s.chain_hashrate_hs;
+      spec.sim = {
+        hashrate,
+        simTicketDifficulty: s.sim_ticket_difficulty ?? autoSimTicketDifficulty(hashrate, s.chain_nonces_per_s),
+        seed: s.seed + index,
+        ...(s.chain_faults ? { faults: s.chain_faults } : {}),
+      };
+    }
+    return spec;
+  });
+}
+
+export class Agent {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly stats: MiningStats;
+  readonly chains: ChainSet;
+  /** Undefined when the config has no pools (a board-only run). */
+  readonly pools: PoolManager | undefined;
+  readonly scheduler: Scheduler;
+  readonly shares: SharePath;
+  readonly groups: PoolGroupConfig[];
+  rt!: BoardRuntime;
+  api: LocalApi | undefined;
+  private hashing = false;
+  private statusTimer?: TimerHandle;
+  private hashrateTimer?: TimerHandle;
+  private lastJobAt?: number;
+  private closed = false;
+  config: RunConfig;
+
+  constructor(private readonly o: AgentOptions) {
+    this.config = o.config;
+    this.clock = o.clock ?? systemClock;
+    this.log = o.log ?? logger('agent');
+    this.stats = new MiningStats(this.clock);
+    this.groups = poolGroupsOf(o.config.agent.pool, o.config.agent.group);
+    const specs = chainSpecs(o.config);
+    this.chains = new ChainSet({
+      specs,
+      clock: this.clock,
+      log: logger('agent.chains'),
+      stats: this.stats,
+      onHashing: (on, reason) => this.setHashing(on, reason),
+    });
+    const nominal = this.nominalHashrate();
+    this.pools =
+      this.groups.length === 0
+        ? undefined
+        : new PoolManager({
+            groups: this.groups,
+            factory: upstreamFactory({ clock: this.clock, nominalHashrate: nominal, ...(o.clients ? { clients: o.clients } : {}) }),
+            clock: this.clock,
+            ...poolManagerTiming(o.config.agent.pools),
+          });
+    const pools = this.pools;
+    this.shares = new SharePath({
+      stats: this.stats,
+      log: logger('agent.shares'),
+      submit: (s) => (pools ? pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' })),
+      staleReason: (s) => this.scheduler.staleReason(s),
+    });
+    this.scheduler = new Scheduler({
+      chains: this.chains.chains.map((c) => c.mining),
+      clock: this.clock,
+      log: logger('agent.scheduler'),
+      stats: this.stats,
+      shares: this.shares,
+      onValidNonce: (chain, chip) => this.chains.nonceSeen(chain, chip),
+    });
+    pools?.on('job', (job) => this.onJob(job));
+    pools?.on('idle', (reason) => {
+      this.log.warn({ reason }, 'no usable pool: chains idle');
+      this.scheduler.idle();
+    });
+    pools?.on('target', (target, poolId) => this.scheduler.setTarget(target, poolId));
+  }
+
+  /** Nominal hashrate of the whole board, H/s (the simulators' rate for a simulated board). */
+  nominalHashrate(): number {
+    const up = this.chains.chains.reduce((s, c) => s + c.mining.nominalHashrate, 0);
+    if (up > 0) return up;
+    const b = this.config.board;
+    if (b.sim) return b.sim.chain_hashrate_hs * b.chain.length;
+    return this.chains.chains.reduce((s, c) => s + this.config.frequencyMhz * 1e6 * c.family.smallCores * c.spec.chips, 0);
+  }
+
+  private onJob(job: Job): void {
+    this.lastJobAt = this.clock.now();
+    if (this.hashing) this.scheduler.setJob(job);
+  }
+
+  private setHashing(on: boolean, reason: string): void {
+    this.hashing = on;
+    if (!on) {
+      this.scheduler.idle();
+      this.log.info({ reason }, 'hashing stopped');
+      return;
+    }
+    const job = this.pools?.currentJob();
+    // The upstream's own job object: clients recognise their jobs by identity when shares come back.
+    if (job) this.scheduler.setJob(job);
+    this.log.info({ reason, job: job?.id ?? null }, 'hashing');
+  }
+
+  /** Opens the board, starts the simulators, pools and APIs. The board powers up with `startBoard`. */
+  async open(): Promise<void> {
+    const cfg = this.config;
+    // The chain simulators first: the simulated board's fault schedule counts from its own creation.
+    await this.chains.prepare();
+    this.rt = await createBoardRuntime(cfg, {
+      clock: this.clock,
+      ...(this.o.simFaults ? { simFaults: this.o.simFaults } : {}),
+      ...(this.o.simRecordPath ? { simRecordPath: this.o.simRecordPath } : {}),
+    });
+    const { board, sim } = this.rt;
+    const parts: MiningControl[] = [this.chains];
+    if (sim) {
+      // The simulated board's power and heat follow the chains' clock.
+      const a = cfg.board.asic;
+      parts.push(simulatedLoad(sim, a.frequency_mhz, cfg.frequencyMhz, a.frequency_step_mhz, a.min_frequency_mhz));
+    }
+    board.attachMining({
+      start: async () => {
+        for (const p of parts.slice(1)) await p.start();
+        await parts[0]?.start();
+      },
+      stopHashing: async (reason) => {
+        for (const p of parts) await p.stopHashing(reason);
+      },
+      reduceFrequency: async () => {
+        for (const p of parts) await p.reduceFrequency();
+      },
+    });
+    board.on('chains-reset', () => {
+      for (const c of this.chains.chains) c.sim?.pulseReset();
+    });
+    if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
+    else this.pools.start();
+    if (!this.o.noApi) {
+      this.api = await startLocalApi(resolveApiOptions(toApiOptionsInput(cfg.agent.api)), {
+        snapshot: () => buildSnapshot(this),
+        control: agentControl(this),
+        clock: this.clock,
+      });
+    }
+    const every = cfg.agent.log.status_interval_s;
+    if (every > 0) this.statusTimer = this.clock.setInterval(() => this.log.info(statusRecord(this), 'status'), every * 1000);
+    // SV2 channels carry the measured hashrate (UpdateChannel), once a minute.
+    this.hashrateTimer = this.clock.setInterval(() => {
+      const hs = this.stats.board.rate(60);
+      if (hs > 0) this.pools?.reportHashrate(hs);
+    }, 60_000);
+  }
+
+  /** Powers the board up; the chains start hashing once power is good. */
+  async startBoard(): Promise<void> {
+    await this.rt.board.start();
+  }
+
+  /** SIGHUP with a valid config: pools and limits and log level, without stopping the chains. */
+  reload(next: RunConfig, envLevel: LevelWithSilent | undefined): void {
+    if (next.boardFile !== this.config.boardFile) this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
+    this.rt.board.configure(next.limits, next.fans, next.power);
+    if (!envLevel) setLogLevel(next.logLevel);
+    const groups = poolGroupsOf(next.agent.pool, next.agent.group);
+    if (JSON.stringify(groups) !== JSON.stringify(this.groups)) {
+      // The pool manager has no live reconfiguration yet: say so instead of pretending.
+      this.log.warn('pool changes are read at start: restart the agent to apply them');
+    }
+    this.config = { ...next, board: this.config.board, boardFile: this.config.boardFile };
+    this.log.info('config reloaded');
+  }
+
+  /** Current job, if any (API, status). */
+  lastJobTime(): number | undefined {
+    return this.lastJobAt;
+  }
+
+  /** Closes everything after the board is safe (the exit guard has shut it down). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.clock.clearInterval(this.statusTimer);
+    this.clock.clearInterval(this.hashrateTimer);
+    this.scheduler.stop();
+    await this.api?.close().catch(() => undefined);
+    await this.pools?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping pools'));
+    await this.chains.close();
+    this.rt?.close();
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * The board's chains, as the Board's MiningControl: when power is good and the reset lines are released
+ * the chains are brought up (real UARTs through serialport, or simulated chains in their own processes
+ * behind pseudo-terminals), their nonces go to the scheduler, silent chips are marked and dead chains
+ * re-initialised; when the board stops, hashing stops; when it is hot, the chains step their clock down.
+ */
+import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
+import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
+import { familyByName, type ChipFamily } from '../../drivers/asic/bm13xx/family.js';
+import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
+import type { UartPort } from '../../drivers/transport/uart-port.js';
+import type { MiningControl } from '../board/board.js';
+import type { Clock, TimerHandle } from '../clock.js';
+import type { Logger } from '../log.js';
+import { Bm13xxMiningChain, type AgentDriverWork } from '../mining/bm13xx-mining-chain.js';
+import { ChainHealth } from '../mining/chain-health.js';
+import type { MiningStats } from '../mining/mining-stats.js';
+import { TypedEmitter } from '../typed-emitter.js';
+import { startSimChain, type SimChainProcess, type SimChainSpec } from './sim-chain-process.js';
+
+export interface ChainSpec {
+  index: number;
+  /** /dev/ttyXXX, or "sim:..." for a simulated chain. */
+  uart: string;
+  family: string;
+  chips: number;
+  baud: number;
+  fastBaud?: number;
+  frequencyMhz: number;
+  minFrequencyMhz: number;
+  frequencyStepMhz: number;
+  /** Register 0x14 difficulty (power of two). */
+  ticketDifficulty: number;
+  /** For sim: chains: the simulator's settings. */
+  sim?: Omit<SimChainSpec, 'family' | 'chips'>;
+}
+
+export type ChainRunState = 'down' | 'bringing-up' | 'running' | 'failed';
+
+export interface ChainRuntime {
+  spec: ChainSpec;
+  family: ChipFamily;
+  state: ChainRunState;
+  /** The scheduler's view; exists from the start so the scheduler can hold every chain. */
+  mining: Bm13xxMiningChain;
+  driver?: Bm13xxChain<AgentDriverWork>;
+  port?: UartPort;
+  sim?: SimChainProcess;
+  health?: ChainHealth;
+  up?: BringUpResult;
+  lastError?: string;
+  reinits: number;
+  bringUpFailures: number;
+}
+
+export type ChainSetEvents = {
+  /** A chain came up (first time or after a re-init). */
+  up: [chain: ChainRuntime];
+  /** Every chain that could come up is up, and hashing may start. */
+  started: [];
+};
+
+export interface ChainSetOptions {
+  specs: ChainSpec[];
+  clock: Clock;
+  log: Logger;
+  stats: MiningStats;
+  /** Called when hashing must stop or may start; the agent pauses/resumes the scheduler with it. */
+  onHashing: (on: boolean, reason: string) => void;
+  /** Retry a failed bring-up after this long. */
+  retryMs?: number;
+  /** How often chain health is checked. */
+  healthCheckMs?: number;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningControl {
+  readonly chains: ChainRuntime[];
+  private hashing = false;
+  private retryTimer?: TimerHandle;
+  private healthTimer?: TimerHandle;
+  private closed = false;
+  private readonly frequency: number[];
+
+  constructor(private readonly o: ChainSetOptions) {
+    super();
+    this.frequency = o.specs.map((s) => s.frequencyMhz);
+    this.chains = o.specs.map((spec) => {
+      const family = familyByName(spec.family);
+      const rt: ChainRuntime = {
+        spec,
+        family,
+        state: 'down',
+        mining: new Bm13xxMiningChain(spec.index, family, o.log),
+        reinits: 0,
+        bringUpFailures: 0,
+      };
+      return rt;
+    });
+  }
+
+  /** Starts the chain simulators (if any) so that their devices exist before power-up. */
+  async prepare(): Promise<void> {
+    await Promise.all(
+      this.chains.map(async (c) => {
+        const sim = c.spec.sim;
+        if (!sim) return;
+        c.sim = await startSimChain({ ...sim, family: c.spec.family, chips: c.spec.chips }, this.o.log.child({ chain: c.spec.index }));
+        this.o.log.info({ chain: c.spec.index, device: c.sim.devicePath, hashrate: sim.hashrate, simTicketDifficulty: c.sim.simTicketDifficulty }, 'chain simulator started');
+      }),
+    );
+  }
+
+  /** Board: power is good, reset released. Brings every chain up, then lets hashing start. */
+  async start(): Promise<void> {
+    if (this.closed) return;
+    this.hashing = true;
+    await Promise.all(this.chains.map((c) => this.bringUp(c)));
+    if (!this.hashing) return;
+    this.o.onHashing(true, 'chains up');
+    this.emit('started');
+    this.o.clock.clearInterval(this.healthTimer);
+    this.healthTimer = this.o.clock.setInterval(() => this.checkHealth(), this.o.healthCheckMs ?? 5000);
+  }
+
+  /** Board: about to cut power (or already has). */
+  async stopHashing(reason: string): Promise<void> {
+    this.hashing = false;
+    this.o.onHashing(false, reason);
+    this.o.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.o.clock.clearInterval(this.healthTimer);
+    this.healthTimer = undefined;
+    await Promise.all(
+      this.chains.map(async (c) => {
+        if (c.driver && c.driver.state !== 'closed') await c.driver.holdInReset().catch(() => false);
+        c.state = 'down';
+      }),
+    );
+  }
+
+  /** Board: hot. Every running chain steps its clock down by the board's step, not below the minimum. */
+  async reduceFrequency(): Promise<void> {
+    await Promise.all(
+      this.chains.map(async (c, i) => {
+        const next = Math.max(c.spec.minFrequencyMhz, (this.frequency[i] as number) - c.spec.frequencyStepMhz);
+        if (next === this.frequency[i]) return;
+        this.frequency[i] = next;
+        if (c.state !== 'running' || !c.driver) return;
+        try {
+          const got = await c.driver.setFrequency(next);
+          this.o.log.warn({ chain: c.spec.index, frequencyMhz: got }, 'hot: chain frequency reduced');
+        } catch (err) {
+          this.o.log.error({ chain: c.spec.index, err: describe(err) }, 'could not reduce the frequency');
+        }
+      }),
+    );
+  }
+
+  /** Current clock of each chain, MHz. */
+  frequencies(): number[] {
+    return this.chains.map((c, i) => c.driver?.currentFrequencyMhz || (this.frequency[i] as number));
+  }
+
+  private openPort(c: ChainRuntime): UartPort {
+    const path = c.sim ? c.sim.devicePath : c.spec.uart;
+    if (path.startsWith('sim:')) throw new Error(`chain ${c.spec.index}: ${path} needs a board-config [sim] section`);
+    return new SerialPortUart({ path, baudRate: c.spec.baud });
+  }
+
+  private async bringUp(c: ChainRuntime): Promise<void> {
+    if (this.closed || !this.hashing) return;
+    c.state = 'bringing-up';
+    try {
+      if (!c.driver) {
+        c.port = this.openPort(c);
+        const sim = c.sim;
+        c.driver = new Bm13xxChain<AgentDriverWork>(c.port, {
+          family: c.family,
+          expectedChips: c.spec.chips,
+          frequencyMhz: this.frequency[c.spec.index] as number,
+          ...(c.spec.fastBaud !== undefined ? { fastBaud: c.spec.fastBaud } : {}),
+          ticketDifficulty: c.spec.ticketDifficulty,
+          ...(sim ? { simTicketDifficulty: sim.simTicketDifficulty, timing: FAST_TIMING } : {}),
+          clock: this.o.clock,
+          name: `chain${c.spec.index}`,
+          // The board owns the reset GPIO lines; a simulated chain also gets its chips reset.
+          ...(sim ? { reset: (asserted: boolean) => (asserted ? sim.pulseReset() : undefined) } : {}),
+        });
+        c.mining.attach(c.driver);
+        c.driver.on('port-error', (e) => this.o.log.warn({ chain: c.spec.index, err: e.message }, 'chain UART error'));
+      }
+      const up = c.driver.state === 'idle' ? await c.driver.bringUp() : await c.driver.reinit();
+      c.up = up;
+      c.mining.update(up, c.spec.sim?.hashrate);
+      c.health = new ChainHealth({
+        chain: c.spec.index,
+        chips: up.chipCount,
+        chipHashrate: c.mining.nominalHashrate / up.chipCount,
+        ticketDifficulty: up.effectiveTicketDifficulty,
+        clock: this.o.clock,
+      });
+      c.state = 'running';
+      c.lastError = undefined;
+      this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: up.effectiveTicketDifficulty }, 'chain running');
+      this.emit('up', c);
+    } catch (err) {
+      c.state = 'failed';
+      c.bringUpFailures++;
+      c.lastError = describe(err);
+      this.o.log.error({ chain: c.spec.index, err: c.lastError }, 'chain bring-up failed; will retry');
+      this.scheduleRetry();
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.closed) return;
+    this.retryTimer = this.o.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.hashing) return;
+      for (const c of this.chains) if (c.state === 'failed') void this.bringUp(c);
+    }, this.o.retryMs ?? 30_000);
+  }
+
+  /** A valid nonce from chain `index`, chip `chip` (the agent calls this from the nonce path). */
+  nonceSeen(index: number, chip: number): void {
+    const c = this.chains[index];
+    const a = c?.health?.nonce(chip);
+    if (a?.kind === 'chip-recovered') this.o.log.info({ chain: index, chip }, 'chip answering again');
+  }
+
+  private checkHealth(): void {
+    for (const c of this.chains) {
+      if (c.state !== 'running' || !c.health) continue;
+      for (const a of c.health.check()) {
+        if (a.kind === 'chip-silent') {
+          this.o.log.warn({ chain: c.spec.index, chip: a.chip, silentMs: a.silentMs }, 'chip silent');
+        } else if (a.kind === 'chain-dead') {
+          c.reinits++;
+          this.o.log.error({ chain: c.spec.index, silentMs: a.silentMs, reinits: c.reinits }, 'chain silent: re-initialising');
+          void this.bringUp(c);
+        }
+      }
+    }
+  }
+
+  /** Silent chips per chain (for status and the API). */
+  silentChips(index: number): number[] {
+    return this.chains[index]?.health?.silentChips() ?? [];
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.hashing = false;
+    this.o.clock.clearTimeout(this.retryTimer);
+    this.o.clock.clearInterval(this.healthTimer);
+    await Promise.all(
+      this.chains.map(async (c) => {
+        await c.driver?.close().catch((err: unknown) => this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'closing chain'));
+        await c.sim?.stop();
+      }),
+    );
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * A simulated chain in its own process: `asic-agent sim` behind a pseudo-terminal, so that the agent
+ * opens it with the real serialport binding exactly as it would a hashboard's UART, and the simulator's
+ * hashing runs on another core. The child prints the device path first and its settings second
+ * (including the sim-only ticket difficulty the host must use for stats). It exits when the agent does
+ * (SIGTERM, or the end of its stdin pipe if the agent died without cleaning up).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../log.js';
+
+export interface SimChainSpec {
+  family: string;
+  chips: number;
+  /** H/s the simulator really hashes. */
+  hashrate: number;
+  simTicketDifficulty: number;
+  /** `asic-agent sim --faults` syntax. */
+  faults?: string;
+  seed?: number;
+  /** Replay mode: pre-found nonces at this rate, no hashing (benchmarks). */
+  replayNoncesPerSecond?: number;
+}
+
+export interface SimChainProcess {
+  devicePath: string;
+  simTicketDifficulty: number;
+  pid: number;
+  /** Pulses the simulated chips' reset line (SIGUSR1). */
+  pulseReset(): void;
+  stop(): Promise<void>;
+}
+
+export class SimChainError extends Error {
+  override readonly name = 'SimChainError';
+}
+
+const BIN = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
+
+export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_000): Promise<SimChainProcess> {
+  const args = [
+    BIN,
+    'sim',
+    '--chip',
+    spec.family,
+    '--chips',
+    String(spec.chips),
+    '--hashrate',
+    String(spec.hashrate),
+    '--sim-ticket-difficulty',
+    String(spec.simTicketDifficulty),
+    '--seed',
+    String(spec.seed ?? 1),
+    '--exit-with-parent',
+  ];
+  if (spec.faults) args.push('--faults', spec.faults);
+  if (spec.replayNoncesPerSecond !== undefined) args.push('--replay', String(spec.replayNoncesPerSecond));
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'warn', ASIC_AGENT_LOG_FORMAT: 'json' },
+  });
+  return new Promise<SimChainProcess>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    let path: string | undefined;
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGTERM');
+      reject(new SimChainError(`chain simulator did not start: ${why}`));
+    };
+    const timer = setTimeout(() => fail(`no device path within ${timeoutMs} ms`), timeoutMs);
+    child.once('error', (err) => fail(err.message));
+    child.once('exit', (code, signal) => {
+      if (!settled) fail(`exited (${signal ?? code})`);
+      else log.info({ pid: child.pid, code, signal }, 'chain simulator exited');
+    });
+    child.stderr?.on('data', (b: Buffer) => log.warn({ pid: child.pid, stderr: b.toString().trim().slice(0, 500) }, 'chain simulator stderr'));
+    lines.on('line', (line) => {
+      if (settled) return;
+      if (path === undefined) {
+        path = line.trim();
+        return;
+      }
+      let info: { simTicketDifficulty?: unknown };
+      try {
+        info = JSON.parse(line) as { simTicketDifficulty?: unknown };
+      } catch {
+        fail(`unexpected second line ${JSON.stringify(line.slice(0, 80))}`);
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      const d = typeof info.simTicketDifficulty === 'number' ? info.simTicketDifficulty : spec.simTicketDifficulty;
+      // Further output (stats) is not needed; keep the pipe drained.
+      child.stdout?.resume();
+      resolve({
+        devicePath: path,
+        simTicketDifficulty: d,
+        pid: child.pid ?? -1,
+        pulseReset: () => {
+          if (child.exitCode === null) child.kill('SIGUSR1');
+        },
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+            child.once('exit', () => {
+              clearTimeout(kill);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * The periodic `msg: "status"` log record: what a miner watching `journalctl -fu asic-agent` wants to
+ * see every few seconds. Field names are snake_case with units, stable for log processors.
+ */
+import { targetToDifficulty } from '../work/target.js';
+import type { Agent } from './agent.js';
+
+const round = (x: number, digits = 1): number => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+export interface StatusRecord {
+  /** Measured over the last minute (since start when shorter), H/s. */
+  hashrate_hs: number;
+  hashrate_5s_hs: number;
+  hashrate_15m_hs: number;
+  hashrate_avg_hs: number;
+  /** What the chains should do at their clock (the simulators' rate on a simulated board). */
+  nominal_hs: number;
+  accepted: number;
+  rejected: number;
+  stale: number;
+  lost: number;
+  hw_errors: number;
+  duplicates: number;
+  /** Shares found (duplicates excluded) = accepted + rejected + stale + lost + in flight. */
+  shares_found: number;
+  in_flight: number;
+  valid_nonces: number;
+  /** Sum of ticket difficulties of valid nonces: × 2^32 = hashes done. */
+  diff1_work: number;
+  best_share: number;
+  blocks: number;
+  pool: string | null;
+  pool_difficulty: number | null;
+  board: string;
+  temps_c: Record<string, number | null>;
+  fans_pct: Record<string, number>;
+  fans_rpm: Record<string, number | null>;
+  chains: { chain: number; state: string; chips: number; silent: number[]; mhz: number }[];
+  uptime_s: number;
+}
+
+export function statusRecord(agent: Agent): StatusRecord {
+  const s = agent.stats;
+  const t = s.totals();
+  const b = agent.rt.board.status();
+  const pool = agent.pools?.currentPool() ?? null;
+  const job = agent.pools?.currentJob();
+  const freqs = agent.chains.frequencies();
+  return {
+    hashrate_hs: Math.round(s.board.rate(60)),
+    hashrate_5s_hs: Math.round(s.board.rate(5)),
+    hashrate_15m_hs: Math.round(s.board.rate(900)),
+    hashrate_avg_hs: Math.round(s.board.average()),
+    nominal_hs: Math.round(agent.nominalHashrate()),
+    accepted: t.accepted,
+    rejected: t.rejected,
+    stale: t.stale,
+    lost: t.lost,
+    hw_errors: s.hwErrors,
+    duplicates: s.duplicates,
+    shares_found: s.sharesFound,
+    in_flight: agent.shares.inFlight,
+    valid_nonces: s.validNonces,
+    diff1_work: s.board.diff1Work(),
+    best_share: s.bestShare,
+    blocks: s.blocksFound,
+    pool,
+    pool_difficulty: job ? Number(targetToDifficulty(job.target).toPrecision(6)) : null,
+    board: b.reason && b.phase === 'safe' ? `${b.phase}:${b.reason}` : b.phase,
+    temps_c: Object.fromEntries(b.temps.map((x) => [x.id, x.c === null ? null : round(x.c)])),
+    fans_pct: Object.fromEntries(b.fans.map((f) => [f.id, round(f.dutyPct)])),
+    fans_rpm: Object.fromEntries(b.fans.map((f) => [f.id, f.rpm === null ? null : Math.round(f.rpm)])),
+    chains: agent.chains.chains.map((c, i) => ({
+      chain: c.spec.index,
+      state: c.state,
+      chips: c.up?.chipCount ?? 0,
+      silent: agent.chains.silentChips(i),
+      mhz: round(freqs[i] ?? 0),
+    })),
+    uptime_s: Math.round((agent.clock.now() - s.startedAt) / 1000),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Starts the local APIs the config enables (cgminer TCP API and HTTP API) over one snapshot provider and
+ * one control, and logs one record `msg: "api listening"` with `cgminer` and `http` as `host:port` (or
+ * null when off). A non-loopback bind is logged as a warning while cgminer write access is on; a
+ * read-only exposure is logged as info.
+ */
+import { systemClock, type Clock } from '../clock.js';
+import { logger, type Logger } from '../log.js';
+import type { AgentControl } from './agent-control.js';
+import { hostPort, isLoopbackHost } from './address-allow.js';
+import type { ApiOptions } from './api-options.js';
+import { CgminerServer } from './cgminer-server.js';
+import { HttpApiServer } from './http-server.js';
+import type { SnapshotProvider } from './snapshot.js';
+
+export interface LocalApiDeps {
+  snapshot: SnapshotProvider;
+  control: AgentControl;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface LocalApi {
+  readonly cgminer?: CgminerServer;
+  readonly http?: HttpApiServer;
+  /** `host:port` of each server that is listening. */
+  readonly addresses: { cgminer: string | null; http: string | null };
+  close(): Promise<void>;
+}
+
+export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Promise<LocalApi> {
+  const log = deps.log ?? logger('api');
+  const clock = deps.clock ?? systemClock;
+  const c = options.cgminer;
+  const h = options.http;
+  let cgminer: CgminerServer | undefined;
+  let http: HttpApiServer | undefined;
+  const addresses: { cgminer: string | null; http: string | null } = { cgminer: null, http: null };
+  try {
+    if (c.enabled) {
+      cgminer = new CgminerServer(c, { snapshot: deps.snapshot, control: deps.control, clock, log: logger('api.cgminer') });
+      const a = await cgminer.listen();
+      addresses.cgminer = hostPort(a.host, a.port);
+      if (!isLoopbackHost(c.host)) {
+        const where = { cgminer: addresses.cgminer, allow: c.allow, writeAllow: c.write.allow };
+        if (c.write.enabled) log.warn(where, 'cgminer API with write access listens on a non-loopback address: anyone on the allow-list with the token can switch pools and restart');
+        else log.info(where, 'cgminer API listens on a non-loopback address (read-only)');
+      }
+    }
+    if (h.enabled) {
+      const cg = cgminer;
+      http = new HttpApiServer(h, { snapshot: deps.snapshot, ...(cg ? { apiMetrics: () => cg.counters() } : {}), log: logger('api.http') });
+      const a = await http.listen();
+      addresses.http = hostPort(a.host, a.port);
+      if (!isLoopbackHost(h.host)) log.info({ http: addresses.http, allow: h.allow }, 'HTTP API listens on a non-loopback address (read-only)');
+    }
+  } catch (err) {
+    await cgminer?.close();
+    await http?.close();
+    throw err;
+  }
+  log.info({ cgminer: addresses.cgminer, http: addresses.http, write: c.enabled && c.write.enabled }, 'api listening');
+  return {
+    ...(cgminer ? { cgminer } : {}),
+    ...(http ? { http } : {}),
+    addresses,
+    async close() {
+      await Promise.all([cgminer?.close(), http?.close()]);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * Secrets never leave through the API (ecosystem.md §7: AxeOS once returned the Wi-Fi password). The
+ * agent hands the API a config already stripped of secrets; this second pass removes, whatever the
+ * nesting, the value of every key that names a secret and the password part of any URL.
+ */
+import type { JsonValue } from './snapshot.js';
+
+export const REDACTED = '[redacted]';
+
+/** Keys (case-insensitive, `_`/`-` ignored) whose values are secrets: by suffix, so `authority_secret`, `apiToken` match too. */
+const SECRET_SUFFIXES = ['password', 'passwd', 'pass', 'token', 'secret', 'privatekey', 'secretkey', 'apikey', 'seckey'];
+
+export function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[-_.\s]/g, '');
+  return SECRET_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+/** `scheme://user:secret@host` → `scheme://user:[redacted]@host` (anywhere in the string). */
+export function redactUrlCredentials(s: string): string {
+  return s.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@/\s]*@/gi, `$1:${REDACTED}@`);
+}
+
+export function redactSecrets(value: JsonValue): JsonValue {
+  if (typeof value === 'string') return redactUrlCredentials(value);
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value !== null && typeof value === 'object') {
+    const out: { [k: string]: JsonValue } = {};
+    for (const [k, v] of Object.entries(value)) out[k] = isSecretKey(k) && v !== null && v !== '' ? REDACTED : redactSecrets(v);
+    return out;
+  }
+  return value;
+}

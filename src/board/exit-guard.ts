@@ -1,0 +1,128 @@
+/**
+ * Every way the process can end goes through the board's safe state (architecture principle 4):
+ * - SIGTERM, SIGINT: safe stop, cool-down, exit 0;
+ * - SIGHUP: reload the config; a valid one applies its limits and log level without stopping, a broken
+ *   one is fatal (safe stop, exit 1), because running on a config nobody can read back is worse;
+ * - an uncaught exception or an unhandled rejection: logged, safe stop, exit 1;
+ * - a second signal while stopping: the synchronous emergency stop, exit at once;
+ * - anything that still reaches process 'exit' (someone called process.exit) without the safe state:
+ *   the synchronous emergency stop, which only needs sync GPIO and I2C writes.
+ * A hard deadline bounds the whole shutdown, so a wedged bus cannot keep the process alive forever.
+ */
+import type { Logger } from '../log.js';
+import { ConfigError } from '../config/config-error.js';
+import type { Board, SafeStateReason } from './board.js';
+
+type Handler = (...args: unknown[]) => void;
+
+/** The part of `process` the guard uses (a fake in unit tests). */
+export interface ProcessLike {
+  on(event: string, fn: Handler): unknown;
+  off(event: string, fn: Handler): unknown;
+}
+
+export interface ExitGuardOptions {
+  board: Board;
+  log: Logger;
+  /** Re-reads the config for SIGHUP and applies it; throws (ConfigError or anything) when it is unusable. */
+  reload?: () => void | Promise<void>;
+  /** Called with the exit code once the board is safe. */
+  exit: (code: number) => void;
+  /** Upper bound for a shutdown, ms. */
+  hardTimeoutMs: number;
+  proc?: ProcessLike;
+}
+
+export interface ExitGuard {
+  /** Resolves with the exit code once the board is shut down. */
+  done: Promise<number>;
+  /** Ends the process through the safe state (a normal stop). */
+  finish(reason: SafeStateReason, detail: string, code: number): void;
+  uninstall(): void;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export function installExitGuard(o: ExitGuardOptions): ExitGuard {
+  const proc: ProcessLike = o.proc ?? process;
+  let finishing = false;
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((r) => {
+    resolveDone = r;
+  });
+  const handlers: [string, Handler][] = [];
+  const on = (event: string, fn: Handler): void => {
+    handlers.push([event, fn]);
+    proc.on(event, fn);
+  };
+  const uninstall = (): void => {
+    for (const [e, fn] of handlers) proc.off(e, fn);
+    handlers.length = 0;
+  };
+
+  const finish = (reason: SafeStateReason, detail: string, code: number): void => {
+    if (finishing) {
+      o.log.error({ reason, detail }, 'second request to stop while stopping: emergency stop');
+      o.board.emergencyStopSync(reason);
+      uninstall();
+      o.exit(code === 0 ? 1 : code);
+      resolveDone(code === 0 ? 1 : code);
+      return;
+    }
+    finishing = true;
+    o.log.info({ reason, detail }, 'stopping');
+    const hard = setTimeout(() => {
+      o.log.error({ reason, timeoutMs: o.hardTimeoutMs }, 'shutdown took too long: emergency stop');
+      o.board.emergencyStopSync(reason);
+      uninstall();
+      o.exit(1);
+      resolveDone(1);
+    }, o.hardTimeoutMs);
+    o.board
+      .shutdown(reason, detail)
+      .then(
+        () => code,
+        (err: unknown) => {
+          o.log.error({ err: describe(err) }, 'shutdown failed: emergency stop');
+          o.board.emergencyStopSync(reason);
+          return 1;
+        },
+      )
+      .then((c) => {
+        clearTimeout(hard);
+        uninstall();
+        o.exit(c);
+        resolveDone(c);
+      });
+  };
+
+  on('SIGTERM', () => finish('sigterm', 'SIGTERM received', 0));
+  on('SIGINT', () => finish('sigint', 'SIGINT received', 0));
+  on('SIGHUP', () => {
+    if (finishing) return;
+    o.log.info('SIGHUP: reloading the config');
+    Promise.resolve()
+      .then(() => o.reload?.())
+      .then(
+        () => o.log.info('config reloaded'),
+        (err: unknown) => {
+          const issues = err instanceof ConfigError ? err.issues : undefined;
+          o.log.fatal({ err: describe(err), issues }, 'SIGHUP: the config is broken; stopping');
+          finish('config-error', err instanceof Error ? err.message : String(err), 1);
+        },
+      );
+  });
+  on('uncaughtException', (err) => {
+    o.log.fatal({ err: describe(err), stack: err instanceof Error ? err.stack : undefined }, 'uncaught exception');
+    finish('uncaught-exception', describe(err), 1);
+  });
+  on('unhandledRejection', (reason) => {
+    o.log.fatal({ err: describe(reason), stack: reason instanceof Error ? reason.stack : undefined }, 'unhandled rejection');
+    finish('unhandled-rejection', describe(reason), 1);
+  });
+  on('exit', () => o.board.emergencyStopSync('exit'));
+
+  return { done, finish, uninstall };
+}

@@ -1,0 +1,138 @@
+/**
+ * `asic-agent run --config FILE [--sim-fault NAME@SECONDS]… [--sim-record FILE]`
+ *
+ * The firmware: brings the board up (simulated peripherals and chains for a board-config with [sim],
+ * real I2C, GPIO and UARTs otherwise), connects to the pools, mines, serves the local APIs, and keeps
+ * running until a signal. Every way out ends in the board's safe state (src/board/exit-guard.ts).
+ */
+import { parseArgs } from 'node:util';
+import type { LevelWithSilent } from 'pino';
+import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../drivers/sim/sim-faults.js';
+import { Agent } from '../agent/agent.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadRunConfig, type RunConfig } from '../config/run-config.js';
+import { LOG_LEVELS } from '../config/agent-config.js';
+import { configureLogging, logger } from '../log.js';
+import { installExitGuard } from '../board/exit-guard.js';
+import type { UpstreamConstructor } from '../upstream/upstream-factory.js';
+import { UsageError, type Command } from './command.js';
+
+export interface RunArgs {
+  config: string;
+  simFaults: SimFault[];
+  simRecord?: string;
+}
+
+export function parseRunArgs(argv: string[]): RunArgs {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string' },
+        'sim-fault': { type: 'string', multiple: true },
+        'sim-record': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const file = values.config;
+  if (!file) throw new UsageError('--config FILE is required');
+  let faults: SimFault[];
+  try {
+    faults = (values['sim-fault'] ?? []).map(parseSimFault);
+  } catch (err) {
+    if (err instanceof SimFaultSyntaxError) throw new UsageError(err.message);
+    throw err;
+  }
+  return { config: file, simFaults: faults, ...(values['sim-record'] ? { simRecord: values['sim-record'] } : {}) };
+}
+
+/**
+ * Runs the agent from a config file until it is stopped; returns the exit code. `hooks.started` is
+ * called once the APIs listen and the board is powering up (the demo prints its banner there).
+ */
+export async function runAgent(args: RunArgs, hooks: { started?: (agent: Agent) => void; clients?: Record<string, UpstreamConstructor> } = {}): Promise<number> {
+  let cfg: RunConfig;
+  try {
+    cfg = loadRunConfig(args.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  // ASIC_AGENT_LOG_LEVEL (development, tests) wins over [log] level when it names a real level.
+  const envLevel = LOG_LEVELS.find((l): l is LevelWithSilent => l === process.env.ASIC_AGENT_LOG_LEVEL);
+  configureLogging({ level: envLevel ?? cfg.logLevel });
+  const log = logger('run');
+
+  const agent = new Agent({
+    config: cfg,
+    simFaults: args.simFaults,
+    ...(args.simRecord ? { simRecordPath: args.simRecord } : {}),
+    ...(hooks.clients ? { clients: hooks.clients } : {}),
+  });
+  try {
+    await agent.open();
+  } catch (err) {
+    // Nothing was powered: the lines that did open were opened in their safe state.
+    log.fatal({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'cannot open the board');
+    console.error(`asic-agent run: cannot open the board: ${err instanceof Error ? err.message : String(err)}`);
+    await agent.close().catch(() => undefined);
+    return 1;
+  }
+  const { board, sim } = agent.rt;
+  const guard = installExitGuard({
+    board,
+    log,
+    hardTimeoutMs: cfg.fans.exitCoolTimeoutS * 1000 + 15_000,
+    // The board is safe when this runs; the rest (pools, chains, simulators, APIs) is closed below.
+    exit: () => undefined,
+    reload: () => agent.reload(loadRunConfig(args.config), envLevel),
+  });
+
+  log.info(
+    {
+      board: cfg.board.name,
+      simulated: sim !== undefined,
+      chains: cfg.board.chain.length,
+      pools: agent.groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)),
+      faults: sim ? sim.injected.concat(args.simFaults.map((f) => `${f.name}@${f.atS}`)) : [],
+      config: args.config,
+    },
+    'starting',
+  );
+  hooks.started?.(agent);
+  try {
+    await agent.startBoard();
+    log.info({ board: cfg.board.name, frequencyMhz: cfg.frequencyMhz, coreVoltage: cfg.coreVoltage }, 'running');
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'start failed');
+    guard.finish(board.lastSafeState()?.reason ?? 'power-up-failed', err instanceof Error ? err.message : String(err), 1);
+  }
+  const code = await guard.done;
+  await agent.close().catch((err: unknown) => log.error({ err: String(err) }, 'closing the agent'));
+  // Backstop: native handles (epoll under onoff, serial ports) must not keep an exiting agent alive.
+  setTimeout(() => process.exit(code), 2000).unref();
+  return code;
+}
+
+const command: Command = {
+  name: 'run',
+  summary: 'run the miner: board, chains, pools, APIs; safe state on every exit',
+  usage: [
+    'asic-agent run --config FILE [--sim-fault NAME[:TARGET]@SECONDS]... [--sim-record FILE]',
+    '',
+    '  --config FILE        an agent config (config.example.toml) or a board-config',
+    '  --sim-fault F        inject a fault into a simulated board, repeatable; faults:',
+    ...Object.entries(SIM_FAULTS).map(([n, d]) => `                         ${n.padEnd(20)} ${d}`),
+    '  --sim-record FILE    append the simulated hardware state to FILE on every change',
+  ].join('\n'),
+  run: (argv) => runAgent(parseRunArgs(argv)),
+};
+export default command;

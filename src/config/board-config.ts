@@ -1,0 +1,276 @@
+/**
+ * The board-config schema (board-configs/*.toml): what a hashboard *is*. Chip family and count, the
+ * chains' UARTs and reset lines, the I2C map of peripheral ICs, GPIO lines, the regulator's limits, the
+ * board's temperature limits, fan loop gains, and for simulated boards a [sim] section with the physics.
+ * A board-config says `kind = "board"`; docs/board.md describes every key.
+ */
+import { parseSimFault } from '../../drivers/sim/sim-faults.js';
+import { oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer } from './schema.js';
+
+export const BOARD_CONFIG_VERSION = 1;
+
+/** BM13xx families the chain driver knows (bm13xx.md). */
+export const CHIP_FAMILIES = ['bm1397', 'bm1366', 'bm1368', 'bm1370', 'bm1362'] as const;
+export type ChipFamily = (typeof CHIP_FAMILIES)[number];
+
+export const PERIPHERAL_ICS = ['emc2101', 'emc2302', 'tmp1075', 'tmp75', 'tps546d24a', 'ds4432u', 'ina260'] as const;
+export type PeripheralIc = (typeof PERIPHERAL_ICS)[number];
+
+const SENSOR_KINDS = ['chip', 'board', 'vr', 'ambient'] as const;
+const SENSOR_KINDS_OR_NONE = ['chip', 'board', 'vr', 'ambient', 'none'] as const;
+
+const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+const gpioLine = table({
+  chip: str({ patternHint: 'a GPIO controller label (see `cat /sys/class/gpio/gpiochip*/label`)', maxLength: 64 }),
+  line: int(0, 1023),
+  active_low: bool(),
+});
+
+/** Keys each IC accepts besides `ic` and `address`. */
+const IC_KEYS: Record<PeripheralIc, readonly string[]> = {
+  emc2101: ['external', 'internal', 'ideality', 'beta'],
+  emc2302: [],
+  tmp1075: ['sensor'],
+  tmp75: ['sensor'],
+  tps546d24a: [],
+  ds4432u: [],
+  ina260: [],
+};
+
+const device = table(
+  {
+    ic: oneOf(PERIPHERAL_ICS),
+    address: int(0x08, 0x77),
+    external: optional(oneOf(SENSOR_KINDS_OR_NONE)),
+    internal: optional(oneOf(SENSOR_KINDS_OR_NONE)),
+    sensor: optional(oneOf(SENSOR_KINDS)),
+    ideality: optional(int(0, 255)),
+    beta: optional(int(0, 255)),
+  },
+  {
+    refine(d, report) {
+      for (const k of ['external', 'internal', 'sensor', 'ideality', 'beta'] as const) {
+        if (d[k] !== undefined && !IC_KEYS[d.ic].includes(k)) {
+          report(k, `does not apply to an ${d.ic}; ${d.ic} takes ${IC_KEYS[d.ic].length ? IC_KEYS[d.ic].join(', ') : 'only ic and address'}`);
+        }
+      }
+    },
+  },
+);
+
+const asic = table(
+  {
+    family: oneOf(CHIP_FAMILIES),
+    /** Chips per chain. */
+    chips: int(1, 256),
+    baud: withDefault(int(9600, 12_000_000), 115_200),
+    fast_baud: optional(int(9600, 12_000_000)),
+    frequency_mhz: num(10, 1500, { unit: 'MHz' }),
+    min_frequency_mhz: num(10, 1500, { unit: 'MHz' }),
+    max_frequency_mhz: num(10, 1500, { unit: 'MHz' }),
+    /** How far one "reduce frequency" request (hot) steps down. */
+    frequency_step_mhz: withDefault(num(1, 500, { unit: 'MHz' }), 25),
+    /** Core volts per voltage domain. */
+    voltage: num(0.2, 5, { unit: 'V' }),
+    min_voltage: num(0.2, 5, { unit: 'V' }),
+    max_voltage: num(0.2, 5, { unit: 'V' }),
+    /** Series domains: the regulator output is voltage × domains. */
+    voltage_domains: withDefault(int(1, 64), 1),
+  },
+  {
+    refine(a, report) {
+      if (!(a.min_frequency_mhz <= a.frequency_mhz && a.frequency_mhz <= a.max_frequency_mhz)) {
+        report('frequency_mhz', `${a.frequency_mhz} MHz must lie within min_frequency_mhz..max_frequency_mhz (${a.min_frequency_mhz}..${a.max_frequency_mhz})`);
+      }
+      if (!(a.min_voltage <= a.voltage && a.voltage <= a.max_voltage)) {
+        report('voltage', `${a.voltage} V must lie within min_voltage..max_voltage (${a.min_voltage}..${a.max_voltage})`);
+      }
+      if (a.fast_baud !== undefined && a.fast_baud < a.baud) report('fast_baud', `${a.fast_baud} is below baud ${a.baud}`);
+    },
+  },
+);
+
+const chain = table({
+  uart: str({ pattern: /^\/dev\/\S+$|^sim:\S*$/, patternHint: 'a device path such as /dev/ttyS1 (or sim: for a simulated chain)' }),
+  reset: optional(gpioLine),
+});
+
+const regulator = table(
+  {
+    vout_min: num(0, 20, { unit: 'V' }),
+    vout_max: num(0, 20, { unit: 'V' }),
+    vin_on: num(0, 60, { unit: 'V' }),
+    vin_off: num(0, 60, { unit: 'V' }),
+    vin_ov_fault: num(0, 60, { unit: 'V' }),
+    iout_oc_warn: num(0, 200, { unit: 'A' }),
+    iout_oc_fault: num(0, 200, { unit: 'A' }),
+    ot_warn: num(0, 200, { unit: '°C' }),
+    ot_fault: num(0, 200, { unit: '°C' }),
+    switching_khz: withDefault(num(100, 2000, { unit: 'kHz' }), 650),
+    vout_scale_loop: withDefault(num(0.01, 1), 0.25),
+    /** The CONTROL pin is wired to the power-enable line (default: when [gpio] power_enable exists). */
+    control_pin: optional(bool()),
+  },
+  {
+    refine(r, report) {
+      if (r.vout_min >= r.vout_max) report('vout_min', `must be below vout_max (${r.vout_max} V)`);
+      if (r.vin_off >= r.vin_on) report('vin_off', `must be below vin_on (${r.vin_on} V)`);
+      if (r.vin_ov_fault <= r.vin_on) report('vin_ov_fault', `must be above vin_on (${r.vin_on} V)`);
+      if (r.iout_oc_warn >= r.iout_oc_fault) report('iout_oc_warn', `must be below iout_oc_fault (${r.iout_oc_fault} A)`);
+      if (r.ot_warn >= r.ot_fault) report('ot_warn', `must be below ot_fault (${r.ot_fault} °C)`);
+    },
+  },
+);
+
+const power = table({
+  /** After switching the regulator on: wait this long before releasing the chains and checking VOUT. */
+  settle_ms: withDefault(int(0, 10_000, { unit: 'ms' }), 500),
+  /** Chains stay in reset at least this long after power is good (ESP-Miner: 100 ms). */
+  reset_hold_ms: withDefault(int(0, 10_000, { unit: 'ms' }), 100),
+  /** After releasing reset, wait this long before the chains are touched (ESP-Miner: 100 ms). */
+  reset_release_ms: withDefault(int(0, 10_000, { unit: 'ms' }), 100),
+  vout_tolerance_v: withDefault(num(0.001, 2, { unit: 'V' }), 0.05),
+  max_iout_a: num(0.1, 500, { unit: 'A' }),
+});
+
+const temperature = table(
+  {
+    target: num(0, 150, { unit: '°C' }),
+    hot: num(0, 150, { unit: '°C' }),
+    dangerous: num(0, 150, { unit: '°C' }),
+    vr_hot: withDefault(num(0, 200, { unit: '°C' }), 95),
+    vr_dangerous: withDefault(num(0, 200, { unit: '°C' }), 105),
+  },
+  {
+    refine(t, report) {
+      if (!(t.target < t.hot)) report('target', `${t.target} °C must be below hot (${t.hot} °C)`);
+      if (!(t.hot < t.dangerous)) report('hot', `${t.hot} °C must be below dangerous (${t.dangerous} °C)`);
+      if (!(t.vr_hot < t.vr_dangerous)) report('vr_hot', `${t.vr_hot} °C must be below vr_dangerous (${t.vr_dangerous} °C)`);
+    },
+  },
+);
+
+const fans = table({
+  /** Tach floor: below this while the duty is > 0, a fan counts as stalled. */
+  stall_rpm: withDefault(int(0, 20_000, { unit: 'rpm' }), 300),
+  pid: withDefault(table({ kp: num(0, 100), ki: num(0, 100), kd: num(0, 1000) }), { kp: 4, ki: 0.15, kd: 0 }),
+});
+
+const control = table({
+  /** The thermal loop period. */
+  poll_ms: withDefault(int(50, 10_000, { unit: 'ms' }), 500),
+  /** Each step of a safe stop (one I2C or GPIO operation) gives up after this long. */
+  step_timeout_ms: withDefault(int(10, 60_000, { unit: 'ms' }), 1000),
+});
+
+const sim = table({
+  ambient_c: withDefault(num(-40, 80, { unit: '°C' }), 25),
+  heat_capacity_j_per_c: num(1, 1e6),
+  passive_w_per_c: num(0, 1000),
+  fan_w_per_c: num(0, 1000),
+  /** All chips together at the default voltage and frequency. */
+  chip_power_w: num(0, 100_000, { unit: 'W' }),
+  idle_power_fraction: withDefault(num(0, 1), 0.1),
+  vin: num(1, 60, { unit: 'V' }),
+  regulator_efficiency: withDefault(num(0.3, 1), 0.9),
+  fan_max_rpm: withDefault(int(100, 50_000, { unit: 'rpm' }), 6000),
+  fan_tau_s: withDefault(num(0.01, 60, { unit: 's' }), 1),
+  /** Per chip at the default frequency, for the simulated chains. */
+  hashrate_ghs: num(0.001, 100_000, { unit: 'GH/s' }),
+  /** Ticket (chip-side) difficulty the simulated chains use. */
+  ticket_difficulty: withDefault(num(1, 1e12), 256),
+  /**
+   * What each simulated chain really hashes on this CPU, H/s (a CPU cannot reach the chips' rate); the
+   * chain simulator runs behind a pseudo-terminal in its own process (`asic-agent sim`).
+   */
+  chain_hashrate_hs: withDefault(num(1, 1e8, { unit: 'H/s' }), 200_000),
+  /**
+   * Sim-only ticket difficulty for those chains (below 1 so that a CPU finds nonces; never sent to a
+   * chip). Default: the power of two giving about `chain_nonces_per_s` nonces per second.
+   */
+  sim_ticket_difficulty: optional(num(2 ** -40, 1e12)),
+  chain_nonces_per_s: withDefault(num(0.1, 10_000), 20),
+  /** Chain simulator faults (`asic-agent sim --faults` syntax), e.g. "corrupt=0.01,die=2@20000". */
+  chain_faults: optional(str({ maxLength: 400 })),
+  seed: withDefault(int(0, 0xffffffff), 1),
+  /** Faults to inject on every run of this board, `name[:target]@seconds`. */
+  faults: withDefault(list(str({ pattern: /^[a-z-]+(?::\d+)?@\d+(?:\.\d+)?$/, patternHint: 'a fault such as "fan-stall@10"' })), []),
+});
+
+export const boardConfigSchema = table(
+  {
+    kind: oneOf(['board'] as const),
+    version: version(BOARD_CONFIG_VERSION),
+    name: str({ pattern: NAME, patternHint: 'a lower-case name (letters, digits, - and _)' }),
+    description: withDefault(str({ maxLength: 400 }), ''),
+    asic,
+    chain: list(chain, { min: 1, max: 16 }),
+    gpio: withDefault(table({ power_enable: optional(gpioLine) }), { power_enable: undefined }),
+    i2c: table({ bus: int(0, 255), devices: record(device, { keyPattern: NAME, keyHint: 'a lower-case name' }) }),
+    regulator: optional(regulator),
+    power,
+    temperature,
+    fans: withDefault(fans, { stall_rpm: 300, pid: { kp: 4, ki: 0.15, kd: 0 } }),
+    control: withDefault(control, { poll_ms: 500, step_timeout_ms: 1000 }),
+    sim: optional(sim),
+  },
+  {
+    title: 'a board-config',
+    refine(b, report) {
+      const devs = Object.entries(b.i2c.devices);
+      const byAddress = new Map<number, string>();
+      for (const [name, d] of devs) {
+        const other = byAddress.get(d.address);
+        if (other !== undefined) report(`i2c.devices.${name}.address`, `0x${d.address.toString(16)} is also used by ${other}`);
+        byAddress.set(d.address, name);
+      }
+      const count = (ics: readonly PeripheralIc[]): number => devs.filter(([, d]) => ics.includes(d.ic)).length;
+      if (count(['tps546d24a', 'ds4432u']) > 1) report('i2c.devices', 'has more than one core-voltage regulator (tps546d24a / ds4432u); one is supported');
+      if (count(['ina260']) > 1) report('i2c.devices', 'has more than one ina260; one is supported');
+      const hasTps = count(['tps546d24a']) > 0;
+      if (hasTps && !b.regulator) report('regulator', 'missing; a board with a tps546d24a needs its limits (vout_min, vout_max, vin_on, …)');
+      if (!hasTps && b.regulator) report('regulator', 'only applies to a tps546d24a, and this board has none');
+      if (b.regulator) {
+        const lo = b.asic.min_voltage * b.asic.voltage_domains;
+        const hi = b.asic.max_voltage * b.asic.voltage_domains;
+        if (lo < b.regulator.vout_min || hi > b.regulator.vout_max) {
+          report('asic.min_voltage', `${lo}..${hi} V at the regulator (× ${b.asic.voltage_domains} domains) must lie within regulator vout_min..vout_max (${b.regulator.vout_min}..${b.regulator.vout_max} V)`);
+        }
+        if (b.power.max_iout_a > b.regulator.iout_oc_warn) report('power.max_iout_a', `${b.power.max_iout_a} A is above the regulator's iout_oc_warn (${b.regulator.iout_oc_warn} A)`);
+      }
+      const protecting = devs.some(([, d]) => {
+        if (d.ic === 'emc2101') return ['chip', 'board'].includes(d.external ?? 'chip') || ['chip', 'board'].includes(d.internal ?? 'ambient');
+        if (d.ic === 'tmp1075' || d.ic === 'tmp75') return ['chip', 'board'].includes(d.sensor ?? 'board');
+        return false;
+      });
+      if (!protecting) report('i2c.devices', 'has no chip or board temperature sensor (emc2101 external diode, tmp1075, tmp75): the board could not be protected');
+      const lines = new Map<string, string>();
+      const claim = (key: string, l: { chip: string; line: number } | undefined): void => {
+        if (!l) return;
+        const id = `${l.chip}:${l.line}`;
+        const other = lines.get(id);
+        if (other) report(key, `${id} is also used by ${other}`);
+        lines.set(id, key);
+      };
+      b.chain.forEach((c, n) => claim(`chain[${n}].reset`, c.reset));
+      claim('gpio.power_enable', b.gpio.power_enable);
+      b.sim?.faults.forEach((f, n) => {
+        try {
+          parseSimFault(f);
+        } catch (err) {
+          report(`sim.faults[${n}]`, err instanceof Error ? err.message : String(err));
+        }
+      });
+    },
+  },
+);
+
+export type BoardConfig = Infer<typeof boardConfigSchema>;
+export type BoardDevice = BoardConfig['i2c']['devices'][string];
+export type GpioLineConfig = Infer<typeof gpioLine>;
+
+/** Number of fan channels the board's fan controllers provide. */
+export function boardFanCount(b: BoardConfig): number {
+  return Object.values(b.i2c.devices).reduce((n, d) => n + (d.ic === 'emc2101' ? 1 : d.ic === 'emc2302' ? 2 : 0), 0);
+}

@@ -1,0 +1,240 @@
+/**
+ * The safety policy: from one round of readings, decide the thermal level (normal / hot / dangerous)
+ * and whether the board must stop, and why. Pure apart from its own timers (fed the sample time), so it
+ * is tested with hand-made samples and runs identically under a ManualClock.
+ *
+ * Stops, in order of precedence (each names its reason; docs/board.md lists them):
+ * - `overheat`: a chip/board reading at or above `dangerous`, or the regulator at or above `vr_dangerous`;
+ * - `regulator-fault`: STATUS_WORD fault bits, the output off while commanded on, or no telemetry for
+ *   the no-reading timeout;
+ * - `vout-out-of-range`: READ_VOUT further than the tolerance from what was set (once settled);
+ * - `iout-out-of-range`: READ_IOUT above the board's limit;
+ * - `fan-stall` / `too-few-fans`: fewer working fans than `min_fans`, where a fan whose tach stays below
+ *   the floor (or unreadable) while its duty is > 0 for `stall_timeout_s` has failed;
+ * - `sensor-loss` / `sensor-stuck`: no valid chip/board temperature for `no_reading_timeout_s`.
+ * Hot and dangerous apply in every fan mode; fan checks are off only in immersion mode.
+ */
+import type { RegulatorTelemetry, TemperatureKind } from '../../drivers/i2c/peripheral.js';
+import type { FanSettings, ThermalLimits } from './thermal-settings.js';
+
+export type StopReason =
+  | 'overheat'
+  | 'regulator-fault'
+  | 'vout-out-of-range'
+  | 'iout-out-of-range'
+  | 'fan-stall'
+  | 'too-few-fans'
+  | 'sensor-loss'
+  | 'sensor-stuck';
+
+export type ThermalLevel = 'normal' | 'hot' | 'dangerous';
+
+export interface SensorSample {
+  id: string;
+  kind: TemperatureKind;
+  /** °C, or null when the read failed. */
+  c: number | null;
+  raw?: number;
+  error?: string;
+}
+
+export interface FanSample {
+  id: string;
+  dutyPct: number;
+  /** null when the tach could not be read. */
+  rpm: number | null;
+  error?: string;
+}
+
+export interface RegulatorSample {
+  /** We asked for the output to be on. */
+  commandedOn: boolean;
+  /** Volts we set. */
+  expectedVout: number;
+  /** The settle time after switching on has passed (VOUT/IOUT checks apply). */
+  settled: boolean;
+  telemetry: RegulatorTelemetry | null;
+  error?: string;
+}
+
+export interface BoardSample {
+  /** Clock time, ms. */
+  t: number;
+  /** Power is (or should be) applied to the chains: stuck-sensor detection only counts powered time. */
+  powered: boolean;
+  temps: SensorSample[];
+  fans: FanSample[];
+  regulator?: RegulatorSample;
+}
+
+export interface PolicyVerdict {
+  level: ThermalLevel;
+  /** Hottest valid chip/board temperature, °C (what the fan loop regulates). */
+  controlC: number | null;
+  /** Hottest valid regulator temperature, °C. */
+  vrC: number | null;
+  stop?: { reason: StopReason; detail: string };
+  /** Individual sensors or fans currently considered failed (for logs and the API). */
+  failedSensors: string[];
+  failedFans: string[];
+}
+
+export interface PowerLimits {
+  /** |READ_VOUT − set point| above this is out of range, V. */
+  voutToleranceV: number;
+  /** READ_IOUT above this is out of range, A. */
+  maxIoutA: number;
+}
+
+const PROTECTING: ReadonlySet<TemperatureKind> = new Set(['chip', 'board']);
+
+export class ThermalPolicy {
+  private hot = false;
+  private lastValidTempMs: number;
+  private lastRegulatorMs: number;
+  private readonly fanBadSince = new Map<string, number>();
+  private readonly stuck = new Map<string, { raw: number; since: number }>();
+  private lastPoweredMs: number | undefined;
+
+  constructor(
+    private limits: ThermalLimits,
+    private fans: FanSettings,
+    private power: PowerLimits,
+    startMs: number,
+  ) {
+    this.lastValidTempMs = startMs;
+    this.lastRegulatorMs = startMs;
+  }
+
+  /** New limits (config reload). Timers keep running. */
+  configure(limits: ThermalLimits, fans: FanSettings, power: PowerLimits): void {
+    this.limits = limits;
+    this.fans = fans;
+    this.power = power;
+  }
+
+  /** Restarts the timers (after a restart from the safe state): grace for sensors and fans again. */
+  rearm(nowMs: number): void {
+    this.lastValidTempMs = nowMs;
+    this.lastRegulatorMs = nowMs;
+    this.fanBadSince.clear();
+    this.stuck.clear();
+    this.hot = false;
+  }
+
+  isHot(): boolean {
+    return this.hot;
+  }
+
+  evaluate(s: BoardSample): PolicyVerdict {
+    const L = this.limits;
+    const failedSensors: string[] = [];
+
+    // Stuck detection counts only powered time: an idle board may sit at one reading for hours.
+    const poweredDt = s.powered && this.lastPoweredMs !== undefined ? s.t - this.lastPoweredMs : 0;
+    this.lastPoweredMs = s.powered ? s.t : undefined;
+
+    let controlC: number | null = null;
+    let vrC: number | null = null;
+    let stuckOnly = false;
+    let validProtecting = 0;
+    for (const r of s.temps) {
+      let c = r.c;
+      if (c !== null && r.raw !== undefined && L.stuckTimeoutS > 0) {
+        const st = this.stuck.get(r.id);
+        if (!st || st.raw !== r.raw) this.stuck.set(r.id, { raw: r.raw, since: 0 });
+        else st.since += poweredDt;
+        const cur = this.stuck.get(r.id);
+        if (cur && cur.since >= L.stuckTimeoutS * 1000) {
+          failedSensors.push(`${r.id} (stuck at raw ${r.raw} for ${Math.round(cur.since / 1000)} s)`);
+          if (PROTECTING.has(r.kind)) stuckOnly = true;
+          c = null;
+        }
+      }
+      if (c === null) {
+        if (r.error) failedSensors.push(`${r.id} (${r.error})`);
+        continue;
+      }
+      if (PROTECTING.has(r.kind)) {
+        validProtecting++;
+        controlC = controlC === null ? c : Math.max(controlC, c);
+      } else if (r.kind === 'vr') {
+        vrC = vrC === null ? c : Math.max(vrC, c);
+      }
+    }
+    if (validProtecting > 0) {
+      this.lastValidTempMs = s.t;
+      stuckOnly = false;
+    }
+
+    // Hot with hysteresis, on chip/board and on the regulator.
+    const hotNow = (controlC !== null && controlC >= L.hotC) || (vrC !== null && vrC >= L.vrHotC);
+    const coolEnough =
+      (controlC === null || controlC < L.hotC - L.hotHysteresisC) && (vrC === null || vrC < L.vrHotC - L.hotHysteresisC);
+    if (hotNow) this.hot = true;
+    else if (coolEnough) this.hot = false;
+
+    const verdict: PolicyVerdict = { level: this.hot ? 'hot' : 'normal', controlC, vrC, failedSensors, failedFans: [] };
+    const stop = (reason: StopReason, detail: string): PolicyVerdict => {
+      verdict.stop = { reason, detail };
+      return verdict;
+    };
+
+    if (controlC !== null && controlC >= L.dangerousC) {
+      verdict.level = 'dangerous';
+      return stop('overheat', `${controlC.toFixed(1)} °C is at or above dangerous ${L.dangerousC} °C`);
+    }
+    if (vrC !== null && vrC >= L.vrDangerousC) {
+      verdict.level = 'dangerous';
+      return stop('overheat', `regulator ${vrC.toFixed(1)} °C is at or above its dangerous ${L.vrDangerousC} °C`);
+    }
+
+    const reg = s.regulator;
+    if (reg) {
+      const tel = reg.telemetry;
+      if (tel) this.lastRegulatorMs = s.t;
+      if (tel && tel.faults.length > 0) return stop('regulator-fault', `regulator reports ${tel.faults.join(', ')} (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
+      if (!tel && reg.commandedOn && s.t - this.lastRegulatorMs >= L.noReadingTimeoutS * 1000) {
+        return stop('regulator-fault', `no regulator telemetry for ${Math.round((s.t - this.lastRegulatorMs) / 1000)} s${reg.error ? ` (${reg.error})` : ''}`);
+      }
+      if (tel && reg.commandedOn && reg.settled) {
+        if (tel.off) return stop('regulator-fault', `regulator output is off although it was switched on (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
+        if (Math.abs(tel.vout - reg.expectedVout) > this.power.voutToleranceV) {
+          return stop('vout-out-of-range', `VOUT ${tel.vout.toFixed(3)} V, set ${reg.expectedVout.toFixed(3)} V, tolerance ±${this.power.voutToleranceV} V`);
+        }
+      }
+      if (tel && tel.iout > this.power.maxIoutA) return stop('iout-out-of-range', `IOUT ${tel.iout.toFixed(2)} A is above the board's ${this.power.maxIoutA} A`);
+    }
+
+    if (this.fans.mode !== 'immersion') {
+      const failed: string[] = [];
+      let stalled = false;
+      for (const f of s.fans) {
+        const bad = f.dutyPct > 0 && (f.rpm === null || f.rpm < this.fans.stallRpm);
+        if (!bad) {
+          this.fanBadSince.delete(f.id);
+          continue;
+        }
+        const since = this.fanBadSince.get(f.id) ?? s.t;
+        this.fanBadSince.set(f.id, since);
+        if (s.t - since >= this.fans.stallTimeoutS * 1000) {
+          failed.push(f.rpm === null ? `${f.id} (tach unreadable${f.error ? `: ${f.error}` : ''})` : `${f.id} (${Math.round(f.rpm)} rpm at ${f.dutyPct} % duty)`);
+          if (f.rpm !== null) stalled = true;
+        }
+      }
+      verdict.failedFans = failed;
+      const working = s.fans.length - failed.length;
+      if (working < this.fans.minFans) {
+        const detail = `${working} working fan${working === 1 ? '' : 's'}, ${this.fans.minFans} required${failed.length ? `; failed: ${failed.join(', ')}` : ''}`;
+        return stop(stalled ? 'fan-stall' : 'too-few-fans', detail);
+      }
+    }
+
+    if (s.t - this.lastValidTempMs >= L.noReadingTimeoutS * 1000) {
+      const secs = Math.round((s.t - this.lastValidTempMs) / 1000);
+      const why = failedSensors.length ? `: ${failedSensors.join(', ')}` : '';
+      return stop(stuckOnly ? 'sensor-stuck' : 'sensor-loss', `no valid chip or board temperature for ${secs} s${why}`);
+    }
+    return verdict;
+  }
+}

@@ -1,0 +1,66 @@
+/** `asic-agent check-config` and `run`'s argument and board errors, through the real CLI. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin', 'asic-agent.js');
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent', ASIC_AGENT_FROM_SOURCE: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('check-config: ok for agent configs and board-configs, every error with its line otherwise', { concurrency: 3 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-agent-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const bad = join(dir, 'bad.toml');
+  writeFileSync(bad, 'version = 1\n[board]\nconfig = "sim-bm1370"\n[fans]\nmode = "turbo"\nmax_duty = 101\n[log]\nlevle = "info"\n');
+  await Promise.all([
+    t.test('the example agent config', async () => {
+      const r = await cli(['check-config', 'config.example.toml']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'ok\n');
+    }),
+    t.test('a board-config', async () => {
+      const r = await cli(['check-config', 'board-configs/bitaxe-gamma-pi.example.toml']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'ok\n');
+    }),
+    t.test('a broken file', async () => {
+      const r = await cli(['check-config', bad]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(r.stderr.trim().split('\n'), [
+        `${bad}:5: fans.mode: "turbo" is not allowed; expected one of "auto", "manual", "immersion"`,
+        `${bad}:6: fans.max_duty: 101 % is out of range; expected an integer from 1 to 100 %`,
+        `${bad}:8: log.levle: unknown key; [log] allows level, status_interval_s`,
+      ]);
+    }),
+    t.test('usage errors exit 2', async () => {
+      assert.equal((await cli(['check-config'])).code, 2);
+      const r = await cli(['run', '--config', 'config.example.toml', '--sim-fault', 'fan-stall']);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /"fan-stall" is not NAME\[:TARGET\]@SECONDS/);
+    }),
+    t.test('run refuses sim faults on a real board before touching it', async () => {
+      const r = await cli(['run', '--config', 'board-configs/bitaxe-gamma-pi.example.toml', '--sim-fault', 'overheat@5']);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /--sim-fault needs a simulated board; bitaxe-gamma-pi has no \[sim\] section/);
+    }),
+  ]);
+});
