@@ -10,6 +10,7 @@ import { ManualClock } from '../../src/clock.js';
 import { toHex } from '../../src/work/bytes.js';
 import { parseDeclaredCoinbase } from '../../src/lab/declared-coinbase.js';
 import type { CensorshipAlarm } from '../../src/upstream/jd/censorship-alarm.js';
+import { censorshipAlarmsForApi } from '../../src/upstream/jd/jd-agent.js';
 import type { Job } from '../../src/upstream/job.js';
 import { LabSv2Listener } from '../../src/lab/lab-sv2-listener.js';
 import { logger } from '../../src/log.js';
@@ -48,6 +49,7 @@ for (const mode of ['full-template', 'coinbase-only'] as const) {
     const st = up.stats();
     const cs = censor.stats();
     const hs = honest.stats();
+    const api = censorshipAlarmsForApi(up, (ms) => 1_000_000 + ms);
     await up.stop();
     await Promise.all([censor.stop(), honest.stop(), tp.stop()]);
 
@@ -67,6 +69,8 @@ for (const mode of ['full-template', 'coinbase-only'] as const) {
     assert.equal(rec.template_id, a.templateId);
     assert.equal(rec.error, a.error);
     assert.equal(rec.level, 40);
+    // As the local APIs show it.
+    assert.deepEqual(api, [{ kind: 'censorship', severity: 'warning', message: `censor refused template ${a.templateId} (${a.kind}): ${a.error}; next-pool`, at: 1_000_000, active: true, pool: 'censor', templateId: a.templateId, error: a.error }]);
     // The fallback happened without a single timer firing.
     assert.equal(clock.now(), 0);
     assert.equal(a.at, 0);

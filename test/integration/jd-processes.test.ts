@@ -50,7 +50,9 @@ vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/p
   sim.attach(dev);
   sim.start();
   const driver = new Bm13xxChain<AgentDriverWork>(host, { family: 'BM1370', expectedChips: 4, simTicketDifficulty: 2 ** -26, timing: FAST_TIMING, name: 'sim' });
-  const chain = new Bm13xxMiningChain(0, driver, await driver.bringUp(), logger('test'));
+  const chain = new Bm13xxMiningChain(0, driver.family, logger('test'));
+  chain.attach(driver);
+  chain.update(await driver.bringUp());
   const stats = new MiningStats(systemClock);
   const ledger = new ShareLedger();
   const shares: SharePath = new SharePath({
