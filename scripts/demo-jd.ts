@@ -12,6 +12,8 @@
  * The agent declares its template to the first pool, is refused, logs `censorship-alarm` (pool,
  * template id, error), falls back to the honest pool, and its status records show it mining there with
  * shares accepted. Its JSON log is printed as it comes; exit code 0 when all of that happened.
+ * `--seconds S` (default 20): how long it runs; `--until-done`: stop as soon as the story is told
+ * (at most S seconds); `--board NAME`: another simulated board-config.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,7 +28,7 @@ import { toHex } from '../src/work/bytes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'bin', 'asic-agent.js');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, board: { type: 'string', default: 'sim-bm1370' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, board: { type: 'string', default: 'sim-bm1370' }, 'until-done': { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 if (!(seconds > 0)) {
   console.error('--seconds must be a positive number');
@@ -64,11 +66,20 @@ function lab(name: string, args: string[], labels: string[]): Promise<Lab> {
   });
 }
 
-async function stop(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return child.exitCode;
-  const done = new Promise<number | null>((r) => child.once('close', r));
+/** How a child ended: its exit code, or the signal that killed it. */
+function ended(child: ChildProcess): number | string | null {
+  return child.exitCode ?? child.signalCode;
+}
+
+/** SIGINT, then SIGKILL if it is still there after `graceMs`; resolves with how it ended. */
+async function stop(child: ChildProcess, graceMs = 30_000): Promise<number | string | null> {
+  if (ended(child) !== null) return ended(child);
+  const done = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill('SIGINT');
-  return done;
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await done;
+  clearTimeout(t);
+  return ended(child);
 }
 
 const blocks = loadLabBlocks();
@@ -83,6 +94,8 @@ const difficulty = '0.00005';
 const dir = mkdtempSync(join(tmpdir(), 'asic-agent-demo-jd-'));
 const labs: Lab[] = [];
 let agent: ChildProcess | undefined;
+let stopping = false;
+let onStory = (): void => undefined;
 const seen = { alarm: false, fallback: false, acceptedOnFallback: false, statusAfter: 0, accepted: 0 };
 let code = 1;
 try {
@@ -127,6 +140,9 @@ try {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   agent = child;
+  child.once('exit', (c, sig) => {
+    if (!stopping) say('the agent process ended on its own', { code: c, signal: sig });
+  });
   createInterface({ input: child.stdout as NonNullable<typeof child.stdout> }).on('line', (l) => {
     let r: Record<string, unknown>;
     try {
@@ -144,9 +160,27 @@ try {
     if (r.msg === 'status' && seen.fallback) {
       seen.statusAfter++;
       seen.accepted = typeof r.accepted === 'number' ? r.accepted : 0;
+      if (seen.alarm && seen.acceptedOnFallback && seen.statusAfter >= 2 && seen.accepted > 0) onStory();
     }
   });
-  await new Promise((r) => setTimeout(r, seconds * 1000));
+  // Until the time is up, or Ctrl-C (everything is then stopped in order below), or with --until-done
+  // as soon as the story has been told (two status records after the fallback, shares accepted).
+  await new Promise<void>((r) => {
+    const t = setTimeout(r, seconds * 1000);
+    if (values['until-done']) {
+      onStory = (): void => {
+        clearTimeout(t);
+        r();
+      };
+    }
+    const early = (): void => {
+      clearTimeout(t);
+      r();
+    };
+    process.once('SIGINT', early);
+    process.once('SIGTERM', early);
+  });
+  stopping = true;
   const agentCode = await stop(child);
   const ok = seen.alarm && seen.fallback && seen.acceptedOnFallback && seen.statusAfter > 0 && seen.accepted > 0 && agentCode === 0;
   say(ok ? 'demo: censorship detected, fallback to the honest pool, shares accepted there' : 'demo: the story did not complete', { ...seen, agent_exit: agentCode });

@@ -13,12 +13,15 @@ import { vectorTest } from '../helpers/vectors.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 vectorTest('npm run demo:jd: the agent on a simulated board is refused, raises the alarm, mines on the fallback pool', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo-jd.ts', '--seconds', '8'], { cwd: root, env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo-jd.ts', '--until-done', '--seconds', '120'], { cwd: root, env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
   const records: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => {
     if (l.startsWith('{')) records.push(JSON.parse(l) as Record<string, unknown>);
   });
+  // A hang guard, not a timing assertion: a demo that never ends fails with what it printed.
+  const guard = setTimeout(() => child.kill('SIGINT'), 180_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearTimeout(guard);
   assert.equal(code, 0, JSON.stringify(records.filter((r) => r.module === 'demo')));
 
   const alarm = records.find((r) => r.msg === 'censorship-alarm');
