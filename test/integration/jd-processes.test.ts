@@ -4,8 +4,7 @@
 // scheduler -> nonce verifier -> share path) mines for the JdUpstream. The censoring pool refuses the
 // template, the alarm goes up, the board mines on the honest pool, whose own counters (printed when it
 // stops) show the shares accepted.
-// (When `asic-agent run` takes a [job_declaration] table, the same story runs with the real agent
-// process: see scripts/demo-jd.ts.)
+// jd-demo.test.ts tells the same story with the real agent process (scripts/demo-jd.ts).
 import assert from 'node:assert/strict';
 import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
