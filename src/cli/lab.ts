@@ -8,8 +8,10 @@ type LabLoader = () => Promise<Command>;
 
 /** server name -> loader of its Command. Keep in alphabetical order. */
 const SERVERS: Record<string, LabLoader> = {
+  jds: async () => (await import('../lab/jds-command.js')).default,
   'sv1-pool': async () => (await import('./lab-sv1-pool.js')).default,
   'sv2-pool': async () => (await import('../lab/sv2-pool-command.js')).default,
+  'template-provider': async () => (await import('../lab/template-provider-command.js')).default,
 };
 
 const command: Command = {

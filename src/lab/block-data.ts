@@ -196,7 +196,7 @@ export function labCoinbase(block: LabBlock, extranonceBytes: number, tag = '/as
 }
 
 /** A varied prev hash for job N of a block, so that consecutive lab rounds differ (never a real tip). */
-export function variedPrevHash(block: LabBlock, round: number): Uint8Array {
+export function variedPrevHash(block: Pick<LabBlock, 'prevHash'>, round: number): Uint8Array {
   if (round === 0) return block.prevHash;
   return sha256d(concatBytes(block.prevHash, Uint8Array.of(round & 0xff, (round >>> 8) & 0xff, (round >>> 16) & 0xff, round >>> 24)));
 }

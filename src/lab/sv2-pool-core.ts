@@ -11,7 +11,8 @@
 import { TypedEmitter } from '../typed-emitter.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import { logger, type Logger } from '../log.js';
-import { concatBytes, toHex } from '../work/bytes.js';
+import { concatBytes, equalBytes, toHex, u32le } from '../work/bytes.js';
+import { writeCompactSize } from '../work/transaction.js';
 import { merkleRootFromBranch } from '../work/merkle.js';
 import { sha256d } from '../work/sha256d.js';
 import { bigIntToU256Le, difficultyToTarget, nbitsToTarget, targetToDifficulty, targetToNbits, u256LeToBigInt } from '../work/target.js';
@@ -43,6 +44,19 @@ export interface PoolCoreOptions {
   defaultExtranonceSize?: number;
   /** Coinbase scriptSig tag. */
   tag?: string;
+  /**
+   * Lab misbehaviour: acknowledge custom jobs, then reject every share on them ('invalid-share'), the
+   * way a pool that censors after the fact would (spec 6.2: the miner must fall back).
+   */
+  rejectCustomShares?: boolean;
+}
+
+/**
+ * Who decides whether a custom job may be mined (the lab JDS, jds-core.ts): token, outputs, declared
+ * transactions. The core builds the job from the message and validates shares on it.
+ */
+export interface CustomJobAuthority {
+  checkCustomJob(m: Sv2MessageOf<'SetCustomMiningJob'>, ch: { extranoncePrefix: Uint8Array; extranonceSize: number }, nowSeconds: number): { ok: true } | { ok: false; code: string; detail: string };
 }
 
 export interface PoolChannel {
@@ -65,6 +79,10 @@ export interface PoolChannel {
   flushTimer: TimerHandle | undefined;
   accepted: number;
   rejected: number;
+  /** Opened on a REQUIRES_WORK_SELECTION connection: mines custom jobs only, gets no pool jobs. */
+  workSelection: boolean;
+  /** Prev hash of the channel's current custom jobs (a custom job on another one makes them stale). */
+  customPrevHash?: Uint8Array;
 }
 
 interface Round {
@@ -77,6 +95,8 @@ interface Round {
 }
 
 export interface PoolCounters {
+  customJobsAccepted: number;
+  customJobsRefused: Record<string, number>;
   accepted: number;
   /** Rejections by SubmitShares.Error code. */
   rejected: Record<string, number>;
@@ -99,7 +119,7 @@ export interface ShareEvent {
 
 export type PoolCoreEvents = {
   share: [e: ShareEvent];
-  block: [e: { channelId: number; user: string; hash: string; header: string; coinbase?: string; height: number }];
+  block: [e: { channelId: number; user: string; hash: string; header: string; coinbase?: string; height?: number; custom?: boolean }];
 };
 
 type OpenResult = { ok: true; channel: PoolChannel } | { ok: false; code: string };
@@ -108,7 +128,7 @@ const MAX_JOBS_PER_CHANNEL = 64;
 const MAX_STALE_IDS = 1024;
 
 export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
-  readonly counters: PoolCounters = { accepted: 0, rejected: {}, blocksFound: 0, channelsOpened: 0, jobsSent: 0, rounds: 0 };
+  readonly counters: PoolCounters = { customJobsAccepted: 0, customJobsRefused: {}, accepted: 0, rejected: {}, blocksFound: 0, channelsOpened: 0, jobsSent: 0, rounds: 0 };
   private readonly channels = new Map<number, PoolChannel>();
   private nextChannelId = 1;
   private nextJobId = 1;
@@ -155,11 +175,12 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     return this.open('standard', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, 0, send);
   }
 
-  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void): OpenResult {
-    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send);
+  /** `workSelection`: the connection negotiated REQUIRES_WORK_SELECTION (custom jobs only, spec 5.3.18). */
+  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void, workSelection = false): OpenResult {
+    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send, workSelection);
   }
 
-  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void): OpenResult {
+  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void, workSelection = false): OpenResult {
     if (user.length === 0) return { ok: false, code: 'invalid-user-identity' };
     if (!Number.isFinite(rate) || rate < 0) return { ok: false, code: 'invalid-nominal-hashrate' };
     const prefixBytes = this.o.extranoncePrefixBytes ?? 8;
@@ -194,6 +215,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       flushTimer: undefined,
       accepted: 0,
       rejected: 0,
+      workSelection,
     };
     this.channels.set(ch.id, ch);
     this.counters.channelsOpened++;
@@ -211,7 +233,8 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
 
   /** First work on a new channel: a future job, then the SetNewPrevHash that activates it (SRI order). */
   startChannel(ch: PoolChannel): void {
-    this.sendRoundStart(ch);
+    // A work-selection channel mines the miner's own jobs: the pool sends it none (as SRI's pool).
+    if (!ch.workSelection) this.sendRoundStart(ch);
   }
 
   /** Closes a channel (client CloseChannel, disconnect, or `closeChannel` from the pool side). */
@@ -267,13 +290,14 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     this.round = this.makeRound(this.round.n + 1);
     this.counters.rounds++;
     this.log.info({ round: this.round.n, height: this.round.block.height, prevHash: toHex(this.round.prevHash) }, 'new prev hash');
-    for (const ch of this.channels.values()) this.sendRoundStart(ch);
+    for (const ch of this.channels.values()) if (!ch.workSelection) this.sendRoundStart(ch);
   }
 
   /** A non-future job (min_ntime set) on the current round for every channel: active at once. */
   newJobs(): void {
     const ntime = Math.max(this.round.minNtime, this.o.clock.wallSeconds());
     for (const ch of this.channels.values()) {
+      if (ch.workSelection) continue;
       const { job, msg } = this.buildJob(ch, ntime);
       this.remember(ch, job);
       ch.send(msg);
@@ -329,6 +353,54 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Custom jobs (job declaration)
+
+  /**
+   * SetCustomMiningJob (spec 5.3.18-5.3.20): the authority checks it; the core rebuilds the coinbase the
+   * way the miner must have built it (coinbase_prefix | extranonce_prefix | extranonce in the
+   * scriptSig, the declared outputs) and validates shares on it by SHA-256 like any job. A custom job
+   * on a new prev hash makes the channel's earlier custom jobs stale.
+   */
+  setCustomJob(m: Sv2MessageOf<'SetCustomMiningJob'>, connectionId: number, authority: CustomJobAuthority): void {
+    const ch = this.channels.get(m.channelId);
+    const refuse = (code: string, detail: string, send?: (msg: Sv2Message) => void): void => {
+      this.counters.customJobsRefused[code] = (this.counters.customJobsRefused[code] ?? 0) + 1;
+      this.log.info({ channelId: m.channelId, requestId: m.requestId, code, detail }, 'custom job refused');
+      send?.({ type: 'SetCustomMiningJobError', channelId: m.channelId, requestId: m.requestId, errorCode: code });
+    };
+    if (!ch || ch.connectionId !== connectionId) return refuse('invalid-channel-id', `no channel ${m.channelId} on this connection`);
+    if (ch.kind !== 'extended' || !ch.workSelection) return refuse('invalid-channel-id', 'custom jobs need an extended channel on a work-selection connection', ch.send);
+    const v = authority.checkCustomJob(m, { extranoncePrefix: ch.extranoncePrefix, extranonceSize: ch.extranonceSize }, this.o.clock.wallSeconds());
+    if (!v.ok) return refuse(v.code, v.detail, ch.send);
+    const jobId = this.nextJobId++;
+    const scriptLen = m.coinbasePrefix.length + ch.extranoncePrefix.length + ch.extranonceSize;
+    const txPrefix = concatBytes(u32le(m.coinbaseTxVersion), Uint8Array.of(1), new Uint8Array(32), Uint8Array.of(0xff, 0xff, 0xff, 0xff), writeCompactSize(scriptLen), m.coinbasePrefix);
+    const txSuffix = concatBytes(u32le(m.coinbaseTxInputNSequence), m.coinbaseTxOutputs, u32le(m.coinbaseTxLocktime));
+    if (ch.customPrevHash && !equalBytes(ch.customPrevHash, m.prevHash)) {
+      for (const [id, j] of ch.jobs) {
+        if (!j.custom) continue;
+        ch.jobs.delete(id);
+        this.markStale(ch, id);
+      }
+      ch.seen.clear();
+    }
+    ch.customPrevHash = m.prevHash.slice();
+    this.remember(ch, {
+      jobId,
+      custom: true,
+      version: m.version,
+      versionRollingAllowed: true,
+      prevHash: m.prevHash.slice(),
+      nbits: m.nbits,
+      minNtime: m.minNtime,
+      coinbase: { txPrefix, extranoncePrefix: ch.extranoncePrefix, txSuffix, merklePath: m.merklePath.map((p) => p.slice()) },
+    });
+    this.counters.customJobsAccepted++;
+    this.log.info({ channelId: ch.id, requestId: m.requestId, jobId, merklePath: m.merklePath.length }, 'custom job accepted');
+    ch.send({ type: 'SetCustomMiningJobSuccess', channelId: ch.id, requestId: m.requestId, jobId });
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Shares
 
   submit(m: Sv2MessageOf<'SubmitSharesStandard'> | Sv2MessageOf<'SubmitSharesExtended'>, connectionId: number): void {
@@ -349,9 +421,18 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     if (extended !== (ch.kind === 'extended')) return reject('invalid-share', `${m.type} on a ${ch.kind} channel`);
     const job = ch.jobs.get(m.jobId);
     if (!job) return ch.stale.has(m.jobId) ? reject('stale-share', `job ${m.jobId} is no longer valid`) : reject('invalid-job-id', `unknown job ${m.jobId}`);
+    if (job.custom && this.o.rejectCustomShares) return reject('invalid-share', 'lab pool refuses shares on custom jobs (--reject-custom-shares)');
+    let networkTarget = this.round.networkTarget;
+    if (job.custom) {
+      try {
+        networkTarget = nbitsToTarget(job.nbits);
+      } catch {
+        networkTarget = 0n;
+      }
+    }
     const v = validateShare(job, { nonce: m.nonce, ntime: m.ntime, version: m.version, ...(extended ? { extranonce: m.extranonce } : {}) }, {
       target: ch.target,
-      networkTarget: this.round.networkTarget,
+      networkTarget,
       versionMask: this.versionMask,
       extranonceSize: ch.extranonceSize,
       nowSeconds: this.o.clock.wallSeconds(),
@@ -370,7 +451,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       this.counters.blocksFound++;
       const hashDisplay = toHex(v.hash.slice().reverse());
       this.log.warn({ channelId: ch.id, user: ch.user, hash: hashDisplay }, 'BLOCK FOUND (lab network target)');
-      this.emit('block', { channelId: ch.id, user: ch.user, hash: hashDisplay, header: toHex(v.header), ...(v.coinbase ? { coinbase: toHex(v.coinbase) } : {}), height: this.round.block.height });
+      this.emit('block', { channelId: ch.id, user: ch.user, hash: hashDisplay, header: toHex(v.header), ...(v.coinbase ? { coinbase: toHex(v.coinbase) } : {}), ...(job.custom ? { custom: true } : { height: this.round.block.height }) });
     }
     // SRI acknowledges when the batch is full, and at once for a block.
     if (v.isBlock || ch.batchCount >= (this.o.shareBatchSize ?? 10)) this.flush(ch);

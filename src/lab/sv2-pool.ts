@@ -18,7 +18,7 @@ import { formatSv2Url } from '../upstream/sv2/url.js';
 import type { Frame } from '../upstream/sv2/framing.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { loadLabBlocks, type LabBlocks } from './block-data.js';
-import { Sv2PoolCore, type PoolCoreEvents, type PoolCoreOptions, type PoolCounters } from './sv2-pool-core.js';
+import { Sv2PoolCore, type CustomJobAuthority, type PoolCoreEvents, type PoolCoreOptions, type PoolCounters } from './sv2-pool-core.js';
 
 export interface Sv2PoolOptions extends Omit<PoolCoreOptions, 'blocks' | 'clock'> {
   /** Listen port (0 = ephemeral; read `port`/`url` after start). */
@@ -43,6 +43,13 @@ export interface Sv2PoolOptions extends Omit<PoolCoreOptions, 'blocks' | 'clock'
   clock?: Clock;
   /** Handshake / setup timeout for clients (default 10 s). */
   handshakeTimeoutMs?: number;
+  /**
+   * Accept REQUIRES_WORK_SELECTION and SetCustomMiningJob, checked by this authority (the lab JDS).
+   * Without it the pool refuses work selection, as before.
+   */
+  customJobs?: CustomJobAuthority;
+  /** Lab: answer SetCustomMiningJob this much later (shows optimistic mining; a huge value = never). */
+  customJobDelayMs?: number;
 }
 
 export interface Sv2PoolStats extends PoolCounters {
@@ -74,6 +81,7 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
   private roundTimer: TimerHandle | undefined;
   private jobTimer: TimerHandle | undefined;
   private protocolErrors = 0;
+  private readonly delayed = new Set<TimerHandle>();
   private readonly authoritySecret: Uint8Array;
   private readonly staticKey: EllSwiftKeypair;
   private certificate: Certificate | null = null;
@@ -136,6 +144,8 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
   async stop(): Promise<void> {
     this.clock.clearInterval(this.roundTimer);
     this.clock.clearInterval(this.jobTimer);
+    for (const h of this.delayed) this.clock.clearTimeout(h);
+    this.delayed.clear();
     for (const c of this.conns.values()) c.conn.close('pool shutting down');
     this.conns.clear();
     this.core.dispose();
@@ -219,11 +229,16 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
           send({ type: 'OpenMiningChannelError', requestId: msg.requestId, errorCode: 'standard-channels-not-supported' });
           return;
         }
+        if (msg.type === 'OpenStandardMiningChannel' && c.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION) {
+          // Custom jobs exist only on extended channels (spec 5.3.18); SRI's code for this case.
+          send({ type: 'OpenMiningChannelError', requestId: msg.requestId, errorCode: 'standard-channels-not-supported-for-custom-work' });
+          return;
+        }
         if (msg.type === 'OpenExtendedMiningChannel' && c.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS) {
           send({ type: 'OpenMiningChannelError', requestId: msg.requestId, errorCode: 'extended-channels-not-supported-for-standard-jobs' });
           return;
         }
-        const r = msg.type === 'OpenStandardMiningChannel' ? this.core.openStandard(c.id, msg, send) : this.core.openExtended(c.id, msg, send);
+        const r = msg.type === 'OpenStandardMiningChannel' ? this.core.openStandard(c.id, msg, send) : this.core.openExtended(c.id, msg, send, (c.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION) !== 0);
         if (!r.ok) {
           send({ type: 'OpenMiningChannelError', requestId: msg.requestId, errorCode: r.code });
           return;
@@ -238,6 +253,20 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
         return;
       case 'UpdateChannel':
         this.core.updateChannel(msg, c.id);
+        return;
+      case 'SetCustomMiningJob':
+        if (!this.o.customJobs || !(c.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION)) {
+          send({ type: 'SetCustomMiningJobError', channelId: msg.channelId, requestId: msg.requestId, errorCode: 'jd-not-supported' });
+          return;
+        }
+        if ((this.o.customJobDelayMs ?? 0) > 0) {
+          const authority = this.o.customJobs;
+          const h = this.clock.setTimeout(() => {
+            this.delayed.delete(h);
+            if (this.conns.has(c.id)) this.core.setCustomJob(msg, c.id, authority);
+          }, this.o.customJobDelayMs ?? 0);
+          this.delayed.add(h);
+        } else this.core.setCustomJob(msg, c.id, this.o.customJobs);
         return;
       case 'CloseChannel': {
         const ch = this.core.channel(msg.channelId);
@@ -263,9 +292,9 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
       c.conn.close('no common protocol version');
       return;
     }
-    // The lab pool does not take custom jobs (that is the JD pool's business), and a fixed-version
-    // pool cannot serve a client that requires version rolling (spec 5.3.2).
-    let unsupported = m.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION;
+    // Custom jobs only with an authority to check them (the lab JDS pair), and a fixed-version pool
+    // cannot serve a client that requires version rolling (spec 5.3.2).
+    let unsupported = this.o.customJobs ? 0 : m.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION;
     if (this.o.fixedVersion) unsupported |= m.flags & MiningSetupFlags.REQUIRES_VERSION_ROLLING;
     // An extended-only pool cannot serve a device that takes standard jobs only.
     if (this.o.requireExtendedChannels) unsupported |= m.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS;

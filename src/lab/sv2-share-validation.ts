@@ -19,6 +19,8 @@ export const MAX_FUTURE_NTIME_SECONDS = 7200;
 /** What the pool remembers about a job it sent. */
 export interface PoolJobView {
   jobId: number;
+  /** A job the miner declared (SetCustomMiningJob): its nbits is the block target. */
+  custom?: boolean;
   version: number;
   /** False: the version must be sent unchanged (NewExtendedMiningJob.version_rolling_allowed). */
   versionRollingAllowed: boolean;

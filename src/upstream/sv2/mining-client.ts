@@ -65,14 +65,28 @@ export interface Sv2ClientOptions {
    * pool that sends no complete message for this long is dropped (default 900 s; 0 = never). SV2 has
    * no ping, and a hung pool would otherwise keep the miner on stale work.
    */
-  timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; shareAckMs?: number; idleMs?: number };
+  timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; shareAckMs?: number; idleMs?: number; customJobMs?: number };
   /** UpdateChannel: send when the measured rate moved more than `minChange` (fraction), at most every `minIntervalMs`. */
   hashrateUpdate?: { minIntervalMs?: number; minChange?: number };
   /** Random source for backoff jitter (tests pass a fixed one). */
   random?: () => number;
   /** Inbound payload cap (default 1 MiB). */
   maxInboundPayload?: number;
+  /**
+   * Job declaration (spec 5.3.18): send REQUIRES_WORK_SELECTION and accept SetCustomMiningJob on the
+   * channel, which is then always extended (custom jobs are not allowed on standard channels).
+   */
+  workSelection?: boolean;
 }
+
+/** Fields of SetCustomMiningJob the caller provides (the client adds channel_id and request_id). */
+export type CustomJobFields = Omit<Sv2MessageOf<'SetCustomMiningJob'>, 'type' | 'channelId' | 'requestId'>;
+
+/**
+ * The pool's answer to SetCustomMiningJob: `refused` carries SetCustomMiningJob.Error's code;
+ * `timeout` and `disconnected` mean no answer (both count as failures of the pool, spec 5.3.19).
+ */
+export type CustomJobResult = { ok: true; jobId: number } | { ok: false; kind: 'refused' | 'timeout' | 'disconnected'; code: string };
 
 export type SessionPhase = 'connect' | 'handshake' | 'setup' | 'channel' | 'mining';
 
@@ -129,6 +143,8 @@ interface Session {
   timer?: TimerHandle;
   idle?: TimerHandle;
   ended: boolean;
+  /** SetCustomMiningJob requests waiting for their answer, by request_id. */
+  customJobs: Map<number, { resolve: (r: CustomJobResult) => void; timer: TimerHandle }>;
 }
 
 const REQUEST_ID = 1;
@@ -152,6 +168,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private measuredRate: number | null = null;
   private lastRateSent: { rate: number; at: number } | null = null;
   private job: Job | undefined;
+  private nextCustomRequest = 2;
   private readonly versionMask: number;
   /** Set once a pool made clear it only takes extended channels; the agent can mine those too. */
   private forceExtended = false;
@@ -164,6 +181,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.clock = opts.clock ?? systemClock;
     this.log = logger('sv2.client', { pool: this.id });
     this.versionMask = (opts.versionMask ?? BIP320_MASK) >>> 0;
+    // Custom jobs only exist on extended channels (spec 5.3.18).
+    if (opts.workSelection) this.forceExtended = true;
     if (opts.plain && this.pool.authorityKey) throw new PoolUrlError('a plain (unencrypted) connection cannot verify the authority key in the URL; drop one of them');
     if (!this.pool.authorityKey) {
       if (!opts.allowUnauthenticated) {
@@ -258,6 +277,68 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     });
   }
 
+  /**
+   * SetCustomMiningJob (spec 5.3.18) on the open channel; resolves with the pool's job id, its refusal,
+   * or a timeout / disconnect. Needs `workSelection`.
+   */
+  setCustomMiningJob(fields: CustomJobFields): Promise<CustomJobResult> {
+    const s = this.session;
+    const ch = s?.channel;
+    if (!this.opts.workSelection) return Promise.resolve({ ok: false, kind: 'refused', code: 'work-selection-not-negotiated' });
+    if (!s || !ch || s.phase !== 'mining' || !s.conn?.isOpen) return Promise.resolve({ ok: false, kind: 'disconnected', code: 'no open channel' });
+    const requestId = this.nextCustomRequest++ >>> 0;
+    if (this.nextCustomRequest > 0xffffffff) this.nextCustomRequest = 2;
+    const conn = s.conn;
+    return new Promise<CustomJobResult>((resolve) => {
+      const ms = this.opts.timeouts?.customJobMs ?? 10_000;
+      const timer = this.clock.setTimeout(() => {
+        s.customJobs.delete(requestId);
+        resolve({ ok: false, kind: 'timeout', code: `no answer to SetCustomMiningJob within ${Math.round(ms / 1000)} s` });
+      }, ms);
+      s.customJobs.set(requestId, { resolve, timer });
+      conn.send({ type: 'SetCustomMiningJob', channelId: ch.params.channelId, requestId, ...fields });
+    });
+  }
+
+  /**
+   * Submits a share of a custom job the pool acknowledged with `jobId` (SetCustomMiningJob.Success).
+   * The caller decides whether that job is still current; the channel target and extranonce size are
+   * checked here as for pool jobs.
+   */
+  submitCustom(share: Share, jobId: number): Promise<ShareOutcome> {
+    const s = this.session;
+    const ch = s?.channel;
+    const done = (o: ShareOutcome): Promise<ShareOutcome> => {
+      this.count(share, o, 0);
+      return Promise.resolve(o);
+    };
+    if (!s || !ch || !s.tracker || !s.conn?.isOpen || s.phase !== 'mining') return done({ status: 'lost', reason: 'lost-to-disconnect' });
+    if (u256LeToBigInt(share.hash) > ch.target) return done({ status: 'stale', reason: 'below-channel-target' });
+    if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) return done({ status: 'rejected', reason: 'bad-extranonce-size' });
+    const seq = s.tracker.nextSequence();
+    const msg: Sv2Message = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId: jobId >>> 0, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
+    const targetDifficulty = targetToDifficulty(ch.target);
+    return new Promise<ShareOutcome>((resolve) => {
+      const tracker = s.tracker as ShareTracker;
+      tracker.add({
+        seq,
+        share,
+        targetDifficulty,
+        sentAt: this.clock.now(),
+        resolve: (o) => {
+          this.count(share, o, targetDifficulty);
+          resolve(o);
+        },
+      });
+      if (!s.conn?.send(msg)) tracker.reject(seq)?.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
+    });
+  }
+
+  /** Flags the pool answered SetupConnection with (REQUIRES_FIXED_VERSION...), once set up. */
+  setupFlags(): number | undefined {
+    return this.session?.setup?.flags;
+  }
+
   reportHashrate(hashesPerSecond: number): void {
     if (!Number.isFinite(hashesPerSecond) || hashesPerSecond < 0) return;
     this.measuredRate = hashesPerSecond;
@@ -285,6 +366,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       requestedFlags: 0,
       kind: this.forceExtended ? 'extended' : this.opts.channel,
       ended: false,
+      customJobs: new Map(),
     };
     this.session = s;
     this.setState('connecting');
@@ -345,6 +427,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     // pool sends NewMiningJob rather than group-channel extended jobs (fact sheet section 3).
     if (s.kind === 'standard') flags |= MiningSetupFlags.REQUIRES_STANDARD_JOBS;
     if (this.opts.requireVersionRolling) flags |= MiningSetupFlags.REQUIRES_VERSION_ROLLING;
+    if (this.opts.workSelection) flags |= MiningSetupFlags.REQUIRES_WORK_SELECTION;
     s.requestedFlags = flags;
     const d = this.opts.device ?? {};
     s.conn?.send({
@@ -399,6 +482,11 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.clock.clearTimeout(s.idle);
     const wasMining = s.phase === 'mining';
     for (const e of s.tracker?.drain() ?? []) e.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
+    for (const r of s.customJobs.values()) {
+      this.clock.clearTimeout(r.timer);
+      r.resolve({ ok: false, kind: 'disconnected', code: reason });
+    }
+    s.customJobs.clear();
     if (s.conn) s.conn.close(reason);
     else s.socket?.destroy();
     if (this.session === s) {
@@ -517,6 +605,17 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
         if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
         ch.setExtranoncePrefix(msg.extranoncePrefix);
         this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
+        return;
+      }
+      case 'SetCustomMiningJobSuccess':
+      case 'SetCustomMiningJobError': {
+        const ch = s.channel;
+        const r = s.customJobs.get(msg.requestId);
+        if (!ch || msg.channelId !== ch.params.channelId || !r) return this.unexpected(s, msg);
+        s.customJobs.delete(msg.requestId);
+        this.clock.clearTimeout(r.timer);
+        if (msg.type === 'SetCustomMiningJobSuccess') r.resolve({ ok: true, jobId: msg.jobId });
+        else r.resolve({ ok: false, kind: 'refused', code: msg.errorCode });
         return;
       }
       case 'SubmitSharesSuccess':
