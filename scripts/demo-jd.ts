@@ -7,7 +7,7 @@
  *   3. `asic-agent lab jds`: an honest pool.
  *   4. The agent on the simulated board sim-bm1370 (2 chains x 4 BM1370, each chain simulated in its
  *      own process behind a pseudo-terminal), with a `[job_declaration]` table listing both pools,
- *      `on_censorship = "next-pool"` (scripts/jd-agent.ts: `asic-agent run` + that table).
+ *      `on_censorship = "next-pool"`, run as `asic-agent run --config` like any agent.
  *
  * The agent declares its template to the first pool, is refused, logs `censorship-alarm` (pool,
  * template id, error), falls back to the honest pool, and its status records show it mining there with
@@ -108,8 +108,6 @@ try {
   say('lab servers up: the first pool censors one transaction of block 227836', { censored_txid: censored, template_provider: tp.urls[0] });
 
   const agentToml = join(dir, 'agent.toml');
-  const jdToml = join(dir, 'job-declaration.toml');
-  writeFileSync(agentToml, ['version = 1', '[board]', `config = ${JSON.stringify(values.board)}`, '[[pool]]', 'name = "jd"', `url = ${JSON.stringify(tp.urls[0])}`, 'user = "demo.board"', '[log]', 'status_interval_s = 2', '[api.cgminer]', 'enabled = false', '[api.http]', 'enabled = false', ''].join('\n'));
   const jd = [
     '[job_declaration]',
     `template_provider = ${JSON.stringify(tp.urls[0])}`,
@@ -131,10 +129,12 @@ try {
     'user = "demo.board"',
     '',
   ].join('\n');
-  writeFileSync(jdToml, jd);
+  // One config file: the board, the status interval, the APIs off (the demo may run beside `npm start`),
+  // and the [job_declaration] table.
+  writeFileSync(agentToml, ['version = 1', '[board]', `config = ${JSON.stringify(values.board)}`, '[log]', 'status_interval_s = 2', '[api.cgminer]', 'enabled = false', '[api.http]', 'enabled = false', '', jd].join('\n'));
   say('agent config written', { agent_config: agentToml, job_declaration: jd });
 
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'jd-agent.ts'), '--config', agentToml, '--job-declaration', jdToml], {
+  const child = spawn(process.execPath, [join(root, 'bin', 'asic-agent.js'), 'run', '--config', agentToml], {
     cwd: root,
     env: { ...process.env, ASIC_AGENT_LOG_FORMAT: 'json', ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL === 'silent' ? 'info' : (process.env.ASIC_AGENT_LOG_LEVEL ?? 'info') },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -29,6 +29,10 @@ import { PoolManager } from '../upstream/pools.js';
 import type { PoolGroupConfig } from '../upstream/pool-config.js';
 import { upstreamFactory, type UpstreamConstructor } from '../upstream/upstream-factory.js';
 import type { Job } from '../upstream/job.js';
+import { jdClients, JD_POOL_NAME, censorshipAlarmsForApi } from '../upstream/jd/jd-agent.js';
+import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
+import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
+import { wallTime } from '../api/snapshot-sources.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot } from './snapshot.js';
 import { agentControl } from './control.js';
@@ -44,6 +48,20 @@ export interface AgentOptions {
   /** Skip the local APIs (tests that run several agents). */
   noApi?: boolean;
   log?: Logger;
+}
+
+/**
+ * With `[job_declaration]`, the Job Declaration upstream (own templates, declared to the configured
+ * pool + JDS pairs) comes first; plain pools from `[[pool]]` / `[[group]]` stay behind it as the pool
+ * manager's fallback. Its no-job timeout is off: templates come only with new blocks and fee changes,
+ * and the JD upstream watches its own peers.
+ */
+export function withJobDeclaration(groups: PoolGroupConfig[], jd: JobDeclarationConfig | undefined): PoolGroupConfig[] {
+  if (!jd) return groups;
+  const entry = { name: JD_POOL_NAME, url: jd.templateProvider, user: jd.pools[0]?.user ?? 'solo', priority: 0, noJobTimeoutMs: 0 };
+  if (groups.length === 0) return [{ name: 'default', pools: [entry] }];
+  const [first, ...rest] = groups as [PoolGroupConfig, ...PoolGroupConfig[]];
+  return [{ ...first, pools: [entry, ...first.pools.map((p, i) => ({ ...p, priority: (p.priority ?? i) + 1 }))] }, ...rest];
 }
 
 /** The chains of a board-config, with simulator settings for a simulated board. */
@@ -92,6 +110,8 @@ export class Agent {
   readonly groups: PoolGroupConfig[];
   rt!: BoardRuntime;
   api: LocalApi | undefined;
+  /** The Job Declaration upstream, once the pool manager has built it. */
+  jd: JdUpstream | undefined;
   private hashing = false;
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
@@ -104,7 +124,9 @@ export class Agent {
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? logger('agent');
     this.stats = new MiningStats(this.clock);
-    this.groups = poolGroupsOf(o.config.agent.pool, o.config.agent.group);
+    const jdConfig = o.config.agent.job_declaration;
+    this.groups = withJobDeclaration(poolGroupsOf(o.config.agent.pool, o.config.agent.group), jdConfig);
+    const clients = jdConfig ? jdClients(jdConfig, { onCreate: (up) => (this.jd = up) }) : o.clients;
     const specs = chainSpecs(o.config);
     this.chains = new ChainSet({
       specs,
@@ -119,7 +141,7 @@ export class Agent {
         ? undefined
         : new PoolManager({
             groups: this.groups,
-            factory: upstreamFactory({ clock: this.clock, nominalHashrate: nominal, ...(o.clients ? { clients: o.clients } : {}) }),
+            factory: upstreamFactory({ clock: this.clock, nominalHashrate: nominal, ...(clients ? { clients } : {}) }),
             clock: this.clock,
             ...poolManagerTiming(o.config.agent.pools),
           });
@@ -129,6 +151,11 @@ export class Agent {
       log: logger('agent.shares'),
       submit: (s) => (pools ? pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' })),
       staleReason: (s) => this.scheduler.staleReason(s),
+      // A block on our own template goes to our own node at once, even when the share path finds its job
+      // replaced (a block is still a block); the JD upstream sends each block out once.
+      onBlock: (s) => {
+        if (s.job.source.protocol === 'jd') this.jd?.propagateBlock(s);
+      },
     });
     this.scheduler = new Scheduler({
       chains: this.chains.chains.map((c) => c.mining),
@@ -209,7 +236,7 @@ export class Agent {
     else this.pools.start();
     if (!this.o.noApi) {
       this.api = await startLocalApi(resolveApiOptions(toApiOptionsInput(cfg.agent.api)), {
-        snapshot: () => buildSnapshot(this),
+        snapshot: () => buildSnapshot(this, [{ alarms: () => (this.jd ? censorshipAlarmsForApi(this.jd, wallTime(this.clock)) : []) }]),
         control: agentControl(this),
         clock: this.clock,
       });

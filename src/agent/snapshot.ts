@@ -63,7 +63,18 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
   const users = new Map<string, string>();
   if (agent.groups.length > 0) for (const g of resolvePoolGroups(agent.groups)) for (const p of g.pools) users.set(p.id, p.user);
   const pm = agent.pools?.stats();
-  const pools = pm ? poolSnapshots(pm, stats, (id) => ({ user: users.get(id) ?? '', protocol: protocolOfUrl(pm.pools.find((p) => p.id === id)?.url ?? '') }), toWall) : [];
+  const jdAlarms = agent.jd?.stats().jd.alarms.length ?? 0;
+  const pools = pm
+    ? poolSnapshots(
+        pm,
+        stats,
+        (id) =>
+          agent.jd && id === agent.jd.id
+            ? { user: users.get(id) ?? '', protocol: 'jd', censorshipAlarms: jdAlarms }
+            : { user: users.get(id) ?? '', protocol: protocolOfUrl(pm.pools.find((p) => p.id === id)?.url ?? '') },
+        toWall,
+      )
+    : [];
 
   const temperatures: TemperatureReading[] = b.temps.filter((t) => t.c !== null).map((t) => ({ name: t.id, celsius: t.c as number, kind: t.kind }));
   const power: PowerReading[] = [];

@@ -6,6 +6,7 @@
  * schema, and it is strict from the start (unknown keys, wrong types and ranges are errors).
  */
 import { apiSectionSchema } from './api-section.js';
+import { jobDeclarationSchema } from './jd-section.js';
 import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
 import { bool, defaultsOf, int, num, oneOf, optional, section, str, table, version, withDefault, type Infer } from './schema.js';
 
@@ -82,6 +83,8 @@ export const AGENT_SECTIONS = {
   pools: section(poolsTimingSchema),
   /** [api.cgminer], [api.http]: the local APIs (docs/api.md). */
   api: section(apiSectionSchema),
+  /** [job_declaration]: own templates declared to pools, censorship watch (docs/job-declaration.md). */
+  job_declaration: jobDeclarationSchema,
 };
 
 export const agentConfigSchema = table(
@@ -114,5 +117,6 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     group: undefined,
     pools: defaultsOf(AGENT_SECTIONS.pools),
     api: defaultsOf(AGENT_SECTIONS.api),
+    job_declaration: undefined,
   };
 }

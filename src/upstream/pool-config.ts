@@ -36,6 +36,11 @@ export interface PoolEntry {
   allowUnauthenticated?: boolean;
   /** V2: no Noise encryption (a pool's plain test port); needs allowUnauthenticated. */
   plain?: boolean;
+  /**
+   * Overrides the manager's no-job timeout for this pool (ms; 0 = never). A Job Declaration upstream
+   * gets new templates only on new blocks and fee changes, which can be far apart on a quiet chain.
+   */
+  noJobTimeoutMs?: number;
 }
 
 export interface PoolGroupConfig {

@@ -546,7 +546,8 @@ export class PoolManager extends TypedEmitter<Events> {
       if (!p.running) continue;
       if (p.ready && p.failed === undefined) {
         const last = p.lastJobAt !== undefined && p.lastJobAt >= (p.readyAt ?? 0) ? p.lastJobAt : (p.readyAt ?? now);
-        if (now - last > this.o.noJobTimeoutMs) {
+        const limit = p.pool.noJobTimeoutMs ?? this.o.noJobTimeoutMs;
+        if (limit > 0 && now - last > limit) {
           this.markFailed(p, 'no-job', `no job for ${Math.round((now - last) / 1000)} s`);
           this.evaluate();
           this.restartPool(p);

@@ -1,6 +1,6 @@
 // The real agent with Job Declaration across processes on 127.0.0.1 (`npm run demo:jd`): lab Template
 // Provider, a censoring lab JDS/pool and an honest one as their own processes, and the agent
-// (scripts/jd-agent.ts = `asic-agent run` + a [job_declaration] table) on the simulated board
+// (`asic-agent run` with a [job_declaration] table) on the simulated board
 // sim-bm1370 whose chains run in their own processes behind ptys. The agent is refused, logs
 // `censorship-alarm` (pool, template id, error), falls back, and its status records show shares
 // accepted on the honest pool, every share accounted for; the honest pool's own counters agree.
