@@ -28,7 +28,7 @@ import { autoSimTicketDifficulty } from '../cli/sim.js';
 import { PoolManager } from '../upstream/pools.js';
 import type { PoolGroupConfig } from '../upstream/pool-config.js';
 import { upstreamFactory, type UpstreamConstructor } from '../upstream/upstream-factory.js';
-import type { Job } from '../upstream/job.js';
+import type { Job, Share, ShareOutcome } from '../upstream/job.js';
 import { jdClients, JD_POOL_NAME, censorshipAlarmsForApi } from '../upstream/jd/jd-agent.js';
 import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
 import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
@@ -103,11 +103,15 @@ export class Agent {
   readonly log: Logger;
   readonly stats: MiningStats;
   readonly chains: ChainSet;
-  /** Undefined when the config has no pools (a board-only run). */
-  readonly pools: PoolManager | undefined;
+  /** Undefined when the config has no pools (a board-only run). Replaced when SIGHUP changes the pools. */
+  pools: PoolManager | undefined;
+  /** Managers replaced by a reload, kept until their late shares are answered; by the jobs they issued. */
+  private retired: { pools: PoolManager; jobs: WeakSet<Job> }[] = [];
+  /** Jobs the current manager issued (a share goes back to the manager of its job). */
+  private currentJobs = new WeakSet<Job>();
   readonly scheduler: Scheduler;
   readonly shares: SharePath;
-  readonly groups: PoolGroupConfig[];
+  groups: PoolGroupConfig[];
   rt!: BoardRuntime;
   api: LocalApi | undefined;
   /** The Job Declaration upstream, once the pool manager has built it. */
@@ -124,32 +128,19 @@ export class Agent {
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? logger('agent');
     this.stats = new MiningStats(this.clock);
-    const jdConfig = o.config.agent.job_declaration;
-    this.groups = withJobDeclaration(poolGroupsOf(o.config.agent.pool, o.config.agent.group), jdConfig);
-    const clients = jdConfig ? jdClients(jdConfig, { onCreate: (up) => (this.jd = up) }) : o.clients;
-    const specs = chainSpecs(o.config);
     this.chains = new ChainSet({
-      specs,
+      specs: chainSpecs(o.config),
       clock: this.clock,
       log: logger('agent.chains'),
       stats: this.stats,
       onHashing: (on, reason) => this.setHashing(on, reason),
     });
-    const nominal = this.nominalHashrate();
-    this.pools =
-      this.groups.length === 0
-        ? undefined
-        : new PoolManager({
-            groups: this.groups,
-            factory: upstreamFactory({ clock: this.clock, nominalHashrate: nominal, ...(clients ? { clients } : {}) }),
-            clock: this.clock,
-            ...poolManagerTiming(o.config.agent.pools),
-          });
-    const pools = this.pools;
+    this.groups = this.groupsOf(o.config);
+    this.pools = this.makePools(o.config, this.groups);
     this.shares = new SharePath({
       stats: this.stats,
       log: logger('agent.shares'),
-      submit: (s) => (pools ? pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' })),
+      submit: (s) => this.submit(s),
       staleReason: (s) => this.scheduler.staleReason(s),
       // A block on our own template goes to our own node at once, even when the share path finds its job
       // replaced (a block is still a block); the JD upstream sends each block out once.
@@ -165,12 +156,48 @@ export class Agent {
       shares: this.shares,
       onValidNonce: (chain, chip) => this.chains.nonceSeen(chain, chip),
     });
-    pools?.on('job', (job) => this.onJob(job));
-    pools?.on('idle', (reason) => {
+    if (this.pools) this.wire(this.pools);
+  }
+
+  private groupsOf(cfg: RunConfig): PoolGroupConfig[] {
+    return withJobDeclaration(poolGroupsOf(cfg.agent.pool, cfg.agent.group), cfg.agent.job_declaration);
+  }
+
+  private makePools(cfg: RunConfig, groups: PoolGroupConfig[]): PoolManager | undefined {
+    if (groups.length === 0) return undefined;
+    const jdConfig = cfg.agent.job_declaration;
+    const clients = jdConfig ? jdClients(jdConfig, { onCreate: (up) => (this.jd = up) }) : this.o.clients;
+    return new PoolManager({
+      groups,
+      factory: upstreamFactory({ clock: this.clock, nominalHashrate: this.nominalHashrate(), ...(clients ? { clients } : {}) }),
+      clock: this.clock,
+      ...poolManagerTiming(cfg.agent.pools),
+    });
+  }
+
+  private wire(pools: PoolManager): void {
+    pools.on('job', (job) => {
+      if (pools !== this.pools) return;
+      this.currentJobs.add(job);
+      this.onJob(job);
+    });
+    pools.on('idle', (reason) => {
+      if (pools !== this.pools) return;
       this.log.warn({ reason }, 'no usable pool: chains idle');
       this.scheduler.idle();
     });
-    pools?.on('target', (target, poolId) => this.scheduler.setTarget(target, poolId));
+    pools.on('target', (target, poolId) => {
+      if (pools === this.pools) this.scheduler.setTarget(target, poolId);
+    });
+  }
+
+  /** A share goes to the manager that issued its job: after a reload, the retired one while it drains. */
+  private submit(s: Share): Promise<ShareOutcome> {
+    if (!this.currentJobs.has(s.job)) {
+      const old = this.retired.find((r) => r.jobs.has(s.job));
+      if (old) return old.pools.submit(s);
+    }
+    return this.pools ? this.pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' });
   }
 
   /** Nominal hashrate of the whole board, H/s (the simulators' rate for a simulated board). */
@@ -255,18 +282,45 @@ export class Agent {
     await this.rt.board.start();
   }
 
-  /** SIGHUP with a valid config: pools and limits and log level, without stopping the chains. */
+  /**
+   * SIGHUP with a valid config: limits, log level and pools, without stopping the chains. Changed pools
+   * get a new pool manager; the chains move to its work as soon as it has a job, and the old manager
+   * stays up for its drain time so that shares found on its jobs are still answered (or counted).
+   */
   reload(next: RunConfig, envLevel: LevelWithSilent | undefined): void {
     if (next.boardFile !== this.config.boardFile) this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
     this.rt.board.configure(next.limits, next.fans, next.power);
     if (!envLevel) setLogLevel(next.logLevel);
-    const groups = poolGroupsOf(next.agent.pool, next.agent.group);
-    if (JSON.stringify(groups) !== JSON.stringify(this.groups)) {
-      // The pool manager has no live reconfiguration yet: say so instead of pretending.
-      this.log.warn('pool changes are read at start: restart the agent to apply them');
-    }
+    const groups = this.groupsOf(next);
+    const poolsChanged = JSON.stringify(groups) !== JSON.stringify(this.groups) || JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);
     this.config = { ...next, board: this.config.board, boardFile: this.config.boardFile };
-    this.log.info('config reloaded');
+    if (poolsChanged) this.replacePools(next, groups);
+    this.log.info({ pools: poolsChanged ? 'replaced' : 'unchanged' }, 'config reloaded');
+  }
+
+  private replacePools(cfg: RunConfig, groups: PoolGroupConfig[]): void {
+    const old = this.pools;
+    this.groups = groups;
+    if (old) {
+      const entry = { pools: old, jobs: this.currentJobs };
+      this.retired.push(entry);
+      const drainMs = cfg.agent.pools.drain * 1000;
+      this.clock.setTimeout(() => {
+        this.retired = this.retired.filter((r) => r !== entry);
+        void old.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping the replaced pool manager'));
+      }, drainMs);
+    }
+    this.currentJobs = new WeakSet<Job>();
+    this.jd = undefined;
+    this.pools = this.makePools(cfg, groups);
+    if (this.pools) {
+      this.wire(this.pools);
+      this.pools.start();
+      this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)) }, 'pools replaced');
+    } else {
+      this.scheduler.idle();
+      this.log.warn('no pools in the new config: the chains will have no work');
+    }
   }
 
   /** Current job, if any (API, status). */
@@ -283,6 +337,7 @@ export class Agent {
     this.scheduler.stop();
     await this.api?.close().catch(() => undefined);
     await this.pools?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping pools'));
+    for (const r of this.retired) await r.pools.stop().catch(() => undefined);
     await this.chains.close();
     this.rt?.close();
   }

@@ -1,0 +1,51 @@
+// SIGHUP with changed pools: the running agent moves its chains to the new pool without stopping them
+// (no new bring-up, no safe state), and the shares it found are all accounted for.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { startAgentProcess, statusRecords, type LogRecord } from '../helpers/agent-process.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const num = (r: LogRecord | undefined, k: string): number => Number(r?.[k] ?? Number.NaN);
+
+function config(poolName: string, url: string): string {
+  return ['version = 1', '[board]', 'config = "sim-bm1370"', '[log]', 'status_interval_s = 1', '[api.cgminer]', 'port = 0', '[api.http]', 'port = 0', '[pools]', 'drain = 3', '[[pool]]', `name = ${JSON.stringify(poolName)}`, `url = ${JSON.stringify(url)}`, 'user = "e2e.worker"', ''].join('\n');
+}
+
+test('SIGHUP with a new pool: the chains move to it without stopping, and every share is accounted for', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-reload-'));
+  const a = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 300 });
+  const b = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 300 });
+  const { url: urlA } = await a.start();
+  const { url: urlB } = await b.start();
+  const cfg = join(dir, 'agent.toml');
+  writeFileSync(cfg, config('pool-a', urlA));
+  const agent = startAgentProcess(['run', '--config', cfg]);
+  try {
+    await agent.waitFor((r) => r.msg === 'status' && Number(r.accepted) > 2, 'shares accepted by pool A');
+    const chainsUp = agent.records.filter((r) => r.msg === 'chain running').length;
+    writeFileSync(cfg, config('pool-b', urlB));
+    agent.child.kill('SIGHUP');
+    await agent.waitFor((r) => r.msg === 'pools replaced', 'the pools replaced');
+    for (let i = 0; i < 60 && b.stats().accepted < 3; i++) await sleep(500);
+    assert.ok(b.stats().accepted >= 3, `pool B accepted ${b.stats().accepted}`);
+    const last = await agent.waitFor((r) => r.msg === 'status' && r.pool === 'pool-b', 'status on pool B');
+    // The chains were not brought up again and the board never stopped.
+    assert.equal(agent.records.filter((r) => r.msg === 'chain running').length, chainsUp);
+    assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
+    await sleep(4000); // the old manager's drain
+    const end = statusRecords(agent).at(-1) ?? last;
+    assert.equal(num(end, 'shares_found'), num(end, 'accepted') + num(end, 'rejected') + num(end, 'stale') + num(end, 'lost') + num(end, 'in_flight'));
+    assert.equal(num(end, 'rejected'), 0);
+    const { code } = await agent.stop('SIGTERM');
+    assert.equal(code, 0);
+  } finally {
+    await agent.stop('SIGKILL');
+    await a.stop();
+    await b.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
