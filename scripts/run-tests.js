@@ -34,12 +34,31 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// Most suites wait on sockets and ptys, not the CPU, so run a few files at once.
-const concurrency = process.env.ASIC_AGENT_TEST_CONCURRENCY ?? '3';
-const child = spawn(
-  process.execPath,
-  // A hung test (a failed assertion that skipped its cleanup) fails after this long instead of hanging CI.
-  ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL ?? 'silent' } },
-);
-child.on('exit', (code, signal) => process.exit(signal ? 1 : (code ?? 1)));
+// Suites that run whole agents (each with chain simulators in their own processes) compete for the CPU
+// the simulators hash on: they run one at a time, first. The rest mostly wait on sockets and ptys, so a
+// few files run at once.
+const heavy = (p) => p.startsWith(`test${sep}e2e${sep}`) || /processes|demo|exit-paths/.test(p);
+const phases = [
+  { files: files.filter(heavy), concurrency: '1' },
+  { files: files.filter((p) => !heavy(p)), concurrency: process.env.ASIC_AGENT_TEST_CONCURRENCY ?? '3' },
+].filter((ph) => ph.files.length > 0);
+
+function run({ files: list, concurrency }) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      // A hung test (a failed assertion that skipped its cleanup) fails after this long instead of hanging CI.
+      ['--import', 'tsx', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, '--test-timeout=300000', ...list],
+      { cwd: root, stdio: 'inherit', env: { ...process.env, ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL ?? 'silent' } },
+    );
+    child.on('exit', (code, signal) => resolve(signal ? 1 : (code ?? 1)));
+  });
+}
+
+let failed = 0;
+for (const ph of phases) {
+  console.log(`\n# ${ph.files.length} test file(s), ${ph.concurrency} at a time`);
+  if ((await run(ph)) !== 0) failed++;
+}
+console.log(failed === 0 ? '\n# all test phases passed' : `\n# ${failed} test phase(s) failed`);
+process.exit(failed === 0 ? 0 : 1);
