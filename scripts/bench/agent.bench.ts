@@ -11,6 +11,7 @@
  *                  held exhausted work. Goal < 0.1 %.
  */
 import { Socket } from 'node:net';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -181,13 +182,22 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
 async function jobSwitch(seconds: number): Promise<{ p50: number; p99: number; max: number; n: number }> {
   // A new prev hash every 100 ms from the pool process.
   const r = await rig({ chains: 4, family: 'BM1370', poolDifficulty: 1e6, prevHashInterval: 0.1, sim: {} });
+  // Garbage-collection pauses, to tell them apart from the code's own time in the slowest switches.
+  const gcs: { start: number; end: number }[] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  obs.observe({ entryTypes: ['gc'] });
   try {
     await sleep(seconds * 1000);
   } finally {
+    obs.disconnect();
     await r.close();
   }
   const lat: number[] = [];
   const before: number[] = [];
+  const withGc: number[] = [];
+  const split: [number, number, number][] = [];
   // Skip the first switches (JIT warm-up), as every latency figure of a long-running daemon would.
   for (const ts of r.switches.slice(5)) {
     // The read that carried SetNewPrevHash: the last one the client's socket delivered before the switch.
@@ -195,10 +205,18 @@ async function jobSwitch(seconds: number): Promise<{ p50: number; p99: number; m
     for (const t of r.clientReads) if (t <= ts) t0 = t;
     const firsts = r.jobWrites.map((w) => w.find((t) => t >= ts));
     if (t0 === undefined || firsts.some((t) => t === undefined)) continue;
-    lat.push(Math.max(...(firsts as number[])) - t0);
+    const t1 = Math.max(...(firsts as number[]));
+    lat.push(t1 - t0);
     before.push(ts - t0);
+    if (gcs.some((g) => g.start < t1 && g.end > t0)) withGc.push(t1 - t0);
+    split.push([t1 - t0, ts - t0, t1 - ts]);
   }
-  if (process.env.BENCH_DETAIL) console.log('socket read -> job event', percentiles(before));
+  if (process.env.BENCH_DETAIL) {
+    console.log('socket read -> job event', percentiles(before));
+    console.log('slowest', lat.slice().sort((x, y) => y - x).slice(0, 8).map((x) => x.toFixed(2)).join(' '));
+    console.log('slowest split (total, read->job event, job event->frames)', split.sort((x, y) => y[0] - x[0]).slice(0, 6).map((x) => x.map((v) => v.toFixed(2)).join('/')).join('  '));
+    console.log('switches overlapping a GC pause', withGc.sort((x, y) => y - x).map((x) => x.toFixed(2)).join(' '));
+  }
   return { ...percentiles(lat), n: lat.length };
 }
 
