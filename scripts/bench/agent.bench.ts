@@ -18,15 +18,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect, type Server } from 'node:net';
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
-import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
-import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
 import { systemClock } from '../../src/clock.js';
 import { Sv2Pool } from '../../src/lab/sv2-pool.js';
 import { logger } from '../../src/log.js';
-import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
+import type { Bm13xxMiningChain } from '../../src/mining/bm13xx-mining-chain.js';
+import { inProcessChain } from '../../test/helpers/in-process-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
 import { SharePath } from '../../src/mining/share-path.js';
@@ -119,31 +117,26 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
   const chains: Bm13xxMiningChain[] = [];
   const closers: (() => Promise<void>)[] = [];
   for (let i = 0; i < o.chains; i++) {
-    const [host, dev] = createMemoryUartPair();
-    await dev.open();
-    const sim = new ChainSim({ family: o.family, chips: 4, hashrate: 1000, ...o.sim });
-    sim.attach(dev);
     const writes: number[] = [];
     jobWrites.push(writes);
-    const write = host.write.bind(host);
-    host.write = (b: Uint8Array): Promise<void> => {
-      if (b[2] === 0x21) writes.push(performance.now()); // job frame header (bm13xx.md §1)
-      return write(b);
-    };
-    const driver = new Bm13xxChain<AgentDriverWork>(host, { family: o.family, expectedChips: 4, timing: FAST_TIMING, ...(o.sim.mode === 'replay' ? { simTicketDifficulty: 2 ** -32 } : { simTicketDifficulty: 2 ** -20 }) });
-    // Registered before the scheduler's: the time the nonce reply was parsed.
-    driver.on('nonce', (r) => nonceTimes.push(r.receivedAt));
-    const up = await driver.bringUp();
-    const mc = new Bm13xxMiningChain(i, driver.family, log);
-    mc.attach(driver);
-    mc.update(up);
-    chains.push(mc);
-    closers.push(async () => {
-      sim.stop();
-      await driver.close();
-      sim.detach();
-      await dev.close();
+    const c = await inProcessChain({
+      index: i,
+      family: o.family,
+      chips: 4,
+      sim: { hashrate: 1000, ...o.sim },
+      simTicketDifficulty: o.sim.mode === 'replay' ? 2 ** -32 : 2 ** -20,
+      before: (host, driver) => {
+        const write = host.write.bind(host);
+        host.write = (b: Uint8Array): Promise<void> => {
+          if (b[2] === 0x21) writes.push(performance.now()); // job frame header (bm13xx.md §1)
+          return write(b);
+        };
+        // Registered before the scheduler's: the time the nonce reply was parsed.
+        driver.on('nonce', (r) => nonceTimes.push(r.receivedAt));
+      },
     });
+    chains.push(c.mining);
+    closers.push(c.close);
   }
   const pools = new PoolManager({
     groups: [{ name: 'g', pools: [{ name: 'lab', url, user: 'bench', channel: 'extended' }] }],
@@ -316,23 +309,10 @@ async function starvationRun(seconds: number): Promise<{ pct: number; chips: num
   const chains: Bm13xxMiningChain[] = [];
   const closers: (() => Promise<void>)[] = [];
   for (let i = 0; i < 2; i++) {
-    const [host, dev] = createMemoryUartPair();
-    await dev.open();
-    const sim = new ChainSim({ family: 'BM1397', chips: 4, hashrate: 1000 });
-    sim.attach(dev);
-    sims.push(sim);
-    const driver = new Bm13xxChain<AgentDriverWork>(host, { family: 'BM1397', expectedChips: 4, timing: FAST_TIMING, simTicketDifficulty: 2 ** -20 });
-    const up = await driver.bringUp();
-    const mc = new Bm13xxMiningChain(i, driver.family, log);
-    mc.attach(driver);
-    mc.update(up);
-    chains.push(mc);
-    closers.push(async () => {
-      sim.stop();
-      await driver.close();
-      sim.detach();
-      await dev.close();
-    });
+    const c = await inProcessChain({ index: i, family: 'BM1397', chips: 4, sim: { hashrate: 1000 }, simTicketDifficulty: 2 ** -20 });
+    sims.push(c.sim);
+    chains.push(c.mining);
+    closers.push(c.close);
   }
   const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
   const scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });

@@ -3,14 +3,11 @@
 // shares meet the target; the BM1397 midstate path and the in-chip rolling path both verify.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
-import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
-import { ChainSim } from '../../drivers/sim/bm13xx/chain-sim.js';
-import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
 import { systemClock } from '../../src/clock.js';
 import { logger } from '../../src/log.js';
-import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
+import type { Bm13xxMiningChain } from '../../src/mining/bm13xx-mining-chain.js';
+import { inProcessChain } from '../helpers/in-process-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
 import { SharePath } from '../../src/mining/share-path.js';
@@ -48,23 +45,9 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
   const cleanup: (() => Promise<void>)[] = [];
   const chains: Bm13xxMiningChain[] = [];
   for (let i = 0; i < chainsN; i++) {
-    const [host, dev] = createMemoryUartPair();
-    await dev.open();
-    const sim = new ChainSim({ family, chips, hashrate: 60_000, simTicketDifficulty: 2 ** -26 });
-    sim.attach(dev);
-    sim.start();
-    const driver = new Bm13xxChain<AgentDriverWork>(host, { family, expectedChips: chips, simTicketDifficulty: 2 ** -26, timing: FAST_TIMING, name: `${family}-${i}` });
-    const up = await driver.bringUp();
-    const mc = new Bm13xxMiningChain(i, driver.family, logger('test'));
-    mc.attach(driver);
-    mc.update(up);
-    chains.push(mc);
-    cleanup.push(async () => {
-      sim.stop();
-      await driver.close();
-      sim.detach();
-      await dev.close();
-    });
+    const c = await inProcessChain({ index: i, family, chips, sim: { hashrate: 60_000 }, simTicketDifficulty: 2 ** -26 });
+    chains.push(c.mining);
+    cleanup.push(c.close);
   }
   const shares: SharePath = new SharePath({
     stats,

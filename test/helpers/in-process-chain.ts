@@ -1,0 +1,63 @@
+/**
+ * A simulated BM13xx chain in this process, brought up and adapted for the scheduler: ChainSim on one
+ * end of an in-memory UART pair, the real driver on the other, and the Bm13xxMiningChain adapter.
+ * Used by the pipeline tests and the agent benchmarks.
+ */
+import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
+import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
+import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { createMemoryUartPair, type MemoryUart } from '../../drivers/transport/memory-uart.js';
+import { logger } from '../../src/log.js';
+import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
+
+export interface InProcessChain {
+  mining: Bm13xxMiningChain;
+  driver: Bm13xxChain<AgentDriverWork>;
+  sim: ChainSim;
+  /** The host end of the UART (the driver's side). */
+  host: MemoryUart;
+  close(): Promise<void>;
+}
+
+export async function inProcessChain(o: {
+  index: number;
+  family: FamilyName;
+  chips: number;
+  /** The simulator's settings besides family and chips (hashrate, mode, faults...). */
+  sim?: Partial<SimChainConfig>;
+  simTicketDifficulty: number;
+  /** Runs before bring-up with the host port (e.g. to watch its writes) and the driver. */
+  before?: (host: MemoryUart, driver: Bm13xxChain<AgentDriverWork>) => void;
+}): Promise<InProcessChain> {
+  const [host, dev] = createMemoryUartPair();
+  await dev.open();
+  // The simulator reports at the same sim-only ticket the host expects (replay mode has its own).
+  const sim = new ChainSim({ family: o.family, chips: o.chips, ...(o.sim?.mode === 'replay' ? {} : { simTicketDifficulty: o.simTicketDifficulty }), ...o.sim });
+  sim.attach(dev);
+  sim.start();
+  const driver = new Bm13xxChain<AgentDriverWork>(host, {
+    family: o.family,
+    expectedChips: o.chips,
+    simTicketDifficulty: o.simTicketDifficulty,
+    timing: FAST_TIMING,
+    name: `${o.family}-${o.index}`,
+  });
+  o.before?.(host, driver);
+  const up = await driver.bringUp();
+  const mining = new Bm13xxMiningChain(o.index, driver.family, logger('test'));
+  mining.attach(driver);
+  mining.update(up);
+  return {
+    mining,
+    driver,
+    sim,
+    host,
+    close: async () => {
+      sim.stop();
+      await driver.close();
+      sim.detach();
+      await dev.close();
+    },
+  };
+}
