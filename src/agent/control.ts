@@ -1,26 +1,100 @@
 /**
  * Write commands of the local APIs (off unless the config allows them for named addresses with a
  * token): pause and resume go through the board's curtailment path; restart re-powers the board and
- * brings the chains up again. The pool manager has no live reconfiguration yet, so the pool commands
- * answer "unsupported" instead of pretending.
+ * brings the chains up again; the pool commands edit the pool groups in force and hand them to a new
+ * pool manager (the chains keep running, the old manager drains its shares). Pool edits last until the
+ * agent restarts: the config file stays as the miner wrote it (like Braiins OS's 4028 writes).
  */
-import type { AgentControl, ControlResult } from '../api/agent-control.js';
+import type { AgentControl, ControlResult, NewPool } from '../api/agent-control.js';
+import { resolvePoolGroups, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
 import type { Agent } from './agent.js';
-
-const unsupported = (what: string): ControlResult => ({ ok: false, code: 'unsupported', message: `${what} is not supported yet: edit the config and restart the agent` });
 
 function failed(err: unknown): ControlResult {
   return { ok: false, code: 'failed', message: err instanceof Error ? err.message : String(err) };
 }
 
+/**
+ * Where pool `id` sits in the groups (ids as the pool manager and the API name them). Disabled entries
+ * are resolved too, so that enablepool can find them.
+ */
+function locate(groups: PoolGroupConfig[], id: string): { g: number; p: number } | undefined {
+  const resolved = resolvePoolGroups(groups.map((g) => ({ ...g, pools: g.pools.map((p) => ({ ...p, enabled: true })) })));
+  for (let g = 0; g < resolved.length; g++) {
+    const hit = resolved[g]?.pools.find((rp) => rp.id === id);
+    if (hit) return { g, p: hit.index };
+  }
+  return undefined;
+}
+
+const copy = (groups: PoolGroupConfig[]): PoolGroupConfig[] => groups.map((g) => ({ ...g, pools: g.pools.map((p) => ({ ...p })) }));
+
 export function agentControl(agent: Agent): AgentControl {
   const board = (): typeof agent.rt.board => agent.rt.board;
+  const edit = (id: string, change: (groups: PoolGroupConfig[], at: { g: number; p: number }) => ControlResult | undefined): ControlResult => {
+    const groups = copy(agent.groups);
+    const at = locate(groups, id);
+    if (!at) return { ok: false, code: 'unknown-pool', message: `no pool ${JSON.stringify(id)}` };
+    const refused = change(groups, at);
+    if (refused) return refused;
+    try {
+      resolvePoolGroups(groups);
+    } catch (err) {
+      return { ok: false, code: 'last-pool', message: err instanceof Error ? err.message : String(err) };
+    }
+    agent.applyPoolGroups(groups);
+    return { ok: true, poolId: id };
+  };
   return {
-    switchPool: async () => unsupported('switchpool'),
-    enablePool: async () => unsupported('enablepool'),
-    disablePool: async () => unsupported('disablepool'),
-    addPool: async () => unsupported('addpool'),
-    removePool: async () => unsupported('removepool'),
+    async switchPool(id) {
+      if (agent.pools?.currentPool() === id) return { ok: false, code: 'already', message: `${id} is already the active pool` };
+      // The pool moves to the front of the first group, enabled; the others keep their order.
+      return edit(id, (groups, at) => {
+        const [entry] = (groups[at.g] as PoolGroupConfig).pools.splice(at.p, 1) as [PoolEntry];
+        const first = groups[0] as PoolGroupConfig;
+        first.pools.forEach((p, i) => (p.priority = i + 1));
+        first.pools.unshift({ ...entry, enabled: true, priority: 0 });
+        return undefined;
+      });
+    },
+    async enablePool(id) {
+      return edit(id, (groups, at) => {
+        const e = (groups[at.g] as PoolGroupConfig).pools[at.p] as PoolEntry;
+        if (e.enabled !== false) return { ok: false, code: 'already', message: `${id} is already enabled` };
+        e.enabled = true;
+        return undefined;
+      });
+    },
+    async disablePool(id) {
+      return edit(id, (groups, at) => {
+        const e = (groups[at.g] as PoolGroupConfig).pools[at.p] as PoolEntry;
+        if (e.enabled === false) return { ok: false, code: 'already', message: `${id} is already disabled` };
+        e.enabled = false;
+        return undefined;
+      });
+    },
+    async addPool(p: NewPool) {
+      const groups = copy(agent.groups);
+      if (groups.length === 0) groups.push({ name: 'default', pools: [] });
+      const entry: PoolEntry = { url: p.url, user: p.user, password: p.password };
+      (groups[0] as PoolGroupConfig).pools.push(entry);
+      try {
+        const ids = resolvePoolGroups(groups)[0]?.pools.map((x) => x.id) ?? [];
+        agent.applyPoolGroups(groups);
+        return { ok: true, poolId: ids[ids.length - 1] as string, message: 'added (until restart; the config file is unchanged)' };
+      } catch (err) {
+        return { ok: false, code: 'invalid', message: err instanceof Error ? err.message : String(err) };
+      }
+    },
+    async removePool(id) {
+      if (agent.pools?.currentPool() === id) return { ok: false, code: 'active-pool', message: `${id} is the active pool; switch away first` };
+      return edit(id, (groups, at) => {
+        const g = groups[at.g] as PoolGroupConfig;
+        if (groups.reduce((n, x) => n + x.pools.length, 0) <= 1) return { ok: false, code: 'last-pool', message: 'cannot remove the last pool' };
+        g.pools.splice(at.p, 1);
+        if (g.pools.length === 0) groups.splice(at.g, 1);
+        return undefined;
+      });
+    },
     async pause() {
       if (board().getPhase() === 'paused') return { ok: false, code: 'already', message: 'already paused' };
       try {

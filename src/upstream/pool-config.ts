@@ -57,6 +57,8 @@ export interface ResolvedPool extends PoolEntry {
   group: string;
   /** 0 = highest priority within the group. */
   rank: number;
+  /** Position of the entry in its group as configured. */
+  index: number;
 }
 
 export interface ResolvedGroup {
@@ -86,7 +88,7 @@ export function resolvePoolGroups(groups: readonly PoolGroupConfig[]): ResolvedG
       .filter(({ p }) => p.enabled !== false)
       .sort((a, b) => (a.p.priority ?? a.i) - (b.p.priority ?? b.i) || a.i - b.i);
     if (enabled.length === 0) throw new PoolConfigError(`${where}: no enabled pool`);
-    const pools: ResolvedPool[] = enabled.map(({ p }, rank) => {
+    const pools: ResolvedPool[] = enabled.map(({ p, i }, rank) => {
       if (typeof p.url !== 'string' || p.url.length === 0) throw new PoolConfigError(`${where}: pool url is required`);
       if (typeof p.user !== 'string' || p.user.length === 0) throw new PoolConfigError(`${where}: pool ${p.url}: user is required`);
       let id = p.name ?? p.url;
@@ -97,7 +99,7 @@ export function resolvePoolGroups(groups: readonly PoolGroupConfig[]): ResolvedG
         id = `${p.url}#${n}`;
       }
       ids.add(id);
-      return { ...p, id, password: p.password ?? 'x', group: g.name, rank };
+      return { ...p, id, password: p.password ?? 'x', group: g.name, rank, index: i };
     });
     out.push({ name: g.name, quota, pools });
   }
