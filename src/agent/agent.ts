@@ -24,7 +24,7 @@ import { MiningStats } from '../mining/mining-stats.js';
 import { Scheduler } from '../mining/scheduler.js';
 import { SharePath } from '../mining/share-path.js';
 import type { SimFault } from '../../drivers/sim/sim-faults.js';
-import { autoSimTicketDifficulty } from '../cli/sim.js';
+import { autoSimTicketDifficulty } from '../../drivers/sim/bm13xx/sim-ticket.js';
 import { PoolManager } from '../upstream/pools.js';
 import type { PoolGroupConfig } from '../upstream/pool-config.js';
 import { upstreamFactory, type UpstreamConstructor } from '../upstream/upstream-factory.js';

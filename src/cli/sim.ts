@@ -12,12 +12,10 @@ import { ESP_MINER_NONCE_LAYOUT, type NonceLayout } from '../../drivers/asic/bm1
 import { REPLAY_TICKET_DIFFICULTY, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
 import { FaultSpecError, parseFaults } from '../../drivers/sim/bm13xx/faults.js';
 import { startPtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { autoSimTicketDifficulty } from '../../drivers/sim/bm13xx/sim-ticket.js';
 import { UsageError, type Command } from './command.js';
 
-/** A sim-only ticket giving about `perSecond` nonces per second at `hashrate` (a power of two). */
-export function autoSimTicketDifficulty(hashrate: number, perSecond = 10): number {
-  return 2 ** Math.floor(Math.log2(hashrate / (2 ** 32 * perSecond)));
-}
+export { autoSimTicketDifficulty };
 
 function positive(name: string, v: string | undefined): number {
   const x = Number(v);
