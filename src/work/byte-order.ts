@@ -36,8 +36,15 @@ export function swapWords32(b: Uint8Array): Uint8Array {
 export function reverseWords32(b: Uint8Array): Uint8Array {
   if (b.length % 4 !== 0) throw new RangeError(`length ${b.length} is not a multiple of 4`);
   const out = new Uint8Array(b.length);
-  const n = b.length / 4;
-  for (let w = 0; w < n; w++) out.set(b.subarray(w * 4, w * 4 + 4), (n - 1 - w) * 4);
+  // Byte by byte: no subarray views (this runs for every job frame sent to a chip).
+  const last = b.length - 4;
+  for (let i = 0; i < b.length; i += 4) {
+    const o = last - i;
+    out[o] = b[i] as number;
+    out[o + 1] = b[i + 1] as number;
+    out[o + 2] = b[i + 2] as number;
+    out[o + 3] = b[i + 3] as number;
+  }
   return out;
 }
 

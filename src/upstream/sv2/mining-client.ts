@@ -142,6 +142,8 @@ interface Session {
   tracker?: ShareTracker;
   timer?: TimerHandle;
   idle?: TimerHandle;
+  /** Clock time of the last complete message from the pool (idle detection). */
+  lastRxAt?: number;
   ended: boolean;
   /** SetCustomMiningJob requests waiting for their answer, by request_id. */
   customJobs: Map<number, { resolve: (r: CustomJobResult) => void; timer: TimerHandle }>;
@@ -446,12 +448,26 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.armTimeout(s, 'SetupConnection got no answer');
   }
 
-  /** Restarts the idle timer: called for every complete message from the pool. */
+  /**
+   * Notes that the pool spoke: called for every complete message. The idle timer is not re-armed per
+   * message (that is two timer-list operations on the job-switch path); when it fires early it re-arms
+   * itself for the rest of the window.
+   */
   private touch(s: Session): void {
     const idleMs = this.opts.timeouts?.idleMs ?? 900_000;
     if (idleMs <= 0 || s.ended) return;
-    this.clock.clearTimeout(s.idle);
-    s.idle = this.clock.setTimeout(() => this.endSession(s, `nothing received from the pool for ${Math.round(idleMs / 1000)} s`), idleMs);
+    s.lastRxAt = this.clock.now();
+    if (s.idle === undefined) this.armIdle(s, idleMs, idleMs);
+  }
+
+  private armIdle(s: Session, idleMs: number, inMs: number): void {
+    s.idle = this.clock.setTimeout(() => {
+      s.idle = undefined;
+      if (s.ended) return;
+      const quiet = this.clock.now() - (s.lastRxAt ?? 0);
+      if (quiet >= idleMs) this.endSession(s, `nothing received from the pool for ${Math.round(idleMs / 1000)} s`);
+      else this.armIdle(s, idleMs, idleMs - quiet);
+    }, inMs);
   }
 
   private armTimeout(s: Session, what: string): void {

@@ -59,3 +59,33 @@ test('reconnect backoff doubles up to its cap, on the injected clock', async () 
   }
   assert.equal(c.state, 'closed');
 });
+
+test('the idle timeout counts from the last message the pool sent, not from the connection', async () => {
+  const { startPool, client, once, jobOf, mineShares } = await import('../../helpers/sv2-lab.js');
+  const pool = await startPool();
+  // Wall time as it is now: the pool's certificate is checked against the clock.
+  const clock = new ManualClock(0, Math.floor(Date.now() / 1000));
+  const c = client(pool.url, { clock, reconnect: false, timeouts: { idleMs: 1000 } });
+  try {
+    const ready = once(c, 'state', (s) => s === 'ready');
+    c.start();
+    await ready;
+    const job = await jobOf(c);
+    clock.advance(700);
+    // A share's acknowledgement is a message from the pool, at clock time 700.
+    const [share] = mineShares(job, 1);
+    assert.equal((await c.submit(share as Share)).status, 'accepted');
+    let dropped: string | undefined;
+    c.on('disconnected', (reason) => (dropped = reason));
+    clock.advance(999); // 1 699 since the connection, 999 since the last message
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(dropped, undefined, 'still connected 999 ms after the last message');
+    assert.equal(c.state, 'ready');
+    clock.advance(1);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.match(dropped ?? '', /nothing received from the pool for 1 s/);
+  } finally {
+    await c.stop();
+    await pool.stop();
+  }
+});
