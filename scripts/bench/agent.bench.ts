@@ -301,10 +301,13 @@ function buildScratch(): string {
   return out;
 }
 
-async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: number; noncesPerS: number }> {
+async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: number; noncesPerS: number; sharesPerS: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
   const built = buildScratch();
-  const pool = new Sv2Pool({ port: 0, difficulty: 2 ** -22, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
+  // Pool difficulty 2^-19 against replayed nonces of ticket difficulty 2^-32: about one share per second
+  // for the board, still several times what a pool's vardiff aims for (a share every few seconds per
+  // connection). agent_shares_per_s reports the rate measured.
+  const pool = new Sv2Pool({ port: 0, difficulty: 2 ** -19, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
   const { url } = await pool.start();
   let board = readFileSync(new URL('../../board-configs/sim-bm1370.toml', import.meta.url), 'utf8');
   board = board.replace(/\[\[chain\]\][\s\S]*?(?=\[gpio\])/, [0, 1, 3, 4].map((line, i) => `[[chain]]\nuart = "sim:chain${i}"\nreset = { chip = "sim-gpio", line = ${line}, active_low = true }\n\n`).join(''));
@@ -315,7 +318,7 @@ async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: n
   // Node flags as the systemd unit starts it (scripts/systemd/asic-agent.service).
   const agent = startAgentProcess(
     ['run', '--config', join(dir, 'agent.toml')],
-    { ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_FROM_SOURCE: '0', NODE_OPTIONS: '--max-semi-space-size=1' },
+    { ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_FROM_SOURCE: '0', NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.BENCH_AGENT_NODE_OPTIONS ?? ''}`.trim() },
     join(built, 'bin', 'asic-agent.js'),
   );
   try {
@@ -324,13 +327,15 @@ async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: n
     const pid = agent.child.pid as number;
     const a = procStat(pid);
     const n0 = Number(agent.records.filter((r) => r.msg === 'status').at(-1)?.valid_nonces ?? 0);
+    const s0 = Number(agent.records.filter((r) => r.msg === 'status').at(-1)?.accepted ?? 0);
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const b = procStat(pid);
     const n1 = Number(agent.records.filter((r) => r.msg === 'status').at(-1)?.valid_nonces ?? 0);
+    const s1 = Number(agent.records.filter((r) => r.msg === 'status').at(-1)?.accepted ?? 0);
     const dt = (performance.now() - t0) / 1000;
     const ticks = 100; // USER_HZ on Linux
-    return { cpuPct: ((b.cpuTicks - a.cpuTicks) / ticks / dt) * 100, rssMb: b.rssMb, noncesPerS: (n1 - n0) / dt };
+    return { cpuPct: ((b.cpuTicks - a.cpuTicks) / ticks / dt) * 100, rssMb: b.rssMb, noncesPerS: (n1 - n0) / dt, sharesPerS: (s1 - s0) / dt };
   } finally {
     await agent.stop('SIGTERM');
     await pool.stop();
@@ -404,6 +409,7 @@ const bench: Bench = {
       agent_cpu_pct: Number(ap.cpuPct.toFixed(2)),
       agent_rss_mb: Number(ap.rssMb.toFixed(1)),
       agent_nonces_per_s: Math.round(ap.noncesPerS),
+      agent_shares_per_s: Number(ap.sharesPerS.toFixed(2)),
       bm1397_starvation_pct: Number(st.pct.toFixed(4)),
       bm1397_chips: st.chips,
     };
@@ -414,5 +420,9 @@ export default bench;
 /** For profiling one figure alone: `node --import tsx scripts/bench/agent.bench.ts job-switch`. */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'job-switch') {
   console.log(await jobSwitch(Number(process.argv[3] ?? 5)));
+}
+/** `… agent.bench.ts agent-process [seconds]`; BENCH_AGENT_NODE_OPTIONS adds node flags (e.g. --cpu-prof). */
+if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'agent-process') {
+  console.log(await agentProcess(Number(process.argv[3] ?? 10)));
 
 }

@@ -33,6 +33,7 @@ import { CHIP_ROLLABLE_MASK, versionRollingRegister } from './registers/version-
 import { decodeRawResponse, registerReplyOf, type RegisterReply } from './response-frame.js';
 import { ResponseParser } from './response-parser.js';
 import { ticketDifficultyForRegister, ticketMaskRegister } from './ticket-mask.js';
+import { maskShift, seenKey } from './seen-key.js';
 import { templateNtime, templateVersion, type NonceReport, type WorkUnit } from './work-unit.js';
 
 export type ChainState = 'idle' | 'bringing-up' | 'running' | 'failed' | 'held-in-reset' | 'closed';
@@ -81,7 +82,11 @@ interface JobEntry<W extends WorkUnit> {
   slotVersions: number[];
   templateVersion: number;
   ntime: number;
-  seen: Set<string>;
+  /** (nonce, rolled version) pairs already reported for this job: see seenKey. */
+  seen: Set<number>;
+  /** The rare pairs whose rolled bits do not fit the numeric key. */
+  seenWide: Set<string>;
+  seenShift: number;
 }
 
 interface Collector {
@@ -519,6 +524,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       templateVersion: templateVersion(work),
       ntime: templateNtime(work),
       seen: new Set(),
+      seenWide: new Set(),
+      seenShift: maskShift(work.versionMask),
     });
     this.counters.jobsSent++;
     await this.send(enc.frame);
@@ -557,13 +564,15 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       if (chip) chip.versionOutOfMask++;
       return;
     }
-    const key = `${nonce}:${version}`;
-    if (entry.seen.has(key)) {
+    const key = seenKey(nonce, (version ^ entry.templateVersion) >>> 0, entry.seenShift);
+    const wide = key < 0 ? `${nonce}:${version}` : '';
+    if (key < 0 ? entry.seenWide.has(wide) : entry.seen.has(key)) {
       this.counters.duplicates++;
       if (chip) chip.duplicates++;
       return;
     }
-    entry.seen.add(key);
+    if (key < 0) entry.seenWide.add(wide);
+    else entry.seen.add(key);
     const now = this.clock.now();
     this.counters.nonces++;
     if (chip) {
