@@ -19,9 +19,9 @@ export class HashrateMeter {
     this.start = clock.now();
   }
 
-  /** Records one valid nonce found at `ticketDifficulty`. */
-  record(ticketDifficulty: number): void {
-    const sec = Math.floor(this.clock.now() / 1000);
+  /** Records one valid nonce found at `ticketDifficulty`, at `now` on this meter's clock. */
+  record(ticketDifficulty: number, now = this.clock.now()): void {
+    const sec = Math.floor(now / 1000);
     const i = sec % BUCKETS;
     if (this.stamps[i] !== sec) {
       this.stamps[i] = sec;

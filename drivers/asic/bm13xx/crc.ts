@@ -8,10 +8,32 @@
  *   over HDR..payload and appended big-endian.
  */
 
+/**
+ * CRC5 one byte at a time: entry [crc << 8 | byte] is the register after shifting the byte's 8 bits
+ * through it (the same recurrence as the bit loop below, tabulated: 32 × 256 entries).
+ */
+const CRC5_TABLE = (() => {
+  const t = new Uint8Array(32 * 256);
+  for (let c = 0; c < 32; c++) {
+    for (let b = 0; b < 256; b++) {
+      let crc = c;
+      for (let k = 7; k >= 0; k--) {
+        const fb = ((crc >>> 4) ^ (b >>> k)) & 1;
+        crc = (((crc << 1) | fb) ^ (fb << 2)) & 0x1f;
+      }
+      t[(c << 8) | b] = crc;
+    }
+  }
+  return t;
+})();
+
 /** CRC5 over the first `bitCount` bits of `data` (MSB first), starting at `offset`. */
 export function crc5Bits(data: Uint8Array, bitCount: number, offset = 0): number {
   let crc = 0x1f;
-  for (let i = 0; i < bitCount; i++) {
+  // Whole bytes through the table (this runs for every frame a chain returns), then the odd bits.
+  const whole = bitCount >>> 3;
+  for (let j = 0; j < whole; j++) crc = CRC5_TABLE[(crc << 8) | (data[offset + j] as number)] as number;
+  for (let i = whole * 8; i < bitCount; i++) {
     const byte = data[offset + (i >>> 3)] as number;
     const bit = (byte >>> (7 - (i & 7))) & 1;
     const fb = ((crc >>> 4) ^ bit) & 1;
