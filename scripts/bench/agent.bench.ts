@@ -421,7 +421,7 @@ export default bench;
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'job-switch') {
   console.log(await jobSwitch(Number(process.argv[3] ?? 5)));
 }
-/** `… agent.bench.ts agent-process [seconds]`; BENCH_AGENT_NODE_OPTIONS adds node flags (e.g. --cpu-prof). */
+/** `… agent.bench.ts agent-process [seconds]`; BENCH_AGENT_NODE_OPTIONS adds V8/node flags allowed in NODE_OPTIONS (e.g. --single-threaded-gc). */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'agent-process') {
   console.log(await agentProcess(Number(process.argv[3] ?? 10)));
 

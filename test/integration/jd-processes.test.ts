@@ -89,7 +89,12 @@ vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/p
   assert.match(alarms[0]?.error ?? '', new RegExp(CENSORED));
   assert.equal(st.jd.mining, 'honest');
   assert.ok(censor.proc.lines.some((l) => l.startsWith('declaration refused: invalid-job')), 'the censoring JDS printed its refusal');
-  assert.equal(cs.jds.declareRefused['invalid-job'], 1);
+  // Every template declared to the censoring JDS was refused: usually one, two when the TP's next template
+  // (every 2 s) was declared before the first refusal came back. The agent saw at least the first (a later
+  // one may still be on the wire when it leaves the pair).
+  const refused = cs.jds.declareRefused['invalid-job'] ?? 0;
+  assert.ok(refused >= 1 && refused <= 2, `refusals: ${refused}`);
+  assert.ok(st.jd.declareRefused >= 1 && st.jd.declareRefused <= refused);
   assert.ok(cs.jds.censored >= 1);
   assert.ok(hs.jds.declared >= 1);
   assert.ok(hs.pool.customJobsAccepted >= 1);
