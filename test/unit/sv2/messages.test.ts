@@ -101,3 +101,19 @@ vectorTest('SetupConnection and SetupConnection.Success bytes of the (self-gener
   const ok = decodeMessage({ extensionType: 0, channelMsg: false, msgType: 1, payload: fromHex(t.responder_setup_connection_success.plaintext_payload) });
   assert.deepEqual(ok, { type: 'SetupConnectionSuccess', usedVersion: 2, flags: 0 });
 });
+
+test('OpenExtendedMiningChannel.Success from a pool older than group_channel_id (SRI before 2025-12-18) decodes with group 0', () => {
+  const msg: Sv2Message = { type: 'OpenExtendedMiningChannelSuccess', requestId: 7, channelId: 3, target: new Uint8Array(32).fill(0xff), extranonceSize: 8, extranoncePrefix: Uint8Array.of(1, 2, 3, 4), groupChannelId: 9 };
+  const f = encodeMessage(msg);
+  assert.deepEqual(decodeMessage(f), msg);
+  // The old layout: the same bytes without the trailing U32.
+  const old = { ...f, payload: f.payload.subarray(0, f.payload.length - 4) };
+  assert.deepEqual(decodeMessage(old), { ...msg, groupChannelId: 0 });
+  // Ending anywhere else is still truncated.
+  for (const cut of [1, 2, 3, 5]) {
+    assert.throws(() => decodeMessage({ ...f, payload: f.payload.subarray(0, f.payload.length - cut) }), Sv2DecodeError, `cut ${cut}`);
+  }
+  // Messages without a legacy tail stay strict.
+  const std = encodeMessage({ type: 'OpenStandardMiningChannelSuccess', requestId: 7, channelId: 3, target: new Uint8Array(32), extranoncePrefix: Uint8Array.of(1), groupChannelId: 9 });
+  assert.throws(() => decodeMessage({ ...std, payload: std.payload.subarray(0, std.payload.length - 4) }), Sv2DecodeError);
+});

@@ -22,6 +22,11 @@ export interface MessageSpec<N extends string = string, F extends FieldTable = F
   readonly channelBit: boolean;
   /** Fields in wire order (object key order is insertion order for string keys). */
   readonly fields: F;
+  /**
+   * Trailing fields that older senders do not send, with the value to assume when the payload ends
+   * right before them (a payload that ends anywhere else is still truncated). Encoding always writes them.
+   */
+  readonly legacyTail?: Readonly<Partial<FieldValues<F>>>;
 }
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
@@ -38,7 +43,14 @@ export function defineMessage<const N extends string, F extends FieldTable>(
   specName: string,
   channelBit: boolean,
   fields: F,
+  legacyTail?: Partial<FieldValues<F>>,
 ): MessageSpec<N, F> {
   if (Object.prototype.hasOwnProperty.call(fields, 'type')) throw new Error(`${specName}: a field may not be called 'type'`);
-  return Object.freeze({ name, specName, protocol, extensionType: 0, msgType, channelBit, fields });
+  if (legacyTail) {
+    // Only a run of fields at the end can be missing.
+    const names = Object.keys(fields);
+    const tail = Object.keys(legacyTail);
+    if (tail.some((n, i) => n !== names[names.length - tail.length + i])) throw new Error(`${specName}: legacy fields must be the last ones, in order`);
+  }
+  return Object.freeze({ name, specName, protocol, extensionType: 0, msgType, channelBit, fields, ...(legacyTail ? { legacyTail: Object.freeze({ ...legacyTail }) } : {}) });
 }

@@ -70,7 +70,15 @@ export function encodeMessage(msg: Sv2Message): Frame {
 export function decodePayload(spec: MessageSpec, payload: Uint8Array): Sv2Message {
   const r = new BinaryReader(payload);
   const out: Record<string, unknown> = { type: spec.name };
-  for (const [field, codec] of Object.entries(spec.fields)) out[field] = codec.read(r, `${spec.specName}.${field}`);
+  const legacy: Record<string, unknown> | undefined = spec.legacyTail;
+  for (const [field, codec] of Object.entries(spec.fields)) {
+    if (legacy && r.remaining === 0 && field in legacy) {
+      // An older sender stopped before the fields it does not know (see MessageSpec.legacyTail).
+      out[field] = legacy[field];
+      continue;
+    }
+    out[field] = codec.read(r, `${spec.specName}.${field}`);
+  }
   r.end(spec.specName);
   return out as unknown as Sv2Message;
 }
