@@ -77,6 +77,10 @@ export function summary(s: AgentSnapshot): CommandReply {
       ['Pool Rejected%', 'percent', ratio(sh.rejectedDifficulty, sumDiff)],
       ['Pool Stale%', 'percent', ratio(sh.staleDifficulty, sumDiff)],
       ['Last getwork', 'time', s.lastJobAt ?? 0],
+      // bmminer's GH/s pair after cgminer's fields: pyasic's cgminer and bmminer backends read
+      // `GHS 5s` / `GHS av` for the hashrate; cgminer clients ignore keys they do not know.
+      ['GHS 5s', 'mhs', s.hashrate.rate5s / 1e9],
+      ['GHS av', 'mhs', s.hashrate.average / 1e9],
     ]),
   );
 }

@@ -43,6 +43,8 @@ const SUMMARY_FIELDS = [
   'Utility', 'Discarded', 'Stale', 'Get Failures', 'Local Work', 'Remote Failures', 'Network Blocks', 'Total MH', 'Work Utility',
   'Difficulty Accepted', 'Difficulty Rejected', 'Difficulty Stale', 'Best Share', 'Device Hardware%', 'Device Rejected%',
   'Pool Rejected%', 'Pool Stale%', 'Last getwork',
+  // bmminer's GH/s pair (read by pyasic).
+  'GHS 5s', 'GHS av',
 ];
 
 test('summary: cgminer fields in order, MHS from H/s, share counters and ratios', async () => {
@@ -52,6 +54,8 @@ test('summary: cgminer fields in order, MHS from H/s, share counters and ratios'
   assert.deepEqual(Object.keys(s), SUMMARY_FIELDS);
   assert.equal(s['MHS 1m'], 3.5e12 / 1e6);
   assert.equal(s['MHS av'], 3395000);
+  assert.equal(s['GHS av'], 3395);
+  assert.equal(s['GHS 5s'], Number(((s['MHS 5s'] as number) / 1000).toFixed(2)));
   assert.equal(s.Elapsed, 3723);
   assert.equal(s.Accepted, 120);
   assert.equal(s.Rejected, 3);
