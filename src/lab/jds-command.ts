@@ -5,17 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../cli/command.js';
-import { parseAuthoritySecret } from '../upstream/sv2/authority-key.js';
 import { fromHex, isHex } from '../work/bytes.js';
 import { loadLabBlocks } from './block-data.js';
+import { authoritySecretOption, numberOption } from './command-options.js';
 import { LabJdsPool, txidFromDisplay } from './jds.js';
-
-function num(name: string, v: string | undefined, check: (x: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}`);
-  return x;
-}
 
 const command: Command = {
   name: 'jds',
@@ -73,26 +66,19 @@ const command: Command = {
       if (!isHex(h) || h.length === 0) throw new UsageError('--payout-script must be hex');
       payoutScript = fromHex(h);
     }
-    let authoritySecret: Uint8Array | undefined;
-    if (values['authority-secret'] !== undefined) {
-      try {
-        authoritySecret = parseAuthoritySecret(values['authority-secret']);
-      } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-      }
-    }
+    const authoritySecret = authoritySecretOption(values['authority-secret']);
     const pair = new LabJdsPool({
-      port: num('port', values.port, isPort, 'a port number (0-65535)') ?? 34264,
-      poolPort: num('pool-port', values['pool-port'], isPort, 'a port number (0-65535)') ?? 34254,
-      difficulty: num('difficulty', values.difficulty, (x) => x > 0, 'a positive number') ?? 1,
-      shareBatchSize: num('share-batch-size', values['share-batch-size'], (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1') ?? 10,
-      ackFlushMs: num('ack-flush-ms', values['ack-flush-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 1000,
+      port: numberOption('port', values.port, isPort, 'a port number (0-65535)') ?? 34264,
+      poolPort: numberOption('pool-port', values['pool-port'], isPort, 'a port number (0-65535)') ?? 34254,
+      difficulty: numberOption('difficulty', values.difficulty, (x) => x > 0, 'a positive number') ?? 1,
+      shareBatchSize: numberOption('share-batch-size', values['share-batch-size'], (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1') ?? 10,
+      ackFlushMs: numberOption('ack-flush-ms', values['ack-flush-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 1000,
       plain: values.plain ?? false,
       rejectCustomShares: values['reject-custom-shares'] ?? false,
-      customJobDelayMs: num('custom-job-delay-ms', values['custom-job-delay-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 0,
+      customJobDelayMs: numberOption('custom-job-delay-ms', values['custom-job-delay-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 0,
       blocks: loadLabBlocks(values.vectors),
       censorTxids: censor,
-      ...(values['mempool-known'] !== undefined ? { mempoolKnown: num('mempool-known', values['mempool-known'], (x) => x >= 0 && x <= 1, 'a fraction 0..1') ?? 0.5 } : {}),
+      ...(values['mempool-known'] !== undefined ? { mempoolKnown: numberOption('mempool-known', values['mempool-known'], (x) => x >= 0 && x <= 1, 'a fraction 0..1') ?? 0.5 } : {}),
       ...(payoutScript ? { payoutScript } : {}),
       ...(authoritySecret ? { authoritySecret } : {}),
     });

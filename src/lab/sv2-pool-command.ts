@@ -4,16 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../cli/command.js';
-import { parseAuthoritySecret } from '../upstream/sv2/authority-key.js';
 import { loadLabBlocks } from './block-data.js';
+import { authoritySecretOption, numberOption } from './command-options.js';
 import { Sv2Pool } from './sv2-pool.js';
-
-function num(name: string, v: string | undefined, dflt: number, check: (x: number) => boolean, what: string): number {
-  if (v === undefined) return dflt;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}`);
-  return x;
-}
 
 const command: Command = {
   name: 'sv2-pool',
@@ -58,19 +51,12 @@ const command: Command = {
         vectors: { type: 'string' },
       },
     });
-    const port = num('port', values.port, 34254, (x) => Number.isInteger(x) && x >= 0 && x <= 65535, 'a port number (0-65535)');
-    const difficulty = num('difficulty', values.difficulty, 1, (x) => x > 0, 'a positive number');
-    const networkDifficulty = values['network-difficulty'] === undefined ? undefined : num('network-difficulty', values['network-difficulty'], 1, (x) => x > 0, 'a positive number');
+    const port = numberOption('port', values.port, (x) => Number.isInteger(x) && x >= 0 && x <= 65535, 'a port number (0-65535)') ?? 34254;
+    const difficulty = numberOption('difficulty', values.difficulty, (x) => x > 0, 'a positive number') ?? 1;
+    const networkDifficulty = numberOption('network-difficulty', values['network-difficulty'], (x) => x > 0, 'a positive number');
     const mask = values['version-mask'] === undefined ? undefined : Number.parseInt(values['version-mask'].replace(/^0x/i, ''), 16);
     if (mask !== undefined && (!Number.isInteger(mask) || mask < 0 || mask > 0xffffffff)) throw new UsageError('--version-mask must be a 32-bit hex number');
-    let authoritySecret: Uint8Array | undefined;
-    if (values['authority-secret'] !== undefined) {
-      try {
-        authoritySecret = parseAuthoritySecret(values['authority-secret']);
-      } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-      }
-    }
+    const authoritySecret = authoritySecretOption(values['authority-secret']);
     const blocks = loadLabBlocks(values.vectors);
     const pool = new Sv2Pool({
       port,
@@ -79,11 +65,11 @@ const command: Command = {
       ...(authoritySecret ? { authoritySecret } : {}),
       ...(mask !== undefined ? { versionMask: mask } : {}),
       plain: values.plain ?? false,
-      prevHashIntervalSeconds: num('prev-hash-interval', values['prev-hash-interval'], 60, (x) => x >= 0, 'a number of seconds >= 0'),
-      jobIntervalSeconds: num('job-interval', values['job-interval'], 0, (x) => x >= 0, 'a number of seconds >= 0'),
-      shareBatchSize: num('share-batch-size', values['share-batch-size'], 10, (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1'),
-      ackFlushMs: num('ack-flush-ms', values['ack-flush-ms'], 1000, (x) => x >= 0, 'a number of milliseconds >= 0'),
-      certificateValiditySeconds: num('cert-validity', values['cert-validity'], 3600, (x) => Number.isInteger(x) && x > 0, 'a positive number of seconds'),
+      prevHashIntervalSeconds: numberOption('prev-hash-interval', values['prev-hash-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 60,
+      jobIntervalSeconds: numberOption('job-interval', values['job-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 0,
+      shareBatchSize: numberOption('share-batch-size', values['share-batch-size'], (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1') ?? 10,
+      ackFlushMs: numberOption('ack-flush-ms', values['ack-flush-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 1000,
+      certificateValiditySeconds: numberOption('cert-validity', values['cert-validity'], (x) => Number.isInteger(x) && x > 0, 'a positive number of seconds') ?? 3600,
       fixedVersion: values['fixed-version'] ?? false,
       requireExtendedChannels: values['require-extended'] ?? false,
       blocks,

@@ -5,16 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../cli/command.js';
-import { parseAuthoritySecret } from '../upstream/sv2/authority-key.js';
 import { loadLabBlocks } from './block-data.js';
+import { authoritySecretOption, numberOption } from './command-options.js';
 import { TemplateProvider } from './template-provider.js';
-
-function num(name: string, v: string | undefined, check: (x: number) => boolean, what: string): number | undefined {
-  if (v === undefined) return undefined;
-  const x = Number(v);
-  if (!Number.isFinite(x) || !check(x)) throw new UsageError(`--${name} must be ${what}`);
-  return x;
-}
 
 const command: Command = {
   name: 'template-provider',
@@ -48,30 +41,23 @@ const command: Command = {
         vectors: { type: 'string' },
       },
     });
-    const port = num('port', values.port, (x) => Number.isInteger(x) && x >= 0 && x <= 65535, 'a port number (0-65535)') ?? 8442;
-    const networkDifficulty = num('network-difficulty', values['network-difficulty'], (x) => x > 0, 'a positive number');
+    const port = numberOption('port', values.port, (x) => Number.isInteger(x) && x >= 0 && x <= 65535, 'a port number (0-65535)') ?? 8442;
+    const networkDifficulty = numberOption('network-difficulty', values['network-difficulty'], (x) => x > 0, 'a positive number');
     let nbits: number | undefined;
     if (values.nbits !== undefined) {
       const h = values.nbits.replace(/^0x/i, '');
       if (!/^[0-9a-fA-F]{8}$/.test(h)) throw new UsageError('--nbits must be 8 hex digits');
       nbits = Number.parseInt(h, 16) >>> 0;
     }
-    let authoritySecret: Uint8Array | undefined;
-    if (values['authority-secret'] !== undefined) {
-      try {
-        authoritySecret = parseAuthoritySecret(values['authority-secret']);
-      } catch (err) {
-        throw new UsageError(err instanceof Error ? err.message : String(err));
-      }
-    }
+    const authoritySecret = authoritySecretOption(values['authority-secret']);
     const blocks = loadLabBlocks(values.vectors);
     const tp = new TemplateProvider({
       port,
       blocks,
       plain: values.plain ?? false,
       advanceOnBlock: !(values['no-advance'] ?? false),
-      prevHashIntervalSeconds: num('prev-hash-interval', values['prev-hash-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 60,
-      templateIntervalSeconds: num('template-interval', values['template-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 10,
+      prevHashIntervalSeconds: numberOption('prev-hash-interval', values['prev-hash-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 60,
+      templateIntervalSeconds: numberOption('template-interval', values['template-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 10,
       ...(networkDifficulty !== undefined ? { networkDifficulty } : {}),
       ...(nbits !== undefined ? { nbits } : {}),
       ...(authoritySecret ? { authoritySecret } : {}),
