@@ -56,6 +56,33 @@ export interface Upstream extends TypedEmitter<UpstreamEvents> {
   stats(): UpstreamStats;
 }
 
+/**
+ * Counts one share outcome the way every upstream does: accepted and rejected shares with their
+ * difficulty, rejections and stales by the pool's reason, lost shares by count. Callers add what is
+ * particular to their protocol (lost reasons, JD's refused jobs).
+ */
+export function countShareOutcome(s: UpstreamStats, o: ShareOutcome, difficulty: number, now: number): void {
+  switch (o.status) {
+    case 'accepted':
+      s.accepted++;
+      s.acceptedDifficulty += difficulty;
+      s.lastShareAt = now;
+      return;
+    case 'rejected':
+      s.rejected++;
+      s.rejectedDifficulty += difficulty;
+      s.rejectReasons[o.reason] = (s.rejectReasons[o.reason] ?? 0) + 1;
+      return;
+    case 'stale':
+      s.stale++;
+      s.rejectReasons[o.reason] = (s.rejectReasons[o.reason] ?? 0) + 1;
+      return;
+    case 'lost':
+      s.lost++;
+      return;
+  }
+}
+
 /** A fresh zeroed stats record. */
 export function emptyUpstreamStats(): UpstreamStats {
   return {

@@ -35,7 +35,7 @@ import { txid, wtxid } from '../../work/transaction.js';
 import { legacySigops, serializeOutputs, type TxOutput } from '../../work/tx-outputs.js';
 import { BIP320_MASK } from '../../work/version-rolling.js';
 import type { Job, Share, ShareOutcome } from '../job.js';
-import { emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
+import { countShareOutcome, emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
 import { TemplateDistributionClient, TemplateRequestError, type ActiveTemplate } from '../sv2/template-client.js';
 import { JdsRequestError, type DeclarationMode } from '../sv2/jds-client.js';
 import type { BackoffOptions } from '../sv2/backoff.js';
@@ -380,27 +380,11 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
 
   private count(share: Share, o: ShareOutcome): ShareOutcome {
     const c = this.counters;
-    const d = targetToDifficulty(share.job.target);
-    switch (o.status) {
-      case 'accepted':
-        c.accepted++;
-        c.acceptedDifficulty += d;
-        c.lastShareAt = this.clock.now();
-        break;
-      case 'rejected':
-        c.rejected++;
-        c.rejectedDifficulty += d;
-        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
-        break;
-      case 'stale':
-        c.stale++;
-        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
-        break;
-      case 'lost':
-        c.lost++;
-        if (o.reason === 'lost-refused-job') this.jd.lostRefused++;
-        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
-        break;
+    countShareOutcome(c, o, targetToDifficulty(share.job.target), this.clock.now());
+    if (o.status === 'lost') {
+      // JD keeps lost reasons with the pool's reasons, and counts shares of refused jobs apart.
+      if (o.reason === 'lost-refused-job') this.jd.lostRefused++;
+      c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
     }
     return o;
   }

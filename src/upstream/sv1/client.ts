@@ -31,7 +31,7 @@ import { difficultyToTarget, targetToDifficulty } from '../../work/target.js';
 import { BIP320_MASK, versionWithinMask } from '../../work/version-rolling.js';
 import { USER_AGENT } from '../../version.js';
 import type { Job, Share, ShareOutcome } from '../job.js';
-import { emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
+import { countShareOutcome, emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
 import { jobFromNotify, type Sv1Session } from './job-from-notify.js';
 import { decodeSv1Line, encodeRequest, encodeResult, replyFailure, Sv1ProtocolError, type Sv1Response } from './json-rpc.js';
 import { LineSplitter } from './line-splitter.js';
@@ -338,24 +338,12 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
 
   private record(share: Share, o: ShareOutcome, difficulty: number): void {
     const s = this.counters;
-    switch (o.status) {
-      case 'accepted':
-        s.accepted++;
-        s.acceptedDifficulty += difficulty;
-        s.lastShareAt = this.clock.now();
-        break;
-      case 'rejected':
-      case 'stale':
-        if (o.status === 'rejected') s.rejected++;
-        else s.stale++;
-        s.rejectedDifficulty += difficulty || targetToDifficulty(share.job.target);
-        s.rejectReasons[o.reason] = (s.rejectReasons[o.reason] ?? 0) + 1;
-        break;
-      case 'lost':
-        s.lost++;
-        s.lostReasons[o.reason] = (s.lostReasons[o.reason] ?? 0) + 1;
-        break;
-    }
+    // A rejection counts the share's difficulty, or the job's when the reply came without one.
+    const d = o.status === 'accepted' ? difficulty : difficulty || targetToDifficulty(share.job.target);
+    countShareOutcome(s, o, d, this.clock.now());
+    // V1 counts stale difficulty as rejected (cgminer's Difficulty Rejected) and keeps lost reasons.
+    if (o.status === 'stale') s.rejectedDifficulty += d;
+    if (o.status === 'lost') s.lostReasons[o.reason] = (s.lostReasons[o.reason] ?? 0) + 1;
   }
 
   // ---- connection ----

@@ -16,7 +16,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
 import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../../version.js';
 import type { Job, Share, ShareOutcome } from '../job.js';
-import { emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
+import { countShareOutcome, emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
 import { BIP320_MASK } from '../../work/version-rolling.js';
 import { bigIntToU256Le, MAX_TARGET, targetToDifficulty, u256LeToBigInt } from '../../work/target.js';
 import { toHex } from '../../work/bytes.js';
@@ -773,26 +773,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   // Bookkeeping
 
   private count(share: Share, o: ShareOutcome, targetDifficulty: number): void {
-    const c = this.counters;
-    switch (o.status) {
-      case 'accepted':
-        c.accepted++;
-        c.acceptedDifficulty += targetDifficulty;
-        c.lastShareAt = this.clock.now();
-        break;
-      case 'rejected':
-        c.rejected++;
-        c.rejectedDifficulty += targetDifficulty;
-        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
-        break;
-      case 'stale':
-        c.stale++;
-        c.rejectReasons[o.reason] = (c.rejectReasons[o.reason] ?? 0) + 1;
-        break;
-      case 'lost':
-        c.lost++;
-        break;
-    }
+    countShareOutcome(this.counters, o, targetDifficulty, this.clock.now());
     this.emit('share', share, o);
   }
 
