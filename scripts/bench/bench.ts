@@ -14,28 +14,10 @@ export interface Bench {
  * Calls `fn(iterations)` until `ms` elapsed (after a warm-up) and returns operations per second.
  * The warm-up runs for a fixed time rather than a fixed count, so that V8 has tiered both JavaScript
  * and WebAssembly up to its optimising compiler (Liftoff → TurboFan for wasm) before anything is timed:
- * the agent runs for months, its steady state is what matters.
+ * the agent runs for months, its steady state is what matters. It is rates() with one contender.
  */
 export function rate(fn: (n: number) => void, opts: { ms?: number; batch?: number; repeats?: number; warmupMs?: number } = {}): number {
-  const ms = opts.ms ?? 1000;
-  const batch = opts.batch ?? 10_000;
-  const repeats = opts.repeats ?? 3;
-  const warm0 = performance.now();
-  do fn(batch);
-  while (performance.now() - warm0 < (opts.warmupMs ?? 500));
-  let best = 0;
-  for (let r = 0; r < repeats; r++) {
-    let done = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < ms / repeats) {
-      fn(batch);
-      done += batch;
-      t = performance.now();
-    }
-    best = Math.max(best, done / ((t - t0) / 1000));
-  }
-  return best;
+  return rates({ only: { fn, ...(opts.batch !== undefined ? { batch: opts.batch } : {}) } }, { ms: opts.ms ?? 1000, rounds: opts.repeats ?? 3, ...(opts.warmupMs !== undefined ? { warmupMs: opts.warmupMs } : {}) }).only;
 }
 
 /** p50 / p99 / max of a sample, in the sample's unit. */
