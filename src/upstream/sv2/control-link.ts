@@ -8,7 +8,7 @@
  * both ways until the session ends; a failure ends it once with a reason, and the link reconnects with
  * backoff until `stop()`. The owner (template-client.ts, jds-client.ts) handles the messages.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -21,6 +21,7 @@ import { Sv2DecodeError } from './binary/errors.js';
 import { NoiseError } from './noise/errors.js';
 import { parseSv2Url, PoolUrlError, type Sv2PoolUrl } from './url.js';
 import { isPrivateAddress } from './private-address.js';
+import { dialSv2 } from './dial.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
 
 export type LinkPhase = 'connect' | 'handshake' | 'setup' | 'open';
@@ -147,20 +148,12 @@ export class Sv2Link extends TypedEmitter<Sv2LinkEvents> {
     const s: Session = { conn: null, socket: null, phase: 'connect', ended: false };
     this.session = s;
     this.setState('connecting');
-    const socket = netConnect({ host: this.url.host, port: this.url.port });
-    s.socket = socket;
-    s.timer = this.clock.setTimeout(() => this.endSession(s, 'connect timeout'), this.o.timeouts?.connectMs ?? 10_000);
-    socket.once('error', (err) => this.endSession(s, `connect failed: ${err.message}`));
-    socket.once('connect', () => {
-      if (s.ended) return;
-      socket.removeAllListeners('error');
-      this.clock.clearTimeout(s.timer);
-      if (!this.url.authorityKey && !isPrivateAddress(socket.remoteAddress ?? '')) {
-        this.endSession(s, `unauthenticated peer resolved to non-private address ${socket.remoteAddress ?? '?'}; refused`);
-        return;
-      }
-      this.handshake(s, socket);
-    });
+    const d = dialSv2(
+      { host: this.url.host, port: this.url.port, clock: this.clock, connectMs: this.o.timeouts?.connectMs ?? 10_000, authenticated: this.url.authorityKey !== null, what: 'peer' },
+      { ended: () => s.ended, fail: (reason) => this.endSession(s, reason), connected: (socket) => this.handshake(s, socket) },
+    );
+    s.socket = d.socket;
+    s.timer = d.timer;
   }
 
   private handshake(s: Session, socket: Socket): void {

@@ -10,7 +10,7 @@
  * Implements `Upstream` (src/upstream/upstream.ts); extra events (`session`, `disconnected`) let the
  * probe command report what the pool presented.
  */
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -28,6 +28,7 @@ import { NoiseError } from './noise/errors.js';
 import type { Frame } from './framing.js';
 import { parseSv2Url, PoolUrlError, type Sv2PoolUrl } from './url.js';
 import { isPrivateAddress } from './private-address.js';
+import { dialSv2 } from './dial.js';
 import { ChannelProtocolError, ClientChannel, type ChannelParams } from './client-channel.js';
 import { ShareTracker, type OutstandingShare } from './share-tracker.js';
 
@@ -373,21 +374,12 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.session = s;
     this.setState('connecting');
     this.log.info({ host: s.host, port: s.port, attempt: this.attempt + 1 }, 'connecting');
-    const socket = netConnect({ host: s.host, port: s.port });
-    s.socket = socket;
-    s.timer = this.clock.setTimeout(() => this.endSession(s, 'connect timeout'), this.opts.timeouts?.connectMs ?? 10_000);
-    socket.once('error', (err) => this.endSession(s, `connect failed: ${err.message}`));
-    socket.once('connect', () => {
-      if (s.ended) return;
-      socket.removeAllListeners('error');
-      this.clock.clearTimeout(s.timer);
-      // Hostnames are judged by the address they resolved to.
-      if (!this.pool.authorityKey && !isPrivateAddress(socket.remoteAddress ?? '')) {
-        this.endSession(s, `unauthenticated pool resolved to non-private address ${socket.remoteAddress ?? '?'}; refused`);
-        return;
-      }
-      this.beginHandshake(s, socket);
-    });
+    const d = dialSv2(
+      { host: s.host, port: s.port, clock: this.clock, connectMs: this.opts.timeouts?.connectMs ?? 10_000, authenticated: this.pool.authorityKey !== null, what: 'pool' },
+      { ended: () => s.ended, fail: (reason) => this.endSession(s, reason), connected: (socket) => this.beginHandshake(s, socket) },
+    );
+    s.socket = d.socket;
+    s.timer = d.timer;
   }
 
   private beginHandshake(s: Session, socket: Socket): void {
