@@ -263,9 +263,15 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     } else {
       msg = { type: 'SubmitSharesStandard', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
     }
-    const targetDifficulty = targetToDifficulty(ch.target);
+    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(ch.target));
+  }
+
+  /**
+   * Sends a share message and tracks it until the pool's (batched) answer, a SubmitShares.Error, the
+   * acknowledgement timeout or a disconnect resolves it; every outcome is counted.
+   */
+  private sendTracked(s: Session, tracker: ShareTracker, share: Share, seq: number, msg: Sv2Message, targetDifficulty: number): Promise<ShareOutcome> {
     return new Promise<ShareOutcome>((resolve) => {
-      const tracker = s.tracker as ShareTracker;
       tracker.add({
         seq,
         share,
@@ -320,21 +326,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) return done({ status: 'rejected', reason: 'bad-extranonce-size' });
     const seq = s.tracker.nextSequence();
     const msg: Sv2Message = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId: jobId >>> 0, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
-    const targetDifficulty = targetToDifficulty(ch.target);
-    return new Promise<ShareOutcome>((resolve) => {
-      const tracker = s.tracker as ShareTracker;
-      tracker.add({
-        seq,
-        share,
-        targetDifficulty,
-        sentAt: this.clock.now(),
-        resolve: (o) => {
-          this.count(share, o, targetDifficulty);
-          resolve(o);
-        },
-      });
-      if (!s.conn?.send(msg)) tracker.reject(seq)?.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
-    });
+    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(ch.target));
   }
 
   /** Flags the pool answered SetupConnection with (REQUIRES_FIXED_VERSION...), once set up. */
