@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from './command.js';
+import { untilStopSignal } from './stop-signal.js';
 import { Sv1LabPool, type Sv1ErrorStyle, type Sv1LabPoolOptions } from '../lab/sv1-pool.js';
 import { isHex, parseU32Hex } from '../work/bytes.js';
 
@@ -91,15 +92,7 @@ const command: Command = {
         ),
       );
     }
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        process.off('SIGINT', done);
-        process.off('SIGTERM', done);
-        resolve();
-      };
-      process.on('SIGINT', done);
-      process.on('SIGTERM', done);
-    });
+    await untilStopSignal();
     await pool.stop();
     console.log(JSON.stringify({ url, ...pool.stats() }));
     return 0;

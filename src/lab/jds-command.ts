@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../cli/command.js';
+import { untilStopSignal } from '../cli/stop-signal.js';
 import { fromHex, isHex } from '../work/bytes.js';
 import { loadLabBlocks } from './block-data.js';
 import { authoritySecretOption, numberOption } from './command-options.js';
@@ -89,10 +90,7 @@ const command: Command = {
     console.log(`lab jds: ${jdsUrl}`);
     console.log(`lab pool: ${poolUrl}`);
     console.log(`  mempool: ${pair.stats().jds.mempool} transactions known${censor.length > 0 ? `; CENSORING ${values['censor-txid']?.join(', ')}` : ''}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilStopSignal();
     await pair.stop();
     console.log(JSON.stringify({ jdsUrl, poolUrl, ...pair.stats() }, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)));
     return 0;

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../cli/command.js';
+import { untilStopSignal } from '../cli/stop-signal.js';
 import { loadLabBlocks } from './block-data.js';
 import { authoritySecretOption, numberOption } from './command-options.js';
 import { Sv2Pool } from './sv2-pool.js';
@@ -78,11 +79,7 @@ const command: Command = {
     console.log(`lab sv2-pool: ${url}`);
     console.log(`  blocks: ${blocks.real ? `real (${blocks.blocks.map((b) => b.height).join(', ')})` : 'SYNTHETIC (vectors folder not found)'}; difficulty ${difficulty}${networkDifficulty !== undefined ? `; network difficulty ${networkDifficulty}` : ''}`);
     console.log(`  try: asic-agent probe ${url} --user lab.worker1 --cpu-mine --seconds 10${values.plain ? ' --allow-unauthenticated --plain' : ''}`);
-    await new Promise<void>((resolve) => {
-      const done = (): void => resolve();
-      process.once('SIGINT', done);
-      process.once('SIGTERM', done);
-    });
+    await untilStopSignal();
     await pool.stop();
     console.log(JSON.stringify({ url, ...pool.stats() }));
     return 0;

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, type Command } from '../cli/command.js';
+import { untilStopSignal } from '../cli/stop-signal.js';
 import { loadLabBlocks } from './block-data.js';
 import { authoritySecretOption, numberOption } from './command-options.js';
 import { TemplateProvider } from './template-provider.js';
@@ -68,10 +69,7 @@ const command: Command = {
     const r = tp.currentRound;
     console.log(`lab template-provider: ${url}`);
     console.log(`  blocks: ${tp.source.map((b) => `${b.height} (${b.transactions.length} txs, ${b.source})`).join('; ')}; nbits ${r.nbits.toString(16).padStart(8, '0')}`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await untilStopSignal();
     await tp.stop();
     console.log(JSON.stringify({ url, ...tp.stats(), accepted: tp.accepted.map((b) => ({ height: b.height, hash: b.hash, templateId: b.templateId })) }));
     return 0;
