@@ -2,7 +2,7 @@
  * `asic-agent sim --chip bm1370 --chips 12 [--hashrate H/s] [--sim-ticket-difficulty D|auto]
  *  [--faults SPEC] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS]`
  *
- * Runs a simulated BM13xx chain behind a pseudo-terminal (socat). The first line printed is the device
+ * Runs a simulated BM13xx chain behind a pseudo-terminal (the project's pty addon, native/pty). The first line printed is the device
  * path for the driver; the second is a JSON object with the board's settings, including
  * `simTicketDifficulty`, the sim-only ticket difficulty the host must use for its hashrate (it is never on
  * the wire). SIGUSR1 pulses the chain's reset line; SIGINT/SIGTERM stop it and remove the pty.
@@ -136,7 +136,6 @@ const command: Command = {
         faults: config.faults ?? {},
         seed: config.seed,
         pid: process.pid,
-        socatPid: ps.pty.pid,
       }),
     );
     const statsTimer = statsEveryMs > 0 ? setInterval(() => console.log(JSON.stringify({ stats: ps.sim.stats() })), statsEveryMs) : undefined;

@@ -1,6 +1,6 @@
 // The commands as a miner runs them: `asic-agent sim` prints its device path first and the board's
 // settings (with the sim-only ticket) second; our driver opens that path with the real binding, brings the
-// chain up and gets verified nonces; SIGUSR1 pulses reset; SIGTERM stops it and its socat.
+// chain up and gets verified nonces; SIGUSR1 pulses reset; SIGTERM stops it and closes its pty.
 // `asic-agent decode` turns hex lines on stdin into JSON lines.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -27,7 +27,7 @@ test('asic-agent sim: device path first, settings second; the driver mines on it
   try {
     const first = (await it.next()).value as string;
     assert.match(first, /^\/dev\/pts\/\d+$/);
-    const info = JSON.parse((await it.next()).value as string) as { device: string; family: string; chips: number; simTicketDifficulty: number; socatPid: number };
+    const info = JSON.parse((await it.next()).value as string) as { device: string; family: string; chips: number; simTicketDifficulty: number };
     assert.equal(info.device, first);
     assert.equal(info.family, 'BM1366');
     assert.equal(info.chips, 3);
@@ -49,7 +49,6 @@ test('asic-agent sim: device path first, settings second; the driver mines on it
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, stderr);
-    assert.throws(() => process.kill(info.socatPid, 0), { code: 'ESRCH' }, 'socat stopped with the simulator');
   } finally {
     await chain?.close();
     if (child.exitCode === null) child.kill('SIGKILL');
