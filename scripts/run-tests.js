@@ -5,7 +5,7 @@
 //   npm test -- --slow       also the slow suites (test/slow/**/*.test.ts: large fuzz runs)
 //   npm test -- <filter>     only files whose path contains <filter>
 // ASIC_AGENT_VECTORS overrides where the shared vectors are read from (default ../shared/vectors).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,21 @@ let failed = 0;
 for (const ph of phases) {
   console.log(`\n# ${ph.files.length} test file(s), ${ph.concurrency} at a time`);
   if ((await run(ph)) !== 0) failed++;
+}
+// Optional system tools: their tests skip loudly without them (test/helpers/system-tool.ts); say it once
+// more at the end, where a person reads.
+const optional = [
+  ['openssl', ['version'], 'openssl'],
+  ['prometheus', ['--version'], 'prometheus'],
+  ['promtool', ['--version'], 'prometheus'],
+  ['systemd-analyze', ['--version'], 'systemd'],
+];
+const absent = optional.filter(([cmd, a]) => {
+  const r = spawnSync(cmd, a, { stdio: 'ignore' });
+  return r.error || r.status !== 0;
+});
+if (absent.length > 0) {
+  console.log(`\n# optional tools not installed here, their tests were SKIPPED: ${absent.map(([c, , p]) => `${c} (Debian package ${p})`).join(', ')}; .ci/run installs them`);
 }
 console.log(failed === 0 ? '\n# all test phases passed' : `\n# ${failed} test phase(s) failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -3,7 +3,7 @@
 // `asic-agent status` reads it over HTTP; the cgminer API answers summary+pools with the JSON-NUL-close
 // wire format and identifies the firmware honestly.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Sv2Pool } from '../../src/lab/sv2-pool.js';
 import { BIN, ROOT, startAgentProcess } from '../helpers/agent-process.js';
 import { startPrometheus, type PromSample } from '../helpers/prometheus.js';
+import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
 const one = (s: PromSample[]): number => {
   assert.equal(s.length, 1, JSON.stringify(s));
@@ -29,7 +30,7 @@ function cgminer(hostPort: string, request: string): Promise<Buffer> {
   });
 }
 
-test('a real Prometheus scrapes the running agent; status and the cgminer API read it', { timeout: 240_000 }, async () => {
+toolTest('a real Prometheus scrapes the running agent; status and the cgminer API read it', [TOOLS.prometheus], { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-api-'));
   const pool = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 300 });
   const { url } = await pool.start();

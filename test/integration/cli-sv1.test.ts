@@ -11,6 +11,7 @@ import probeSv1 from '../../src/upstream/sv1/probe.js';
 import { Sv1LabPool } from '../../src/lab/sv1-pool.js';
 import type { ProbeOptions } from '../../src/cli/probe.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
+import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
 const bin = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
 const children: ChildProcess[] = [];
@@ -99,7 +100,7 @@ test('probe in-process: refused connection and refused authorization are reporte
   assert.equal(pool.stats().connections, 1, 'one attempt only');
 });
 
-test('probe in-process over TLS with --tls-ca; version mask, extranonce space and difficulty reported', async () => {
+toolTest('probe in-process over TLS with --tls-ca; version mask, extranonce space and difficulty reported', [TOOLS.openssl], {}, async () => {
   const cert = selfSignedCert();
   cleanups.push(() => rmSync(cert.dir, { recursive: true, force: true }));
   const pool = new Sv1LabPool({ difficulty: 0.00002, extranonce2Size: 8, versionMask: 0x00ffe000, tls: { certFile: cert.certFile, keyFile: cert.keyFile }, notifyIntervalMs: 0, cleanIntervalMs: 0 });

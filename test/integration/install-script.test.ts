@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
-test('the systemd unit verifies', { skip: hasSystemdAnalyze ? false : 'systemd-analyze is not installed here' }, () => {
+toolTest('the systemd unit verifies', [TOOLS.systemdAnalyze], {}, () => {
   const r = spawnSync('systemd-analyze', ['verify', join(repo, 'scripts/systemd/asic-agent.service')], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   // Nothing the verifier warns about either (unknown keys, bad values).

@@ -3,13 +3,14 @@
 // series the issue lists, with values equal to what the simulation recorded and hashrates in range.
 // Waits are generous and only turn a hang into a failure; nothing asserts on how long anything took.
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { after } from 'node:test';
 import { resolveApiOptions } from '../../src/api/api-options.js';
 import { HttpApiServer } from '../../src/api/http-server.js';
 import { systemClock } from '../../src/clock.js';
 import { SimAgent, SIM_CHIP_NOMINAL } from '../helpers/sim-agent.js';
 import { startPrometheus, type PromSample, type PrometheusServer } from '../helpers/prometheus.js';
 import { waitFor } from '../helpers/wait.js';
+import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {
@@ -21,7 +22,7 @@ const one = (s: PromSample[]): number => {
   return (s[0] as PromSample).value;
 };
 
-test('Prometheus scrapes /metrics of a simulated agent and sees the expected series', { timeout: 240_000 }, async () => {
+toolTest('Prometheus scrapes /metrics of a simulated agent and sees the expected series', [TOOLS.prometheus], { timeout: 240_000 }, async () => {
   const sim = new SimAgent(systemClock);
   sim.start(20);
   cleanups.push(() => sim.stop());

@@ -13,6 +13,7 @@ import { toHex } from '../../src/work/bytes.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { waitFor } from '../helpers/wait.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
+import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
 /** Tiny difficulty: a share every ~40 000 hashes, a few per CPU-second. */
 const TINY = 0.00002;
@@ -265,7 +266,7 @@ test('authorize refused: the state reason says authorize-failed and the client k
   assert.equal(r.jobs.length, 0);
 });
 
-test('TLS: verified against the self-signed certificate as CA, or allowed as self-signed; refused otherwise', async () => {
+toolTest('TLS: verified against the self-signed certificate as CA, or allowed as self-signed; refused otherwise', [TOOLS.openssl], {}, async () => {
   const cert = selfSignedCert();
   cleanups.push(() => rmSync(cert.dir, { recursive: true, force: true }));
   const pool = await labPool({ tls: { certFile: cert.certFile, keyFile: cert.keyFile } });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { MetricsWriter, escapeLabelValue, renderMetrics } from '../../../src/api/prometheus.js';
 import type { AgentSnapshot } from '../../../src/api/snapshot.js';
 import { sampleSnapshot } from '../../helpers/api-snapshot.js';
+import { TOOLS, toolTest } from '../../helpers/system-tool.js';
 
 /** name{labels} → value, from the text. */
 function series(text: string): Map<string, number> {
@@ -105,7 +106,7 @@ test('label values and HELP are escaped; non-finite values are left out', () => 
   assert.ok(!text.includes('window="5s"} Infinity'));
 });
 
-test('promtool accepts the exposition (Debian package prometheus)', (t) => {
+toolTest('promtool accepts the exposition (Debian package prometheus)', [TOOLS.promtool], {}, (t) => {
   const s = sampleSnapshot();
   s.pools[1]!.id = 'we"ird\\pool\nid';
   const text = renderMetrics(s, { http: { requests: 1, errors: 0 } });
