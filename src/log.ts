@@ -1,11 +1,14 @@
 /**
- * Logging through pino: JSON lines on stdout (journald under systemd), pretty when stdout is a terminal.
+ * Logging through pino: JSON lines on stdout (journald under systemd). When stdout is a terminal the same
+ * records are rendered for a person (src/terminal-view.ts: a banner, one status line per period, one line
+ * per event and per warning); ASIC_AGENT_LOG_FORMAT=pretty shows every record through pino-pretty instead.
  * Every module logs through `logger('<module>')` so each record carries `module`. Secrets are redacted
  * by key wherever they appear in a record.
  */
 import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
+import { terminalView } from './terminal-view.js';
 
 /** pino-pretty only when a terminal will read the logs: it is not loaded at all under systemd. */
 function prettyStream(opts: PrettyOptions): DestinationStream {
@@ -34,20 +37,26 @@ export const REDACT_PATHS = [
 
 export interface LogOptions {
   level?: LevelWithSilent;
-  /** 'json' always, 'pretty' always, or 'auto' (pretty when stdout is a TTY). */
-  format?: 'json' | 'pretty' | 'auto';
+  /** 'json' always, 'pretty' (pino-pretty) always, 'terminal' always, or 'auto' (terminal when stdout is a TTY). */
+  format?: 'json' | 'pretty' | 'terminal' | 'auto';
   /** Destination override (tests). */
   destination?: DestinationStream;
+  /** Where records go (default stdout); commands whose stdout is their result (probe) log to stderr. */
+  stream?: 'stdout' | 'stderr';
 }
 
 function makeRoot(opts: LogOptions = {}): Logger {
   const level = opts.level ?? ((process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
   const format = opts.format ?? ((process.env.ASIC_AGENT_LOG_FORMAT as LogOptions['format']) || 'auto');
-  const usePretty = format === 'pretty' || (format === 'auto' && process.stdout.isTTY === true && !opts.destination);
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
   if (opts.destination) return pino(base, opts.destination);
-  if (usePretty) return pino(base, prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname' }));
-  return pino(base, pino.destination({ dest: 1, sync: true }));
+  const out = opts.stream === 'stderr' ? process.stderr : process.stdout;
+  if (format === 'pretty') return pino(base, prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 }));
+  if (format === 'terminal' || (format === 'auto' && out.isTTY === true)) {
+    const color = out.isTTY === true && !process.env.NO_COLOR;
+    return pino(base, terminalView({ level, color, write: (t) => out.write(t) }));
+  }
+  return pino(base, pino.destination({ dest: opts.stream === 'stderr' ? 2 : 1, sync: true }));
 }
 
 let root: Logger = makeRoot();

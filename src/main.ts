@@ -2,7 +2,7 @@
  * asic-agent command line. `asic-agent <command> [options]`; `asic-agent --help` lists the commands.
  * Each command lives in its own module under src/cli and is loaded only when used.
  */
-import { UsageError, type Command } from './cli/command.js';
+import { asUsageError, type Command } from './cli/command.js';
 import { FIRMWARE_NAME, FIRMWARE_VERSION } from './version.js';
 
 type Loader = () => Promise<Command>;
@@ -37,7 +37,12 @@ function help(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined) {
+    // No command: the help, on stderr, and the usage-error code (scripts that forgot the command fail).
+    console.error(help());
+    return 2;
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
     console.log(help());
     return 0;
   }
@@ -52,15 +57,17 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const cmd = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // A command with subcommands (lab) answers --help for each of them itself.
+  if (!cmd.subcommands && (rest.includes('--help') || rest.includes('-h'))) {
     console.log(`${cmd.summary}\n\nUsage: ${cmd.usage}`);
     return 0;
   }
   try {
     return await cmd.run(rest);
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`asic-agent ${cmd.name}: ${err.message}\n\nUsage: ${cmd.usage}`);
+    const usage = asUsageError(err);
+    if (usage) {
+      console.error(`asic-agent ${cmd.name}: ${usage.message}\n\nUsage: ${cmd.usage}`);
       return 2;
     }
     throw err;

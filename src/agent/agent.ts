@@ -38,6 +38,9 @@ import { buildSnapshot } from './snapshot.js';
 import { agentControl } from './control.js';
 import { statusRecord } from './status-record.js';
 
+/** How long a stop waits for the pools to answer shares already sent. */
+const SHARE_DRAIN_ON_STOP_MS = 3000;
+
 export interface AgentOptions {
   config: RunConfig;
   clock?: Clock;
@@ -237,6 +240,7 @@ export class Agent {
       ...(this.o.simFaults ? { simFaults: this.o.simFaults } : {}),
       ...(this.o.simRecordPath ? { simRecordPath: this.o.simRecordPath } : {}),
     });
+    this.chains.checkDevices();
     const { board, sim } = this.rt;
     const parts: MiningControl[] = [this.chains];
     if (sim) {
@@ -343,6 +347,10 @@ export class Agent {
     this.clock.clearInterval(this.statusTimer);
     this.clock.clearInterval(this.hashrateTimer);
     this.scheduler.stop();
+    // Shares already sent are answered before the pools go: a clean stop loses none (bounded wait).
+    if (!(await this.shares.drained(SHARE_DRAIN_ON_STOP_MS, this.clock))) {
+      this.log.info({ inFlight: this.shares.inFlight, waitedMs: SHARE_DRAIN_ON_STOP_MS }, 'stopping with shares still unanswered');
+    }
     await this.api?.close().catch(() => undefined);
     await this.pools?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping pools'));
     for (const r of this.retired) await r.pools.stop().catch(() => undefined);

@@ -4,6 +4,7 @@
  * behind pseudo-terminals), their nonces go to the scheduler, silent chips are marked and dead chains
  * re-initialised; when the board stops, hashing stops; when it is hot, the chains step their clock down.
  */
+import { existsSync } from 'node:fs';
 import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { familyByName, type ChipFamily } from '../../drivers/asic/bm13xx/family.js';
@@ -17,6 +18,11 @@ import { ChainHealth } from '../mining/chain-health.js';
 import type { MiningStats } from '../mining/mining-stats.js';
 import { TypedEmitter } from '../typed-emitter.js';
 import { startSimChain, type SimChainProcess, type SimChainSpec } from './sim-chain-process.js';
+
+/** A device the board-config names is not on this machine. */
+export class DeviceMissingError extends Error {
+  override readonly name = 'DeviceMissingError';
+}
 
 export interface ChainSpec {
   index: number;
@@ -104,14 +110,39 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
 
   /** Starts the chain simulators (if any) so that their devices exist before power-up. */
   async prepare(): Promise<void> {
-    await Promise.all(
-      this.chains.map(async (c) => {
-        const sim = c.spec.sim;
-        if (!sim) return;
-        c.sim = await startSimChain({ ...sim, family: c.spec.family, chips: c.spec.chips }, this.o.log.child({ chain: c.spec.index }));
-        this.o.log.info({ chain: c.spec.index, device: c.sim.devicePath, hashrate: sim.hashrate, simTicketDifficulty: c.sim.simTicketDifficulty }, 'chain simulator started');
-      }),
-    );
+    await Promise.all(this.chains.map((c) => this.startSim(c)));
+  }
+
+  /** Real chains: each UART must exist before anything is powered (a typo, or a UART not enabled). */
+  checkDevices(): void {
+    for (const c of this.chains) {
+      if (c.spec.sim || c.spec.uart.startsWith('sim:') || existsSync(c.spec.uart)) continue;
+      throw new DeviceMissingError(
+        `chain ${c.spec.index}: UART ${c.spec.uart} does not exist: check the chain's uart in the board-config and that the UART is enabled (on a Raspberry Pi: enable_uart=1 in config.txt)`,
+      );
+    }
+  }
+
+  private async startSim(c: ChainRuntime): Promise<void> {
+    const sim = c.spec.sim;
+    if (!sim) return;
+    c.sim = await startSimChain({ ...sim, family: c.spec.family, chips: c.spec.chips }, this.o.log.child({ chain: c.spec.index }));
+    this.o.log.info({ chain: c.spec.index, device: c.sim.devicePath, hashrate: sim.hashrate, simTicketDifficulty: c.sim.simTicketDifficulty }, 'chain simulator started');
+  }
+
+  /**
+   * A simulated chain whose simulator process ended gets a new one (a new pty) and a new driver. Its old
+   * pty path is never opened again: the kernel hands pty numbers out again, and the next owner of that
+   * path may be a person's terminal.
+   */
+  private async replaceDeadSim(c: ChainRuntime): Promise<void> {
+    if (!c.sim?.exited) return;
+    this.o.log.error({ chain: c.spec.index, device: c.sim.devicePath }, 'chain simulator ended: starting a new one');
+    const old = c.driver;
+    c.driver = undefined;
+    c.port = undefined;
+    await old?.close().catch(() => undefined);
+    await this.startSim(c);
   }
 
   /** Board: power is good, reset released. Brings every chain up, then lets hashing start. */
@@ -175,6 +206,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     if (this.closed || !this.hashing) return;
     c.state = 'bringing-up';
     try {
+      await this.replaceDeadSim(c);
       if (!c.driver) {
         c.port = this.openPort(c);
         const sim = c.sim;

@@ -28,6 +28,8 @@ export interface SimChainProcess {
   devicePath: string;
   simTicketDifficulty: number;
   pid: number;
+  /** True once the simulator process has ended: its pty path may already belong to another terminal. */
+  readonly exited: boolean;
   /** Pulses the simulated chips' reset line (SIGUSR1). */
   pulseReset(): void;
   stop(): Promise<void>;
@@ -77,10 +79,20 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
     const timer = setTimeout(() => fail(`no device path within ${timeoutMs} ms`), timeoutMs);
     child.once('error', (err) => fail(err.message));
     child.once('exit', (code, signal) => {
-      if (!settled) fail(`exited (${signal ?? code})`);
-      else log.info({ pid: child.pid, code, signal }, 'chain simulator exited');
+      if (settled) log.info({ pid: child.pid, code, signal }, 'chain simulator exited');
     });
-    child.stderr?.on('data', (b: Buffer) => log.warn({ pid: child.pid, stderr: b.toString().trim().slice(0, 500) }, 'chain simulator stderr'));
+    // 'close' comes after its output is read: its last stderr line is the one-line reason
+    // (`asic-agent sim: …`), when it gave one.
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+      if (!settled) fail(lastStderr ? lastStderr.replace(/^asic-agent sim: /, '') : `exited (${signal ?? code})`);
+    });
+    let lastStderr = '';
+    child.stderr?.on('data', (b: Buffer) => {
+      const text = b.toString().trim();
+      if (text) lastStderr = text.split('\n').pop() ?? text;
+      // Before it started, what it says is the reason it could not (reported with the failure).
+      if (settled) log.warn({ pid: child.pid, stderr: text.slice(0, 500) }, 'chain simulator stderr');
+    });
     lines.on('line', (line) => {
       if (settled) return;
       if (path === undefined) {
@@ -103,6 +115,9 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
         devicePath: path,
         simTicketDifficulty: d,
         pid: child.pid ?? -1,
+        get exited() {
+          return child.exitCode !== null || child.signalCode !== null;
+        },
         pulseReset: () => {
           if (child.exitCode === null) child.kill('SIGUSR1');
         },

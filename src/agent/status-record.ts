@@ -33,6 +33,8 @@ export interface StatusRecord {
   best_share: number;
   blocks: number;
   pool: string | null;
+  /** The protocol the current job came by (sv2, sv1, jd, solo). */
+  pool_protocol: string | null;
   pool_difficulty: number | null;
   board: string;
   temps_c: Record<string, number | null>;
@@ -68,6 +70,7 @@ export function statusRecord(agent: Agent): StatusRecord {
     best_share: s.bestShare,
     blocks: s.blocksFound,
     pool,
+    pool_protocol: job?.source.protocol ?? null,
     pool_difficulty: job ? Number(targetToDifficulty(job.target).toPrecision(6)) : null,
     board: b.reason && b.phase === 'safe' ? `${b.phase}:${b.reason}` : b.phase,
     temps_c: Object.fromEntries(b.temps.map((x) => [x.id, x.c === null ? null : round(x.c)])),

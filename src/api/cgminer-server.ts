@@ -80,7 +80,10 @@ export class CgminerServer {
       this.c.overLimit++;
       this.log.warn({ client: d?.remoteAddress, max: o.maxConnections }, 'cgminer API connection refused: too many connections');
     });
-    this.server.on('error', (err) => this.log.error({ err: err.message }, 'cgminer API server error'));
+    // Once listening; a listen failure is listen()'s rejection, reported by whoever started the server.
+    this.server.on('error', (err) => {
+      if (this.bound) this.log.error({ err: err.message }, 'cgminer API server error');
+    });
   }
 
   /** Starts listening; resolves with the bound address (the real port when `port` is 0). */

@@ -13,6 +13,29 @@ import { CgminerServer } from './cgminer-server.js';
 import { HttpApiServer } from './http-server.js';
 import type { SnapshotProvider } from './snapshot.js';
 
+/** A local API server could not listen (port taken, address not on this machine, no permission). */
+export class ApiListenError extends Error {
+  override readonly name = 'ApiListenError';
+  constructor(
+    readonly server: 'cgminer' | 'http',
+    readonly host: string,
+    readonly port: number,
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    super(`${server === 'cgminer' ? 'cgminer API' : 'HTTP API'} cannot listen on ${hostPort(host, port)}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+async function listenOrExplain(server: 'cgminer' | 'http', host: string, port: number, listen: () => Promise<{ host: string; port: number }>): Promise<{ host: string; port: number }> {
+  try {
+    return await listen();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ApiListenError(server, host, port, typeof code === 'string' ? code : undefined, err);
+  }
+}
+
 export interface LocalApiDeps {
   snapshot: SnapshotProvider;
   control: AgentControl;
@@ -39,7 +62,8 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
   try {
     if (c.enabled) {
       cgminer = new CgminerServer(c, { snapshot: deps.snapshot, control: deps.control, clock, log: logger('api.cgminer') });
-      const a = await cgminer.listen();
+      const srv = cgminer;
+      const a = await listenOrExplain('cgminer', c.host, c.port, () => srv.listen());
       addresses.cgminer = hostPort(a.host, a.port);
       if (!isLoopbackHost(c.host)) {
         const where = { cgminer: addresses.cgminer, allow: c.allow, writeAllow: c.write.allow };
@@ -50,7 +74,8 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
     if (h.enabled) {
       const cg = cgminer;
       http = new HttpApiServer(h, { snapshot: deps.snapshot, ...(cg ? { apiMetrics: () => cg.counters() } : {}), log: logger('api.http') });
-      const a = await http.listen();
+      const srv = http;
+      const a = await listenOrExplain('http', h.host, h.port, () => srv.listen());
       addresses.http = hostPort(a.host, a.port);
       if (!isLoopbackHost(h.host)) log.info({ http: addresses.http, allow: h.allow }, 'HTTP API listens on a non-loopback address (read-only)');
     }

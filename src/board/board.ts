@@ -201,6 +201,16 @@ export class Board extends TypedEmitter<BoardEvents> {
     return this.lastSafe;
   }
 
+  /** True once the safe state is reached and held (chains in reset, power off), closing included. */
+  isSafe(): boolean {
+    return this.lastSafe !== undefined && (this.phase === 'safe' || this.phase === 'closed');
+  }
+
+  /** The temperature the policy controls on, °C (null when no valid reading). */
+  controlTemperature(): number | null {
+    return this.verdict?.controlC ?? null;
+  }
+
   status(): BoardStatus {
     const v = this.verdict;
     return {
@@ -461,7 +471,12 @@ export class Board extends TypedEmitter<BoardEvents> {
     if (this.lastSafe && this.phase === 'safe') this.log.info({ reason, stoppedFor: this.reason }, 'shutting down a board already in the safe state');
     const rec = await this.safeStop(reason, detail);
     const deadline = this.clock.now() + this.opts.fans.exitCoolTimeoutS * 1000;
-    if (this.loop !== undefined) {
+    if (this.loop !== undefined && !this.isCool() && this.opts.fans.exitCoolTimeoutS > 0) {
+      // What the process waits for, said once (a person at a terminal sees it; a second signal skips it).
+      this.log.info(
+        { reason, controlC: this.verdict?.controlC ?? null, coolC: this.opts.limits.coolC, timeoutS: this.opts.fans.exitCoolTimeoutS, fanDutyPct: this.fanCtl.current() },
+        'cooling down',
+      );
       while (!this.isCool() && this.clock.now() < deadline) await this.clock.sleep(this.opts.pollMs);
     }
     this.clock.clearInterval(this.loop);

@@ -2,9 +2,11 @@
  * Every way the process can end goes through the board's safe state (architecture principle 4):
  * - SIGTERM, SIGINT: safe stop, cool-down, exit 0;
  * - SIGHUP: reload the config; a valid one applies its limits and log level without stopping, a broken
- *   one is fatal (safe stop, exit 1), because running on a config nobody can read back is worse;
+ *   one is fatal (safe stop, exit 1), because running on a config nobody can read back is worse; in a
+ *   terminal, a SIGHUP that comes with the terminal's hangup is a stop instead;
  * - an uncaught exception or an unhandled rejection: logged, safe stop, exit 1;
- * - a second signal while stopping: the synchronous emergency stop, exit at once;
+ * - a second signal while stopping: once the board is safe (only the cool-down wait is left), the wait
+ *   is skipped and the fans stay at the safe duty; before that, the synchronous emergency stop; exit at once;
  * - anything that still reaches process 'exit' (someone called process.exit) without the safe state:
  *   the synchronous emergency stop, which only needs sync GPIO and I2C writes.
  * A hard deadline bounds the whole shutdown, so a wedged bus cannot keep the process alive forever.
@@ -30,6 +32,8 @@ export interface ExitGuardOptions {
   exit: (code: number) => void;
   /** Upper bound for a shutdown, ms. */
   hardTimeoutMs: number;
+  /** True when a SIGHUP means the controlling terminal went away rather than "reload" (interactive runs). */
+  terminalGone?: () => boolean;
   proc?: ProcessLike;
 }
 
@@ -48,6 +52,8 @@ function describe(err: unknown): string {
 export function installExitGuard(o: ExitGuardOptions): ExitGuard {
   const proc: ProcessLike = o.proc ?? process;
   let finishing = false;
+  /** The code the first stop request asked for. */
+  let exitCode = 0;
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => {
     resolveDone = r;
@@ -64,6 +70,14 @@ export function installExitGuard(o: ExitGuardOptions): ExitGuard {
 
   const finish = (reason: SafeStateReason, detail: string, code: number): void => {
     if (finishing) {
+      if (o.board.isSafe()) {
+        // The safe state is reached and only the cool-down wait remains: a person asked to skip it.
+        o.log.info({ reason, controlC: o.board.controlTemperature() }, 'cool-down skipped');
+        uninstall();
+        o.exit(exitCode);
+        resolveDone(exitCode);
+        return;
+      }
       o.log.error({ reason, detail }, 'second request to stop while stopping: emergency stop');
       o.board.emergencyStopSync(reason);
       uninstall();
@@ -71,6 +85,7 @@ export function installExitGuard(o: ExitGuardOptions): ExitGuard {
       resolveDone(code === 0 ? 1 : code);
       return;
     }
+    exitCode = code;
     finishing = true;
     o.log.info({ reason, detail }, 'stopping');
     const hard = setTimeout(() => {
@@ -102,6 +117,12 @@ export function installExitGuard(o: ExitGuardOptions): ExitGuard {
   on('SIGINT', () => finish('sigint', 'SIGINT received', 0));
   on('SIGHUP', () => {
     if (finishing) return;
+    if (o.terminalGone?.() === true) {
+      // Not a reload request: the terminal the agent runs in has closed (its hangup). An agent left
+      // running without its terminal is one nobody watches: stop it as Ctrl-C would.
+      finish('sigterm', 'the terminal closed (SIGHUP)', 0);
+      return;
+    }
     o.log.info('SIGHUP: reloading the config');
     Promise.resolve()
       .then(() => o.reload?.())

@@ -21,10 +21,25 @@ export function demoDifficulty(hashrate: number, seconds = 3): number {
   return (hashrate * seconds) / 2 ** 32;
 }
 
+function portOption(flag: string, v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 65535) throw new UsageError(`${flag} takes a port number 0..65535 (0 picks a free port)`);
+  return n;
+}
+
 const command: Command = {
   name: 'demo',
   summary: 'the demo (npm start): lab SV2 pool + the agent on a simulated board',
-  usage: 'asic-agent demo [--sim-fault NAME[:TARGET]@SECONDS]... [--sim-record FILE] [--board NAME] [--user WORKER]',
+  usage: [
+    'asic-agent demo [--board NAME] [--user WORKER] [--cgminer-port P] [--http-port P] [--sim-fault NAME[:TARGET]@SECONDS]... [--sim-record FILE]',
+    '',
+    '  --board NAME         a simulated board-config (default sim-bm1370; sim-bm1397, sim-bm1362, sim-bm1366, sim-bm1368)',
+    '  --user WORKER        the worker name sent to the lab pool (default demo.worker)',
+    '  --cgminer-port P     the cgminer-compatible API port on 127.0.0.1 (default 4028; 0 picks a free one)',
+    '  --http-port P        the HTTP API port on 127.0.0.1: status, /metrics (default 4029; 0 picks a free one)',
+    '  --sim-fault F        inject a fault into the simulated board, repeatable (see asic-agent run --help)',
+    '  --sim-record FILE    append the simulated hardware state to FILE on every change',
+  ].join('\n'),
   async run(argv) {
     let values;
     try {
@@ -35,6 +50,8 @@ const command: Command = {
           'sim-record': { type: 'string' },
           board: { type: 'string', default: 'sim-bm1370' },
           user: { type: 'string', default: 'demo.worker' },
+          'cgminer-port': { type: 'string', default: '4028' },
+          'http-port': { type: 'string', default: '4029' },
         },
         strict: true,
         allowPositionals: false,
@@ -42,6 +59,8 @@ const command: Command = {
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
+    const cgminerPort = portOption('--cgminer-port', values['cgminer-port']);
+    const httpPort = portOption('--http-port', values['http-port']);
     const log = logger('demo');
     const dir = mkdtempSync(join(tmpdir(), 'asic-agent-demo-'));
     const file = join(dir, 'config.toml');
@@ -73,12 +92,16 @@ const command: Command = {
         `url = ${JSON.stringify(url)}`,
         `user = ${JSON.stringify(values.user)}`,
         'channel = "extended"',
+        '[api.cgminer]',
+        `port = ${cgminerPort}`,
+        '[api.http]',
+        `port = ${httpPort}`,
         '',
       ].join('\n'),
     );
     try {
       const args = parseRunArgs(['--config', file, ...(values['sim-fault'] ?? []).flatMap((f) => ['--sim-fault', f])]);
-      return await runAgent({ ...args, ...(values['sim-record'] ? { simRecord: values['sim-record'] } : {}) });
+      return await runAgent({ ...args, ...(values['sim-record'] ? { simRecord: values['sim-record'] } : {}) }, { hints: { cgminerPort: '--cgminer-port P', httpPort: '--http-port P' } });
     } finally {
       await pool.stop();
       rmSync(dir, { recursive: true, force: true });

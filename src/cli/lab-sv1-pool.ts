@@ -28,10 +28,23 @@ function mask(name: string, v: string | undefined): number | undefined {
 const command: Command = {
   name: 'sv1-pool',
   summary: 'a Stratum V1 pool on 127.0.0.1 with jobs from real blocks, checking every share by SHA-256',
-  usage:
-    'asic-agent lab sv1-pool --port P [--difficulty D] [--version-mask HEX] [--mask-before-subscribe HEX] ' +
-    '[--extranonce1-size N] [--extranonce2-size N] [--notify-interval S] [--clean-interval S] ' +
-    '[--error-style array|string|reject-reason|jsonrpc2] [--tls-cert FILE --tls-key FILE] [--quiet]',
+  usage: [
+    'asic-agent lab sv1-pool --port P [--difficulty D] [--version-mask HEX] [--mask-before-subscribe HEX]',
+    '       [--extranonce1-size N] [--extranonce2-size N] [--notify-interval S] [--clean-interval S]',
+    '       [--error-style array|string|reject-reason|jsonrpc2] [--tls-cert FILE --tls-key FILE] [--quiet]',
+    '',
+    '  --port P                    listen port on 127.0.0.1 (required; 0 = any free port)',
+    '  --difficulty D              share difficulty, fractional allowed (default 1)',
+    '  --version-mask HEX          version bits granted to mining.configure (8 hex digits; default 1fffe000)',
+    '  --mask-before-subscribe HEX the mask sent with mining.set_version_mask before subscribe (some pools do)',
+    '  --extranonce1-size N        bytes of extranonce1 per connection (default 4)',
+    '  --extranonce2-size N        bytes of extranonce2 the miner rolls (default 4)',
+    '  --notify-interval S         seconds between new jobs on the same block (default 30; 0 = never)',
+    '  --clean-interval S          seconds between new blocks, clean_jobs = true (default 600; 0 = never)',
+    '  --error-style S             how shares are refused, as different pools do: array, string, reject-reason, jsonrpc2',
+    '  --tls-cert FILE --tls-key FILE  serve stratum+ssl with this certificate and key',
+    '  --quiet                     no per-share log lines',
+  ].join('\n'),
   async run(argv) {
     const { values } = parseArgs({
       args: argv,

@@ -2,7 +2,7 @@
  * `asic-agent lab <server> [options]`: real protocol servers on 127.0.0.1 for development, demos and
  * tests (src/lab). Each server is its own module, loaded on demand.
  */
-import { UsageError, type Command } from './command.js';
+import { asUsageError, UsageError, type Command } from './command.js';
 
 type LabLoader = () => Promise<Command>;
 
@@ -18,8 +18,14 @@ const command: Command = {
   name: 'lab',
   summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1',
   usage: `asic-agent lab <${Object.keys(SERVERS).join('|') || 'server'}> [options]  (asic-agent lab <server> --help)`,
+  subcommands: true,
   async run(argv) {
     const [name, ...rest] = argv;
+    if (name === '--help' || name === '-h') {
+      console.log(`${command.summary}\n\nUsage: ${command.usage}\n\nServers:`);
+      for (const [n, l] of Object.entries(SERVERS)) console.log(`  ${n.padEnd(18)} ${(await l()).summary}`);
+      return 0;
+    }
     const load = name ? SERVERS[name] : undefined;
     if (!load) throw new UsageError(name ? `unknown lab server '${name}'` : 'which lab server?');
     const server = await load();
@@ -30,8 +36,9 @@ const command: Command = {
     try {
       return await server.run(rest);
     } catch (err) {
-      if (err instanceof UsageError) {
-        console.error(`asic-agent lab ${name}: ${err.message}\n\nUsage: ${server.usage}`);
+      const usage = asUsageError(err);
+      if (usage) {
+        console.error(`asic-agent lab ${name}: ${usage.message}\n\nUsage: ${server.usage}`);
         return 2;
       }
       throw err;

@@ -5,6 +5,9 @@
  * succeeded and no share was rejected.
  */
 import { parseArgs } from 'node:util';
+import type { LevelWithSilent } from 'pino';
+import { LOG_LEVELS } from '../config/agent-config.js';
+import { configureLogging } from '../log.js';
 import { UsageError, type Command } from './command.js';
 
 export interface ProbeOptions {
@@ -53,8 +56,25 @@ const PROBERS: Record<string, () => Promise<Prober>> = {
 const command: Command = {
   name: 'probe',
   summary: 'check a pool: handshake, certificate, channel, difficulty, first jobs, optional CPU mining',
-  usage:
-    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--hashrate H] [--allow-unauthenticated] [--plain] [--tls-ca FILE] [--tls-insecure]',
+  usage: [
+    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--hashrate H]',
+    '       [--allow-unauthenticated] [--plain] [--tls-ca FILE] [--tls-insecure]',
+    '',
+    '  URL                      stratum2+tcp://host:port/AUTHORITY_KEY, stratum+tcp://host:port or stratum+ssl://host:port',
+    '  --user U                 the worker name the pool expects (usually account.worker)',
+    '  --password P             the worker password (default x)',
+    '  --channel C              SV2 channel: standard (default) or extended',
+    '  --cpu-mine               mine on the CPU at the pool\'s difficulty and submit what is found (checks share acceptance)',
+    '  --seconds S              how long to wait for jobs (and mine) after the handshake (default 10)',
+    '  --hashrate H             the hashrate to announce, H/s (default: the measured CPU rate with --cpu-mine, else a typical ASIC)',
+    '  --allow-unauthenticated  accept an SV2 URL without an authority key (private networks only)',
+    '  --plain                  SV2 without Noise encryption (a pool\'s plain test port; needs --allow-unauthenticated)',
+    '  --tls-ca FILE            stratum+ssl: the PEM CA file that signs the pool\'s certificate',
+    '  --tls-insecure           stratum+ssl: accept any certificate (lab only)',
+    '',
+    'Progress lines go to stdout; the last line is one JSON object with the result. Log records go to stderr.',
+    'Exit code 0 when the handshake succeeded and no share was rejected.',
+  ].join('\n'),
   async run(argv) {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -83,6 +103,10 @@ const command: Command = {
     const scheme = url.split('://')[0] ?? '';
     const load = PROBERS[scheme];
     if (!load) throw new UsageError(`unsupported URL scheme '${scheme}' (supported: ${Object.keys(PROBERS).join(', ') || 'none yet'})`);
+    // Its stdout is for people and ends in one JSON result line: log records go to stderr, warnings and
+    // errors only unless ASIC_AGENT_LOG_LEVEL asks for more.
+    const envLevel = LOG_LEVELS.find((l): l is LevelWithSilent => l === process.env.ASIC_AGENT_LOG_LEVEL);
+    configureLogging({ level: envLevel ?? 'warn', stream: 'stderr' });
     const prober = await load();
     const result = await prober({
       url,

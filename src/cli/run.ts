@@ -5,6 +5,7 @@
  * real I2C, GPIO and UARTs otherwise), connects to the pools, mines, serves the local APIs, and keeps
  * running until a signal. Every way out ends in the board's safe state (src/board/exit-guard.ts).
  */
+import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../drivers/sim/sim-faults.js';
@@ -15,7 +16,31 @@ import { LOG_LEVELS } from '../config/agent-config.js';
 import { configureLogging, logger } from '../log.js';
 import { installExitGuard } from '../board/exit-guard.js';
 import type { UpstreamConstructor } from '../upstream/upstream-factory.js';
+import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../version.js';
+import type { PoolEntry } from '../upstream/pool-config.js';
 import { UsageError, type Command } from './command.js';
+import { explainStartupFailure, type StartupHints } from './startup-failure.js';
+
+const PROTOCOL_OF_SCHEME: Record<string, string> = {
+  'stratum2+tcp:': 'Stratum V2',
+  'stratum+tcp:': 'Stratum V1',
+  'stratum+ssl:': 'Stratum V1 over TLS',
+};
+
+/** `name  scheme://host:port (protocol)`: no user, password or key path, for the start-up banner. */
+export function describePool(p: PoolEntry): string {
+  let where = p.url;
+  let protocol = '';
+  try {
+    const u = new URL(p.url);
+    where = `${u.protocol}//${u.host}`;
+    protocol = PROTOCOL_OF_SCHEME[u.protocol] ?? (u.protocol === 'tdp:' || u.protocol === 'jd:' ? 'Job Declaration' : u.protocol.replace(/:$/, ''));
+  } catch {
+    // Not a URL (a Job Declaration entry names its template provider): shown as configured.
+  }
+  const channel = protocol === 'Stratum V2' && p.channel ? `, ${p.channel} channel` : '';
+  return `${p.name ?? where}  ${where}${protocol ? ` (${protocol}${channel})` : ''}`;
+}
 
 export interface RunArgs {
   config: string;
@@ -55,7 +80,10 @@ export function parseRunArgs(argv: string[]): RunArgs {
  * Runs the agent from a config file until it is stopped; returns the exit code. `hooks.started` is
  * called once the APIs listen and the board is powering up (the demo prints its banner there).
  */
-export async function runAgent(args: RunArgs, hooks: { started?: (agent: Agent) => void; clients?: Record<string, UpstreamConstructor> } = {}): Promise<number> {
+export async function runAgent(
+  args: RunArgs,
+  hooks: { started?: (agent: Agent) => void; clients?: Record<string, UpstreamConstructor>; hints?: StartupHints } = {},
+): Promise<number> {
   let cfg: RunConfig;
   try {
     cfg = loadRunConfig(args.config);
@@ -81,12 +109,13 @@ export async function runAgent(args: RunArgs, hooks: { started?: (agent: Agent) 
     await agent.open();
   } catch (err) {
     // Nothing was powered: the lines that did open were opened in their safe state.
-    log.fatal({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'cannot open the board');
-    console.error(`asic-agent run: cannot open the board: ${err instanceof Error ? err.message : String(err)}`);
+    log.fatal({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'cannot start');
+    console.error(`asic-agent: cannot start: ${explainStartupFailure(err, hooks.hints)}`);
     await agent.close().catch(() => undefined);
     return 1;
   }
   const { board, sim } = agent.rt;
+  const startedInTerminal = isatty(1);
   const guard = installExitGuard({
     board,
     log,
@@ -94,14 +123,19 @@ export async function runAgent(args: RunArgs, hooks: { started?: (agent: Agent) 
     // The board is safe when this runs; the rest (pools, chains, simulators, APIs) is closed below.
     exit: () => undefined,
     reload: () => agent.reload(loadRunConfig(args.config), envLevel),
+    // Started in a terminal that has since hung up: stdout is no longer a tty (isatty fails with EIO).
+    terminalGone: () => startedInTerminal && !isatty(1),
   });
 
   log.info(
     {
+      firmware: `${FIRMWARE_NAME} ${FIRMWARE_VERSION}`,
       board: cfg.board.name,
       simulated: sim !== undefined,
       chains: cfg.board.chain.length,
-      pools: agent.groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)),
+      chips: `${cfg.board.asic.chips} ${cfg.board.asic.family}`,
+      pools: agent.groups.flatMap((g) => g.pools.map(describePool)),
+      api: agent.api?.addresses ?? { cgminer: null, http: null },
       faults: sim ? sim.injected.concat(args.simFaults.map((f) => `${f.name}@${f.atS}`)) : [],
       config: args.config,
     },

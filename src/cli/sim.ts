@@ -11,7 +11,7 @@ import { familyByName, UnknownFamilyError } from '../../drivers/asic/bm13xx/fami
 import { ESP_MINER_NONCE_LAYOUT, type NonceLayout } from '../../drivers/asic/bm13xx/nonce-layout.js';
 import { REPLAY_TICKET_DIFFICULTY, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
 import { FaultSpecError, parseFaults } from '../../drivers/sim/bm13xx/faults.js';
-import { startPtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { PtyError, startPtySim } from '../../drivers/sim/bm13xx/pty.js';
 import { autoSimTicketDifficulty } from '../../drivers/sim/bm13xx/sim-ticket.js';
 import { UsageError, type Command } from './command.js';
 
@@ -117,12 +117,35 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
 const command: Command = {
   name: 'sim',
   summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)',
-  usage:
-    'asic-agent sim --chip bm1397|bm1362|bm1366|bm1368|bm1370 --chips N [--hashrate H/s] [--sim-ticket-difficulty D|auto] ' +
-    '[--faults corrupt=F,drop=F,silent=I,die=I@MS,break=I@MS,wrong=I@F,dup=F,delay=MS] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS] [--exit-with-parent]',
+  usage: [
+    'asic-agent sim --chip bm1397|bm1362|bm1366|bm1368|bm1370 --chips N [--hashrate H/s] [--sim-ticket-difficulty D|auto]',
+    '       [--faults SPEC] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS] [--exit-with-parent]',
+    '',
+    '  --chip F                   the chip family',
+    '  --chips N                  chips on the chain, 1..256',
+    '  --hashrate H/s             what the whole chain really hashes on this CPU (default 100000)',
+    '  --sim-ticket-difficulty D  the difficulty every returned nonce meets (auto: a few nonces per second for the hashrate)',
+    '  --faults SPEC              comma-separated: corrupt=F (fraction of frames), drop=F (bytes), silent=I (chip),',
+    '                             die=I@MS, break=I@MS (chip I stops relaying), wrong=I@F, dup=F, delay=MS',
+    '  --seed N                   seed of the fault and hashing randomness (default 1)',
+    '  --replay NONCES/s          replay pre-found nonces at this rate instead of hashing (benchmarks)',
+    '  --layout be|le             nonce byte order in the replies (default: as ESP-Miner decodes them)',
+    '  --stats-every MS           print a {"stats": ...} line every MS',
+    '  --exit-with-parent         stop when stdin closes (the agent starts it so)',
+    '',
+    'Prints the device path (/dev/pts/N) for the driver first, then one JSON line with the settings.',
+    'SIGUSR1 pulses the chips\' reset line; SIGINT, SIGTERM or SIGHUP stop it.',
+  ].join('\n'),
   async run(argv) {
     const { config, statsEveryMs, exitWithParent } = parseSimArgs(argv);
-    const ps = await startPtySim(config);
+    let ps: Awaited<ReturnType<typeof startPtySim>>;
+    try {
+      ps = await startPtySim(config);
+    } catch (err) {
+      if (!(err instanceof PtyError)) throw err;
+      console.error(`asic-agent sim: ${err.message}`);
+      return 1;
+    }
     console.log(ps.hostPath);
     console.log(
       JSON.stringify({
@@ -147,6 +170,8 @@ const command: Command = {
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      // The terminal it was started from closed (or the agent's did): stop, do not die mid-write.
+      process.once('SIGHUP', resolve);
       if (exitWithParent) {
         process.stdin.once('end', resolve);
         process.stdin.once('close', resolve);
@@ -154,6 +179,8 @@ const command: Command = {
       }
     });
     if (statsTimer) clearInterval(statsTimer);
+    // The parent pipe was resumed to see its end: let go of it, or it alone keeps the process alive.
+    if (exitWithParent) process.stdin.destroy();
     // Backstop: closing the pty can wait on the host's end; a simulator must not outlive its stop.
     setTimeout(() => process.exit(0), 3000).unref();
     // Keep a handler while closing: a reset pulse arriving now must not kill the process by default.

@@ -87,6 +87,9 @@ export const AGENT_SECTIONS = {
   job_declaration: jobDeclarationSchema,
 };
 
+/** The name the Job Declaration upstream takes among the pools (src/upstream/jd/jd-agent.ts). */
+const JD_POOL_NAME = 'jd';
+
 export const agentConfigSchema = table(
   {
     /** Optional marker; board-configs say kind = "board". */
@@ -98,6 +101,25 @@ export const agentConfigSchema = table(
     title: 'the agent config',
     refine(c, report) {
       if (c.pool && c.group) report('group', 'use either [[pool]] (one group) or [[group]] with [[group.pool]], not both');
+      // What the pool manager requires of the whole set (src/upstream/pool-config.ts, resolvePoolGroups),
+      // checked here so that check-config refuses what run would refuse.
+      const names = new Map<string, string>();
+      const named = (name: string | undefined, key: string): void => {
+        if (name === undefined) return;
+        if (c.job_declaration && name === JD_POOL_NAME) report(key, `"${JD_POOL_NAME}" is the Job Declaration upstream's name while [job_declaration] is set; choose another name`);
+        const first = names.get(name);
+        if (first !== undefined) report(key, `duplicate pool name ${JSON.stringify(name)} (also at ${first}); pool names are their ids in logs, stats and the API`);
+        else names.set(name, key);
+      };
+      c.pool?.forEach((p, i) => named(p.name, `pool[${i}].name`));
+      const groups = new Map<string, number>();
+      c.group?.forEach((g, gi) => {
+        if (groups.has(g.name)) report(`group[${gi}].name`, `duplicate group name ${JSON.stringify(g.name)}`);
+        groups.set(g.name, gi);
+        if (g.pool.every((p) => !p.enabled)) report(`group[${gi}].pool`, 'has no enabled pool');
+        g.pool.forEach((p, i) => named(p.name, `group[${gi}].pool[${i}].name`));
+      });
+      if (c.pool && c.pool.every((p) => !p.enabled)) report('pool', 'has no enabled pool');
     },
   },
 );

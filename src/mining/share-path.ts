@@ -2,6 +2,7 @@
  * From a verified nonce to the pool: duplicate filter, stale check, submission, and accounting of
  * every outcome. Nothing that meets the pool target disappears without a counter saying why.
  */
+import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Share, ShareOutcome } from '../upstream/job.js';
 import { toHex } from '../work/bytes.js';
@@ -28,6 +29,7 @@ export class SharePath {
   private readonly window: number;
   /** Submitted shares whose outcome is not known yet. */
   inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SharePathOptions) {
     this.window = o.dedupeWindow ?? 65536;
@@ -41,6 +43,25 @@ export class SharePath {
     this.order.push(key);
     if (this.order.length > this.window) this.seen.delete(this.order.shift() as string);
     return false;
+  }
+
+  /**
+   * Resolves once no share is waiting for its pool's answer, or after `timeoutMs` (a stop waits here so
+   * that shares already sent are answered, not lost to the disconnect). Resolves true when drained.
+   */
+  drained(timeoutMs: number, clock: Clock): Promise<boolean> {
+    if (this.inFlight === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = clock.setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clock.clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
   }
 
   /** Handles one share; resolves when its outcome is recorded. Never rejects. */
@@ -76,6 +97,11 @@ export class SharePath {
       log.warn({ pool, err: err instanceof Error ? err.message : String(err) }, 'share submission failed');
     } finally {
       this.inFlight--;
+      if (this.inFlight === 0 && this.idleWaiters.length > 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
     }
     const reason = outcome.status === 'accepted' ? undefined : outcome.reason;
     stats.recordShareOutcome(pool, outcome.status, share.difficulty, reason);

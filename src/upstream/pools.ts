@@ -460,6 +460,8 @@ export class PoolManager extends TypedEmitter<Events> {
 
   private markFailed(p: PoolRt, reason: FailureReason, detail: string): void {
     p.healthySince = undefined;
+    // The manager stopping its own pools is not a pool failure: not counted, not warned about.
+    if (this.stopped) return;
     p.quickReturn = false;
     if (p.failed?.reason === reason) {
       p.failed.detail = detail;
