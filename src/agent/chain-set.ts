@@ -240,6 +240,13 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: up.effectiveTicketDifficulty }, 'chain running');
       this.emit('up', c);
     } catch (err) {
+      if (this.closed || !this.hashing) {
+        // The board stopped (or the agent is closing) while the chain was coming up: the port was
+        // closed under the bring-up on purpose. Not a failure, nothing to retry.
+        c.state = 'down';
+        this.o.log.info({ chain: c.spec.index, err: describe(err) }, 'chain bring-up interrupted by the stop');
+        return;
+      }
       c.state = 'failed';
       c.bringUpFailures++;
       c.lastError = describe(err);
