@@ -37,8 +37,8 @@ export interface SimLineSpec {
 
 export interface SimBoardSpec {
   devices: SimDeviceSpec[];
-  /** One per chain. */
-  resetLines: SimLineSpec[];
+  /** The chains' reset lines (`chain` = the chain's index in the board-config). */
+  resetLines: (SimLineSpec & { chain?: number })[];
   powerEnable?: SimLineSpec;
   thermal: ThermalConstants;
   /** All chips together at nominal core voltage and full frequency, W. */
@@ -162,6 +162,19 @@ export class SimBoard {
       }
     }
     this.record('start');
+  }
+
+  /**
+   * Connects chain `chain`'s reset line to a simulated chain: `fn` hears every change of the line (held =
+   * asserted), starting with the present level, and a write to the line waits for `fn` to finish.
+   * Returns false when the chain has no simulated reset line.
+   */
+  async wireChainReset(chain: number, fn: (held: boolean) => Promise<void> | void): Promise<boolean> {
+    const l = this.spec.resetLines.find((r) => r.chain === chain);
+    const chip = l ? this.gpio.find((c) => c.label === l.chip) : undefined;
+    if (!l || !chip) return false;
+    await chip.wire(l.line, (level) => fn(l.activeLow ? level === 0 : level === 1));
+    return true;
   }
 
   /** Physical level says the chain's reset is asserted. */

@@ -137,6 +137,7 @@ export class Agent {
       log: logger('agent.chains'),
       stats: this.stats,
       onHashing: (on, reason) => this.setHashing(on, reason),
+      resetLine: (index) => this.rt?.parts.chainResets[index],
     });
     this.groups = this.groupsOf(o.config);
     this.pools = this.makePools(o.config, this.groups);
@@ -260,9 +261,13 @@ export class Agent {
         for (const p of parts) await p.reduceFrequency();
       },
     });
-    board.on('chains-reset', () => {
-      for (const c of this.chains.chains) c.sim?.pulseReset();
-    });
+    if (sim) {
+      // A simulated chain's chips hear the simulated board's reset line, as real chips hear the GPIO
+      // (whichever simulator process the chain has now: a dead one is replaced).
+      for (const c of this.chains.chains) {
+        if (c.sim) await sim.wireChainReset(c.spec.index, (held) => c.sim?.setReset(held));
+      }
+    }
     if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
     else this.pools.start();
     if (!this.o.noApi) {

@@ -24,8 +24,10 @@ export interface BoardParts {
   regulatorLimits?: RegulatorLimits;
   trim?: VoltageTrim;
   powerMonitor?: PowerMonitor;
-  /** One per chain, logical 1 = chain held in reset. */
+  /** The chains' reset lines (only chains that have one), logical 1 = chain held in reset. */
   resetLines: GpioLine[];
+  /** By chain index: the chain's reset line, or undefined when the board has none for it. */
+  chainResets: (GpioLine | undefined)[];
   /** Logical 1 = board power on. */
   powerEnable?: GpioLine;
   /** Identifies and configures the fan controllers and monitors (not the regulator: that is power-up). */
@@ -86,10 +88,11 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
 
   // Open the lines already driven safe: a line opened "released" for even a moment could let a chain
   // out of reset or switch the board on.
-  const resetLines: GpioLine[] = [];
+  const chainResets: (GpioLine | undefined)[] = [];
   for (const [n, c] of config.chain.entries()) {
-    if (c.reset) resetLines.push(await openGpio(`reset${n}`, { chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }, 1));
+    chainResets.push(c.reset ? await openGpio(`reset${n}`, { chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }, 1) : undefined);
   }
+  const resetLines = chainResets.filter((l): l is GpioLine => l !== undefined);
   const pe = config.gpio.power_enable;
   const powerEnable = pe ? await openGpio('power_enable', { chip: pe.chip, line: pe.line, activeLow: pe.active_low }, 0) : undefined;
 
@@ -117,6 +120,7 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
     temps,
     fans,
     resetLines,
+    chainResets,
     ...(regulator ? { regulator } : {}),
     ...(regulatorLimits ? { regulatorLimits } : {}),
     ...(trim ? { trim } : {}),

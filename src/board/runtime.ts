@@ -24,6 +24,8 @@ export interface RuntimeOptions {
 export interface BoardRuntime {
   config: RunConfig;
   board: Board;
+  /** The drivers and lines the board runs (the chains take their reset lines from here). */
+  parts: BoardParts;
   /** The simulated hardware, when the board is simulated. */
   sim: SimBoard | undefined;
   close(): void;
@@ -39,7 +41,7 @@ export function simSpecFor(board: BoardConfig, recordPath?: string): SimBoardSpe
   if (!s) throw new SimOnlyError(`${board.name} has no [sim] section`);
   return {
     devices: Object.entries(board.i2c.devices).map(([name, d]) => ({ name, ic: d.ic, address: d.address })),
-    resetLines: board.chain.flatMap((c) => (c.reset ? [{ chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }] : [])),
+    resetLines: board.chain.flatMap((c, chain) => (c.reset ? [{ chain, chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }] : [])),
     ...(board.gpio.power_enable
       ? { powerEnable: { chip: board.gpio.power_enable.chip, line: board.gpio.power_enable.line, activeLow: board.gpio.power_enable.active_low } }
       : {}),
@@ -93,6 +95,7 @@ export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions
   return {
     config,
     board,
+    parts,
     sim,
     close() {
       sim?.close();

@@ -2,7 +2,9 @@
  * A BM13xx chain on one UART: bring-up (fact sheet bm13xx.md §4 "Init sequences"), work dispatch, nonce
  * decoding, per-chip counters and silence detection.
  *
- * Bring-up: reset pulse; host at 115200; the family's pre-enumeration writes; a broadcast read of register
+ * Bring-up: reset pulse (ESP-Miner pulses nRST before every init, main/power/asic_init.c and asic_reset.c
+ * @5c27713116c7; without a reset line the chips are told to go back to 115200 by register, at the rate an
+ * earlier bring-up left them at); host at 115200; the family's pre-enumeration writes; a broadcast read of register
  * 0 counts the chips and checks their id; the family's configuration (chain inactive, addresses spaced
  * 256/n so that each chip's address splits the nonce space, core registers, ticket mask); a frequency ramp;
  * hash counting number and version mask; both ends to the fast baud; a read-back of register 0 (addresses)
@@ -17,7 +19,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../../src/clock.js
 import { logger, type Logger } from '../../../src/log.js';
 import { TypedEmitter } from '../../../src/typed-emitter.js';
 import { BIP320_MASK, versionWithinMask } from '../../../src/work/version-rolling.js';
-import type { UartError, UartPort } from '../../transport/uart-port.js';
+import { UartBaudError, type UartError, type UartPort } from '../../transport/uart-port.js';
 import { DEFAULT_TIMING, type ChainOptions, type ChainTiming } from './chain-options.js';
 import { emptyChainCounters, emptyChipCounters, type ChainCounters, type ChipCounters } from './chain-stats.js';
 import { cmd } from './command-frame.js';
@@ -27,7 +29,7 @@ import { nonceOfReply } from './families/common.js';
 import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
 import { frequencyRamp, solvePll } from './pll.js';
 import { Reg } from './registers/addresses.js';
-import { planBaudSwitch, RESET_BAUD } from './registers/baud.js';
+import { planBaudSwitch, planResetBaud, RESET_BAUD } from './registers/baud.js';
 import { decodeChipId } from './registers/chip-id.js';
 import { CHIP_ROLLABLE_MASK, versionRollingRegister } from './registers/version-mask.js';
 import { decodeRawResponse, registerReplyOf, type RegisterReply } from './response-frame.js';
@@ -298,6 +300,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       await sleepWith(this.clock, t.resetAssertMs);
       await this.opts.reset(false);
       await sleepWith(this.clock, t.resetSettleMs);
+    } else {
+      await this.resetBaudByRegister();
     }
     // After reset every chip talks at 115200 (ESP-Miner's recovery also starts the host there). Nothing
     // of ours is in flight yet, so a full flush only drops what the chips sent before the reset.
@@ -440,6 +444,29 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       effectiveTicketDifficulty: this.effectiveTicketDifficulty,
       versionMask: this.chipRollMask,
     };
+  }
+
+  /**
+   * Without a reset line, chips keep the baud an earlier bring-up (or an earlier run of the agent) gave
+   * them, and a host at 115200 is garbage to them. So the reset-rate writes go out at the fast rate first:
+   * chips at that rate go back to 115200, chips already there see noise and ignore it.
+   */
+  private async resetBaudByRegister(): Promise<void> {
+    if (this.fastBaud === RESET_BAUD) return;
+    if (this.port.baudRate !== this.fastBaud) {
+      try {
+        await this.port.setBaudRate(this.fastBaud);
+      } catch (err) {
+        // A host that cannot make the fast rate never moved the chips to it.
+        if (err instanceof UartBaudError) return;
+        throw err;
+      }
+    }
+    this.parser.reset();
+    for (const w of planResetBaud(this.family.baudScheme).writes) await this.send(cmd.writeAll(w.register, w.value));
+    await this.port.drain();
+    await sleepWith(this.clock, this.timing.baudSwitchDelayMs);
+    this.log.debug({ from: this.fastBaud }, 'no reset line: chips told to return to 115200 by register');
   }
 
   /** Broadcast read of `register`, retried; returns the good replies by chip address. */

@@ -1,0 +1,77 @@
+// Chain recovery without a reset line (issue 15, point 1): after a bring-up the chips run at the fast baud
+// and keep it until they are reset (chain-sim.ts). A re-init that only moved the host back to 115200 would
+// find nobody; the driver first tells the chips, at the fast rate, to return to 115200.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Bm13xxChain } from '../../../drivers/asic/bm13xx/chain.js';
+import { FAST_TIMING } from '../../../drivers/asic/bm13xx/chain-options.js';
+import { decodeCommand } from '../../../drivers/asic/bm13xx/command-frame.js';
+import type { FamilyName } from '../../../drivers/asic/bm13xx/family.js';
+import { Reg } from '../../../drivers/asic/bm13xx/registers/addresses.js';
+import { ChainSim } from '../../../drivers/sim/bm13xx/chain-sim.js';
+import { createMemoryUartPair } from '../../../drivers/transport/memory-uart.js';
+import { nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../../helpers/bm13xx.js';
+
+async function chainWithoutReset(family: FamilyName, chips: number) {
+  const [host, device] = createMemoryUartPair();
+  await device.open();
+  const sim = new ChainSim({ family, chips, hashrate: 100_000, simTicketDifficulty: TEST_SIM_TICKET });
+  sim.attach(device);
+  const chain = new Bm13xxChain(host, { family, expectedChips: chips, timing: FAST_TIMING, simTicketDifficulty: sim.effectiveTicketDifficulty });
+  // What left the host, at which rate.
+  const sent: { baud: number; frame: Uint8Array }[] = [];
+  const write = host.write.bind(host);
+  host.write = (d) => {
+    sent.push({ baud: host.baudRate, frame: d.slice() });
+    return write(d);
+  };
+  return {
+    host,
+    sim,
+    chain,
+    sent,
+    close: async () => {
+      await chain.close();
+      sim.detach();
+      await device.close();
+    },
+  };
+}
+
+describe('no reset line', () => {
+  for (const [family, register] of [
+    ['BM1370', Reg.fastUart],
+    ['BM1397', Reg.miscControl],
+  ] as const) {
+    test(`${family}: a re-init sends the reset-baud write at the fast rate first, then finds every chip`, async () => {
+      const t = await chainWithoutReset(family, 4);
+      try {
+        const up = await t.chain.bringUp();
+        assert.ok(up.hostBaud > 115_200, 'the chain runs at its fast baud');
+        assert.ok(t.sim.stats().baud > 115_200, 'and so do the chips');
+        t.sent.length = 0;
+        const again = await t.chain.reinit();
+        assert.equal(again.chipCount, 4);
+        const first = t.sent[0];
+        assert.ok(first, 'the re-init wrote something');
+        assert.equal(first.baud, up.hostBaud, 'at the rate the chips run at');
+        const c = decodeCommand(first.frame).command;
+        assert.ok(c.op === 'write' && c.broadcast && c.register === register, `first frame: ${JSON.stringify(c)}`);
+        await t.chain.sendWork(testWork(31));
+        for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+      } finally {
+        await t.close();
+      }
+    });
+  }
+
+  test('a first bring-up on chips fresh from power-on: the fast-rate write is noise to them and they still come up', async () => {
+    const t = await chainWithoutReset('BM1366', 3);
+    try {
+      const up = await t.chain.bringUp();
+      assert.equal(up.chipCount, 3);
+    } finally {
+      await t.close();
+    }
+  });
+});
