@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
-import { cmd } from '../../drivers/asic/bm13xx/command-frame.js';
+import { cmd, decodeCommand } from '../../drivers/asic/bm13xx/command-frame.js';
 import { Reg } from '../../drivers/asic/bm13xx/registers/addresses.js';
 import { openPtyPair, startPtySim, type PtySim } from '../../drivers/sim/bm13xx/pty.js';
 import { pl011 } from '../../drivers/transport/host-uart-clock.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
 import { kernelUartBinding } from '../helpers/kernel-uart-binding.js';
-import { TEST_SIM_TICKET } from '../helpers/bm13xx.js';
+import { nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
+import type { ChainBringUpError } from '../../drivers/asic/bm13xx/errors.js';
 import { waitFor } from '../helpers/wait.js';
 
 const opened: PtySim[] = [];
@@ -79,5 +80,56 @@ test('chips keep their switched baud: a host back at 115200 is garbage to them u
     assert.equal(ps.sim.stats().host.commands, commandsBefore, 'no command decoded at the wrong rate');
   } finally {
     await chain.close();
+  }
+});
+
+// Issue 15, point 3: a baud the host cannot produce is refused up front, naming the rate, and the chips
+// are never told to move; BM1397 at 1,562,500 (0x18 = 0x00006131) runs on the same PL011.
+test('BM1397 on a 48 MHz PL011: 3.125 Mbaud is refused before the chips move; 1,562,500 comes up', async () => {
+  const ps = await startPtySim({ family: 'BM1397', chips: 3, simTicketDifficulty: TEST_SIM_TICKET }, pl011());
+  opened.push(ps);
+  const binding = kernelUartBinding(pl011());
+  const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding });
+  const chain = new Bm13xxChain(host, { family: 'BM1397', expectedChips: 3, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+  try {
+    await assert.rejects(chain.bringUp(), (e: Error) => e.name === 'ChainBringUpError' && e.message.includes('host UART cannot do 3125000 baud') && (e as ChainBringUpError).detail.stage === 'baud');
+    assert.ok(Math.abs((ps.sim.chips[0]?.baud() ?? 0) - 25e6 / 216) < 1, 'the chips were never switched (BT8D 26)');
+  } finally {
+    await chain.close();
+  }
+  const host2 = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding });
+  const chain2 = new Bm13xxChain(host2, { family: 'BM1397', expectedChips: 3, fastBaud: 1_562_500, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+  const writes: number[] = [];
+  const write = host2.write.bind(host2);
+  host2.write = (d) => {
+    const c = d.length === 11 ? decodeCommand(d).command : undefined;
+    if (c?.op === 'write' && c.register === Reg.miscControl) writes.push(c.value);
+    return write(d);
+  };
+  try {
+    const up = await chain2.bringUp();
+    assert.equal(up.hostBaud, 1_562_500);
+    assert.equal(up.chipBaud, 1_562_500);
+    assert.equal(writes.at(-1), 0x00006131, 'misc control 0x18 = 0x00006131 (BT8D = 1)');
+    await chain2.sendWork(testWork(41));
+    for (const r of await nonces(chain2, 2)) assert.ok(verifyReport(r, chain2.effectiveTicketDifficulty));
+  } finally {
+    await chain2.close();
+  }
+});
+
+test('BM1370 at the chips\' own 1,041,667 on a PL011 (0.17 % off) and ESP-Miner\'s 1,000,000 (4 % off) both decode', async () => {
+  for (const fastBaud of [1_041_667, 1_000_000]) {
+    const ps = await startPtySim({ family: 'BM1370', chips: 2, simTicketDifficulty: TEST_SIM_TICKET }, pl011());
+    opened.push(ps);
+    const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding: kernelUartBinding(pl011()) });
+    const chain = new Bm13xxChain(host, { family: 'BM1370', expectedChips: 2, fastBaud, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+    try {
+      const up = await chain.bringUp();
+      assert.equal(up.hostBaud, fastBaud);
+      assert.equal(ps.sim.stats().hostChunksGarbled + ps.sim.stats().replyChunksGarbled, 0);
+    } finally {
+      await chain.close();
+    }
   }
 });

@@ -46,7 +46,11 @@ export const DEFAULT_TIMING: Readonly<ChainTiming> = Object.freeze({
   readRetries: 2,
 });
 
-/** For simulated chains: no silicon pauses, one big ramp step, reply windows kept generous. */
+/**
+ * For simulated chains: no silicon pauses, one big ramp step, reply windows kept generous. The wait after
+ * a baud write stays the silicon's: on a pseudo-terminal it is the time the simulator has to read the
+ * write before the host's line changes rate (a pty carries no rate with its bytes).
+ */
 export const FAST_TIMING: Readonly<ChainTiming> = Object.freeze({
   resetAssertMs: 1,
   resetSettleMs: 1,
@@ -57,7 +61,7 @@ export const FAST_TIMING: Readonly<ChainTiming> = Object.freeze({
   stepDelayScale: 0,
   rampStepDelayMs: 0,
   rampStepMhz: 100,
-  baudSwitchDelayMs: 5,
+  baudSwitchDelayMs: 50,
   readRetries: 2,
 });
 

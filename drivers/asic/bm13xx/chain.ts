@@ -295,6 +295,9 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     const t = this.timing;
     if (!this.port.isOpen) await this.port.open();
     this.attach();
+    // Nothing of ours is on the line yet: find out now whether the host can make the fast rate, before any
+    // chip is told to move to it (a failed read-back later would strand the chips).
+    await this.moveHostToFastBaud();
     if (this.opts.reset) {
       await this.opts.reset(true);
       await sleepWith(this.clock, t.resetAssertMs);
@@ -447,21 +450,33 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   }
 
   /**
+   * Sets the host to the fast rate, or fails the bring-up when its UART cannot make it: a kernel driver
+   * that cannot keeps the previous rate and says so only on read-back (SerialPortUart,
+   * host-uart-clock.ts). A Raspberry Pi's 48 MHz PL011, for one, stops at 3,000,000 baud.
+   */
+  private async moveHostToFastBaud(): Promise<void> {
+    if (this.fastBaud === RESET_BAUD || this.port.baudRate === this.fastBaud) return;
+    try {
+      await this.port.setBaudRate(this.fastBaud);
+    } catch (err) {
+      if (!(err instanceof UartBaudError)) throw err;
+      throw new ChainBringUpError(`host UART cannot do ${this.fastBaud} baud (${this.port.path} stays at ${err.actual}); set fast_baud to a rate it can make`, {
+        expected: this.expectedChips,
+        found: 0,
+        missing: [],
+        stage: 'baud',
+      });
+    }
+  }
+
+  /**
    * Without a reset line, chips keep the baud an earlier bring-up (or an earlier run of the agent) gave
    * them, and a host at 115200 is garbage to them. So the reset-rate writes go out at the fast rate first:
    * chips at that rate go back to 115200, chips already there see noise and ignore it.
    */
   private async resetBaudByRegister(): Promise<void> {
     if (this.fastBaud === RESET_BAUD) return;
-    if (this.port.baudRate !== this.fastBaud) {
-      try {
-        await this.port.setBaudRate(this.fastBaud);
-      } catch (err) {
-        // A host that cannot make the fast rate never moved the chips to it.
-        if (err instanceof UartBaudError) return;
-        throw err;
-      }
-    }
+    // The host is at the fast rate already (moveHostToFastBaud).
     this.parser.reset();
     for (const w of planResetBaud(this.family.baudScheme).writes) await this.send(cmd.writeAll(w.register, w.value));
     await this.port.drain();

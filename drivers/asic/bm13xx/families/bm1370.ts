@@ -38,7 +38,10 @@ export const BM1370: ChipFamily = {
   resetPll0: 0xc0540165,
   resetFrequencyMhz: 50,
   defaultFrequencyMhz: 525,
-  defaultFastBaud: 1_000_000,
+  // 0x28 = 0x11300200 gives 25 MHz / (8 · 3) = 1,041,667 baud (registers/baud.ts). ESP-Miner writes that
+  // register (components/asic/bm1370.c BM1370_set_max_baud @5c27713116c7) and runs its host at 1,000,000,
+  // 4 % off; the host here asks for the chips' own rate (0.17 % off on a 48 MHz PL011).
+  defaultFastBaud: 1_041_667,
   parallelVersions: 65536,
   choices: {
     jobIdStep: '+24 mod 128 (ESP-Miner current and cgminer); older ESP-Miner used +8',
