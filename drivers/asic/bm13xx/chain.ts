@@ -27,7 +27,7 @@ import { ChainBringUpError, ChainStateError } from './errors.js';
 import { familyByName, type ChipFamily, type InitContext, type InitStep } from './family.js';
 import { nonceOfReply } from './families/common.js';
 import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
-import { frequencyRamp, solvePll } from './pll.js';
+import { frequencyRamp, solvePll, type PllSetting } from './pll.js';
 import { Reg } from './registers/addresses.js';
 import { planBaudSwitch, planResetBaud, RESET_BAUD } from './registers/baud.js';
 import { decodeChipId } from './registers/chip-id.js';
@@ -370,7 +370,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     let actualMhz = this.family.resetFrequencyMhz;
     for (const f of frequencyRamp(this.family.resetFrequencyMhz, this.frequencyMhz, t.rampStepMhz)) {
       const s = solvePll(f, this.family.pll);
-      for (const w of this.family.frequencyWrites(s)) await this.sendGap(cmd.writeAll(w.register, w.value));
+      await this.writeFrequency(s);
       actualMhz = s.frequencyMhz;
       await sleepWith(this.clock, t.rampStepDelayMs);
     }
@@ -725,7 +725,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     let actual = this.runningMhz;
     for (const f of frequencyRamp(this.runningMhz, mhz, t.rampStepMhz)) {
       const s = solvePll(f, this.family.pll);
-      for (const w of this.family.frequencyWrites(s)) await this.sendGap(cmd.writeAll(w.register, w.value));
+      await this.writeFrequency(s);
       actual = s.frequencyMhz;
       await sleepWith(this.clock, t.rampStepDelayMs);
     }
@@ -738,6 +738,19 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     this.log.info({ from: this.runningMhz, to: actual }, 'frequency changed');
     this.runningMhz = actual;
     return actual;
+  }
+
+  /**
+   * One PLL setting, broadcast or to the chip at `address`, with the family's pause around each write
+   * (scaled like the family's other delays, so simulators skip it).
+   */
+  private async writeFrequency(s: PllSetting, address?: number): Promise<void> {
+    const gap = this.family.frequencyWriteGapMs * this.timing.stepDelayScale;
+    for (const w of this.family.frequencyWrites(s)) {
+      await sleepWith(this.clock, gap);
+      await this.sendGap(address === undefined ? cmd.writeAll(w.register, w.value) : cmd.writeChip(address, w.register, w.value));
+    }
+    await sleepWith(this.clock, gap);
   }
 
   // ---- lifecycle ---------------------------------------------------------------------------------------

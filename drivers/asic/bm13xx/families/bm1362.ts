@@ -11,14 +11,11 @@ import { encodeFullHeaderWork } from '../work-encoding.js';
 import { lowBitsReply } from './common.js';
 
 const pll: PllSpec = {
-  // [?] No ESP-Miner range for BM1362: BM1366's, with bm13xx-rs's VCO limits.
+  // [?] No ESP-Miner range for BM1362: BM1366's FBDIV range and ESP-Miner's rule.
   fbMin: 144,
   fbMax: 235,
   postDivMinusOne: true,
   vcoHighFlagAtMhz: 2400,
-  vcoMinMhz: 2000,
-  vcoMaxMhz: 3200,
-  vcoMaxRefdiv1Mhz: 3125,
 };
 
 /** cgminer: min_job_id 0x10, add_job_id 8, max_job_id 0x78. */
@@ -91,6 +88,7 @@ export const BM1362: ChipFamily = {
       },
     ];
   },
+  frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [
     // cgminer writes the PLL0 divider register before each frequency change.
     { register: Reg.pll0Divider, value: 0x0f0f0f00 },

@@ -10,13 +10,11 @@ import { encodeFullHeaderWork } from '../work-encoding.js';
 import { shiftedReply, stepMod128 } from './common.js';
 
 const pll: PllSpec = {
+  // ESP-Miner's FBDIV range (components/asic/bm1368.c BM1368_send_hash_frequency @5c27713116c7).
   fbMin: 144,
   fbMax: 235,
   postDivMinusOne: true,
   vcoHighFlagAtMhz: 2400,
-  vcoMinMhz: 2000,
-  vcoMaxMhz: 3200,
-  vcoMaxRefdiv1Mhz: 3125,
 };
 
 const CORES = 80;
@@ -84,6 +82,7 @@ export const BM1368: ChipFamily = {
       { kind: 'write', register: Reg.ticketMask, value: ctx.ticketMask },
     ];
   },
+  frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
   finalize: (ctx) => [
     { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }) },

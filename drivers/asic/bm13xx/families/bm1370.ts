@@ -10,14 +10,11 @@ import { encodeFullHeaderWork } from '../work-encoding.js';
 import { shiftedReply, stepMod128 } from './common.js';
 
 const pll: PllSpec = {
-  // ESP-Miner's FBDIV range for BM1370; VCO limits from bm13xx-rs.
+  // ESP-Miner's FBDIV range for BM1370 (components/asic/bm1370.c BM1370_send_hash_frequency @5c27713116c7).
   fbMin: 160,
   fbMax: 239,
   postDivMinusOne: true,
   vcoHighFlagAtMhz: 2400,
-  vcoMinMhz: 2000,
-  vcoMaxMhz: 3200,
-  vcoMaxRefdiv1Mhz: 3125,
 };
 
 const CORES = 128;
@@ -90,6 +87,7 @@ export const BM1370: ChipFamily = {
       { kind: 'write', register: Reg.coreRegisterControl, value: 0x80008dee },
     ];
   },
+  frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
   finalize: (ctx) => [
     { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 268 }) },
