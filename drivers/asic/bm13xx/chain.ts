@@ -29,7 +29,7 @@ import { nonceOfReply } from './families/common.js';
 import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
 import { frequencyRamp, solvePll, type PllSetting } from './pll.js';
 import { Reg } from './registers/addresses.js';
-import { planBaudSwitch, planResetBaud, RESET_BAUD } from './registers/baud.js';
+import { CHIP_RESET_BAUD, planBaudSwitch, planResetBaud, RESET_BAUD } from './registers/baud.js';
 import { decodeChipId } from './registers/chip-id.js';
 import { CHIP_ROLLABLE_MASK, versionRollingRegister } from './registers/version-mask.js';
 import { decodeRawResponse, registerReplyOf, type RegisterReply } from './response-frame.js';
@@ -382,7 +382,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     // other side has not read yet (on a pty, TCIOFLUSH empties the peer's input buffer), and the
     // parser resynchronises on garbage anyway. Then read back every chip at the new rate; when nobody
     // answers but the chips still answer at the old rate, the write was lost: send it once more.
-    let chipBaud = RESET_BAUD;
+    let chipBaud = CHIP_RESET_BAUD;
     let back = new Map<number, RegisterReply>();
     const isOurs = (r: RegisterReply): boolean => decodeChipId(r.value).chipId === this.family.chipId;
     if (this.fastBaud !== this.port.baudRate) {
