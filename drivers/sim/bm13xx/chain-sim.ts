@@ -41,6 +41,7 @@ import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout,
 import { addressInterval, chunkPosition, nonceAt, nonceSlice, type NonceSlice } from './nonce-slice.js';
 import { fullScanTimeMs } from '../../asic/bm13xx/registers/hash-counting.js';
 import { encodeRegisterReply } from '../../asic/bm13xx/response-frame.js';
+import { Reg } from '../../asic/bm13xx/registers/addresses.js';
 import { chipTicketBound } from '../../asic/bm13xx/ticket-mask.js';
 import { Rng } from './rng.js';
 import { SimChip, type ChipJob, type SimChipStats } from './chip.js';
@@ -271,7 +272,8 @@ export class ChainSim {
       case 'read':
         for (const c of this.reachable()) {
           if (c.dead || !(cmd.broadcast || c.address === cmd.address)) continue;
-          const value = c.readRegister(cmd.register);
+          const odd = this.cfg.faults?.ticketMaskReadsAs;
+          const value = cmd.register === Reg.ticketMask && odd !== undefined ? odd : c.readRegister(cmd.register);
           this.reply(c, encodeRegisterReply(this.family.responseLength, { value, chipAddress: c.address, register: cmd.register }));
         }
         break;

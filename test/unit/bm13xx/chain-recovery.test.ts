@@ -10,7 +10,7 @@ import type { FamilyName } from '../../../drivers/asic/bm13xx/family.js';
 import { Reg } from '../../../drivers/asic/bm13xx/registers/addresses.js';
 import { ChainSim } from '../../../drivers/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../../drivers/transport/memory-uart.js';
-import { nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../../helpers/bm13xx.js';
+import { inProcessChain, nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../../helpers/bm13xx.js';
 
 async function chainWithoutReset(family: FamilyName, chips: number) {
   const [host, device] = createMemoryUartPair();
@@ -74,4 +74,19 @@ describe('no reset line', () => {
       await t.close();
     }
   });
+});
+
+// Issue 15, point 9: nobody reads the ticket mask back on hardware, so a chip that answers 0x14 with
+// another value gets a warning and keeps hashing.
+test('a ticket mask read-back that differs is a warning: the chain comes up and its nonces verify', async () => {
+  const t = await inProcessChain({ family: 'BM1368', chips: 3, faults: { ticketMaskReadsAs: 0 } });
+  try {
+    const up = await t.chain.bringUp();
+    assert.equal(up.chipCount, 3);
+    assert.deepEqual(up.ticketMaskUnconfirmed, [0, 1, 2]);
+    await t.chain.sendWork(testWork(51));
+    for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+  } finally {
+    await t.close();
+  }
 });
