@@ -39,6 +39,8 @@ export interface ChainSpec {
   frequencyStepMhz: number;
   /** Register 0x14 difficulty (power of two). */
   ticketDifficulty: number;
+  /** Fewest answering chips the chain hashes with (default: all). */
+  minChips?: number;
   /** For sim: chains: the simulator's settings. */
   sim?: Omit<SimChainSpec, 'family' | 'chips'>;
 }
@@ -224,6 +226,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
           frequencyMhz: this.frequency[c.spec.index] as number,
           ...(c.spec.fastBaud !== undefined ? { fastBaud: c.spec.fastBaud } : {}),
           ticketDifficulty: c.spec.ticketDifficulty,
+          ...(c.spec.minChips !== undefined ? { minChips: c.spec.minChips } : {}),
           ...(sim ? { simTicketDifficulty: sim.simTicketDifficulty, timing: FAST_TIMING } : {}),
           clock: this.o.clock,
           name: `chain${c.spec.index}`,
@@ -239,7 +242,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       c.health = new ChainHealth({
         chain: c.spec.index,
         chips: up.chipCount,
-        chipHashrate: c.mining.nominalHashrate / up.chipCount,
+        chipHashrate: c.mining.nominalHashrate / Math.max(1, up.chipCount - up.missing.filter((m) => m < up.chipCount).length),
         ticketDifficulty: up.effectiveTicketDifficulty,
         clock: this.o.clock,
       });

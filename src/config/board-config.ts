@@ -5,7 +5,7 @@
  * A board-config says `kind = "board"`; docs/board.md describes every key.
  */
 import { parseSimFault } from '../../drivers/sim/sim-faults.js';
-import { oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer } from './schema.js';
+import { INVALID, oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer, type Schema } from './schema.js';
 
 export const BOARD_CONFIG_VERSION = 1;
 
@@ -20,6 +20,26 @@ const SENSOR_KINDS = ['chip', 'board', 'vr', 'ambient'] as const;
 const SENSOR_KINDS_OR_NONE = ['chip', 'board', 'vr', 'ambient', 'none'] as const;
 
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * Each part says its own backend. A chain's `uart = "sim:NAME"`, `[i2c] bus = "sim"` and GPIO lines on
+ * the controller labelled SIM_GPIO_CHIP are simulated (they need a [sim] section); a /dev/ path, a bus
+ * number and any other label are the real thing. So a real UART chain can run on a simulated board.
+ */
+export const SIM_GPIO_CHIP = 'sim-gpio';
+export const SIM_I2C_BUS = 'sim';
+
+/** `[i2c] bus`: a bus number (/dev/i2c-N) or "sim". */
+const i2cBus: Schema<number | typeof SIM_I2C_BUS> = {
+  describe: 'a bus number from 0 to 255 (/dev/i2c-N), or "sim" for simulated devices',
+  required: true,
+  check(v, key, ctx) {
+    if (v === SIM_I2C_BUS) return SIM_I2C_BUS;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+    ctx.report(key, `${JSON.stringify(v)} is not ${this.describe}`);
+    return INVALID;
+  },
+};
 
 const gpioLine = table({
   chip: str({ patternHint: 'a GPIO controller label (see `cat /sys/class/gpio/gpiochip*/label`)', maxLength: 64 }),
@@ -77,6 +97,13 @@ const asic = table(
     max_voltage: num(0.2, 5, { unit: 'V' }),
     /** Series domains: the regulator output is voltage × domains. */
     voltage_domains: withDefault(int(1, 64), 1),
+    /** Fewest chips per chain that must answer for it to hash with them (default: all of them). */
+    min_chips: optional(int(1, 256)),
+    /**
+     * Register 0x14's difficulty, a power of two (default 256, ESP-Miner's ASIC configs in
+     * main/device_config.h @5c27713116c7). Every nonce a chip returns meets it.
+     */
+    ticket_difficulty: optional(int(1, 2 ** 30)),
   },
   {
     refine(a, report) {
@@ -87,6 +114,10 @@ const asic = table(
         report('voltage', `${a.voltage} V must lie within min_voltage..max_voltage (${a.min_voltage}..${a.max_voltage})`);
       }
       if (a.fast_baud !== undefined && a.fast_baud < a.baud) report('fast_baud', `${a.fast_baud} is below baud ${a.baud}`);
+      if (a.min_chips !== undefined && a.min_chips > a.chips) report('min_chips', `${a.min_chips} is more than the ${a.chips} chips per chain`);
+      if (a.ticket_difficulty !== undefined && (a.ticket_difficulty & (a.ticket_difficulty - 1)) !== 0) {
+        report('ticket_difficulty', `${a.ticket_difficulty} is not a power of two (register 0x14 holds a mask, bm13xx.md §4)`);
+      }
     },
   },
 );
@@ -212,7 +243,7 @@ export const boardConfigSchema = table(
     asic,
     chain: list(chain, { min: 1, max: 16 }),
     gpio: withDefault(table({ power_enable: optional(gpioLine) }), { power_enable: undefined }),
-    i2c: table({ bus: int(0, 255), devices: record(device, { keyPattern: NAME, keyHint: 'a lower-case name' }) }),
+    i2c: table({ bus: i2cBus, devices: record(device, { keyPattern: NAME, keyHint: 'a lower-case name' }) }),
     regulator: optional(regulator),
     power,
     temperature,
@@ -260,6 +291,7 @@ export const boardConfigSchema = table(
       };
       b.chain.forEach((c, n) => claim(`chain[${n}].reset`, c.reset));
       claim('gpio.power_enable', b.gpio.power_enable);
+      checkBackends(b, report);
       b.sim?.faults.forEach((f, n) => {
         try {
           parseSimFault(f);
@@ -272,6 +304,36 @@ export const boardConfigSchema = table(
 );
 
 export type BoardConfig = Infer<typeof boardConfigSchema>;
+
+/** Contradictions between the parts' backends and the [sim] section (see SIM_GPIO_CHIP). */
+function checkBackends(b: BoardConfig, report: (key: string, message: string) => void): void {
+  const simLine = (l: { chip: string } | undefined): boolean => l?.chip === SIM_GPIO_CHIP;
+  let simulated = 0;
+  b.chain.forEach((c, n) => {
+    const simChain = c.uart.startsWith('sim:');
+    if (simChain) simulated++;
+    if (simChain && !b.sim) report(`chain[${n}].uart`, `${c.uart} is a simulated chain, and this board-config has no [sim] section`);
+    if (c.reset && simLine(c.reset) !== simChain) {
+      report(
+        `chain[${n}].reset`,
+        simChain
+          ? `a simulated chain's reset line must be on "${SIM_GPIO_CHIP}" (a real line cannot reset simulated chips)`
+          : `${c.uart} is a real chain: its reset line on "${SIM_GPIO_CHIP}" would never reach the chips; give its real line, or remove reset (the driver then returns the chips to 115200 by register)`,
+      );
+    }
+    if (simLine(c.reset) && !b.sim) report(`chain[${n}].reset`, `"${SIM_GPIO_CHIP}" lines need a [sim] section`);
+  });
+  if (b.i2c.bus === SIM_I2C_BUS) {
+    simulated++;
+    if (!b.sim) report('i2c.bus', `"${SIM_I2C_BUS}" means simulated I2C devices, and this board-config has no [sim] section`);
+  }
+  const pe = b.gpio.power_enable;
+  if (simLine(pe)) {
+    simulated++;
+    if (!b.sim) report('gpio.power_enable', `"${SIM_GPIO_CHIP}" lines need a [sim] section`);
+  }
+  if (b.sim && simulated === 0) report('sim', 'describes a simulated board, but no part is simulated (chain uart "sim:…", [i2c] bus = "sim" or lines on "sim-gpio")');
+}
 export type BoardDevice = BoardConfig['i2c']['devices'][string];
 export type GpioLineConfig = Infer<typeof gpioLine>;
 

@@ -88,8 +88,11 @@ export interface ChainOptions {
   timing?: Partial<ChainTiming>;
   /** Where chips put core and address bits in nonces (default ESP-Miner's). */
   nonceLayout?: NonceLayout;
-  /** Continue with the chips that answered instead of failing (default false). */
-  allowMissingChips?: boolean;
+  /**
+   * Fewest chips that must answer for the bring-up to go on with them (default: expectedChips). A silent
+   * chip that still takes an address keeps its slot, so the others keep their positions' nonce ranges.
+   */
+  minChips?: number;
   /** A chip with no nonce for this long is reported silent (default: 60 expected nonce intervals, at least 60 s). */
   chipSilenceMs?: number;
   /** Name for logs (e.g. "chain0"). */

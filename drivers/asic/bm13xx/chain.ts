@@ -49,7 +49,10 @@ export interface BringUpResult {
   coreNums: number[];
   addresses: number[];
   addressInterval: number;
-  /** Chip indices that did not answer (only when allowMissingChips let bring-up continue). */
+  /**
+   * Chip positions that did not answer (bring-up continued because at least `minChips` did). Positions
+   * below chipCount keep their address slot; the others were cut off.
+   */
   missing: number[];
   frequencyMhz: number;
   hostBaud: number;
@@ -102,6 +105,8 @@ const sleepWith = (clock: Clock, ms: number): Promise<void> => (ms > 0 ? clock.s
 export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<ChainEvents<W>> {
   readonly family: ChipFamily;
   readonly expectedChips: number;
+  /** Fewest answering chips the bring-up accepts (default: all). */
+  readonly minChips: number;
   /** Hash clock asked for at bring-up, MHz (setFrequency changes the running clock, not this). */
   readonly frequencyMhz: number;
   readonly fastBaud: number;
@@ -152,6 +157,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       throw new RangeError(`expectedChips must be 1..256, got ${opts.expectedChips}`);
     }
     this.expectedChips = opts.expectedChips;
+    this.minChips = opts.minChips ?? opts.expectedChips;
+    if (!Number.isInteger(this.minChips) || this.minChips < 1 || this.minChips > this.expectedChips) {
+      throw new RangeError(`minChips must be 1..${this.expectedChips}, got ${this.minChips}`);
+    }
     this.frequencyMhz = opts.frequencyMhz ?? this.family.defaultFrequencyMhz;
     // Validate early: these throw Bm13xxConfigError on impossible settings.
     solvePll(this.frequencyMhz, this.family.pll);
@@ -347,11 +356,18 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
     const coreNums = ids.map((r) => decodeChipId(r.value).coreNum);
     let missing: number[] = [];
+    let n = ids.length;
     if (ids.length < this.expectedChips) {
-      missing = await this.identifyMissing();
-      this.log.warn({ found: ids.length, expected: this.expectedChips, missing }, 'chips missing at enumeration');
-      if (!this.opts.allowMissingChips || ids.length === 0) {
-        throw new ChainBringUpError(`${ids.length} of ${this.expectedChips} chips answered; missing ${missing.join(', ')}`, {
+      const m = await this.identifyMissing();
+      missing = m.missing;
+      // A silent chip that still took its address leaves a hole: keep every slot, so that each chip keeps
+      // the address (and nonce range) of its position. Missing positions only at the end mean a chain cut
+      // there, or a chip that takes no address and shifts the ones after it: address the chips that answer.
+      n = m.holes ? this.expectedChips : ids.length;
+      const where = m.holes ? missing.join(', ') : `${missing.join(', ')} (or an earlier chip that takes no address and shifts the rest)`;
+      this.log.warn({ found: ids.length, expected: this.expectedChips, missing, minChips: this.minChips }, 'chips missing at enumeration');
+      if (ids.length < this.minChips || ids.length === 0) {
+        throw new ChainBringUpError(`${ids.length} of ${this.expectedChips} chips answered (at least ${this.minChips} needed); missing ${where}`, {
           expected: this.expectedChips,
           found: ids.length,
           missing,
@@ -360,11 +376,11 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       }
     }
 
-    const n = ids.length;
     this.chipCount = n;
     this.interval = Math.floor(256 / n);
     this.addresses = Array.from({ length: n }, (_, i) => i * this.interval);
     this.chips = this.addresses.map((a, i) => emptyChipCounters(i, a));
+    const absent = new Set(missing.filter((i) => i < n));
     const ctx: InitContext = { chipCount: n, ticketMask, versionRolling };
     await this.runSteps(this.family.configure(ctx), this.addresses);
 
@@ -396,7 +412,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
         await sleepWith(this.clock, t.baudSwitchDelayMs);
         await this.port.setBaudRate(this.fastBaud);
         this.parser.reset();
-        back = await this.readBack(Reg.chipId, isOurs);
+        back = await this.readBack(Reg.chipId, isOurs, absent);
         if (back.size > 0 || attempt >= 2) break;
         await this.port.setBaudRate(oldBaud);
         this.parser.reset();
@@ -409,11 +425,11 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       }
       chipBaud = plan.chipBaud;
     } else {
-      back = await this.readBack(Reg.chipId, isOurs);
+      back = await this.readBack(Reg.chipId, isOurs, absent);
     }
 
-    // Every chip must have answered with its address, and must hold the ticket mask.
-    const notBack = this.addresses.map((a, i) => (back.has(a) ? -1 : i)).filter((i) => i >= 0);
+    // Every chip that answered at enumeration must answer with its address.
+    const notBack = this.addresses.map((a, i) => (back.has(a) || absent.has(i) ? -1 : i)).filter((i) => i >= 0);
     if (notBack.length > 0) {
       throw new ChainBringUpError(`chips ${notBack.join(', ')} did not answer the read-back at ${this.fastBaud} baud`, {
         expected: this.expectedChips,
@@ -424,8 +440,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
     // No working firmware reads 0x14 back (ESP-Miner, cgminer, mujina), so what silicon answers there is
     // unknown: a difference is worth a warning, not a refused chain, until it is checked on hardware.
-    const tickets = await this.readBack(Reg.ticketMask, (r) => r.value === ticketMask);
-    const ticketMaskUnconfirmed = this.addresses.map((a, i) => (tickets.has(a) ? -1 : i)).filter((i) => i >= 0);
+    const tickets = await this.readBack(Reg.ticketMask, (r) => r.value === ticketMask, absent);
+    const ticketMaskUnconfirmed = this.addresses.map((a, i) => (tickets.has(a) || absent.has(i) ? -1 : i)).filter((i) => i >= 0);
     if (ticketMaskUnconfirmed.length > 0) {
       this.log.warn({ chips: ticketMaskUnconfirmed, wrote: `0x${ticketMask.toString(16).padStart(8, '0')}` }, 'ticket mask read-back differs (unverified on hardware; continuing)');
     }
@@ -485,9 +501,9 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   }
 
   /** Broadcast read of `register`, retried; returns the good replies by chip address. */
-  private async readBack(register: number, good: (r: RegisterReply) => boolean): Promise<Map<number, RegisterReply>> {
+  private async readBack(register: number, good: (r: RegisterReply) => boolean, absent: ReadonlySet<number> = new Set()): Promise<Map<number, RegisterReply>> {
     const byAddr = new Map<number, RegisterReply>();
-    const want = new Set(this.addresses);
+    const want = new Set(this.addresses.filter((_, i) => !absent.has(i)));
     for (let a = 0; a <= this.timing.readRetries && byAddr.size < want.size; a++) {
       const got = await this.collect(cmd.readAll(register), (r) => r.register === register, this.chipCount);
       for (const r of got) if (want.has(r.chipAddress) && good(r)) byAddr.set(r.chipAddress, r);
@@ -498,8 +514,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   /**
    * When fewer chips answer than expected: address the expected number and see which addresses answer a
    * broadcast read. A chip that stopped relaying hides every chip after it, which is what the list says.
+   * `holes` is true when a missing position is followed by one that answers: the silent chip took its
+   * address, so every position is known.
    */
-  private async identifyMissing(): Promise<number[]> {
+  private async identifyMissing(): Promise<{ missing: number[]; holes: boolean }> {
     const n = this.expectedChips;
     const interval = Math.floor(256 / n);
     const addrs = Array.from({ length: n }, (_, i) => i * interval);
@@ -510,7 +528,9 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       const replies = await this.collect(cmd.readAll(Reg.chipId), (r) => r.register === Reg.chipId, n);
       for (const r of replies) seen.add(r.chipAddress);
     }
-    return addrs.map((a, i) => (seen.has(a) ? -1 : i)).filter((i) => i >= 0);
+    const missing = addrs.map((a, i) => (seen.has(a) ? -1 : i)).filter((i) => i >= 0);
+    const lastAnswering = addrs.reduce((last, a, i) => (seen.has(a) ? i : last), -1);
+    return { missing, holes: missing.some((i) => i < lastAnswering) };
   }
 
   private async runSteps(steps: InitStep[], addresses: number[]): Promise<void> {

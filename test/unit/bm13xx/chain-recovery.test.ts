@@ -90,3 +90,56 @@ test('a ticket mask read-back that differs is a warning: the chain comes up and 
     await t.close();
   }
 });
+
+// Bench testing (issue 15): a chip that never answers is named, and a configured minimum lets the others
+// hash at their own positions.
+describe('a chip that never answers', () => {
+  test('it is named; below the minimum the chain is refused, at the minimum the others hash at their own addresses', async () => {
+    const t = await inProcessChain({ family: 'BM1370', chips: 4, faults: { silentChips: [1] } }, { timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    try {
+      await assert.rejects(t.chain.bringUp(), (e: Error) => e.message.includes('3 of 4 chips answered (at least 4 needed); missing 1'));
+    } finally {
+      await t.close();
+    }
+    const t2 = await inProcessChain({ family: 'BM1370', chips: 4, faults: { silentChips: [1] } }, { minChips: 3, timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    try {
+      const up = await t2.chain.bringUp();
+      assert.deepEqual(up.missing, [1]);
+      assert.equal(up.chipCount, 4, 'the silent chip keeps its slot');
+      assert.deepEqual(up.addresses, [0, 64, 128, 192]);
+      assert.deepEqual(
+        t2.sim.chips.map((c) => c.address),
+        [0, 64, 128, 192],
+        'every chip holds the address of its position',
+      );
+      await t2.chain.sendWork(testWork(61));
+      const got = await nonces(t2.chain, 6);
+      for (const r of got) {
+        assert.ok(verifyReport(r, t2.chain.effectiveTicketDifficulty));
+        assert.notEqual(r.chipIndex, 1);
+      }
+    } finally {
+      await t2.close();
+    }
+  });
+
+  test('a chip that answers nothing and takes no address: the others come up; the message says the position is uncertain', async () => {
+    const dead = { deaths: [{ chip: 1, atMs: 0, breaksChain: false }] };
+    const t = await inProcessChain({ family: 'BM1366', chips: 4, faults: dead }, { timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    try {
+      await assert.rejects(t.chain.bringUp(), (e: Error) => e.message.includes('missing 3 (or an earlier chip that takes no address'));
+    } finally {
+      await t.close();
+    }
+    const t2 = await inProcessChain({ family: 'BM1366', chips: 4, faults: dead }, { minChips: 3, timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    try {
+      const up = await t2.chain.bringUp();
+      assert.equal(up.chipCount, 3);
+      assert.equal(up.addressInterval, 85);
+      await t2.chain.sendWork(testWork(62));
+      for (const r of await nonces(t2.chain, 3)) assert.ok(verifyReport(r, t2.chain.effectiveTicketDifficulty));
+    } finally {
+      await t2.close();
+    }
+  });
+});
