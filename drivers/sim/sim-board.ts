@@ -148,6 +148,7 @@ export class SimBoard {
             loadAmps: (v) => (v > 0 ? this.chipPowerAt(v) / v : 0),
             temperatureC: () => amb() + 0.9 * (t() - amb()),
             onChange: () => this.record('regulator'),
+            now: () => clock.now(),
           });
           this.bus.attach(d.address, this.regulator);
           break;

@@ -14,6 +14,7 @@ import { Tps546 } from '../../drivers/i2c/tps546.js';
 import type { GpioLine, GpioOpener } from '../../drivers/transport/gpio-line.js';
 import type { I2cBus } from '../../drivers/transport/i2c-bus.js';
 import type { BoardConfig } from '../config/board-config.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface BoardParts {
   name: string;
@@ -35,7 +36,7 @@ export interface BoardParts {
 }
 
 /** Builds the drivers and opens the GPIO lines in their safe state (reset held, power off). */
-export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio: GpioOpener): Promise<BoardParts> {
+export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio: GpioOpener, clock: Clock = systemClock): Promise<BoardParts> {
   const temps: TemperatureSensor[] = [];
   const fans: FanChannel[] = [];
   const inits: (() => Promise<void>)[] = [];
@@ -71,7 +72,7 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
         break;
       case 'tps546d24a': {
         // Its temperature (kind "vr") comes with the telemetry the board reads every tick.
-        regulator = new Tps546(bus, name, d.address);
+        regulator = new Tps546(bus, name, d.address, clock);
         break;
       }
       case 'ds4432u':
@@ -111,6 +112,9 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
         switchingKhz: r.switching_khz,
         voutScaleLoop: r.vout_scale_loop,
         controlPin: r.control_pin ?? pe !== undefined,
+        stackConfig: r.stack_config,
+        syncConfig: r.sync_config,
+        phase: r.phase,
       }
     : undefined;
 

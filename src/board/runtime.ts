@@ -85,7 +85,7 @@ export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions
   const simBoard = sim;
   const bus = b.i2c.bus === SIM_I2C_BUS ? simBoardOf(simBoard, b).bus : await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
   const openGpio: GpioOpener = (role, spec, initial) => (spec.chip === SIM_GPIO_CHIP ? simBoardOf(simBoard, b).gpioOpener(role, spec, initial) : openSysfsGpio(role, spec, initial));
-  const parts: BoardParts = await openBoardParts(b, bus, openGpio);
+  const parts: BoardParts = await openBoardParts(b, bus, openGpio, clock);
   const board = new Board(parts, {
     clock,
     limits: config.limits,

@@ -142,6 +142,14 @@ const regulator = table(
     vout_scale_loop: withDefault(num(0.01, 1), 0.25),
     /** The CONTROL pin is wired to the power-enable line (default: when [gpio] power_enable exists). */
     control_pin: optional(bool()),
+    /**
+     * TPS546 stacking, written at every start (ESP-Miner main/power/vcore.c get_tps546_config
+     * @5c27713116c7): single-phase boards 0x0000 / 0x10 / 0x00; a two-module stack (Gamma Turbo) 0x0001 /
+     * 0xD0 / 0xFF.
+     */
+    stack_config: withDefault(int(0, 0xffff), 0x0000),
+    sync_config: withDefault(int(0, 0xff), 0x10),
+    phase: withDefault(int(0, 0xff), 0x00),
   },
   {
     refine(r, report) {
