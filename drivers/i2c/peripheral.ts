@@ -22,6 +22,8 @@ export interface TemperatureReading {
 export interface TemperatureSensor {
   readonly id: string;
   readonly kind: TemperatureKind;
+  /** A diode on an ASIC's die: its first readings after the chip leaves reset are not to be trusted. */
+  readonly diode?: boolean;
   read(): Promise<TemperatureReading>;
 }
 

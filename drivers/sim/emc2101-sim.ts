@@ -32,6 +32,7 @@ export class Emc2101Sim implements SimI2cDevice {
     this.regs[EMC2101.MANUFACTURER_ID] = 0x5d;
     this.regs[0xff] = 0x01; // revision
     this.regs[EMC2101.IDEALITY] = 0x12; // reset value
+    this.regs[EMC2101.BETA] = 0x08; // reset value: automatic beta (ESP-Miner EMC2101.h EMC2101_BETA_AUTO)
     this.regs[EMC2101.FAN_CONFIG] = 0x20;
   }
 

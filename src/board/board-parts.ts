@@ -54,6 +54,7 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
           internal: d.internal ?? 'ambient',
           ...(d.ideality === undefined ? {} : { ideality: d.ideality }),
           ...(d.beta === undefined ? {} : { beta: d.beta }),
+          ...(d.offset_c === undefined ? {} : { offsetC: d.offset_c }),
         });
         temps.push(...chip.sensors());
         fans.push(...chip.fans());
@@ -68,7 +69,7 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
       }
       case 'tmp1075':
       case 'tmp75':
-        temps.push(new Tmp1075(bus, name, d.address, d.sensor ?? 'board'));
+        temps.push(new Tmp1075(bus, name, d.address, d.sensor ?? 'board', d.offset_c ?? 0));
         break;
       case 'tps546d24a': {
         // Its temperature (kind "vr") comes with the telemetry the board reads every tick.

@@ -49,10 +49,10 @@ const gpioLine = table({
 
 /** Keys each IC accepts besides `ic` and `address`. */
 const IC_KEYS: Record<PeripheralIc, readonly string[]> = {
-  emc2101: ['external', 'internal', 'ideality', 'beta'],
+  emc2101: ['external', 'internal', 'ideality', 'beta', 'offset_c'],
   emc2302: [],
-  tmp1075: ['sensor'],
-  tmp75: ['sensor'],
+  tmp1075: ['sensor', 'offset_c'],
+  tmp75: ['sensor', 'offset_c'],
   tps546d24a: [],
   ds4432u: [],
   ina260: [],
@@ -67,10 +67,12 @@ const device = table(
     sensor: optional(oneOf(SENSOR_KINDS)),
     ideality: optional(int(0, 255)),
     beta: optional(int(0, 255)),
+    /** °C added to every reading of the device (ESP-Miner's temp_offset). */
+    offset_c: optional(num(-50, 50, { unit: '°C' })),
   },
   {
     refine(d, report) {
-      for (const k of ['external', 'internal', 'sensor', 'ideality', 'beta'] as const) {
+      for (const k of ['external', 'internal', 'sensor', 'ideality', 'beta', 'offset_c'] as const) {
         if (d[k] !== undefined && !IC_KEYS[d.ic].includes(k)) {
           report(k, `does not apply to an ${d.ic}; ${d.ic} takes ${IC_KEYS[d.ic].length ? IC_KEYS[d.ic].join(', ') : 'only ic and address'}`);
         }
