@@ -63,6 +63,12 @@ export interface SimBoardSpec {
   recordPath?: string;
 }
 
+/**
+ * How long the chip diode reads garbage after a chain leaves reset: a few EMC2101 conversions at its
+ * default 16 per second (ESP-Miner EMC2101.h EMC2101_DATARATE_16_HZ), inside mujina's 500 ms settle window.
+ */
+export const DIODE_GARBAGE_MS = 250;
+
 interface SensorModel {
   faults: SimSensorFaults;
 }
@@ -80,6 +86,8 @@ export class SimBoard {
   private lastT: number;
   private readonly startT: number;
   private readonly stepMs: number;
+  /** When a chain reset line was last released (the chip diode's readings are garbage for a moment). */
+  private releasedAt: number | undefined;
   /** Extra heat (W) and lost airflow from the overheat fault. */
   private extraHeatW = 0;
   private airflowBlocked = false;
@@ -108,6 +116,11 @@ export class SimBoard {
     this.gpio = [...labels].map((label) => new SimGpioChip(label, 64, 0));
     this.gpioOpener = simGpioOpener(this.gpio);
     for (const chip of this.gpio) chip.onChange(() => this.record('gpio'));
+    for (const l of spec.resetLines) {
+      this.gpio.find((c) => c.label === l.chip)?.onChange((_label, line, level) => {
+        if (line === l.line && (l.activeLow ? level === 1 : level === 0)) this.releasedAt = clock.now();
+      });
+    }
 
     const amb = (): number => spec.thermal.ambientC;
     const t = (): number => this.thermal.temperatureC;
@@ -122,7 +135,16 @@ export class SimBoard {
           this.sensors.push({ faults });
           this.bus.attach(
             d.address,
-            new Emc2101Sim({ update, fan, externalC: t, internalC: () => amb() + 0.3 * (t() - amb()), faults, noise: this.noise, onDuty }),
+            new Emc2101Sim({
+              update,
+              fan,
+              externalC: t,
+              internalC: () => amb() + 0.3 * (t() - amb()),
+              diodeUnsettled: () => this.releasedAt !== undefined && clock.now() - this.releasedAt < DIODE_GARBAGE_MS,
+              faults,
+              noise: this.noise,
+              onDuty,
+            }),
           );
           break;
         }

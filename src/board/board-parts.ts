@@ -31,6 +31,8 @@ export interface BoardParts {
   chainResets: (GpioLine | undefined)[];
   /** Logical 1 = board power on. */
   powerEnable?: GpioLine;
+  /** Clock time a chain reset line was last released (by the board or a chain's reset pulse), ms. */
+  resetReleasedAt?(): number | undefined;
   /** Identifies and configures the fan controllers and monitors (not the regulator: that is power-up). */
   initPeripherals(): Promise<void>;
 }
@@ -90,9 +92,12 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
 
   // Open the lines already driven safe: a line opened "released" for even a moment could let a chain
   // out of reset or switch the board on.
+  // Every release is noted: a chip diode's first readings after it are not to be trusted.
+  let releasedAt: number | undefined;
   const chainResets: (GpioLine | undefined)[] = [];
   for (const [n, c] of config.chain.entries()) {
-    chainResets.push(c.reset ? await openGpio(`reset${n}`, { chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }, 1) : undefined);
+    const line = c.reset ? await openGpio(`reset${n}`, { chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }, 1) : undefined;
+    chainResets.push(line ? noteReleases(line, () => (releasedAt = clock.now())) : undefined);
   }
   const resetLines = chainResets.filter((l): l is GpioLine => l !== undefined);
   const pe = config.gpio.power_enable;
@@ -131,8 +136,29 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
     ...(trim ? { trim } : {}),
     ...(powerMonitor ? { powerMonitor } : {}),
     ...(powerEnable ? { powerEnable } : {}),
+    resetReleasedAt: () => releasedAt,
     async initPeripherals() {
       for (const init of inits) await init();
     },
+  };
+}
+
+/** The same line, calling `released` after every write of 0 (released). */
+function noteReleases(line: GpioLine, released: () => void): GpioLine {
+  return {
+    name: line.name,
+    activeLow: line.activeLow,
+    direction: () => line.direction(),
+    setDirection: (d, initial) => line.setDirection(d, initial),
+    read: () => line.read(),
+    async write(v) {
+      await line.write(v);
+      if (v === 0) released();
+    },
+    writeSync(v) {
+      line.writeSync(v);
+      if (v === 0) released();
+    },
+    release: () => line.release(),
   };
 }

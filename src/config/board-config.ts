@@ -182,12 +182,20 @@ const temperature = table(
     dangerous: num(0, 150, { unit: '°C' }),
     vr_hot: withDefault(num(0, 200, { unit: '°C' }), 95),
     vr_dangerous: withDefault(num(0, 200, { unit: '°C' }), 105),
+    /** Chip-diode readings are ignored this long after a chain leaves reset (mujina: 500 ms). */
+    diode_settle_ms: withDefault(int(0, 10_000, { unit: 'ms' }), 500),
+    /** Dangerous readings in a row that stop the board (mujina: 3); the board re-samples every 100 ms meanwhile. */
+    confirm_readings: withDefault(int(1, 10), 3),
+    /** Readings outside plausible_min..plausible_max are failed readings, not temperatures (mujina: 0..120 °C). */
+    plausible_min: withDefault(num(-60, 50, { unit: '°C' }), 0),
+    plausible_max: withDefault(num(50, 250, { unit: '°C' }), 120),
   },
   {
     refine(t, report) {
       if (!(t.target < t.hot)) report('target', `${t.target} °C must be below hot (${t.hot} °C)`);
       if (!(t.hot < t.dangerous)) report('hot', `${t.hot} °C must be below dangerous (${t.dangerous} °C)`);
       if (!(t.vr_hot < t.vr_dangerous)) report('vr_hot', `${t.vr_hot} °C must be below vr_dangerous (${t.vr_dangerous} °C)`);
+      if (!(t.dangerous < t.plausible_max)) report('plausible_max', `${t.plausible_max} °C must be above dangerous (${t.dangerous} °C), or a real over-temperature would read as a failed sensor`);
     },
   },
 );
