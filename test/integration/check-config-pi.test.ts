@@ -114,3 +114,23 @@ test('not a Pi: nothing of the host is checked; BM1362 carries its warning every
   assert.match(b.stdout, /warning: BM1362 is unverified on hardware: its only source is cgminer's gekko driver/);
   assert.match(b.stdout, /\nok\n$/);
 });
+
+test('Pi 5 sysfs GPIO: the template\'s pinctrl-rp1 lines resolve on a kernel whose RP1 controller sits at base 571', async () => {
+  const { resolveSysfsGpio } = await import('../../drivers/transport/sysfs-gpio.js');
+  const { loadBoardConfig } = await import('../../src/config/run-config.js');
+  const sysfs = join(dir, 'pi5-sysfs');
+  const chip = (name: string, label: string, base: number, ngpio: number): void => {
+    mkdirSync(join(sysfs, name), { recursive: true });
+    writeFileSync(join(sysfs, name, 'label'), `${label}\n`);
+    writeFileSync(join(sysfs, name, 'base'), `${base}\n`);
+    writeFileSync(join(sysfs, name, 'ngpio'), `${ngpio}\n`);
+  };
+  chip('gpiochip512', 'gpio-brcmstb@107d508500', 512, 32);
+  chip('gpiochip571', 'pinctrl-rp1', 571, 54);
+  const b = loadBoardConfig(join(ROOT, 'board-configs/bitaxe-gamma-pi5.example.toml'));
+  const reset = b.chain[0]?.reset;
+  const pe = b.gpio.power_enable;
+  assert.ok(reset && pe);
+  assert.equal(resolveSysfsGpio(reset, sysfs), 571 + 17);
+  assert.equal(resolveSysfsGpio(pe, sysfs), 571 + 27);
+});
