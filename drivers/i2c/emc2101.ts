@@ -83,8 +83,14 @@ export interface Emc2101Options {
   internal?: TemperatureKind | 'none';
   /** Ideality factor register 0x17 (ESP-Miner uses 0x24 on Gamma boards); left at reset value when absent. */
   ideality?: number;
-  /** Beta compensation register 0x18; left at reset value when absent. */
+  /** Beta compensation register 0x18 (0x00 on Gamma boards, ESP-Miner); left at reset value (0x08, auto) when absent. */
   beta?: number;
+  /**
+   * °C added to both readings (ESP-Miner's temp_offset: main/thermal/EMC2101.c @5c27713116c7 adds it to
+   * the internal and the external temperature; device_config.h uses +5 on the Ultra and Supra boards whose
+   * chip temperature is the EMC2101's own die).
+   */
+  offsetC?: number;
 }
 
 export class Emc2101 {
@@ -135,19 +141,20 @@ export class Emc2101 {
     // MSB first: it latches the LSB.
     const msb = await this.bus.readByte(this.address, EMC2101.EXTERNAL_TEMP_MSB);
     const lsb = await this.bus.readByte(this.address, EMC2101.EXTERNAL_TEMP_LSB);
-    return { c: emc2101ExternalTemp(msb, lsb), raw: (msb << 8) | lsb };
+    return { c: emc2101ExternalTemp(msb, lsb) + (this.opts.offsetC ?? 0), raw: (msb << 8) | lsb };
   }
 
   async readInternal(): Promise<TemperatureReading> {
     const b = await this.bus.readByte(this.address, EMC2101.INTERNAL_TEMP);
-    return { c: b & 0x80 ? b - 0x100 : b, raw: b };
+    return { c: (b & 0x80 ? b - 0x100 : b) + (this.opts.offsetC ?? 0), raw: b };
   }
 
   sensors(): TemperatureSensor[] {
     const out: TemperatureSensor[] = [];
     const ext = this.opts.external ?? 'chip';
     const int = this.opts.internal ?? 'ambient';
-    if (ext !== 'none') out.push({ id: `${this.id}.external`, kind: ext, read: () => this.readExternal() });
+    // The external input is a diode on the ASIC's die: its readings settle after the chip leaves reset.
+    if (ext !== 'none') out.push({ id: `${this.id}.external`, kind: ext, diode: true, read: () => this.readExternal() });
     if (int !== 'none') out.push({ id: `${this.id}.internal`, kind: int, read: () => this.readInternal() });
     return out;
   }

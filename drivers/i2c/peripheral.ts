@@ -22,6 +22,8 @@ export interface TemperatureReading {
 export interface TemperatureSensor {
   readonly id: string;
   readonly kind: TemperatureKind;
+  /** A diode on an ASIC's die: its first readings after the chip leaves reset are not to be trusted. */
+  readonly diode?: boolean;
   read(): Promise<TemperatureReading>;
 }
 
@@ -68,6 +70,10 @@ export interface RegulatorLimits {
   voutScaleLoop: number;
   /** Whether the regulator's CONTROL pin is wired to the board's power-enable line. */
   controlPin: boolean;
+  /** TPS546 STACK_CONFIG (0x0000: one module), SYNC_CONFIG (0x10: no SYNC) and PHASE (0x00: single phase). */
+  stackConfig: number;
+  syncConfig: number;
+  phase: number;
 }
 
 /** A core-voltage regulator that can be switched and read back (TPS546D24A). */

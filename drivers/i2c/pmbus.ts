@@ -8,11 +8,15 @@
  *   complement); bits 6..5 = 00 select the linear mode. Used for every VOUT value.
  */
 
-/** PMBus command codes (PMBus Part II Appendix I; the TPS546D24A subset listed in bm13xx.md §6). */
+/**
+ * PMBus command codes (PMBus Part II Appendix I; the TPS546D24A subset listed in bm13xx.md §6, and the
+ * ones ESP-Miner main/power/TPS546.c TPS546_write_entire_config @5c27713116c7 writes).
+ */
 export const PMBUS = {
   OPERATION: 0x01,
   ON_OFF_CONFIG: 0x02,
   CLEAR_FAULTS: 0x03,
+  PHASE: 0x04,
   /** Copies the operating memory into non-volatile memory. asic-agent never sends it (bm13xx.md §6). */
   STORE_DEFAULT_ALL: 0x11,
   RESTORE_DEFAULT_ALL: 0x12,
@@ -21,11 +25,17 @@ export const PMBUS = {
   VOUT_MODE: 0x20,
   VOUT_COMMAND: 0x21,
   VOUT_MAX: 0x24,
+  VOUT_MARGIN_HIGH: 0x25,
+  VOUT_MARGIN_LOW: 0x26,
   VOUT_SCALE_LOOP: 0x29,
   VOUT_MIN: 0x2b,
   FREQUENCY_SWITCH: 0x33,
   VIN_ON: 0x35,
   VIN_OFF: 0x36,
+  VOUT_OV_FAULT_LIMIT: 0x40,
+  VOUT_OV_WARN_LIMIT: 0x42,
+  VOUT_UV_WARN_LIMIT: 0x43,
+  VOUT_UV_FAULT_LIMIT: 0x44,
   IOUT_OC_FAULT_LIMIT: 0x46,
   IOUT_OC_FAULT_RESPONSE: 0x47,
   IOUT_OC_WARN_LIMIT: 0x4a,
@@ -33,7 +43,13 @@ export const PMBUS = {
   OT_FAULT_RESPONSE: 0x50,
   OT_WARN_LIMIT: 0x51,
   VIN_OV_FAULT_LIMIT: 0x55,
+  VIN_OV_FAULT_RESPONSE: 0x56,
+  TON_DELAY: 0x60,
   TON_RISE: 0x61,
+  TON_MAX_FAULT_LIMIT: 0x62,
+  TON_MAX_FAULT_RESPONSE: 0x63,
+  TOFF_DELAY: 0x64,
+  TOFF_FALL: 0x65,
   STATUS_BYTE: 0x78,
   STATUS_WORD: 0x79,
   STATUS_VOUT: 0x7a,
@@ -46,6 +62,10 @@ export const PMBUS = {
   READ_IOUT: 0x8c,
   READ_TEMPERATURE_1: 0x8d,
   IC_DEVICE_ID: 0xad,
+  /** TPS546D24A manufacturer commands (ESP-Miner main/pmbus_commands.h @5c27713116c7). */
+  SYNC_CONFIG: 0xe4,
+  STACK_CONFIG: 0xec,
+  PIN_DETECT_OVERRIDE: 0xee,
 } as const;
 
 /** Commands that write non-volatile memory. A driver must refuse them (ESP-Miner: NVM writes can brick the TPS546). */
@@ -136,6 +156,9 @@ export function encodeLinear11(value: number): number {
   }
   throw new PmbusEncodingError(`LINEAR11 cannot encode ${value}: beyond ±1023 × 2^15`);
 }
+
+/** VOUT_MODE bit 7: the VOUT limit and margin commands are ratios of VOUT_COMMAND (TPS546D24A). */
+export const VOUT_MODE_RELATIVE = 0x80;
 
 /** The exponent carried in VOUT_MODE bits 4..0. Throws if the mode is not linear (bits 6..5 ≠ 00). */
 export function voutModeExponent(voutMode: number): number {

@@ -23,11 +23,13 @@ export class Tmp1075 implements TemperatureSensor {
     readonly id: string,
     readonly address: number,
     readonly kind: TemperatureKind = 'board',
+    /** °C added to every reading (ESP-Miner's temp_offset, +10 on its TMP1075 boards, device_config.h @5c27713116c7). */
+    private readonly offsetC = 0,
   ) {}
 
   async read(): Promise<TemperatureReading> {
     const b = await this.bus.readI2cBlock(this.address, TMP1075_TEMP, 2);
     const raw = ((b[0] ?? 0) << 8) | (b[1] ?? 0);
-    return { c: tmp1075RawToC(raw), raw };
+    return { c: tmp1075RawToC(raw) + this.offsetC, raw };
   }
 }

@@ -12,6 +12,11 @@ export interface Emc2101Environment {
   update(): void;
   fan: SimFan;
   externalC(): number;
+  /**
+   * True while the chip whose diode is on the external input has just left reset: the transient corrupts
+   * the conversions (mujina bitaxe.rs DIODE_SETTLE @1a69ef40f7ec), so the reading is garbage.
+   */
+  diodeUnsettled?(): boolean;
   internalC(): number;
   faults: SimSensorFaults;
   noise: Noise;
@@ -32,6 +37,7 @@ export class Emc2101Sim implements SimI2cDevice {
     this.regs[EMC2101.MANUFACTURER_ID] = 0x5d;
     this.regs[0xff] = 0x01; // revision
     this.regs[EMC2101.IDEALITY] = 0x12; // reset value
+    this.regs[EMC2101.BETA] = 0x08; // reset value: automatic beta (ESP-Miner EMC2101.h EMC2101_BETA_AUTO)
     this.regs[EMC2101.FAN_CONFIG] = 0x20;
   }
 
@@ -44,8 +50,10 @@ export class Emc2101Sim implements SimI2cDevice {
       msb = 0x7f;
       lsb = 0x00;
     } else {
-      // ±1 LSB of noise, as a real diode reading has; clamp below the 0x3F8 fault code.
-      const eighths = Math.round((this.env.externalC() + this.env.noise.jitter(0.125)) * 8);
+      // ±1 LSB of noise, as a real diode reading has; clamp below the 0x3F8 fault code. Right after a reset
+      // release the conversion is garbage: anywhere from 60 to 127 °C.
+      const c = this.env.diodeUnsettled?.() ? 93.5 + this.env.noise.jitter(33.5) : this.env.externalC() + this.env.noise.jitter(0.125);
+      const eighths = Math.round(c * 8);
       const raw = Math.max(-512, Math.min(0x3f7, eighths)) & 0x7ff;
       msb = (raw >> 3) & 0xff;
       lsb = (raw & 0x07) << 5;

@@ -37,8 +37,8 @@ export interface SimLineSpec {
 
 export interface SimBoardSpec {
   devices: SimDeviceSpec[];
-  /** One per chain. */
-  resetLines: SimLineSpec[];
+  /** The chains' reset lines (`chain` = the chain's index in the board-config). */
+  resetLines: (SimLineSpec & { chain?: number })[];
   powerEnable?: SimLineSpec;
   thermal: ThermalConstants;
   /** All chips together at nominal core voltage and full frequency, W. */
@@ -63,6 +63,12 @@ export interface SimBoardSpec {
   recordPath?: string;
 }
 
+/**
+ * How long the chip diode reads garbage after a chain leaves reset: a few EMC2101 conversions at its
+ * default 16 per second (ESP-Miner EMC2101.h EMC2101_DATARATE_16_HZ), inside mujina's 500 ms settle window.
+ */
+export const DIODE_GARBAGE_MS = 250;
+
 interface SensorModel {
   faults: SimSensorFaults;
 }
@@ -80,6 +86,8 @@ export class SimBoard {
   private lastT: number;
   private readonly startT: number;
   private readonly stepMs: number;
+  /** When a chain reset line was last released (the chip diode's readings are garbage for a moment). */
+  private releasedAt: number | undefined;
   /** Extra heat (W) and lost airflow from the overheat fault. */
   private extraHeatW = 0;
   private airflowBlocked = false;
@@ -108,6 +116,11 @@ export class SimBoard {
     this.gpio = [...labels].map((label) => new SimGpioChip(label, 64, 0));
     this.gpioOpener = simGpioOpener(this.gpio);
     for (const chip of this.gpio) chip.onChange(() => this.record('gpio'));
+    for (const l of spec.resetLines) {
+      this.gpio.find((c) => c.label === l.chip)?.onChange((_label, line, level) => {
+        if (line === l.line && (l.activeLow ? level === 1 : level === 0)) this.releasedAt = clock.now();
+      });
+    }
 
     const amb = (): number => spec.thermal.ambientC;
     const t = (): number => this.thermal.temperatureC;
@@ -122,7 +135,16 @@ export class SimBoard {
           this.sensors.push({ faults });
           this.bus.attach(
             d.address,
-            new Emc2101Sim({ update, fan, externalC: t, internalC: () => amb() + 0.3 * (t() - amb()), faults, noise: this.noise, onDuty }),
+            new Emc2101Sim({
+              update,
+              fan,
+              externalC: t,
+              internalC: () => amb() + 0.3 * (t() - amb()),
+              diodeUnsettled: () => this.releasedAt !== undefined && clock.now() - this.releasedAt < DIODE_GARBAGE_MS,
+              faults,
+              noise: this.noise,
+              onDuty,
+            }),
           );
           break;
         }
@@ -148,6 +170,7 @@ export class SimBoard {
             loadAmps: (v) => (v > 0 ? this.chipPowerAt(v) / v : 0),
             temperatureC: () => amb() + 0.9 * (t() - amb()),
             onChange: () => this.record('regulator'),
+            now: () => clock.now(),
           });
           this.bus.attach(d.address, this.regulator);
           break;
@@ -162,6 +185,19 @@ export class SimBoard {
       }
     }
     this.record('start');
+  }
+
+  /**
+   * Connects chain `chain`'s reset line to a simulated chain: `fn` hears every change of the line (held =
+   * asserted), starting with the present level, and a write to the line waits for `fn` to finish.
+   * Returns false when the chain has no simulated reset line.
+   */
+  async wireChainReset(chain: number, fn: (held: boolean) => Promise<void> | void): Promise<boolean> {
+    const l = this.spec.resetLines.find((r) => r.chain === chain);
+    const chip = l ? this.gpio.find((c) => c.label === l.chip) : undefined;
+    if (!l || !chip) return false;
+    await chip.wire(l.line, (level) => fn(l.activeLow ? level === 0 : level === 1));
+    return true;
   }
 
   /** Physical level says the chain's reset is asserted. */

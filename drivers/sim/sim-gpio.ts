@@ -23,9 +23,17 @@ interface LineState {
 
 export type GpioChangeListener = (chip: string, line: number, level: GpioValue) => void;
 
+/**
+ * Hardware wired to one line: called with the new physical level; a returned promise is the time the
+ * hardware takes to react (a chain simulator in another process acknowledging its reset), which a
+ * write waits for, as a real write is followed by the pin's effect.
+ */
+export type GpioWire = (level: GpioValue) => Promise<void> | void;
+
 export class SimGpioChip {
   private readonly lines = new Map<number, LineState>();
   private readonly listeners: GpioChangeListener[] = [];
+  private readonly wires = new Map<number, GpioWire[]>();
 
   constructor(
     readonly label: string,
@@ -43,12 +51,26 @@ export class SimGpioChip {
     this.listeners.push(fn);
   }
 
-  /** @internal used by SimGpioLine */
-  drive(line: number, level: GpioValue, direction: GpioDirection, owner: string | undefined): void {
+  /** Connects hardware to `line`: it hears every change of the physical level, starting with the present one. */
+  wire(line: number, fn: GpioWire): Promise<void> {
+    const list = this.wires.get(line) ?? [];
+    list.push(fn);
+    this.wires.set(line, list);
+    return Promise.resolve(fn(this.level(line)));
+  }
+
+  /**
+   * @internal used by SimGpioLine. Returns when the wired hardware has reacted (undefined when nothing
+   * is wired or the level did not change).
+   */
+  drive(line: number, level: GpioValue, direction: GpioDirection, owner: string | undefined): Promise<void> | undefined {
     const prev = this.lines.get(line);
     const changed = !prev || prev.level !== level;
     this.lines.set(line, { level, direction, owner });
-    if (changed) for (const fn of this.listeners) fn(this.label, line, level);
+    if (!changed) return undefined;
+    for (const fn of this.listeners) fn(this.label, line, level);
+    const pending = (this.wires.get(line) ?? []).map((fn) => fn(level)).filter((p): p is Promise<void> => p instanceof Promise);
+    return pending.length > 0 ? Promise.all(pending).then(() => undefined) : undefined;
   }
 
   /** @internal */
@@ -63,7 +85,7 @@ export class SimGpioChip {
   /** @internal */
   release(line: number): void {
     // An unexported line becomes an input and floats to the pull level.
-    this.drive(line, this.idleLevel, 'in', undefined);
+    void this.drive(line, this.idleLevel, 'in', undefined)?.catch(() => undefined);
   }
 }
 
@@ -81,7 +103,7 @@ export class SimGpioLine implements GpioLine {
     this.name = describeGpio(role, spec);
     this.activeLow = spec.activeLow;
     chip.claim(spec.line, this.name);
-    chip.drive(spec.line, physicalLevel(initial, spec.activeLow), 'out', this.name);
+    void chip.drive(spec.line, physicalLevel(initial, spec.activeLow), 'out', this.name)?.catch(() => undefined);
   }
 
   direction(): GpioDirection {
@@ -89,17 +111,18 @@ export class SimGpioLine implements GpioLine {
   }
   async setDirection(direction: GpioDirection, initial: GpioValue = 0): Promise<void> {
     this.dir = direction;
-    if (direction === 'out') this.chip.drive(this.spec.line, physicalLevel(initial, this.activeLow), 'out', this.name);
+    if (direction === 'out') await this.chip.drive(this.spec.line, physicalLevel(initial, this.activeLow), 'out', this.name);
   }
   async read(): Promise<GpioValue> {
     return physicalLevel(this.chip.level(this.spec.line), this.activeLow);
   }
   async write(value: GpioValue): Promise<void> {
-    this.writeSync(value);
+    if (this.dir !== 'out') throw new GpioError(`${this.name} is an input`);
+    await this.chip.drive(this.spec.line, physicalLevel(value, this.activeLow), 'out', this.name);
   }
   writeSync(value: GpioValue): void {
     if (this.dir !== 'out') throw new GpioError(`${this.name} is an input`);
-    this.chip.drive(this.spec.line, physicalLevel(value, this.activeLow), 'out', this.name);
+    void this.chip.drive(this.spec.line, physicalLevel(value, this.activeLow), 'out', this.name)?.catch(() => undefined);
   }
   async release(): Promise<void> {
     this.chip.release(this.spec.line);

@@ -63,6 +63,11 @@ export class SimI2cBus implements I2cBus {
     this.devices.set(address, device);
   }
 
+  /** The simulated device at `address` (tests look at its registers). */
+  deviceAt(address: number): SimI2cDevice | undefined {
+    return this.devices.get(address);
+  }
+
   /** Every transfer hangs for `ms` (on the clock) and then fails; `undefined` clears the fault. */
   setTimeoutFault(ms: number | undefined): void {
     this.timeoutMs = ms;

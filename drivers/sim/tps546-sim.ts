@@ -5,14 +5,23 @@
  * off (response 0xC0), a temperature above OT_FAULT_LIMIT switches it off until it cools below
  * OT_WARN_LIMIT. Unsupported commands and wrong lengths are NACKed and set CML, as a PMBus part does.
  * Writes to the NVM commands are accepted but counted, so tests can prove the driver never sends one.
+ *
+ * It starts from the NVM of a part set up for another board (TPS546_SIM_NVM: a two-module stack, SYNC
+ * auto-detect, all phases, a tight VOUT over-voltage limit, other timing), so every register a driver
+ * leaves unwritten keeps a value that differs from the board-config, and some of them show: a STACK_CONFIG
+ * that expects a stack partner keeps the output off, the NVM's VOUT over-voltage ratio trips on a small
+ * drift. PMBus answers only ~10 ms after power-up (ESP-Miner TPS546.c: "PMBus ready after AVIN UVLO +
+ * ~8 ms"), so a driver that does not wait and retry the ID read fails.
  */
 import {
   decodeLinear11,
+  decodeUlinear16,
   encodeLinear11,
   encodeUlinear16,
   OPERATION_ON,
   PMBUS,
   STATUS,
+  VOUT_MODE_RELATIVE,
   voutModeExponent,
 } from '../i2c/pmbus.js';
 import { TPS546_DEVICE_IDS } from '../i2c/tps546.js';
@@ -28,7 +37,12 @@ export interface Tps546Environment {
   loadAmps(volts: number): number;
   temperatureC(): number;
   onChange?(): void;
+  /** The board's clock (ms): PMBus answers TPS546_SIM_READY_MS after the part was created. */
+  now?(): number;
 }
+
+/** PMBus is silent this long after power-up. */
+export const TPS546_SIM_READY_MS = 10;
 
 type Kind = 'byte' | 'word' | 'send' | 'block';
 const ON_OFF_PU = 0x10;
@@ -72,7 +86,63 @@ const COMMANDS: Record<number, { kind: Kind; readOnly?: boolean }> = {
   [PMBUS.READ_IOUT]: { kind: 'word', readOnly: true },
   [PMBUS.READ_TEMPERATURE_1]: { kind: 'word', readOnly: true },
   [PMBUS.IC_DEVICE_ID]: { kind: 'block', readOnly: true },
+  [PMBUS.PHASE]: { kind: 'byte' },
+  [PMBUS.VOUT_MARGIN_HIGH]: { kind: 'word' },
+  [PMBUS.VOUT_MARGIN_LOW]: { kind: 'word' },
+  [PMBUS.VOUT_OV_FAULT_LIMIT]: { kind: 'word' },
+  [PMBUS.VOUT_OV_WARN_LIMIT]: { kind: 'word' },
+  [PMBUS.VOUT_UV_WARN_LIMIT]: { kind: 'word' },
+  [PMBUS.VOUT_UV_FAULT_LIMIT]: { kind: 'word' },
+  [PMBUS.VIN_OV_FAULT_RESPONSE]: { kind: 'byte' },
+  [PMBUS.TON_DELAY]: { kind: 'word' },
+  [PMBUS.TON_MAX_FAULT_LIMIT]: { kind: 'word' },
+  [PMBUS.TON_MAX_FAULT_RESPONSE]: { kind: 'byte' },
+  [PMBUS.TOFF_DELAY]: { kind: 'word' },
+  [PMBUS.TOFF_FALL]: { kind: 'word' },
+  [PMBUS.SYNC_CONFIG]: { kind: 'byte' },
+  [PMBUS.STACK_CONFIG]: { kind: 'word' },
+  [PMBUS.PIN_DETECT_OVERRIDE]: { kind: 'word' },
 };
+
+const ulin = (v: number): number => encodeUlinear16(v, TPS546_SIM_VOUT_MODE);
+
+/** What the simulated part holds at power-up: the NVM of a part configured for another board. */
+export const TPS546_SIM_NVM: Readonly<Record<number, number>> = Object.freeze({
+  [PMBUS.OPERATION]: 0x00,
+  [PMBUS.ON_OFF_CONFIG]: 0x1f,
+  [PMBUS.VOUT_MODE]: TPS546_SIM_VOUT_MODE,
+  [PMBUS.VOUT_COMMAND]: ulin(1.0),
+  [PMBUS.VOUT_MAX]: ulin(5.5),
+  [PMBUS.VOUT_MIN]: ulin(0.5),
+  [PMBUS.VOUT_SCALE_LOOP]: encodeLinear11(0.5),
+  [PMBUS.FREQUENCY_SWITCH]: encodeLinear11(550),
+  [PMBUS.VIN_ON]: encodeLinear11(4.25),
+  [PMBUS.VIN_OFF]: encodeLinear11(4.0),
+  [PMBUS.VIN_OV_FAULT_LIMIT]: encodeLinear11(16),
+  [PMBUS.VIN_OV_FAULT_RESPONSE]: 0xc0,
+  [PMBUS.IOUT_OC_FAULT_LIMIT]: encodeLinear11(62),
+  [PMBUS.IOUT_OC_FAULT_RESPONSE]: 0x80,
+  [PMBUS.IOUT_OC_WARN_LIMIT]: encodeLinear11(54),
+  [PMBUS.OT_FAULT_LIMIT]: encodeLinear11(150),
+  [PMBUS.OT_FAULT_RESPONSE]: 0xc0,
+  [PMBUS.OT_WARN_LIMIT]: encodeLinear11(125),
+  [PMBUS.VOUT_OV_FAULT_LIMIT]: ulin(1.1),
+  [PMBUS.VOUT_OV_WARN_LIMIT]: ulin(1.05),
+  [PMBUS.VOUT_MARGIN_HIGH]: ulin(1.05),
+  [PMBUS.VOUT_MARGIN_LOW]: ulin(0.95),
+  [PMBUS.VOUT_UV_WARN_LIMIT]: ulin(0.95),
+  [PMBUS.VOUT_UV_FAULT_LIMIT]: ulin(0.9),
+  [PMBUS.TON_DELAY]: encodeLinear11(5),
+  [PMBUS.TON_RISE]: encodeLinear11(10),
+  [PMBUS.TON_MAX_FAULT_LIMIT]: encodeLinear11(15),
+  [PMBUS.TON_MAX_FAULT_RESPONSE]: 0xb8,
+  [PMBUS.TOFF_DELAY]: encodeLinear11(5),
+  [PMBUS.TOFF_FALL]: encodeLinear11(10),
+  [PMBUS.PHASE]: 0xff,
+  [PMBUS.STACK_CONFIG]: 0x0001,
+  [PMBUS.SYNC_CONFIG]: 0xd0,
+  [PMBUS.PIN_DETECT_OVERRIDE]: 0x0000,
+});
 
 export class Tps546Sim implements SimI2cDevice {
   private readonly values = new Map<number, number>();
@@ -92,19 +162,21 @@ export class Tps546Sim implements SimI2cDevice {
   extraAmps = 0;
   nack = false;
 
+  private readonly bornAt: number | undefined;
+
   constructor(private readonly env: Tps546Environment) {
-    this.values.set(PMBUS.OPERATION, 0x00);
-    this.values.set(PMBUS.ON_OFF_CONFIG, 0x1f);
-    this.values.set(PMBUS.VOUT_MODE, TPS546_SIM_VOUT_MODE);
-    this.values.set(PMBUS.VOUT_COMMAND, encodeUlinear16(1.0, TPS546_SIM_VOUT_MODE));
-    this.values.set(PMBUS.VOUT_MAX, encodeUlinear16(5.5, TPS546_SIM_VOUT_MODE));
-    this.values.set(PMBUS.VOUT_MIN, encodeUlinear16(0.5, TPS546_SIM_VOUT_MODE));
-    this.values.set(PMBUS.VIN_ON, encodeLinear11(4.25));
-    this.values.set(PMBUS.VIN_OFF, encodeLinear11(4.0));
-    this.values.set(PMBUS.IOUT_OC_FAULT_LIMIT, encodeLinear11(62));
-    this.values.set(PMBUS.IOUT_OC_WARN_LIMIT, encodeLinear11(54));
-    this.values.set(PMBUS.OT_FAULT_LIMIT, encodeLinear11(150));
-    this.values.set(PMBUS.OT_WARN_LIMIT, encodeLinear11(125));
+    for (const [cmd, v] of Object.entries(TPS546_SIM_NVM)) this.values.set(Number(cmd), v);
+    this.bornAt = env.now?.();
+  }
+
+  /** The value a command holds now (for tests: what the driver left there). */
+  register(command: number): number | undefined {
+    return this.values.get(command);
+  }
+
+  private ready(): boolean {
+    const now = this.env.now?.();
+    return now === undefined || this.bornAt === undefined || now - this.bornAt >= TPS546_SIM_READY_MS;
   }
 
   private l11(cmd: number): number {
@@ -123,6 +195,8 @@ export class Tps546Sim implements SimI2cDevice {
   private computeOn(): boolean {
     const cfg = this.values.get(PMBUS.ON_OFF_CONFIG) ?? 0x1f;
     if (this.latched !== 0 || this.otShutdown) return false;
+    // STACK_CONFIG other than 0: the part waits for stack partners a single-module board does not have.
+    if ((this.values.get(PMBUS.STACK_CONFIG) ?? 0) !== 0) return false;
     if (this.env.vin() < this.l11(PMBUS.VIN_ON)) return false;
     if (!(cfg & ON_OFF_PU)) return true;
     const cmdOk = !(cfg & ON_OFF_CMD) || ((this.values.get(PMBUS.OPERATION) ?? 0) & OPERATION_ON) !== 0;
@@ -149,6 +223,10 @@ export class Tps546Sim implements SimI2cDevice {
     if (on) {
       const amps = this.env.loadAmps(this.commandedVolts());
       if (amps > this.l11(PMBUS.IOUT_OC_FAULT_LIMIT)) this.latched |= STATUS.IOUT_POUT | STATUS.IOUT_OC_FAULT;
+      // VOUT over-voltage: with VOUT_MODE bit 7 the limit is a ratio of VOUT_COMMAND.
+      const ov = decodeUlinear16(this.values.get(PMBUS.VOUT_OV_FAULT_LIMIT) ?? 0xffff, TPS546_SIM_VOUT_MODE);
+      const limit = (TPS546_SIM_VOUT_MODE & VOUT_MODE_RELATIVE) !== 0 ? ov * this.commandedVolts() : ov;
+      if (this.commandedVolts() * this.voutDrift > limit) this.latched |= STATUS.VOUT | STATUS.VOUT_OV_FAULT;
     }
     const t = this.env.temperatureC();
     if (t > this.l11(PMBUS.OT_FAULT_LIMIT)) this.otShutdown = true;
@@ -209,6 +287,7 @@ export class Tps546Sim implements SimI2cDevice {
 
   read(command: number, length: number): Uint8Array {
     if (this.nack) throw new SimNack('TPS546 not answering');
+    if (!this.ready()) throw new SimNack(`TPS546 PMBus not ready (${TPS546_SIM_READY_MS} ms after power-up)`);
     this.env.update();
     const spec = COMMANDS[command];
     if (!spec || spec.kind === 'send') this.refuse(`cannot read command 0x${command.toString(16)}`);
@@ -229,6 +308,7 @@ export class Tps546Sim implements SimI2cDevice {
 
   write(command: number, data: Uint8Array): void {
     if (this.nack) throw new SimNack('TPS546 not answering');
+    if (!this.ready()) throw new SimNack(`TPS546 PMBus not ready (${TPS546_SIM_READY_MS} ms after power-up)`);
     this.env.update();
     const spec = COMMANDS[command];
     if (!spec) this.refuse(`does not support command 0x${command.toString(16)}`);

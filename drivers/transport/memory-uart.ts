@@ -2,13 +2,17 @@
  * A connected pair of in-memory UartPorts: bytes written on one end arrive on the other, in order, on a
  * later turn of the event loop. Used by in-process tests and by the in-process simulator.
  *
- * Baud mismatch is modelled (unlike a pseudo-terminal, whose kernel ignores baud settings): every chunk
- * carries the sender's baud, and when it differs from the receiver's by more than `tolerance` the receiver
- * gets garbage of a plausible length instead (each byte mapped through a fixed scramble, with one byte
- * lost per 16), which is what a UART sampling at the wrong rate produces.
+ * Baud mismatch is modelled: every chunk carries the sender's baud, and when it differs from the
+ * receiver's by more than `tolerance` the receiver gets garbage of a plausible length instead, which is
+ * what a UART sampling at the wrong rate produces.
+ *
+ * An end may model a host UART (`hostUart`, host-uart-clock.ts): a request its driver cannot produce
+ * leaves the previous rate in force and `setBaudRate` rejects with UartBaudError after reading the rate
+ * back, as SerialPortUart does on Linux; accepted rates are sent and received at the divider's real rate.
  */
 import { TypedEmitter } from '../../src/typed-emitter.js';
-import { UartClosedError, type UartEvents, type UartPort } from './uart-port.js';
+import { garbleAtWrongRate, type HostUartClock } from './host-uart-clock.js';
+import { checkBaudReadBack, UartClosedError, type UartEvents, type UartPort } from './uart-port.js';
 
 export interface MemoryUartOptions {
   baudRate?: number;
@@ -16,6 +20,8 @@ export interface MemoryUartOptions {
   tolerance?: number;
   /** Model baud mismatch (default true). */
   modelBaud?: boolean;
+  /** This end's UART hardware (default: any rate exactly). */
+  hostUart?: HostUartClock;
 }
 
 export interface MemoryUartStats {
@@ -57,7 +63,7 @@ export class MemoryUart extends TypedEmitter<UartEvents> implements UartPort {
   write(data: Uint8Array): Promise<void> {
     if (!this.open_) return Promise.reject(new UartClosedError(`${this.path} is not open`));
     const copy = data.slice();
-    const sentAt = this.baud;
+    const sentAt = this.lineRate();
     this.stats.bytesWritten += copy.length;
     this.pendingOut++;
     const gen = this.generation;
@@ -77,9 +83,10 @@ export class MemoryUart extends TypedEmitter<UartEvents> implements UartPort {
     if (!this.open_) return;
     const tol = this.opts.tolerance ?? 0.05;
     let out = data;
-    if ((this.opts.modelBaud ?? true) && Math.abs(senderBaud - this.baud) / this.baud > tol) {
+    const mine = this.lineRate();
+    if ((this.opts.modelBaud ?? true) && Math.abs(senderBaud - mine) / mine > tol) {
       this.stats.garbledChunks++;
-      out = garble(data, senderBaud, this.baud);
+      out = garbleAtWrongRate(data, senderBaud, mine);
     }
     this.stats.bytesDelivered += out.length;
     if (out.length > 0) this.emit('data', out);
@@ -97,7 +104,14 @@ export class MemoryUart extends TypedEmitter<UartEvents> implements UartPort {
 
   async setBaudRate(baud: number): Promise<void> {
     if (!(baud > 0)) throw new RangeError(`bad baud ${baud}`);
-    this.baud = baud;
+    const hw = this.opts.hostUart;
+    this.baud = hw ? hw.accept(baud, this.baud) : baud;
+    checkBaudReadBack(this.path, baud, this.baud);
+  }
+
+  /** The bit rate this end really sends and samples at. */
+  lineRate(): number {
+    return this.opts.hostUart ? this.opts.hostUart.lineRate(this.baud) : this.baud;
   }
 
   async close(): Promise<void> {
@@ -105,17 +119,6 @@ export class MemoryUart extends TypedEmitter<UartEvents> implements UartPort {
     this.open_ = false;
     this.emit('close');
   }
-}
-
-/** Deterministic garbage for a chunk sent at the wrong rate. */
-function garble(data: Uint8Array, from: number, to: number): Uint8Array {
-  const keep = Math.max(0, Math.round((data.length * Math.min(from, to)) / Math.max(from, to)));
-  const out = new Uint8Array(keep);
-  for (let i = 0; i < keep; i++) {
-    const b = data[Math.min(data.length - 1, Math.floor((i * data.length) / Math.max(1, keep)))] as number;
-    out[i] = ((b * 167 + 13) ^ (i * 29)) & 0xff;
-  }
-  return out;
 }
 
 /** Two connected ports: [host end, device end]. */

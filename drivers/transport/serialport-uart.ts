@@ -1,20 +1,27 @@
 /**
  * UartPort on the `serialport` package (the real binding, also used on pseudo-terminals in tests).
  *
- * Custom baud rates (1,000,000, 3,125,000...) go through the binding's termios2 path on Linux. Low-latency
+ * Custom baud rates (1,041,667, 3,125,000...) go through the binding's termios2 path on Linux. Low-latency
  * mode (ASYNC_LOW_LATENCY) is requested when `lowLatency` is set; devices that do not support it (a
  * pseudo-terminal answers ENOTTY) are used without it, and `lowLatencyActive` says which happened.
  *
- * On a pseudo-terminal a baud change is recorded but not applied: the kernel ignores pty baud settings,
- * and the binding flushes both queues (tcflush TCIOFLUSH) when it sets a standard rate such as 115200 or
- * 1,000,000, which on a pty throws away bytes the other side has not read yet.
+ * After opening and after every baud change the rate is read back from the kernel (TCGETS2 through the
+ * binding's getBaudRate on Linux): a driver that cannot produce a rate keeps the previous one and says so
+ * only there (drivers/transport/host-uart-clock.ts), so a mismatch is refused with UartBaudError instead of
+ * leaving a port that claims a rate it does not run at. Platforms without the read-back trust the request.
+ *
+ * A pseudo-terminal carries the rate too (the chain simulator reads it from its end to decide whether
+ * frames survive). One difference from a UART: the binding flushes both queues (tcflush TCIOFLUSH) when it
+ * sets a standard rate such as 115200 or 1,000,000, which on a pty also discards bytes the other side has
+ * not read yet; on a UART, drain() has already put them on the wire. Custom rates are set without a flush.
  */
 import { isatty, ReadStream } from 'node:tty';
 import { realpathSync } from 'node:fs';
-import { SerialPort } from 'serialport';
+import { SerialPort, type SerialPortOpenOptions } from 'serialport';
+import type { AutoDetectTypes } from '@serialport/bindings-cpp';
 import { TypedEmitter } from '../../src/typed-emitter.js';
 import { logger } from '../../src/log.js';
-import { UartClosedError, UartError, type UartEvents, type UartPort } from './uart-port.js';
+import { checkBaudReadBack, UartClosedError, UartError, type UartEvents, type UartPort } from './uart-port.js';
 
 const log = logger('transport.serialport');
 
@@ -23,6 +30,8 @@ export interface SerialPortUartOptions {
   baudRate: number;
   /** Ask for low-latency mode (default true). */
   lowLatency?: boolean;
+  /** The serialport binding (default: the platform's). Tests give one that behaves like a given kernel driver. */
+  binding?: AutoDetectTypes;
 }
 
 function asUartError(err: unknown, what: string): UartError {
@@ -37,6 +46,7 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
   private baud: number;
   private port: SerialPort | undefined;
   private readonly wantLowLatency: boolean;
+  private readonly binding: AutoDetectTypes | undefined;
   /** The TTY read handle, when reads go through it (see readThroughTty). */
   private tty: ReadStream | undefined;
   /** True when the device accepted low-latency mode. */
@@ -49,6 +59,7 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
     this.path = opts.path;
     this.baud = opts.baudRate;
     this.wantLowLatency = opts.lowLatency ?? true;
+    this.binding = opts.binding;
     this.isPseudoTerminal = isPtyPath(opts.path);
   }
 
@@ -62,9 +73,22 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const port = new SerialPort({ path: this.path, baudRate: this.baud, autoOpen: false, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, hupcl: false });
+    const options: SerialPortOpenOptions<AutoDetectTypes> = { path: this.path, baudRate: this.baud, autoOpen: false, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, hupcl: false };
+    // SerialPort puts its detected binding first and lets the options override it.
+    const port = new SerialPort((this.binding ? { ...options, binding: this.binding } : options) as SerialPortOpenOptions<AutoDetectTypes>);
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(asUartError(err, `open ${this.path}`)) : resolve())));
     this.port = port;
+    const opened = await this.readBaud(port);
+    if (opened !== undefined) {
+      try {
+        checkBaudReadBack(this.path, this.baud, opened);
+      } catch (err) {
+        await new Promise<void>((resolve) => port.close(() => resolve()));
+        this.port = undefined;
+        throw err;
+      }
+      this.baud = opened;
+    }
     if (!this.readThroughTty(port)) {
       port.on('data', (chunk: Buffer) => this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     }
@@ -143,12 +167,22 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async setBaudRate(baud: number): Promise<void> {
     const port = this.need();
-    if (this.isPseudoTerminal) {
-      this.baud = baud;
-      return;
-    }
     await new Promise<void>((resolve, reject) => port.update({ baudRate: baud }, (err) => (err ? reject(asUartError(err, `baud ${baud} on ${this.path}`)) : resolve())));
-    this.baud = baud;
+    const actual = await this.readBaud(port);
+    this.baud = actual ?? baud;
+    if (actual !== undefined) checkBaudReadBack(this.path, baud, actual);
+  }
+
+  /** The rate the kernel holds for the port (TCGETS2), or undefined where the binding cannot tell. */
+  private async readBaud(port: SerialPort): Promise<number | undefined> {
+    const b = port.port;
+    if (!b || process.platform !== 'linux') return undefined;
+    try {
+      return (await b.getBaudRate()).baudRate;
+    } catch (err) {
+      log.debug({ path: this.path, err: err instanceof Error ? err.message : String(err) }, 'baud read-back unavailable');
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {

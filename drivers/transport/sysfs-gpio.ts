@@ -7,9 +7,11 @@
  * names a line by controller *label* + offset, and `resolveSysfsGpio` reads every
  * /sys/class/gpio/gpiochipN/{label,base,ngpio} to find the global number.
  *
- * sysfs GPIO is deprecated upstream, and BCM2712 (Pi 5, CM5) kernels have removed it (ecosystem.md §6):
- * on such a kernel /sys/class/gpio is missing and opening a line fails with GpioUnavailableError saying
- * so. A character-device backend (/dev/gpiochipN) can implement the same GpioLine interface later.
+ * sysfs GPIO is deprecated upstream but still built into Raspberry Pi OS kernels, the Pi 5's included: its
+ * header GPIOs are the RP1 controller, labelled "pinctrl-rp1" (base 571 on current kernels), which is why
+ * lines are found by label. A kernel built without CONFIG_GPIO_SYSFS has no /sys/class/gpio, and opening
+ * a line fails with GpioUnavailableError saying so. A character-device backend (/dev/gpiochipN) can
+ * implement the same GpioLine interface later.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,9 +41,9 @@ export interface SysfsGpioChip {
 export function listSysfsGpioChips(root = SYSFS_GPIO_ROOT): SysfsGpioChip[] {
   if (!existsSync(root)) {
     throw new GpioUnavailableError(
-      `sysfs GPIO is not available: ${root} does not exist. This kernel was built without CONFIG_GPIO_SYSFS ` +
-        '(Raspberry Pi 5 / CM5 kernels have removed it). asic-agent drives reset and power-enable lines through ' +
-        'sysfs today; use a board and kernel that still provide it (Pi 3/4, CM4), or a board-config without GPIO lines.',
+      `sysfs GPIO is not available: ${root} does not exist. This kernel was built without CONFIG_GPIO_SYSFS. ` +
+        'asic-agent drives reset and power-enable lines through sysfs today; use a kernel that provides it ' +
+        '(Raspberry Pi OS does, on the Pi 5 as well), or a board-config without GPIO lines.',
     );
   }
   const chips: SysfsGpioChip[] = [];

@@ -21,6 +21,32 @@ export class UartClosedError extends UartError {
   override readonly name = 'UartClosedError';
 }
 
+/**
+ * The device runs at another rate than asked for: its driver fell back (Linux keeps the previous rate
+ * when a request is above the UART's maximum) or rounded further than a receiver tolerates.
+ */
+export class UartBaudError extends UartError {
+  override readonly name = 'UartBaudError';
+  constructor(
+    readonly path: string,
+    readonly requested: number,
+    readonly actual: number,
+  ) {
+    super(`host UART cannot do ${requested} baud: ${path} runs at ${actual} after the change`, 'EBAUD');
+  }
+}
+
+/**
+ * A read-back rate this close to the request is the driver's own rounding, not a failure (a chip's
+ * receiver tolerates several per cent; host-uart-clock.ts).
+ */
+export const BAUD_READBACK_TOLERANCE = 0.01;
+
+/** Throws UartBaudError when the rate read back from the device is not the one asked for. */
+export function checkBaudReadBack(path: string, requested: number, actual: number): void {
+  if (!(Math.abs(actual - requested) <= requested * BAUD_READBACK_TOLERANCE)) throw new UartBaudError(path, requested, actual);
+}
+
 export type UartEvents = {
   data: [Uint8Array];
   error: [UartError];
@@ -31,7 +57,7 @@ export interface UartPort {
   /** Device path (or a descriptive name for in-memory ports). */
   readonly path: string;
   readonly isOpen: boolean;
-  /** The baud rate the port was last set to. */
+  /** The baud rate the device runs at (read back after every change where the platform can). */
   readonly baudRate: number;
   open(): Promise<void>;
   /** Resolves once the bytes are handed to the OS (or the peer, in memory). */
@@ -40,6 +66,7 @@ export interface UartPort {
   drain(): Promise<void>;
   /** Discards bytes received but not yet read and bytes written but not yet sent. */
   flush(): Promise<void>;
+  /** Rejects with UartBaudError when the device reports another rate than asked for afterwards. */
   setBaudRate(baud: number): Promise<void>;
   close(): Promise<void>;
   on<K extends keyof UartEvents>(event: K, listener: (...args: UartEvents[K]) => void): this;

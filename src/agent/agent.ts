@@ -67,7 +67,10 @@ export function withJobDeclaration(groups: PoolGroupConfig[], jd: JobDeclaration
   return [{ ...first, pools: [entry, ...first.pools.map((p, i) => ({ ...p, priority: (p.priority ?? i) + 1 }))] }, ...rest];
 }
 
-/** The chains of a board-config, with simulator settings for a simulated board. */
+/**
+ * The chains of a board-config. A chain whose uart is "sim:…" gets a chain simulator (the [sim] section's
+ * settings); a /dev/ path is a real UART, simulated board or not.
+ */
 export function chainSpecs(cfg: RunConfig): ChainSpec[] {
   const b = cfg.board;
   const a = b.asic;
@@ -82,11 +85,12 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
       minFrequencyMhz: a.min_frequency_mhz,
       frequencyStepMhz: a.frequency_step_mhz,
       // Register 0x14 takes a power of two (bm13xx.md §4 "Ticket mask").
-      ticketDifficulty: 2 ** Math.floor(Math.log2(Math.max(1, b.sim?.ticket_difficulty ?? 256))),
+      ticketDifficulty: a.ticket_difficulty ?? 2 ** Math.floor(Math.log2(Math.max(1, b.sim?.ticket_difficulty ?? 256))),
     };
     if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;
+    if (a.min_chips !== undefined) spec.minChips = a.min_chips;
     const s = b.sim;
-    if (s) {
+    if (s && c.uart.startsWith('sim:')) {
       // In replay mode every nonce stands for one hash (sim ticket 2^-32).
       const hashrate = s.chain_replay_nonces_per_s ?? s.chain_hashrate_hs;
       spec.sim = {
@@ -137,6 +141,7 @@ export class Agent {
       log: logger('agent.chains'),
       stats: this.stats,
       onHashing: (on, reason) => this.setHashing(on, reason),
+      resetLine: (index) => this.rt?.parts.chainResets[index],
     });
     this.groups = this.groupsOf(o.config);
     this.pools = this.makePools(o.config, this.groups);
@@ -260,9 +265,13 @@ export class Agent {
         for (const p of parts) await p.reduceFrequency();
       },
     });
-    board.on('chains-reset', () => {
-      for (const c of this.chains.chains) c.sim?.pulseReset();
-    });
+    if (sim) {
+      // A simulated chain's chips hear the simulated board's reset line, as real chips hear the GPIO
+      // (whichever simulator process the chain has now: a dead one is replaced).
+      for (const c of this.chains.chains) {
+        if (c.sim) await sim.wireChainReset(c.spec.index, (held) => c.sim?.setReset(held));
+      }
+    }
     if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
     else this.pools.start();
     if (!this.o.noApi) {

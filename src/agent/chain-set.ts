@@ -8,8 +8,10 @@ import { existsSync } from 'node:fs';
 import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { familyByName, type ChipFamily } from '../../drivers/asic/bm13xx/family.js';
+import { ChainStateError } from '../../drivers/asic/bm13xx/errors.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
 import type { UartPort } from '../../drivers/transport/uart-port.js';
+import type { GpioLine } from '../../drivers/transport/gpio-line.js';
 import type { MiningControl } from '../board/board.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -37,6 +39,8 @@ export interface ChainSpec {
   frequencyStepMhz: number;
   /** Register 0x14 difficulty (power of two). */
   ticketDifficulty: number;
+  /** Fewest answering chips the chain hashes with (default: all). */
+  minChips?: number;
   /** For sim: chains: the simulator's settings. */
   sim?: Omit<SimChainSpec, 'family' | 'chips'>;
 }
@@ -77,6 +81,11 @@ export interface ChainSetOptions {
   retryMs?: number;
   /** How often chain health is checked. */
   healthCheckMs?: number;
+  /**
+   * The board's reset line of chain `index` (asked at the chain's first bring-up, when the board is
+   * open). Every bring-up pulses it; a chain without one resets the chips' baud by register instead.
+   */
+  resetLine?: (index: number) => GpioLine | undefined;
 }
 
 function describe(err: unknown): string {
@@ -210,17 +219,19 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       if (!c.driver) {
         c.port = this.openPort(c);
         const sim = c.sim;
+        const line = this.o.resetLine?.(c.spec.index);
         c.driver = new Bm13xxChain<AgentDriverWork>(c.port, {
           family: c.family,
           expectedChips: c.spec.chips,
           frequencyMhz: this.frequency[c.spec.index] as number,
           ...(c.spec.fastBaud !== undefined ? { fastBaud: c.spec.fastBaud } : {}),
           ticketDifficulty: c.spec.ticketDifficulty,
+          ...(c.spec.minChips !== undefined ? { minChips: c.spec.minChips } : {}),
           ...(sim ? { simTicketDifficulty: sim.simTicketDifficulty, timing: FAST_TIMING } : {}),
           clock: this.o.clock,
           name: `chain${c.spec.index}`,
-          // The board owns the reset GPIO lines; a simulated chain also gets its chips reset.
-          ...(sim ? { reset: (asserted: boolean) => (asserted ? sim.pulseReset() : undefined) } : {}),
+          // The board's reset line (a simulated board wires it to the chain simulator's chips).
+          ...(line ? { reset: (asserted: boolean) => this.driveReset(line, asserted) } : {}),
         });
         c.mining.attach(c.driver);
         c.driver.on('port-error', (e) => this.o.log.warn({ chain: c.spec.index, err: e.message }, 'chain UART error'));
@@ -231,7 +242,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       c.health = new ChainHealth({
         chain: c.spec.index,
         chips: up.chipCount,
-        chipHashrate: c.mining.nominalHashrate / up.chipCount,
+        chipHashrate: c.mining.nominalHashrate / Math.max(1, up.chipCount - up.missing.filter((m) => m < up.chipCount).length),
         ticketDifficulty: up.effectiveTicketDifficulty,
         clock: this.o.clock,
       });
@@ -253,6 +264,16 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       this.o.log.error({ chain: c.spec.index, err: c.lastError }, 'chain bring-up failed; will retry');
       this.scheduleRetry();
     }
+  }
+
+  /**
+   * A chain pulses its reset line at every bring-up, but only the board may leave the chains running:
+   * once hashing is stopped (safe state, pause), a bring-up still in flight cannot release the line.
+   */
+  private async driveReset(line: GpioLine, asserted: boolean): Promise<void> {
+    if (asserted) return line.write(1);
+    if (!this.hashing || this.closed) throw new ChainStateError('the board holds the chains in reset');
+    await line.write(0);
   }
 
   private scheduleRetry(): void {

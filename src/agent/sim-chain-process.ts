@@ -3,7 +3,8 @@
  * opens it with the real serialport binding exactly as it would a hashboard's UART, and the simulator's
  * hashing runs on another core. The child prints the device path first and its settings second
  * (including the sim-only ticket difficulty the host must use for stats). It exits when the agent does
- * (SIGTERM, or the end of its stdin pipe if the agent died without cleaning up).
+ * (SIGTERM, or the end of its stdin pipe if the agent died without cleaning up). The chain's reset line
+ * goes over the same pipe (`reset 1` / `reset 0`), each change acknowledged on stdout once applied.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -30,8 +31,8 @@ export interface SimChainProcess {
   pid: number;
   /** True once the simulator process has ended: its pty path may already belong to another terminal. */
   readonly exited: boolean;
-  /** Pulses the simulated chips' reset line (SIGUSR1). */
-  pulseReset(): void;
+  /** Drives the simulated chips' reset line; resolves once the simulator has applied it. */
+  setReset(held: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -109,8 +110,16 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
       settled = true;
       clearTimeout(timer);
       const d = typeof info.simTicketDifficulty === 'number' ? info.simTicketDifficulty : spec.simTicketDifficulty;
-      // Further output (stats) is not needed; keep the pipe drained.
-      child.stdout?.resume();
+      // Acknowledgements of reset changes, in the order they were asked for.
+      const acks: (() => void)[] = [];
+      lines.on('line', (l) => {
+        if (!l.startsWith('{"reset"')) return;
+        acks.shift()?.();
+      });
+      const gone = (): void => {
+        for (const ack of acks.splice(0)) ack();
+      };
+      child.once('exit', gone);
       resolve({
         devicePath: path,
         simTicketDifficulty: d,
@@ -118,9 +127,12 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
         get exited() {
           return child.exitCode !== null || child.signalCode !== null;
         },
-        pulseReset: () => {
-          if (child.exitCode === null) child.kill('SIGUSR1');
-        },
+        setReset: (held) =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) return done();
+            acks.push(done);
+            child.stdin.write(`reset ${held ? 1 : 0}\n`);
+          }),
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -51,7 +51,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
       family: c.family.name,
       state: chainState(c.state, silent.length),
       chipsExpected: c.spec.chips,
-      chipsFound: c.up?.chipCount ?? 0,
+      chipsFound: c.up ? c.up.chipCount - c.up.missing.filter((m) => m < (c.up?.chipCount ?? 0)).length : 0,
       silentChips: silent,
       crcErrors: c.driver?.stats().chain.crcErrors ?? 0,
       frequencyMhz: freqs[i] ?? 0,

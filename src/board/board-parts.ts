@@ -14,6 +14,7 @@ import { Tps546 } from '../../drivers/i2c/tps546.js';
 import type { GpioLine, GpioOpener } from '../../drivers/transport/gpio-line.js';
 import type { I2cBus } from '../../drivers/transport/i2c-bus.js';
 import type { BoardConfig } from '../config/board-config.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface BoardParts {
   name: string;
@@ -24,16 +25,20 @@ export interface BoardParts {
   regulatorLimits?: RegulatorLimits;
   trim?: VoltageTrim;
   powerMonitor?: PowerMonitor;
-  /** One per chain, logical 1 = chain held in reset. */
+  /** The chains' reset lines (only chains that have one), logical 1 = chain held in reset. */
   resetLines: GpioLine[];
+  /** By chain index: the chain's reset line, or undefined when the board has none for it. */
+  chainResets: (GpioLine | undefined)[];
   /** Logical 1 = board power on. */
   powerEnable?: GpioLine;
+  /** Clock time a chain reset line was last released (by the board or a chain's reset pulse), ms. */
+  resetReleasedAt?(): number | undefined;
   /** Identifies and configures the fan controllers and monitors (not the regulator: that is power-up). */
   initPeripherals(): Promise<void>;
 }
 
 /** Builds the drivers and opens the GPIO lines in their safe state (reset held, power off). */
-export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio: GpioOpener): Promise<BoardParts> {
+export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio: GpioOpener, clock: Clock = systemClock): Promise<BoardParts> {
   const temps: TemperatureSensor[] = [];
   const fans: FanChannel[] = [];
   const inits: (() => Promise<void>)[] = [];
@@ -51,6 +56,7 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
           internal: d.internal ?? 'ambient',
           ...(d.ideality === undefined ? {} : { ideality: d.ideality }),
           ...(d.beta === undefined ? {} : { beta: d.beta }),
+          ...(d.offset_c === undefined ? {} : { offsetC: d.offset_c }),
         });
         temps.push(...chip.sensors());
         fans.push(...chip.fans());
@@ -65,11 +71,11 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
       }
       case 'tmp1075':
       case 'tmp75':
-        temps.push(new Tmp1075(bus, name, d.address, d.sensor ?? 'board'));
+        temps.push(new Tmp1075(bus, name, d.address, d.sensor ?? 'board', d.offset_c ?? 0));
         break;
       case 'tps546d24a': {
         // Its temperature (kind "vr") comes with the telemetry the board reads every tick.
-        regulator = new Tps546(bus, name, d.address);
+        regulator = new Tps546(bus, name, d.address, clock);
         break;
       }
       case 'ds4432u':
@@ -86,10 +92,14 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
 
   // Open the lines already driven safe: a line opened "released" for even a moment could let a chain
   // out of reset or switch the board on.
-  const resetLines: GpioLine[] = [];
+  // Every release is noted: a chip diode's first readings after it are not to be trusted.
+  let releasedAt: number | undefined;
+  const chainResets: (GpioLine | undefined)[] = [];
   for (const [n, c] of config.chain.entries()) {
-    if (c.reset) resetLines.push(await openGpio(`reset${n}`, { chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }, 1));
+    const line = c.reset ? await openGpio(`reset${n}`, { chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }, 1) : undefined;
+    chainResets.push(line ? noteReleases(line, () => (releasedAt = clock.now())) : undefined);
   }
+  const resetLines = chainResets.filter((l): l is GpioLine => l !== undefined);
   const pe = config.gpio.power_enable;
   const powerEnable = pe ? await openGpio('power_enable', { chip: pe.chip, line: pe.line, activeLow: pe.active_low }, 0) : undefined;
 
@@ -108,6 +118,9 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
         switchingKhz: r.switching_khz,
         voutScaleLoop: r.vout_scale_loop,
         controlPin: r.control_pin ?? pe !== undefined,
+        stackConfig: r.stack_config,
+        syncConfig: r.sync_config,
+        phase: r.phase,
       }
     : undefined;
 
@@ -117,13 +130,35 @@ export async function openBoardParts(config: BoardConfig, bus: I2cBus, openGpio:
     temps,
     fans,
     resetLines,
+    chainResets,
     ...(regulator ? { regulator } : {}),
     ...(regulatorLimits ? { regulatorLimits } : {}),
     ...(trim ? { trim } : {}),
     ...(powerMonitor ? { powerMonitor } : {}),
     ...(powerEnable ? { powerEnable } : {}),
+    resetReleasedAt: () => releasedAt,
     async initPeripherals() {
       for (const init of inits) await init();
     },
+  };
+}
+
+/** The same line, calling `released` after every write of 0 (released). */
+function noteReleases(line: GpioLine, released: () => void): GpioLine {
+  return {
+    name: line.name,
+    activeLow: line.activeLow,
+    direction: () => line.direction(),
+    setDirection: (d, initial) => line.setDirection(d, initial),
+    read: () => line.read(),
+    async write(v) {
+      await line.write(v);
+      if (v === 0) released();
+    },
+    writeSync(v) {
+      line.writeSync(v);
+      if (v === 0) released();
+    },
+    release: () => line.release(),
   };
 }

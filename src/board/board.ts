@@ -134,6 +134,11 @@ function message(err: unknown): string {
 
 /** Re-sent even when unchanged, in case a controller was reset behind our back. */
 const DUTY_REFRESH_MS = 10_000;
+/**
+ * While a dangerous reading waits for confirmation the board samples again this soon, so that the
+ * readings a stop needs (3 by default) still fit well inside a second.
+ */
+const CONFIRM_RESAMPLE_MS = 100;
 
 export class Board extends TypedEmitter<BoardEvents> {
   private phase: BoardPhase = 'idle';
@@ -166,6 +171,7 @@ export class Board extends TypedEmitter<BoardEvents> {
   private writtenAt = 0;
   private lastReduceAt: number | undefined;
   private safeAt = 0;
+  private resample: TimerHandle | undefined;
 
   constructor(
     private readonly parts: BoardParts,
@@ -481,6 +487,8 @@ export class Board extends TypedEmitter<BoardEvents> {
     }
     this.clock.clearInterval(this.loop);
     this.loop = undefined;
+    this.clock.clearTimeout(this.resample);
+    this.resample = undefined;
     while (this.ticking) await this.clock.sleep(10);
     const cool = this.isCool();
     let finalDuty = this.fanCtl.current();
@@ -565,7 +573,8 @@ export class Board extends TypedEmitter<BoardEvents> {
     const temps: SensorSample[] = [];
     for (const s of this.parts.temps) {
       const r = await read(s.id, () => s.read());
-      temps.push(r.ok ? { id: s.id, kind: s.kind, c: r.v.c, raw: r.v.raw } : { id: s.id, kind: s.kind, c: null, error: r.error });
+      const diode = s.diode ? { diode: true } : {};
+      temps.push(r.ok ? { id: s.id, kind: s.kind, ...diode, c: r.v.c, raw: r.v.raw } : { id: s.id, kind: s.kind, ...diode, c: null, error: r.error });
     }
     const duty = this.writtenDuty ?? 0;
     const fans: FanSample[] = [];
@@ -592,7 +601,15 @@ export class Board extends TypedEmitter<BoardEvents> {
       const r = await read('power monitor', () => pm.read());
       this.powerReading = r.ok ? r.v : null;
     }
-    return { t: this.clock.now(), powered: this.regulatorCommanded || this.powerOn, temps, fans, ...(regulator ? { regulator } : {}) };
+    const released = this.parts.resetReleasedAt?.();
+    return {
+      t: this.clock.now(),
+      powered: this.regulatorCommanded || this.powerOn,
+      temps,
+      fans,
+      ...(regulator ? { regulator } : {}),
+      ...(released !== undefined ? { resetReleasedAt: released } : {}),
+    };
   }
 
   private isStoppedOrStopping(): boolean {
@@ -608,6 +625,12 @@ export class Board extends TypedEmitter<BoardEvents> {
       const v = this.policy.evaluate(sample);
       const wasHot = this.verdict?.level === 'hot';
       this.verdict = v;
+      if (v.confirming && this.resample === undefined) {
+        this.resample = this.clock.setTimeout(() => {
+          this.resample = undefined;
+          void this.tick();
+        }, Math.min(CONFIRM_RESAMPLE_MS, this.opts.pollMs));
+      }
       const now = this.clock.now();
       const phase = this.phase;
       if (v.stop && (phase === 'running' || phase === 'starting' || phase === 'paused' || phase === 'idle')) {

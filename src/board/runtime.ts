@@ -1,14 +1,16 @@
 /**
- * Builds a running board from a RunConfig: simulated peripherals when the board-config has a [sim]
- * section, the real i2c-bus and sysfs GPIO backends otherwise. The agent composes this: it attaches its
- * chains through `board.attachMining()` and adds its own services around the same Board.
+ * Builds a running board from a RunConfig. Each part has the backend its board-config names: `[i2c] bus =
+ * "sim"` and lines on the "sim-gpio" controller are simulated (a SimBoard from the [sim] section), a bus
+ * number and any other label are the real i2c-bus and sysfs GPIO. The agent composes this: it attaches
+ * its chains through `board.attachMining()` and adds its own services around the same Board.
  */
 import { systemClock, type Clock } from '../clock.js';
 import { SimBoard, type SimBoardSpec } from '../../drivers/sim/sim-board.js';
 import { parseSimFault, type SimFault } from '../../drivers/sim/sim-faults.js';
 import { LinuxI2cBus } from '../../drivers/transport/linux-i2c-bus.js';
 import { openSysfsGpio } from '../../drivers/transport/sysfs-gpio.js';
-import type { BoardConfig } from '../config/board-config.js';
+import { SIM_GPIO_CHIP, SIM_I2C_BUS, type BoardConfig } from '../config/board-config.js';
+import type { GpioOpener } from '../../drivers/transport/gpio-line.js';
 import type { RunConfig } from '../config/run-config.js';
 import { Board } from './board.js';
 import { openBoardParts, type BoardParts } from './board-parts.js';
@@ -24,6 +26,8 @@ export interface RuntimeOptions {
 export interface BoardRuntime {
   config: RunConfig;
   board: Board;
+  /** The drivers and lines the board runs (the chains take their reset lines from here). */
+  parts: BoardParts;
   /** The simulated hardware, when the board is simulated. */
   sim: SimBoard | undefined;
   close(): void;
@@ -37,12 +41,11 @@ export class SimOnlyError extends Error {
 export function simSpecFor(board: BoardConfig, recordPath?: string): SimBoardSpec {
   const s = board.sim;
   if (!s) throw new SimOnlyError(`${board.name} has no [sim] section`);
+  const pe = board.gpio.power_enable;
   return {
-    devices: Object.entries(board.i2c.devices).map(([name, d]) => ({ name, ic: d.ic, address: d.address })),
-    resetLines: board.chain.flatMap((c) => (c.reset ? [{ chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }] : [])),
-    ...(board.gpio.power_enable
-      ? { powerEnable: { chip: board.gpio.power_enable.chip, line: board.gpio.power_enable.line, activeLow: board.gpio.power_enable.active_low } }
-      : {}),
+    devices: board.i2c.bus === SIM_I2C_BUS ? Object.entries(board.i2c.devices).map(([name, d]) => ({ name, ic: d.ic, address: d.address })) : [],
+    resetLines: board.chain.flatMap((c, chain) => (c.reset?.chip === SIM_GPIO_CHIP ? [{ chain, chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }] : [])),
+    ...(pe?.chip === SIM_GPIO_CHIP ? { powerEnable: { chip: pe.chip, line: pe.line, activeLow: pe.active_low } } : {}),
     thermal: {
       ambientC: s.ambient_c,
       heatCapacity: s.heat_capacity_j_per_c,
@@ -62,21 +65,27 @@ export function simSpecFor(board: BoardConfig, recordPath?: string): SimBoardSpe
   };
 }
 
+function simBoardOf(sim: SimBoard | undefined, b: BoardConfig): SimBoard {
+  // The board-config check refuses simulated parts without [sim]; this is the same rule at run time.
+  if (!sim) throw new SimOnlyError(`${b.name}: a simulated part (i2c bus "sim" or a "${SIM_GPIO_CHIP}" line) needs a [sim] section`);
+  return sim;
+}
+
 export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions = {}): Promise<BoardRuntime> {
   const clock = opts.clock ?? systemClock;
   const b = config.board;
   let sim: SimBoard | undefined;
-  let parts: BoardParts;
   if (b.sim) {
     sim = new SimBoard(simSpecFor(b, opts.simRecordPath), clock);
     sim.schedule([...b.sim.faults.map(parseSimFault), ...(opts.simFaults ?? [])]);
-    parts = await openBoardParts(b, sim.bus, sim.gpioOpener);
   } else {
     if (opts.simFaults && opts.simFaults.length > 0) throw new SimOnlyError(`--sim-fault needs a simulated board; ${b.name} has no [sim] section`);
     if (opts.simRecordPath) throw new SimOnlyError(`--sim-record needs a simulated board; ${b.name} has no [sim] section`);
-    const bus = await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
-    parts = await openBoardParts(b, bus, openSysfsGpio);
   }
+  const simBoard = sim;
+  const bus = b.i2c.bus === SIM_I2C_BUS ? simBoardOf(simBoard, b).bus : await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
+  const openGpio: GpioOpener = (role, spec, initial) => (spec.chip === SIM_GPIO_CHIP ? simBoardOf(simBoard, b).gpioOpener(role, spec, initial) : openSysfsGpio(role, spec, initial));
+  const parts: BoardParts = await openBoardParts(b, bus, openGpio, clock);
   const board = new Board(parts, {
     clock,
     limits: config.limits,
@@ -93,6 +102,7 @@ export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions
   return {
     config,
     board,
+    parts,
     sim,
     close() {
       sim?.close();

@@ -6,7 +6,13 @@
  * path for the driver; the second is a JSON object with the board's settings, including
  * `simTicketDifficulty`, the sim-only ticket difficulty the host must use for its hashrate (it is never on
  * the wire). SIGUSR1 pulses the chain's reset line; SIGINT/SIGTERM stop it and remove the pty.
+ *
+ * Started by the agent (--exit-with-parent), it also takes the chain's reset line over stdin: a line
+ * `reset 1` asserts it, `reset 0` releases it, and each is acknowledged on stdout with `{"reset":true}` /
+ * `{"reset":false}` once applied, so the simulated board's GPIO write completes when the chips have
+ * seen it (src/agent/sim-chain-process.ts).
  */
+import { createInterface } from 'node:readline';
 import { familyByName, UnknownFamilyError } from '../../drivers/asic/bm13xx/family.js';
 import { ESP_MINER_NONCE_LAYOUT, type NonceLayout } from '../../drivers/asic/bm13xx/nonce-layout.js';
 import { REPLAY_TICKET_DIFFICULTY, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
@@ -173,9 +179,15 @@ const command: Command = {
       // The terminal it was started from closed (or the agent's did): stop, do not die mid-write.
       process.once('SIGHUP', resolve);
       if (exitWithParent) {
-        process.stdin.once('end', resolve);
-        process.stdin.once('close', resolve);
-        process.stdin.resume();
+        const lines = createInterface({ input: process.stdin });
+        lines.on('line', (line) => {
+          const m = /^reset ([01])$/.exec(line.trim());
+          if (!m) return;
+          const held = m[1] === '1';
+          ps.sim.setReset(held);
+          console.log(JSON.stringify({ reset: held }));
+        });
+        lines.once('close', resolve);
       }
     });
     if (statsTimer) clearInterval(statsTimer);

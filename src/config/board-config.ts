@@ -5,7 +5,7 @@
  * A board-config says `kind = "board"`; docs/board.md describes every key.
  */
 import { parseSimFault } from '../../drivers/sim/sim-faults.js';
-import { oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer } from './schema.js';
+import { INVALID, oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer, type Schema } from './schema.js';
 
 export const BOARD_CONFIG_VERSION = 1;
 
@@ -21,6 +21,26 @@ const SENSOR_KINDS_OR_NONE = ['chip', 'board', 'vr', 'ambient', 'none'] as const
 
 const NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
+/**
+ * Each part says its own backend. A chain's `uart = "sim:NAME"`, `[i2c] bus = "sim"` and GPIO lines on
+ * the controller labelled SIM_GPIO_CHIP are simulated (they need a [sim] section); a /dev/ path, a bus
+ * number and any other label are the real thing. So a real UART chain can run on a simulated board.
+ */
+export const SIM_GPIO_CHIP = 'sim-gpio';
+export const SIM_I2C_BUS = 'sim';
+
+/** `[i2c] bus`: a bus number (/dev/i2c-N) or "sim". */
+const i2cBus: Schema<number | typeof SIM_I2C_BUS> = {
+  describe: 'a bus number from 0 to 255 (/dev/i2c-N), or "sim" for simulated devices',
+  required: true,
+  check(v, key, ctx) {
+    if (v === SIM_I2C_BUS) return SIM_I2C_BUS;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 255) return v;
+    ctx.report(key, `${JSON.stringify(v)} is not ${this.describe}`);
+    return INVALID;
+  },
+};
+
 const gpioLine = table({
   chip: str({ patternHint: 'a GPIO controller label (see `cat /sys/class/gpio/gpiochip*/label`)', maxLength: 64 }),
   line: int(0, 1023),
@@ -29,10 +49,10 @@ const gpioLine = table({
 
 /** Keys each IC accepts besides `ic` and `address`. */
 const IC_KEYS: Record<PeripheralIc, readonly string[]> = {
-  emc2101: ['external', 'internal', 'ideality', 'beta'],
+  emc2101: ['external', 'internal', 'ideality', 'beta', 'offset_c'],
   emc2302: [],
-  tmp1075: ['sensor'],
-  tmp75: ['sensor'],
+  tmp1075: ['sensor', 'offset_c'],
+  tmp75: ['sensor', 'offset_c'],
   tps546d24a: [],
   ds4432u: [],
   ina260: [],
@@ -47,10 +67,12 @@ const device = table(
     sensor: optional(oneOf(SENSOR_KINDS)),
     ideality: optional(int(0, 255)),
     beta: optional(int(0, 255)),
+    /** °C added to every reading of the device (ESP-Miner's temp_offset). */
+    offset_c: optional(num(-50, 50, { unit: '°C' })),
   },
   {
     refine(d, report) {
-      for (const k of ['external', 'internal', 'sensor', 'ideality', 'beta'] as const) {
+      for (const k of ['external', 'internal', 'sensor', 'ideality', 'beta', 'offset_c'] as const) {
         if (d[k] !== undefined && !IC_KEYS[d.ic].includes(k)) {
           report(k, `does not apply to an ${d.ic}; ${d.ic} takes ${IC_KEYS[d.ic].length ? IC_KEYS[d.ic].join(', ') : 'only ic and address'}`);
         }
@@ -77,6 +99,13 @@ const asic = table(
     max_voltage: num(0.2, 5, { unit: 'V' }),
     /** Series domains: the regulator output is voltage × domains. */
     voltage_domains: withDefault(int(1, 64), 1),
+    /** Fewest chips per chain that must answer for it to hash with them (default: all of them). */
+    min_chips: optional(int(1, 256)),
+    /**
+     * Register 0x14's difficulty, a power of two (default 256, ESP-Miner's ASIC configs in
+     * main/device_config.h @5c27713116c7). Every nonce a chip returns meets it.
+     */
+    ticket_difficulty: optional(int(1, 2 ** 30)),
   },
   {
     refine(a, report) {
@@ -87,6 +116,10 @@ const asic = table(
         report('voltage', `${a.voltage} V must lie within min_voltage..max_voltage (${a.min_voltage}..${a.max_voltage})`);
       }
       if (a.fast_baud !== undefined && a.fast_baud < a.baud) report('fast_baud', `${a.fast_baud} is below baud ${a.baud}`);
+      if (a.min_chips !== undefined && a.min_chips > a.chips) report('min_chips', `${a.min_chips} is more than the ${a.chips} chips per chain`);
+      if (a.ticket_difficulty !== undefined && (a.ticket_difficulty & (a.ticket_difficulty - 1)) !== 0) {
+        report('ticket_difficulty', `${a.ticket_difficulty} is not a power of two (register 0x14 holds a mask, bm13xx.md §4)`);
+      }
     },
   },
 );
@@ -111,6 +144,14 @@ const regulator = table(
     vout_scale_loop: withDefault(num(0.01, 1), 0.25),
     /** The CONTROL pin is wired to the power-enable line (default: when [gpio] power_enable exists). */
     control_pin: optional(bool()),
+    /**
+     * TPS546 stacking, written at every start (ESP-Miner main/power/vcore.c get_tps546_config
+     * @5c27713116c7): single-phase boards 0x0000 / 0x10 / 0x00; a two-module stack (Gamma Turbo) 0x0001 /
+     * 0xD0 / 0xFF.
+     */
+    stack_config: withDefault(int(0, 0xffff), 0x0000),
+    sync_config: withDefault(int(0, 0xff), 0x10),
+    phase: withDefault(int(0, 0xff), 0x00),
   },
   {
     refine(r, report) {
@@ -141,12 +182,20 @@ const temperature = table(
     dangerous: num(0, 150, { unit: '°C' }),
     vr_hot: withDefault(num(0, 200, { unit: '°C' }), 95),
     vr_dangerous: withDefault(num(0, 200, { unit: '°C' }), 105),
+    /** Chip-diode readings are ignored this long after a chain leaves reset (mujina: 500 ms). */
+    diode_settle_ms: withDefault(int(0, 10_000, { unit: 'ms' }), 500),
+    /** Dangerous readings in a row that stop the board (mujina: 3); the board re-samples every 100 ms meanwhile. */
+    confirm_readings: withDefault(int(1, 10), 3),
+    /** Readings outside plausible_min..plausible_max are failed readings, not temperatures (mujina: 0..120 °C). */
+    plausible_min: withDefault(num(-60, 50, { unit: '°C' }), 0),
+    plausible_max: withDefault(num(50, 250, { unit: '°C' }), 120),
   },
   {
     refine(t, report) {
       if (!(t.target < t.hot)) report('target', `${t.target} °C must be below hot (${t.hot} °C)`);
       if (!(t.hot < t.dangerous)) report('hot', `${t.hot} °C must be below dangerous (${t.dangerous} °C)`);
       if (!(t.vr_hot < t.vr_dangerous)) report('vr_hot', `${t.vr_hot} °C must be below vr_dangerous (${t.vr_dangerous} °C)`);
+      if (!(t.dangerous < t.plausible_max)) report('plausible_max', `${t.plausible_max} °C must be above dangerous (${t.dangerous} °C), or a real over-temperature would read as a failed sensor`);
     },
   },
 );
@@ -212,7 +261,7 @@ export const boardConfigSchema = table(
     asic,
     chain: list(chain, { min: 1, max: 16 }),
     gpio: withDefault(table({ power_enable: optional(gpioLine) }), { power_enable: undefined }),
-    i2c: table({ bus: int(0, 255), devices: record(device, { keyPattern: NAME, keyHint: 'a lower-case name' }) }),
+    i2c: table({ bus: i2cBus, devices: record(device, { keyPattern: NAME, keyHint: 'a lower-case name' }) }),
     regulator: optional(regulator),
     power,
     temperature,
@@ -260,6 +309,7 @@ export const boardConfigSchema = table(
       };
       b.chain.forEach((c, n) => claim(`chain[${n}].reset`, c.reset));
       claim('gpio.power_enable', b.gpio.power_enable);
+      checkBackends(b, report);
       b.sim?.faults.forEach((f, n) => {
         try {
           parseSimFault(f);
@@ -272,6 +322,36 @@ export const boardConfigSchema = table(
 );
 
 export type BoardConfig = Infer<typeof boardConfigSchema>;
+
+/** Contradictions between the parts' backends and the [sim] section (see SIM_GPIO_CHIP). */
+function checkBackends(b: BoardConfig, report: (key: string, message: string) => void): void {
+  const simLine = (l: { chip: string } | undefined): boolean => l?.chip === SIM_GPIO_CHIP;
+  let simulated = 0;
+  b.chain.forEach((c, n) => {
+    const simChain = c.uart.startsWith('sim:');
+    if (simChain) simulated++;
+    if (simChain && !b.sim) report(`chain[${n}].uart`, `${c.uart} is a simulated chain, and this board-config has no [sim] section`);
+    if (c.reset && simLine(c.reset) !== simChain) {
+      report(
+        `chain[${n}].reset`,
+        simChain
+          ? `a simulated chain's reset line must be on "${SIM_GPIO_CHIP}" (a real line cannot reset simulated chips)`
+          : `${c.uart} is a real chain: its reset line on "${SIM_GPIO_CHIP}" would never reach the chips; give its real line, or remove reset (the driver then returns the chips to 115200 by register)`,
+      );
+    }
+    if (simLine(c.reset) && !b.sim) report(`chain[${n}].reset`, `"${SIM_GPIO_CHIP}" lines need a [sim] section`);
+  });
+  if (b.i2c.bus === SIM_I2C_BUS) {
+    simulated++;
+    if (!b.sim) report('i2c.bus', `"${SIM_I2C_BUS}" means simulated I2C devices, and this board-config has no [sim] section`);
+  }
+  const pe = b.gpio.power_enable;
+  if (simLine(pe)) {
+    simulated++;
+    if (!b.sim) report('gpio.power_enable', `"${SIM_GPIO_CHIP}" lines need a [sim] section`);
+  }
+  if (b.sim && simulated === 0) report('sim', 'describes a simulated board, but no part is simulated (chain uart "sim:…", [i2c] bus = "sim" or lines on "sim-gpio")');
+}
 export type BoardDevice = BoardConfig['i2c']['devices'][string];
 export type GpioLineConfig = Infer<typeof gpioLine>;
 

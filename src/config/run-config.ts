@@ -129,6 +129,10 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
       hotStepS: t.hot_step_s,
       restart: t.restart,
       restartDelayS: t.restart_delay_s,
+      diodeSettleMs: bt.diode_settle_ms,
+      confirmReadings: bt.confirm_readings,
+      plausibleMinC: bt.plausible_min,
+      plausibleMaxC: bt.plausible_max,
     },
     fans: {
       mode: f.mode,

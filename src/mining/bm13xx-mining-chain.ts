@@ -62,7 +62,9 @@ export class Bm13xxMiningChain extends TypedEmitter<MiningChainEvents> implement
   update(up: BringUpResult, simHashrate?: number): void {
     this.chipCount = up.chipCount;
     this.ticketDifficulty = up.effectiveTicketDifficulty;
-    this.nominalHashrate = simHashrate ?? up.frequencyMhz * 1e6 * this.family.smallCores * up.chipCount;
+    // A chip that did not answer keeps its address slot (chipCount) but hashes nothing.
+    const hashing = up.chipCount - up.missing.filter((i) => i < up.chipCount).length;
+    this.nominalHashrate = simHashrate ?? up.frequencyMhz * 1e6 * this.family.smallCores * hashing;
     this.workIntervalMs = workIntervalMs(this.family.name, { frequencyMhz: up.frequencyMhz, smallCores: this.family.smallCores, chips: up.chipCount });
   }
 

@@ -3,8 +3,13 @@
  * and whether the board must stop, and why. Pure apart from its own timers (fed the sample time), so it
  * is tested with hand-made samples and runs identically under a ManualClock.
  *
+ * Readings are screened first: a chip diode's readings in the settle window after a chain left reset are
+ * ignored, and a reading outside the plausible range is no temperature at all (a failed sensor).
+ *
  * Stops, in order of precedence (each names its reason; docs/board.md lists them):
- * - `overheat`: a chip/board reading at or above `dangerous`, or the regulator at or above `vr_dangerous`;
+ * - `overheat`: a chip/board reading at or above `dangerous`, or the regulator at or above `vr_dangerous`,
+ *   for `confirmReadings` readings in a row (one hot sample is not enough; the board samples again quickly
+ *   while `confirming`, so a real over-temperature still ends in the safe state within a second);
  * - `regulator-fault`: STATUS_WORD fault bits, the output off while commanded on, or no telemetry for
  *   the no-reading timeout;
  * - `vout-out-of-range`: READ_VOUT further than the tolerance from what was set (once settled);
@@ -15,7 +20,7 @@
  * Hot and dangerous apply in every fan mode; fan checks are off only in immersion mode.
  */
 import type { RegulatorTelemetry, TemperatureKind } from '../../drivers/i2c/peripheral.js';
-import type { FanSettings, ThermalLimits } from './thermal-settings.js';
+import { CONFIRM_READINGS, DIODE_SETTLE_MS, PLAUSIBLE_MAX_C, PLAUSIBLE_MIN_C, type FanSettings, type ThermalLimits } from './thermal-settings.js';
 
 export type StopReason =
   | 'overheat'
@@ -32,6 +37,8 @@ export type ThermalLevel = 'normal' | 'hot' | 'dangerous';
 export interface SensorSample {
   id: string;
   kind: TemperatureKind;
+  /** A diode on an ASIC's die (readings settle after the chip leaves reset). */
+  diode?: boolean;
   /** °C, or null when the read failed. */
   c: number | null;
   raw?: number;
@@ -65,6 +72,8 @@ export interface BoardSample {
   temps: SensorSample[];
   fans: FanSample[];
   regulator?: RegulatorSample;
+  /** Clock time a chain reset line was last released, ms (undefined: never). */
+  resetReleasedAt?: number;
 }
 
 export interface PolicyVerdict {
@@ -74,6 +83,8 @@ export interface PolicyVerdict {
   /** Hottest valid regulator temperature, °C. */
   vrC: number | null;
   stop?: { reason: StopReason; detail: string };
+  /** A dangerous reading not yet confirmed: sample again soon. */
+  confirming?: boolean;
   /** Individual sensors or fans currently considered failed (for logs and the API). */
   failedSensors: string[];
   failedFans: string[];
@@ -95,6 +106,8 @@ export class ThermalPolicy {
   private readonly fanBadSince = new Map<string, number>();
   private readonly stuck = new Map<string, { raw: number; since: number }>();
   private lastPoweredMs: number | undefined;
+  private dangerStreak = 0;
+  private vrDangerStreak = 0;
 
   constructor(
     private limits: ThermalLimits,
@@ -120,6 +133,8 @@ export class ThermalPolicy {
     this.fanBadSince.clear();
     this.stuck.clear();
     this.hot = false;
+    this.dangerStreak = 0;
+    this.vrDangerStreak = 0;
   }
 
   isHot(): boolean {
@@ -138,8 +153,19 @@ export class ThermalPolicy {
     let vrC: number | null = null;
     let stuckOnly = false;
     let validProtecting = 0;
+    const settling = s.resetReleasedAt !== undefined && s.t - s.resetReleasedAt < (L.diodeSettleMs ?? DIODE_SETTLE_MS);
+    const lo = L.plausibleMinC ?? PLAUSIBLE_MIN_C;
+    const hi = L.plausibleMaxC ?? PLAUSIBLE_MAX_C;
     for (const r of s.temps) {
+      // Neither a reading nor a failure: the diode has not settled since the chip left reset.
+      if (r.diode && settling) continue;
       let c = r.c;
+      // Plausibility is for chip and board readings (mujina checks its ASIC diode); a regulator's own
+      // sensor legitimately reads past 120 °C on its way to its OT fault.
+      if (c !== null && PROTECTING.has(r.kind) && (c < lo || c > hi)) {
+        failedSensors.push(`${r.id} (implausible ${c.toFixed(1)} °C, outside ${lo}..${hi})`);
+        c = null;
+      }
       if (c !== null && r.raw !== undefined && L.stuckTimeoutS > 0) {
         const st = this.stuck.get(r.id);
         if (!st || st.raw !== r.raw) this.stuck.set(r.id, { raw: r.raw, since: 0 });
@@ -180,14 +206,19 @@ export class ThermalPolicy {
       return verdict;
     };
 
-    if (controlC !== null && controlC >= L.dangerousC) {
+    const confirm = L.confirmReadings ?? CONFIRM_READINGS;
+    this.dangerStreak = controlC !== null && controlC >= L.dangerousC ? this.dangerStreak + 1 : 0;
+    this.vrDangerStreak = vrC !== null && vrC >= L.vrDangerousC ? this.vrDangerStreak + 1 : 0;
+    if (controlC !== null && this.dangerStreak >= confirm) {
       verdict.level = 'dangerous';
-      return stop('overheat', `${controlC.toFixed(1)} °C is at or above dangerous ${L.dangerousC} °C`);
+      return stop('overheat', `${controlC.toFixed(1)} °C is at or above dangerous ${L.dangerousC} °C (${this.dangerStreak} readings in a row)`);
     }
-    if (vrC !== null && vrC >= L.vrDangerousC) {
+    if (vrC !== null && this.vrDangerStreak >= confirm) {
       verdict.level = 'dangerous';
-      return stop('overheat', `regulator ${vrC.toFixed(1)} °C is at or above its dangerous ${L.vrDangerousC} °C`);
+      return stop('overheat', `regulator ${vrC.toFixed(1)} °C is at or above its dangerous ${L.vrDangerousC} °C (${this.vrDangerStreak} readings in a row)`);
     }
+    // Not confirmed yet: hot meanwhile (fans to 100 %), and sample again soon.
+    if (this.dangerStreak > 0 || this.vrDangerStreak > 0) verdict.confirming = true;
 
     const reg = s.regulator;
     if (reg) {

@@ -30,7 +30,22 @@ export interface ThermalLimits {
   restart: boolean;
   /** And not sooner than this after the stop. */
   restartDelayS: number;
+  /**
+   * A chip diode's readings are ignored for this long after a chain leaves reset (default 500 ms, mujina
+   * bitaxe.rs DIODE_SETTLE @1a69ef40f7ec: the reset transient corrupts the first conversions).
+   */
+  diodeSettleMs?: number;
+  /** A temperature must be dangerous this many readings in a row to stop the board (default 3, mujina BAD_READING_LIMIT). */
+  confirmReadings?: number;
+  /** Readings outside this range are not temperatures (default 0..120 °C, mujina EXPECTED_MIN_C/MAX_C). */
+  plausibleMinC?: number;
+  plausibleMaxC?: number;
 }
+
+export const DIODE_SETTLE_MS = 500;
+export const CONFIRM_READINGS = 3;
+export const PLAUSIBLE_MIN_C = 0;
+export const PLAUSIBLE_MAX_C = 120;
 
 export interface FanSettings {
   mode: FanMode;

@@ -46,7 +46,11 @@ export const DEFAULT_TIMING: Readonly<ChainTiming> = Object.freeze({
   readRetries: 2,
 });
 
-/** For simulated chains: no silicon pauses, one big ramp step, reply windows kept generous. */
+/**
+ * For simulated chains: no silicon pauses, one big ramp step, reply windows kept generous. The wait after
+ * a baud write stays the silicon's: on a pseudo-terminal it is the time the simulator has to read the
+ * write before the host's line changes rate (a pty carries no rate with its bytes).
+ */
 export const FAST_TIMING: Readonly<ChainTiming> = Object.freeze({
   resetAssertMs: 1,
   resetSettleMs: 1,
@@ -57,7 +61,7 @@ export const FAST_TIMING: Readonly<ChainTiming> = Object.freeze({
   stepDelayScale: 0,
   rampStepDelayMs: 0,
   rampStepMhz: 100,
-  baudSwitchDelayMs: 5,
+  baudSwitchDelayMs: 50,
   readRetries: 2,
 });
 
@@ -84,8 +88,11 @@ export interface ChainOptions {
   timing?: Partial<ChainTiming>;
   /** Where chips put core and address bits in nonces (default ESP-Miner's). */
   nonceLayout?: NonceLayout;
-  /** Continue with the chips that answered instead of failing (default false). */
-  allowMissingChips?: boolean;
+  /**
+   * Fewest chips that must answer for the bring-up to go on with them (default: expectedChips). A silent
+   * chip that still takes an address keeps its slot, so the others keep their positions' nonce ranges.
+   */
+  minChips?: number;
   /** A chip with no nonce for this long is reported silent (default: 60 expected nonce intervals, at least 60 s). */
   chipSilenceMs?: number;
   /** Name for logs (e.g. "chain0"). */

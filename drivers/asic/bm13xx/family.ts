@@ -108,6 +108,8 @@ export interface ChipFamily {
   configure(ctx: InitContext): InitStep[];
   /** Writes for one ramp step to `setting`. */
   frequencyWrites(setting: PllSetting): RegisterWrite[];
+  /** Pause before each frequency write and after the last one, ms (BM1397: 10; 0 = none). */
+  readonly frequencyWriteGapMs: number;
   /** Writes after the ramp (hash counting number, version rolling). */
   finalize(ctx: InitContext & { frequencyMhz: number }): InitStep[];
 }

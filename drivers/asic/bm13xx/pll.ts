@@ -9,9 +9,13 @@
  * the top byte) when the VCO is at or above 2400 MHz. For BM1397 ESP-Miner writes P1, P2 raw and always
  * 0x40, while bm13xx-rs decodes BM1397 with -1 too: each family names its choice (PllSpec.postDivMinusOne).
  *
- * The solver follows ESP-Miner's rule (ours, not its code): refdiv 2 then 1, P1 > P2 strictly, FBDIV in
- * the family's range and the VCO inside the family's limits; best = closest frequency, then lowest VCO,
- * then lowest P1·P2.
+ * The solver makes ESP-Miner's choice for every target, byte for byte (components/asic/pll.c
+ * pll_get_parameters @5c27713116c7): refdiv 2 then 1, P1 7..1, P2 7..1 with P1 > P2 strictly, FBDIV =
+ * round(target / 25 · refdiv · P1 · P2) inside the family's range, no VCO limit; a candidate wins when its
+ * frequency error is smaller, or (within 0.0001) its VCO is lower, or (both within 0.0001) P1·P2 is lower.
+ * ESP-Miner keeps the frequency, the error and the VCO in single-precision floats; the comparisons here
+ * round to single precision at the same places, so near-ties fall the same way. A table generated from
+ * that file for every 6.25 MHz step checks it (test/unit/bm13xx/esp-miner-pll.test.ts).
  */
 import { Bm13xxConfigError } from './errors.js';
 
@@ -19,17 +23,13 @@ import { Bm13xxConfigError } from './errors.js';
 export const CLKI_MHZ = 25;
 
 export interface PllSpec {
+  /** FBDIV range of ESP-Miner's pll_get_parameters call for the family. */
   fbMin: number;
   fbMax: number;
   /** Post dividers stored as P - 1 (BM1366+) or raw (ESP-Miner's BM1397). */
   postDivMinusOne: boolean;
   /** Set bit 28 when VCO >= this (MHz); undefined = never. */
   vcoHighFlagAtMhz: number | undefined;
-  /** VCO limits the solver keeps to (MHz). */
-  vcoMinMhz: number;
-  vcoMaxMhz: number;
-  /** Stricter VCO ceiling when REFDIV = 1 (bm13xx-rs: 3125 MHz). */
-  vcoMaxRefdiv1Mhz: number;
 }
 
 export interface PllSetting {
@@ -43,31 +43,35 @@ export interface PllSetting {
 }
 
 const EPS = 1e-4;
+const f32 = Math.fround;
+/** ESP-Miner's EPSILON, a float literal (0.0001f). */
+const EPS_F32 = f32(1e-4);
+const FLT_MAX = 3.4028234663852886e38;
 
-/** Picks the dividers for `targetMhz`. Throws Bm13xxConfigError when nothing fits. */
+/** Picks the dividers for `targetMhz` as ESP-Miner does. Throws Bm13xxConfigError when nothing fits. */
 export function solvePll(targetMhz: number, spec: PllSpec): PllSetting {
   if (!(targetMhz > 0) || !Number.isFinite(targetMhz)) throw new Bm13xxConfigError(`frequency must be positive, got ${targetMhz}`);
+  const target = f32(targetMhz);
   let best: PllSetting | undefined;
-  let bestDiff = Number.POSITIVE_INFINITY;
+  let minDiff = FLT_MAX;
+  let minVco = FLT_MAX;
+  let minPost = 0xffff;
   for (let refDiv = 2; refDiv >= 1; refDiv--) {
     for (let p1 = 7; p1 >= 1; p1--) {
       for (let p2 = 7; p2 >= 1; p2--) {
-        if (p1 <= p2) continue;
         const div = refDiv * p1 * p2;
-        const fb = Math.round((targetMhz / CLKI_MHZ) * div);
-        if (fb < spec.fbMin || fb > spec.fbMax) continue;
-        const vco = (CLKI_MHZ * fb) / refDiv;
-        const vcoMax = refDiv === 1 ? Math.min(spec.vcoMaxMhz, spec.vcoMaxRefdiv1Mhz) : spec.vcoMaxMhz;
-        if (vco < spec.vcoMinMhz - EPS || vco > vcoMax + EPS) continue;
-        const f = (CLKI_MHZ * fb) / div;
-        const diff = Math.abs(targetMhz - f);
-        const better =
-          diff < bestDiff - EPS ||
-          (Math.abs(diff - bestDiff) < EPS && best !== undefined && vco < best.vcoMhz - EPS) ||
-          (Math.abs(diff - bestDiff) < EPS && best !== undefined && Math.abs(vco - best.vcoMhz) < EPS && p1 * p2 < best.postDiv1 * best.postDiv2);
-        if (better) {
-          best = { fbDiv: fb, refDiv, postDiv1: p1, postDiv2: p2, frequencyMhz: f, vcoMhz: vco };
-          bestDiff = diff;
+        // round() in double on the float target; positive, so Math.round rounds halves the same way.
+        const fb = Math.round((target / CLKI_MHZ) * div);
+        if (!(p1 > p2 && fb >= spec.fbMin && fb <= spec.fbMax)) continue;
+        const f = f32((CLKI_MHZ * fb) / div);
+        const diff = f32(Math.abs(f32(target - f)));
+        const vco = f32((CLKI_MHZ * fb) / refDiv);
+        const tie = Math.abs(f32(diff - minDiff)) < EPS_F32;
+        if (diff < minDiff || (tie && vco < minVco) || (tie && Math.abs(f32(vco - minVco)) < EPS_F32 && p1 * p2 < minPost)) {
+          minDiff = diff;
+          minVco = vco;
+          minPost = p1 * p2;
+          best = { fbDiv: fb, refDiv, postDiv1: p1, postDiv2: p2, frequencyMhz: (CLKI_MHZ * fb) / div, vcoMhz: (CLKI_MHZ * fb) / refDiv };
         }
       }
     }

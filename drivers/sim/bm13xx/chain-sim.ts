@@ -14,6 +14,12 @@
  * never on the wire; the host must be told it (it is printed by `asic-agent sim` and exposed as
  * `effectiveTicketDifficulty`).
  *
+ * The line is as strict as the wire: when the host's UART runs at another rate than chip 0 (`hostLine`,
+ * for example read from the pseudo-terminal the host set up, through a model of the host's UART), frames
+ * outside a UART's tolerance arrive as garbage in both directions. Chips keep the baud they were switched
+ * to until the reset line is pulsed (setReset), so a host that starts over at 115200 without a reset finds
+ * nobody answering, as on a real board.
+ *
  * Hashing runs in small time slices on the injected clock; each slice gives every working chip its share
  * of the chain hashrate and stops early if it took more than `maxSliceCpuMs` of CPU, so the event loop is
  * never blocked for long. Replay mode skips hashing: nonces leave at a fixed rate with an effective ticket
@@ -27,6 +33,7 @@ import { MiningHasher } from '../../../src/work/sha256-engine.js';
 import { u256LeToBigInt } from '../../../src/work/target.js';
 import { depositBits } from '../../../src/work/version-rolling.js';
 import type { UartPort } from '../../transport/uart-port.js';
+import { garbleAtWrongRate, uartFrameIntact } from '../../transport/host-uart-clock.js';
 import type { Command } from '../../asic/bm13xx/command-frame.js';
 import { familyByName, type ChipFamily, type FamilyName } from '../../asic/bm13xx/family.js';
 import { HostStreamParser, type HostFrame, type HostStreamStats } from '../../asic/bm13xx/host-stream-parser.js';
@@ -34,6 +41,7 @@ import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout,
 import { addressInterval, chunkPosition, nonceAt, nonceSlice, type NonceSlice } from './nonce-slice.js';
 import { fullScanTimeMs } from '../../asic/bm13xx/registers/hash-counting.js';
 import { encodeRegisterReply } from '../../asic/bm13xx/response-frame.js';
+import { Reg } from '../../asic/bm13xx/registers/addresses.js';
 import { chipTicketBound } from '../../asic/bm13xx/ticket-mask.js';
 import { Rng } from './rng.js';
 import { SimChip, type ChipJob, type SimChipStats } from './chip.js';
@@ -73,13 +81,27 @@ export interface SimChainConfig {
   /** Replay mode: nonces per second for the chain. */
   replayNoncesPerSecond?: number;
   clock?: Clock;
+  /**
+   * The bit rate the host's UART runs at now, or undefined when the link does not say (an in-memory pair
+   * models the rates itself). Frames the chips and the host cannot both decode are garbled.
+   */
+  hostLine?: () => number | undefined;
 }
+
+/** A BM13xx receiver samples 8 times per bit (baud = clock / (8 · (BT8D + 1)), registers/baud.ts). */
+const CHIP_OVERSAMPLING = 8;
+/** The host's receiver (PL011, 16550 and most USB adapters: 16). */
+const HOST_OVERSAMPLING = 16;
 
 export interface ChainSimStats {
   chips: (SimChipStats & { index: number; address: number; answering: boolean; frequencyMhz: number; currentlyStarvedMs: number })[];
   host: HostStreamStats;
   repliesSent: number;
   framesCorrupted: number;
+  /** Host chunks the chips could not read (host and chip baud too far apart). */
+  hostChunksGarbled: number;
+  /** Reply chunks the host could not read. */
+  replyChunksGarbled: number;
   bytesDropped: number;
   bytesOut: number;
   baud: number;
@@ -114,13 +136,20 @@ export class ChainSim {
   private hashCursor = 0;
   private readonly slices = new Map<number, NonceSlice>();
   private currentBaud = 115200;
-  private readonly st = { repliesSent: 0, framesCorrupted: 0, bytesDropped: 0, bytesOut: 0, noncesSent: 0 };
+  private readonly st = { repliesSent: 0, framesCorrupted: 0, hostChunksGarbled: 0, replyChunksGarbled: 0, bytesDropped: 0, bytesOut: 0, noncesSent: 0 };
   private readonly onPortError = (e: Error): void => {
     log.debug({ err: e.message }, 'simulator port error');
   };
   private readonly onData = (b: Uint8Array): void => {
     if (this.resetAsserted) return;
-    this.parser.push(b);
+    const host = this.cfg.hostLine?.();
+    const chip = this.chipBaud();
+    if (host !== undefined && !uartFrameIntact(host, chip, CHIP_OVERSAMPLING)) {
+      this.st.hostChunksGarbled++;
+      this.parser.push(garbleAtWrongRate(b, host, chip));
+    } else {
+      this.parser.push(b);
+    }
     this.scheduleFlush();
   };
 
@@ -243,7 +272,8 @@ export class ChainSim {
       case 'read':
         for (const c of this.reachable()) {
           if (c.dead || !(cmd.broadcast || c.address === cmd.address)) continue;
-          const value = c.readRegister(cmd.register);
+          const odd = this.cfg.faults?.ticketMaskReadsAs;
+          const value = cmd.register === Reg.ticketMask && odd !== undefined ? odd : c.readRegister(cmd.register);
           this.reply(c, encodeRegisterReply(this.family.responseLength, { value, chipAddress: c.address, register: cmd.register }));
         }
         break;
@@ -261,6 +291,11 @@ export class ChainSim {
   private upstreamOpen(i: number): boolean {
     for (let k = 0; k < i; k++) if (!(this.chips[k] as SimChip).relays) return false;
     return true;
+  }
+
+  /** The rate chip 0 (the one wired to the host) talks at. */
+  private chipBaud(): number {
+    return this.chips[0]?.baud() ?? 115200;
   }
 
   /** The device end of the port runs at chip 0's baud (the chip wired to the host). */
@@ -524,7 +559,14 @@ export class ChainSim {
       o += p.length;
     }
     this.st.bytesOut += total;
-    this.port.write(buf).catch((err: unknown) => log.debug({ err: String(err) }, 'sim write failed'));
+    const host = this.cfg.hostLine?.();
+    const chip = this.chipBaud();
+    let wire: Uint8Array = buf;
+    if (host !== undefined && !uartFrameIntact(chip, host, HOST_OVERSAMPLING)) {
+      this.st.replyChunksGarbled++;
+      wire = garbleAtWrongRate(buf, chip, host);
+    }
+    this.port.write(wire).catch((err: unknown) => log.debug({ err: String(err) }, 'sim write failed'));
   }
 
   stats(): ChainSimStats {

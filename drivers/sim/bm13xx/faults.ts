@@ -33,6 +33,11 @@ export interface FaultConfig {
   duplicateFraction?: number;
   /** Delay added to every reply, ms. */
   replyDelayMs?: number;
+  /**
+   * Every chip answers a read of the ticket mask (0x14) with this value, whatever was written: nobody
+   * knows what silicon returns there (no working firmware reads it back).
+   */
+  ticketMaskReadsAs?: number;
 }
 
 export class FaultSpecError extends Error {

@@ -4,8 +4,11 @@
  * project's own addon (native/pty), so no system tool is needed.
  *
  * A pty passes bytes whatever rate either side sets. The simulator takes the chips' baud from the
- * register writes the host sends, and can read the rate the host set on its end (`device.hostBaud()`).
+ * register writes the host sends and reads the rate the host set on its end (`device.hostBaud()`,
+ * TCGETS2); through a model of the host's UART (default: any rate exactly) that gives the rate the host's
+ * line runs at, and frames the chips and the host could not both decode arrive as garbage (chain-sim.ts).
  */
+import { EXACT_HOST_UART, type HostUartClock } from '../../transport/host-uart-clock.js';
 import { ChainSim, type SimChainConfig } from './chain-sim.js';
 import { openPtyHandles, ptyAddon, PtyError } from './pty-addon.js';
 import { PtyMasterUart } from './pty-master-uart.js';
@@ -36,10 +39,19 @@ export interface PtySim {
   close(): Promise<void>;
 }
 
-/** A simulated chain on a fresh pty pair. */
-export async function startPtySim(config: SimChainConfig): Promise<PtySim> {
+/** A simulated chain on a fresh pty pair; `hostUart` is the host's UART hardware the line is judged by. */
+export async function startPtySim(config: SimChainConfig, hostUart: HostUartClock = EXACT_HOST_UART): Promise<PtySim> {
   const pty = await openPtyPair();
-  const sim = new ChainSim(config);
+  const hostLine = (): number | undefined => {
+    if (!pty.device.isOpen) return undefined;
+    try {
+      return hostUart.lineRate(pty.device.hostBaud());
+    } catch {
+      // The descriptor is going away (closing): nothing is on the line.
+      return undefined;
+    }
+  };
+  const sim = new ChainSim({ hostLine, ...config });
   sim.attach(pty.device);
   return {
     hostPath: pty.hostPath,

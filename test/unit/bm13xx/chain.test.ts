@@ -114,7 +114,7 @@ describe('bring-up failures name the chips', () => {
     }
   });
 
-  test('a broken chain at chip 5 hides every chip after it; allowMissingChips continues with 5', async () => {
+  test('a broken chain at chip 5 hides every chip after it; minChips 5 continues with 5', async () => {
     const t = await inProcessChain({ family: 'BM1397', chips: 8, faults: { deaths: [{ chip: 5, atMs: 0, breaksChain: true }] } }, { timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } });
     try {
       const e = await rejects(t.chain.bringUp());
@@ -124,7 +124,7 @@ describe('bring-up failures name the chips', () => {
     }
     const t2 = await inProcessChain(
       { family: 'BM1397', chips: 8, faults: { deaths: [{ chip: 5, atMs: 0, breaksChain: true }] } },
-      { allowMissingChips: true, timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } },
+      { minChips: 5, timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } },
     );
     try {
       const r = await t2.chain.bringUp();

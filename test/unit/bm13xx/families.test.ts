@@ -108,7 +108,7 @@ test('full-header work: frame carries the template; the chip rolls under the wor
   for (const name of ['BM1362', 'BM1366', 'BM1368', 'BM1370'] as const) {
     const enc = FAMILIES[name].encodeWork({ header, versionMask: 0x1fffffe0 }, 16);
     assert.equal(enc.frame.length, 88);
-    assert.equal(enc.frame[3], 0x56, 'ESP-Miner length byte');
+    assert.equal(enc.frame[3], name === 'BM1362' ? 0x36 : 0x56, name === 'BM1362' ? 'cgminer length byte' : 'ESP-Miner length byte');
     assert.equal(enc.chipRollMask, 0x1fffe000, 'only bits 28..13 are rollable in the chip');
     const d = decodeJobFrame(enc.frame);
     assert.ok(d.format === 'full-header' && d.crcOk);

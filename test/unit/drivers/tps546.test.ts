@@ -5,7 +5,7 @@ import type { RegulatorLimits } from '../../../drivers/i2c/peripheral.js';
 import { decodeLinear11, decodeUlinear16, PMBUS, STATUS } from '../../../drivers/i2c/pmbus.js';
 import { Tps546, Tps546Error } from '../../../drivers/i2c/tps546.js';
 import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
-import { Tps546Sim, TPS546_SIM_VOUT_MODE } from '../../../drivers/sim/tps546-sim.js';
+import { Tps546Sim, TPS546_SIM_NVM, TPS546_SIM_VOUT_MODE } from '../../../drivers/sim/tps546-sim.js';
 import { I2cError } from '../../../drivers/transport/i2c-bus.js';
 
 const LIMITS: RegulatorLimits = {
@@ -21,6 +21,9 @@ const LIMITS: RegulatorLimits = {
   switchingKhz: 650,
   voutScaleLoop: 0.25,
   controlPin: false,
+  stackConfig: 0x0000,
+  syncConfig: 0x10,
+  phase: 0x00,
 };
 
 function rig(loadOhms = 0.1) {
@@ -143,4 +146,72 @@ test('identify fails on a different device; unsupported commands NACK and set CM
   await assert.rejects(bus.writeWord(0x24, PMBUS.READ_VOUT, 1), I2cError, 'read-only');
   await assert.rejects(bus.writeWord(0x24, PMBUS.OPERATION, 0x8080), I2cError, 'wrong length');
   await assert.rejects(new Tps546(bus, 'vreg').setVoltage(1.1), Tps546Error, 'init first');
+});
+
+// Issue 15, point 4: the whole configuration ESP-Miner and mujina write, against a part whose NVM was set
+// up for another board (TPS546_SIM_NVM): nothing the driver leaves out keeps an NVM value.
+test('init writes the full set: every protection register ends at our value, none at the NVM default', async () => {
+  const { sim, reg } = rig();
+  await reg.init(LIMITS);
+  const ulin = (v: number): number => Math.round(v / 2 ** -9);
+  const want: [number, number, string][] = [
+    [PMBUS.STACK_CONFIG, 0x0000, 'STACK_CONFIG'],
+    [PMBUS.SYNC_CONFIG, 0x10, 'SYNC_CONFIG'],
+    [PMBUS.PHASE, 0x00, 'PHASE'],
+    [PMBUS.VIN_OV_FAULT_RESPONSE, 0xb7, 'VIN_OV_FAULT_RESPONSE'],
+    [PMBUS.VOUT_OV_FAULT_LIMIT, ulin(1.25), 'VOUT_OV_FAULT_LIMIT'],
+    [PMBUS.VOUT_OV_WARN_LIMIT, ulin(1.16), 'VOUT_OV_WARN_LIMIT'],
+    [PMBUS.VOUT_MARGIN_HIGH, ulin(1.1), 'VOUT_MARGIN_HIGH'],
+    [PMBUS.VOUT_MARGIN_LOW, ulin(0.9), 'VOUT_MARGIN_LOW'],
+    [PMBUS.VOUT_UV_WARN_LIMIT, ulin(0.9), 'VOUT_UV_WARN_LIMIT'],
+    [PMBUS.VOUT_UV_FAULT_LIMIT, ulin(0.75), 'VOUT_UV_FAULT_LIMIT'],
+    [PMBUS.TON_MAX_FAULT_RESPONSE, 0x3b, 'TON_MAX_FAULT_RESPONSE'],
+    [PMBUS.PIN_DETECT_OVERRIDE, 0xffff, 'PIN_DETECT_OVERRIDE'],
+  ];
+  for (const [cmd, v, name] of want) {
+    assert.equal(sim.register(cmd), v, name);
+    assert.notEqual(TPS546_SIM_NVM[cmd], v, `${name}: the simulated NVM holds something else`);
+  }
+  for (const [cmd, ms, name] of [
+    [PMBUS.TON_DELAY, 0, 'TON_DELAY'],
+    [PMBUS.TON_RISE, 3, 'TON_RISE'],
+    [PMBUS.TON_MAX_FAULT_LIMIT, 0, 'TON_MAX_FAULT_LIMIT'],
+    [PMBUS.TOFF_DELAY, 0, 'TOFF_DELAY'],
+    [PMBUS.TOFF_FALL, 0, 'TOFF_FALL'],
+  ] as const) {
+    assert.equal(decodeLinear11(sim.register(cmd) ?? -1), ms, name);
+  }
+  const clearAt = sim.writes.findIndex((w) => w.command === PMBUS.CLEAR_FAULTS);
+  assert.equal(clearAt, sim.writes.length - 1, 'CLEAR_FAULTS last');
+  assert.equal(sim.nvmWrites, 0);
+});
+
+test('the NVM\'s two-module STACK_CONFIG keeps the output off; our single-module one lets it on', async () => {
+  const { sim, reg } = rig();
+  await reg.init(LIMITS);
+  await reg.setVoltage(1.2);
+  await reg.enable();
+  assert.equal(sim.outputOn(), true);
+  await reg.disable();
+  await sim.write(PMBUS.STACK_CONFIG, Uint8Array.of(0x01, 0x00));
+  await reg.enable();
+  assert.equal(sim.outputOn(), false, 'waiting for a stack partner');
+});
+
+test('PMBus answers ~10 ms after power-up: init waits 15 ms and retries the ID read', async () => {
+  const clock = new ManualClock();
+  const bus = new SimI2cBus(clock);
+  const sim = new Tps546Sim({ update: () => undefined, vin: () => 5, controlPin: () => true, loadAmps: () => 1, temperatureC: () => 40, now: () => clock.now() });
+  bus.attach(0x24, sim);
+  await assert.rejects(new Tps546(bus, 'early').identify(), I2cError, 'not ready at power-up');
+  const reg = new Tps546(bus, 'vreg', 0x24, clock);
+  let done = false;
+  const init = reg.init(LIMITS).then(() => (done = true));
+  for (let t = 0; t < 100 && !done; t++) {
+    clock.advance(1);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  }
+  await init;
+  assert.ok(clock.now() >= 15, `waited ${clock.now()} ms`);
+  assert.equal(sim.register(PMBUS.STACK_CONFIG), 0);
 });

@@ -26,20 +26,27 @@ function sample(t: number, p: Partial<BoardSample> = {}): BoardSample {
   };
 }
 
+/** The same sample `n` times 100 ms apart (a dangerous reading must repeat to stop the board); the last verdict. */
+function repeated(p: ThermalPolicy, t: number, patch: Partial<BoardSample>, n = 3) {
+  let v = p.evaluate(sample(t, patch));
+  for (let k = 1; k < n; k++) v = p.evaluate(sample(t + 100 * k, patch));
+  return v;
+}
+
 test('normal, hot with hysteresis, dangerous', () => {
   const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
   assert.equal(p.evaluate(sample(0)).level, 'normal');
   assert.equal(p.evaluate(sample(1, { temps: [chip(70)] })).level, 'hot');
   assert.equal(p.evaluate(sample(2, { temps: [chip(68.5)] })).level, 'hot', 'stays hot within the hysteresis');
   assert.equal(p.evaluate(sample(3, { temps: [chip(67.9)] })).level, 'normal');
-  const v = p.evaluate(sample(4, { temps: [chip(75)] }));
+  const v = repeated(p, 4, { temps: [chip(75)] });
   assert.equal(v.level, 'dangerous');
   assert.deepEqual(v.stop?.reason, 'overheat');
-  assert.match(v.stop?.detail ?? '', /75\.0 °C is at or above dangerous 75 °C/);
+  assert.match(v.stop?.detail ?? '', /75\.0 °C is at or above dangerous 75 °C \(3 readings in a row\)/);
   // VR limits are separate.
   const r = new ThermalPolicy(LIMITS, FANS, POWER, 0);
   assert.equal(r.evaluate(sample(0, { temps: [chip(50), { id: 'vr', kind: 'vr', c: 96 }] })).level, 'hot');
-  assert.equal(r.evaluate(sample(1, { temps: [chip(50), { id: 'vr', kind: 'vr', c: 105 }] })).stop?.reason, 'overheat');
+  assert.equal(repeated(r, 1, { temps: [chip(50), { id: 'vr', kind: 'vr', c: 105 }] }).stop?.reason, 'overheat');
   // Ambient readings never stop the board.
   assert.equal(new ThermalPolicy(LIMITS, FANS, POWER, 0).evaluate(sample(0, { temps: [chip(50), { id: 'amb', kind: 'ambient', c: 99 }] })).stop, undefined);
 });
@@ -89,7 +96,7 @@ test('fans: a stall must last stall_timeout_s; fewer working fans than min_fans 
   const imm = new ThermalPolicy(LIMITS, { ...FANS, mode: 'immersion', minFans: 0 }, POWER, 0);
   imm.evaluate(sample(0, { fans: [fan(0)] }));
   assert.equal(imm.evaluate(sample(60_000, { fans: [fan(0)], temps: [chip(74)] })).stop, undefined);
-  assert.equal(imm.evaluate(sample(60_001, { fans: [fan(0)], temps: [chip(75)] })).stop?.reason, 'overheat', 'dangerous still applies in immersion');
+  assert.equal(repeated(imm, 60_001, { fans: [fan(0)], temps: [chip(75)] }).stop?.reason, 'overheat', 'dangerous still applies in immersion');
   // Manual mode still enforces min_fans (the Braiins complaint).
   const man = new ThermalPolicy(LIMITS, { ...FANS, mode: 'manual' }, POWER, 0);
   man.evaluate(sample(0, { fans: [fan(0)] }));
@@ -123,12 +130,52 @@ test('sensors: no valid reading for the timeout stops; a stuck raw value counts 
 test('precedence: overheat before regulator before fans before sensors', () => {
   const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
   p.evaluate(sample(0, { fans: [fan(0)] }));
-  const v = p.evaluate(
-    sample(20_000, {
-      temps: [chip(80)],
-      fans: [fan(0)],
-      regulator: { commandedOn: true, expectedVout: 4.6, settled: true, telemetry: tel({ faults: ['VOUT'] }) },
-    }),
-  );
-  assert.equal(v.stop?.reason, 'overheat');
+  const patch = {
+    temps: [chip(80)],
+    fans: [fan(0)],
+    regulator: { commandedOn: true, expectedVout: 4.6, settled: true, telemetry: tel({ faults: ['VOUT'] }) },
+  };
+  // Two dangerous readings: the regulator fault stops first; with a confirmed overheat, overheat wins.
+  assert.equal(repeated(p, 20_000, patch, 2).stop?.reason, 'regulator-fault');
+  const q = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  q.evaluate(sample(0, { fans: [fan(0)] }));
+  assert.equal(repeated(q, 20_000, patch).stop?.reason, 'overheat');
+});
+
+// Issue 15, point 6 (mujina bitaxe.rs monitor_tick): a settle window after reset release for the chip
+// diode, N dangerous readings in a row, and readings outside 0..120 °C are failures, not temperatures.
+test('one hot sample does not stop the board; three in a row do, with a quick re-sample asked for meanwhile', () => {
+  const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  const first = p.evaluate(sample(0, { temps: [chip(90)] }));
+  assert.equal(first.stop, undefined);
+  assert.equal(first.confirming, true, 'the board is asked to sample again soon');
+  assert.equal(first.level, 'hot', 'fans to 100 % meanwhile');
+  assert.equal(p.evaluate(sample(100, { temps: [chip(60)] })).stop, undefined, 'a normal reading breaks the streak');
+  assert.equal(p.evaluate(sample(200, { temps: [chip(90)] })).stop, undefined);
+  assert.equal(p.evaluate(sample(300, { temps: [chip(90)] })).stop, undefined);
+  assert.equal(p.evaluate(sample(400, { temps: [chip(90)] })).stop?.reason, 'overheat');
+});
+
+test('a chip diode is ignored for the settle window after a reset release; other sensors are not', () => {
+  const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  const diode = (c: number): SensorSample => ({ id: 'fan.external', kind: 'chip', diode: true, c, raw: Math.round(c * 8) });
+  for (let t = 1000; t < 1500; t += 100) {
+    const v = p.evaluate(sample(t, { temps: [diode(110)], resetReleasedAt: 1000 }));
+    assert.equal(v.stop, undefined, `${t - 1000} ms after release`);
+    assert.equal(v.controlC, null, 'no reading taken from the diode while it settles');
+  }
+  assert.equal(repeated(p, 1500, { temps: [diode(110)], resetReleasedAt: 1000 }).stop?.reason, 'overheat', 'settled: a real over-temperature stops');
+  const board = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  assert.equal(repeated(board, 1000, { temps: [{ id: 'tmp', kind: 'board', c: 90, raw: 1 }], resetReleasedAt: 1000 }).stop?.reason, 'overheat', 'a board sensor has nothing to settle');
+});
+
+test('readings outside 0..120 °C are failed readings, not temperatures', () => {
+  const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  const v = repeated(p, 0, { temps: [chip(126)] }, 5);
+  assert.equal(v.stop, undefined);
+  assert.equal(v.controlC, null);
+  assert.match(v.failedSensors.join(), /chip \(implausible 126\.0 °C, outside 0\.\.120\)/);
+  assert.equal(p.evaluate(sample(10_000, { temps: [chip(-3)] })).stop?.reason, 'sensor-loss', 'and for long enough they are a lost sensor');
+  // The regulator's own sensor is not held to the chip range.
+  assert.equal(repeated(new ThermalPolicy(LIMITS, FANS, POWER, 0), 0, { temps: [chip(50), { id: 'vr', kind: 'vr', c: 130 }] }).stop?.reason, 'overheat');
 });

@@ -10,13 +10,11 @@ import { encodeFullHeaderWork } from '../work-encoding.js';
 import { shiftedReply, stepMod128 } from './common.js';
 
 const pll: PllSpec = {
+  // ESP-Miner's FBDIV range (components/asic/bm1368.c BM1368_send_hash_frequency @5c27713116c7).
   fbMin: 144,
   fbMax: 235,
   postDivMinusOne: true,
   vcoHighFlagAtMhz: 2400,
-  vcoMinMhz: 2000,
-  vcoMaxMhz: 3200,
-  vcoMaxRefdiv1Mhz: 3125,
 };
 
 const CORES = 80;
@@ -36,7 +34,10 @@ export const BM1368: ChipFamily = {
   resetPll0: 0xc0540165,
   resetFrequencyMhz: 50,
   defaultFrequencyMhz: 490,
-  defaultFastBaud: 1_000_000,
+  // 0x28 = 0x11300200 gives 25 MHz / (8 · 3) = 1,041,667 baud (registers/baud.ts). ESP-Miner writes that
+  // register (components/asic/bm1368.c BM1368_set_max_baud @5c27713116c7) and runs its host at 1,000,000,
+  // 4 % off; the host here asks for the chips' own rate (0.17 % off on a 48 MHz PL011).
+  defaultFastBaud: 1_041_667,
   parallelVersions: 65536,
   choices: {
     jobIdStep: '+24 mod 128 (ESP-Miner current and cgminer)',
@@ -81,6 +82,7 @@ export const BM1368: ChipFamily = {
       { kind: 'write', register: Reg.ticketMask, value: ctx.ticketMask },
     ];
   },
+  frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
   finalize: (ctx) => [
     { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }) },

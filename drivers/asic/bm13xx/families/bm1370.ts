@@ -10,14 +10,11 @@ import { encodeFullHeaderWork } from '../work-encoding.js';
 import { shiftedReply, stepMod128 } from './common.js';
 
 const pll: PllSpec = {
-  // ESP-Miner's FBDIV range for BM1370; VCO limits from bm13xx-rs.
+  // ESP-Miner's FBDIV range for BM1370 (components/asic/bm1370.c BM1370_send_hash_frequency @5c27713116c7).
   fbMin: 160,
   fbMax: 239,
   postDivMinusOne: true,
   vcoHighFlagAtMhz: 2400,
-  vcoMinMhz: 2000,
-  vcoMaxMhz: 3200,
-  vcoMaxRefdiv1Mhz: 3125,
 };
 
 const CORES = 128;
@@ -38,7 +35,10 @@ export const BM1370: ChipFamily = {
   resetPll0: 0xc0540165,
   resetFrequencyMhz: 50,
   defaultFrequencyMhz: 525,
-  defaultFastBaud: 1_000_000,
+  // 0x28 = 0x11300200 gives 25 MHz / (8 · 3) = 1,041,667 baud (registers/baud.ts). ESP-Miner writes that
+  // register (components/asic/bm1370.c BM1370_set_max_baud @5c27713116c7) and runs its host at 1,000,000,
+  // 4 % off; the host here asks for the chips' own rate (0.17 % off on a 48 MHz PL011).
+  defaultFastBaud: 1_041_667,
   parallelVersions: 65536,
   choices: {
     jobIdStep: '+24 mod 128 (ESP-Miner current and cgminer); older ESP-Miner used +8',
@@ -87,6 +87,7 @@ export const BM1370: ChipFamily = {
       { kind: 'write', register: Reg.coreRegisterControl, value: 0x80008dee },
     ];
   },
+  frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
   finalize: (ctx) => [
     { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 268 }) },

@@ -9,14 +9,11 @@ import { encodeMidstateWork } from '../work-encoding.js';
 import { midstateReply, stepMod128 } from './common.js';
 
 const pll: PllSpec = {
-  // ESP-Miner: FBDIV 60..200, post dividers raw, top byte always 0x40. No VCO limits known for BM1397.
+  // ESP-Miner: FBDIV 60..200, post dividers raw, top byte always 0x40 (components/asic/bm1397.c @5c27713116c7).
   fbMin: 60,
   fbMax: 200,
   postDivMinusOne: false,
   vcoHighFlagAtMhz: undefined,
-  vcoMinMhz: 0,
-  vcoMaxMhz: Number.POSITIVE_INFINITY,
-  vcoMaxRefdiv1Mhz: Number.POSITIVE_INFINITY,
 };
 
 export const BM1397: ChipFamily = {
@@ -42,7 +39,7 @@ export const BM1397: ChipFamily = {
     pllPostDividers: 'raw P1, P2 (ESP-Miner, cgminer); bm13xx-rs and the Saleae analyser decode with +1',
     jobIdStep: '+4 mod 128 (ESP-Miner, cgminer)',
     midstates: '4 midstates (versions +0..+3 along the mask) when the work has a mask, else 1 (56-byte frame)',
-    frequencyWrite: '0x70 = 0x0F0F0F00 twice, then 0x08 twice, per ramp step (ESP-Miner)',
+    frequencyWrite: '0x70 = 0x0F0F0F00 twice, then 0x08 twice, per ramp step, 10 ms before each and after (ESP-Miner, cgminer)',
   },
   nextJobId: (prev) => stepMod128(prev, 4),
   jobIdCycle: 32,
@@ -67,6 +64,9 @@ export const BM1397: ChipFamily = {
       { kind: 'write', register: Reg.miscControl, value: 0x00007a31 },
     ];
   },
+  // 10 ms before each of the four writes and after the last (ESP-Miner components/asic/bm1397.c
+  // BM1397_send_hash_frequency @5c27713116c7; cgminer driver-gekko.c calc_gsf_freq @d689d3a9057e).
+  frequencyWriteGapMs: 10,
   frequencyWrites: (s) => {
     const div = { register: Reg.pll0Divider, value: 0x0f0f0f00 };
     const p = { register: Reg.pll0Parameter, value: pllRegister(s, pll) };

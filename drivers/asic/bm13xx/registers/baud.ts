@@ -17,9 +17,11 @@ import { Reg } from './addresses.js';
 
 export type BaudScheme = 'misc-control' | 'fast-uart-v2';
 
-/** Baud after reset on every family (BT8D = 26 from CLKI). */
+/** Baud after reset on every family (BT8D = 26 from CLKI), as the host asks for it. */
 export const RESET_BAUD = 115200;
 const CLKI_HZ = CLKI_MHZ * 1e6;
+/** What the chips really run at after reset: 25 MHz / (8 · 27) = 115,741 baud. */
+export const CHIP_RESET_BAUD = CLKI_HZ / (8 * 27);
 /** The PLL the fast paths run on: 0xC0700111 = FBDIV 112, REFDIV 1 -> VCO 2800 MHz (bm13xx-rs). */
 export const UART_PLL_PARAMETER = 0xc0700111;
 const UART_PLL_VCO_HZ = 2800e6;
