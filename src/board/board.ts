@@ -45,7 +45,9 @@ export type SafeStateReason =
   | 'unhandled-rejection'
   | 'power-up-failed'
   | 'internal-error'
-  | 'exit';
+  | 'exit'
+  /** `asic-agent safe-state` after the service ended without its own safe stop (systemd ExecStopPost=). */
+  | 'service-failed';
 
 /** The mining side, attached by the agent. Every method must return promptly and never throw for long. */
 export interface MiningControl {

@@ -10,7 +10,7 @@ import { LinuxI2cBus } from '../../drivers/transport/linux-i2c-bus.js';
 import { openSysfsGpio } from '../../drivers/transport/sysfs-gpio.js';
 import type { BoardConfig } from '../config/board-config.js';
 import type { RunConfig } from '../config/run-config.js';
-import { Board } from './board.js';
+import { Board, type BoardOptions } from './board.js';
 import { openBoardParts, type BoardParts } from './board-parts.js';
 
 export interface RuntimeOptions {
@@ -62,6 +62,24 @@ export function simSpecFor(board: BoardConfig, recordPath?: string): SimBoardSpe
   };
 }
 
+/** The Board's settings from a RunConfig. */
+export function boardOptions(config: RunConfig, clock: Clock): BoardOptions {
+  const b = config.board;
+  return {
+    clock,
+    limits: config.limits,
+    fans: config.fans,
+    power: config.power,
+    coreVoltage: config.coreVoltage,
+    voltageDomains: b.asic.voltage_domains,
+    settleMs: b.power.settle_ms,
+    resetHoldMs: b.power.reset_hold_ms,
+    resetReleaseMs: b.power.reset_release_ms,
+    pollMs: b.control.poll_ms,
+    stepTimeoutMs: b.control.step_timeout_ms,
+  };
+}
+
 export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions = {}): Promise<BoardRuntime> {
   const clock = opts.clock ?? systemClock;
   const b = config.board;
@@ -77,19 +95,7 @@ export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions
     const bus = await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
     parts = await openBoardParts(b, bus, openSysfsGpio);
   }
-  const board = new Board(parts, {
-    clock,
-    limits: config.limits,
-    fans: config.fans,
-    power: config.power,
-    coreVoltage: config.coreVoltage,
-    voltageDomains: b.asic.voltage_domains,
-    settleMs: b.power.settle_ms,
-    resetHoldMs: b.power.reset_hold_ms,
-    resetReleaseMs: b.power.reset_release_ms,
-    pollMs: b.control.poll_ms,
-    stepTimeoutMs: b.control.step_timeout_ms,
-  });
+  const board = new Board(parts, boardOptions(config, clock));
   return {
     config,
     board,
