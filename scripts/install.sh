@@ -20,7 +20,7 @@
 #   --dry-run    change nothing: print every step instead
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")/.." && pwd)"
+here="$(cd "$(dirname "$0")/.." && pwd -P)"
 root="/"
 prefix="/opt/asic-agent"
 config=""
@@ -51,9 +51,12 @@ say() { printf 'install: %s\n' "$*"; }
 # system steps (they cannot be confined to DIR). Nothing else in this script writes.
 act() {
   local kind="$1"; shift
-  if [ "$dry" = 1 ]; then say "would run: $*"; return 0; fi
-  if [ "$kind" = system ] && [ -n "$root" ]; then say "would run (outside --root): $*"; return 0; fi
-  say "run: $*"
+  local shown="$*"
+  # A file's content is not worth a screen of output: its path, mode and size are.
+  [ "$1" = write_file ] && shown="write_file $2 (mode $3, ${#4} bytes)"
+  if [ "$dry" = 1 ]; then say "would run: $shown"; return 0; fi
+  if [ "$kind" = system ] && [ -n "$root" ]; then say "would run (outside --root): $shown"; return 0; fi
+  say "run: $shown"
   "$@"
 }
 # Helpers act runs (so that a redirection or a pipe is one step).
@@ -83,7 +86,7 @@ case "$node" in /*) ;; *) node="$(cd "$(dirname "$node")" && pwd)/$(basename "$n
 say "Node.js $("$node" --version) at $node"
 
 # 1. The program, in its own version folder.
-version="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$here/package.json" | head -n 1)"
+version="$("$node" -p 'require(process.argv[1]).version' "$here/package.json")"
 case "$here/" in
   "$dest/versions/"*)
     vdir="$here"
@@ -92,9 +95,10 @@ case "$here/" in
   *)
     if [ -n "$from" ]; then
       [ -f "$from" ] || { echo "install.sh: no release file $from" >&2; exit 1; }
-      version="$(tar -xzOf "$from" --wildcards '*/package.json' 2>/dev/null | sed -n 's/^  "version": "\(.*\)",$/\1/p' | head -n 1)"
-      [ -n "$version" ] || { echo "install.sh: $from is not an asic-agent release (no package.json)" >&2; exit 1; }
-      if ! tar -tzf "$from" | grep -q '^[^/]*/node_modules/'; then
+      version="$(tar -xzOf "$from" --wildcards --no-wildcards-match-slash '*/package.json' 2>/dev/null | "$node" -e 'const p = JSON.parse(require("fs").readFileSync(0, "utf8")); if (p.name === "asic-agent") console.log(p.version)' 2>/dev/null || true)"
+      [ -n "$version" ] || { echo "install.sh: $from is not an asic-agent release (no package.json naming asic-agent)" >&2; exit 1; }
+      # awk reads the whole listing (grep -q would stop tar half way, and pipefail would call that a failure).
+      if ! tar -tzf "$from" | awk '/^[^/]*\/node_modules\// { f = 1 } END { exit !f }'; then
         echo "install.sh: $from has no node_modules: it is not a release from scripts/release.sh (for an npm pack tarball use asic-agent upgrade)" >&2
         exit 1
       fi
