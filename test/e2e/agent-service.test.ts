@@ -10,7 +10,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, c
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sv2Pool } from '../../src/lab/sv2-pool.js';
-import { BIN, ROOT, startAgentProcess, statusRecords, type AgentProcess, type LogRecord } from '../helpers/agent-process.js';
+import { BIN, ROOT, startAgentProcess, type AgentProcess, type LogRecord } from '../helpers/agent-process.js';
 import { startNotifySocket } from '../helpers/notify-socket.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';
 import type { SimSnapshot } from '../../drivers/sim/sim-recorder.js';
