@@ -40,7 +40,6 @@ export type SafeStateReason =
   | 'stop'
   | 'sigterm'
   | 'sigint'
-  | 'config-error'
   | 'uncaught-exception'
   | 'unhandled-rejection'
   | 'power-up-failed'
