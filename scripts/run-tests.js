@@ -67,6 +67,8 @@ const optional = [
   ['prometheus', ['--version'], 'prometheus'],
   ['promtool', ['--version'], 'prometheus'],
   ['systemd-analyze', ['--version'], 'systemd'],
+  ['systemd-notify', ['--version'], 'systemd'],
+  ['systemd-socket-activate', ['--version'], 'systemd'],
 ];
 const absent = optional.filter(([cmd, a]) => {
   const r = spawnSync(cmd, a, { stdio: 'ignore' });

@@ -2,6 +2,7 @@
  * Logging through pino: JSON lines on stdout (journald under systemd). When stdout is a terminal the same
  * records are rendered for a person (src/terminal-view.ts: a banner, one status line per period, one line
  * per event and per warning); ASIC_AGENT_LOG_FORMAT=pretty shows every record through pino-pretty instead.
+ * Under systemd each JSON record starts with its syslog priority `<N>` (src/service/journal-priority.ts).
  * Every module logs through `logger('<module>')` so each record carries `module`. Secrets are redacted
  * by key wherever they appear in a record.
  */
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
 import { terminalView } from './terminal-view.js';
+import { isJournalStream, syslogPrefixed } from './service/journal-priority.js';
 
 /** pino-pretty only when a terminal will read the logs: it is not loaded at all under systemd. */
 function prettyStream(opts: PrettyOptions): DestinationStream {
@@ -56,7 +58,10 @@ function makeRoot(opts: LogOptions = {}): Logger {
     const color = out.isTTY === true && !process.env.NO_COLOR;
     return pino(base, terminalView({ level, color, write: (t) => out.write(t) }));
   }
-  return pino(base, pino.destination({ dest: opts.stream === 'stderr' ? 2 : 1, sync: true }));
+  const fd = opts.stream === 'stderr' ? 2 : 1;
+  const dest = pino.destination({ dest: fd, sync: true });
+  // Under systemd each record carries its syslog priority for journald (`journalctl -p warning`).
+  return pino(base, isJournalStream(process.env, fd) ? syslogPrefixed(dest) : dest);
 }
 
 let root: Logger = makeRoot();

@@ -15,8 +15,11 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await import('./cli/lab.js')).default },
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
   run: { summary: 'run the miner: board, chains, pools, local APIs; safe state on every exit', load: async () => (await import('./cli/run.js')).default },
+  'safe-state': { summary: 'drive the board to its safe state from a fresh process (systemd runs it after a failed stop)', load: async () => (await import('./cli/safe-state.js')).default },
   sim: { summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)', load: async () => (await import('./cli/sim.js')).default },
   status: { summary: 'show the running agent: pool, hashrate, shares, chains, temperatures, fans, alarms', load: async () => (await import('./cli/status.js')).default },
+  unit: { summary: 'print the systemd unit for this machine and config (the installer writes it)', load: async () => (await import('./cli/unit.js')).default },
+  upgrade: { summary: 'install a release next to the running one, restart, roll back unless healthy', load: async () => (await import('./cli/upgrade.js')).default },
 };
 
 function help(): string {

@@ -324,6 +324,12 @@ export class SimBoard {
         this.record(`fault:${name}`);
         void Promise.reject(new SimInjectedError('injected unhandled rejection (--sim-fault unhandled-rejection)'));
         return;
+      case 'event-loop-stall':
+        this.record(`fault:${name}`);
+        // Blocks this thread without spinning (no CPU taken from the simulators): no timer, signal handler
+        // or watchdog ping runs again. Only a signal's default action (systemd's SIGABRT/SIGKILL) ends it.
+        setImmediate(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));
+        return;
     }
     this.record(`fault:${name}`);
   }

@@ -16,6 +16,7 @@ export const SIM_FAULTS = {
   'bus-timeout': 'every I2C transfer hangs and times out (a device holding the bus)',
   'uncaught-exception': 'the agent process throws an uncaught exception (tests the exit path)',
   'unhandled-rejection': 'the agent process leaves a promise rejection unhandled (tests the exit path)',
+  'event-loop-stall': "the agent's event loop blocks for good (a wedged synchronous call; tests the systemd watchdog)",
 } as const;
 
 export type SimFaultName = keyof typeof SIM_FAULTS;

@@ -40,12 +40,13 @@ export type SafeStateReason =
   | 'stop'
   | 'sigterm'
   | 'sigint'
-  | 'config-error'
   | 'uncaught-exception'
   | 'unhandled-rejection'
   | 'power-up-failed'
   | 'internal-error'
-  | 'exit';
+  | 'exit'
+  /** `asic-agent safe-state` after the service ended without its own safe stop (systemd ExecStopPost=). */
+  | 'service-failed';
 
 /** The mining side, attached by the agent. Every method must return promptly and never throw for long. */
 export interface MiningControl {

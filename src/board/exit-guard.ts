@@ -1,9 +1,10 @@
 /**
  * Every way the process can end goes through the board's safe state (architecture principle 4):
  * - SIGTERM, SIGINT: safe stop, cool-down, exit 0;
- * - SIGHUP: reload the config; a valid one applies its limits and log level without stopping, a broken
- *   one is fatal (safe stop, exit 1), because running on a config nobody can read back is worse; in a
- *   terminal, a SIGHUP that comes with the terminal's hangup is a stop instead;
+ * - SIGHUP: reload the config; a valid one applies its limits and log level without stopping; a broken
+ *   one is refused with its errors at warning priority and the running config stays in force, mining
+ *   goes on (the convention of nginx and of systemd's ExecReload=, whose pre-check `check-config` is);
+ *   in a terminal, a SIGHUP that comes with the terminal's hangup is a stop instead;
  * - an uncaught exception or an unhandled rejection: logged, safe stop, exit 1;
  * - a second signal while stopping: once the board is safe (only the cool-down wait is left), the wait
  *   is skipped and the fans stay at the safe duty; before that, the synchronous emergency stop; exit at once;
@@ -14,6 +15,13 @@
 import type { Logger } from '../log.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Board, SafeStateReason } from './board.js';
+
+/** What the guard tells the service manager (src/service/service-notifier.ts; absent outside systemd). */
+export interface GuardNotifier {
+  reloading(): void;
+  ready(status: string): void;
+  stopping(status: string): void;
+}
 
 type Handler = (...args: unknown[]) => void;
 
@@ -35,6 +43,7 @@ export interface ExitGuardOptions {
   /** True when a SIGHUP means the controlling terminal went away rather than "reload" (interactive runs). */
   terminalGone?: () => boolean;
   proc?: ProcessLike;
+  notify?: GuardNotifier;
 }
 
 export interface ExitGuard {
@@ -88,6 +97,7 @@ export function installExitGuard(o: ExitGuardOptions): ExitGuard {
     exitCode = code;
     finishing = true;
     o.log.info({ reason, detail }, 'stopping');
+    o.notify?.stopping(`stopping (${reason}): safe state, then cool-down`);
     const hard = setTimeout(() => {
       o.log.error({ reason, timeoutMs: o.hardTimeoutMs }, 'shutdown took too long: emergency stop');
       o.board.emergencyStopSync(reason);
@@ -124,14 +134,20 @@ export function installExitGuard(o: ExitGuardOptions): ExitGuard {
       return;
     }
     o.log.info('SIGHUP: reloading the config');
+    o.notify?.reloading();
     Promise.resolve()
       .then(() => o.reload?.())
       .then(
-        () => o.log.info('config reloaded'),
+        () => {
+          o.log.info('config reloaded');
+          o.notify?.ready('config reloaded');
+        },
         (err: unknown) => {
-          const issues = err instanceof ConfigError ? err.issues : undefined;
-          o.log.fatal({ err: describe(err), issues }, 'SIGHUP: the config is broken; stopping');
-          finish('config-error', err instanceof Error ? err.message : String(err), 1);
+          // Refused, not fatal: the board keeps running on the config it was started or last reloaded
+          // with, which is still in force and still what the API shows.
+          const errors = err instanceof ConfigError ? err.message.split('\n') : [describe(err)];
+          o.log.warn({ errors }, 'SIGHUP: the new config is refused; the running config stays in force');
+          o.notify?.ready(`new config refused (${errors.length} error${errors.length === 1 ? '' : 's'}); running on the previous one`);
         },
       );
   });

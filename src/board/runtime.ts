@@ -12,7 +12,7 @@ import { openSysfsGpio } from '../../drivers/transport/sysfs-gpio.js';
 import { SIM_GPIO_CHIP, SIM_I2C_BUS, type BoardConfig } from '../config/board-config.js';
 import type { GpioOpener } from '../../drivers/transport/gpio-line.js';
 import type { RunConfig } from '../config/run-config.js';
-import { Board } from './board.js';
+import { Board, type BoardOptions } from './board.js';
 import { openBoardParts, type BoardParts } from './board-parts.js';
 
 export interface RuntimeOptions {
@@ -71,6 +71,24 @@ function simBoardOf(sim: SimBoard | undefined, b: BoardConfig): SimBoard {
   return sim;
 }
 
+/** The Board's settings from a RunConfig. */
+export function boardOptions(config: RunConfig, clock: Clock): BoardOptions {
+  const b = config.board;
+  return {
+    clock,
+    limits: config.limits,
+    fans: config.fans,
+    power: config.power,
+    coreVoltage: config.coreVoltage,
+    voltageDomains: b.asic.voltage_domains,
+    settleMs: b.power.settle_ms,
+    resetHoldMs: b.power.reset_hold_ms,
+    resetReleaseMs: b.power.reset_release_ms,
+    pollMs: b.control.poll_ms,
+    stepTimeoutMs: b.control.step_timeout_ms,
+  };
+}
+
 export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions = {}): Promise<BoardRuntime> {
   const clock = opts.clock ?? systemClock;
   const b = config.board;
@@ -86,19 +104,7 @@ export async function createBoardRuntime(config: RunConfig, opts: RuntimeOptions
   const bus = b.i2c.bus === SIM_I2C_BUS ? simBoardOf(simBoard, b).bus : await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
   const openGpio: GpioOpener = (role, spec, initial) => (spec.chip === SIM_GPIO_CHIP ? simBoardOf(simBoard, b).gpioOpener(role, spec, initial) : openSysfsGpio(role, spec, initial));
   const parts: BoardParts = await openBoardParts(b, bus, openGpio, clock);
-  const board = new Board(parts, {
-    clock,
-    limits: config.limits,
-    fans: config.fans,
-    power: config.power,
-    coreVoltage: config.coreVoltage,
-    voltageDomains: b.asic.voltage_domains,
-    settleMs: b.power.settle_ms,
-    resetHoldMs: b.power.reset_hold_ms,
-    resetReleaseMs: b.power.reset_release_ms,
-    pollMs: b.control.poll_ms,
-    stepTimeoutMs: b.control.step_timeout_ms,
-  });
+  const board = new Board(parts, boardOptions(config, clock));
   return {
     config,
     board,

@@ -18,6 +18,11 @@ import { installExitGuard } from '../board/exit-guard.js';
 import type { UpstreamConstructor } from '../upstream/upstream-factory.js';
 import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../version.js';
 import type { PoolEntry } from '../upstream/pool-config.js';
+import { serviceNotifier } from '../service/service-notifier.js';
+import { fitStopToUnit, shutdownDeadlineMs, unitStopTimeoutFromEnv } from '../service/stop-timeout.js';
+import { statusRecord } from '../agent/status-record.js';
+import { runtimeDirectory, writeRuntimeInfo } from '../service/runtime-file.js';
+import { packageRoot } from '../package-root.js';
 import { UsageError, type Command } from './command.js';
 import { explainStartupFailure, type StartupHints } from './startup-failure.js';
 
@@ -76,6 +81,18 @@ export function parseRunArgs(argv: string[]): RunArgs {
   return { config: file, simFaults: faults, ...(values['sim-record'] ? { simRecord: values['sim-record'] } : {}) };
 }
 
+/** EX_CONFIG (sysexits.h): the unit's RestartPreventExitStatus=, so a broken config is not restarted for ever. */
+export const EXIT_CONFIG = 78;
+
+/** One line for `systemctl status` (STATUS=). */
+function serviceStatus(agent: Agent): string {
+  const r = statusRecord(agent);
+  const ths = (r.hashrate_hs / 1e12).toFixed(3);
+  const temps = Object.values(r.temps_c).filter((t): t is number => t !== null);
+  const hottest = temps.length > 0 ? `, ${Math.max(...temps).toFixed(0)} °C` : '';
+  return `${agent.rt.board.getPhase()}: ${ths} TH/s, ${r.accepted} accepted, ${r.rejected} rejected, pool ${r.pool ?? 'none'}${hottest}`;
+}
+
 /**
  * Runs the agent from a config file until it is stopped; returns the exit code. `hooks.started` is
  * called once the APIs listen and the board is powering up (the demo prints its banner there).
@@ -90,7 +107,7 @@ export async function runAgent(
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
-      return 1;
+      return EXIT_CONFIG;
     }
     throw err;
   }
@@ -98,6 +115,11 @@ export async function runAgent(
   const envLevel = LOG_LEVELS.find((l): l is LevelWithSilent => l === process.env.ASIC_AGENT_LOG_LEVEL);
   configureLogging({ level: envLevel ?? cfg.logLevel });
   const log = logger('run');
+  // Under systemd: the watchdog pings start now, from the event loop; READY=1 waits for the board.
+  const notify = serviceNotifier({ log: logger('service') });
+  notify.startWatchdog();
+  const unitStopS = unitStopTimeoutFromEnv(process.env);
+  cfg = fitStopToUnit(cfg, unitStopS, log);
 
   const agent = new Agent({
     config: cfg,
@@ -116,15 +138,25 @@ export async function runAgent(
   }
   const { board, sim } = agent.rt;
   const startedInTerminal = isatty(1);
+  const rundir = runtimeDirectory(process.env);
+  if (rundir) {
+    const at = agent.api?.addresses;
+    try {
+      writeRuntimeInfo(rundir, { pid: process.pid, version: FIRMWARE_VERSION, root: packageRoot(), http: at?.http ?? null, cgminer: at?.cgminer ?? null, startedAt: Date.now() });
+    } catch (err) {
+      log.warn({ dir: rundir, err: err instanceof Error ? err.message : String(err) }, 'cannot write the runtime file (the upgrade health check reads it)');
+    }
+  }
   const guard = installExitGuard({
     board,
     log,
-    hardTimeoutMs: cfg.fans.exitCoolTimeoutS * 1000 + 15_000,
+    hardTimeoutMs: shutdownDeadlineMs(cfg.fans.exitCoolTimeoutS),
     // The board is safe when this runs; the rest (pools, chains, simulators, APIs) is closed below.
     exit: () => undefined,
-    reload: () => agent.reload(loadRunConfig(args.config), envLevel),
+    reload: () => agent.reload(fitStopToUnit(loadRunConfig(args.config), unitStopS, log), envLevel),
     // Started in a terminal that has since hung up: stdout is no longer a tty (isatty fails with EIO).
     terminalGone: () => startedInTerminal && !isatty(1),
+    notify,
   });
 
   log.info(
@@ -145,12 +177,17 @@ export async function runAgent(
   try {
     await agent.startBoard();
     log.info({ board: cfg.board.name, frequencyMhz: cfg.frequencyMhz, coreVoltage: cfg.coreVoltage }, 'running');
+    notify.ready(`board ${cfg.board.name} powered, chains released`);
   } catch (err) {
     log.error({ err: err instanceof Error ? err.message : String(err) }, 'start failed');
     guard.finish(board.lastSafeState()?.reason ?? 'power-up-failed', err instanceof Error ? err.message : String(err), 1);
   }
+  const statusTimer = notify.active ? setInterval(() => notify.status(serviceStatus(agent)), 10_000).unref() : undefined;
   const code = await guard.done;
+  clearInterval(statusTimer);
+  notify.stopWatchdog();
   await agent.close().catch((err: unknown) => log.error({ err: String(err) }, 'closing the agent'));
+  await notify.flush();
   // Backstop: native handles (epoll under onoff, serial ports) must not keep an exiting agent alive.
   setTimeout(() => process.exit(code), 2000).unref();
   return code;

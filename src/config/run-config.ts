@@ -20,6 +20,7 @@ import { ConfigError } from './config-error.js';
 import type { ConfigIssue } from './schema.js';
 import { lineOf } from './toml-lines.js';
 import { readToml, validate, type TomlDocument } from './toml-file.js';
+import { rejectPlaceholders } from './placeholders.js';
 
 export type ConfigKind = 'board' | 'agent';
 
@@ -157,6 +158,7 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
 /** Loads and checks `path` (an agent config or a board-config) and everything it refers to. */
 export function loadRunConfig(path: string): RunConfig {
   const doc = readToml(path);
+  rejectPlaceholders(doc);
   if (detectKind(doc) === 'board') {
     const board = validate(boardConfigSchema, doc);
     return resolveRunConfig(path, 'board', defaultAgentConfig(path), undefined, path, board);

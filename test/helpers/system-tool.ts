@@ -20,6 +20,8 @@ export const TOOLS = {
   promtool: { command: 'promtool', versionArgs: ['--version'], pkg: 'prometheus' },
   openssl: { command: 'openssl', versionArgs: ['version'], pkg: 'openssl' },
   systemdAnalyze: { command: 'systemd-analyze', versionArgs: ['--version'], pkg: 'systemd' },
+  systemdNotify: { command: 'systemd-notify', versionArgs: ['--version'], pkg: 'systemd' },
+  systemdSocketActivate: { command: 'systemd-socket-activate', versionArgs: ['--version'], pkg: 'systemd' },
 } satisfies Record<string, SystemTool>;
 
 const present = new Map<string, boolean>();
