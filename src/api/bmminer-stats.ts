@@ -21,13 +21,16 @@
  * pyasic leaves unset.
  *
  * The rest carries what pyasic's data model wants and bmminer has no key for, in the same flat style:
- * `power` (W, the input monitor, else the sum of the rails), `alarm_num` with `alarm<i>` (message),
- * `alarm_kind<i>`, `alarm_severity<i>` for the active alarms, and `state` (the board state).
+ * `chain_acn_expected<i>` (chips the board-config says), `miner_count` (chains), `power` (W, the input
+ * monitor, else the sum of the rails), `alarm_num` with `alarm<i>` (message), `alarm_kind<i>`,
+ * `alarm_severity<i>` for the active alarms, and `state` (the board state). contrib/pyasic reads them.
  */
 import type { Field, Item } from './cgminer-format.js';
 import type { AgentSnapshot } from './snapshot.js';
 
 const ghs = (hps: number): number => hps / 1e9;
+// GH/s figures print with six decimals (1 kH/s): with bmminer's two, a small or simulated board would
+// read 0.00.
 
 /** Watts the whole miner draws: the input monitor when there is one, else the sum of the rails. */
 export function boardWatts(s: AgentSnapshot): number | undefined {
@@ -50,8 +53,8 @@ function chipMap(silent: boolean[]): string {
 export function bmminerStatsItem(s: AgentSnapshot, head: Field[]): Item {
   const f: Field[] = [
     ...head,
-    ['GHS 5s', 'mhs', ghs(s.hashrate.rate5s)],
-    ['GHS av', 'mhs', ghs(s.hashrate.average)],
+    ['GHS 5s', 'double', ghs(s.hashrate.rate5s)],
+    ['GHS av', 'double', ghs(s.hashrate.average)],
     ['rate_unit', 'string', 'GH'],
     ['miner_count', 'int', s.chains.length],
     ['state', 'string', s.board.state],
@@ -80,14 +83,15 @@ export function bmminerStatsItem(s: AgentSnapshot, head: Field[]): Item {
     totalChips += c.chipsAlive;
     f.push(
       [`chain_acn${i}`, 'int', c.state === 'disabled' ? 0 : c.chipsAlive],
+      [`chain_acn_expected${i}`, 'int', c.chipsExpected],
       [`chain_acs${i}`, 'string', chipMap(c.chips.map((x) => x.silent))],
       [`chain_hw${i}`, 'int', c.hwErrors],
-      [`chain_rate${i}`, 'mhs', ghs(c.hashrate.rate5s)],
-      [`chain_rateideal${i}`, 'mhs', ghs(c.hashrate.nominal ?? 0)],
+      [`chain_rate${i}`, 'double', ghs(c.hashrate.rate5s)],
+      [`chain_rateideal${i}`, 'double', ghs(c.hashrate.nominal ?? 0)],
       [`freq_avg${i}`, 'freq', c.frequencyMhz],
     );
   }
-  f.push(['total_rateideal', 'mhs', ghs(totalIdeal || (s.hashrate.nominal ?? 0))], ['total_rate', 'mhs', ghs(totalRate)], ['total_acn', 'int', totalChips]);
+  f.push(['total_rateideal', 'double', ghs(totalIdeal || (s.hashrate.nominal ?? 0))], ['total_rate', 'double', ghs(totalRate)], ['total_acn', 'int', totalChips]);
   f.push(['power', 'double', boardWatts(s) ?? 0]);
   const active = s.alarms.filter((a) => a.active);
   f.push(['alarm_num', 'int', active.length]);

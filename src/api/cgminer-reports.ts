@@ -86,8 +86,9 @@ export function summary(s: AgentSnapshot): CommandReply {
       ['Last getwork', 'time', s.lastJobAt ?? 0],
       // bmminer's GH/s pair after cgminer's fields: pyasic's cgminer and bmminer backends read
       // `GHS 5s` / `GHS av` for the hashrate; cgminer clients ignore keys they do not know.
-      ['GHS 5s', 'mhs', s.hashrate.rate5s / 1e9],
-      ['GHS av', 'mhs', s.hashrate.average / 1e9],
+      // Six decimals (1 kH/s), not cgminer's two: a small board (or a simulated one) is not 0.00 GH/s.
+      ['GHS 5s', 'double', s.hashrate.rate5s / 1e9],
+      ['GHS av', 'double', s.hashrate.average / 1e9],
     ]),
   );
 }

@@ -36,10 +36,12 @@ export function startNotifiers(o: NotifyOptions, deps: NotifyDeps): Notifiers {
   const webhooks = o.webhooks.map((w) => new WebhookSender(w, { clock: deps.clock, identity: deps.identity }));
   const mqtt = o.mqtt ? new MqttBridge(o.mqtt, { snapshot: deps.snapshot, control: deps.control, clock: deps.clock }) : undefined;
   const onRaise = (a: Parameters<WebhookSender['offer']>[1]): void => {
+    log[a.severity === 'critical' ? 'error' : 'warn']({ key: a.key, kind: a.kind, severity: a.severity, alarm: a.message }, 'alarm raised');
     for (const w of webhooks) w.offer('raise', a);
     mqtt?.publishState();
   };
   const onClear = (a: Parameters<WebhookSender['offer']>[1]): void => {
+    log.info({ key: a.key, kind: a.kind, alarm: a.message }, 'alarm cleared');
     for (const w of webhooks) w.offer('clear', a);
     mqtt?.publishState();
   };
