@@ -29,7 +29,8 @@ export function slug(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'x';
 }
 
-const ths = (hps: number): number => Math.round((hps / 1e12) * 1e4) / 1e4;
+// Six significant digits, not fixed decimals: a small (or simulated) board is not 0.0000 TH/s.
+const ths = (hps: number): number => Number((hps / 1e12).toPrecision(6));
 const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export function topics(o: Pick<MqttOptions, 'baseTopic' | 'nodeId' | 'discoveryPrefix'>): { state: string; availability: string; command: string; haStatus: string } {
