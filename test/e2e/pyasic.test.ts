@@ -7,6 +7,7 @@
 // filled: hashrate, expected hashrate, board and chip temperatures, fans, pools, uptime, errors, power.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,21 @@ test('pyasic: released pyasic does not mistake the agent; patched pyasic gets a 
   const pool = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 300 });
   const { url } = await pool.start();
   const down = await closedPort();
+  // A webhook receiver too: the agent's alarm tick and notifiers, end to end.
+  const hooks: { event: string; alarm: { key: string } }[] = [];
+  let hookArrived: () => void = () => undefined;
+  const hookSeen = new Promise<void>((resolve) => (hookArrived = resolve));
+  const rx = createHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      hooks.push(JSON.parse(body) as { event: string; alarm: { key: string } });
+      res.writeHead(204).end();
+      if (hooks.some((h) => h.event === 'raise' && h.alarm.key === 'pool:backup:down')) hookArrived();
+    });
+  });
+  await new Promise<void>((resolve) => rx.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${(rx.address() as { port: number }).port}/hook`;
   const cfg = join(dir, 'agent.toml');
   writeFileSync(
     cfg,
@@ -52,6 +68,8 @@ test('pyasic: released pyasic does not mistake the agent; patched pyasic gets a 
       'name = "backup"',
       `url = "stratum+tcp://127.0.0.1:${down}"`,
       'user = "e2e.worker"',
+      '[[webhook]]',
+      `url = "${hookUrl}"`,
       '',
     ].join('\n'),
   );
@@ -111,11 +129,13 @@ test('pyasic: released pyasic does not mistake the agent; patched pyasic gets a 
     assert.ok(lab && lab.alive && lab.active === true && Number(lab.accepted) > 0 && lab.user === 'e2e.worker', JSON.stringify(d.pools));
     const backup = d.pools.find((p) => String(p.url).includes(`:${down}`));
     assert.ok(backup && !backup.alive, JSON.stringify(d.pools));
+    await hookSeen;
     const { code } = await agent.stop('SIGTERM');
     assert.equal(code, 0);
   } finally {
     await agent.stop('SIGKILL');
     await pool.stop();
+    await new Promise<void>((resolve) => rx.close(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
   }
 });
