@@ -48,7 +48,7 @@ export interface HttpApiOptions {
   maxConnections: number;
   /** Whole-request deadline (headers and all). */
   requestTimeoutMs: number;
-  /** `/metrics` carries per-chip series (about 140 kB per scrape at 3 × 126 chips; 20 kB without). */
+  /** `/metrics` carries per-chip series (about 150 kB per scrape at 3 × 126 chips; 16 kB without). */
   metricsPerChip: boolean;
 }
 
