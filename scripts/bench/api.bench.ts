@@ -71,6 +71,11 @@ const bench: Bench = {
     const metricsPerS = rate((n) => {
       for (let i = 0; i < n; i++) size = renderMetrics(snap).length;
     }, { ms, batch: 5 });
+    // The same board with `metrics_per_chip = false`.
+    let sizeNoChips = 0;
+    const metricsNoChipsPerS = rate((n) => {
+      for (let i = 0; i < n; i++) sizeNoChips = renderMetrics(snap, {}, { perChip: false }).length;
+    }, { ms, batch: 5 });
     const d = new CgminerDispatcher({ snapshot: () => snap, control: readOnlyControl, access: new WriteAccess({ enabled: false, allow: [] }) });
     const joinedPerS = await (async () => {
       const t0 = performance.now();
@@ -91,6 +96,8 @@ const bench: Bench = {
     return {
       metrics_renders_per_s: Math.round(metricsPerS),
       metrics_bytes: size,
+      metrics_no_chips_renders_per_s: Math.round(metricsNoChipsPerS),
+      metrics_no_chips_bytes: sizeNoChips,
       cgminer_joined_replies_per_s: Math.round(joinedPerS),
       cgminer_summary_roundtrip_p50_ms: Number(p.p50.toFixed(3)),
       cgminer_summary_roundtrip_p99_ms: Number(p.p99.toFixed(3)),

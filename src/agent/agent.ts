@@ -34,7 +34,10 @@ import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
 import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
 import { wallTime } from '../api/snapshot-sources.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
-import { buildSnapshot } from './snapshot.js';
+import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
+import { AlarmBook } from './alarm-book.js';
+import { notifyIdentity, notifyOptionsOf } from './notify-config.js';
+import { startNotifiers, type Notifiers } from '../notify/notifiers.js';
 import { agentControl } from './control.js';
 import { statusRecord } from './status-record.js';
 
@@ -123,6 +126,10 @@ export class Agent {
   api: LocalApi | undefined;
   /** The Job Declaration upstream, once the pool manager has built it. */
   jd: JdUpstream | undefined;
+  /** Alarms in effect; raises and clears go to webhooks and MQTT. */
+  readonly alarmBook = new AlarmBook();
+  notifiers: Notifiers | undefined;
+  private alarmTimer?: TimerHandle;
   private hashing = false;
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
@@ -274,13 +281,23 @@ export class Agent {
     }
     if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
     else this.pools.start();
+    const alarmSources: AlarmSource[] = [{ alarms: () => (this.jd ? censorshipAlarmsForApi(this.jd, wallTime(this.clock)) : []) }];
     if (!this.o.noApi) {
       this.api = await startLocalApi(resolveApiOptions(toApiOptionsInput(cfg.agent.api)), {
-        snapshot: () => buildSnapshot(this, [{ alarms: () => (this.jd ? censorshipAlarmsForApi(this.jd, wallTime(this.clock)) : []) }]),
+        snapshot: () => buildSnapshot(this, alarmSources),
         control: agentControl(this),
         clock: this.clock,
       });
     }
+    // Alarms are looked at every second whoever asks, so that webhooks and MQTT hear of them.
+    this.alarmTimer = this.clock.setInterval(() => refreshAlarms(this, alarmSources), 1000);
+    this.notifiers = startNotifiers(notifyOptionsOf(cfg.agent), {
+      snapshot: () => buildSnapshot(this, alarmSources),
+      control: agentControl(this),
+      alarms: this.alarmBook,
+      identity: () => notifyIdentity(this.config.board.name),
+      clock: this.clock,
+    });
     const every = cfg.agent.log.status_interval_s;
     if (every > 0) this.statusTimer = this.clock.setInterval(() => this.log.info(statusRecord(this), 'status'), every * 1000);
     // SV2 channels carry the measured hashrate (UpdateChannel), once a minute.
@@ -355,6 +372,8 @@ export class Agent {
     this.closed = true;
     this.clock.clearInterval(this.statusTimer);
     this.clock.clearInterval(this.hashrateTimer);
+    this.clock.clearInterval(this.alarmTimer);
+    await this.notifiers?.close().catch(() => undefined);
     this.scheduler.stop();
     // Shares already sent are answered before the pools go: a clean stop loses none (bounded wait).
     if (!(await this.shares.drained(SHARE_DRAIN_ON_STOP_MS, this.clock))) {

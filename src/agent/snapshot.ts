@@ -2,7 +2,7 @@
  * The agent's state as the local APIs see it (src/api/snapshot.ts): built on demand from the mining
  * stats, the pool manager, the chains and the board. Plain data; no pool password or token in it.
  */
-import type { Alarm, AgentSnapshot, BoardState, ChainState, JsonValue, PowerReading, TemperatureReading } from '../api/snapshot.js';
+import type { Alarm, AgentSnapshot, BoardState, ChainSnapshot, ChainState, JsonValue, PowerReading, TemperatureReading } from '../api/snapshot.js';
 import { redactSecrets } from '../api/redact.js';
 import { chainSnapshot, miningTotals, poolSnapshots, protocolOfUrl, shareTotals, switchRecords, wallTime, type ChainInfo } from '../api/snapshot-sources.js';
 import type { BoardPhase } from '../board/board.js';
@@ -10,6 +10,9 @@ import { resolvePoolGroups } from '../upstream/pool-config.js';
 import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../version.js';
 import type { Agent } from './agent.js';
 import type { ChainRunState } from './chain-set.js';
+import { alarmConditions } from './alarm-conditions.js';
+import { boardLabels, type BoardLabels } from './board-labels.js';
+import { urlOrigin } from '../notify/webhook.js';
 
 const BOARD_STATE: Record<BoardPhase, BoardState> = {
   idle: 'starting',
@@ -38,11 +41,76 @@ export interface AlarmSource {
   alarms(): Alarm[];
 }
 
+const labelCache = new WeakMap<object, BoardLabels>();
+
+/** The board-config's reader-facing names (cached per board-config object). */
+export function labelsOf(agent: Agent): BoardLabels {
+  const board = agent.config.board;
+  let l = labelCache.get(board);
+  if (!l) {
+    l = boardLabels(board);
+    labelCache.set(board, l);
+  }
+  return l;
+}
+
+/**
+ * Looks at the board, chains and pools now and updates the agent's alarm book (which tells webhooks and
+ * MQTT about raises and clears). Cheap enough for a one-second tick.
+ */
+export function refreshAlarms(agent: Agent, extra: AlarmSource[] = []): Alarm[] {
+  const clock = agent.clock;
+  const toWall = wallTime(clock);
+  const b = agent.rt.board.status();
+  const safe = agent.rt.board.lastSafeState();
+  const pm = agent.pools?.stats();
+  const now = clock.wallSeconds();
+  const conditions = alarmConditions({
+    now,
+    board: { phase: b.phase, level: b.level, ...(safe ? { safe: { reason: safe.reason, detail: safe.detail, at: toWall(safe.at) } } : {}) },
+    chains: agent.chains.chains.map((c, i) => ({ index: i, state: c.state })),
+    pools: (pm?.pools ?? []).map((p) => ({
+      id: p.id,
+      usable: p.usable,
+      failures: Object.values(p.failures).reduce((a, n) => a + n, 0),
+      ...(p.failure ? { lastFailure: `${p.failure.reason}${p.failure.detail ? ` (${p.failure.detail})` : ''}` } : {}),
+    })),
+    labels: labelsOf(agent),
+    extra: extra.flatMap((src) => src.alarms()),
+  });
+  return agent.alarmBook.update(conditions, now);
+}
+
+/** Hottest reading of a kind that belongs to the chain (readings with no chain belong to every chain). */
+function hottest(temps: TemperatureReading[], chain: number, kinds: string[]): number | undefined {
+  let best: number | undefined;
+  for (const t of temps) {
+    if (!kinds.includes(t.kind ?? '') || (t.chain !== undefined && t.chain !== chain)) continue;
+    if (best === undefined || t.celsius > best) best = t.celsius;
+  }
+  return best;
+}
+
 export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSnapshot {
   const clock = agent.clock;
   const toWall = wallTime(clock);
   const stats = agent.stats;
   const b = agent.rt.board.status();
+  const labels = labelsOf(agent);
+  const temperatures: TemperatureReading[] = b.temps
+    .filter((t) => t.c !== null)
+    .map((t) => {
+      const l = labels.sensor(t.id, t.kind);
+      return { name: l.name, celsius: t.c as number, kind: t.kind, ...(l.chain !== undefined ? { chain: l.chain } : {}) };
+    });
+  const power: PowerReading[] = [];
+  if (b.regulator) {
+    const r = b.regulator;
+    power.push({ name: labels.rail('regulator'), volts: r.vout, amps: r.iout, watts: r.vout * r.iout, state: b.regulatorOn && !r.off ? 'on' : 'off', faults: r.faults });
+    // The board's sample carries the regulator's temperature once it reads telemetry; before, this one.
+    if (!temperatures.some((t) => t.kind === 'vr')) temperatures.push({ name: 'vr', celsius: r.tempC, kind: 'vr' });
+  }
+  if (b.power) power.push({ name: labels.rail('input'), volts: b.power.volts, amps: b.power.amps, watts: b.power.watts, faults: [] });
   const freqs = agent.chains.frequencies();
   const chains = agent.chains.chains.map((c, i) => {
     const silent = agent.chains.silentChips(i);
@@ -58,7 +126,14 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
       nominal: c.mining.nominalHashrate,
       devicePath: c.sim?.devicePath ?? c.spec.uart,
     };
-    return chainSnapshot(stats, info, toWall);
+    const snap: ChainSnapshot = chainSnapshot(stats, info, toWall);
+    snap.name = labels.chainName(i);
+    const chip = hottest(temperatures, i, ['chip']);
+    const board = hottest(temperatures, i, ['board']) ?? hottest(temperatures, i, ['vr']);
+    if (chip !== undefined) snap.temperature = chip;
+    else if (board !== undefined) snap.temperature = board;
+    if (board !== undefined) snap.boardTemperature = board;
+    return snap;
   });
   const users = new Map<string, string>();
   if (agent.groups.length > 0) for (const g of resolvePoolGroups(agent.groups)) for (const p of g.pools) users.set(p.id, p.user);
@@ -76,23 +151,11 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
       )
     : [];
 
-  const temperatures: TemperatureReading[] = b.temps.filter((t) => t.c !== null).map((t) => ({ name: t.id, celsius: t.c as number, kind: t.kind }));
-  const power: PowerReading[] = [];
-  if (b.regulator) {
-    const r = b.regulator;
-    power.push({ name: 'vcore', volts: r.vout, amps: r.iout, watts: r.vout * r.iout, state: b.regulatorOn && !r.off ? 'on' : 'off', faults: r.faults });
-    temperatures.push({ name: 'vr', celsius: r.tempC, kind: 'vr' });
-  }
-  if (b.power) power.push({ name: 'input', volts: b.power.volts, amps: b.power.amps, watts: b.power.watts, faults: [] });
-  const alarms: Alarm[] = [];
-  const safe = agent.rt.board.lastSafeState();
-  if (safe && (b.phase === 'safe' || b.phase === 'stopping')) {
-    alarms.push({ kind: 'thermal', severity: 'critical', message: `safe state: ${safe.reason}${safe.detail ? ` (${safe.detail})` : ''}`, at: toWall(safe.at), active: true });
-  }
-  if (b.level === 'hot') alarms.push({ kind: 'thermal', severity: 'warning', message: 'hot: fans at 100 %, frequency reduced', at: toWall(clock.now()), active: true });
-  for (const src of extra) alarms.push(...src.alarms());
+  const alarms = refreshAlarms(agent, extra);
   const last = agent.lastJobTime();
-  const cfg = agent.config.agent as unknown as JsonValue;
+  // Webhook URLs often carry their secret in the path (Slack, Discord, ntfy): only the origin is shown.
+  const agentCfg = agent.config.agent;
+  const cfg = (agentCfg.webhook ? { ...agentCfg, webhook: agentCfg.webhook.map((w) => ({ ...w, url: `${urlOrigin(w.url)}/[redacted]` })) } : agentCfg) as unknown as JsonValue;
   return {
     firmware: { name: FIRMWARE_NAME, version: FIRMWARE_VERSION },
     now: clock.wallSeconds(),
@@ -105,7 +168,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
     pools,
     switches: agent.pools ? switchRecords(agent.pools.switchLog(), toWall) : [],
     temperatures,
-    fans: b.fans.map((f) => ({ name: f.id, dutyPercent: f.dutyPct, ...(f.rpm !== null ? { rpm: f.rpm } : {}) })),
+    fans: b.fans.map((f) => ({ name: labels.fan(f.id), dutyPercent: f.dutyPct, ...(f.rpm !== null ? { rpm: f.rpm } : {}) })),
     power,
     alarms,
     config: redactSecrets(JSON.parse(JSON.stringify(cfg)) as JsonValue),

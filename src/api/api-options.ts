@@ -32,6 +32,11 @@ export interface WriteAccessOptions {
   allow: string[];
   /** Shared secret, at least 16 characters from [A-Za-z0-9._~+/=-] (no comma: it leads the parameter). */
   token?: string;
+  /**
+   * false: an address in `allow` may write without a token, as cgminer's `--api-allow W:` grants it
+   * (what pyasic and other standard clients can use). Default true: address and token.
+   */
+  requireToken?: boolean;
 }
 
 export interface HttpApiOptions {
@@ -43,6 +48,8 @@ export interface HttpApiOptions {
   maxConnections: number;
   /** Whole-request deadline (headers and all). */
   requestTimeoutMs: number;
+  /** `/metrics` carries per-chip series (about 150 kB per scrape at 3 × 126 chips; 16 kB without). */
+  metricsPerChip: boolean;
 }
 
 export interface ApiOptions {
@@ -74,6 +81,7 @@ export function defaultApiOptions(): ApiOptions {
       allow: [],
       maxConnections: 32,
       requestTimeoutMs: 10_000,
+      metricsPerChip: true,
     },
   };
 }
@@ -110,8 +118,11 @@ export function resolveApiOptions(input: ApiOptionsInput = {}): ApiOptions {
   rules('api.http.allow', h.allow);
   if (c.write.enabled) {
     if (c.write.allow.length === 0) throw new ApiConfigError('api.cgminer.write.allow: write access needs at least one allowed client address or subnet');
-    if (typeof c.write.token !== 'string' || !TOKEN_RE.test(c.write.token)) {
-      throw new ApiConfigError('api.cgminer.write.token: write access needs a token of at least 16 characters from A-Z a-z 0-9 . _ ~ + / = -');
+    if (c.write.requireToken !== false && (typeof c.write.token !== 'string' || !TOKEN_RE.test(c.write.token))) {
+      throw new ApiConfigError('api.cgminer.write.token: write access needs a token of at least 16 characters from A-Z a-z 0-9 . _ ~ + / = - (or require_token = false for address-only access)');
+    }
+    if (c.write.token !== undefined && !TOKEN_RE.test(c.write.token)) {
+      throw new ApiConfigError('api.cgminer.write.token: a token needs at least 16 characters from A-Z a-z 0-9 . _ ~ + / = -');
     }
   }
   if (c.enabled && h.enabled && c.port === h.port && c.port !== 0 && c.host === h.host) throw new ApiConfigError('api.http.port: same address as the cgminer API');

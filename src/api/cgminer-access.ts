@@ -1,12 +1,13 @@
 /**
- * Who may use the cgminer API's write commands. Both must hold (ecosystem.md §7, "privilege split"):
- *   1. the client address is in `write.allow` (cgminer's `--api-allow W:<subnet>`), and
- *   2. the request carries the configured token, either as a `token` field of a JSON request or, the
- *      LuxOS session way, as the first comma-separated element of the parameter:
+ * Who may use the cgminer API's write commands:
+ *   1. the client address is in `write.allow` (cgminer's `--api-allow W:<subnet>`), always; and
+ *   2. unless `require_token = false` (cgminer's own model, which standard clients expect), the request
+ *      carries the configured token, either as a `token` field of a JSON request or, the LuxOS session
+ *      way, as the first comma-separated element of the parameter:
  *        {"command":"switchpool","parameter":"1","token":"T"}
  *        {"command":"switchpool","parameter":"T,1"}      switchpool|T,1      restart|T
  * Anything else is cgminer's "Access denied to 'X' command" (code 45); the log says which rule failed,
- * never the token.
+ * never the token. docs/api.md weighs the risk of each model.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { addressAllowList, type AddressAllowList } from './address-allow.js';
@@ -31,7 +32,12 @@ export class WriteAccess {
   }
 
   get enabled(): boolean {
-    return this.o.enabled && this.tokenDigest !== undefined;
+    return this.o.enabled && (this.tokenDigest !== undefined || this.o.requireToken === false);
+  }
+
+  /** The address alone grants writes (cgminer's model). */
+  get addressOnly(): boolean {
+    return this.o.requireToken === false;
   }
 
   /** Write access is possible at all from this address (cgminer `check` "Access"). */
@@ -41,8 +47,10 @@ export class WriteAccess {
 
   /** Decides a write request; on success returns the parameter with the token taken off. */
   authorize(address: string | undefined, req: CgminerRequest): AccessDecision {
-    if (!this.enabled || !this.tokenDigest) return { ok: false, reason: 'write-disabled' };
+    if (!this.enabled) return { ok: false, reason: 'write-disabled' };
     if (!this.allow.allows(address)) return { ok: false, reason: 'address-not-allowed' };
+    if (this.addressOnly) return req.parameter === undefined ? { ok: true } : { ok: true, parameter: req.parameter };
+    if (!this.tokenDigest) return { ok: false, reason: 'write-disabled' };
     let token: string | undefined;
     let parameter: string | undefined = req.parameter;
     if (req.token !== undefined) token = req.token;

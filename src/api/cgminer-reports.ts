@@ -8,6 +8,7 @@
  * <version>"; nothing claims to be cgminer, bmminer or an Antminer (pyasic tells firmwares apart by
  * such tokens, ecosystem.md §2).
  */
+import { bmminerStatsItem } from './bmminer-stats.js';
 import { Msg, type StatusMessage } from './cgminer-codes.js';
 import type { CommandReply, Field, Item, Section } from './cgminer-format.js';
 import type { AgentSnapshot, ChainSnapshot, ChainState, PoolSnapshot } from './snapshot.js';
@@ -35,6 +36,12 @@ export function version(s: AgentSnapshot): CommandReply {
       ['API', 'string', CGMINER_API_VERSION],
       ['Firmware', 'string', s.firmware.name],
       ['Model', 'string', s.board.model],
+      // Keys tools read for the software version: pyasic's cgminer backend takes CGMiner
+      // (pyasic/miners/backends/cgminer.py:110), its bmminer backend CompileTime (bmminer.py:112). Both
+      // name asic-agent, never another miner program; Type is the board model as on bmminer.
+      ['CGMiner', 'string', `${s.firmware.name} ${s.firmware.version}`],
+      ['CompileTime', 'string', `${s.firmware.name} ${s.firmware.version}`],
+      ['Type', 'string', s.board.model],
     ]),
   );
 }
@@ -79,8 +86,9 @@ export function summary(s: AgentSnapshot): CommandReply {
       ['Last getwork', 'time', s.lastJobAt ?? 0],
       // bmminer's GH/s pair after cgminer's fields: pyasic's cgminer and bmminer backends read
       // `GHS 5s` / `GHS av` for the hashrate; cgminer clients ignore keys they do not know.
-      ['GHS 5s', 'mhs', s.hashrate.rate5s / 1e9],
-      ['GHS av', 'mhs', s.hashrate.average / 1e9],
+      // Six decimals (1 kH/s), not cgminer's two: a small board (or a simulated one) is not 0.00 GH/s.
+      ['GHS 5s', 'double', s.hashrate.rate5s / 1e9],
+      ['GHS av', 'double', s.hashrate.average / 1e9],
     ]),
   );
 }
@@ -272,8 +280,9 @@ function statsHead(i: number, id: string, s: AgentSnapshot): Field[] {
 /**
  * STATS is driver-defined in cgminer ("the content can change at any time"). Ours: STATS[0] is the
  * firmware and the board's sensors (fans, temperatures, power, in bmminer's `fan1`/`temp1` style with
- * the sensor names beside them), then one entry per chain with its chip map (`chain_acs`, "o" per
- * chip alive, "x" per chip silent, as bmminer prints it).
+ * the sensor names beside them); STATS[1] is the whole miner in bmminer's layout, where Antminer tools
+ * look (bmminer-stats.ts); then one entry per chain with its chip map (`chain_acs`, "o" per chip alive,
+ * "x" per chip silent, as bmminer prints it).
  */
 export function stats(s: AgentSnapshot): CommandReply {
   const board: Field[] = [
@@ -304,11 +313,11 @@ export function stats(s: AgentSnapshot): CommandReply {
       [`power_faults${i + 1}`, 'string', p.faults.join(' ')],
     );
   });
-  const items: Item[] = [board];
+  const items: Item[] = [board, bmminerStatsItem(s, statsHead(1, 'MINER', s))];
   s.chains.forEach((c, i) => {
     const acs = c.chips.map((chip) => (chip.silent ? 'x' : 'o')).join('');
     items.push([
-      ...statsHead(i + 1, `CHAIN${c.id}`, s),
+      ...statsHead(i + 2, `CHAIN${c.id}`, s),
       ['chain', 'int', c.id],
       ['family', 'string', c.family],
       ['state', 'string', c.state],
@@ -322,6 +331,8 @@ export function stats(s: AgentSnapshot): CommandReply {
       ['chain_rate', 'mhs', mhs(c.hashrate.rate5s)],
       ['chain_rateideal', 'mhs', mhs(c.hashrate.nominal ?? 0)],
       ['temp', 'temp', c.temperature ?? 0],
+      ['temp_board', 'temp', c.boardTemperature ?? 0],
+      ['name', 'string', c.name ?? `chain${c.id}`],
     ]);
   });
   return report(Msg.stats(), list('STATS', items));

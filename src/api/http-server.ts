@@ -17,13 +17,15 @@ import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../version.js';
 import { addressAllowList, type AddressAllowList } from './address-allow.js';
 import type { HttpApiOptions } from './api-options.js';
 import { boardView, chainsView, configView, poolsView, statusView, toJson } from './http-views.js';
-import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type ApiMetrics } from './prometheus.js';
+import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type ApiMetrics, type MetricsOptions } from './prometheus.js';
 import type { AgentSnapshot, SnapshotProvider } from './snapshot.js';
 
 export interface HttpServerDeps {
   snapshot: SnapshotProvider;
   /** The cgminer server's counters, for /metrics. */
   apiMetrics?: () => ApiMetrics['cgminer'];
+  /** Per-chip switch and process figures for `/metrics`. */
+  metricsOptions?: () => MetricsOptions;
   log?: Logger;
 }
 
@@ -133,7 +135,7 @@ export class HttpApiServer {
     try {
       if (path === '/metrics') {
         const cg = this.deps.apiMetrics?.();
-        const body = renderMetrics(snap, { ...(cg ? { cgminer: cg } : {}), http: { ...this.counters } });
+        const body = renderMetrics(snap, { ...(cg ? { cgminer: cg } : {}), http: { ...this.counters } }, this.deps.metricsOptions?.());
         return this.send(res, 200, body, PROMETHEUS_CONTENT_TYPE, head);
       }
       return this.send(res, 200, toJson((view as View)(snap)), undefined, head);

@@ -11,6 +11,7 @@ import { hostPort, isLoopbackHost } from './address-allow.js';
 import type { ApiOptions } from './api-options.js';
 import { CgminerServer } from './cgminer-server.js';
 import { HttpApiServer } from './http-server.js';
+import { ProcessMetrics } from './process-metrics.js';
 import type { SnapshotProvider } from './snapshot.js';
 
 /** A local API server could not listen (port taken, address not on this machine, no permission). */
@@ -58,6 +59,7 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
   const h = options.http;
   let cgminer: CgminerServer | undefined;
   let http: HttpApiServer | undefined;
+  let proc: ProcessMetrics | undefined;
   const addresses: { cgminer: string | null; http: string | null } = { cgminer: null, http: null };
   try {
     if (c.enabled) {
@@ -67,13 +69,20 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
       addresses.cgminer = hostPort(a.host, a.port);
       if (!isLoopbackHost(c.host)) {
         const where = { cgminer: addresses.cgminer, allow: c.allow, writeAllow: c.write.allow };
-        if (c.write.enabled) log.warn(where, 'cgminer API with write access listens on a non-loopback address: anyone on the allow-list with the token can switch pools and restart');
+        if (c.write.enabled && c.write.requireToken === false) log.warn(where, 'cgminer API with address-only write access listens on a non-loopback address: anyone on the allow-list (or who can spoof an address on it) can switch pools and restart, no token asked');
+        else if (c.write.enabled) log.warn(where, 'cgminer API with write access listens on a non-loopback address: anyone on the allow-list with the token can switch pools and restart');
         else log.info(where, 'cgminer API listens on a non-loopback address (read-only)');
       }
     }
     if (h.enabled) {
       const cg = cgminer;
-      http = new HttpApiServer(h, { snapshot: deps.snapshot, ...(cg ? { apiMetrics: () => cg.counters() } : {}), log: logger('api.http') });
+      const pm = (proc = new ProcessMetrics());
+      http = new HttpApiServer(h, {
+        snapshot: deps.snapshot,
+        ...(cg ? { apiMetrics: () => cg.counters() } : {}),
+        metricsOptions: () => ({ perChip: h.metricsPerChip, process: pm.read() }),
+        log: logger('api.http'),
+      });
       const srv = http;
       const a = await listenOrExplain('http', h.host, h.port, () => srv.listen());
       addresses.http = hostPort(a.host, a.port);
@@ -82,6 +91,7 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
   } catch (err) {
     await cgminer?.close();
     await http?.close();
+    proc?.close();
     throw err;
   }
   log.info({ cgminer: addresses.cgminer, http: addresses.http, write: c.enabled && c.write.enabled }, 'api listening');
@@ -91,6 +101,7 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
     addresses,
     async close() {
       await Promise.all([cgminer?.close(), http?.close()]);
+      proc?.close();
     },
   };
 }

@@ -5,9 +5,16 @@
  * metric name (seconds, hertz, volts, amperes, watts, ratio), counters end in `_total`.
  *
  * A reading the agent does not have is left out, never written as NaN. Chip series carry only the 1 m
- * and 15 m hashrate windows, so a board with hundreds of chips stays at a few thousand series.
+ * and 15 m hashrate windows, so a board with hundreds of chips stays at a few thousand series, and
+ * `per_chip_metrics = false` leaves them out altogether.
+ *
+ * Every counter's label set is written from the first scrape, at 0 (shares of every result for every
+ * pool, switches for every reason, refusals for every reason): `rate()` and `increase()` need a series
+ * to exist before its first increment, else the first rejected share is never seen as an increase.
  */
-import type { AgentSnapshot, BoardState, ChainState, HashrateFigures } from './snapshot.js';
+import { boardWatts } from './bmminer-stats.js';
+import type { ProcessFigures } from './process-metrics.js';
+import type { AgentSnapshot, AlarmKind, BoardState, ChainState, HashrateFigures } from './snapshot.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -71,7 +78,16 @@ export interface ApiMetrics {
   http?: { requests: number; errors: number };
 }
 
+export interface MetricsOptions {
+  /** Per-chip series (hashrate, nonces, hardware errors, silent); default true. */
+  perChip?: boolean;
+  process?: ProcessFigures;
+}
+
 const BOARD_STATES: BoardState[] = ['starting', 'running', 'paused', 'safe-state', 'stopping'];
+const ALARM_KINDS: AlarmKind[] = ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other'];
+/** Why chains leave a pool (src/upstream/pools.ts SwitchReason): each series exists from the start. */
+const SWITCH_REASONS = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'stopped', 'upstream-down', 'failback', 'recovered', 'quota', 'reconnect-requested'];
 const CHAIN_STATES: ChainState[] = ['initialising', 'running', 'sick', 'dead', 'disabled'];
 
 const HASHRATE = 'asic_agent_hashrate_hashes_per_second';
@@ -82,26 +98,34 @@ function hashrate(w: MetricsWriter, h: HashrateFigures, labels: Labels, windows:
   for (const k of windows) w.sample(HASHRATE, 'gauge', HASHRATE_HELP, { ...labels, window: name[k] ?? k }, h[k]);
 }
 
-export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
+export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: MetricsOptions = {}): string {
+  const perChip = opts.perChip ?? true;
   const w = new MetricsWriter();
   const g = (name: string, help: string, labels: Labels, v: number | undefined): void => w.sample(name, 'gauge', help, labels, v);
   const c = (name: string, help: string, labels: Labels, v: number | undefined): void => w.sample(name, 'counter', help, labels, v);
 
   g('asic_agent_info', 'Firmware and board identity (always 1).', { firmware: s.firmware.name, version: s.firmware.version, model: s.board.model }, 1);
   g('asic_agent_uptime_seconds', 'Seconds since the agent started.', {}, s.uptimeSeconds);
+  g('asic_agent_start_time_seconds', 'When the agent started (Unix time).', {}, Math.round(s.now - s.uptimeSeconds));
   for (const st of BOARD_STATES) g('asic_agent_board_state', 'Board state: 1 for the current one.', { state: st }, s.board.state === st ? 1 : 0);
 
   // Hashrate: board and chain carry every window; chips only 1m and 15m.
   const all: (keyof HashrateFigures)[] = ['rate5s', 'rate1m', 'rate5m', 'rate15m', 'average'];
   hashrate(w, s.hashrate, { scope: 'board' }, all);
   for (const ch of s.chains) hashrate(w, ch.hashrate, { scope: 'chain', chain: ch.id }, all);
-  for (const ch of s.chains) for (const chip of ch.chips) hashrate(w, chip.hashrate, { scope: 'chip', chain: ch.id, chip: chip.chip }, ['rate1m', 'rate15m']);
+  if (perChip) for (const ch of s.chains) for (const chip of ch.chips) hashrate(w, chip.hashrate, { scope: 'chip', chain: ch.id, chip: chip.chip }, ['rate1m', 'rate15m']);
   const nominal = 'asic_agent_hashrate_nominal_hashes_per_second';
   const nominalHelp = 'Hashrate the hardware should do at its current frequency.';
   g(nominal, nominalHelp, { scope: 'board' }, s.hashrate.nominal);
   for (const ch of s.chains) g(nominal, nominalHelp, { scope: 'chain', chain: ch.id }, ch.hashrate.nominal);
 
+  const watts = boardWatts(s);
+  g('asic_agent_board_power_watts', 'Power the miner draws: the input monitor, else the sum of the rails.', {}, watts);
+  // J/TH over the 1 m window: what the hardware costs per unit of work; left out while not hashing.
+  if (watts !== undefined && s.hashrate.rate1m > 0) g('asic_agent_efficiency_joules_per_terahash', 'Power divided by the 1 m measured hashrate, J/TH.', {}, watts / (s.hashrate.rate1m / 1e12));
+
   for (const ch of s.chains) {
+    g('asic_agent_chain_info', 'Chain identity from the board-config (always 1).', { chain: ch.id, name: ch.name ?? `chain${ch.id}`, family: ch.family, device: ch.devicePath ?? '' }, 1);
     const l = { chain: ch.id, family: ch.family };
     g('asic_agent_chain_chips_expected', 'Chips the board config says the chain has.', l, ch.chipsExpected);
     g('asic_agent_chain_chips_alive', 'Chips enumerated and not silent.', l, ch.chipsAlive);
@@ -109,7 +133,11 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
     g('asic_agent_chain_frequency_hertz', 'Chip clock of the chain.', { chain: ch.id }, ch.frequencyMhz * 1e6);
     c('asic_agent_chain_crc_errors_total', 'Frames from the chain that failed their CRC.', { chain: ch.id }, ch.crcErrors);
     c('asic_agent_diff1_work_total', 'Sum of ticket difficulties of verified nonces (rate() × 2^32 = hashes per second).', { chain: ch.id }, ch.diff1Work);
-    g('asic_agent_chain_temperature_celsius', 'Hottest reading that belongs to the chain.', { chain: ch.id }, ch.temperature);
+    g('asic_agent_chain_temperature_celsius', 'Hottest chip reading that belongs to the chain.', { chain: ch.id }, ch.temperature);
+    g('asic_agent_chain_board_temperature_celsius', 'Hottest board (else regulator) reading that belongs to the chain.', { chain: ch.id }, ch.boardTemperature);
+    c('asic_agent_chain_valid_nonces_total', 'Nonces of the chain that met the ticket and verified in software.', { chain: ch.id }, ch.validNonces);
+    c('asic_agent_chain_hardware_errors_total', 'Nonces of the chain that failed software verification.', { chain: ch.id }, ch.hwErrors);
+    if (!perChip) continue;
     for (const chip of ch.chips) {
       const cl = { chain: ch.id, chip: chip.chip };
       c('asic_agent_valid_nonces_total', 'Nonces that met the ticket and verified in software.', cl, chip.validNonces);
@@ -126,7 +154,9 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
     g('asic_agent_pool_difficulty', 'Current share difficulty set by the pool.', pl, p.difficulty);
     c('asic_agent_pool_failures_total', 'Times the pool was marked failed.', pl, p.failures);
     c('asic_agent_pool_switches_to_total', 'Times the chains moved to this pool.', pl, p.switchesTo);
-    for (const [reason, n] of Object.entries(p.switchesAway)) c('asic_agent_pool_switches_total', 'Times the chains left this pool, by reason.', { pool: p.id, reason }, n);
+    const away = new Map<string, number>(SWITCH_REASONS.map((r) => [r, 0]));
+    for (const [reason, n] of Object.entries(p.switchesAway)) away.set(reason, (away.get(reason) ?? 0) + n);
+    for (const [reason, n] of away) c('asic_agent_pool_switches_total', 'Times the chains left this pool, by reason.', { pool: p.id, reason }, n);
     c('asic_agent_censorship_alarms_total', 'Job Declaration censorship alarms raised for the pool.', pl, p.censorshipAlarms);
     const sh = p.shares;
     const sharesHelp = 'Shares by pool, result and reason.';
@@ -139,7 +169,8 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
         covered += r.count;
         c('asic_agent_shares_total', sharesHelp, { pool: p.id, result, reason: r.reason || 'unknown' }, r.count);
       }
-      if (sh[result] > covered) c('asic_agent_shares_total', sharesHelp, { pool: p.id, result, reason: 'unknown' }, sh[result] - covered);
+      // Always written, at 0 from the start: the series rate() and alerts work on.
+      c('asic_agent_shares_total', sharesHelp, { pool: p.id, result, reason: 'unknown' }, Math.max(0, sh[result] - covered));
     }
     const dh = 'Sum of share difficulties by pool and result.';
     c('asic_agent_share_difficulty_total', dh, { pool: p.id, result: 'accepted' }, sh.acceptedDifficulty);
@@ -150,7 +181,7 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
   g('asic_agent_best_share_difficulty', 'Highest share difficulty found since start.', {}, s.shares.bestShare);
   c('asic_agent_blocks_found_total', 'Shares that were valid blocks.', {}, s.shares.blocksFound);
 
-  for (const t of s.temperatures) g('asic_agent_temperature_celsius', 'Temperature sensors.', { sensor: t.name, kind: t.kind ?? '' }, t.celsius);
+  for (const t of s.temperatures) g('asic_agent_temperature_celsius', 'Temperature sensors, named as in the board-config.', { sensor: t.name, kind: t.kind ?? '', chain: t.chain ?? '' }, t.celsius);
   for (const f of s.fans) {
     g('asic_agent_fan_duty_ratio', 'Commanded fan duty, 0 to 1.', { fan: f.name }, f.dutyPercent / 100);
     g('asic_agent_fan_rpm', 'Measured fan speed.', { fan: f.name }, f.rpm);
@@ -165,6 +196,7 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
   }
 
   const active = new Map<string, number>();
+  for (const kind of ALARM_KINDS) for (const severity of ['warning', 'critical']) active.set(`${kind}\u0000${severity}`, 0);
   for (const a of s.alarms) if (a.active) active.set(`${a.kind}\u0000${a.severity}`, (active.get(`${a.kind}\u0000${a.severity}`) ?? 0) + 1);
   for (const [k, n] of active) {
     const [kind, severity] = k.split('\u0000') as [string, string];
@@ -188,5 +220,22 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}): string {
     c('asic_agent_api_http_requests_total', 'HTTP API requests.', {}, api.http.requests);
     c('asic_agent_api_http_errors_total', 'HTTP API requests answered with an error status.', {}, api.http.errors);
   }
+  if (opts.process) processMetrics(w, opts.process);
   return w.text();
+}
+
+function processMetrics(w: MetricsWriter, p: ProcessFigures): void {
+  w.sample('process_cpu_user_seconds_total', 'counter', 'User CPU time spent by the agent process.', {}, p.cpuUserSeconds);
+  w.sample('process_cpu_system_seconds_total', 'counter', 'System CPU time spent by the agent process.', {}, p.cpuSystemSeconds);
+  w.sample('process_cpu_seconds_total', 'counter', 'User and system CPU time spent by the agent process.', {}, p.cpuUserSeconds + p.cpuSystemSeconds);
+  w.sample('process_resident_memory_bytes', 'gauge', 'Resident memory size of the agent process.', {}, p.residentBytes);
+  w.sample('process_start_time_seconds', 'gauge', 'Start time of the agent process (Unix time).', {}, p.startTimeSeconds);
+  w.sample('process_open_fds', 'gauge', 'Open file descriptors of the agent process.', {}, p.openFds);
+  w.sample('nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use.', {}, p.heapUsedBytes);
+  w.sample('nodejs_heap_size_total_bytes', 'gauge', 'V8 heap reserved.', {}, p.heapTotalBytes);
+  if (p.lag) {
+    w.sample('nodejs_eventloop_lag_seconds', 'gauge', 'Mean event-loop delay since the previous scrape.', {}, p.lag.mean);
+    w.sample('nodejs_eventloop_lag_p99_seconds', 'gauge', '99th percentile event-loop delay since the previous scrape.', {}, p.lag.p99);
+    w.sample('nodejs_eventloop_lag_max_seconds', 'gauge', 'Longest event-loop delay since the previous scrape.', {}, p.lag.max);
+  }
 }

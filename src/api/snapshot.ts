@@ -58,8 +58,12 @@ export interface ChainSnapshot {
   /** Sum of the ticket difficulties of valid nonces (cgminer "Diff1 Work"). */
   diff1Work: number;
   lastNonceAt?: number;
-  /** Hottest reading that belongs to this chain, if any (cgminer DEVS "Temperature"). */
+  /** Reader-facing name from the board-config (`[[chain]] name`, default `chain<n>`). */
+  name?: string;
+  /** Hottest chip reading that belongs to this chain, if any (cgminer DEVS "Temperature"). */
   temperature?: number;
+  /** Hottest board reading that belongs to this chain (else the regulator's, as pyasic does for a Bitaxe). */
+  boardTemperature?: number;
   /** UART device (cgminer DEVDETAILS "Device Path"). */
   devicePath?: string;
   /** Shares found by this chain's chips, when the agent attributes them (cgminer DEVS; zeros otherwise). */
@@ -172,12 +176,21 @@ export interface PowerReading {
 export type AlarmKind = 'censorship' | 'thermal' | 'fan' | 'power' | 'pool' | 'chain' | 'other';
 
 export interface Alarm {
+  /**
+   * Stable identity of the condition (`thermal:safe-state`, `chain:1:dead`, `pool:main:down`,
+   * `censorship:jds-a:42`): a raise and its clear carry the same key (webhooks, MQTT).
+   */
+  key?: string;
   kind: AlarmKind;
   severity: 'warning' | 'critical';
   message: string;
   at: number;
   /** Still in effect (a thermal stop that has not been cleared, a censorship alarm not yet acknowledged). */
   active: boolean;
+  /** When the condition ended (cleared alarms). */
+  clearedAt?: number;
+  /** The chain it concerns (chain alarms). */
+  chain?: number;
   pool?: string;
   /** Job Declaration: the template the pool refused. */
   templateId?: string;

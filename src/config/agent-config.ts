@@ -7,6 +7,7 @@
  */
 import { apiSectionSchema } from './api-section.js';
 import { jobDeclarationSchema } from './jd-section.js';
+import { mqttSectionSchema, webhookListSchema } from './notify-sections.js';
 import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
 import { bool, defaultsOf, int, num, oneOf, optional, section, str, table, version, withDefault, type Infer } from './schema.js';
 
@@ -85,6 +86,10 @@ export const AGENT_SECTIONS = {
   api: section(apiSectionSchema),
   /** [job_declaration]: own templates declared to pools, censorship watch (docs/job-declaration.md). */
   job_declaration: jobDeclarationSchema,
+  /** [mqtt]: state and Home Assistant discovery on a broker (docs/notify.md). */
+  mqtt: optional(mqttSectionSchema),
+  /** [[webhook]]: alarm raise and clear POSTed as JSON (docs/notify.md). */
+  webhook: webhookListSchema,
 };
 
 /** The name the Job Declaration upstream takes among the pools (src/upstream/jd/jd-agent.ts). */
@@ -140,5 +145,7 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     pools: defaultsOf(AGENT_SECTIONS.pools),
     api: defaultsOf(AGENT_SECTIONS.api),
     job_declaration: undefined,
+    mqtt: undefined,
+    webhook: undefined,
   };
 }

@@ -14,6 +14,8 @@ const write = table({
   enabled: withDefault(bool(), false),
   allow: withDefault(list(rule, { max: 64 }), []),
   token: optional(str({ maxLength: 256 })),
+  /** false: an allowed address may write without the token (cgminer's model; docs/api.md). */
+  require_token: withDefault(bool(), true),
 });
 
 const cgminer = table({
@@ -36,6 +38,8 @@ const http = table({
   allow: withDefault(list(rule, { max: 64 }), []),
   max_connections: withDefault(int(1, 10_000), 32),
   request_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 10_000),
+  /** `/metrics` per-chip series (hashrate, nonces, hardware errors, silent). */
+  metrics_per_chip: withDefault(bool(), true),
 });
 
 export const apiSectionSchema = table({
@@ -56,7 +60,7 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       idleTimeoutMs: c.idle_timeout_ms,
       connectionTimeoutMs: c.connection_timeout_ms,
       settleMs: c.settle_ms,
-      write: { enabled: c.write.enabled, allow: c.write.allow, ...(c.write.token !== undefined ? { token: c.write.token } : {}) },
+      write: { enabled: c.write.enabled, allow: c.write.allow, requireToken: c.write.require_token, ...(c.write.token !== undefined ? { token: c.write.token } : {}) },
     },
     http: {
       enabled: a.http.enabled,
@@ -65,6 +69,7 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       allow: a.http.allow,
       maxConnections: a.http.max_connections,
       requestTimeoutMs: a.http.request_timeout_ms,
+      metricsPerChip: a.http.metrics_per_chip,
     },
   };
 }

@@ -58,6 +58,17 @@ const IC_KEYS: Record<PeripheralIc, readonly string[]> = {
   ina260: [],
 };
 
+/** Channels of each IC that carry a reader-facing name (`names` in a device table; docs/board.md). */
+export const IC_CHANNELS: Record<PeripheralIc, readonly string[]> = {
+  emc2101: ['external', 'internal', 'fan'],
+  emc2302: ['fan1', 'fan2'],
+  tmp1075: ['sensor'],
+  tmp75: ['sensor'],
+  tps546d24a: ['temperature', 'rail'],
+  ds4432u: [],
+  ina260: ['rail'],
+};
+
 const device = table(
   {
     ic: oneOf(PERIPHERAL_ICS),
@@ -69,6 +80,10 @@ const device = table(
     beta: optional(int(0, 255)),
     /** °C added to every reading of the device (ESP-Miner's temp_offset). */
     offset_c: optional(num(-50, 50, { unit: '°C' })),
+    /** Reader-facing names of the IC's channels (APIs, metrics, MQTT): `{ external = "asic", fan = "front" }`. */
+    names: optional(record(str({ pattern: NAME, patternHint: 'a lower-case name (letters, digits, - and _)' }), { keyPattern: /^[a-z0-9]+$/, keyHint: 'a channel name' })),
+    /** The chain (0-based) this IC's temperature sensors belong to; absent = the whole board. */
+    chain: optional(int(0, 15)),
   },
   {
     refine(d, report) {
@@ -76,6 +91,9 @@ const device = table(
         if (d[k] !== undefined && !IC_KEYS[d.ic].includes(k)) {
           report(k, `does not apply to an ${d.ic}; ${d.ic} takes ${IC_KEYS[d.ic].length ? IC_KEYS[d.ic].join(', ') : 'only ic and address'}`);
         }
+      }
+      for (const ch of Object.keys(d.names ?? {})) {
+        if (!IC_CHANNELS[d.ic].includes(ch)) report(`names.${ch}`, `an ${d.ic} has ${IC_CHANNELS[d.ic].length ? `the channels ${IC_CHANNELS[d.ic].join(', ')}` : 'no named channels'}`);
       }
     },
   },
@@ -127,6 +145,8 @@ const asic = table(
 const chain = table({
   uart: str({ pattern: /^\/dev\/\S+$|^sim:\S*$/, patternHint: 'a device path such as /dev/ttyS1 (or sim: for a simulated chain)' }),
   reset: optional(gpioLine),
+  /** Reader-facing name (APIs, metrics, MQTT); default `chain<n>`. */
+  name: optional(str({ pattern: NAME, patternHint: 'a lower-case name (letters, digits, - and _)' })),
 });
 
 const regulator = table(
@@ -308,6 +328,13 @@ export const boardConfigSchema = table(
         lines.set(id, key);
       };
       b.chain.forEach((c, n) => claim(`chain[${n}].reset`, c.reset));
+      const chainNames = new Set<string>();
+      b.chain.forEach((c, n) => {
+        if (c.name === undefined) return;
+        if (chainNames.has(c.name)) report(`chain[${n}].name`, `${c.name} is used by another chain`);
+        chainNames.add(c.name);
+      });
+      for (const [name, d] of devs) if (d.chain !== undefined && d.chain >= b.chain.length) report(`i2c.devices.${name}.chain`, `the board has ${b.chain.length} chain(s), numbered from 0`);
       claim('gpio.power_enable', b.gpio.power_enable);
       checkBackends(b, report);
       b.sim?.faults.forEach((f, n) => {

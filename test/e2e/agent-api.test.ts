@@ -70,6 +70,15 @@ toolTest('a real Prometheus scrapes the running agent; status and the cgminer AP
     assert.equal((await prom.query('asic_agent_hashrate_hashes_per_second{scope="chip",window="1m"}')).length, 8);
     assert.equal(one(await prom.query('sum(asic_agent_chain_chips_alive)')), 8);
     assert.ok(one(await prom.query('asic_agent_shares_total{pool="lab",result="accepted"}')) > 0);
+    // Rejected and stale exist at 0 from the first scrape, so rate() and alerts have a series to work on.
+    assert.equal(one(await prom.query('asic_agent_shares_total{pool="lab",result="rejected",reason="unknown"}')), 0);
+    assert.equal(one(await prom.query('asic_agent_shares_total{pool="lab",result="stale",reason="unknown"}')), 0);
+    await prom.waitFor('rate(asic_agent_shares_total{pool="lab",result="rejected"}[1m])', (x) => one(x) === 0, 'a rate of rejected shares, 0');
+    assert.ok(Math.abs(one(await prom.query('asic_agent_start_time_seconds')) - Date.now() / 1000) < 3600);
+    assert.ok(one(await prom.query('process_resident_memory_bytes')) > 10e6);
+    assert.ok(one(await prom.query('nodejs_eventloop_lag_seconds')) >= 0);
+    assert.ok(one(await prom.query('asic_agent_efficiency_joules_per_terahash')) > 0);
+    assert.equal((await prom.query('asic_agent_chain_info')).length, 2);
     assert.equal(one(await prom.query('sum(asic_agent_hardware_errors_total)')), 0);
     const temps = await prom.query('asic_agent_temperature_celsius');
     assert.ok(temps.length >= 2 && temps.every((t) => t.value > 0 && t.value < 100), JSON.stringify(temps));

@@ -13,6 +13,8 @@ export interface SystemTool {
   versionArgs: string[];
   /** The Debian package that provides it. */
   pkg: string;
+  /** The version command exits non-zero even when the tool works (mosquitto -h exits 3): present = it ran. */
+  anyExit?: boolean;
 }
 
 export const TOOLS = {
@@ -22,6 +24,8 @@ export const TOOLS = {
   systemdAnalyze: { command: 'systemd-analyze', versionArgs: ['--version'], pkg: 'systemd' },
   systemdNotify: { command: 'systemd-notify', versionArgs: ['--version'], pkg: 'systemd' },
   systemdSocketActivate: { command: 'systemd-socket-activate', versionArgs: ['--version'], pkg: 'systemd' },
+  mosquitto: { command: 'mosquitto', versionArgs: ['-h'], pkg: 'mosquitto', anyExit: true },
+  mosquittoPasswd: { command: 'mosquitto_passwd', versionArgs: ['-h'], pkg: 'mosquitto', anyExit: true },
 } satisfies Record<string, SystemTool>;
 
 const present = new Map<string, boolean>();
@@ -30,11 +34,17 @@ const warned = new Set<string>();
 export function toolPresent(tool: SystemTool): boolean {
   let p = present.get(tool.command);
   if (p === undefined) {
-    const r = spawnSync(tool.command, tool.versionArgs, { stdio: 'ignore' });
-    p = !r.error && r.status === 0;
+    const r = spawnSync(tool.command, tool.versionArgs, { stdio: 'ignore', env: toolEnv() });
+    p = !r.error && (r.status === 0 || (tool.anyExit === true && r.status !== null));
     present.set(tool.command, p);
   }
   return p;
+}
+
+/** Debian puts daemons such as mosquitto in /usr/sbin, which a non-root PATH may lack. */
+export function toolEnv(): NodeJS.ProcessEnv {
+  const path = process.env.PATH ?? '';
+  return path.split(':').includes('/usr/sbin') ? process.env : { ...process.env, PATH: `${path}:/usr/sbin:/sbin` };
 }
 
 export const toolsRequired = (): boolean => process.env.ASIC_AGENT_REQUIRE_TOOLS === '1';

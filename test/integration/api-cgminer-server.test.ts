@@ -36,8 +36,8 @@ async function start(input: ApiOptionsInput['cgminer'] = {}, snapshot: () => Age
 const DESC = `${FIRMWARE_NAME} ${FIRMWARE_VERSION}`;
 const VERSION_JSON =
   `{"STATUS":[{"STATUS":"S","When":1700000000,"Code":22,"Msg":"CGMiner versions","Description":"${DESC}"}],` +
-  `"VERSION":[{"asic-agent":"0.1.0","API":"3.7","Firmware":"asic-agent","Model":"sim-bm1366-2x4"}],"id":1}`;
-const VERSION_TEXT = `STATUS=S,When=1700000000,Code=22,Msg=CGMiner versions,Description=${DESC}|VERSION,asic-agent=0.1.0,API=3.7,Firmware=asic-agent,Model=sim-bm1366-2x4|`;
+  `"VERSION":[{"asic-agent":"0.1.0","API":"3.7","Firmware":"asic-agent","Model":"sim-bm1366-2x4","CGMiner":"asic-agent 0.1.0","CompileTime":"asic-agent 0.1.0","Type":"sim-bm1366-2x4"}],"id":1}`;
+const VERSION_TEXT = `STATUS=S,When=1700000000,Code=22,Msg=CGMiner versions,Description=${DESC}|VERSION,asic-agent=0.1.0,API=3.7,Firmware=asic-agent,Model=sim-bm1366-2x4,CGMiner=asic-agent 0.1.0,CompileTime=asic-agent 0.1.0,Type=sim-bm1366-2x4|`;
 const NUL = Buffer.from([0]);
 
 test('JSON request: the reply is the JSON, one NUL byte, then the server closes', async () => {

@@ -71,3 +71,12 @@ test('redaction: secret keys at any depth, URL passwords in any string', () => {
     s: `stratum2+tcp://u:${REDACTED}@h/k`,
   });
 });
+
+test('write access: a token is required unless require_token = false; a token that is given must still be valid', async () => {
+  const { resolveApiOptions: r } = await import('../../../src/api/api-options.js');
+  assert.throws(() => r({ cgminer: { write: { enabled: true, allow: ['10.0.0.0/8'] } } }), /api\.cgminer\.write\.token.*require_token = false/);
+  assert.doesNotThrow(() => r({ cgminer: { write: { enabled: true, allow: ['10.0.0.0/8'], requireToken: false } } }));
+  assert.throws(() => r({ cgminer: { write: { enabled: true, allow: ['10.0.0.0/8'], requireToken: false, token: 'short' } } }), /token/);
+  assert.throws(() => r({ cgminer: { write: { enabled: true, allow: [], requireToken: false } } }), /write\.allow/);
+  assert.equal(r({}).http.metricsPerChip, true);
+});

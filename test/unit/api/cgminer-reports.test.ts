@@ -135,7 +135,17 @@ test('version and devdetails name asic-agent and nothing pyasic takes for anothe
   const v = await json('version');
   assert.equal(status(v).Code, 22);
   assert.equal(status(v).Description, 'asic-agent 0.1.0');
-  assert.deepEqual(first(v, 'VERSION'), { 'asic-agent': '0.1.0', API: '3.7', Firmware: 'asic-agent', Model: 'sim-bm1366-2x4' });
+  // CGMiner and CompileTime are where pyasic's cgminer and bmminer backends read the software version
+  // (pyasic @ e2b9d357, pyasic/miners/backends/cgminer.py:110, bmminer.py:112): they name asic-agent.
+  assert.deepEqual(first(v, 'VERSION'), {
+    'asic-agent': '0.1.0',
+    API: '3.7',
+    Firmware: 'asic-agent',
+    Model: 'sim-bm1366-2x4',
+    CGMiner: 'asic-agent 0.1.0',
+    CompileTime: 'asic-agent 0.1.0',
+    Type: 'sim-bm1366-2x4',
+  });
   const d = await json('devdetails');
   assert.equal(status(d).Code, 69);
   assert.deepEqual(first(d, 'DEVDETAILS'), { DEVDETAILS: 0, Name: 'BM1366', ID: 0, Driver: 'asic-agent', Kernel: '', Model: 'sim-bm1366-2x4', 'Device Path': '/dev/ttyS1' });
@@ -163,14 +173,19 @@ test('config, coin, stats, asccount, pgacount', async () => {
   const st = await json('stats');
   assert.equal(status(st).Code, 70);
   const items = st.STATS as Obj[];
-  assert.equal(items.length, 3);
+  assert.equal(items.length, 4);
   assert.equal(items[0]?.ID, 'asic-agent');
   assert.equal(items[0]?.fan1, 3120);
   assert.equal(items[0]?.temp_name3, 'board');
-  // pyasic's cgminer backend reads STATS[1].Elapsed for uptime.
+  // pyasic's cgminer backend reads STATS[1].Elapsed for uptime; STATS[1] is the bmminer-style entry.
   assert.equal(items[1]?.Elapsed, 3723);
-  assert.equal(items[2]?.chain_acs, 'ooxo');
-  assert.equal(items[2]?.chain_alive, 3);
+  assert.equal(items[1]?.ID, 'MINER');
+  assert.equal(items[1]?.chain_acn2, 3);
+  assert.equal(items[1]?.chain_acs2, 'ooxo');
+  assert.equal(items[1]?.temp1, 62);
+  assert.equal(items[2]?.ID, 'CHAIN0');
+  assert.equal(items[3]?.chain_acs, 'ooxo');
+  assert.equal(items[3]?.chain_alive, 3);
   assert.deepEqual(first(await json('asccount'), 'ASCS'), { Count: 2 });
   assert.deepEqual(first(await json('pgacount'), 'PGAS'), { Count: 0 });
 });

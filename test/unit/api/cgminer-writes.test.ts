@@ -181,3 +181,19 @@ test('token parsing helpers', () => {
   assert.deepEqual(new WriteAccess({ enabled: true, allow: ['127.0.0.1'] }).authorize('127.0.0.1', parseRequest(`restart|x`)), { ok: false, reason: 'write-disabled' });
   assert.deepEqual(splitEscaped('a\\,b,c\\\\,d\\', ','), ['a,b', 'c\\', 'd\\']);
 });
+
+test("cgminer's own model (require_token = false): an allowed address writes with plain cgminer requests, others are still refused", async () => {
+  const control = new RecordingControl();
+  const d = new CgminerDispatcher({ snapshot: sampleSnapshot, control, access: new WriteAccess({ enabled: true, allow: ['10.1.0.0/16'], requireToken: false }) });
+  const ask = async (req: string, client: string): Promise<Obj> => JSON.parse((await d.handle(req, client)).text) as Obj;
+  // pyasic's own write request, as rpc/base.py:47-102 sends it: no token anywhere.
+  assert.equal(st(await ask('{"command": "switchpool", "parameter": "1"}', '10.1.2.3')).Code, 27);
+  assert.equal(st(await ask('{"command": "switchpool", "parameter": "1"}', '192.168.1.5')).Code, 45);
+  assert.equal(st(await ask('{"command": "pause"}', '::ffff:10.1.9.9')).Code, 200);
+  assert.deepEqual((await ask('{"command":"check","parameter":"restart"}', '10.1.2.3')).CHECK, [{ Exists: 'Y', Access: 'Y' }]);
+  assert.deepEqual((await ask('{"command":"check","parameter":"restart"}', '127.0.0.1')).CHECK, [{ Exists: 'Y', Access: 'N' }]);
+  assert.deepEqual(
+    control.calls.map((c) => c.method),
+    ['switchPool', 'pause'],
+  );
+});

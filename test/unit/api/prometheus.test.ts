@@ -78,8 +78,8 @@ test('the series of the issue, with the snapshot values', () => {
   for (const [k, v] of want) assert.equal(m.get(k), v, k);
   // fan1 has no tachometer: no rpm series rather than a made-up 0.
   assert.equal(m.has('asic_agent_fan_rpm{fan="fan1"}'), false);
-  // The cleared thermal alarm is not active.
-  assert.equal(m.has('asic_agent_alarms_active{kind="thermal",severity="critical"}'), false);
+  // The cleared thermal alarm is not active: its series is there, at 0, like every kind's.
+  assert.equal(m.get('asic_agent_alarms_active{kind="thermal",severity="critical"}'), 0);
 });
 
 test('shares the adapter gave no reason for are counted under reason="unknown"; repeats are summed', () => {
@@ -115,4 +115,87 @@ toolTest('promtool accepts the exposition (Debian package prometheus)', [TOOLS.p
   t.diagnostic(r.stdout + r.stderr);
   // promtool exits 0 when the text parses; lint remarks (exit 3) would show in stdout.
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('a fresh agent: every counter label set exists at 0 from the first scrape (rate() needs it)', () => {
+  const s = sampleSnapshot();
+  for (const p of s.pools) {
+    p.shares = { accepted: 0, rejected: 0, stale: 0, lost: 0, acceptedDifficulty: 0, rejectedDifficulty: 0, staleDifficulty: 0, reasons: [] };
+    p.switchesAway = {};
+  }
+  s.alarms = [];
+  const m = series(renderMetrics(s, { cgminer: { connections: 0, requests: 0, invalid: 0, denied: 0, writes: 0, failures: 0, overLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 } }));
+  for (const pool of ['main', 'backup']) {
+    assert.equal(m.get(`asic_agent_shares_total{pool="${pool}",result="accepted"}`), 0);
+    for (const result of ['rejected', 'stale', 'lost']) assert.equal(m.get(`asic_agent_shares_total{pool="${pool}",result="${result}",reason="unknown"}`), 0, `${pool} ${result}`);
+    for (const result of ['accepted', 'rejected', 'stale']) assert.equal(m.get(`asic_agent_share_difficulty_total{pool="${pool}",result="${result}"}`), 0);
+    for (const reason of ['disconnected', 'connect-failed', 'no-job', 'reject-run', 'failback', 'quota']) assert.equal(m.get(`asic_agent_pool_switches_total{pool="${pool}",reason="${reason}"}`), 0);
+    assert.equal(m.get(`asic_agent_pool_failures_total{pool="${pool}"}`) !== undefined, true);
+  }
+  for (const reason of ['invalid', 'access-denied', 'too-many-connections', 'address-not-allowed', 'timeout', 'too-large']) assert.equal(m.get(`asic_agent_api_cgminer_refused_total{reason="${reason}"}`), 0);
+  for (const kind of ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other']) assert.equal(m.get(`asic_agent_alarms_active{kind="${kind}",severity="critical"}`), 0);
+  assert.equal(m.get('asic_agent_blocks_found_total'), s.shares.blocksFound);
+});
+
+test('start time, power, efficiency in J/TH, chain identity from the board-config, board temperatures', () => {
+  const s = sampleSnapshot();
+  s.chains[0]!.name = 'left';
+  s.chains[0]!.boardTemperature = 48.5;
+  const m = series(renderMetrics(s));
+  assert.equal(m.get('asic_agent_start_time_seconds'), s.now - s.uptimeSeconds);
+  assert.equal(m.get('asic_agent_board_power_watts'), 122.9);
+  // 122.9 W at 3.5 TH/s (1 m window).
+  assert.ok(Math.abs((m.get('asic_agent_efficiency_joules_per_terahash') ?? 0) - 122.9 / 3.5) < 1e-9);
+  assert.equal(m.get('asic_agent_chain_info{chain="0",name="left",family="BM1366",device="/dev/ttyS1"}'), 1);
+  assert.equal(m.get('asic_agent_chain_info{chain="1",name="chain1",family="BM1366",device="/dev/ttyS2"}'), 1);
+  assert.equal(m.get('asic_agent_chain_board_temperature_celsius{chain="0"}'), 48.5);
+  assert.equal(m.get('asic_agent_temperature_celsius{sensor="chain0-chip",kind="chip",chain="0"}'), 61.5);
+  assert.equal(m.get('asic_agent_chain_valid_nonces_total{chain="1"}'), 3000);
+  // Not hashing: no efficiency rather than Infinity.
+  s.hashrate.rate1m = 0;
+  assert.equal(series(renderMetrics(s)).has('asic_agent_efficiency_joules_per_terahash'), false);
+});
+
+test('per-chip series can be switched off; the chain totals stay', () => {
+  const s = sampleSnapshot();
+  const on = renderMetrics(s);
+  const off = renderMetrics(s, {}, { perChip: false });
+  assert.ok(on.includes('chip="3"'));
+  assert.ok(!off.includes('chip='), 'no chip label at all');
+  assert.ok(off.length < on.length);
+  const m = series(off);
+  assert.equal(m.get('asic_agent_chain_hardware_errors_total{chain="0"}'), 2);
+  assert.ok(m.has('asic_agent_hashrate_hashes_per_second{scope="chain",chain="1",window="1m"}'));
+});
+
+test('process metrics: CPU, resident memory, heap, open descriptors, event-loop lag', async () => {
+  const { ProcessMetrics } = await import('../../../src/api/process-metrics.js');
+  const pm = new ProcessMetrics(10);
+  // Let the event-loop monitor take a few samples.
+  await new Promise<void>((resolve) => {
+    let n = 0;
+    const tick = (): void => {
+      if (++n >= 5) resolve();
+      else setTimeout(tick, 15);
+    };
+    tick();
+  });
+  const m = series(renderMetrics(sampleSnapshot(), {}, { process: pm.read() }));
+  pm.close();
+  assert.ok((m.get('process_cpu_seconds_total') ?? 0) > 0);
+  assert.ok((m.get('process_resident_memory_bytes') ?? 0) > 10e6);
+  assert.ok((m.get('process_start_time_seconds') ?? 0) > 1.6e9);
+  assert.ok((m.get('nodejs_heap_size_used_bytes') ?? 0) > 0);
+  if (process.platform === 'linux') assert.ok((m.get('process_open_fds') ?? 0) > 2);
+  assert.ok((m.get('nodejs_eventloop_lag_seconds') ?? -1) >= 0);
+  assert.ok((m.get('nodejs_eventloop_lag_p99_seconds') ?? -1) >= (m.get('nodejs_eventloop_lag_seconds') ?? 0) * 0.5);
+});
+
+toolTest('promtool accepts the whole exposition, process metrics included', [TOOLS.promtool], {}, (t) => {
+  const text = renderMetrics(sampleSnapshot(), { http: { requests: 1, errors: 0 } }, { process: { cpuUserSeconds: 1.5, cpuSystemSeconds: 0.5, residentBytes: 8e7, heapUsedBytes: 2e7, heapTotalBytes: 3e7, startTimeSeconds: 1.7e9, openFds: 20, lag: { mean: 0.011, p99: 0.02, max: 0.03 } } });
+  const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (r.error) assert.fail(`promtool not runnable: ${r.error.message}`);
+  t.diagnostic(r.stdout + r.stderr);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal((r.stdout + r.stderr).trim(), '', 'no lint remark');
 });
