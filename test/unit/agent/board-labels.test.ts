@@ -31,7 +31,7 @@ test('names and chain attribution from the board-config; two sensors of one kind
       devices: {
         ...b.i2c.devices,
         fan: { ...(b.i2c.devices.fan as NonNullable<BoardConfig['i2c']['devices'][string]>), names: { external: 'asic', fan: 'front' }, chain: 1 },
-        t2: { ic: 'tmp1075', address: 0x48, sensor: 'chip', external: undefined, internal: undefined, ideality: undefined, beta: undefined, names: undefined, chain: 0 },
+        t2: { ic: 'tmp1075', address: 0x48, sensor: 'chip', external: undefined, internal: undefined, ideality: undefined, beta: undefined, offset_c: undefined, names: undefined, chain: 0 },
         vreg: { ...(b.i2c.devices.vreg as NonNullable<BoardConfig['i2c']['devices'][string]>), names: { rail: 'core' } },
       },
     },
