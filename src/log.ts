@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import type { PrettyOptions } from 'pino-pretty';
 import { terminalView } from './terminal-view.js';
+import { logTail } from './log-tail.js';
 
 /** pino-pretty only when a terminal will read the logs: it is not loaded at all under systemd. */
 function prettyStream(opts: PrettyOptions): DestinationStream {
@@ -49,14 +50,27 @@ function makeRoot(opts: LogOptions = {}): Logger {
   const level = opts.level ?? ((process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
   const format = opts.format ?? ((process.env.ASIC_AGENT_LOG_FORMAT as LogOptions['format']) || 'auto');
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
-  if (opts.destination) return pino(base, opts.destination);
+  if (opts.destination) return pino(base, tapped(opts.destination));
   const out = opts.stream === 'stderr' ? process.stderr : process.stdout;
-  if (format === 'pretty') return pino(base, prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 }));
+  if (format === 'pretty') return pino(base, tapped(prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 })));
   if (format === 'terminal' || (format === 'auto' && out.isTTY === true)) {
     const color = out.isTTY === true && !process.env.NO_COLOR;
-    return pino(base, terminalView({ level, color, write: (t) => out.write(t) }));
+    return pino(base, tapped(terminalView({ level, color, write: (t) => out.write(t) })));
   }
-  return pino(base, pino.destination({ dest: opts.stream === 'stderr' ? 2 : 1, sync: true }));
+  return pino(base, tapped(pino.destination({ dest: opts.stream === 'stderr' ? 2 : 1, sync: true })));
+}
+
+/** Every record also goes to the in-memory tail the dashboard's log view reads (src/log-tail.ts). */
+function tapped(dest: DestinationStream): DestinationStream {
+  const d = dest as DestinationStream & { flushSync?: () => void; flush?: (cb?: () => void) => void };
+  return {
+    write(line: string) {
+      logTail.push(line);
+      return d.write(line);
+    },
+    ...(d.flushSync ? { flushSync: () => d.flushSync?.() } : {}),
+    ...(d.flush ? { flush: (cb?: () => void) => d.flush?.(cb) } : {}),
+  } as DestinationStream;
 }
 
 let root: Logger = makeRoot();

@@ -19,6 +19,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { RunConfig } from '../config/run-config.js';
 import { poolGroupsOf, poolManagerTiming } from '../config/pool-sections.js';
 import { toApiOptionsInput } from '../config/api-section.js';
+import { ConfigFile } from '../config/config-file.js';
 import { logger, setLogLevel, type Logger } from '../log.js';
 import { MiningStats } from '../mining/mining-stats.js';
 import { Scheduler } from '../mining/scheduler.js';
@@ -36,6 +37,9 @@ import { wallTime } from '../api/snapshot-sources.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot } from './snapshot.js';
 import { agentControl } from './control.js';
+import { agentDashboard } from './dashboard-source.js';
+import type { Dashboard } from '../dashboard/dashboard.js';
+import type { AgentSnapshot } from '../api/snapshot.js';
 import { statusRecord } from './status-record.js';
 
 /** How long a stop waits for the pools to answer shares already sent. */
@@ -117,6 +121,8 @@ export class Agent {
   groups: PoolGroupConfig[];
   rt!: BoardRuntime;
   api: LocalApi | undefined;
+  /** The web dashboard on the HTTP API's address (src/dashboard), when enabled. */
+  dashboard: Dashboard | undefined;
   /** The Job Declaration upstream, once the pool manager has built it. */
   jd: JdUpstream | undefined;
   private hashing = false;
@@ -125,9 +131,12 @@ export class Agent {
   private lastJobAt?: number;
   private closed = false;
   config: RunConfig;
+  /** The agent config file, which settings changes are saved to (none for a board-config alone). */
+  readonly configFile: ConfigFile | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.config = o.config;
+    this.configFile = ConfigFile.of(o.config);
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? logger('agent');
     this.stats = new MiningStats(this.clock);
@@ -266,11 +275,15 @@ export class Agent {
     if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
     else this.pools.start();
     if (!this.o.noApi) {
+      const snapshot = (): AgentSnapshot => buildSnapshot(this, [{ alarms: () => (this.jd ? censorshipAlarmsForApi(this.jd, wallTime(this.clock)) : []) }]);
+      const dashboard = (this.dashboard = agentDashboard(this, snapshot));
       this.api = await startLocalApi(resolveApiOptions(toApiOptionsInput(cfg.agent.api)), {
-        snapshot: () => buildSnapshot(this, [{ alarms: () => (this.jd ? censorshipAlarmsForApi(this.jd, wallTime(this.clock)) : []) }]),
+        snapshot,
         control: agentControl(this),
+        ...(dashboard ? { httpRoutes: (req, res, path) => dashboard.handle(req, res, path) } : {}),
         clock: this.clock,
       });
+      if (dashboard && this.api.addresses.http) dashboard.start(this.api.addresses.http);
     }
     const every = cfg.agent.log.status_interval_s;
     if (every > 0) this.statusTimer = this.clock.setInterval(() => this.log.info(statusRecord(this), 'status'), every * 1000);
@@ -298,6 +311,7 @@ export class Agent {
     const groups = this.groupsOf(next);
     const poolsChanged = JSON.stringify(groups) !== JSON.stringify(this.groups) || JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);
     this.config = { ...next, board: this.config.board, boardFile: this.config.boardFile };
+    this.configFile?.adopt(next);
     if (poolsChanged) this.replacePools(next, groups);
     this.log.info({ pools: poolsChanged ? 'replaced' : 'unchanged' }, 'config reloaded');
   }
@@ -351,6 +365,7 @@ export class Agent {
     if (!(await this.shares.drained(SHARE_DRAIN_ON_STOP_MS, this.clock))) {
       this.log.info({ inFlight: this.shares.inFlight, waitedMs: SHARE_DRAIN_ON_STOP_MS }, 'stopping with shares still unanswered');
     }
+    this.dashboard?.close();
     await this.api?.close().catch(() => undefined);
     await this.pools?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping pools'));
     for (const r of this.retired) await r.pools.stop().catch(() => undefined);

@@ -10,7 +10,7 @@ import type { AgentControl } from './agent-control.js';
 import { hostPort, isLoopbackHost } from './address-allow.js';
 import type { ApiOptions } from './api-options.js';
 import { CgminerServer } from './cgminer-server.js';
-import { HttpApiServer } from './http-server.js';
+import { HttpApiServer, type HttpServerDeps } from './http-server.js';
 import type { SnapshotProvider } from './snapshot.js';
 
 /** A local API server could not listen (port taken, address not on this machine, no permission). */
@@ -39,6 +39,8 @@ async function listenOrExplain(server: 'cgminer' | 'http', host: string, port: n
 export interface LocalApiDeps {
   snapshot: SnapshotProvider;
   control: AgentControl;
+  /** Extra HTTP routes (the web dashboard); see HttpServerDeps.routes. */
+  httpRoutes?: HttpServerDeps['routes'];
   clock?: Clock;
   log?: Logger;
 }
@@ -73,7 +75,7 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
     }
     if (h.enabled) {
       const cg = cgminer;
-      http = new HttpApiServer(h, { snapshot: deps.snapshot, ...(cg ? { apiMetrics: () => cg.counters() } : {}), log: logger('api.http') });
+      http = new HttpApiServer(h, { snapshot: deps.snapshot, ...(cg ? { apiMetrics: () => cg.counters() } : {}), ...(deps.httpRoutes ? { routes: deps.httpRoutes } : {}), log: logger('api.http') });
       const srv = http;
       const a = await listenOrExplain('http', h.host, h.port, () => srv.listen());
       addresses.http = hostPort(a.host, a.port);

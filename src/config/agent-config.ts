@@ -6,6 +6,7 @@
  * schema, and it is strict from the start (unknown keys, wrong types and ranges are errors).
  */
 import { apiSectionSchema } from './api-section.js';
+import { dashboardSchema } from './dashboard-section.js';
 import { jobDeclarationSchema } from './jd-section.js';
 import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
 import { bool, defaultsOf, int, num, oneOf, optional, section, str, table, version, withDefault, type Infer } from './schema.js';
@@ -85,6 +86,8 @@ export const AGENT_SECTIONS = {
   api: section(apiSectionSchema),
   /** [job_declaration]: own templates declared to pools, censorship watch (docs/job-declaration.md). */
   job_declaration: jobDeclarationSchema,
+  /** [dashboard]: the web page and its settings password (docs/dashboard.md). */
+  dashboard: section(dashboardSchema),
 };
 
 /** The name the Job Declaration upstream takes among the pools (src/upstream/jd/jd-agent.ts). */
@@ -140,5 +143,6 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     pools: defaultsOf(AGENT_SECTIONS.pools),
     api: defaultsOf(AGENT_SECTIONS.api),
     job_declaration: undefined,
+    dashboard: defaultsOf(AGENT_SECTIONS.dashboard),
   };
 }
