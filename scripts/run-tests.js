@@ -67,6 +67,7 @@ const optional = [
   ['prometheus', ['--version'], 'prometheus'],
   ['promtool', ['--version'], 'prometheus'],
   ['systemd-analyze', ['--version'], 'systemd'],
+  ['chromium', ['--version'], 'chromium'],
 ];
 const absent = optional.filter(([cmd, a]) => {
   const r = spawnSync(cmd, a, { stdio: 'ignore' });

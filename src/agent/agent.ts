@@ -37,6 +37,7 @@ import { wallTime } from '../api/snapshot-sources.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot } from './snapshot.js';
 import { agentControl } from './control.js';
+import { withChipFaults } from './sim-chip-faults.js';
 import { agentDashboard } from './dashboard-source.js';
 import type { Dashboard } from '../dashboard/dashboard.js';
 import type { AgentSnapshot } from '../api/snapshot.js';
@@ -141,7 +142,7 @@ export class Agent {
     this.log = o.log ?? logger('agent');
     this.stats = new MiningStats(this.clock);
     this.chains = new ChainSet({
-      specs: chainSpecs(o.config),
+      specs: withChipFaults(chainSpecs(o.config), o.simFaults ?? []),
       clock: this.clock,
       log: logger('agent.chains'),
       stats: this.stats,

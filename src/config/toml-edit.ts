@@ -432,7 +432,8 @@ export function editToml(source: string, edits: TomlEdit[]): string {
     byTable.set(table, t);
   }
   for (const [table, keys] of byTable) ops.push(...doc.keyOps(table, keys));
-  const spans = [...ops].sort((a, b) => a.start - b.start);
+  // Insertions (empty ranges) sort before a range that starts at the same line: they do not overlap it.
+  const spans = [...ops].sort((a, b) => a.start - b.start || a.end - b.end);
   for (let i = 1; i < spans.length; i++) {
     const p = spans[i - 1] as Op;
     const c = spans[i] as Op;

@@ -352,8 +352,11 @@ export class Dashboard {
     const chain = Number(q.get('chain'));
     const chip = Number(q.get('chip'));
     const h = Number.isInteger(chain) && Number.isInteger(chip) ? this.history.chipSeries(chain, chip) : undefined;
-    if (!h) return json(res, 404, { error: 'no such chip (or no sample yet)' });
-    json(res, 200, { chain, chip, ...h });
+    if (h) return json(res, 200, { chain, chip, ...h });
+    // A chip the board has, not sampled yet: an empty history.
+    const known = this.src.snapshot().chains.some((c) => c.id === chain && c.chips.some((k) => k.chip === chip));
+    if (!known) return json(res, 404, { error: 'no such chip' });
+    json(res, 200, { chain, chip, t: [], rate1m: [], hwErrors: [], validNonces: [] });
   }
 
   logsGet(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -20,6 +20,8 @@ export const TOOLS = {
   promtool: { command: 'promtool', versionArgs: ['--version'], pkg: 'prometheus' },
   openssl: { command: 'openssl', versionArgs: ['version'], pkg: 'openssl' },
   systemdAnalyze: { command: 'systemd-analyze', versionArgs: ['--version'], pkg: 'systemd' },
+  /** Debian's chromium, driven by playwright-core (which downloads no browser of its own). */
+  chromium: { command: 'chromium', versionArgs: ['--version'], pkg: 'chromium' },
 } satisfies Record<string, SystemTool>;
 
 const present = new Map<string, boolean>();
