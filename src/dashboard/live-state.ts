@@ -52,7 +52,8 @@ export function liveState(s: AgentSnapshot, up: UpstreamView): LiveState {
   const input = s.power.find((p) => p.name === 'input');
   const watts = input?.watts ?? (s.power.length > 0 ? s.power.reduce((w, p) => w + (p.watts ?? 0), 0) : undefined);
   const rate = s.hashrate.rate1m;
-  const safe = s.board.state === 'safe-state' ? (s.alarms.find((a) => a.active && a.severity === 'critical')?.message ?? `safe state${s.board.reason ? `: ${s.board.reason}` : ''}`) : null;
+  const why = s.alarms.find((a) => a.active && a.severity === 'critical')?.message.replace(/^safe state: /, '') ?? s.board.reason ?? 'unknown reason';
+  const safe = s.board.state === 'safe-state' ? why : null;
   const byId = new Map(up.pools.map((p) => [p.id, p]));
   return {
     ...base,

@@ -90,9 +90,14 @@ async function rig(opts: { pools?: number; faults?: string[]; password?: boolean
 }
 
 /** What the page functions below touch (they run in the browser; the test's TypeScript has no DOM types). */
-declare const document: { getElementById(id: string): { textContent: string | null; dataset: Record<string, string | undefined> } | null };
+declare const document: {
+  getElementById(id: string): { textContent: string | null; dataset: Record<string, string | undefined> } | null;
+  documentElement: { scrollWidth: number; clientWidth: number };
+};
 /** Accepted shares on the page, and the points drawn in the hashrate chart (runs in the page: self-contained). */
 const progress = (): [number, number] => [Number(document.getElementById('shares-accepted')?.textContent), Number(document.getElementById('hashrate-chart')?.dataset.points)];
+/** The page is no wider than the window (runs in the page). */
+const pageFits = (): boolean => document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1;
 /** True once both have grown past `since` (runs in the page). */
 const grown = (since: readonly [number, number]): boolean =>
   Number(document.getElementById('shares-accepted')?.textContent) > since[0] && Number(document.getElementById('hashrate-chart')?.dataset.points) > since[1];
@@ -124,7 +129,14 @@ toolTest('dashboard: loads without console errors, chart and counters follow the
     await screenshot(page, 'dashboard-upstream');
     await page.click('#tab-logs');
     await page.locator('#log-list div').first().waitFor();
-    await screenshot(page, 'dashboard-logs');
+    // On a phone: every view fits the screen's width (no sideways scrolling of the page).
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const v of ['overview', 'chains', 'board', 'upstream', 'logs', 'settings']) {
+      await page.click(`#tab-${v}`);
+      assert.ok(await page.evaluate(pageFits), `the ${v} view fits a 390 px screen`);
+    }
+    await page.click('#tab-overview');
+    await screenshot(page, 'dashboard-phone');
     assert.deepEqual(errors, []);
   } finally {
     await r.done();
