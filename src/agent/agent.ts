@@ -317,14 +317,6 @@ export class Agent {
     this.log.info({ pools: poolsChanged ? 'replaced' : 'unchanged' }, 'config reloaded');
   }
 
-  /**
-   * Puts new pool groups in force now (API write commands): a new pool manager takes over, the old one
-   * drains, the chains keep running. Not written to the config file: a restart reads the file again.
-   */
-  applyPoolGroups(groups: PoolGroupConfig[]): void {
-    this.replacePools(this.config, groups);
-  }
-
   private replacePools(cfg: RunConfig, groups: PoolGroupConfig[]): void {
     const old = this.pools;
     this.groups = groups;

@@ -50,6 +50,8 @@ export function formatTomlValue(v: TomlScalar): string {
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new TomlEditError(`cannot write the number ${v}`);
+    // Beyond 2^53 an integer literal would not read back exactly: write it as the float it is.
+    if (Number.isInteger(v) && !Number.isSafeInteger(v)) return v.toExponential();
     return String(v);
   }
   return `[${(v as (string | number)[]).map((x) => formatTomlValue(x)).join(', ')}]`;
