@@ -9,6 +9,8 @@ import type { ChainSpec } from './chain-set.js';
 export function withChipFaults(specs: ChainSpec[], faults: readonly SimFault[]): ChainSpec[] {
   const dead = faults.filter((f) => f.name === 'chip-dead');
   if (dead.length === 0) return specs;
+  const total = specs.reduce((n, s) => n + s.chips, 0);
+  for (const f of dead) if ((f.target ?? 0) >= total) throw new RangeError(`--sim-fault chip-dead:${f.target}: the board has ${total} chips (0..${total - 1})`);
   return specs.map((spec, i) => {
     if (!spec.sim) return spec;
     const first = specs.slice(0, i).reduce((n, s) => n + s.chips, 0);
