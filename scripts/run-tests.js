@@ -71,6 +71,7 @@ const optional = [
   ['systemd-socket-activate', ['--version'], 'systemd'],
   // mosquitto's help exits 3: present when it runs at all.
   ['mosquitto', ['-h'], 'mosquitto', true],
+  ['chromium', ['--version'], 'chromium'],
 ];
 const sbinPath = (process.env.PATH ?? '').split(':').includes('/usr/sbin') ? process.env.PATH : `${process.env.PATH ?? ''}:/usr/sbin:/sbin`;
 const absent = optional.filter(([cmd, a, , anyExit]) => {

@@ -11,6 +11,7 @@ import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 
 import type { PrettyOptions } from 'pino-pretty';
 import { terminalView } from './terminal-view.js';
 import { isJournalStream, syslogPrefixed } from './service/journal-priority.js';
+import { logTail } from './log-tail.js';
 
 /** pino-pretty only when a terminal will read the logs: it is not loaded at all under systemd. */
 function prettyStream(opts: PrettyOptions): DestinationStream {
@@ -51,17 +52,30 @@ function makeRoot(opts: LogOptions = {}): Logger {
   const level = opts.level ?? ((process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
   const format = opts.format ?? ((process.env.ASIC_AGENT_LOG_FORMAT as LogOptions['format']) || 'auto');
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
-  if (opts.destination) return pino(base, opts.destination);
+  if (opts.destination) return pino(base, tapped(opts.destination));
   const out = opts.stream === 'stderr' ? process.stderr : process.stdout;
-  if (format === 'pretty') return pino(base, prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 }));
+  if (format === 'pretty') return pino(base, tapped(prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 })));
   if (format === 'terminal' || (format === 'auto' && out.isTTY === true)) {
     const color = out.isTTY === true && !process.env.NO_COLOR;
-    return pino(base, terminalView({ level, color, write: (t) => out.write(t) }));
+    return pino(base, tapped(terminalView({ level, color, write: (t) => out.write(t) })));
   }
   const fd = opts.stream === 'stderr' ? 2 : 1;
-  const dest = pino.destination({ dest: fd, sync: true });
+  const dest = tapped(pino.destination({ dest: fd, sync: true }));
   // Under systemd each record carries its syslog priority for journald (`journalctl -p warning`).
   return pino(base, isJournalStream(process.env, fd) ? syslogPrefixed(dest) : dest);
+}
+
+/** Every record also goes to the in-memory tail the dashboard's log view reads (src/log-tail.ts). */
+function tapped(dest: DestinationStream): DestinationStream {
+  const d = dest as DestinationStream & { flushSync?: () => void; flush?: (cb?: () => void) => void };
+  return {
+    write(line: string) {
+      logTail.push(line);
+      return d.write(line);
+    },
+    ...(d.flushSync ? { flushSync: () => d.flushSync?.() } : {}),
+    ...(d.flush ? { flush: (cb?: () => void) => d.flush?.(cb) } : {}),
+  } as DestinationStream;
 }
 
 let root: Logger = makeRoot();

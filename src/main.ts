@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   demo: { summary: 'the demo (npm start): lab SV2 pool + the agent on a simulated board', load: async () => (await import('./cli/demo.js')).default },
   decode: { summary: 'decode BM13xx UART frames (hex or stdin) into JSON, CRCs checked', load: async () => (await import('./cli/decode.js')).default },
   lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await import('./cli/lab.js')).default },
+  password: { summary: 'set the password the web dashboard asks before it changes settings', load: async () => (await import('./cli/password.js')).default },
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
   run: { summary: 'run the miner: board, chains, pools, local APIs; safe state on every exit', load: async () => (await import('./cli/run.js')).default },
   'safe-state': { summary: 'drive the board to its safe state from a fresh process (systemd runs it after a failed stop)', load: async () => (await import('./cli/safe-state.js')).default },

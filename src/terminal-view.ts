@@ -87,6 +87,7 @@ export function bannerLines(r: Record<string, unknown>): string[] {
     `${str(r.firmware) || 'asic-agent'} — ${r.simulated ? 'simulated board' : 'board'} ${str(r.board)}: ${num(r.chains)} chain${num(r.chains) === 1 ? '' : 's'}${r.chips ? ` × ${str(r.chips)}` : ''}`,
     ...poolLines(r as Rec),
   ];
+  if (typeof r.dashboard === 'string') lines.push(`  dashboard ${r.dashboard}   (live page; settings need \`asic-agent password\`)`);
   if (api.http) lines.push(`  status    asic-agent status --url http://${api.http}   (or: curl -s http://${api.http}/api/status)`);
   if (api.http) lines.push(`  metrics   http://${api.http}/metrics`);
   if (api.cgminer) lines.push(`  cgminer   ${api.cgminer} (cgminer-compatible API: pyasic, farm tools)`);

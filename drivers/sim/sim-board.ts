@@ -313,6 +313,9 @@ export class SimBoard {
       case 'bus-timeout':
         this.bus.setTimeoutFault(this.spec.busTimeoutMs ?? 200);
         break;
+      case 'chip-dead':
+        // The chain simulator carries it out (src/agent/sim-chip-faults.ts); the board only records it.
+        break;
       case 'uncaught-exception':
         this.record(`fault:${name}`);
         // Thrown from a fresh timer turn so nothing on the stack can catch it.

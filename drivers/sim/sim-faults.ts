@@ -14,6 +14,7 @@ export const SIM_FAULTS = {
   'vout-drift': 'the regulator output reads 15 % above what it was told',
   overcurrent: 'the regulator reports an output current far above the board limit',
   'bus-timeout': 'every I2C transfer hangs and times out (a device holding the bus)',
+  'chip-dead': 'an ASIC chip stops answering and hashing; target = chip number counted over all chains (chain 1 chip 0 on a 4-chip chain is 4), default 0',
   'uncaught-exception': 'the agent process throws an uncaught exception (tests the exit path)',
   'unhandled-rejection': 'the agent process leaves a promise rejection unhandled (tests the exit path)',
   'event-loop-stall': "the agent's event loop blocks for good (a wedged synchronous call; tests the systemd watchdog)",

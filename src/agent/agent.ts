@@ -19,6 +19,7 @@ import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { RunConfig } from '../config/run-config.js';
 import { poolGroupsOf, poolManagerTiming } from '../config/pool-sections.js';
 import { toApiOptionsInput } from '../config/api-section.js';
+import { ConfigFile } from '../config/config-file.js';
 import { logger, setLogLevel, type Logger } from '../log.js';
 import { MiningStats } from '../mining/mining-stats.js';
 import { Scheduler } from '../mining/scheduler.js';
@@ -39,6 +40,10 @@ import { AlarmBook } from './alarm-book.js';
 import { notifyIdentity, notifyOptionsOf } from './notify-config.js';
 import { startNotifiers, type Notifiers } from '../notify/notifiers.js';
 import { agentControl } from './control.js';
+import { withChipFaults } from './sim-chip-faults.js';
+import { agentDashboard } from './dashboard-source.js';
+import type { Dashboard } from '../dashboard/dashboard.js';
+import type { AgentSnapshot } from '../api/snapshot.js';
 import { statusRecord } from './status-record.js';
 
 /** How long a stop waits for the pools to answer shares already sent. */
@@ -124,6 +129,8 @@ export class Agent {
   groups: PoolGroupConfig[];
   rt!: BoardRuntime;
   api: LocalApi | undefined;
+  /** The web dashboard on the HTTP API's address (src/dashboard), when enabled. */
+  dashboard: Dashboard | undefined;
   /** The Job Declaration upstream, once the pool manager has built it. */
   jd: JdUpstream | undefined;
   /** Alarms in effect; raises and clears go to webhooks and MQTT. */
@@ -136,14 +143,17 @@ export class Agent {
   private lastJobAt?: number;
   private closed = false;
   config: RunConfig;
+  /** The agent config file, which settings changes are saved to (none for a board-config alone). */
+  readonly configFile: ConfigFile | undefined;
 
   constructor(private readonly o: AgentOptions) {
     this.config = o.config;
+    this.configFile = ConfigFile.of(o.config);
     this.clock = o.clock ?? systemClock;
     this.log = o.log ?? logger('agent');
     this.stats = new MiningStats(this.clock);
     this.chains = new ChainSet({
-      specs: chainSpecs(o.config),
+      specs: withChipFaults(chainSpecs(o.config), o.simFaults ?? []),
       clock: this.clock,
       log: logger('agent.chains'),
       stats: this.stats,
@@ -283,11 +293,15 @@ export class Agent {
     else this.pools.start();
     const alarmSources: AlarmSource[] = [{ alarms: () => (this.jd ? censorshipAlarmsForApi(this.jd, wallTime(this.clock)) : []) }];
     if (!this.o.noApi) {
+      const snapshot = (): AgentSnapshot => buildSnapshot(this, alarmSources);
+      const dashboard = (this.dashboard = agentDashboard(this, snapshot));
       this.api = await startLocalApi(resolveApiOptions(toApiOptionsInput(cfg.agent.api)), {
-        snapshot: () => buildSnapshot(this, alarmSources),
+        snapshot,
         control: agentControl(this),
+        ...(dashboard ? { httpRoutes: (req, res, path) => dashboard.handle(req, res, path) } : {}),
         clock: this.clock,
       });
+      if (dashboard && this.api.addresses.http) dashboard.start(this.api.addresses.http);
     }
     // Alarms are looked at every second whoever asks, so that webhooks and MQTT hear of them.
     this.alarmTimer = this.clock.setInterval(() => refreshAlarms(this, alarmSources), 1000);
@@ -324,16 +338,9 @@ export class Agent {
     const groups = this.groupsOf(next);
     const poolsChanged = JSON.stringify(groups) !== JSON.stringify(this.groups) || JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);
     this.config = { ...next, board: this.config.board, boardFile: this.config.boardFile };
+    this.configFile?.adopt(next);
     if (poolsChanged) this.replacePools(next, groups);
     this.log.info({ pools: poolsChanged ? 'replaced' : 'unchanged' }, 'config reloaded');
-  }
-
-  /**
-   * Puts new pool groups in force now (API write commands): a new pool manager takes over, the old one
-   * drains, the chains keep running. Not written to the config file: a restart reads the file again.
-   */
-  applyPoolGroups(groups: PoolGroupConfig[]): void {
-    this.replacePools(this.config, groups);
   }
 
   private replacePools(cfg: RunConfig, groups: PoolGroupConfig[]): void {
@@ -379,6 +386,7 @@ export class Agent {
     if (!(await this.shares.drained(SHARE_DRAIN_ON_STOP_MS, this.clock))) {
       this.log.info({ inFlight: this.shares.inFlight, waitedMs: SHARE_DRAIN_ON_STOP_MS }, 'stopping with shares still unanswered');
     }
+    this.dashboard?.close();
     await this.api?.close().catch(() => undefined);
     await this.pools?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping pools'));
     for (const r of this.retired) await r.pools.stop().catch(() => undefined);

@@ -26,6 +26,11 @@ export interface HttpServerDeps {
   apiMetrics?: () => ApiMetrics['cgminer'];
   /** Per-chip switch and process figures for `/metrics`. */
   metricsOptions?: () => MetricsOptions;
+  /**
+   * More routes (the web dashboard, src/dashboard): offered each request first, after the address
+   * check; returns true when it has taken the request (it then reads any body itself).
+   */
+  routes?: (req: http.IncomingMessage, res: http.ServerResponse, path: string) => boolean;
   log?: Logger;
 }
 
@@ -109,15 +114,17 @@ export class HttpApiServer {
     }
     const method = req.method ?? 'GET';
     const head = method === 'HEAD';
-    // No endpoint takes a body: drain and ignore whatever comes.
-    req.resume();
     let path: string;
     try {
       path = new URL(req.url ?? '/', 'http://localhost').pathname;
     } catch {
+      req.resume();
       return this.send(res, 400, toJson({ error: 'bad request' }));
     }
     if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
+    if (this.deps.routes?.(req, res, path)) return;
+    // No endpoint takes a body: drain and ignore whatever comes.
+    req.resume();
     const view = ROUTES.get(path);
     if (!view && path !== '/metrics' && path !== '/') return this.send(res, 404, toJson({ error: 'not found', endpoints: HTTP_ENDPOINTS }), undefined, head);
     if (method !== 'GET' && !head) {

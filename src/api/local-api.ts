@@ -10,7 +10,7 @@ import type { AgentControl } from './agent-control.js';
 import { hostPort, isLoopbackHost } from './address-allow.js';
 import type { ApiOptions } from './api-options.js';
 import { CgminerServer } from './cgminer-server.js';
-import { HttpApiServer } from './http-server.js';
+import { HttpApiServer, type HttpServerDeps } from './http-server.js';
 import { ProcessMetrics } from './process-metrics.js';
 import type { SnapshotProvider } from './snapshot.js';
 
@@ -40,6 +40,8 @@ async function listenOrExplain(server: 'cgminer' | 'http', host: string, port: n
 export interface LocalApiDeps {
   snapshot: SnapshotProvider;
   control: AgentControl;
+  /** Extra HTTP routes (the web dashboard); see HttpServerDeps.routes. */
+  httpRoutes?: HttpServerDeps['routes'];
   clock?: Clock;
   log?: Logger;
 }
@@ -81,6 +83,7 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
         snapshot: deps.snapshot,
         ...(cg ? { apiMetrics: () => cg.counters() } : {}),
         metricsOptions: () => ({ perChip: h.metricsPerChip, process: pm.read() }),
+        ...(deps.httpRoutes ? { routes: deps.httpRoutes } : {}),
         log: logger('api.http'),
       });
       const srv = http;

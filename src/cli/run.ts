@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../drivers/sim/sim-faults.js';
 import { Agent } from '../agent/agent.js';
+import { dashboardUrl } from '../dashboard/dashboard.js';
 import { ConfigError } from '../config/config-error.js';
 import { loadRunConfig, type RunConfig } from '../config/run-config.js';
 import { LOG_LEVELS } from '../config/agent-config.js';
@@ -168,6 +169,7 @@ export async function runAgent(
       chips: `${cfg.board.asic.chips} ${cfg.board.asic.family}`,
       pools: agent.groups.flatMap((g) => g.pools.map(describePool)),
       api: agent.api?.addresses ?? { cgminer: null, http: null },
+      dashboard: agent.dashboard && agent.api?.addresses.http ? dashboardUrl(agent.api.addresses.http) : null,
       faults: sim ? sim.injected.concat(args.simFaults.map((f) => `${f.name}@${f.atS}`)) : [],
       config: args.config,
     },

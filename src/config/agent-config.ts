@@ -6,6 +6,7 @@
  * schema, and it is strict from the start (unknown keys, wrong types and ranges are errors).
  */
 import { apiSectionSchema } from './api-section.js';
+import { dashboardSchema } from './dashboard-section.js';
 import { jobDeclarationSchema } from './jd-section.js';
 import { mqttSectionSchema, webhookListSchema } from './notify-sections.js';
 import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
@@ -90,6 +91,8 @@ export const AGENT_SECTIONS = {
   mqtt: optional(mqttSectionSchema),
   /** [[webhook]]: alarm raise and clear POSTed as JSON (docs/notify.md). */
   webhook: webhookListSchema,
+  /** [dashboard]: the web page and its settings password (docs/dashboard.md). */
+  dashboard: section(dashboardSchema),
 };
 
 /** The name the Job Declaration upstream takes among the pools (src/upstream/jd/jd-agent.ts). */
@@ -147,5 +150,6 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     job_declaration: undefined,
     mqtt: undefined,
     webhook: undefined,
+    dashboard: defaultsOf(AGENT_SECTIONS.dashboard),
   };
 }

@@ -157,7 +157,12 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
 
 /** Loads and checks `path` (an agent config or a board-config) and everything it refers to. */
 export function loadRunConfig(path: string): RunConfig {
-  const doc = readToml(path);
+  return runConfigOf(readToml(path));
+}
+
+/** Checks a document already read (the settings editor checks a new text before it is written). */
+export function runConfigOf(doc: TomlDocument): RunConfig {
+  const path = doc.file;
   rejectPlaceholders(doc);
   if (detectKind(doc) === 'board') {
     const board = validate(boardConfigSchema, doc);

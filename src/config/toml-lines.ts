@@ -24,10 +24,19 @@ export function indexPath(parent: string, index: number): string {
 
 export type KeyLines = Map<string, number>;
 
+/** A table header as written: `[fans]` or `[[pool]]`, with its resolved path (`fans`, `pool[1]`). */
+export interface TomlHeader {
+  /** 1-based line. */
+  line: number;
+  path: string;
+  array: boolean;
+}
+
 class Scanner {
   private i = 0;
   private line = 1;
   readonly lines: KeyLines = new Map();
+  readonly headers: TomlHeader[] = [];
   /** Resolved path of each array of tables → number of elements so far. */
   private readonly arrays = new Map<string, number>();
 
@@ -172,6 +181,7 @@ class Scanner {
       path = this.resolve(segs, line);
     }
     this.set(path, line);
+    this.headers.push({ line, path, array: isArray });
     this.skipSpaces();
     this.skipComment();
     return path;
@@ -248,6 +258,13 @@ class Scanner {
 /** Line of every key in a (valid) TOML document. */
 export function tomlKeyLines(source: string): KeyLines {
   return new Scanner(source).scan();
+}
+
+/** Lines of every key and every table header of a (valid) TOML document (the config editor's map). */
+export function tomlStructure(source: string): { lines: KeyLines; headers: TomlHeader[] } {
+  const s = new Scanner(source);
+  const lines = s.scan();
+  return { lines, headers: s.headers };
 }
 
 /** The line of `key`, or of its nearest recorded ancestor (for a missing key: its table). */

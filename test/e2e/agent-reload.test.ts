@@ -2,7 +2,7 @@
 // (no new bring-up, no safe state), and the shares it found are all accounted for.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -89,6 +89,10 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
     const added = await cgminer(api, { command: 'addpool', parameter: `${urlB},e2e.worker,x`, token });
     assert.equal(statusOf(added).STATUS, 'S', JSON.stringify(added));
     await agent.waitFor((r) => r.msg === 'pools replaced', 'pools replaced after addpool');
+    // Saved to the config file (a restart runs with it), the rest of the file as it was.
+    const savedAdd = readFileSync(cfg, 'utf8');
+    assert.ok(savedAdd.includes(`url = ${JSON.stringify(urlB)}`), savedAdd);
+    assert.ok(savedAdd.includes(`url = ${JSON.stringify(urlA)}`), savedAdd);
     const pools = (await cgminer(api, { command: 'pools' })).POOLS as { POOL: number; URL: string }[];
     const hostB = urlB.split('/')[2] as string;
     const bIndex = pools.find((p) => p.URL.includes(hostB))?.POOL;
@@ -103,6 +107,9 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
     const removed = await cgminer(api, { command: 'removepool', parameter: String(aIndex), token });
     assert.equal(statusOf(removed).STATUS, 'S', JSON.stringify(removed));
     const after = (await cgminer(api, { command: 'pools' })).POOLS as { URL: string }[];
+    const savedRemove = readFileSync(cfg, 'utf8');
+    assert.ok(!savedRemove.includes(urlA), savedRemove);
+    assert.ok(savedRemove.includes('[api.cgminer.write]\nenabled = true\n'), savedRemove);
     assert.ok(after.every((p) => !p.URL.includes(urlA.split('/')[2] as string)), JSON.stringify(after));
     // The board never stopped and the chains were not brought up again.
     assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));

@@ -26,6 +26,8 @@ export const TOOLS = {
   systemdSocketActivate: { command: 'systemd-socket-activate', versionArgs: ['--version'], pkg: 'systemd' },
   mosquitto: { command: 'mosquitto', versionArgs: ['-h'], pkg: 'mosquitto', anyExit: true },
   mosquittoPasswd: { command: 'mosquitto_passwd', versionArgs: ['-h'], pkg: 'mosquitto', anyExit: true },
+  /** Debian's chromium, driven by playwright-core (which downloads no browser of its own). */
+  chromium: { command: 'chromium', versionArgs: ['--version'], pkg: 'chromium' },
 } satisfies Record<string, SystemTool>;
 
 const present = new Map<string, boolean>();
