@@ -25,6 +25,8 @@ export interface ProbeOptions {
   tlsInsecure?: boolean;
   /** SV2 without Noise (a pool's plain test port); needs allowUnauthenticated as well. */
   plain?: boolean;
+  /** With cpuMine: stop as soon as this many shares are accepted (still at most `seconds`). */
+  untilAccepted?: number;
   /** Hashrate to announce (H/s); default: measured CPU rate with --cpu-mine, else a typical ASIC. */
   hashrate?: number;
   /** Human-readable progress lines (printed before the JSON line). */
@@ -57,7 +59,7 @@ const command: Command = {
   name: 'probe',
   summary: 'check a pool: handshake, certificate, channel, difficulty, first jobs, optional CPU mining',
   usage: [
-    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine] [--seconds S] [--hashrate H]',
+    'asic-agent probe URL --user U [--password P] [--channel standard|extended] [--cpu-mine [--until-accepted N]] [--seconds S] [--hashrate H]',
     '       [--allow-unauthenticated] [--plain] [--tls-ca FILE] [--tls-insecure]',
     '',
     '  URL                      stratum2+tcp://host:port/AUTHORITY_KEY, stratum+tcp://host:port or stratum+ssl://host:port',
@@ -66,6 +68,7 @@ const command: Command = {
     '  --channel C              SV2 channel: standard (default) or extended',
     '  --cpu-mine               mine on the CPU at the pool\'s difficulty and submit what is found (checks share acceptance)',
     '  --seconds S              how long to wait for jobs (and mine) after the handshake (default 10)',
+    '  --until-accepted N       with --cpu-mine: stop as soon as N shares are accepted (at most --seconds)',
     '  --hashrate H             the hashrate to announce, H/s (default: the measured CPU rate with --cpu-mine, else a typical ASIC)',
     '  --allow-unauthenticated  accept an SV2 URL without an authority key (private networks only)',
     '  --plain                  SV2 without Noise encryption (a pool\'s plain test port; needs --allow-unauthenticated)',
@@ -90,6 +93,7 @@ const command: Command = {
         'tls-insecure': { type: 'boolean', default: false },
         plain: { type: 'boolean', default: false },
         hashrate: { type: 'string' },
+        'until-accepted': { type: 'string' },
       },
     });
     const url = positionals[0];
@@ -100,6 +104,9 @@ const command: Command = {
     if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError('--seconds must be a positive number');
     const hashrate = values.hashrate === undefined ? undefined : Number(values.hashrate);
     if (hashrate !== undefined && (!Number.isFinite(hashrate) || hashrate <= 0)) throw new UsageError('--hashrate must be a positive number (H/s)');
+    const untilAccepted = values['until-accepted'] === undefined ? undefined : Number(values['until-accepted']);
+    if (untilAccepted !== undefined && (!Number.isInteger(untilAccepted) || untilAccepted < 1)) throw new UsageError('--until-accepted must be a positive integer');
+    if (untilAccepted !== undefined && !values['cpu-mine']) throw new UsageError('--until-accepted needs --cpu-mine');
     const scheme = url.split('://')[0] ?? '';
     const load = PROBERS[scheme];
     if (!load) throw new UsageError(`unsupported URL scheme '${scheme}' (supported: ${Object.keys(PROBERS).join(', ') || 'none yet'})`);
@@ -120,6 +127,7 @@ const command: Command = {
       tlsInsecure: values['tls-insecure'] ?? false,
       plain: values.plain ?? false,
       ...(hashrate !== undefined ? { hashrate } : {}),
+      ...(untilAccepted !== undefined ? { untilAccepted } : {}),
       say: (line) => console.log(line),
     });
     console.log(JSON.stringify(result));

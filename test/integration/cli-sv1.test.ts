@@ -56,7 +56,7 @@ async function lineMatching(c: ChildProcess & { out: string[] }, re: RegExp): Pr
 test('asic-agent lab sv1-pool + asic-agent probe --cpu-mine: shares accepted, JSON last line, exit 0', async () => {
   const lab = run(['lab', 'sv1-pool', '--port', '0', '--difficulty', '0.00002', '--quiet']);
   const url = /stratum\+tcp:\/\/127\.0\.0\.1:\d+/.exec(await lineMatching(lab, /listening on stratum\+tcp:\/\/127\.0\.0\.1:\d+/))?.[0] as string;
-  const probe = run(['probe', url, '--user', 'lab.rig', '--cpu-mine', '--seconds', '2']);
+  const probe = run(['probe', url, '--user', 'lab.rig', '--cpu-mine', '--until-accepted', '1', '--seconds', '300']);
   const code = await exited(probe);
   const last = JSON.parse(probe.out[probe.out.length - 1] as string) as Record<string, unknown>;
   assert.equal(code, 0, probe.out.join('\n'));
@@ -106,7 +106,7 @@ toolTest('probe in-process over TLS with --tls-ca; version mask, extranonce spac
   const pool = new Sv1LabPool({ difficulty: 0.00002, extranonce2Size: 8, versionMask: 0x00ffe000, tls: { certFile: cert.certFile, keyFile: cert.keyFile }, notifyIntervalMs: 0, cleanIntervalMs: 0 });
   await pool.start();
   cleanups.push(() => pool.stop());
-  const r = await probeSv1(opts(pool.url, { tlsCaFile: cert.certFile, cpuMine: true, seconds: 1 }));
+  const r = await probeSv1(opts(pool.url, { tlsCaFile: cert.certFile, cpuMine: true, untilAccepted: 1, seconds: 300 }));
   assert.equal(r.handshake, 'ok');
   assert.equal(r.versionMask, '00ffe000');
   assert.equal(r.extranonce2Size, 8);

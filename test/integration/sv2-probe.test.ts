@@ -23,7 +23,7 @@ test('probe with CPU mining on both channel types: handshake ok, jobs, shares ac
   const pool = await startPool({ difficulty: 2e-6, shareBatchSize: 3, ackFlushMs: 100 });
   try {
     for (const channel of ['standard', 'extended'] as const) {
-      const o = opts(pool.url, { channel, cpuMine: true, seconds: 1.5 });
+      const o = opts(pool.url, { channel, cpuMine: true, untilAccepted: 1, seconds: 300 });
       const r = await probeSv2(o);
       assert.equal(r.handshake, 'ok', o.lines.join('\n'));
       assert.equal(r.channel, channel);
@@ -62,7 +62,7 @@ test('probe reports a wrong authority key, a refused URL and an unreachable pool
 
 function run(args: string[]): Promise<{ code: number | null; lines: string[] }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' } });
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'info', ASIC_AGENT_LOG_FORMAT: 'json' } });
     const lines: string[] = [];
     createInterface({ input: p.stdout }).on('line', (l) => lines.push(l));
     p.on('close', (code) => resolve({ code, lines }));
@@ -88,9 +88,11 @@ test('asic-agent lab sv2-pool + asic-agent probe as processes: URL, JSON last li
       });
     });
     assert.match(url, /^stratum2\+tcp:\/\/127\.0\.0\.1:\d+\/\w{50,52}$/);
-    const ok = await run(['probe', url, '--user', 'lab.cli', '--channel', 'extended', '--cpu-mine', '--seconds', '1']);
+    const ok = await run(['probe', url, '--user', 'lab.cli', '--channel', 'extended', '--cpu-mine', '--until-accepted', '1', '--seconds', '300']);
     assert.equal(ok.code, 0, ok.lines.join('\n'));
     const last = JSON.parse(ok.lines.at(-1) as string) as Record<string, unknown>;
+    // Only the result is JSON on stdout: log records go to stderr.
+    assert.deepEqual(ok.lines.slice(0, -1).filter((l) => l.trimStart().startsWith('{')), [], 'no JSON log lines among the human output');
     for (const k of ['handshake', 'channel', 'difficulty', 'jobs', 'accepted', 'rejected']) assert.ok(k in last, k);
     assert.equal(last.handshake, 'ok');
     assert.equal(last.channel, 'extended');

@@ -10,6 +10,9 @@ import type { ShareOutcome } from '../job.js';
 import { USER_AGENT } from '../../version.js';
 import { Sv1Client } from './client.js';
 
+/** How much longer than the watch time the pool may take to answer configure/subscribe/authorize. */
+const HANDSHAKE_EXTRA_MS = 25_000;
+
 export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult> => {
   const tls = opts.tlsCaFile !== undefined || opts.tlsInsecure ? { ...(opts.tlsCaFile !== undefined ? { caFile: opts.tlsCaFile } : {}), ...(opts.tlsInsecure ? { allowSelfSigned: true } : {}) } : undefined;
   const client = new Sv1Client({
@@ -40,9 +43,13 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   };
   let submitted = 0;
   let answered = 0;
+  let onAccepted = (): void => undefined;
   const record = (o: ShareOutcome): void => {
     answered++;
-    if (o.status === 'accepted') result.accepted++;
+    if (o.status === 'accepted') {
+      result.accepted++;
+      onAccepted();
+    }
     else if (o.status === 'rejected') result.rejected++;
     else if (o.status === 'stale') (result.stale as number)++;
     else (result.lost as number)++;
@@ -66,14 +73,33 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   client.on('target', (t) => miner.setTarget(t));
 
   const deadline = opts.seconds * 1000;
+  // The handshake has its own bound, as the SV2 probe's: `seconds` is the time to watch and mine after it.
+  const handshakeMs = deadline + HANDSHAKE_EXTRA_MS;
   opts.say(`connecting to ${client.url} as ${opts.user}`);
   client.start();
-  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(`handshake-failed: no answer within ${opts.seconds} s`), deadline).unref());
+  let handshakeTimer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    handshakeTimer = setTimeout(() => resolve(`handshake-failed: no answer within ${handshakeMs / 1000} s`), handshakeMs);
+    handshakeTimer.unref();
+  });
   result.handshake = await Promise.race([handshake, timeout]);
+  clearTimeout(handshakeTimer);
   if (result.handshake === 'ok') {
     opts.say('handshake ok');
     if (opts.cpuMine) miner.start();
-    await new Promise((r) => setTimeout(r, deadline));
+    // Watch (and mine) for `seconds`, or until enough shares are accepted.
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, deadline);
+      if (opts.untilAccepted !== undefined) {
+        const want = opts.untilAccepted;
+        onAccepted = () => {
+          if (result.accepted >= want) {
+            clearTimeout(t);
+            resolve();
+          }
+        };
+      }
+    });
     miner.stop();
     // Give the last submits a moment to be answered.
     const t0 = Date.now();

@@ -157,15 +157,18 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
 
   let hashes = 0;
   const t0 = clock.now();
+  // The time asked for counts from the open channel: a slow handshake does not eat the mining window.
+  const mineUntil = t0 + opts.seconds * 1000;
+  const enough = (): boolean => opts.untilAccepted !== undefined && result.accepted >= opts.untilAccepted;
   if (opts.cpuMine) {
     say(`CPU mining for ${opts.seconds} s at difficulty ${(result.difficulty ?? 0).toPrecision(6)} (about ${(cpuRate / 1e6).toFixed(2)} MH/s)`);
     let search: JobSearch | null = null;
     let searchJob: Job | undefined;
     let nonce = 0;
     let roll = 0;
-    while (clock.now() < deadline && !ended) {
+    while (clock.now() < mineUntil && !ended && !enough()) {
       if (!job) {
-        await waitFor(Math.min(200, deadline - clock.now()));
+        await waitFor(Math.min(200, mineUntil - clock.now()));
         continue;
       }
       if (job !== searchJob || !search) {
