@@ -33,6 +33,11 @@ export interface SimChainProcess {
   readonly exited: boolean;
   /** Drives the simulated chips' reset line; resolves once the simulator has applied it. */
   setReset(held: boolean): Promise<void>;
+  /**
+   * Hashes the simulated chips have really done, as last reported (asked anew on each call). On a
+   * loaded machine a simulator falls behind its configured rate; this is what it achieved.
+   */
+  hashesDone(): number;
   stop(): Promise<void>;
 }
 
@@ -112,7 +117,13 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
       const d = typeof info.simTicketDifficulty === 'number' ? info.simTicketDifficulty : spec.simTicketDifficulty;
       // Acknowledgements of reset changes, in the order they were asked for.
       const acks: (() => void)[] = [];
+      let hashes = 0;
       lines.on('line', (l) => {
+        if (l.startsWith('{"hashes"')) {
+          const n = (JSON.parse(l) as { hashes?: unknown }).hashes;
+          if (typeof n === 'number' && Number.isFinite(n)) hashes = n;
+          return;
+        }
         if (!l.startsWith('{"reset"')) return;
         acks.shift()?.();
       });
@@ -126,6 +137,11 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
         pid: child.pid ?? -1,
         get exited() {
           return child.exitCode !== null || child.signalCode !== null;
+        },
+        hashesDone: () => {
+          // The latest answer, and a new question for the next caller (answered within a few ms).
+          if (child.exitCode === null && child.signalCode === null && child.stdin?.writable) child.stdin.write('hashes\n');
+          return hashes;
         },
         setReset: (held) =>
           new Promise<void>((done) => {

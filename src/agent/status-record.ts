@@ -42,6 +42,11 @@ export interface StatusRecord {
   fans_rpm: Record<string, number | null>;
   chains: { chain: number; state: string; chips: number; silent: number[]; mhz: number }[];
   uptime_s: number;
+  /**
+   * Simulated board only: hashes the chain simulators really did since they started. On a loaded
+   * machine they fall behind `nominal_hs`; the measured hashrate follows what they did.
+   */
+  sim_hashes?: number;
 }
 
 export function statusRecord(agent: Agent): StatusRecord {
@@ -84,5 +89,12 @@ export function statusRecord(agent: Agent): StatusRecord {
       mhz: round(freqs[i] ?? 0),
     })),
     uptime_s: Math.round((agent.clock.now() - s.startedAt) / 1000),
+    ...simHashes(agent),
   };
+}
+
+function simHashes(agent: Agent): { sim_hashes?: number } {
+  const sims = agent.chains.chains.map((c) => c.sim).filter((x) => x !== undefined);
+  if (sims.length === 0) return {};
+  return { sim_hashes: sims.reduce((sum, p) => sum + p.hashesDone(), 0) };
 }

@@ -168,6 +168,9 @@ const command: Command = {
       }),
     );
     const statsTimer = statsEveryMs > 0 ? setInterval(() => console.log(JSON.stringify({ stats: ps.sim.stats() })), statsEveryMs) : undefined;
+    // The agent's parent pipe also asks how many hashes the chips really did (`hashes` → {"hashes":N}):
+    // on a loaded machine that is less than the configured rate, and the agent's status says so.
+    const answerHashes = (): void => console.log(JSON.stringify({ hashes: ps.sim.stats().hashes }));
     const onUsr1 = (): void => {
       ps.sim.setReset(true);
       setTimeout(() => ps.sim.setReset(false), 10);
@@ -181,6 +184,7 @@ const command: Command = {
       if (exitWithParent) {
         const lines = createInterface({ input: process.stdin });
         lines.on('line', (line) => {
+          if (line.trim() === 'hashes') return answerHashes();
           const m = /^reset ([01])$/.exec(line.trim());
           if (!m) return;
           const held = m[1] === '1';

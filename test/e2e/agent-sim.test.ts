@@ -1,7 +1,7 @@
 // End to end, the real agent process: a simulated board (2 chains × 4 BM1370 in their own processes
 // behind pseudo-terminals, opened with the real serialport binding) mining to the lab Stratum V2 pool
-// over TCP with Noise. Shares accepted, none rejected, no hardware errors, measured hashrate within
-// ±15 % of what the simulators are configured to hash, a new prev hash reaching every chain, and
+// over TCP with Noise. Shares accepted, none rejected, no hardware errors, measured work within
+// ±15 % of what the simulators report they hashed (whatever the machine's load), a new prev hash reaching every chain, and
 // SIGTERM ending in the safe state with exit code 0. Then the same with injected faults.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sv2Pool } from '../../src/lab/sv2-pool.js';
-import { startAgentProcess, statusRecords, ROOT, type LogRecord } from '../helpers/agent-process.js';
+import { startAgentProcess, ROOT, type LogRecord } from '../helpers/agent-process.js';
+import { waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const num = (r: LogRecord | undefined, k: string): number => Number(r?.[k] ?? Number.NaN);
 
 /** A copy of sim-bm1370 with the chain simulators tuned for the test, and an agent config using it. */
@@ -52,29 +52,29 @@ test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exa
   const agent = startAgentProcess(['run', '--config', writeConfigs(dir, url, { hashrate, noncesPerS: 40 })]);
   try {
     await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
-    // Let the first seconds pass (bring-up, first jobs), then measure over a window.
-    await sleep(4000);
-    const first = statusRecords(agent).at(-1);
-    assert.ok(first, 'a status record');
-    await sleep(6000);
+    // The measurement window opens at the first status record after a share was accepted (the chains
+    // are up and the work flows) and closes once enough nonces were counted for a precise figure.
+    const first = await agent.waitFor((r) => r.msg === 'status' && num(r, 'accepted') >= 1, 'a status record after the first accepted share');
     // A new block: the pool sends a new prev hash; every chain must get fresh work at once.
     const before = agent.records.length;
     pool.core.newRound();
-    const switched = await agent.waitFor((r) => agent.records.indexOf(r) >= before && r.msg === 'new work' && r.clean === true, 'new work after a new prev hash', 20_000);
+    const switched = await agent.waitFor((r) => agent.records.indexOf(r) >= before && r.msg === 'new work' && r.clean === true, 'new work after a new prev hash');
     assert.equal(switched.chains, 2, 'both chains got work for the new block');
-    await sleep(10_000);
-    const last = statusRecords(agent).at(-1);
-    assert.ok(last && last !== first);
-    assert.ok(num(last, 'accepted') > 3, `accepted ${String(last.accepted)}`);
+    // 600 nonces: the measured work is then within a few per cent of the work done (Poisson, 1/sqrt(600)).
+    const last = await agent.waitFor((r) => r.msg === 'status' && num(r, 'valid_nonces') - num(first, 'valid_nonces') >= 600 && num(r, 'accepted') > 3, '600 more valid nonces and 4 accepted shares');
     assert.equal(num(last, 'rejected'), 0);
     assert.equal(num(last, 'hw_errors'), 0);
     assert.equal(num(last, 'stale') + num(last, 'lost'), 0);
-    // Measured = hashes done (diff-1 work × 2^32) over the window, against the simulators' configured rate.
+    // Measured = hashes done (diff-1 work × 2^32) over the window, against the hashes the simulators
+    // report they really did over it (on a loaded machine less than their configured rate).
     const seconds = ((last.time as number) - (first.time as number)) / 1000;
-    const measured = ((num(last, 'diff1_work') - num(first, 'diff1_work')) * 2 ** 32) / seconds;
+    const measured = (num(last, 'diff1_work') - num(first, 'diff1_work')) * 2 ** 32;
+    const done = num(last, 'sim_hashes') - num(first, 'sim_hashes');
+    assert.ok(done > 0, 'the simulators report their work');
+    assert.ok(Math.abs(measured - done) / done <= 0.15, `measured ${Math.round(measured / seconds)} H/s vs ${Math.round(done / seconds)} H/s the simulators did over ${seconds} s`);
     const nominal = num(last, 'nominal_hs');
     assert.equal(nominal, 2 * hashrate);
-    assert.ok(Math.abs(measured - nominal) / nominal <= 0.15, `measured ${Math.round(measured)} H/s vs nominal ${nominal} over ${seconds} s`);
+    assert.ok(measured / seconds <= 1.15 * nominal, 'never more than the simulators can do');
     // The pool saw what the agent counted, and no share was refused.
     const ps = pool.stats();
     assert.ok(ps.accepted >= num(last, 'accepted'));
@@ -105,18 +105,18 @@ test('with 1 % corrupted UART frames, a dead chip and a pool disconnect the agen
   const agent = startAgentProcess(['run', '--config', writeConfigs(dir, url, { hashrate, noncesPerS: 40, faults: 'corrupt=0.01,die=1@6000' })]);
   try {
     await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
-    await sleep(8000);
+    await agent.waitFor((r) => r.msg === 'status' && num(r, 'accepted') >= 1, 'a first accepted share');
     const acceptedAtDrop = pool.stats().accepted;
     pool.dropConnections('e2e: pool restarts');
     // The agent reconnects, and the pool accepts shares again.
-    for (let i = 0; i < 60 && pool.stats().accepted <= acceptedAtDrop; i++) await sleep(500);
-    assert.ok(pool.stats().accepted > acceptedAtDrop, `shares accepted after the reconnect; agent log: ${agent.records.filter((r) => /pool|session|connect/.test(String(r.msg))).slice(-6).map((r) => JSON.stringify(r)).join('\n')}`);
-    await agent.waitFor((r) => r.msg === 'chip silent', 'the dead chip reported', 30_000);
-    await sleep(4000);
-    const last = statusRecords(agent).at(-1) as LogRecord;
-    const chains = last.chains as { chain: number; state: string; silent: number[] }[];
-    assert.ok(chains.every((c) => c.state === 'running'), 'the chains keep working');
-    assert.ok(chains.some((c) => c.silent.includes(1)), 'chip 1 is reported silent');
+    await waitFor(() => pool.stats().accepted > acceptedAtDrop, 'shares accepted after the reconnect');
+    await agent.waitFor((r) => r.msg === 'chip silent', 'the dead chip reported');
+    // A status where every chain runs and chip 1 is reported silent (a chain may be re-initialised on the way).
+    const last = await agent.waitFor((r) => {
+      if (r.msg !== 'status') return false;
+      const chains = r.chains as { state: string; silent: number[] }[];
+      return chains.every((c) => c.state === 'running') && chains.some((c) => c.silent.includes(1));
+    }, 'every chain running with chip 1 silent');
     // Every share found is accepted, rejected, stale (with its reason), lost (with its reason) or in flight.
     assert.equal(num(last, 'shares_found'), num(last, 'accepted') + num(last, 'rejected') + num(last, 'stale') + num(last, 'lost') + num(last, 'in_flight'));
     assert.ok(num(last, 'accepted') > 0);

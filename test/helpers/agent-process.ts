@@ -56,7 +56,7 @@ export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}, b
       resolve({ code, signal });
     }),
   );
-  const waitFor = (pred: (r: LogRecord) => boolean, what: string, timeoutMs = 60_000): Promise<LogRecord> => {
+  const waitFor = (pred: (r: LogRecord) => boolean, what: string, timeoutMs = 180_000): Promise<LogRecord> => {
     const seen = records.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise<LogRecord>((resolve, reject) => {

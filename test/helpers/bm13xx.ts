@@ -60,7 +60,7 @@ export function collectEvents<T>(subscribe: (fn: (v: T) => void) => () => void, 
   });
 }
 
-export function nonces<W extends WorkUnit>(chain: Bm13xxChain<W>, n: number, timeoutMs = 30_000, pick?: (r: NonceReport<W>) => boolean): Promise<NonceReport<W>[]> {
+export function nonces<W extends WorkUnit>(chain: Bm13xxChain<W>, n: number, timeoutMs = 120_000, pick?: (r: NonceReport<W>) => boolean): Promise<NonceReport<W>[]> {
   return collectEvents<NonceReport<W>>(
     (fn) => {
       chain.on('nonce', fn);

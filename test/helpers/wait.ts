@@ -2,7 +2,7 @@
  * Waiting in integration tests: poll a condition until it holds or a generous deadline passes. The
  * deadline only turns a hang into a failure with a message; no test asserts on how long anything took.
  */
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
   const t0 = Date.now();
   while (!cond()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
@@ -16,7 +16,7 @@ export function nextEvent<T extends unknown[]>(
   off: (listener: (...args: T) => void) => void,
   pred: (...args: T) => boolean,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs = 120_000,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {

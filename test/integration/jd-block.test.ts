@@ -43,7 +43,7 @@ for (const blocks of ['real', 'synthetic'] as const) {
     try {
       miner.start();
       up.start();
-      await waitFor(() => tp.accepted.length >= 1, 'a block accepted by the template provider', 30_000);
+      await waitFor(() => tp.accepted.length >= 1, 'a block accepted by the template provider', 240_000);
     } finally {
       miner.stop();
     }
@@ -71,7 +71,7 @@ test('solo: the block pays our script and goes to the own node only', async () =
   try {
     miner.start();
     up.start();
-    await waitFor(() => tp.accepted.length >= 1, 'a solo block accepted', 30_000);
+    await waitFor(() => tp.accepted.length >= 1, 'a solo block accepted', 240_000);
   } finally {
     miner.stop();
   }
