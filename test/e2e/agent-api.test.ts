@@ -63,7 +63,6 @@ toolTest('a real Prometheus scrapes the running agent; status and the cgminer AP
     prom = await startPrometheus([http]);
     await prom.waitFor('up{job="asic-agent"}', (s) => one(s) === 1, 'the agent scraped');
     await prom.waitFor('asic_agent_hashrate_hashes_per_second{scope="board",window="1m"}', (s) => one(s) > 0, 'a measured hashrate');
-    // Sane values: the board's measured rate is near what the two chain simulators hash (2 × 200 kH/s).
     const board = one(await prom.query('asic_agent_hashrate_hashes_per_second{scope="board",window="1m"}'));
     // A sane value: positive and never above what the two simulators can hash (accuracy: agent-sim.test.ts).
     assert.ok(board > 0 && board < 2 * 4e5, `board hashrate ${board}`);
