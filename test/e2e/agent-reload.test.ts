@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { Sv2Pool } from '../../src/lab/sv2-pool.js';
-import { startAgentProcess, statusRecords, type LogRecord } from '../helpers/agent-process.js';
+import { startAgentProcess, type LogRecord } from '../helpers/agent-process.js';
+import { waitFor } from '../helpers/wait.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const num = (r: LogRecord | undefined, k: string): number => Number(r?.[k] ?? Number.NaN);
 
 function config(poolName: string, url: string): string {
@@ -31,14 +31,13 @@ test('SIGHUP with a new pool: the chains move to it without stopping, and every 
     writeFileSync(cfg, config('pool-b', urlB));
     agent.child.kill('SIGHUP');
     await agent.waitFor((r) => r.msg === 'pools replaced', 'the pools replaced');
-    for (let i = 0; i < 60 && b.stats().accepted < 3; i++) await sleep(500);
-    assert.ok(b.stats().accepted >= 3, `pool B accepted ${b.stats().accepted}`);
+    await waitFor(() => b.stats().accepted >= 3, 'pool B accepts shares');
     const last = await agent.waitFor((r) => r.msg === 'status' && r.pool === 'pool-b', 'status on pool B');
     // The chains were not brought up again and the board never stopped.
     assert.equal(agent.records.filter((r) => r.msg === 'chain running').length, chainsUp);
     assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
-    await sleep(4000); // the old manager's drain
-    const end = statusRecords(agent).at(-1) ?? last;
+    // After the old manager's drain ([pools] drain = 3 s, then stopped), a status with nothing in flight.
+    const end = await agent.waitFor((r) => r.msg === 'status' && (r.time as number) > (last.time as number) && num(r, 'in_flight') === 0, 'a later status with no share in flight');
     assert.equal(num(end, 'shares_found'), num(end, 'accepted') + num(end, 'rejected') + num(end, 'stale') + num(end, 'lost') + num(end, 'in_flight'));
     assert.equal(num(end, 'rejected'), 0);
     const { code } = await agent.stop('SIGTERM');
@@ -99,8 +98,7 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
     assert.ok(bIndex !== undefined, JSON.stringify(pools));
     const switched = await cgminer(api, { command: 'switchpool', parameter: String(bIndex), token });
     assert.equal(statusOf(switched).STATUS, 'S', JSON.stringify(switched));
-    for (let i = 0; i < 60 && b.stats().accepted < 3; i++) await sleep(500);
-    assert.ok(b.stats().accepted >= 3, `pool B accepted ${b.stats().accepted}`);
+    await waitFor(() => b.stats().accepted >= 3, 'pool B accepts shares');
     await agent.waitFor((r) => r.msg === 'status' && r.pool !== 'pool-a', 'status away from pool A');
     const poolsNow = (await cgminer(api, { command: 'pools' })).POOLS as { POOL: number; URL: string }[];
     const aIndex = poolsNow.find((p) => p.URL.includes(urlA.split('/')[2] as string))?.POOL;

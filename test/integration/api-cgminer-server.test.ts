@@ -152,7 +152,9 @@ test('a client that never reads its (large) reply is dropped at the connection t
     s.pools = Array.from({ length: 4000 }, (_, i) => ({ ...p, id: `p${i}`, url: `stratum+tcp://pool${i}.example:3333` }));
     return s;
   };
-  const { port, server } = await start({ connectionTimeoutMs: 1500 }, big);
+  // Long enough that the other client is served within it even on a loaded machine (the big reply takes
+  // a while to build); the test then waits for the drop, however long it takes.
+  const { port, server } = await start({ connectionTimeoutMs: 5000 }, big);
   const lazy = await openRaw(port);
   // The server resets this connection when it drops it with the reply unread: that is the point.
   lazy.on('error', () => undefined);

@@ -12,6 +12,7 @@ import { formatDifficulty, formatDuration, formatHashrate, statusTable } from '.
 import { systemClock } from '../../src/clock.js';
 import { sampleSnapshot } from '../helpers/api-snapshot.js';
 import { SimAgent } from '../helpers/sim-agent.js';
+import { waitFor } from '../helpers/wait.js';
 
 const bin = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
 const closers: (() => Promise<void>)[] = [];
@@ -67,7 +68,7 @@ test('status against a live simulated agent shows its pool and measured hashrate
   sim.start(20);
   closers.push(() => sim.stop());
   const url = await serve(sim.snapshot);
-  await new Promise((r) => setTimeout(r, 1500));
+  await waitFor(() => sim.snapshot().hashrate.rate1m > 0, 'a measured hashrate');
   const r = await run(['status', '--json', '--url', url]);
   assert.equal(r.code, 0, r.err);
   const v = JSON.parse(r.out) as { pool: { id: string }; hashrate: { rate1m: number }; chains: { chipsAlive: number }[] };

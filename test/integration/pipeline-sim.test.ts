@@ -15,6 +15,7 @@ import type { Job, Share, ShareOutcome } from '../../src/upstream/job.js';
 import { fromHex } from '../../src/work/bytes.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { BIP320_MASK } from '../../src/work/version-rolling.js';
+import { waitFor } from '../helpers/wait.js';
 
 function job(): Job {
   return {
@@ -61,8 +62,7 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
   const sched: Scheduler = new Scheduler({ chains, clock: systemClock, log: logger('test'), stats, shares });
   sched.setJob(job());
   try {
-    // Until enough shares came in (no timing assertion: the loop only bounds the wait).
-    for (let t = 0; t < 300 && (submitted.length < 3 || stats.validNonces < 20); t++) await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => submitted.length >= 3 && stats.validNonces >= 20, `${family}: 3 shares and 20 valid nonces`);
   } finally {
     sched.stop();
     for (const c of cleanup) await c();

@@ -13,6 +13,7 @@ import { loadLabBlocks } from '../../src/lab/block-data.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/wait.js';
 
 for (const channel of ['standard', 'extended'] as const) {
   test(`${channel} channel: handshake, certificate, jobs, shares accepted`, async () => {
@@ -98,7 +99,7 @@ test('SetTarget changes the share target; UpdateChannel reports the measured has
     const ch = pool.core.channel(c.channelParams()?.channelId ?? -1);
     assert.ok(ch);
     c.reportHashrate(5e9);
-    for (let i = 0; i < 100 && ch.nominalHashrate !== Math.fround(5e9); i++) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => ch.nominalHashrate === Math.fround(5e9), 'UpdateChannel at the pool');
     assert.equal(ch.nominalHashrate, Math.fround(5e9));
     // The job was handed out at the old (easier) target: a share meeting only that one is not sent,
     // since the pool checks against the channel's current target.
@@ -153,7 +154,7 @@ test('shares not yet acknowledged when the connection drops are reported lost-to
     const job = await jobOf(c);
     const pending = mineShares(job, 2).map((s) => c.submit(s));
     // Wait until the pool has seen both, then drop the connection before any acknowledgement.
-    for (let i = 0; i < 100 && pool.stats().accepted < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => pool.stats().accepted >= 2, 'the pool has both shares');
     assert.equal(c.pendingShares(), 2);
     const back = once(c, 'session');
     pool.dropConnections();

@@ -17,6 +17,7 @@ import { encodeFrameHeader } from '../../src/upstream/sv2/framing.js';
 import { NoiseResponder } from '../../src/upstream/sv2/noise/responder.js';
 import type { CipherState } from '../../src/upstream/sv2/noise/cipher-state.js';
 import { systemClock } from '../../src/clock.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function listen(onSocket: (s: Socket) => void): Promise<{ server: Server; port: number }> {
   const server = createServer(onSocket);
@@ -102,7 +103,7 @@ test('tampered ciphertext drops the connection ("decrypt failed"); unacknowledge
     c.start();
     const job = await jobOf(c);
     const pending = c.submit(mineShares(job, 1)[0]!);
-    for (let i = 0; i < 100 && pool.stats().accepted < 1; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => pool.stats().accepted >= 1, 'the pool has the share');
     const d = once(c, 'disconnected');
     const back = once(c, 'session');
     proxy.tamperNext();
@@ -116,7 +117,7 @@ test('tampered ciphertext drops the connection ("decrypt failed"); unacknowledge
     const j2 = await jobOf(c);
     // Mining resumes on the new session: the pool accepts (and, batching, does not yet acknowledge) a share.
     void c.submit(mineShares(j2, 1)[0]!);
-    for (let i = 0; i < 200 && pool.stats().accepted < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => pool.stats().accepted >= 2, 'the pool has the second share');
     assert.equal(pool.stats().accepted, 2);
   } finally {
     await c.stop();
