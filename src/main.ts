@@ -9,6 +9,7 @@ type Loader = () => Promise<Command>;
 
 /** name -> loader. Keep in alphabetical order. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
+  cgminer: { summary: "send one command to a cgminer-compatible API (the agent's 4028) and print the JSON reply", load: async () => (await import('./cli/cgminer.js')).default },
   'check-config': { summary: 'check an agent config or a board-config: prints ok or every error with its line', load: async () => (await import('./cli/check-config.js')).default },
   demo: { summary: 'the demo (npm start): lab SV2 pool + the agent on a simulated board', load: async () => (await import('./cli/demo.js')).default },
   decode: { summary: 'decode BM13xx UART frames (hex or stdin) into JSON, CRCs checked', load: async () => (await import('./cli/decode.js')).default },
