@@ -64,3 +64,46 @@ test('check-config: ok for agent configs and board-configs, every error with its
     }),
   ]);
 });
+
+test('check-config refuses what run refuses: duplicate pool and group names, a group with no enabled pool', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-agent-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dup = join(dir, 'dup.toml');
+  const pool = (name: string, port: number, enabled = true): string[] => ['[[pool]]', `name = "${name}"`, `url = "stratum+tcp://127.0.0.1:${port}"`, 'user = "u"', ...(enabled ? [] : ['enabled = false'])];
+  writeFileSync(dup, ['version = 1', '[board]', 'config = "sim-bm1370"', ...pool('x', 3333), ...pool('x', 3334)].join('\n'));
+  const r = await cli(['check-config', dup]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^${dup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9: pool\\[1\\]\\.name: duplicate pool name "x" \\(also at pool\\[0\\]\\.name\\)`));
+  // run refuses the same file before touching anything, with the same words.
+  const run = await cli(['run', '--config', dup]);
+  assert.equal(run.code, 78, 'EX_CONFIG, which the unit does not restart');
+  assert.match(run.stderr, /duplicate pool name "x"/);
+  assert.doesNotMatch(run.stderr, /^\s+at /m, 'no stack trace');
+  const off = join(dir, 'off.toml');
+  writeFileSync(off, ['version = 1', '[board]', 'config = "sim-bm1370"', ...pool('a', 3333, false)].join('\n'));
+  assert.match((await cli(['check-config', off])).stderr, /pool: has no enabled pool/);
+});
+
+test('the command line: no command prints the help and exits 2; each lab server, probe and sim describe their flags', async () => {
+  const none = await cli([]);
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /Usage: asic-agent <command> \[options\]/);
+  for (const [args, flag] of [
+    [['lab', 'sv2-pool', '--help'], /--fixed-version {10}REQUIRES_FIXED_VERSION/],
+    [['lab', 'sv1-pool', '--help'], /--error-style S {13}how shares are refused/],
+    [['lab', 'jds', '--help'], /--censor-txid TXID {5}refuse any template/],
+    [['lab', 'template-provider', '--help'], /--nbits HEX {14}block target as compact nbits/],
+    [['probe', '--help'], /--until-accepted N {7}with --cpu-mine: stop as soon as N shares are accepted/],
+    [['sim', '--help'], /--faults SPEC {14}comma-separated/],
+    [['demo', '--help'], /--cgminer-port P {5}the cgminer-compatible API port/],
+    [['lab', '--help'], /template-provider {2}a Template Provider/],
+  ] as const) {
+    const r = await cli([...args]);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stdout, flag, args.join(' '));
+  }
+  const unknown = await cli(['lab', 'sv2-pool', '--bogus']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^asic-agent lab sv2-pool: Unknown option '--bogus'/);
+  assert.doesNotMatch(unknown.stderr, /^\s+at /m, 'no stack trace');
+});
