@@ -34,6 +34,7 @@ import { jdClients, JD_POOL_NAME, censorshipAlarmsForApi } from '../upstream/jd/
 import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
 import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
 import { wallTime } from '../api/snapshot-sources.js';
+import { BIP320_MASK } from '../work/version-rolling.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
 import { AlarmBook } from './alarm-book.js';
@@ -194,7 +195,7 @@ export class Agent {
     const clients = jdConfig ? jdClients(jdConfig, { onCreate: (up) => (this.jd = up) }) : this.o.clients;
     return new PoolManager({
       groups,
-      factory: upstreamFactory({ clock: this.clock, nominalHashrate: this.nominalHashrate(), ...(clients ? { clients } : {}) }),
+      factory: upstreamFactory({ clock: this.clock, nominalHashrate: this.nominalHashrate(), chipsRollVersions: this.chipsRollVersions(), ...(clients ? { clients } : {}) }),
       clock: this.clock,
       ...poolManagerTiming(cfg.agent.pools),
     });
@@ -211,9 +212,6 @@ export class Agent {
       this.log.warn({ reason }, 'no usable pool: chains idle');
       this.scheduler.idle();
     });
-    pools.on('target', (target, poolId) => {
-      if (pools === this.pools) this.scheduler.setTarget(target, poolId);
-    });
   }
 
   /** A share goes to the manager that issued its job: after a reload, the retired one while it drains. */
@@ -223,6 +221,11 @@ export class Agent {
       if (old) return old.pools.submit(s);
     }
     return this.pools ? this.pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' });
+  }
+
+  /** The chips roll version bits (every BM13xx family does: in-chip, or BM1397's four midstates). */
+  chipsRollVersions(): boolean {
+    return this.chains.chains.some((c) => c.mining.rollMaskFor(BIP320_MASK) !== 0);
   }
 
   /** Nominal hashrate of the whole board, H/s (the simulators' rate for a simulated board). */

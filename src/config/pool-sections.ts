@@ -26,6 +26,11 @@ export const poolEntrySchema = table(
     enabled: withDefault(bool(), true),
     /** V2: channel type; extended lets the agent roll extranonce per chain. */
     channel: withDefault(oneOf(['extended', 'standard'] as const), 'extended'),
+    /**
+     * Ask the pool for version rolling when the chips roll versions (they all do): V2 SetupConnection
+     * REQUIRES_VERSION_ROLLING, V1 mining.configure version-rolling. false: never ask (docs/sv2.md).
+     */
+    version_rolling: withDefault(bool(), true),
     /** V2: accept a URL without an authority key, and only for a loopback or private address. */
     allow_unauthenticated: withDefault(bool(), false),
     /** V2: no Noise encryption (a pool's plain test port); needs allow_unauthenticated. */
@@ -87,6 +92,7 @@ export function toPoolEntry(p: PoolEntryConfig): PoolEntry {
     password: p.password,
     enabled: p.enabled,
     channel: p.channel,
+    versionRolling: p.version_rolling,
     allowUnauthenticated: p.allow_unauthenticated,
     plain: p.plain,
     extranonceSubscribe: p.extranonce_subscribe,

@@ -44,6 +44,11 @@ export interface PoolCoreOptions {
   versionMask?: number;
   /** SetupConnection.Success REQUIRES_FIXED_VERSION: no version rolling at all. */
   fixedVersion?: boolean;
+  /**
+   * REQUIRES_FIXED_VERSION for every connection that did not ask REQUIRES_VERSION_ROLLING (the listener
+   * decides per connection), as real pools may answer (spec 5.3.1).
+   */
+  fixedVersionUnlessAsked?: boolean;
   /** NewExtendedMiningJob.version_rolling_allowed (default true). */
   versionRollingAllowed?: boolean;
   /** Accepted shares per SubmitShares.Success (SRI default 10). */
@@ -93,6 +98,8 @@ export interface PoolChannel {
   rejected: number;
   /** Opened on a REQUIRES_WORK_SELECTION connection: mines custom jobs only, gets no pool jobs. */
   workSelection: boolean;
+  /** Version bits this channel's miner may roll: 0 when its connection got REQUIRES_FIXED_VERSION. */
+  versionMask: number;
   /** Prev hash of the channel's current custom jobs (a custom job on another one makes them stale). */
   customPrevHash?: Uint8Array;
 }
@@ -139,6 +146,14 @@ export type PoolCoreEvents = {
 };
 
 type OpenResult = { ok: true; channel: PoolChannel } | { ok: false; code: string };
+
+/** How the connection a channel opens on was set up. */
+export interface ChannelSetup {
+  /** REQUIRES_WORK_SELECTION: custom jobs only (spec 5.3.18). */
+  workSelection?: boolean;
+  /** The connection got REQUIRES_FIXED_VERSION: no version rolling on this channel. */
+  fixedVersion?: boolean;
+}
 
 const MAX_JOBS_PER_CHANNEL = 64;
 const MAX_STALE_IDS = 1024;
@@ -192,16 +207,15 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
   // ---------------------------------------------------------------------------------------------
   // Channels
 
-  openStandard(connectionId: number, m: Sv2MessageOf<'OpenStandardMiningChannel'>, send: (msg: Sv2Message) => void): OpenResult {
-    return this.open('standard', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, 0, send);
+  openStandard(connectionId: number, m: Sv2MessageOf<'OpenStandardMiningChannel'>, send: (msg: Sv2Message) => void, setup: ChannelSetup = {}): OpenResult {
+    return this.open('standard', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, 0, send, setup);
   }
 
-  /** `workSelection`: the connection negotiated REQUIRES_WORK_SELECTION (custom jobs only, spec 5.3.18). */
-  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void, workSelection = false): OpenResult {
-    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send, workSelection);
+  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void, setup: ChannelSetup = {}): OpenResult {
+    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send, setup);
   }
 
-  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void, workSelection = false): OpenResult {
+  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void, setup: ChannelSetup): OpenResult {
     if (user.length === 0) return { ok: false, code: 'invalid-user-identity' };
     if (!Number.isFinite(rate) || rate < 0) return { ok: false, code: 'invalid-nominal-hashrate' };
     const prefixBytes = this.o.extranoncePrefixBytes ?? 8;
@@ -236,7 +250,8 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       flushTimer: undefined,
       accepted: 0,
       rejected: 0,
-      workSelection,
+      workSelection: setup.workSelection ?? false,
+      versionMask: setup.fixedVersion ? 0 : this.versionMask,
     };
     this.channels.set(ch.id, ch);
     this.counters.channelsOpened++;
@@ -360,7 +375,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     const jobId = this.nextJobId++;
     const r = this.round;
     const { prefix, suffix } = labCoinbase(r.block, ch.extranoncePrefix.length + ch.extranonceSize, `${this.o.tag ?? '/asic-agent lab/'}${jobId}/`);
-    const rolling = this.o.versionRollingAllowed ?? true;
+    const rolling = (this.o.versionRollingAllowed ?? true) && ch.versionMask !== 0;
     const base = { jobId, version: r.block.version, prevHash: r.prevHash, nbits: r.nbits, minNtime: minNtime ?? r.minNtime, target: minNtime === null ? undefined : ch.target };
     if (ch.kind === 'standard') {
       // The standard channel's full extranonce is its prefix: the pool fixes the merkle root.
@@ -462,7 +477,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     const v = validateShare(job, { nonce: m.nonce, ntime: m.ntime, version: m.version, ...(extended ? { extranonce: m.extranonce } : {}) }, {
       target,
       networkTarget,
-      versionMask: this.versionMask,
+      versionMask: ch.versionMask,
       extranonceSize: ch.extranonceSize,
       nowSeconds: this.o.clock.wallSeconds(),
       seen: ch.seen,

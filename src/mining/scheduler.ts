@@ -113,15 +113,6 @@ export class Scheduler {
     this.o.log[job.clean ? 'info' : 'debug']({ pool, job: job.id, clean: job.clean, chains: fed, ms: Number(this.lastSwitchMs.toFixed(3)) }, 'new work');
   }
 
-  /**
-   * A new share target for the current job of `poolId` (SV1 set_difficulty, SV2 SetTarget): shares of
-   * units already out are judged against it from now on.
-   */
-  setTarget(target: bigint, poolId: string): void {
-    const job = this.current?.job;
-    if (job && job.source.poolId === poolId) job.target = target;
-  }
-
   /** Stops sending work (pool gone, board paused). Chips keep their last unit until reset. */
   idle(): void {
     this.current = undefined;

@@ -94,6 +94,11 @@ interface JobRecord {
   pair: JdPair | null;
   state: JobState;
   customJobId?: number;
+  /**
+   * The custom job's share target as the pool holds it: the channel target in force when the pool
+   * accepted it (spec 5.3.21). Set on SetCustomMiningJob.Success; shares are judged against it.
+   */
+  poolTarget?: bigint;
   held: Held[];
   /** Outcome for shares of a refused / abandoned job. */
   lostReason?: LostReason;
@@ -365,7 +370,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
 
   private async sendShare(rec: JobRecord, share: Share): Promise<ShareOutcome> {
     const pair = rec.pair as JdPair;
-    const o = await pair.mining.submitCustom(share, rec.customJobId as number);
+    const o = await pair.mining.submitCustom(share, rec.customJobId as number, rec.poolTarget ?? rec.job.target);
     // A verified share of an acknowledged custom job that the pool rejects is a refusal of our work
     // (spec 6.2): stale and locally-filtered outcomes are not.
     if (o.status === 'rejected' && !rec.alarmed && rec.state === 'accepted') {
@@ -484,6 +489,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     const job: Job = {
       id: `${tpl.templateId}.${++this.jobSeq}`,
       source: { poolId: this.id, protocol: 'jd', ...(ch ? { channelId: ch.channelId } : {}) },
+      upstream: this,
       prevHash: t.prevHash,
       version: tpl.version,
       versionMask: fixed ? 0 : ((this.o.versionMask ?? BIP320_MASK) >>> 0),
@@ -589,6 +595,9 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
   private accept(rec: JobRecord, jobId: number): void {
     rec.state = 'accepted';
     rec.customJobId = jobId;
+    // Every SetTarget the pool sent before accepting the job reached us before its Success (one ordered
+    // connection): the channel target now is the job's target at the pool.
+    rec.poolTarget = rec.pair?.channel()?.target ?? rec.job.target;
     this.jd.customJobsAccepted++;
     this.retryDelay = this.o.retryIntervalMs ?? 5_000;
     const held = rec.held.splice(0);

@@ -11,6 +11,7 @@ import { JobSearch } from '../../../src/work/job-search.js';
 import type { Job, Share } from '../../../src/upstream/job.js';
 import { bigIntToU256Le, difficultyToTarget, MAX_TARGET, u256LeToBigInt } from '../../../src/work/target.js';
 import { BIP320_MASK } from '../../../src/work/version-rolling.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 const blocks = loadLabBlocks();
 
@@ -47,7 +48,7 @@ function harness(kind: 'standard' | 'extended', opts: Partial<PoolCoreOptions> =
   assert.ok(r.ok);
   const ok = core.openSuccess(r.channel, 1);
   const target = u256LeToBigInt(ok.type === 'OpenStandardMiningChannelSuccess' || ok.type === 'OpenExtendedMiningChannelSuccess' ? ok.target : new Uint8Array(32));
-  client = new ClientChannel({ kind, channelId: r.channel.id, groupChannelId: 0, target, extranoncePrefix: r.channel.extranoncePrefix, extranonceSize: r.channel.extranonceSize }, { poolId: 'lab', versionMask: BIP320_MASK });
+  client = new ClientChannel({ kind, channelId: r.channel.id, groupChannelId: 0, target, extranoncePrefix: r.channel.extranoncePrefix, extranonceSize: r.channel.extranonceSize }, { poolId: 'lab', upstream: testIssuer('lab'), versionMask: BIP320_MASK });
   core.startChannel(r.channel);
   const h: Harness = {
     core,

@@ -16,6 +16,7 @@ import { MiningStats } from '../../../src/mining/mining-stats.js';
 import { Scheduler } from '../../../src/mining/scheduler.js';
 import { SharePath } from '../../../src/mining/share-path.js';
 import type { WorkUnit } from '../../../src/mining/work-unit.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 // 2^-24: one nonce in 256 meets the ticket; the pool difficulty 2^-20 takes one in 4096.
 const TICKET = 2 ** -24;
@@ -60,6 +61,7 @@ function job(id: string, clean: boolean, prev: number, difficulty: number): Job 
   return {
     id,
     source: { poolId: 'lab', protocol: 'sv2', channelId: 1 },
+    upstream: testIssuer('lab'),
     prevHash: new Uint8Array(32).fill(prev),
     version: 0x20000000,
     versionMask: BIP320_MASK,
