@@ -34,6 +34,7 @@ import { jdClients, JD_POOL_NAME, censorshipAlarmsForApi } from '../upstream/jd/
 import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
 import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
 import { wallTime } from '../api/snapshot-sources.js';
+import type { MiningTarget } from '../api/snapshot.js';
 import { BIP320_MASK } from '../work/version-rolling.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
@@ -170,9 +171,7 @@ export class Agent {
       staleReason: (s) => this.scheduler.staleReason(s),
       // A block on our own template goes to our own node at once, even when the share path finds its job
       // replaced (a block is still a block); the JD upstream sends each block out once.
-      onBlock: (s) => {
-        if (s.job.source.protocol === 'jd') this.jd?.propagateBlock(s);
-      },
+      onBlock: (s) => s.job.source.protocol === 'jd' && this.jd?.propagateBlock(s) === true,
     });
     this.scheduler = new Scheduler({
       chains: this.chains.chains.map((c) => c.mining),
@@ -181,6 +180,13 @@ export class Agent {
       stats: this.stats,
       shares: this.shares,
       onValidNonce: (chain, chip) => this.chains.nonceSeen(chain, chip),
+      onWorkSent: (chain) => this.chains.workSent(chain),
+      // A job the chains cannot split: no work, and nothing left hashing the previous job.
+      onUnusableJob: (job, reason) => this.idleChains(`job ${job.id} of ${job.source.poolId} cannot be mined: ${reason}`),
+    });
+    // A chain that came (back) up gets its work at once.
+    this.chains.on('up', (c) => {
+      if (this.hashing) this.scheduler.kick(c.spec.index);
     });
     if (this.pools) this.wire(this.pools);
   }
@@ -209,8 +215,7 @@ export class Agent {
     });
     pools.on('idle', (reason) => {
       if (pools !== this.pools) return;
-      this.log.warn({ reason }, 'no usable pool: chains idle');
-      this.scheduler.idle();
+      this.idleChains(`no usable pool: ${reason}`);
     });
   }
 
@@ -239,7 +244,18 @@ export class Agent {
 
   private onJob(job: Job): void {
     this.lastJobAt = this.clock.now();
-    if (this.hashing) this.scheduler.setJob(job);
+    if (!this.hashing) return;
+    this.scheduler.setJob(job);
+    // Parked chains come back at once for a job they can mine; each gets work as soon as it is up
+    // again (`up` -> kick).
+    if (this.chains.idle && this.scheduler.job === job) void this.chains.unpark(`job ${job.id} from ${job.source.poolId}`);
+  }
+
+  /** No work for the chains: stop sending units and park the chips (no hashing of work nobody takes). */
+  private idleChains(reason: string): void {
+    this.log.warn({ reason }, 'no work: chains idle');
+    this.scheduler.idle();
+    void this.chains.park(reason);
   }
 
   private setHashing(on: boolean, reason: string): void {
@@ -366,9 +382,19 @@ export class Agent {
       this.pools.start();
       this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)) }, 'pools replaced');
     } else {
-      this.scheduler.idle();
-      this.log.warn('no pools in the new config: the chains will have no work');
+      this.idleChains('no pools in the new config');
     }
+  }
+
+  /**
+   * What the chains mine for now: the current pool (`pool`), or for Job Declaration the real pool the
+   * templates are declared to and its JDS (`declared`), or `solo`. Undefined without work.
+   */
+  miningTarget(): MiningTarget | undefined {
+    const id = this.pools?.currentPool();
+    if (id === undefined || this.chains.idle) return undefined;
+    if (this.jd && id === this.jd.id) return this.jd.miningTarget();
+    return { mode: 'pool', pool: id };
   }
 
   /** Current job, if any (API, status). */

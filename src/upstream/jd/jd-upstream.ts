@@ -238,6 +238,13 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     return this.solo ? null : this.pair;
   }
 
+  /** Where the declared work goes: the real pool and its JDS, or solo (undefined before the first pair). */
+  miningTarget(): { mode: 'declared' | 'solo'; pool: string; jds?: string } | undefined {
+    if (this.solo) return { mode: 'solo', pool: 'solo' };
+    const p = this.pair;
+    return p ? { mode: 'declared', pool: p.name, jds: p.cfg.jdsUrl } : undefined;
+  }
+
   start(): void {
     if (this.st !== 'idle') return;
     this.setState('connecting');
