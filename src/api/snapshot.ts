@@ -197,6 +197,10 @@ export interface Alarm {
   templateId?: string;
   /** Job Declaration: the error the pool gave. */
   error?: string;
+  /** Job Declaration: the refusal's code. */
+  code?: string;
+  /** Job Declaration: the transactions involved (txids, display order). */
+  txids?: string[];
 }
 
 /** 'safe-state': hashing stopped by safety (reason says why); 'paused': stopped on request. */

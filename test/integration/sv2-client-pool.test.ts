@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { client, jobOf, mineShares, once, startPool } from '../helpers/sv2-lab.js';
 import type { Share, ShareOutcome } from '../../src/upstream/job.js';
 import type { UpstreamState } from '../../src/upstream/upstream.js';
+import type { Sv2MiningClient } from '../../src/upstream/sv2/mining-client.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { PoolUrlError } from '../../src/upstream/sv2/url.js';
 import { loadLabBlocks } from '../../src/lab/block-data.js';
@@ -240,5 +241,57 @@ test('an extended-only pool turns a standard-channel client into an extended one
   } finally {
     await c.stop();
     await pool.stop();
+  }
+});
+
+test('version rolling asked for (spec 5.3.1): a pool that fixes the version unless asked gives rolling jobs; a refusal sets an extended channel up again without the flag, and makes a standard channel unusable', async () => {
+  const { upstreamFactory } = await import('../../src/upstream/upstream-factory.js');
+  const { MiningSetupFlags } = await import('../../src/upstream/sv2/messages/common.js');
+  const { BIP320_MASK } = await import('../../src/work/version-rolling.js');
+  const asks = await startPool({ fixedVersionUnlessAsked: true });
+  const fixed = await startPool({ fixedVersion: true });
+  const setups: { flags: number; fixedVersion: boolean }[] = [];
+  asks.on('setup', (e) => setups.push(e));
+  const make = upstreamFactory({ nominalHashrate: 1e6, chipsRollVersions: true });
+  const pool = (url: string, channel: 'standard' | 'extended', over: { versionRolling?: boolean } = {}) =>
+    make({ id: `p-${channel}`, url, user: 'lab.w', password: 'x', group: 'g', rank: 0, index: 0, channel, allowUnauthenticated: false, ...over });
+  const ups: { stop(): Promise<void> }[] = [];
+  try {
+    // The agent's SV2 upstream asks, so the pool serves rolling jobs and takes rolled shares.
+    const a = pool(asks.url, 'standard') as Sv2MiningClient;
+    ups.push(a);
+    a.start();
+    const job = await jobOf(a);
+    assert.equal(job.versionMask, BIP320_MASK);
+    assert.ok(((setups[0]?.flags ?? 0) & MiningSetupFlags.REQUIRES_VERSION_ROLLING) !== 0);
+    // version_rolling = false: not asked, and the pool fixes the version.
+    const quiet = pool(asks.url, 'extended', { versionRolling: false }) as Sv2MiningClient;
+    ups.push(quiet);
+    quiet.start();
+    assert.equal((await jobOf(quiet)).versionMask, 0);
+    assert.equal(setups.at(-1)?.fixedVersion, true);
+
+    // A pool that cannot roll at all refuses the flag. Extended channel: set up again without it, mine a fixed version.
+    const ext = pool(fixed.url, 'extended') as Sv2MiningClient;
+    ups.push(ext);
+    ext.start();
+    const fj = await jobOf(ext);
+    assert.equal(fj.versionMask, 0);
+    assert.equal(fj.work.kind, 'coinbase');
+    assert.deepEqual(await ext.submit(mineShares(fj, 1)[0] as Share), { status: 'accepted' });
+    // Standard channel: nothing left to roll; the session ends as `unusable` (the pool manager fails over).
+    const std = pool(fixed.url, 'standard') as Sv2MiningClient;
+    ups.push(std);
+    const down = once(std, 'state', (s, why) => s === 'connecting' && (why ?? '').startsWith('unusable:'));
+    std.start();
+    const [, why] = await down;
+    assert.match(why ?? '', /standard channel/);
+    assert.equal(std.currentJob(), undefined);
+    const { reasonCategory } = await import('../../src/upstream/pools.js');
+    assert.equal(reasonCategory(why), 'unusable');
+  } finally {
+    for (const u of ups) await u.stop();
+    await asks.stop();
+    await fixed.stop();
   }
 });

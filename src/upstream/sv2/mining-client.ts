@@ -359,7 +359,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   // Session lifecycle
 
   private setState(st: UpstreamState, reason?: string): void {
-    if (this.st === st) return;
+    // A failure while still connecting is news too: the pool manager reads its reason (as for SV1).
+    if (this.st === st && reason === undefined) return;
     this.st = st;
     this.emit('state', st, reason);
   }
