@@ -69,6 +69,8 @@ export interface ChainRuntime {
   bringUpFailures: number;
   /** Work went to the chain since it was last brought up (a chain that never got any has nothing to stop). */
   hadWork: boolean;
+  /** How an idle chain was parked: chips held in reset, or (no reset line of its own) its lowest clock. */
+  parkedBy?: 'reset' | 'clock';
 }
 
 export type ChainSetEvents = {
@@ -108,6 +110,8 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   private closed = false;
   /** No work: chains that had some are held in reset until `unpark`. */
   private parked = false;
+  /** The chains being parked (an unpark waits for it: the driver does one thing at a time). */
+  private parking: Promise<void> | undefined;
   private readonly frequency: number[];
 
   constructor(private readonly o: ChainSetOptions) {
@@ -261,6 +265,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       });
       c.state = 'running';
       c.hadWork = false;
+      c.parkedBy = undefined;
       c.lastError = undefined;
       this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: up.effectiveTicketDifficulty }, 'chain running');
       this.emit('up', c);
@@ -322,14 +327,26 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     const held = this.chains.filter((c) => c.state === 'running' && c.hadWork);
     for (const c of held) c.state = 'idle';
     this.o.log.warn({ reason, chains: held.map((c) => c.spec.index) }, 'chains idle: no work, chips held in reset');
+    this.parking = this.hold(held);
+    await this.parking;
+  }
+
+  private async hold(held: ChainRuntime[]): Promise<void> {
     await Promise.all(
       held.map(async (c) => {
         const d = c.driver;
         if (!d) return;
         try {
-          if (await d.holdInReset()) return;
-          // No reset line: the lowest clock the family allows.
-          await d.setFrequency(c.spec.minFrequencyMhz).catch(() => undefined);
+          // The driver holds the reset line where it has one (a simulated chain); a real board's reset
+          // lines belong to the board, so there the chain goes to the lowest clock its family allows
+          // (and comes back without a bring-up, which would need a reset first).
+          if (c.sim) {
+            c.parkedBy = 'reset';
+            await d.holdInReset();
+          } else {
+            c.parkedBy = 'clock';
+            await d.setFrequency(c.spec.minFrequencyMhz);
+          }
         } catch (err) {
           this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'could not park the chain');
         }
@@ -341,10 +358,25 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   async unpark(reason: string): Promise<void> {
     if (!this.parked) return;
     this.parked = false;
+    await this.parking;
     const idle = this.chains.filter((c) => c.state === 'idle');
-    if (idle.length === 0) return;
+    if (idle.length === 0 || this.parked || !this.hashing) return;
     this.o.log.info({ reason, chains: idle.map((c) => c.spec.index) }, 'work again: bringing the idle chains up');
-    await Promise.all(idle.map((c) => this.bringUp(c)));
+    await Promise.all(idle.map((c) => (c.parkedBy === 'clock' ? this.unclock(c) : this.bringUp(c))));
+  }
+
+  /** A chain parked at its lowest clock goes back to its clock (the board's, after any hot step-down). */
+  private async unclock(c: ChainRuntime): Promise<void> {
+    c.parkedBy = undefined;
+    try {
+      await c.driver?.setFrequency(this.frequency[c.spec.index] as number);
+      c.state = 'running';
+      c.health?.reset();
+      this.emit('up', c);
+    } catch (err) {
+      this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'could not restore the clock: re-initialising');
+      await this.bringUp(c);
+    }
   }
 
   /** A valid nonce from chain `index`, chip `chip` (the agent calls this from the nonce path). */
