@@ -140,6 +140,8 @@ export class Agent {
   notifiers: Notifiers | undefined;
   private alarmTimer?: TimerHandle;
   private hashing = false;
+  /** Parks the chains when no work came back within `[pools] idle_after`. */
+  private parkTimer?: TimerHandle;
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
   private lastJobAt?: number;
@@ -246,16 +248,27 @@ export class Agent {
     this.lastJobAt = this.clock.now();
     if (!this.hashing) return;
     this.scheduler.setJob(job);
+    if (this.scheduler.job !== job) return;
+    this.clock.clearTimeout(this.parkTimer);
+    this.parkTimer = undefined;
     // Parked chains come back at once for a job they can mine; each gets work as soon as it is up
     // again (`up` -> kick).
-    if (this.chains.idle && this.scheduler.job === job) void this.chains.unpark(`job ${job.id} from ${job.source.poolId}`);
+    if (this.chains.idle) void this.chains.unpark(`job ${job.id} from ${job.source.poolId}`);
   }
 
-  /** No work for the chains: stop sending units and park the chips (no hashing of work nobody takes). */
+  /**
+   * No work for the chains: no more units at once, and the chips are parked (held in reset, or at their
+   * lowest clock) unless work comes back within `[pools] idle_after`: a pool that restarts is back in a
+   * second or two, and parking costs a bring-up.
+   */
   private idleChains(reason: string): void {
     this.log.warn({ reason }, 'no work: chains idle');
     this.scheduler.idle();
-    void this.chains.park(reason);
+    if (this.parkTimer !== undefined || this.chains.idle) return;
+    this.parkTimer = this.clock.setTimeout(() => {
+      this.parkTimer = undefined;
+      if (this.scheduler.job === undefined) void this.chains.park(reason);
+    }, this.config.agent.pools.idle_after * 1000);
   }
 
   private setHashing(on: boolean, reason: string): void {
@@ -410,6 +423,7 @@ export class Agent {
     this.clock.clearInterval(this.hashrateTimer);
     this.clock.clearInterval(this.alarmTimer);
     await this.notifiers?.close().catch(() => undefined);
+    this.clock.clearTimeout(this.parkTimer);
     this.scheduler.stop();
     // Shares already sent are answered before the pools go: a clean stop loses none (bounded wait).
     if (!(await this.shares.drained(SHARE_DRAIN_ON_STOP_MS, this.clock))) {

@@ -77,6 +77,8 @@ export const poolsTimingSchema = table({
   failback: withDefault(num(0, 86_400, { unit: 's' }), 60),
   quota_slice: withDefault(num(1, 86_400, { unit: 's' }), 60),
   drain: withDefault(num(0, 3600, { unit: 's' }), 15),
+  /** With no work (no usable pool) this long, the chains are parked: chips held in reset or at their lowest clock. */
+  idle_after: withDefault(num(0, 3600, { unit: 's' }), 10),
   standby: withDefault(int(0, 8), 1),
 });
 

@@ -68,7 +68,7 @@ test('no work: no chain is re-initialised while the pools fail; with no pool the
       { name: 'lab', url },
     ],
     { hashrate, noncesPerS: 40 },
-    ['[pools]', 'standby = 0'],
+    ['[pools]', 'standby = 0', 'idle_after = 2'],
   );
   const agent = startAgentProcess(['run', '--config', cfg]);
   try {
