@@ -337,10 +337,11 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
         const d = c.driver;
         if (!d) return;
         try {
-          // The driver holds the reset line where it has one (a simulated chain); a real board's reset
-          // lines belong to the board, so there the chain goes to the lowest clock its family allows
-          // (and comes back without a bring-up, which would need a reset first).
-          if (c.sim) {
+          // Chips held in reset through the chain's reset line. A chain without one goes to the lowest
+          // clock its family allows and comes back without a bring-up (which would need a reset first);
+          // so does a chain with a silent or missing chip, which a new enumeration could lose.
+          const degraded = (c.health?.silentChips().length ?? 0) > 0 || (c.up?.missing.length ?? 0) > 0;
+          if (!degraded && (c.sim || this.o.resetLine?.(c.spec.index))) {
             c.parkedBy = 'reset';
             await d.holdInReset();
           } else {

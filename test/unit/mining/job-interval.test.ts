@@ -28,7 +28,7 @@ test('units for a fixed version: half the time the chain takes to exhaust 2^32 n
   const { logger } = await import('../../../src/log.js');
   const { CHIP_ROLLABLE_MASK } = await import('../../../drivers/asic/bm13xx/registers/version-mask.js');
   const { BIP320_MASK } = await import('../../../src/work/version-rolling.js');
-  const up = { chipCount: 4, frequencyMhz: 525, effectiveTicketDifficulty: 256 } as Parameters<InstanceType<typeof Bm13xxMiningChain>['update']>[0];
+  const up = { chipCount: 4, frequencyMhz: 525, effectiveTicketDifficulty: 256, missing: [] } as unknown as Parameters<InstanceType<typeof Bm13xxMiningChain>['update']>[0];
   const c = new Bm13xxMiningChain(0, familyByName('bm1370'), logger('test'));
   c.update(up);
   assert.equal(c.workIntervalMs, 125);
