@@ -116,6 +116,7 @@ const EVENTS: Record<string, (r: Rec) => string> = {
   'board closed, cool': (r) => `board cool${r.controlC === null || r.controlC === undefined ? '' : ` (${num(r.controlC).toFixed(1)} °C)`}; fans at ${num(r.fanDutyPct)} %. Stopped.`,
   'board closed, fans left at the safe duty': (r) => `stopped; fans left at ${num(r.fanDutyPct)} % (board not confirmed cool${r.controlC === null || r.controlC === undefined ? '' : `: ${num(r.controlC).toFixed(1)} °C`})`,
   'block found': (r) => `BLOCK FOUND${r.hash ? ` ${str(r.hash)}` : ''}`,
+  'work again: bringing the idle chains up': (r) => `work again (${str(r.reason)}): bringing the idle chains up`,
 };
 
 /** Fields that make a warning line useful, in order; the rest is in the JSON log. */

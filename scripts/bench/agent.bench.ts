@@ -360,6 +360,7 @@ async function starvationRun(seconds: number): Promise<{ pct: number; chips: num
   scheduler.setJob({
     id: '1',
     source: { poolId: 'bench', protocol: 'sv2' },
+    upstream: { id: 'bench', submit: async () => ({ status: 'accepted' }) },
     prevHash: new Uint8Array(32).fill(1),
     version: 0x20000000,
     versionMask: 0x1fffe000,

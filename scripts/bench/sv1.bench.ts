@@ -25,7 +25,7 @@ const bench: Bench = {
     const cb = labCoinbase(block, 8);
     const job: LabV1Job = { id: '1', prevHashStratum: prevHashToStratumV1(block.prevHash), coinb1: cb.prefix, coinb2: cb.suffix, merkleBranch: block.merkleBranch, version: 0x20000000, nbits: block.nbits, ntime: 1_700_000_000 };
     const line = encodeRequest(null, 'mining.notify', [job.id, toHex(job.prevHashStratum), toHex(job.coinb1), toHex(job.coinb2), job.merkleBranch.map(toHex), u32Hex(job.version), u32Hex(job.nbits), u32Hex(job.ntime), true]).trimEnd();
-    const session = { poolId: 'b', extranonce1: Uint8Array.of(1, 2, 3, 4), extranonce2Size: 4, versionMask: 0x1fffe000, target: difficultyToTarget(1) };
+    const session = { poolId: 'b', upstream: { id: 'b', submit: async () => ({ status: 'accepted' as const }) }, extranonce1: Uint8Array.of(1, 2, 3, 4), extranonce2Size: 4, versionMask: 0x1fffe000, target: difficultyToTarget(1) };
     let sink = 0;
     const notifyPerS = rate((n) => {
       for (let i = 0; i < n; i++) {

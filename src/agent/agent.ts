@@ -34,6 +34,8 @@ import { jdClients, JD_POOL_NAME, censorshipAlarmsForApi } from '../upstream/jd/
 import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
 import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
 import { wallTime } from '../api/snapshot-sources.js';
+import type { MiningTarget } from '../api/snapshot.js';
+import { BIP320_MASK } from '../work/version-rolling.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
 import { AlarmBook } from './alarm-book.js';
@@ -138,6 +140,8 @@ export class Agent {
   notifiers: Notifiers | undefined;
   private alarmTimer?: TimerHandle;
   private hashing = false;
+  /** Parks the chains when no work came back within `[pools] idle_after`. */
+  private parkTimer?: TimerHandle;
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
   private lastJobAt?: number;
@@ -169,9 +173,7 @@ export class Agent {
       staleReason: (s) => this.scheduler.staleReason(s),
       // A block on our own template goes to our own node at once, even when the share path finds its job
       // replaced (a block is still a block); the JD upstream sends each block out once.
-      onBlock: (s) => {
-        if (s.job.source.protocol === 'jd') this.jd?.propagateBlock(s);
-      },
+      onBlock: (s) => s.job.source.protocol === 'jd' && this.jd?.propagateBlock(s) === true,
     });
     this.scheduler = new Scheduler({
       chains: this.chains.chains.map((c) => c.mining),
@@ -180,6 +182,13 @@ export class Agent {
       stats: this.stats,
       shares: this.shares,
       onValidNonce: (chain, chip) => this.chains.nonceSeen(chain, chip),
+      onWorkSent: (chain) => this.chains.workSent(chain),
+      // A job the chains cannot split: no work, and nothing left hashing the previous job.
+      onUnusableJob: (job, reason) => this.idleChains(`job ${job.id} of ${job.source.poolId} cannot be mined: ${reason}`),
+    });
+    // A chain that came (back) up gets its work at once.
+    this.chains.on('up', (c) => {
+      if (this.hashing) this.scheduler.kick(c.spec.index);
     });
     if (this.pools) this.wire(this.pools);
   }
@@ -194,7 +203,7 @@ export class Agent {
     const clients = jdConfig ? jdClients(jdConfig, { onCreate: (up) => (this.jd = up) }) : this.o.clients;
     return new PoolManager({
       groups,
-      factory: upstreamFactory({ clock: this.clock, nominalHashrate: this.nominalHashrate(), ...(clients ? { clients } : {}) }),
+      factory: upstreamFactory({ clock: this.clock, nominalHashrate: this.nominalHashrate(), chipsRollVersions: this.chipsRollVersions(), ...(clients ? { clients } : {}) }),
       clock: this.clock,
       ...poolManagerTiming(cfg.agent.pools),
     });
@@ -208,11 +217,7 @@ export class Agent {
     });
     pools.on('idle', (reason) => {
       if (pools !== this.pools) return;
-      this.log.warn({ reason }, 'no usable pool: chains idle');
-      this.scheduler.idle();
-    });
-    pools.on('target', (target, poolId) => {
-      if (pools === this.pools) this.scheduler.setTarget(target, poolId);
+      this.idleChains(`no usable pool: ${reason}`);
     });
   }
 
@@ -223,6 +228,11 @@ export class Agent {
       if (old) return old.pools.submit(s);
     }
     return this.pools ? this.pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' });
+  }
+
+  /** The chips roll version bits (every BM13xx family does: in-chip, or BM1397's four midstates). */
+  chipsRollVersions(): boolean {
+    return this.chains.chains.some((c) => c.mining.rollMaskFor(BIP320_MASK) !== 0);
   }
 
   /** Nominal hashrate of the whole board, H/s (the simulators' rate for a simulated board). */
@@ -236,7 +246,29 @@ export class Agent {
 
   private onJob(job: Job): void {
     this.lastJobAt = this.clock.now();
-    if (this.hashing) this.scheduler.setJob(job);
+    if (!this.hashing) return;
+    this.scheduler.setJob(job);
+    if (this.scheduler.job !== job) return;
+    this.clock.clearTimeout(this.parkTimer);
+    this.parkTimer = undefined;
+    // Parked chains come back at once for a job they can mine; each gets work as soon as it is up
+    // again (`up` -> kick).
+    if (this.chains.idle) void this.chains.unpark(`job ${job.id} from ${job.source.poolId}`);
+  }
+
+  /**
+   * No work for the chains: no more units at once, and the chips are parked (held in reset, or at their
+   * lowest clock) unless work comes back within `[pools] idle_after`: a pool that restarts is back in a
+   * second or two, and parking costs a bring-up.
+   */
+  private idleChains(reason: string): void {
+    this.log.warn({ reason }, 'no work: chains idle');
+    this.scheduler.idle();
+    if (this.parkTimer !== undefined || this.chains.idle) return;
+    this.parkTimer = this.clock.setTimeout(() => {
+      this.parkTimer = undefined;
+      if (this.scheduler.job === undefined) void this.chains.park(reason);
+    }, this.config.agent.pools.idle_after * 1000);
   }
 
   private setHashing(on: boolean, reason: string): void {
@@ -363,9 +395,19 @@ export class Agent {
       this.pools.start();
       this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)) }, 'pools replaced');
     } else {
-      this.scheduler.idle();
-      this.log.warn('no pools in the new config: the chains will have no work');
+      this.idleChains('no pools in the new config');
     }
+  }
+
+  /**
+   * What the chains mine for now: the current pool (`pool`), or for Job Declaration the real pool the
+   * templates are declared to and its JDS (`declared`), or `solo`. Undefined without work.
+   */
+  miningTarget(): MiningTarget | undefined {
+    const id = this.pools?.currentPool();
+    if (id === undefined || this.chains.idle) return undefined;
+    if (this.jd && id === this.jd.id) return this.jd.miningTarget();
+    return { mode: 'pool', pool: id };
   }
 
   /** Current job, if any (API, status). */
@@ -381,6 +423,7 @@ export class Agent {
     this.clock.clearInterval(this.hashrateTimer);
     this.clock.clearInterval(this.alarmTimer);
     await this.notifiers?.close().catch(() => undefined);
+    this.clock.clearTimeout(this.parkTimer);
     this.scheduler.stop();
     // Shares already sent are answered before the pools go: a clean stop loses none (bounded wait).
     if (!(await this.shares.drained(SHARE_DRAIN_ON_STOP_MS, this.clock))) {

@@ -3,6 +3,11 @@
  * the chains are brought up (real UARTs through serialport, or simulated chains in their own processes
  * behind pseudo-terminals), their nonces go to the scheduler, silent chips are marked and dead chains
  * re-initialised; when the board stops, hashing stops; when it is hot, the chains step their clock down.
+ *
+ * Without work (no usable pool) the chains are parked: chips held in reset, the lowest-power state every
+ * BM13xx family has (on a chain without a reset line, its lowest clock), so nothing hashes work nobody
+ * can take; they are brought up again at once when work comes back. Silence is judged only while a
+ * chain gets work (chain-health.ts): a chain is never re-initialised for lack of work.
  */
 import { existsSync } from 'node:fs';
 import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
@@ -45,7 +50,8 @@ export interface ChainSpec {
   sim?: Omit<SimChainSpec, 'family' | 'chips'>;
 }
 
-export type ChainRunState = 'down' | 'bringing-up' | 'running' | 'failed';
+/** `idle`: parked without work (no usable pool), chips held in reset. */
+export type ChainRunState = 'down' | 'bringing-up' | 'running' | 'idle' | 'failed';
 
 export interface ChainRuntime {
   spec: ChainSpec;
@@ -61,6 +67,10 @@ export interface ChainRuntime {
   lastError?: string;
   reinits: number;
   bringUpFailures: number;
+  /** Work went to the chain since it was last brought up (a chain that never got any has nothing to stop). */
+  hadWork: boolean;
+  /** How an idle chain was parked: chips held in reset, or (no reset line of its own) its lowest clock. */
+  parkedBy?: 'reset' | 'clock';
 }
 
 export type ChainSetEvents = {
@@ -98,6 +108,10 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   private retryTimer?: TimerHandle;
   private healthTimer?: TimerHandle;
   private closed = false;
+  /** No work: chains that had some are held in reset until `unpark`. */
+  private parked = false;
+  /** The chains being parked (an unpark waits for it: the driver does one thing at a time). */
+  private parking: Promise<void> | undefined;
   private readonly frequency: number[];
 
   constructor(private readonly o: ChainSetOptions) {
@@ -112,6 +126,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
         mining: new Bm13xxMiningChain(spec.index, family, o.log),
         reinits: 0,
         bringUpFailures: 0,
+        hadWork: false,
       };
       return rt;
     });
@@ -158,6 +173,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   async start(): Promise<void> {
     if (this.closed) return;
     this.hashing = true;
+    this.parked = false;
     await Promise.all(this.chains.map((c) => this.bringUp(c)));
     if (!this.hashing) return;
     this.o.onHashing(true, 'chains up');
@@ -169,6 +185,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   /** Board: about to cut power (or already has). */
   async stopHashing(reason: string): Promise<void> {
     this.hashing = false;
+    this.parked = false;
     this.o.onHashing(false, reason);
     this.o.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
@@ -247,6 +264,8 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
         clock: this.o.clock,
       });
       c.state = 'running';
+      c.hadWork = false;
+      c.parkedBy = undefined;
       c.lastError = undefined;
       this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: up.effectiveTicketDifficulty }, 'chain running');
       this.emit('up', c);
@@ -283,6 +302,82 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       if (!this.hashing) return;
       for (const c of this.chains) if (c.state === 'failed') void this.bringUp(c);
     }, this.o.retryMs ?? 30_000);
+  }
+
+  /** A unit went to chain `index` (the scheduler's work path): silence counts only while there is work. */
+  workSent(index: number): void {
+    const c = this.chains[index];
+    if (!c || c.state !== 'running') return;
+    c.hadWork = true;
+    c.health?.workSent();
+  }
+
+  /** True while the chains are parked for lack of work. */
+  get idle(): boolean {
+    return this.parked;
+  }
+
+  /**
+   * No work for the chains (no usable pool): every chain that had work is held in reset, or at its
+   * lowest clock when it has no reset line, so the chips stop hashing work nobody can take.
+   */
+  async park(reason: string): Promise<void> {
+    if (this.parked || this.closed || !this.hashing) return;
+    this.parked = true;
+    const held = this.chains.filter((c) => c.state === 'running' && c.hadWork);
+    for (const c of held) c.state = 'idle';
+    this.o.log.warn({ reason, chains: held.map((c) => c.spec.index) }, 'chains idle: no work, chips held in reset');
+    this.parking = this.hold(held);
+    await this.parking;
+  }
+
+  private async hold(held: ChainRuntime[]): Promise<void> {
+    await Promise.all(
+      held.map(async (c) => {
+        const d = c.driver;
+        if (!d) return;
+        try {
+          // Chips held in reset through the chain's reset line. A chain without one goes to the lowest
+          // clock its family allows and comes back without a bring-up (which would need a reset first);
+          // so does a chain with a silent or missing chip, which a new enumeration could lose.
+          const degraded = (c.health?.silentChips().length ?? 0) > 0 || (c.up?.missing.length ?? 0) > 0;
+          if (!degraded && (c.sim || this.o.resetLine?.(c.spec.index))) {
+            c.parkedBy = 'reset';
+            await d.holdInReset();
+          } else {
+            c.parkedBy = 'clock';
+            await d.setFrequency(c.spec.minFrequencyMhz);
+          }
+        } catch (err) {
+          this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'could not park the chain');
+        }
+      }),
+    );
+  }
+
+  /** Work again: parked chains are brought up at once (each emits `up` when ready for units). */
+  async unpark(reason: string): Promise<void> {
+    if (!this.parked) return;
+    this.parked = false;
+    await this.parking;
+    const idle = this.chains.filter((c) => c.state === 'idle');
+    if (idle.length === 0 || this.parked || !this.hashing) return;
+    this.o.log.info({ reason, chains: idle.map((c) => c.spec.index) }, 'work again: bringing the idle chains up');
+    await Promise.all(idle.map((c) => (c.parkedBy === 'clock' ? this.unclock(c) : this.bringUp(c))));
+  }
+
+  /** A chain parked at its lowest clock goes back to its clock (the board's, after any hot step-down). */
+  private async unclock(c: ChainRuntime): Promise<void> {
+    c.parkedBy = undefined;
+    try {
+      await c.driver?.setFrequency(this.frequency[c.spec.index] as number);
+      c.state = 'running';
+      c.health?.reset();
+      this.emit('up', c);
+    } catch (err) {
+      this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'could not restore the clock: re-initialising');
+      await this.bringUp(c);
+    }
   }
 
   /** A valid nonce from chain `index`, chip `chip` (the agent calls this from the nonce path). */

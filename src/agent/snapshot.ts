@@ -31,6 +31,8 @@ function chainState(s: ChainRunState, silent: number): ChainState {
       return 'initialising';
     case 'running':
       return silent > 0 ? 'sick' : 'running';
+    case 'idle':
+      return 'idle';
     case 'failed':
       return 'dead';
   }
@@ -156,6 +158,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
   // Webhook URLs often carry their secret in the path (Slack, Discord, ntfy): only the origin is shown.
   const agentCfg = agent.config.agent;
   const cfg = (agentCfg.webhook ? { ...agentCfg, webhook: agentCfg.webhook.map((w) => ({ ...w, url: `${urlOrigin(w.url)}/[redacted]` })) } : agentCfg) as unknown as JsonValue;
+  const mining = agent.miningTarget();
   return {
     firmware: { name: FIRMWARE_NAME, version: FIRMWARE_VERSION },
     now: clock.wallSeconds(),
@@ -166,6 +169,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
     chains,
     shares: shareTotals(stats, toWall),
     pools,
+    ...(mining ? { mining } : {}),
     switches: agent.pools ? switchRecords(agent.pools.switchLog(), toWall) : [],
     temperatures,
     fans: b.fans.map((f) => ({ name: labels.fan(f.id), dutyPercent: f.dutyPct, ...(f.rpm !== null ? { rpm: f.rpm } : {}) })),

@@ -31,10 +31,18 @@ export interface StatusRecord {
   /** Sum of ticket difficulties of valid nonces: × 2^32 = hashes done. */
   diff1_work: number;
   best_share: number;
+  /** Blocks handed to a pool or to the own node. */
   blocks: number;
+  /** Blocks found that nobody could take (no pool, job gone). */
+  blocks_lost: number;
+  /** The real pool the work goes to (for Job Declaration the pool the templates are declared to), `solo`, or null without work. */
   pool: string | null;
   /** The protocol the current job came by (sv2, sv1, jd, solo). */
   pool_protocol: string | null;
+  /** pool | declared | solo, or null without work. */
+  mode: 'pool' | 'declared' | 'solo' | null;
+  /** Declared mode: the pool's JDS. */
+  jds: string | null;
   pool_difficulty: number | null;
   board: string;
   temps_c: Record<string, number | null>;
@@ -53,8 +61,8 @@ export function statusRecord(agent: Agent): StatusRecord {
   const s = agent.stats;
   const t = s.totals();
   const b = agent.rt.board.status();
-  const pool = agent.pools?.currentPool() ?? null;
-  const job = agent.pools?.currentJob();
+  const target = agent.miningTarget();
+  const job = target ? agent.pools?.currentJob() : undefined;
   const freqs = agent.chains.frequencies();
   return {
     hashrate_hs: Math.round(s.board.rate(60)),
@@ -74,7 +82,10 @@ export function statusRecord(agent: Agent): StatusRecord {
     diff1_work: s.board.diff1Work(),
     best_share: s.bestShare,
     blocks: s.blocksFound,
-    pool,
+    blocks_lost: s.blocksLost,
+    pool: target?.pool ?? null,
+    mode: target?.mode ?? null,
+    jds: target?.jds ?? null,
     pool_protocol: job?.source.protocol ?? null,
     pool_difficulty: job ? Number(targetToDifficulty(job.target).toPrecision(6)) : null,
     board: b.reason && b.phase === 'safe' ? `${b.phase}:${b.reason}` : b.phase,

@@ -150,7 +150,8 @@ export function pools(s: AgentSnapshot): CommandReply {
 }
 
 /** api.c status2str; a disabled chain never started hashing. */
-const CHAIN_STATUS: Record<ChainState, string> = { initialising: 'Initialising', running: 'Alive', sick: 'Sick', dead: 'Dead', disabled: 'NoStart' };
+// cgminer's device life states; a parked chain is alive, just without work.
+const CHAIN_STATUS: Record<ChainState, string> = { initialising: 'Initialising', running: 'Alive', idle: 'Alive', sick: 'Sick', dead: 'Dead', disabled: 'NoStart' };
 
 function devItem(c: ChainSnapshot, i: number, s: AgentSnapshot): Item {
   const up = Math.max(1, s.uptimeSeconds);

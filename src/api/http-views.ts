@@ -16,6 +16,8 @@ export interface StatusView {
   shares: Omit<AgentSnapshot['shares'], 'reasons'>;
   /** The pool the chains mine now, if any. */
   pool: CompactPool | null;
+  /** What the chains mine for: the real pool (or solo), the mode and the JDS (null: no work). */
+  mining: AgentSnapshot['mining'] | null;
   pools: CompactPool[];
   chains: {
     id: number;
@@ -82,6 +84,7 @@ export function statusView(s: AgentSnapshot): StatusView {
     hwErrors: s.hwErrors,
     shares,
     pool: active ? compactPool(active) : null,
+    mining: s.mining ?? null,
     pools: s.pools.map(compactPool),
     chains: s.chains.map((c) => ({
       id: c.id,
@@ -106,9 +109,10 @@ export function chainsView(s: AgentSnapshot): { chains: AgentSnapshot['chains'] 
   return { chains: s.chains };
 }
 
-export function poolsView(s: AgentSnapshot): { current: string | null; pools: PoolSnapshot[]; switches: AgentSnapshot['switches'] } {
+export function poolsView(s: AgentSnapshot): { current: string | null; mining: AgentSnapshot['mining'] | null; pools: PoolSnapshot[]; switches: AgentSnapshot['switches'] } {
   return {
     current: s.pools.find((p) => p.active)?.id ?? null,
+    mining: s.mining ?? null,
     pools: s.pools.map((p) => ({ ...p, url: redactUrlCredentials(p.url) })),
     switches: s.switches,
   };

@@ -87,8 +87,8 @@ export interface MetricsOptions {
 const BOARD_STATES: BoardState[] = ['starting', 'running', 'paused', 'safe-state', 'stopping'];
 const ALARM_KINDS: AlarmKind[] = ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other'];
 /** Why chains leave a pool (src/upstream/pools.ts SwitchReason): each series exists from the start. */
-const SWITCH_REASONS = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'stopped', 'upstream-down', 'failback', 'recovered', 'quota', 'reconnect-requested'];
-const CHAIN_STATES: ChainState[] = ['initialising', 'running', 'sick', 'dead', 'disabled'];
+const SWITCH_REASONS = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'unusable', 'stopped', 'upstream-down', 'failback', 'recovered', 'quota', 'reconnect-requested'];
+const CHAIN_STATES: ChainState[] = ['initialising', 'running', 'idle', 'sick', 'dead', 'disabled'];
 
 const HASHRATE = 'asic_agent_hashrate_hashes_per_second';
 const HASHRATE_HELP = 'Measured hashrate from verified nonces, by scope (board, chain, chip) and averaging window.';
@@ -146,6 +146,8 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
     }
   }
 
+  // The real destination of the work (a pool, the pool our templates are declared to, or solo).
+  if (s.mining) g('asic_agent_mining_info', 'What the chains mine for now (always 1): mode pool | declared | solo, the real pool (or solo), the JDS.', { mode: s.mining.mode, pool: s.mining.pool, jds: s.mining.jds ?? '' }, 1);
   for (const p of s.pools) {
     const pl = { pool: p.id };
     g('asic_agent_pool_info', 'Configured pool (always 1).', { pool: p.id, url: p.url, user: p.user, protocol: p.protocol, group: p.group }, 1);

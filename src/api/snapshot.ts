@@ -39,7 +39,8 @@ export interface ChipSnapshot {
 }
 
 /** cgminer's device life states (api.c status2str): Initialising, Alive, Sick, Dead, plus Disabled. */
-export type ChainState = 'initialising' | 'running' | 'sick' | 'dead' | 'disabled';
+/** `idle`: no work (no usable pool), chips held in reset until a pool is back. */
+export type ChainState = 'initialising' | 'running' | 'idle' | 'sick' | 'dead' | 'disabled';
 
 export interface ChainSnapshot {
   id: number;
@@ -196,6 +197,10 @@ export interface Alarm {
   templateId?: string;
   /** Job Declaration: the error the pool gave. */
   error?: string;
+  /** Job Declaration: the refusal's code. */
+  code?: string;
+  /** Job Declaration: the transactions involved (txids, display order). */
+  txids?: string[];
 }
 
 /** 'safe-state': hashing stopped by safety (reason says why); 'paused': stopped on request. */
@@ -214,6 +219,18 @@ export interface NetworkSnapshot {
 
 /** JSON-compatible data (the config view). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Where the chains' work goes now: a pool's own jobs (`pool`), our templates declared to a pool through
+ * its JDS (`declared`), or our templates for our own node only (`solo`, pool = "solo").
+ */
+export interface MiningTarget {
+  mode: 'pool' | 'declared' | 'solo';
+  /** The real pool's name (config name or URL), or "solo". */
+  pool: string;
+  /** Declared mode: the JDS the templates are declared to. */
+  jds?: string;
+}
 
 export interface AgentSnapshot {
   firmware: { name: string; version: string };
@@ -234,6 +251,8 @@ export interface AgentSnapshot {
   shares: ShareTotals;
   /** In the order the cgminer API numbers them (POOL 0, 1, ...): by group, then priority. */
   pools: PoolSnapshot[];
+  /** What the chains mine for now (absent when they have no work). */
+  mining?: MiningTarget;
   /** Recent pool switches, oldest first. */
   switches: SwitchRecord[];
   temperatures: TemperatureReading[];

@@ -26,6 +26,11 @@ export const poolEntrySchema = table(
     enabled: withDefault(bool(), true),
     /** V2: channel type; extended lets the agent roll extranonce per chain. */
     channel: withDefault(oneOf(['extended', 'standard'] as const), 'extended'),
+    /**
+     * Ask the pool for version rolling when the chips roll versions (they all do): V2 SetupConnection
+     * REQUIRES_VERSION_ROLLING, V1 mining.configure version-rolling. false: never ask (docs/sv2.md).
+     */
+    version_rolling: withDefault(bool(), true),
     /** V2: accept a URL without an authority key, and only for a loopback or private address. */
     allow_unauthenticated: withDefault(bool(), false),
     /** V2: no Noise encryption (a pool's plain test port); needs allow_unauthenticated. */
@@ -72,6 +77,8 @@ export const poolsTimingSchema = table({
   failback: withDefault(num(0, 86_400, { unit: 's' }), 60),
   quota_slice: withDefault(num(1, 86_400, { unit: 's' }), 60),
   drain: withDefault(num(0, 3600, { unit: 's' }), 15),
+  /** With no work (no usable pool) this long, the chains are parked: chips held in reset or at their lowest clock. */
+  idle_after: withDefault(num(0, 3600, { unit: 's' }), 10),
   standby: withDefault(int(0, 8), 1),
 });
 
@@ -87,6 +94,7 @@ export function toPoolEntry(p: PoolEntryConfig): PoolEntry {
     password: p.password,
     enabled: p.enabled,
     channel: p.channel,
+    versionRolling: p.version_rolling,
     allowUnauthenticated: p.allow_unauthenticated,
     plain: p.plain,
     extranonceSubscribe: p.extranonce_subscribe,

@@ -174,6 +174,15 @@ export function bip34HeightPush(height: number): Uint8Array {
   return Uint8Array.of(bytes.length, ...bytes);
 }
 
+/** The height a coinbase scriptSig commits to (its first push, BIP34); undefined when it is not one. */
+export function bip34Height(scriptSig: Uint8Array): number | undefined {
+  const n = scriptSig[0];
+  if (n === undefined || n < 1 || n > 8 || scriptSig.length < 1 + n) return undefined;
+  let h = 0;
+  for (let i = n; i >= 1; i--) h = h * 256 + (scriptSig[i] as number);
+  return h;
+}
+
 /**
  * A lab coinbase (non-witness, version 1) split around `extranonceBytes` of extranonce space:
  * scriptSig = BIP34 height | extranonce | tag. Returns prefix (up to the extranonce) and suffix.

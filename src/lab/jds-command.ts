@@ -17,6 +17,7 @@ const command: Command = {
   usage: [
     'asic-agent lab jds [--port P] [--pool-port Q] [--censor-txid TXID]... [--difficulty D] [--mempool-known F]',
     '       [--payout-script HEX] [--share-batch-size N] [--ack-flush-ms MS] [--custom-job-delay-ms MS] [--reject-custom-shares]',
+    '       [--node-tp URL [--node-lag-ms MS] [--node-allow-unauthenticated] [--node-plain]]',
     '       [--authority-secret HEX] [--plain] [--vectors DIR]',
     '',
     '  --port P               JDS port on 127.0.0.1 (default 34264, SRI\'s; 0 = any free port)',
@@ -29,6 +30,10 @@ const command: Command = {
     '  --ack-flush-ms MS      acknowledge a partial batch after MS (default 1000)',
     '  --custom-job-delay-ms MS  answer SetCustomMiningJob MS later (shows optimistic mining)',
     '  --reject-custom-shares acknowledge custom jobs, then reject every share on them (a pool that censors late)',
+    '  --node-tp URL          the pool\'s own node follows this Template Provider\'s chain tip: declarations and custom',
+    '                         jobs on another tip are refused with stale-chain-tip',
+    '  --node-lag-ms MS       the pool\'s node sees each new tip MS after the Template Provider (default 0)',
+    '  --node-allow-unauthenticated, --node-plain   for a --node-tp URL without authority key / without Noise',
     '  --authority-secret HEX authority secret for both servers (64 hex digits or base58check); default: random',
     '  --plain                plain SV2 frames, no Noise (clients must allow it)',
     '  --vectors DIR          shared vectors folder for real block data (default ../shared/vectors)',
@@ -47,6 +52,10 @@ const command: Command = {
         'ack-flush-ms': { type: 'string' },
         'custom-job-delay-ms': { type: 'string' },
         'reject-custom-shares': { type: 'boolean', default: false },
+        'node-tp': { type: 'string' },
+        'node-lag-ms': { type: 'string' },
+        'node-allow-unauthenticated': { type: 'boolean', default: false },
+        'node-plain': { type: 'boolean', default: false },
         'authority-secret': { type: 'string' },
         plain: { type: 'boolean', default: false },
         vectors: { type: 'string' },
@@ -68,6 +77,8 @@ const command: Command = {
       payoutScript = fromHex(h);
     }
     const authoritySecret = authoritySecretOption(values['authority-secret']);
+    const nodeLag = numberOption('node-lag-ms', values['node-lag-ms'], (x) => x >= 0, 'a number of milliseconds >= 0');
+    if (nodeLag !== undefined && values['node-tp'] === undefined) throw new UsageError('--node-lag-ms needs --node-tp');
     const pair = new LabJdsPool({
       port: numberOption('port', values.port, isPort, 'a port number (0-65535)') ?? 34264,
       poolPort: numberOption('pool-port', values['pool-port'], isPort, 'a port number (0-65535)') ?? 34254,
@@ -82,6 +93,9 @@ const command: Command = {
       ...(values['mempool-known'] !== undefined ? { mempoolKnown: numberOption('mempool-known', values['mempool-known'], (x) => x >= 0 && x <= 1, 'a fraction 0..1') ?? 0.5 } : {}),
       ...(payoutScript ? { payoutScript } : {}),
       ...(authoritySecret ? { authoritySecret } : {}),
+      ...(values['node-tp'] !== undefined
+        ? { node: { url: values['node-tp'], lagMs: nodeLag ?? 0, allowUnauthenticated: values['node-allow-unauthenticated'] ?? false, plain: values['node-plain'] ?? false } }
+        : {}),
     });
     pair.on('declared', (d) => {
       if (!d.ok) console.log(`declaration refused: ${d.code ?? '?'}${d.details ? `: ${d.details}` : ''}`);

@@ -15,8 +15,10 @@
  *   coinbase-only mode the pool still recognises templates built from transactions it knows by their
  *   merkle path (the branch of the coinbase is a fingerprint of the transaction list) and refuses the
  *   custom job. That is the lab's stand-in for a pool that does not like a transaction.
- * What a real JDS also does and this one cannot: check transactions against a UTXO set and fees, the
- * chain tip (stale-chain-tip), BIP34 height; it has no Bitcoin node.
+ * - Chain tip (with a `node`, lab-node.ts, that can lag the miner's node): a declaration whose coinbase
+ *   commits to another height than the node builds (BIP34), and a custom job on another prev hash, are
+ *   refused with `stale-chain-tip`, as SRI's JDS and pool do when their node is not on the miner's tip.
+ * What a real JDS also does and this one cannot: check transactions against a UTXO set and fees.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
@@ -29,6 +31,8 @@ import { parseOutputList, serializeOutputList, type TxOutput } from '../work/tx-
 import { commitmentOf, findWitnessCommitment, witnessCommitment, witnessMerkleRoot } from '../work/witness-commitment.js';
 import type { Sv2MessageOf } from '../upstream/sv2/messages/registry.js';
 import { parseDeclaredCoinbase, type DeclaredCoinbase } from './declared-coinbase.js';
+import { bip34Height } from './block-data.js';
+import type { ChainTip } from './lab-node.js';
 import type { TemplateBlock } from './template-data.js';
 import { MAX_FUTURE_NTIME_SECONDS } from './sv2-share-validation.js';
 
@@ -47,6 +51,10 @@ export interface JdsCoreOptions {
   censorTxids?: Uint8Array[];
   /** Unused tokens expire after this (default 10 min). */
   tokenLifetimeMs?: number;
+  /** The pool's own node (its chain tip): without one, no tip is checked. */
+  node?: { tip(): ChainTip | undefined };
+  /** Lab misbehaviour: refuse the first `count` declarations with `code` (a JDS with transient trouble). */
+  refuseFirst?: { code: string; count: number };
 }
 
 interface DeclaredJob {
@@ -98,7 +106,8 @@ export class JobDeclaratorCore {
   private readonly mempool = new Map<string, Uint8Array>();
   private readonly tokens = new Map<string, Token>();
   private readonly pending = new Map<string, PendingDeclaration>();
-  private readonly censor: Set<string>;
+  private censor: Set<string>;
+  private refusedFirst = 0;
   /** merkle path (hex, concatenated) -> txids of the template it belongs to (coinbase-only censorship). */
   private readonly fingerprints = new Map<string, Uint8Array[]>();
   private readonly poolOutputs: TxOutput[];
@@ -142,11 +151,22 @@ export class JobDeclaratorCore {
     return { token, coinbaseOutputs: this.coinbaseOutputs };
   }
 
+  /** The lab stops refusing the transactions it was censoring (a pool that changed its mind). */
+  stopCensoring(): void {
+    this.censor = new Set();
+  }
+
   /** DeclareMiningJob (full-template mode). */
   declare(connectionId: number, m: Sv2MessageOf<'DeclareMiningJob'>): DeclareOutcome {
     const key = toHex(m.miningJobToken);
     const tok = this.tokens.get(key);
     if (!tok || tok.connectionId !== connectionId || tok.declared || !tok.fullTemplate) return this.refuse('invalid-mining-job-token', 'token unknown, used, or not allocated for full-template declarations on this connection');
+    const rf = this.o.refuseFirst;
+    if (rf && this.refusedFirst < rf.count) {
+      this.refusedFirst++;
+      this.tokens.delete(key);
+      return this.refuse(rf.code, `lab: refusing the first ${rf.count} declarations`);
+    }
     const positions: number[] = [];
     m.wtxidList.forEach((w, i) => {
       if (!this.mempool.has(toHex(w))) positions.push(i);
@@ -201,6 +221,11 @@ export class JobDeclaratorCore {
     }
     const payout = this.checkPayout(cb.outputs);
     if (payout) return fail('invalid-coinbase-tx', payout);
+    // The node validates the block on its own tip: a coinbase for another height is stale (SRI's JDS:
+    // Bitcoin Core's bad-cb-height becomes `stale-chain-tip`).
+    const tip = this.o.node?.tip();
+    const height = bip34Height(cb.scriptSigPrefix);
+    if (tip && height !== tip.height) return fail('stale-chain-tip', `the coinbase commits to height ${height ?? '?'}, this pool's node builds height ${tip.height}`);
     const txs = m.wtxidList.map((w) => this.mempool.get(toHex(w)) as Uint8Array);
     const txids = txs.map((t) => txid(t));
     for (const id of txids) {
@@ -260,6 +285,8 @@ export class JobDeclaratorCore {
     const tok = this.tokens.get(toHex(m.miningJobToken));
     if (!tok) return bad('invalid-mining-job-token', 'token unknown or already used');
     if (tok.fullTemplate && !tok.declared) return bad('job-not-yet-validated', 'this token must be declared to the JDS first');
+    const tip = this.o.node?.tip();
+    if (tip && !equalBytes(m.prevHash, tip.prevHash)) return bad('stale-chain-tip', `prev_hash ${toHex(m.prevHash.slice().reverse())} is not this pool's tip`);
     // BIP9 top bits, or a plain version >= 4 (BIP65): anything else is not a valid block today.
     if (!((m.version & 0xe0000000) === 0x20000000 || (m.version >>> 0) >= 4)) return bad('invalid-version', `version 0x${(m.version >>> 0).toString(16)}`);
     try {

@@ -18,6 +18,8 @@ import { JobDeclaratorCore, type JdsCounters } from './jds-core.js';
 import { LabSv2Listener, type LabConnection } from './lab-sv2-listener.js';
 import { Sv2Pool, type Sv2PoolStats } from './sv2-pool.js';
 import { CONTROL_MAX_INBOUND } from '../upstream/sv2/control-link.js';
+import { LaggingNode } from './lab-node.js';
+import type { TemplateProvider } from './template-provider.js';
 
 export interface LabJdsOptions {
   /** JDS port (0 = ephemeral). */
@@ -40,6 +42,13 @@ export interface LabJdsOptions {
   customJobDelayMs?: number;
   /** The pool acknowledges custom jobs, then rejects every share on them. */
   rejectCustomShares?: boolean;
+  /** The JDS refuses the first `count` declarations with `code` (transient trouble, or an unknown code). */
+  refuseFirst?: { code: string; count: number };
+  /**
+   * The pool's own node: it follows the miner's chain (a lab Template Provider in this process, or a
+   * Template Provider URL) `lagMs` behind (default 0). Without it no chain tip is checked.
+   */
+  node?: { lagMs?: number } & ({ follow: TemplateProvider } | { url: string; allowUnauthenticated?: boolean; plain?: boolean });
   blocks?: LabBlocks;
   clock?: Clock;
 }
@@ -66,12 +75,20 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly fullTemplate = new Map<number, boolean>();
+  /** The pool's own node, when it has one. */
+  readonly node: LaggingNode | undefined;
 
   constructor(o: LabJdsOptions = {}) {
     super();
     this.clock = o.clock ?? systemClock;
     this.log = logger('lab.jds');
     const blocks = o.blocks ?? loadLabBlocks();
+    if (o.node) {
+      const node = new LaggingNode({ clock: this.clock, lagMs: o.node.lagMs ?? 0 });
+      if ('follow' in o.node) node.followTemplateProvider(o.node.follow);
+      else node.followTemplateDistribution(o.node);
+      this.node = node;
+    }
     // One operator, one authority key for both servers.
     const authoritySecret = o.authoritySecret ?? secp256k1.utils.randomSecretKey();
     this.core = new JobDeclaratorCore({
@@ -81,6 +98,8 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
       blocks: templateBlocks(blocks),
       ...(o.mempoolKnown !== undefined ? { mempoolKnown: o.mempoolKnown } : {}),
       ...(o.censorTxids ? { censorTxids: o.censorTxids } : {}),
+      ...(this.node ? { node: this.node } : {}),
+      ...(o.refuseFirst ? { refuseFirst: o.refuseFirst } : {}),
     });
     this.listener = new LabSv2Listener({
       protocol: Sv2SubProtocol.JobDeclaration,
@@ -137,6 +156,7 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
   }
 
   async stop(): Promise<void> {
+    this.node?.stop();
     await this.listener.stop();
     await this.pool.stop();
   }

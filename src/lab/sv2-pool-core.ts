@@ -21,6 +21,18 @@ import type { Sv2Message, Sv2MessageOf } from '../upstream/sv2/messages/registry
 import { labCoinbase, variedPrevHash, type LabBlock, type LabBlocks } from './block-data.js';
 import { validateShare, type PoolJobView } from './sv2-share-validation.js';
 
+/**
+ * A job as the pool holds it for one channel: what validation needs, and the share target it was
+ * activated with. Spec 5.3.21 (sv2-spec @ 0f38d51, 05-Mining-Protocol.md "SetTarget"): a SetTarget
+ * applies to jobs received afterwards and to future jobs not yet activated, "not applicable for already
+ * received jobs with min_ntime=nTime, as their maximum target remains stable". So every share is judged
+ * by its own job's target, never by the channel's latest one.
+ */
+export interface PoolJob extends PoolJobView {
+  /** Share target of this job; undefined while it is a future job (it takes the target in force when activated). */
+  target: bigint | undefined;
+}
+
 export interface PoolCoreOptions {
   blocks: LabBlocks;
   clock: Clock;
@@ -32,6 +44,11 @@ export interface PoolCoreOptions {
   versionMask?: number;
   /** SetupConnection.Success REQUIRES_FIXED_VERSION: no version rolling at all. */
   fixedVersion?: boolean;
+  /**
+   * REQUIRES_FIXED_VERSION for every connection that did not ask REQUIRES_VERSION_ROLLING (the listener
+   * decides per connection), as real pools may answer (spec 5.3.1).
+   */
+  fixedVersionUnlessAsked?: boolean;
   /** NewExtendedMiningJob.version_rolling_allowed (default true). */
   versionRollingAllowed?: boolean;
   /** Accepted shares per SubmitShares.Success (SRI default 10). */
@@ -70,7 +87,7 @@ export interface PoolChannel {
   extranoncePrefix: Uint8Array;
   extranonceSize: number;
   send: (msg: Sv2Message) => void;
-  jobs: Map<number, PoolJobView>;
+  jobs: Map<number, PoolJob>;
   stale: Set<number>;
   seen: Set<string>;
   lastSeq: number;
@@ -81,6 +98,8 @@ export interface PoolChannel {
   rejected: number;
   /** Opened on a REQUIRES_WORK_SELECTION connection: mines custom jobs only, gets no pool jobs. */
   workSelection: boolean;
+  /** Version bits this channel's miner may roll: 0 when its connection got REQUIRES_FIXED_VERSION. */
+  versionMask: number;
   /** Prev hash of the channel's current custom jobs (a custom job on another one makes them stale). */
   customPrevHash?: Uint8Array;
 }
@@ -110,6 +129,10 @@ export interface ShareEvent {
   channelId: number;
   user: string;
   ok: boolean;
+  /** The job the share named. */
+  jobId?: number;
+  /** Difficulty of that job's target (accepted shares). */
+  jobDifficulty?: number;
   code?: string;
   detail?: string;
   difficulty?: number;
@@ -123,6 +146,14 @@ export type PoolCoreEvents = {
 };
 
 type OpenResult = { ok: true; channel: PoolChannel } | { ok: false; code: string };
+
+/** How the connection a channel opens on was set up. */
+export interface ChannelSetup {
+  /** REQUIRES_WORK_SELECTION: custom jobs only (spec 5.3.18). */
+  workSelection?: boolean;
+  /** The connection got REQUIRES_FIXED_VERSION: no version rolling on this channel. */
+  fixedVersion?: boolean;
+}
 
 const MAX_JOBS_PER_CHANNEL = 64;
 const MAX_STALE_IDS = 1024;
@@ -151,6 +182,11 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     return this.round;
   }
 
+  /** The last job id handed out (on any channel): jobs up to it exist now (tests, soak runs). */
+  get lastJobId(): number {
+    return this.nextJobId - 1;
+  }
+
   channel(id: number): PoolChannel | undefined {
     return this.channels.get(id);
   }
@@ -171,16 +207,15 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
   // ---------------------------------------------------------------------------------------------
   // Channels
 
-  openStandard(connectionId: number, m: Sv2MessageOf<'OpenStandardMiningChannel'>, send: (msg: Sv2Message) => void): OpenResult {
-    return this.open('standard', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, 0, send);
+  openStandard(connectionId: number, m: Sv2MessageOf<'OpenStandardMiningChannel'>, send: (msg: Sv2Message) => void, setup: ChannelSetup = {}): OpenResult {
+    return this.open('standard', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, 0, send, setup);
   }
 
-  /** `workSelection`: the connection negotiated REQUIRES_WORK_SELECTION (custom jobs only, spec 5.3.18). */
-  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void, workSelection = false): OpenResult {
-    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send, workSelection);
+  openExtended(connectionId: number, m: Sv2MessageOf<'OpenExtendedMiningChannel'>, send: (msg: Sv2Message) => void, setup: ChannelSetup = {}): OpenResult {
+    return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send, setup);
   }
 
-  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void, workSelection = false): OpenResult {
+  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void, setup: ChannelSetup): OpenResult {
     if (user.length === 0) return { ok: false, code: 'invalid-user-identity' };
     if (!Number.isFinite(rate) || rate < 0) return { ok: false, code: 'invalid-nominal-hashrate' };
     const prefixBytes = this.o.extranoncePrefixBytes ?? 8;
@@ -215,7 +250,8 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       flushTimer: undefined,
       accepted: 0,
       rejected: 0,
-      workSelection,
+      workSelection: setup.workSelection ?? false,
+      versionMask: setup.fixedVersion ? 0 : this.versionMask,
     };
     this.channels.set(ch.id, ch);
     this.counters.channelsOpened++;
@@ -278,6 +314,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
   }
 
   private setTarget(ch: PoolChannel, t: bigint): void {
+    // Active jobs keep theirs (spec 5.3.21); future jobs take it when a SetNewPrevHash activates them.
     ch.target = t;
     ch.send({ type: 'SetTarget', channelId: ch.id, maximumTarget: bigIntToU256Le(t) });
   }
@@ -314,6 +351,8 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     this.remember(ch, job);
     ch.send(msg);
     ch.send({ type: 'SetNewPrevHash', channelId: ch.id, jobId: job.jobId, prevHash: this.round.prevHash, minNtime: this.round.minNtime, nbits: this.round.nbits });
+    // Activated now: the target in force at this moment is the job's for good.
+    job.target = ch.target;
     this.counters.jobsSent++;
   }
 
@@ -322,7 +361,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     if (ch.stale.size > MAX_STALE_IDS) ch.stale.delete(ch.stale.values().next().value as number);
   }
 
-  private remember(ch: PoolChannel, job: PoolJobView): void {
+  private remember(ch: PoolChannel, job: PoolJob): void {
     if (ch.jobs.size >= MAX_JOBS_PER_CHANNEL) {
       const oldest = ch.jobs.keys().next().value as number;
       ch.jobs.delete(oldest);
@@ -331,13 +370,13 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     ch.jobs.set(job.jobId, job);
   }
 
-  /** One job for one channel; `minNtime` null = a future job. */
-  private buildJob(ch: PoolChannel, minNtime: number | null): { job: PoolJobView; msg: Sv2Message } {
+  /** One job for one channel; `minNtime` null = a future job (no target until it is activated). */
+  private buildJob(ch: PoolChannel, minNtime: number | null): { job: PoolJob; msg: Sv2Message } {
     const jobId = this.nextJobId++;
     const r = this.round;
     const { prefix, suffix } = labCoinbase(r.block, ch.extranoncePrefix.length + ch.extranonceSize, `${this.o.tag ?? '/asic-agent lab/'}${jobId}/`);
-    const rolling = this.o.versionRollingAllowed ?? true;
-    const base = { jobId, version: r.block.version, prevHash: r.prevHash, nbits: r.nbits, minNtime: minNtime ?? r.minNtime };
+    const rolling = (this.o.versionRollingAllowed ?? true) && ch.versionMask !== 0;
+    const base = { jobId, version: r.block.version, prevHash: r.prevHash, nbits: r.nbits, minNtime: minNtime ?? r.minNtime, target: minNtime === null ? undefined : ch.target };
     if (ch.kind === 'standard') {
       // The standard channel's full extranonce is its prefix: the pool fixes the merkle root.
       const root = merkleRootFromBranch(sha256d(concatBytes(prefix, ch.extranoncePrefix, suffix)), r.block.merkleBranch);
@@ -393,6 +432,8 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       prevHash: m.prevHash.slice(),
       nbits: m.nbits,
       minNtime: m.minNtime,
+      // A custom job is active from its acceptance: the channel's target now is its target (spec 5.3.21).
+      target: ch.target,
       coinbase: { txPrefix, extranoncePrefix: ch.extranoncePrefix, txSuffix, merklePath: m.merklePath.map((p) => p.slice()) },
     });
     this.counters.customJobsAccepted++;
@@ -415,12 +456,15 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       this.counters.rejected[code] = (this.counters.rejected[code] ?? 0) + 1;
       ch.send({ type: 'SubmitSharesError', channelId: ch.id, sequenceNumber: m.sequenceNumber, errorCode: code });
       this.log.info({ channelId: ch.id, seq: m.sequenceNumber, code, detail }, 'share rejected');
-      this.emit('share', { channelId: ch.id, user: ch.user, ok: false, code, detail, ...(hash ? { hash: toHex(hash) } : {}) });
+      this.emit('share', { channelId: ch.id, user: ch.user, ok: false, jobId: m.jobId, code, detail, ...(hash ? { hash: toHex(hash) } : {}) });
     };
     const extended = m.type === 'SubmitSharesExtended';
     if (extended !== (ch.kind === 'extended')) return reject('invalid-share', `${m.type} on a ${ch.kind} channel`);
     const job = ch.jobs.get(m.jobId);
     if (!job) return ch.stale.has(m.jobId) ? reject('stale-share', `job ${m.jobId} is no longer valid`) : reject('invalid-job-id', `unknown job ${m.jobId}`);
+    // A future job nobody activated cannot be mined yet (spec 5.3.15: mined once a SetNewPrevHash names it).
+    if (job.target === undefined) return reject('invalid-job-id', `job ${m.jobId} is a future job not activated yet`);
+    const target = job.target;
     if (job.custom && this.o.rejectCustomShares) return reject('invalid-share', 'lab pool refuses shares on custom jobs (--reject-custom-shares)');
     let networkTarget = this.round.networkTarget;
     if (job.custom) {
@@ -431,9 +475,9 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       }
     }
     const v = validateShare(job, { nonce: m.nonce, ntime: m.ntime, version: m.version, ...(extended ? { extranonce: m.extranonce } : {}) }, {
-      target: ch.target,
+      target,
       networkTarget,
-      versionMask: this.versionMask,
+      versionMask: ch.versionMask,
       extranonceSize: ch.extranonceSize,
       nowSeconds: this.o.clock.wallSeconds(),
       seen: ch.seen,
@@ -444,9 +488,9 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     this.counters.accepted++;
     ch.lastSeq = m.sequenceNumber;
     ch.batchCount++;
-    // new_shares_sum: the work credited, as the channel difficulty (rounded; tiny lab difficulties give 0).
-    ch.batchWork += BigInt(Math.round(targetToDifficulty(ch.target)));
-    this.emit('share', { channelId: ch.id, user: ch.user, ok: true, difficulty: v.difficulty, hash: toHex(v.hash), isBlock: v.isBlock });
+    // new_shares_sum: the work credited, as the job's difficulty (rounded; tiny lab difficulties give 0).
+    ch.batchWork += BigInt(Math.round(targetToDifficulty(target)));
+    this.emit('share', { channelId: ch.id, user: ch.user, ok: true, jobId: m.jobId, difficulty: v.difficulty, jobDifficulty: targetToDifficulty(target), hash: toHex(v.hash), isBlock: v.isBlock });
     if (v.isBlock) {
       this.counters.blocksFound++;
       const hashDisplay = toHex(v.hash.slice().reverse());

@@ -61,6 +61,8 @@ export interface Sv2PoolStats extends PoolCounters {
 
 export type Sv2PoolEvents = PoolCoreEvents & {
   connection: [e: { id: number; remote: string }];
+  /** A client's SetupConnection was accepted: the flags it asked, and whether it got a fixed version. */
+  setup: [e: { id: number; flags: number; fixedVersion: boolean }];
   disconnect: [e: { id: number; reason: string }];
 };
 
@@ -69,6 +71,8 @@ interface ClientConn {
   conn: Sv2Connection;
   setupDone: boolean;
   flags: number;
+  /** SetupConnection.Success carried REQUIRES_FIXED_VERSION. */
+  fixedVersion: boolean;
 }
 
 export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
@@ -186,7 +190,7 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
       clock: this.clock,
       handshakeTimeoutMs: this.o.handshakeTimeoutMs ?? 10_000,
     });
-    const c: ClientConn = { id, conn, setupDone: false, flags: 0 };
+    const c: ClientConn = { id, conn, setupDone: false, flags: 0, fixedVersion: false };
     this.conns.set(id, c);
     const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.emit('connection', { id, remote });
@@ -238,7 +242,8 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
           send({ type: 'OpenMiningChannelError', requestId: msg.requestId, errorCode: 'extended-channels-not-supported-for-standard-jobs' });
           return;
         }
-        const r = msg.type === 'OpenStandardMiningChannel' ? this.core.openStandard(c.id, msg, send) : this.core.openExtended(c.id, msg, send, (c.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION) !== 0);
+        const setup = { workSelection: (c.flags & MiningSetupFlags.REQUIRES_WORK_SELECTION) !== 0, fixedVersion: c.fixedVersion };
+        const r = msg.type === 'OpenStandardMiningChannel' ? this.core.openStandard(c.id, msg, send, setup) : this.core.openExtended(c.id, msg, send, setup);
         if (!r.ok) {
           send({ type: 'OpenMiningChannelError', requestId: msg.requestId, errorCode: r.code });
           return;
@@ -305,10 +310,13 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
     }
     c.setupDone = true;
     c.flags = m.flags;
+    // A pool that sees no REQUIRES_VERSION_ROLLING may fix the version (spec 5.3.1), as real ones do.
+    c.fixedVersion = this.o.fixedVersion === true || (this.o.fixedVersionUnlessAsked === true && (m.flags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) === 0);
     let flags = 0;
-    if (this.o.fixedVersion) flags |= MiningSuccessFlags.REQUIRES_FIXED_VERSION;
+    if (c.fixedVersion) flags |= MiningSuccessFlags.REQUIRES_FIXED_VERSION;
     if (this.o.requireExtendedChannels) flags |= MiningSuccessFlags.REQUIRES_EXTENDED_CHANNELS;
     c.conn.send({ type: 'SetupConnectionSuccess', usedVersion: SV2_PROTOCOL_VERSION, flags });
-    this.log.info({ conn: c.id, vendor: m.vendor, firmware: m.firmware, flags: m.flags }, 'client set up');
+    this.log.info({ conn: c.id, vendor: m.vendor, firmware: m.firmware, flags: m.flags, fixedVersion: c.fixedVersion }, 'client set up');
+    this.emit('setup', { id: c.id, flags: m.flags, fixedVersion: c.fixedVersion });
   }
 }

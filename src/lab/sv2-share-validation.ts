@@ -43,7 +43,7 @@ export interface ShareSubmission {
 }
 
 export interface ShareRules {
-  /** Share target of the channel. */
+  /** Share target of the job (the channel target in force when the job became active, spec 5.3.21). */
   target: bigint;
   /** Target a hash must meet to be a block. */
   networkTarget: bigint;
@@ -103,7 +103,7 @@ export function validateShare(job: PoolJobView, s: ShareSubmission, rules: Share
   const hashHex = hexOf(hash);
   if (rules.seen.has(hashHex)) return { ok: false, code: 'duplicate-share', detail: 'share already accepted', hash };
   const value = hashToBigInt(hash);
-  if (value > rules.target) return { ok: false, code: 'difficulty-too-low', detail: `share difficulty ${difficultyOfHash(hash).toPrecision(6)} below the channel target`, hash };
+  if (value > rules.target) return { ok: false, code: 'difficulty-too-low', detail: `share difficulty ${difficultyOfHash(hash).toPrecision(6)} below the job's target`, hash };
   return { ok: true, hash, hashHex, difficulty: difficultyOfHash(hash), isBlock: value <= rules.networkTarget, header, ...(coinbase ? { coinbase } : {}) };
 }
 

@@ -75,6 +75,8 @@ export interface TemplateProviderStats {
 
 export type TemplateProviderEvents = {
   block: [b: AcceptedBlock];
+  /** A new chain tip: the block now built is at `height` on `prevHash` (lab JDS nodes follow it). */
+  tip: [t: { prevHash: Uint8Array; height: number }];
   rejected: [e: { templateId: string; reason: string }];
 };
 
@@ -162,11 +164,15 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
     this.listener.dropAll();
   }
 
-  /** A new chain tip (the next lab block, a varied prev hash), with a future template for it. */
+  /**
+   * A new chain tip (the next lab block, a varied prev hash), with a future template for it. The chain
+   * grows by one block each time, so a coinbase's BIP34 height tells which tip it was built on (what a
+   * pool's node checks: SRI's JDS answers `stale-chain-tip` for another height).
+   */
   newPrevHash(): void {
     const n = this.round.n + 1;
     const block = this.source[n % this.source.length] as TemplateBlock;
-    this.startRound(this.makeRound(n, block, block.height, variedPrevHash(block, n)));
+    this.startRound(this.makeRound(n, block, this.round.height + 1, variedPrevHash(block, n)));
   }
 
   /** A bigger template on the same prev hash (when there are transactions left to add). */
@@ -194,6 +200,7 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
     this.s.rounds++;
     this.log.info({ height: r.height, prevHash: toHex(r.prevHash.slice().reverse()), templateId: String((r.templates[0] as LabTemplate).templateId) }, 'new prev hash');
     for (const cl of this.clients.values()) if (cl.ready) this.sendRoundStart(cl);
+    this.emit('tip', { prevHash: r.prevHash, height: r.height });
   }
 
   private remember(t: LabTemplate): void {

@@ -10,10 +10,13 @@ import { CHIP_ROLLABLE_MASK } from '../../drivers/asic/bm13xx/registers/version-
 import type { WorkUnit as DriverWork } from '../../drivers/asic/bm13xx/work-unit.js';
 import type { Logger } from '../log.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { depositBits } from '../work/version-rolling.js';
-import { workIntervalMs } from './job-interval.js';
+import { depositBits, popcount32 } from '../work/version-rolling.js';
+import { nextPow2, workIntervalMs } from './job-interval.js';
 import type { MiningChain, MiningChainEvents } from './mining-chain.js';
 import type { WorkUnit } from './work-unit.js';
+
+/** Node's timers fire at millisecond resolution at best. */
+const MIN_UNIT_INTERVAL_MS = 1;
 
 /** The driver's work unit carrying the agent's unit, so nonce reports lead back to it. */
 export interface AgentDriverWork extends DriverWork {
@@ -27,6 +30,11 @@ export class Bm13xxMiningChain extends TypedEmitter<MiningChainEvents> implement
   nominalHashrate = 0;
   /** Work units not sent because the chain was not running, or the driver refused them. */
   sendFailures = 0;
+  /**
+   * Hashes per second over the chain's nonce space: the chips split it by power-of-two address and core
+   * bits (job-interval.ts), so f · nextpow2(cores) · nextpow2(chips); a simulated chain's real rate.
+   */
+  private spaceRate = 0;
   private driver: Bm13xxChain<AgentDriverWork> | undefined;
 
   constructor(
@@ -66,6 +74,19 @@ export class Bm13xxMiningChain extends TypedEmitter<MiningChainEvents> implement
     const hashing = up.chipCount - up.missing.filter((i) => i < up.chipCount).length;
     this.nominalHashrate = simHashrate ?? up.frequencyMhz * 1e6 * this.family.smallCores * hashing;
     this.workIntervalMs = workIntervalMs(this.family.name, { frequencyMhz: up.frequencyMhz, smallCores: this.family.smallCores, chips: up.chipCount });
+    this.spaceRate = simHashrate ?? up.frequencyMhz * 1e6 * nextPow2(this.family.smallCores) * nextPow2(up.chipCount);
+  }
+
+  /**
+   * A unit covers 2^32 nonces × the versions the chips roll (2^popcount(rollMask)); it must be replaced
+   * by half its exhaustion time (as BM1397's interval, job-interval.ts), never less often than the
+   * family's usual interval, and at most once a millisecond (the timer's resolution: faster than that
+   * the chips do idle part of the time, which the scheduler's warning says).
+   */
+  workIntervalFor(rollMask: number): number {
+    if (this.spaceRate <= 0) return this.workIntervalMs;
+    const exhaustMs = ((2 ** 32 * 2 ** popcount32(rollMask >>> 0)) / this.spaceRate) * 1000;
+    return Math.max(MIN_UNIT_INTERVAL_MS, Math.min(this.workIntervalMs, exhaustMs / 2));
   }
 
   rollMaskFor(jobMask: number): number {

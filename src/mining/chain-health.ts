@@ -4,6 +4,10 @@
  * intervals (default 10: a healthy chip does that with probability e^-10 ≈ 5e-5) is marked; a chain
  * whose chips are all silent that long is reported for re-initialisation (bm13xx.md §7: "restart the
  * chain when the nonceless counter grows too large").
+ *
+ * Silence only counts while the chain has work: with no unit sent for a whole window (no pool, a pool
+ * failing before the fallback is up, a job the chains cannot split) the checks pause, and when work
+ * starts again silence is counted from that moment. A chain is never re-initialised for lack of work.
  */
 import type { Clock } from '../clock.js';
 
@@ -27,6 +31,10 @@ export class ChainHealth {
   private readonly marked = new Set<number>();
   private lastAny: number;
   private since: number;
+  /** When a unit last went to the chain (undefined: never since the last reset). */
+  private lastWork: number | undefined;
+  /** Start of the current stretch of work (after a pause silence is counted from here). */
+  private workFrom = 0;
   /** Counters for the API. */
   chipsMarked = 0;
   chainReinits = 0;
@@ -47,6 +55,22 @@ export class ChainHealth {
     return Math.max(this.o.minWindowMs ?? 5000, (this.o.expectedNonces ?? 10) * intervalMs);
   }
 
+  /** A unit went to the chain. After a pause (no work for a whole window), silence counts from now. */
+  workSent(): void {
+    const now = this.o.clock.now();
+    if (this.lastWork === undefined || now - this.lastWork > this.chainWindow()) this.workFrom = now;
+    this.lastWork = now;
+  }
+
+  /** True while the checks are paused: no unit went to the chain within the last window. */
+  paused(): boolean {
+    return this.lastWork === undefined || this.o.clock.now() - this.lastWork > this.chainWindow();
+  }
+
+  private chainWindow(): number {
+    return this.window(this.chipIntervalMs() / Math.max(1, this.o.chips));
+  }
+
   /** A valid nonce from `chip`. */
   nonce(chip: number): HealthAction | undefined {
     const now = this.o.clock.now();
@@ -62,25 +86,29 @@ export class ChainHealth {
     this.lastNonce.fill(now);
     this.lastAny = now;
     this.since = now;
+    this.lastWork = undefined;
     this.marked.clear();
   }
 
-  /** Periodic check; returns what changed. */
+  /** Periodic check; returns what changed. Nothing while paused (no work in the last window). */
   check(): HealthAction[] {
     const now = this.o.clock.now();
     const out: HealthAction[] = [];
+    if (this.paused()) return out;
     const chipWindow = this.window(this.chipIntervalMs());
-    const chainWindow = this.window(this.chipIntervalMs() / Math.max(1, this.o.chips));
-    if (now - this.lastAny > chainWindow && now - this.since > chainWindow) {
+    const chainWindow = this.chainWindow();
+    // Silence is only silence while there was work to do.
+    const from = (t: number): number => Math.max(t, this.workFrom, this.since);
+    if (now - from(this.lastAny) > chainWindow) {
       this.chainReinits++;
-      out.push({ kind: 'chain-dead', silentMs: now - this.lastAny });
+      out.push({ kind: 'chain-dead', silentMs: now - from(this.lastAny) });
       return out;
     }
     this.lastNonce.forEach((t, chip) => {
-      if (now - t > chipWindow && !this.marked.has(chip)) {
+      if (now - from(t) > chipWindow && !this.marked.has(chip)) {
         this.marked.add(chip);
         this.chipsMarked++;
-        out.push({ kind: 'chip-silent', chip, silentMs: now - t });
+        out.push({ kind: 'chip-silent', chip, silentMs: now - from(t) });
       }
     });
     return out;

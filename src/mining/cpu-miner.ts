@@ -76,7 +76,6 @@ export interface CpuMinerOptions {
 /** Runs scanStep in event-loop-friendly slices on the latest job until stopped. */
 export class CpuMiner {
   private job?: Job;
-  private target?: bigint;
   private step = 0;
   private running = false;
   private scheduled = false;
@@ -93,17 +92,11 @@ export class CpuMiner {
     this.now = opts.now ?? (() => performance.now());
   }
 
-  /** Mines this job from now on (any earlier job is dropped). */
+  /** Mines this job, at its own target, from now on (any earlier job is dropped). */
   setJob(job: Job): void {
     this.job = job;
-    this.target = job.target;
     this.step = 0;
     this.schedule();
-  }
-
-  /** A new share target for the current job. */
-  setTarget(target: bigint): void {
-    this.target = target;
   }
 
   clearJob(): void {
@@ -128,7 +121,7 @@ export class CpuMiner {
       this.scheduled = false;
       const job = this.job;
       if (!this.running || !job) return;
-      const r = scanStep(job, this.step++, this.batch, this.hasher, this.now(), this.target ?? job.target);
+      const r = scanStep(job, this.step++, this.batch, this.hasher, this.now());
       this.hashes += r.hashes;
       for (const s of r.shares) this.onShare(s);
       this.schedule();

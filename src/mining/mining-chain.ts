@@ -37,6 +37,12 @@ export interface MiningChain extends TypedEmitter<MiningChainEvents> {
   readonly ticketDifficulty: number;
   /** How often the chain needs fresh work (nonce-space exhaustion for BM1397, staleness otherwise). */
   readonly workIntervalMs: number;
+  /**
+   * How often it needs fresh work when its chips may roll only `rollMask` (a pool with a fixed version
+   * leaves them 2^32 nonces per unit, gone in about a millisecond on BM1366/68/70/62): at most
+   * `workIntervalMs`. Default: `workIntervalMs`.
+   */
+  workIntervalFor?(rollMask: number): number;
   /** Nominal hashrate in H/s (frequency × cores × chips). */
   readonly nominalHashrate: number;
   /** Sends a unit; the chips abandon what they were doing. */

@@ -39,7 +39,10 @@ export class MiningStats {
   private readonly chips = new Map<number, ChipStats[]>();
   private readonly pools = new Map<string, PoolShareStats>();
   bestShare = 0;
+  /** Block candidates handed to someone who can publish them: a pool that took the share, or the own node (JD). */
   blocksFound = 0;
+  /** Block candidates nobody could take (no pool connected, job gone): found, never published. */
+  blocksLost = 0;
   /** Shares (nonces meeting a pool target) that reached the share path, duplicates excluded. */
   sharesFound = 0;
   duplicates = 0;

@@ -3,9 +3,12 @@
  * chain needs -> verified nonces -> shares.
  *
  * On a new job it sends fresh work to every chain at once (a new prev hash must reach every chain
- * immediately); between jobs each chain gets a new unit every `workIntervalMs`. Nonces are verified in
- * software against the unit they belong to; hardware errors are counted per chip; valid nonces feed the
- * hashrate; those meeting the pool target go through the share path.
+ * immediately); between jobs each chain gets a new unit every `workIntervalMs`, or faster when the job
+ * leaves the chips fewer version bits to roll (`workIntervalFor`: a fixed version means a new
+ * extranonce before the chips run out of nonces). Nonces are verified in software against the unit they
+ * belong to; hardware errors are counted per chip; valid nonces feed the hashrate; those meeting the
+ * job's own target go through the share path. A job the chains cannot split stops the work (the chips
+ * must not keep hashing the previous job) and is reported.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -26,11 +29,17 @@ export interface SchedulerOptions {
   shares: SharePath;
   /** Called for every valid nonce (chain health). */
   onValidNonce?: (chain: number, chip: number) => void;
+  /** Called for every unit sent to a chain (chain health: silence only counts while there is work). */
+  onWorkSent?: (chain: number) => void;
+  /** Called when a job cannot be mined (no way to split it among the chains): the work stopped. */
+  onUnusableJob?: (job: Job, reason: string) => void;
 }
 
 interface ActiveJob {
   job: Job;
   gen: JobWorkGenerator;
+  /** Unit interval per chain for this job (its roll mask). */
+  intervals: Map<number, number>;
 }
 
 /** Jobs older than the current one that shares may still be submitted for (non-clean updates). */
@@ -100,26 +109,36 @@ export class Scheduler {
     if (list.length > KEEP_JOBS) list.shift();
     this.recent.set(pool, list);
     let gen: JobWorkGenerator;
+    const rollMask = this.rollMaskFor(job);
     try {
-      gen = new JobWorkGenerator(job, this.o.chains.length, this.o.clock, this.rollMaskFor(job));
+      gen = new JobWorkGenerator(job, this.o.chains.length, this.o.clock, rollMask);
     } catch (err) {
-      this.o.log.error({ err: err instanceof Error ? err.message : String(err), job: job.id }, 'cannot split job among chains');
+      const reason = err instanceof Error ? err.message : String(err);
+      this.o.log.error({ err: reason, pool, job: job.id }, 'cannot split job among chains: no work for the chains');
+      // The chips must not go on with the previous job as if nothing happened.
+      this.idle();
+      this.o.onUnusableJob?.(job, reason);
       return;
     }
-    this.current = { job, gen };
+    const intervals = new Map<number, number>();
+    for (const c of this.o.chains) {
+      const ms = c.workIntervalFor?.(rollMask) ?? c.workIntervalMs;
+      intervals.set(c.index, ms);
+      if (ms < c.workIntervalMs && this.current?.intervals.get(c.index) !== ms) {
+        this.o.log.warn({ chain: c.index, pool, job: job.id, rollMask: rollMask.toString(16), intervalMs: Number(ms.toFixed(3)), usualMs: c.workIntervalMs }, 'few version bits to roll: new extranonce every unit, units sent faster');
+      }
+    }
+    this.current = { job, gen, intervals };
     let fed = 0;
     for (const chain of this.o.chains) if (this.feed(chain, true)) fed++;
     this.lastSwitchMs = this.o.clock.now() - t0;
     this.o.log[job.clean ? 'info' : 'debug']({ pool, job: job.id, clean: job.clean, chains: fed, ms: Number(this.lastSwitchMs.toFixed(3)) }, 'new work');
   }
 
-  /**
-   * A new share target for the current job of `poolId` (SV1 set_difficulty, SV2 SetTarget): shares of
-   * units already out are judged against it from now on.
-   */
-  setTarget(target: bigint, poolId: string): void {
-    const job = this.current?.job;
-    if (job && job.source.poolId === poolId) job.target = target;
+  /** Sends `chain` its next unit now (a chain that just came back up). */
+  kick(chain: number): void {
+    const c = this.o.chains.find((x) => x.index === chain);
+    if (c && this.current) this.feed(c, true);
   }
 
   /** Stops sending work (pool gone, board paused). Chips keep their last unit until reset. */
@@ -145,12 +164,13 @@ export class Scheduler {
     if (unit) {
       chain.sendWork(unit);
       this.o.stats.workSent++;
+      this.o.onWorkSent?.(chain.index);
     } else if (!now) {
       this.o.stats.workExhausted++;
     }
     this.timers.set(
       chain.index,
-      this.o.clock.setTimeout(() => this.feed(chain, false), chain.workIntervalMs),
+      this.o.clock.setTimeout(() => this.feed(chain, false), cur.intervals.get(chain.index) ?? chain.workIntervalMs),
     );
     return unit !== undefined;
   }

@@ -17,8 +17,11 @@ export interface SharePathOptions {
   log: Logger;
   submit: (share: Share) => Promise<ShareOutcome>;
   staleReason: StaleCheck;
-  /** Called for a block candidate before anything else (JD: propagate through the own node). */
-  onBlock?: (share: Share) => void;
+  /**
+   * Called for a block candidate before anything else (JD: propagate through the own node); true when
+   * the block went somewhere that publishes it.
+   */
+  onBlock?: (share: Share) => boolean | void;
   /** How many recent share keys to remember for duplicate detection. */
   dedupeWindow?: number;
 }
@@ -64,6 +67,17 @@ export class SharePath {
     });
   }
 
+  /** Blocks count as found only when someone could publish them (no "blocks" nobody can submit). */
+  private countBlock(share: Share, published: boolean, reachedPool: boolean): void {
+    if (!share.isBlock) return;
+    if (published || reachedPool) {
+      this.o.stats.blocksFound++;
+      return;
+    }
+    this.o.stats.blocksLost++;
+    this.o.log.error({ pool: share.job.source.poolId, job: share.job.id, hash: toHex(reverseBytes(share.hash)) }, 'block found but nobody could take it (no pool connected, job gone): not published');
+  }
+
   /** Handles one share; resolves when its outcome is recorded. Never rejects. */
   async handle(share: Share): Promise<ShareOutcome | undefined> {
     const { stats, log } = this.o;
@@ -73,11 +87,11 @@ export class SharePath {
       return undefined;
     }
     stats.recordShareFound(share.difficulty);
+    let published = false;
     if (share.isBlock) {
-      stats.blocksFound++;
       log.warn({ pool, job: share.job.id, hash: toHex(reverseBytes(share.hash)), difficulty: share.difficulty }, 'block found');
       try {
-        this.o.onBlock?.(share);
+        published = this.o.onBlock?.(share) === true;
       } catch (err) {
         log.error({ err }, 'block handler failed');
       }
@@ -86,6 +100,7 @@ export class SharePath {
     if (stale !== undefined) {
       stats.recordShareOutcome(pool, 'stale', share.difficulty, stale);
       log.debug({ pool, job: share.job.id, reason: stale }, 'stale share not submitted');
+      this.countBlock(share, published, false);
       return { status: 'stale', reason: stale };
     }
     this.inFlight++;
@@ -105,6 +120,8 @@ export class SharePath {
     }
     const reason = outcome.status === 'accepted' ? undefined : outcome.reason;
     stats.recordShareOutcome(pool, outcome.status, share.difficulty, reason);
+    // A share the pool answered reached a pool that can publish the block; a lost one reached nobody.
+    this.countBlock(share, published, outcome.status !== 'lost');
     if (outcome.status === 'accepted') log.debug({ pool, difficulty: share.difficulty }, 'share accepted');
     else log.info({ pool, status: outcome.status, reason, difficulty: share.difficulty }, 'share not accepted');
     return outcome;

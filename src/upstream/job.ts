@@ -2,6 +2,12 @@
  * The uniform Job and Share model: every upstream (Stratum V2 standard or extended channel, Stratum V1,
  * Job Declaration custom jobs, solo) turns its work into `Job`s, and every verified nonce comes back as a
  * `Share`. The mining pipeline (src/mining) only knows these types.
+ *
+ * A Job is immutable. It carries everything a share of it is judged and sent with: its share target,
+ * its version-rolling rule (`versionMask`) and a handle of the upstream that issued it. When a pool
+ * changes any of these (SV2 SetTarget, SV1 set_difficulty, a new version mask), the upstream issues new
+ * Jobs; nothing rewrites a Job that units are already out for. (sv2-spec 5.3.21 "SetTarget": the new
+ * target applies to jobs received afterwards and to future jobs not yet activated, never to active ones.)
  */
 
 /** Which upstream produced a job and will take its shares. */
@@ -36,33 +42,50 @@ export interface CoinbaseWork {
   merkleBranch: Uint8Array[];
 }
 
+/**
+ * The upstream that issued a job: its shares go back through it (architecture principle 8). The pool
+ * manager routes by this handle, so a share of a job from a connection that is gone is never sent on
+ * another one.
+ */
+export interface JobIssuer {
+  /** Pool id (config name or URL), as in `JobSource.poolId`. */
+  readonly id: string;
+  /** Sends a verified share of one of this upstream's jobs; resolves with what became of it. */
+  submit(share: Share): Promise<ShareOutcome>;
+}
+
 export interface Job {
   /** The upstream's job id, as the upstream will want it back (SV2 u32 as decimal, SV1 string). */
-  id: string;
-  source: JobSource;
+  readonly id: string;
+  readonly source: Readonly<JobSource>;
+  /** The upstream that issued the job and takes its shares. */
+  readonly upstream: JobIssuer;
   /** Internal byte order. */
-  prevHash: Uint8Array;
-  version: number;
+  readonly prevHash: Uint8Array;
+  readonly version: number;
   /** Bits of `version` the miner may roll (0 = fixed version). */
-  versionMask: number;
-  nbits: number;
+  readonly versionMask: number;
+  readonly nbits: number;
   /** ntime to start from (SV2 min_ntime, SV1 notify ntime). */
-  ntime: number;
+  readonly ntime: number;
   /**
    * When true the miner may advance ntime by the whole seconds elapsed since `receivedAt`
    * (SV2 spec: ntime <= min_ntime + seconds since the job became active).
    */
-  ntimeRolling: boolean;
-  /** Share target (hash as little-endian integer must be <= this). */
-  target: bigint;
+  readonly ntimeRolling: boolean;
+  /**
+   * Share target of this job for its whole life (hash as little-endian integer must be <= this): the
+   * target in force when the job became active.
+   */
+  readonly target: bigint;
   /** True when this job invalidates every earlier one (new prev hash / clean_jobs). */
-  clean: boolean;
+  readonly clean: boolean;
   /** Clock time (ms) at which the job became active. */
-  receivedAt: number;
-  work: HeaderOnlyWork | CoinbaseWork;
+  readonly receivedAt: number;
+  readonly work: HeaderOnlyWork | CoinbaseWork;
 }
 
-/** A verified nonce that meets the job's share target. */
+/** A verified nonce that meets its job's share target. */
 export interface Share {
   job: Job;
   /** The rolled extranonce for coinbase work (exactly `extranonceSize` bytes). */

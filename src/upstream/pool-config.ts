@@ -32,6 +32,11 @@ export interface PoolEntry {
   tls?: PoolTlsConfig;
   /** V2: channel type (default extended: the agent rolls extranonce per chain). */
   channel?: 'standard' | 'extended';
+  /**
+   * Ask the pool for version rolling when the chips roll versions (default true): V2 sends
+   * REQUIRES_VERSION_ROLLING in SetupConnection, V1 sends mining.configure version-rolling.
+   */
+  versionRolling?: boolean;
   /** V2: accept a URL without an authority key, only when the host is loopback or private. */
   allowUnauthenticated?: boolean;
   /** V2: no Noise encryption (a pool's plain test port); needs allowUnauthenticated. */

@@ -20,10 +20,10 @@
  * the group with the least time used per unit of quota at every `quotaSliceMs` boundary (see
  * quota-scheduler.ts for why time slicing).
  *
- * Work is never lost silently: a share goes to the upstream of its own job (`share.job.source.poolId`),
- * the pool that issued it, as long as that upstream is running (active, standby or draining); otherwise
- * it is counted as lost-to-switch. Every outcome is counted per pool. On every switch the chains get
- * the new pool's current job at once, marked clean (work from the old pool must not continue).
+ * Work is never lost silently: a share goes to the upstream that issued its job (`share.job.upstream`),
+ * as long as that very connection is running (active, standby or draining); otherwise it is counted as
+ * lost-to-switch. Every outcome is counted per pool. On every switch the chains get the new pool's
+ * current job at once (the upstream's own, immutable Job: work from the old pool must not continue).
  * Every switch is logged with its reason and counted per pool.
  */
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
@@ -44,11 +44,13 @@ export type FailureReason =
   | 'no-job'
   | 'reject-run'
   | 'stopped'
+  /** The pool's work cannot be mined by these chips (e.g. a fixed version on a standard channel). */
+  | 'unusable'
   | 'upstream-down';
 
 export type SwitchReason = FailureReason | 'initial' | 'failback' | 'recovered' | 'quota' | 'reconnect-requested';
 
-const FAILURE_REASONS: readonly string[] = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'stopped'];
+const FAILURE_REASONS: readonly string[] = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'stopped', 'unusable'];
 
 /** Category of an upstream's state reason: the text before the first ':'. */
 export function reasonCategory(reason: string | undefined): FailureReason | 'reconnect-requested' {
@@ -145,10 +147,8 @@ export interface PoolManagerStats {
 }
 
 type Events = {
-  /** The job the chains should mine now (clean on a switch). */
+  /** The job the chains should mine now (on a switch: the new pool's current job). */
   job: [job: Job];
-  /** New share target for the current job of the current pool. */
-  target: [target: bigint, poolId: string];
   /** No usable pool: the chains have no valid work. */
   idle: [reason: string];
   switch: [e: SwitchEvent];
@@ -303,7 +303,8 @@ export class PoolManager extends TypedEmitter<Events> {
     p.s.submitted++;
     const up = p.upstream;
     let outcome: ShareOutcome;
-    if (!p.running || !up) {
+    // Only the connection that issued the job can take its shares (a restarted pool is a new one).
+    if (!p.running || !up || up !== share.job.upstream) {
       outcome = { status: 'lost', reason: 'lost-to-switch' };
       this.log.info({ pool: p.pool.id, job: share.job.id }, 'share for a pool no longer connected: lost-to-switch');
     } else {
@@ -406,19 +407,11 @@ export class PoolManager extends TypedEmitter<Events> {
     p.healthySince = undefined;
     const onState = (s: UpstreamState, reason?: string): void => this.onState(p, up, s, reason);
     const onJob = (job: Job): void => this.onJob(p, up, job);
-    const onTarget = (t: bigint): void => {
-      if (p.upstream !== up) return;
-      // Keep the pool's job current, so a later switch to this pool hands out the right target.
-      if (p.job) p.job = { ...p.job, target: t };
-      if (this.current === p) this.emit('target', t, p.pool.id);
-    };
     up.on('state', onState);
     up.on('job', onJob);
-    up.on('target', onTarget);
     p.detach = () => {
       up.off('state', onState);
       up.off('job', onJob);
-      up.off('target', onTarget);
     };
     this.log.info({ pool: p.pool.id, group: p.group.cfg.name, rank: p.pool.rank }, 'starting pool');
     up.start();
@@ -707,7 +700,8 @@ export class PoolManager extends TypedEmitter<Events> {
     this.current = next;
     if (next?.job) {
       this.idleReason = undefined;
-      this.emit('job', { ...next.job, clean: true });
+      // The upstream's own Job object (never a copy): its shares are judged and routed by it.
+      this.emit('job', next.job);
       return;
     }
     const why = cur ? `${cur.pool.id}: ${reason}` : 'no usable pool';

@@ -15,6 +15,11 @@ export interface UpstreamContext {
   clock: Clock;
   /** The board's nominal hashrate, H/s (SV2 channels announce it). */
   nominalHashrate: number;
+  /**
+   * The chips roll version bits (in-chip rolling, or BM1397's midstates): the upstream asks the pool
+   * for version rolling, and an SV2 standard channel with a fixed version is unusable (docs/sv2.md).
+   */
+  chipsRollVersions: boolean;
 }
 
 export type UpstreamConstructor = (pool: ResolvedPool, ctx: UpstreamContext) => Upstream;
@@ -28,18 +33,21 @@ function sv2(pool: ResolvedPool, ctx: UpstreamContext): Upstream {
     channel: pool.channel ?? 'extended',
     nominalHashrate: ctx.nominalHashrate,
     clock: ctx.clock,
+    requireVersionRolling: ctx.chipsRollVersions && pool.versionRolling !== false,
+    chipsRollVersions: ctx.chipsRollVersions,
     ...(pool.allowUnauthenticated !== undefined ? { allowUnauthenticated: pool.allowUnauthenticated } : {}),
     ...(pool.plain !== undefined ? { plain: pool.plain } : {}),
   });
 }
 
-function sv1(pool: ResolvedPool, { clock }: UpstreamContext): Upstream {
+function sv1(pool: ResolvedPool, { clock, chipsRollVersions }: UpstreamContext): Upstream {
   return new Sv1Client({
     id: pool.id,
     url: pool.url,
     user: pool.user,
     password: pool.password,
     clock,
+    ...(!chipsRollVersions || pool.versionRolling === false ? { versionRolling: false as const } : {}),
     ...(pool.suggestDifficulty !== undefined ? { suggestDifficulty: pool.suggestDifficulty } : {}),
     ...(pool.extranonceSubscribe !== undefined ? { extranonceSubscribe: pool.extranonceSubscribe } : {}),
     ...(pool.followRedirects !== undefined ? { followRedirects: pool.followRedirects } : {}),
@@ -59,8 +67,9 @@ export function schemeOf(url: string): string {
   return i < 0 ? '' : url.slice(0, i);
 }
 
-export function upstreamFactory(opts: { clock?: Clock; nominalHashrate?: number; clients?: Record<string, UpstreamConstructor> } = {}): UpstreamFactory {
-  const ctx: UpstreamContext = { clock: opts.clock ?? systemClock, nominalHashrate: opts.nominalHashrate ?? 1e12 };
+export function upstreamFactory(opts: { clock?: Clock; nominalHashrate?: number; chipsRollVersions?: boolean; clients?: Record<string, UpstreamConstructor> } = {}): UpstreamFactory {
+  // Every BM13xx family rolls versions (in-chip, or BM1397's four midstates): asking is the default.
+  const ctx: UpstreamContext = { clock: opts.clock ?? systemClock, nominalHashrate: opts.nominalHashrate ?? 1e12, chipsRollVersions: opts.chipsRollVersions ?? true };
   const clients = opts.clients ?? CLIENTS;
   return (pool) => {
     const make = clients[schemeOf(pool.url)];

@@ -4,14 +4,18 @@
  * scheduler (src/mining) only use this interface.
  */
 import type { TypedEmitter } from '../typed-emitter.js';
-import type { Job, Share, ShareOutcome } from './job.js';
+import type { Job, JobIssuer, Share, ShareOutcome } from './job.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'closed';
 
 export type UpstreamEvents = {
   /** A new active job. `job.clean` means every earlier job of this upstream is now stale. */
   job: [job: Job];
-  /** A change of the share target for the current job (SV1 set_difficulty, SV2 SetTarget). */
+  /**
+   * The share target for jobs issued from now on changed (SV1 set_difficulty, SV2 SetTarget). For
+   * information (logs, probes): jobs already issued keep their own target, and the upstream issues new
+   * Jobs when it wants the chains on a new one.
+   */
   target: [target: bigint];
   /** Connection state changes, with a reason when it went down. */
   state: [state: UpstreamState, reason?: string];
@@ -36,7 +40,7 @@ export interface UpstreamStats {
   difficulty?: number;
 }
 
-export interface Upstream extends TypedEmitter<UpstreamEvents> {
+export interface Upstream extends TypedEmitter<UpstreamEvents>, JobIssuer {
   /** Pool id (config name or URL) this connection belongs to. */
   readonly id: string;
   /** The URL as configured, never with a password. */
@@ -49,7 +53,10 @@ export interface Upstream extends TypedEmitter<UpstreamEvents> {
   stop(reason?: string): Promise<void>;
   /** The job chains should mine now, if any. */
   currentJob(): Job | undefined;
-  /** Submits a verified share; resolves when the pool answers (or the share is lost). */
+  /**
+   * Submits a verified share of one of its jobs, judged with that job's own target; resolves when the
+   * pool answers (or the share is lost).
+   */
   submit(share: Share): Promise<ShareOutcome>;
   /** Reports the measured hashrate (SV2 UpdateChannel; ignored where the protocol has no such message). */
   reportHashrate(hashesPerSecond: number): void;

@@ -54,7 +54,9 @@ test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exa
     await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
     // The measurement window opens at the first status record after a share was accepted (the chains
     // are up and the work flows) and closes once enough nonces were counted for a precise figure.
-    const first = await agent.waitFor((r) => r.msg === 'status' && num(r, 'accepted') >= 1, 'a status record after the first accepted share');
+    // The simulators' count (sim_hashes) reaches a status record one status interval late: a window that
+    // opened before the first count arrived (0) would credit the simulators with less than they did.
+    const first = await agent.waitFor((r) => r.msg === 'status' && num(r, 'accepted') >= 1 && num(r, 'sim_hashes') > 0, 'a status record after the first accepted share, with the simulators\' first count');
     // A new block: the pool sends a new prev hash; every chain must get fresh work at once.
     const before = agent.records.length;
     pool.core.newRound();

@@ -80,6 +80,7 @@ export class FakeUpstream extends TypedEmitter<UpstreamEvents> implements Upstre
     const job: Job = {
       id: `${this.id}-${this.instance}-${++this.seq}`,
       source: { poolId: this.id, protocol: this.protocol },
+      upstream: this,
       prevHash: new Uint8Array(32),
       version: 0x20000000,
       versionMask: 0x1fffe000,
@@ -95,9 +96,8 @@ export class FakeUpstream extends TypedEmitter<UpstreamEvents> implements Upstre
     this.emit('job', job);
     return job;
   }
-  /** A new share target for the current job (SV1 set_difficulty, SV2 SetTarget). */
+  /** A new share target for jobs issued from now on (SV1 set_difficulty, SV2 SetTarget): informational. */
   target(t: bigint): void {
-    if (this.job) this.job = { ...this.job, target: t };
     this.emit('target', t);
   }
   fail(reason: string): void {

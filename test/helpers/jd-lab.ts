@@ -75,7 +75,6 @@ export class ShareLedger {
 export function mineInto(up: JdUpstream, ledger: ShareLedger, batch = 8192): CpuMiner {
   const miner = new CpuMiner((s: Share) => ledger.track(up.currentPair()?.name ?? 'solo', up.submit(s)), { batch });
   up.on('job', (j) => miner.setJob(j));
-  up.on('target', (t) => miner.setTarget(t));
   return miner;
 }
 

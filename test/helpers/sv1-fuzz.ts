@@ -23,6 +23,7 @@ import { jobFromNotify } from '../../src/upstream/sv1/job-from-notify.js';
 import { shareHeader } from '../../src/mining/share-header.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { vectorPath } from './vectors.js';
+import { testIssuer } from './job-issuer.js';
 
 const hex = (n: number, seed: number): string => Array.from({ length: n }, (_, i) => ((i * 37 + seed) & 0xff).toString(16).padStart(2, '0')).join('');
 
@@ -155,7 +156,7 @@ export function randomLines(): fc.Arbitrary<string> {
   );
 }
 
-const session = { poolId: 'fuzz', extranonce1: Uint8Array.of(1, 2, 3, 4), extranonce2Size: 4, versionMask: 0x1fffe000, target: difficultyToTarget(1) };
+const session = { poolId: 'fuzz', upstream: testIssuer('fuzz'), extranonce1: Uint8Array.of(1, 2, 3, 4), extranonce2Size: 4, versionMask: 0x1fffe000, target: difficultyToTarget(1) };
 
 function typed(fn: () => void): void {
   try {

@@ -43,11 +43,14 @@ test('a real-UART chain whose chips fall silent is re-initialised through the bo
     resetLine: (i) => (i === 0 ? reset : undefined),
   });
   set.on('up', (c) => ups.push(c));
+  // The scheduler's side of chain health: silence only counts while units go to the chain (issue 21
+  // D4). Units are reported sent; none reaches the chips, so they return no nonces.
+  const units = setInterval(() => set.workSent(0), 100);
   try {
     await set.start();
     assert.equal(set.chains[0]?.state, 'running');
     const before = pulses;
-    // No work reaches the chips, so no nonces: after the health window (5 s at ticket 1) the chain counts as dead.
+    // Work "sent", no nonces: after the health window (5 s at ticket 1) the chain counts as dead.
     await waitFor(() => ups.length >= 2, 'the chain to come back after a re-init', 60_000);
     const c = set.chains[0] as ChainRuntime;
     assert.equal(c.state, 'running');
@@ -56,6 +59,7 @@ test('a real-UART chain whose chips fall silent is re-initialised through the bo
     assert.equal(c.bringUpFailures, 0, 'the re-init did not fail first');
     assert.ok(pulses > before, 'the re-init pulsed the reset line');
   } finally {
+    clearInterval(units);
     await set.close();
     await ps.close();
   }

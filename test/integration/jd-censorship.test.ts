@@ -59,7 +59,13 @@ for (const mode of ['full-template', 'coinbase-only'] as const) {
     assert.equal(a.pool, 'censor');
     assert.equal(a.kind, mode === 'full-template' ? 'declare-refused' : 'custom-job-refused');
     assert.match(a.error, /^invalid-job/);
-    if (mode === 'full-template') assert.match(a.error, new RegExp(toHex(victim.slice().reverse())));
+    assert.equal(a.code, 'invalid-job');
+    const shown = toHex(victim.slice().reverse());
+    if (mode === 'full-template') {
+      assert.match(a.error, new RegExp(shown));
+      // The alarm names the transaction the JDS refused, as explorers show it.
+      assert.deepEqual(a.txids, [shown]);
+    } else assert.deepEqual(a.txids, [], 'coinbase-only: the pool never saw the transactions, it names none');
     assert.equal(a.action, 'next-pool');
     assert.equal(st.jd.censorshipAlarms, 1);
     assert.deepEqual(st.jd.alarms[0]?.templateId, a.templateId);
@@ -68,9 +74,12 @@ for (const mode of ['full-template', 'coinbase-only'] as const) {
     assert.equal(rec.pool, 'censor');
     assert.equal(rec.template_id, a.templateId);
     assert.equal(rec.error, a.error);
+    assert.equal(rec.code, 'invalid-job');
+    assert.deepEqual(rec.txids, a.txids);
     assert.equal(rec.level, 40);
     // As the local APIs show it.
-    assert.deepEqual(api, [{ kind: 'censorship', severity: 'warning', message: `censor refused template ${a.templateId} (${a.kind}): ${a.error}; next-pool`, at: 1_000_000, active: true, pool: 'censor', templateId: a.templateId, error: a.error }]);
+    const named = a.txids.length > 0 ? `, transactions ${a.txids.join(', ')}` : '';
+    assert.deepEqual(api, [{ kind: 'censorship', severity: 'warning', message: `censor refused template ${a.templateId} (${a.kind}, invalid-job${named}): ${a.error}; next-pool`, at: 1_000_000, active: true, pool: 'censor', templateId: a.templateId, error: a.error, code: 'invalid-job', txids: a.txids }]);
     // The fallback happened without a single timer firing.
     assert.equal(clock.now(), 0);
     assert.equal(a.at, 0);
@@ -194,7 +203,7 @@ test('a pool that acknowledges the custom job and then rejects its shares is a c
   assert.equal(st.accepted + st.rejected + st.stale + st.lost, ledger.submitted);
 });
 
-test('timeouts count as failures: a JDS that never gives a token, a pool that never answers the custom job', async () => {
+test('timeouts are failed pairs, not censorship: a JDS that never gives a token, a pool that never answers the custom job', async () => {
   const tp = await startTp();
   // A JDS that sets up and then says nothing.
   const mute = new LabSv2Listener({ protocol: Sv2SubProtocol.JobDeclaration, clock: manualClock(), log: logger('test.mute') });
@@ -220,9 +229,12 @@ test('timeouts count as failures: a JDS that never gives a token, a pool that ne
     await waitFor(() => up.stats().jd.mining === 'honest', 'moved to the third pair');
     await waitFor(() => up.stats().jd.customJobsAccepted >= 1, 'accepted by the honest pool');
     const st = up.stats();
-    assert.deepEqual(st.jd.alarms.map((a) => `${a.pool}:${a.kind}`), ['mute:timeout', 'silent:timeout']);
-    assert.match(st.jd.alarms[0]?.error ?? '', /no token/);
-    assert.match(st.jd.alarms[1]?.error ?? '', /SetCustomMiningJob/);
+    // No answer is no commitment (spec 5.3.19): the agent moves on, but nobody refused a template.
+    assert.deepEqual(st.jd.alarms, []);
+    assert.equal(st.jd.pairFailures, 2);
+    const reasons = st.jd.switches.map((s) => s.reason);
+    assert.match(reasons[1] ?? '', /^pair failed: .*no token/);
+    assert.match(reasons[2] ?? '', /^pair failed: no answer in time: .*SetCustomMiningJob/);
   } finally {
     await up.stop();
     await Promise.all([mute.stop(), silent.stop(), honest.stop(), tp.stop()]);

@@ -41,12 +41,17 @@ vectorTest('npm run demo:jd: the agent on a simulated board is refused, raises t
   for (const s of status) {
     // No share lost that the counters do not show.
     assert.equal(s.shares_found, (s.accepted as number) + (s.rejected as number) + (s.stale as number) + (s.lost as number) + (s.in_flight as number), JSON.stringify(s));
-    // Before its first job (a slow start) a status names no pool; after, the declared jobs' upstream.
-    if (s.pool !== null) assert.equal(s.pool, 'jd');
+    // The real pool the templates are declared to (issue 14 defect 5), never the pool manager's "jd" entry.
+    assert.ok(s.pool === null || s.pool === 'censoring-pool' || s.pool === 'honest-pool', `status names ${String(s.pool)}`);
+    if (s.pool !== null) {
+      assert.equal(s.mode, 'declared');
+      assert.match(String(s.jds), /^stratum2\+tcp:\/\/127\.0\.0\.1:\d+/);
+    }
   }
   const last = status.at(-1) as Record<string, unknown>;
-  assert.equal(last.pool, 'jd');
   assert.ok((last.accepted as number) > 0, 'shares accepted');
+  assert.equal(last.pool, 'honest-pool');
+  assert.equal(last.mode, 'declared');
   assert.ok(records.indexOf(alarm) < records.indexOf(last));
 
   const counters = (name: string): Record<string, Record<string, unknown>> => records.find((r) => r.msg === 'lab server counters' && r.server === name)?.counters as Record<string, Record<string, unknown>>;

@@ -16,11 +16,13 @@ import { fromHex } from '../../src/work/bytes.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { BIP320_MASK } from '../../src/work/version-rolling.js';
 import { waitFor } from '../helpers/wait.js';
+import { testIssuer } from '../helpers/job-issuer.js';
 
 function job(): Job {
   return {
     id: '7',
     source: { poolId: 'lab', protocol: 'sv2', channelId: 1 },
+    upstream: testIssuer('lab'),
     prevHash: new Uint8Array(32).fill(3),
     version: 0x20000000,
     versionMask: BIP320_MASK,

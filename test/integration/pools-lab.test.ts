@@ -55,7 +55,6 @@ test('two lab pools: primary killed → failover, restarted → failback; nothin
     void m.submit(s).then((o) => outcomes.push(o));
   }, { batch: 8192 });
   m.on('job', (j) => miner.setJob(j));
-  m.on('target', (t) => miner.setTarget(t));
   m.on('idle', () => miner.clearJob());
   m.start();
   miner.start();

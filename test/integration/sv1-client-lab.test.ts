@@ -6,7 +6,8 @@ import { after, test } from 'node:test';
 import { rmSync } from 'node:fs';
 import { Sv1LabPool, type Sv1ErrorStyle, type Sv1LabPoolOptions } from '../../src/lab/sv1-pool.js';
 import { Sv1Client, type Sv1ClientOptions } from '../../src/upstream/sv1/client.js';
-import { CpuMiner } from '../../src/mining/cpu-miner.js';
+import { CpuMiner, scanStep } from '../../src/mining/cpu-miner.js';
+import { MiningHasher } from '../../src/work/sha256-engine.js';
 import type { Job, Share, ShareOutcome } from '../../src/upstream/job.js';
 import { USER_AGENT } from '../../src/version.js';
 import { toHex } from '../../src/work/bytes.js';
@@ -50,7 +51,6 @@ function rig(url: string, o: Partial<Sv1ClientOptions> = {}, mine = true): Rig {
     r.jobs.push(j);
     if (mine) r.miner.setJob(j);
   });
-  client.on('target', (t) => r.miner.setTarget(t));
   client.on('state', (s, why) => r.states.push([s, why]));
   client.start();
   if (mine) r.miner.start();
@@ -145,22 +145,38 @@ test('an old pool that ignores mining.configure: no mask, submits without versio
   assert.equal(pool.stats().rejected, 0);
 });
 
-test('difficulty: fractional set_difficulty applies to the next job; mid-job it only tightens the current target', async () => {
-  const pool = await labPool({ difficulty: 0.5 });
+test('difficulty: fractional set_difficulty applies to the next job; mid-job the client only gets stricter, the Job keeps its target', async () => {
+  const pool = await labPool({ difficulty: 5e-6 });
   const r = rig(pool.url, {}, false);
   const targets: bigint[] = [];
   r.client.on('target', (t) => targets.push(t));
   await waitFor(() => r.jobs.length === 1, 'first job');
-  assert.equal((r.jobs[0] as Job).target, difficultyToTarget(0.5));
-  pool.setDifficulty(2.75);
+  targets.length = 0;
+  const first = r.jobs[0] as Job;
+  assert.equal(first.target, difficultyToTarget(5e-6));
+  pool.setDifficulty(2.75e-5);
   await waitFor(() => targets.length === 1, 'target event');
-  assert.equal(targets[0], difficultyToTarget(2.75));
-  assert.equal(r.client.currentJob()?.target, difficultyToTarget(2.75));
-  pool.setDifficulty(0.125, { thenNotify: true });
+  assert.equal(targets[0], difficultyToTarget(2.75e-5));
+  assert.equal(r.client.currentJob(), first, 'no job is rewritten');
+  assert.equal(first.target, difficultyToTarget(5e-6));
+  // A share of the running job that meets the old difficulty but not the new one is held back (stale), one meeting both is sent.
+  const h = new MiningHasher();
+  let weak: Share | undefined;
+  let strong: Share | undefined;
+  for (let step = 1; !(weak && strong) && step < 400; step++) {
+    for (const s of scanStep(first, step, 1 << 16, h, 0).shares) {
+      if (s.difficulty < 2.75e-5) weak ??= s;
+      else strong ??= s;
+    }
+  }
+  assert.ok(weak && strong, 'found shares on both sides of the new difficulty');
+  assert.deepEqual(await r.client.submit(weak), { status: 'stale', reason: 'below-new-difficulty' });
+  assert.equal((await r.client.submit(strong)).status, 'accepted');
+  pool.setDifficulty(1.25e-6, { thenNotify: true });
   await waitFor(() => r.jobs.length === 2, 'next job');
-  assert.equal(targets.length, 1, 'an easier difficulty does not loosen the running job');
-  assert.equal((r.jobs[1] as Job).target, difficultyToTarget(0.125));
-  assert.equal(r.client.stats().difficulty, 0.125);
+  assert.equal(targets.length, 2, 'every set_difficulty is reported');
+  assert.equal((r.jobs[1] as Job).target, difficultyToTarget(1.25e-6));
+  assert.equal(r.client.stats().difficulty, 1.25e-6);
 });
 
 test('set_extranonce (extranonce.subscribe) applies to the next job; shares after it are accepted', async () => {

@@ -44,11 +44,13 @@ export function censorshipAlarmsForApi(up: JdUpstream, toWall: (monotonicMs: num
   return st.alarms.map((a) => ({
     kind: 'censorship',
     severity: 'warning',
-    message: `${a.pool} refused template ${a.templateId} (${a.kind}): ${a.error}; ${a.action}`,
+    message: `${a.pool} refused template ${a.templateId} (${a.kind}, ${a.code}${a.txids.length > 0 ? `, transactions ${a.txids.join(', ')}` : ''}): ${a.error}; ${a.action}`,
     at: toWall(a.at),
     active: st.mining !== a.pool,
     pool: a.pool,
     templateId: a.templateId,
     error: a.error,
+    code: a.code,
+    txids: a.txids,
   }));
 }

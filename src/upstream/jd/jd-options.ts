@@ -11,6 +11,8 @@
  *   on_censorship = "next-pool"       # retry | next-pool | solo
  *   network = "mainnet"               # for payout_address
  *   payout_address = "bc1q..."        # solo payout (or payout_script = "<hex>")
+ *   stale_tip_wait = 30               # s: a stale chain tip at the pool is waited out this long
+ *   censorship_recheck = 600          # s: a pool left behind is probed again (0 = never)
  *
  *   [[job_declaration.pool]]          # pool + JDS pairs, in order of preference
  *   url = "stratum2+tcp://pool.example:34254/<pool authority key>"
@@ -54,6 +56,10 @@ export interface JobDeclarationConfig {
   retryInterval?: number;
   /** Seconds allowed for each JDS / pool / template provider request. */
   requestTimeout?: number;
+  /** Seconds a stale chain tip at the pool is waited out (declaring again) before the pair counts as failed. */
+  staleTipWait?: number;
+  /** Seconds after which a pool left for censorship or failure is probed again (0 = never). */
+  censorshipRecheck?: number;
 }
 
 export class JobDeclarationConfigError extends Error {
@@ -65,7 +71,7 @@ export class JobDeclarationConfigError extends Error {
 
 const MODES: readonly DeclarationMode[] = ['full-template', 'coinbase-only'];
 const POLICIES: readonly CensorshipPolicy[] = ['retry', 'next-pool', 'solo'];
-const TOP_KEYS = ['template_provider', 'template_provider_allow_unauthenticated', 'template_provider_plain', 'mode', 'on_censorship', 'network', 'payout_address', 'payout_script', 'pool', 'solo_share_difficulty', 'extranonce_size', 'tokens_ahead', 'retry_interval', 'request_timeout'];
+const TOP_KEYS = ['template_provider', 'template_provider_allow_unauthenticated', 'template_provider_plain', 'mode', 'on_censorship', 'network', 'payout_address', 'payout_script', 'pool', 'solo_share_difficulty', 'extranonce_size', 'tokens_ahead', 'retry_interval', 'request_timeout', 'stale_tip_wait', 'censorship_recheck'];
 const POOL_KEYS = ['name', 'url', 'jds_url', 'user', 'allow_unauthenticated', 'plain'];
 
 function isTable(v: unknown): v is Record<string, unknown> {
@@ -212,6 +218,10 @@ export function parseJobDeclarationTable(raw: unknown, prefix = 'job_declaration
   if (ri !== undefined) cfg.retryInterval = ri;
   const rt = number('request_timeout', 1, 600, false);
   if (rt !== undefined) cfg.requestTimeout = rt;
+  const stw = number('stale_tip_wait', 1, 3600, false);
+  if (stw !== undefined) cfg.staleTipWait = stw;
+  const cr = number('censorship_recheck', 0, 86_400, false);
+  if (cr !== undefined) cfg.censorshipRecheck = cr;
   if (problems.length > 0) throw new JobDeclarationConfigError(problems);
   return cfg;
 }
@@ -252,6 +262,8 @@ export function jdUpstreamOptions(cfg: JobDeclarationConfig, ctx: JdContext): Jd
     ...(cfg.extranonceSize !== undefined ? { extranonceSize: cfg.extranonceSize } : {}),
     ...(cfg.tokensAhead !== undefined ? { tokensAhead: cfg.tokensAhead } : {}),
     ...(cfg.retryInterval !== undefined ? { retryIntervalMs: cfg.retryInterval * 1000 } : {}),
+    ...(cfg.staleTipWait !== undefined ? { staleTipWaitMs: cfg.staleTipWait * 1000 } : {}),
+    ...(cfg.censorshipRecheck !== undefined ? { recheckMs: cfg.censorshipRecheck * 1000 } : {}),
     ...(ms !== undefined ? { timeouts: { tokenMs: ms, declareMs: ms, customJobMs: ms, txDataMs: ms } } : {}),
   };
 }

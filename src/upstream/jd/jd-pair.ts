@@ -100,6 +100,9 @@ export class JdPair extends TypedEmitter<JdPairEvents> {
       user: cfg.user,
       channel: 'extended',
       workSelection: true,
+      // The chips roll versions: ask for it (an extended channel copes with a refusal, spec 5.3.1).
+      requireVersionRolling: true,
+      chipsRollVersions: true,
       nominalHashrate: o.nominalHashrate,
       minExtranonceSize: o.minExtranonceSize,
       clock: o.clock,

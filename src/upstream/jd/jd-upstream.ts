@@ -42,6 +42,7 @@ import type { BackoffOptions } from '../sv2/backoff.js';
 import { assembleCoinbase, buildCoinbaseParts, CoinbaseBuildError, declaredOutputs, witnessReservedFor, type CoinbaseParts } from './jd-coinbase.js';
 import { JdPair, type JdPairConfig, type PairToken } from './jd-pair.js';
 import type { AlarmKind, CensorshipAlarm, CensorshipPolicy } from './censorship-alarm.js';
+import { classifyRefusal, primaryCode, type RefusalStage } from './declaration-refusal.js';
 
 export interface JdUpstreamOptions {
   /** Pool id in the pool manager (default 'jd'). */
@@ -65,6 +66,15 @@ export interface JdUpstreamOptions {
   tokensAhead?: number;
   /** `retry`: delay before declaring again after a refusal (default 5 s, doubling up to 60 s). */
   retryIntervalMs?: number;
+  /**
+   * A stale chain tip at the pool (its node behind or ahead of ours) is waited out, declaring again with
+   * backoff, for this long before the pair counts as failed (default 30 s).
+   */
+  staleTipWaitMs?: number;
+  /** Declaration attempts after transient / token / unknown refusals before the pair counts as failed (default 5). */
+  declareAttempts?: number;
+  /** A pair left for censorship or failure is probed again after this (default 600 s; 0 = never). */
+  recheckMs?: number;
   /** A pair not ready this long after starting or after going down is a failed pair (default 15 s). */
   pairReadyTimeoutMs?: number;
   /** How long a pair left behind stays connected for late share answers (default 5 s). */
@@ -93,7 +103,20 @@ interface JobRecord {
   extranoncePrefix: Uint8Array;
   pair: JdPair | null;
   state: JobState;
+  /** The pool's outputs the coinbase pays (from the token): a new token must carry the same to reuse the record. */
+  payout: Uint8Array;
+  /** Declarations tried after transient refusals. */
+  attempts: number;
+  /** Stale-tip waits so far, and since when (the wait is bounded by staleTipWaitMs). */
+  tipWaits: number;
+  staleSince?: number;
+  retryTimer?: TimerHandle;
   customJobId?: number;
+  /**
+   * The custom job's share target as the pool holds it: the channel target in force when the pool
+   * accepted it (spec 5.3.21). Set on SetCustomMiningJob.Success; shares are judged against it.
+   */
+  poolTarget?: bigint;
   held: Held[];
   /** Outcome for shares of a refused / abandoned job. */
   lostReason?: LostReason;
@@ -132,6 +155,9 @@ export interface JdStats extends UpstreamStats {
     switches: JdSwitch[];
     blocksFound: number;
     blocksSubmitted: number;
+    staleTipRetries: number;
+    declareRetries: number;
+    rechecks: number;
     templateProvider: { state: UpstreamState; url: string; templates: number; prevHashes: number; solutionsSent: number; protocolErrors: number };
   };
 }
@@ -143,7 +169,15 @@ export type JdUpstreamEvents = UpstreamEvents & {
   /** A custom job was accepted by the pool (job id) or the chains now mine solo. */
   declared: [e: { templateId: string; pool: string | null; jobId?: number }];
   switch: [s: JdSwitch];
+  /** A refused declaration will be made again in `inMs` (a stale tip at the pool, or a transient refusal). */
+  retry: [e: { pool: string; templateId: string; code: string; why: 'stale-tip' | 'transient'; inMs: number }];
 };
+
+/**
+ * SubmitShares.Error codes about one share, not the job (SRI mining lib.rs ERROR_CODE_SUBMIT_SHARES_*,
+ * stratum @ 268022034c): a pool answering these is not refusing our template.
+ */
+const SHARE_LEVEL_CODES = new Set(['difficulty-too-low', 'duplicate-share', 'stale-share', 'bad-extranonce-size']);
 
 const MAX_RECORDS = 64;
 const MAX_ALARMS = 50;
@@ -190,8 +224,17 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     fallbacks: 0,
     blocksFound: 0,
     blocksSubmitted: 0,
+    /** Declarations made again because the pool's node was on another chain tip. */
+    staleTipRetries: 0,
+    /** Declarations made again after transient, token or unknown refusals. */
+    declareRetries: 0,
+    /** Pairs left behind that were probed again. */
+    rechecks: 0,
   };
   private readonly alarms: CensorshipAlarm[] = [];
+  /** Indexes of pairs left for censorship or failure: probed again every recheckMs. */
+  private readonly leftBehind = new Set<number>();
+  private recheckTimer: TimerHandle | undefined;
   private readonly switches: JdSwitch[] = [];
   private reserve = { size: DEFAULT_OUTPUTS_RESERVE, sigops: 4 };
 
@@ -233,6 +276,13 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     return this.solo ? null : this.pair;
   }
 
+  /** Where the declared work goes: the real pool and its JDS, or solo (undefined before the first pair). */
+  miningTarget(): { mode: 'declared' | 'solo'; pool: string; jds?: string } | undefined {
+    if (this.solo) return { mode: 'solo', pool: 'solo' };
+    const p = this.pair;
+    return p ? { mode: 'declared', pool: p.name, jds: p.cfg.jdsUrl } : undefined;
+  }
+
   start(): void {
     if (this.st !== 'idle') return;
     this.setState('connecting');
@@ -246,6 +296,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     this.stopped = true;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.pairTimer);
+    this.clock.clearTimeout(this.recheckTimer);
     for (const r of this.records.values()) this.abandon(r, 'lost-to-switch');
     this.tdp.stop(reason);
     const all: Promise<void>[] = [];
@@ -365,11 +416,11 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
 
   private async sendShare(rec: JobRecord, share: Share): Promise<ShareOutcome> {
     const pair = rec.pair as JdPair;
-    const o = await pair.mining.submitCustom(share, rec.customJobId as number);
+    const o = await pair.mining.submitCustom(share, rec.customJobId as number, rec.poolTarget ?? rec.job.target);
     // A verified share of an acknowledged custom job that the pool rejects is a refusal of our work
-    // (spec 6.2): stale and locally-filtered outcomes are not.
-    if (o.status === 'rejected' && !rec.alarmed && rec.state === 'accepted') {
-      this.refusal(rec, 'shares-rejected', o.reason);
+    // (spec 6.2). Stale answers, and codes about the one share rather than the job, are not.
+    if (o.status === 'rejected' && !rec.alarmed && rec.state === 'accepted' && !SHARE_LEVEL_CODES.has(primaryCode(o.reason))) {
+      this.refusal(rec, 'shares-rejected', o.reason, primaryCode(o.reason), []);
     }
     return this.count(share, o);
   }
@@ -484,6 +535,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     const job: Job = {
       id: `${tpl.templateId}.${++this.jobSeq}`,
       source: { poolId: this.id, protocol: 'jd', ...(ch ? { channelId: ch.channelId } : {}) },
+      upstream: this,
       prevHash: t.prevHash,
       version: tpl.version,
       versionMask: fixed ? 0 : ((this.o.versionMask ?? BIP320_MASK) >>> 0),
@@ -495,7 +547,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       receivedAt: now,
       work: { kind: 'coinbase', coinbasePrefix: concatBytes(parts.txPrefix, prefix), coinbaseSuffix: parts.txSuffix, extranonceSize: size, merkleBranch: tpl.merklePath },
     };
-    return { job, template: t, parts, extranoncePrefix: prefix, pair, state: pair ? 'pending' : 'solo', held: [], alarmed: false };
+    return { job, template: t, parts, extranoncePrefix: prefix, pair, state: pair ? 'pending' : 'solo', payout: token ? serializeOutputs(token.outputs) : new Uint8Array(0), attempts: 0, tipWaits: 0, held: [], alarmed: false };
   }
 
   private emitJob(rec: JobRecord | null): void {
@@ -515,11 +567,17 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     if (!rec.pair) this.emit('declared', { templateId: String(rec.template.template.templateId), pool: null });
   }
 
-  private async declare(rec: JobRecord, token: PairToken): Promise<void> {
-    const pair = rec.pair as JdPair;
+  /**
+   * One declaration of a record's template to a pair, start to end: in full-template mode the
+   * transactions from our own node and DeclareMiningJob (ProvideMissingTransactions answered), then
+   * SetCustomMiningJob to the pool. Touches no state of the upstream: the caller decides (the record's
+   * declaration, or a recheck of a pair left behind). `alive` says whether the answer still matters.
+   */
+  private async attempt(rec: JobRecord, pair: JdPair, token: PairToken, alive: () => boolean): Promise<Attempt> {
     const t = rec.template;
     const tpl = t.template;
     let customToken = token.token;
+    let declared = false;
     if (this.o.mode === 'full-template') {
       let txs: Uint8Array[];
       let excess: Uint8Array;
@@ -530,38 +588,35 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       } catch (err) {
         // Our own node could not give the transactions: not the pool's doing, no alarm.
         const code = err instanceof TemplateRequestError ? err.code : 'error';
-        this.log.warn({ templateId: String(tpl.templateId), code, err: err instanceof Error ? err.message : String(err) }, 'no transaction data from the own node: this template cannot be declared');
-        this.abandon(rec, code === 'stale-template-id' ? 'lost-to-switch' : code === 'timeout' ? 'lost-to-timeout' : 'lost-to-disconnect');
-        return;
+        const detail = `no transaction data from the own node (${code}): ${err instanceof Error ? err.message : String(err)}`;
+        return { kind: 'interrupted', reason: code === 'stale-template-id' ? 'lost-to-switch' : code === 'timeout' ? 'lost-to-timeout' : 'lost-to-disconnect', detail };
       }
       const txids = txs.map((x) => txid(x));
       const path = merkleBranch([new Uint8Array(32), ...txids], 0);
       if (path.length !== tpl.merklePath.length || path.some((p, i) => !equalBytes(p, tpl.merklePath[i] as Uint8Array))) {
-        this.log.error({ templateId: String(tpl.templateId) }, 'the own node sent transactions that do not match its template: not declared');
-        this.abandon(rec, 'lost-to-switch');
-        return;
+        return { kind: 'interrupted', reason: 'lost-to-switch', detail: 'the own node sent transactions that do not match its template' };
       }
-      if (rec.state !== 'pending') return;
+      if (!alive()) return { kind: 'interrupted', reason: 'lost-to-switch', detail: 'no longer wanted' };
       let r: Awaited<ReturnType<typeof pair.jds.declare>>;
       try {
         this.jd.declared++;
         r = await pair.jds.declare({ token: token.token, version: tpl.version, coinbaseTxPrefix: rec.parts.declarePrefix, coinbaseTxSuffix: rec.parts.declareSuffix, wtxids: txs.map((x) => wtxid(x)), excessData: excess, transactions: txs });
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
-        if (err instanceof JdsRequestError && err.code === 'timeout') return this.refusal(rec, 'timeout', msg);
-        this.log.warn({ pool: pair.name, err: msg }, 'declaration interrupted');
-        this.abandon(rec, 'lost-to-disconnect');
-        return;
+        if (err instanceof JdsRequestError && err.code === 'timeout') return { kind: 'timeout', detail: msg };
+        return { kind: 'interrupted', reason: 'lost-to-disconnect', detail: `declaration interrupted: ${msg}` };
       }
+      const requested = r.requested.map((i) => txids[i]).filter((x): x is Uint8Array => x !== undefined);
       if (!r.ok) {
         this.jd.declareRefused++;
         const details = new TextDecoder('utf-8', { fatal: false }).decode(r.details);
-        return this.refusal(rec, 'declare-refused', details ? `${r.code}: ${details}` : r.code);
+        return { kind: 'refused', stage: 'declare', code: r.code, error: details ? `${r.code}: ${details}` : r.code, txids: namedTxids(details, txids, requested), asked: r.requested.length > 0 };
       }
       if (r.missingProvided > 0) this.log.info({ pool: pair.name, provided: r.missingProvided }, 'JDS asked for transactions it did not have');
       customToken = r.newToken;
+      declared = true;
     }
-    if (rec.state !== 'pending') return;
+    if (!alive()) return { kind: 'interrupted', reason: 'lost-to-switch', detail: 'no longer wanted' };
     const res = await pair.mining.setCustomMiningJob({
       miningJobToken: customToken,
       version: tpl.version,
@@ -575,24 +630,135 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       coinbaseTxLocktime: tpl.locktime,
       merklePath: tpl.merklePath,
     });
-    if (rec.state !== 'pending') return;
-    if (res.ok) return this.accept(rec, res.jobId);
+    if (res.ok) return { kind: 'accepted', jobId: res.jobId };
     if (res.kind === 'refused') {
       this.jd.customJobsRefused++;
-      return this.refusal(rec, 'custom-job-refused', res.code);
+      // The pool names no transaction in SetCustomMiningJob.Error (it has no details field).
+      return { kind: 'refused', stage: 'custom-job', code: res.code, error: res.code, txids: [], asked: declared };
     }
-    if (res.kind === 'timeout') return this.refusal(rec, 'timeout', res.code);
-    this.log.warn({ pool: pair.name, err: res.code }, 'custom job interrupted: pool connection lost');
-    this.abandon(rec, 'lost-to-disconnect');
+    if (res.kind === 'timeout') return { kind: 'timeout', detail: res.code };
+    return { kind: 'interrupted', reason: 'lost-to-disconnect', detail: `custom job interrupted: pool connection lost (${res.code})` };
+  }
+
+  /** Declares a record's template on its pair and acts on the outcome. */
+  private async declare(rec: JobRecord, token: PairToken): Promise<void> {
+    const pair = rec.pair as JdPair;
+    const out = await this.attempt(rec, pair, token, () => rec.state === 'pending');
+    if (rec.state !== 'pending') return;
+    switch (out.kind) {
+      case 'accepted':
+        return this.accept(rec, out.jobId);
+      case 'interrupted':
+        this.log.warn({ pool: pair.name, templateId: String(rec.template.template.templateId), detail: out.detail }, 'declaration interrupted');
+        return this.abandon(rec, out.reason);
+      case 'timeout':
+        // Spec 5.3.19: no answer is no commitment; a slow pool is a failed pair, not a censor.
+        this.abandon(rec, 'lost-to-timeout');
+        return this.pairFailed(pair, `no answer in time: ${out.detail}`);
+      case 'refused':
+        return this.onRefused(rec, pair, out);
+    }
+  }
+
+  /** A refusal, by what its code means (declaration-refusal.ts). */
+  private onRefused(rec: JobRecord, pair: JdPair, r: Extract<Attempt, { kind: 'refused' }>): void {
+    const v = classifyRefusal(r.stage, r.code);
+    let cls = v.cls;
+    // `missing-txs` before the JDS even asked for them: it still can, next time.
+    if (cls === 'template' && r.stage === 'declare' && v.code === 'missing-txs' && !r.asked) cls = 'transient';
+    const templateId = String(rec.template.template.templateId);
+    this.log.info({ pool: pair.name, templateId, stage: r.stage, code: v.code, class: cls, known: v.known, error: r.error }, 'declaration refused');
+    switch (cls) {
+      case 'template':
+        return this.refusal(rec, r.stage === 'declare' ? 'declare-refused' : 'custom-job-refused', r.error, v.code, r.txids);
+      case 'stale-tip':
+        return this.waitForTip(rec, pair, v.code);
+      case 'transient':
+      case 'token':
+      case 'unknown':
+        return this.retryDeclaration(rec, pair, `${v.code} (${cls})`);
+      case 'declaration':
+      case 'unsupported':
+        this.abandon(rec, 'lost-refused-job');
+        return this.pairFailed(pair, `${r.stage === 'declare' ? 'DeclareMiningJob' : 'SetCustomMiningJob'} refused with ${v.code}: our ${cls === 'unsupported' ? 'custom jobs are not supported' : 'coinbase or job fields'}, not the template`);
+    }
+  }
+
+  /**
+   * The pool's node is on another chain tip (usually behind ours, right after a block): not censorship.
+   * Declare the same job again after a growing delay, until the pool's node has the tip, for at most
+   * staleTipWaitMs; a newer prev hash from our own node supersedes it.
+   */
+  private waitForTip(rec: JobRecord, pair: JdPair, code: string): void {
+    const now = this.clock.now();
+    rec.staleSince ??= now;
+    const waited = now - rec.staleSince;
+    const limit = this.o.staleTipWaitMs ?? 30_000;
+    if (waited >= limit) {
+      this.abandon(rec, 'lost-refused-job');
+      return this.pairFailed(pair, `the pool's node stayed on another chain tip for ${Math.round(waited / 1000)} s (${code})`);
+    }
+    this.jd.staleTipRetries++;
+    const delay = Math.min(4_000, 250 * 2 ** rec.tipWaits++);
+    this.log.info({ pool: pair.name, templateId: String(rec.template.template.templateId), code, delayMs: delay }, 'pool on another chain tip: declaring again on its new tip');
+    rec.retryTimer = this.clock.setTimeout(() => this.redeclare(rec), delay);
+    this.emit('retry', { pool: pair.name, templateId: String(rec.template.template.templateId), code, why: 'stale-tip', inMs: delay });
+  }
+
+  /** Transient, token and unknown refusals (spec 3.5): retried with backoff, then the pair has failed. */
+  private retryDeclaration(rec: JobRecord, pair: JdPair, why: string): void {
+    rec.attempts++;
+    const max = this.o.declareAttempts ?? 5;
+    if (rec.attempts >= max) {
+      this.abandon(rec, 'lost-refused-job');
+      return this.pairFailed(pair, `declaration refused ${rec.attempts} times (${why})`);
+    }
+    this.jd.declareRetries++;
+    const delay = Math.min(this.o.retryIntervalMs ?? 5_000, 500 * 2 ** (rec.attempts - 1));
+    this.log.info({ pool: pair.name, templateId: String(rec.template.template.templateId), why, attempt: rec.attempts, delayMs: delay }, 'declaration refused: trying again');
+    rec.retryTimer = this.clock.setTimeout(() => this.redeclare(rec), delay);
+    this.emit('retry', { pool: pair.name, templateId: String(rec.template.template.templateId), code: why, why: 'transient', inMs: delay });
+  }
+
+  /** The same job declared again with a fresh token (its shares stay held), while it is still worth it. */
+  private redeclare(rec: JobRecord): void {
+    rec.retryTimer = undefined;
+    const pair = rec.pair;
+    if (rec.state !== 'pending' || !pair || pair !== this.pair || this.solo || this.stopped) return;
+    // Work on a prev hash our own node has left is worthless.
+    if (!this.template || !equalBytes(this.template.prevHash, rec.template.prevHash)) return this.abandon(rec, 'lost-to-switch');
+    pair.takeToken(this.o.timeouts?.tokenMs ?? 10_000).then(
+      (token) => {
+        if (rec.state !== 'pending' || pair !== this.pair || this.solo || this.stopped) {
+          pair.returnToken(token);
+          return;
+        }
+        if (!equalBytes(serializeOutputs(token.outputs), rec.payout)) {
+          // The pool's outputs changed: this coinbase is not the one it wants now; build anew.
+          this.abandon(rec, 'lost-to-switch');
+          pair.returnToken(token);
+          if (this.template) this.build(this.template, false);
+          return;
+        }
+        void this.declare(rec, token);
+      },
+      (err: unknown) => {
+        if (rec.state !== 'pending' || pair !== this.pair) return;
+        this.retryDeclaration(rec, pair, `no token: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
   }
 
   private accept(rec: JobRecord, jobId: number): void {
     rec.state = 'accepted';
     rec.customJobId = jobId;
+    // Every SetTarget the pool sent before accepting the job reached us before its Success (one ordered
+    // connection): the channel target now is the job's target at the pool.
+    rec.poolTarget = rec.pair?.channel()?.target ?? rec.job.target;
     this.jd.customJobsAccepted++;
     this.retryDelay = this.o.retryIntervalMs ?? 5_000;
     const held = rec.held.splice(0);
-    this.log.info({ job: rec.job.id, templateId: String(rec.template.template.templateId), pool: rec.pair?.name, customJobId: jobId, heldShares: held.length }, 'custom job accepted by the pool');
+    this.log.info({ job: rec.job.id, templateId: String(rec.template.template.templateId), pool: rec.pair?.name, customJobId: jobId, heldShares: held.length, staleTipWaits: rec.tipWaits }, 'custom job accepted by the pool');
     this.emit('declared', { templateId: String(rec.template.template.templateId), pool: rec.pair?.name ?? null, jobId });
     for (const h of held) void this.sendShare(rec, h.share).then(h.resolve);
   }
@@ -602,6 +768,8 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     // Only a job still waiting for the pool holds shares; an accepted job's shares keep going to its
     // pair (while it drains after a switch), a solo job has nothing to lose.
     if (rec.state !== 'pending') return;
+    this.clock.clearTimeout(rec.retryTimer);
+    rec.retryTimer = undefined;
     rec.state = reason === 'lost-refused-job' ? 'refused' : 'abandoned';
     rec.lostReason = reason;
     for (const h of rec.held.splice(0)) h.resolve(this.count(h.share, { status: 'lost', reason }));
@@ -610,7 +778,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
   // ---------------------------------------------------------------------------------------------
   // Censorship watch and fallback
 
-  private refusal(rec: JobRecord, kind: AlarmKind, error: string): void {
+  private refusal(rec: JobRecord, kind: AlarmKind, error: string, code: string, txids: string[]): void {
     if (rec.state === 'pending') this.abandon(rec, 'lost-refused-job');
     else if (rec.state === 'accepted') {
       // The pool rejects verified shares of a job it acknowledged: the rest would fare no better.
@@ -620,19 +788,24 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     if (rec.alarmed) return;
     rec.alarmed = true;
     const pair = rec.pair as JdPair;
-    this.alarm(pair, rec.template, kind, error);
+    if (pair !== this.pair || this.solo || this.stopped) return; // a pair we already left
+    this.alarm(pair.name, rec.template, kind, error, code, txids, this.policyAction());
+    if (this.o.onCensorship !== 'retry') this.leftBehind.add(this.pairIndex);
+    this.applyPolicy(`${kind}: ${error}`);
   }
 
-  private alarm(pair: JdPair, t: ActiveTemplate, kind: AlarmKind, error: string): void {
-    if (pair !== this.pair || this.solo || this.stopped) return; // a pair we already left
-    const action = this.o.onCensorship === 'next-pool' && this.pairIndex + 1 >= this.o.pairs.length ? (this.o.soloPayoutScript ? 'next-pool->solo' : 'next-pool->first') : this.o.onCensorship;
-    const a: CensorshipAlarm = { pool: pair.name, templateId: String(t.template.templateId), kind, error, action, at: this.clock.now(), time: new Date().toISOString() };
+  private policyAction(): CensorshipAlarm['action'] {
+    if (this.o.onCensorship === 'next-pool' && this.pairIndex + 1 >= this.o.pairs.length) return this.o.soloPayoutScript ? 'next-pool->solo' : 'next-pool->first';
+    return this.o.onCensorship;
+  }
+
+  private alarm(pool: string, t: ActiveTemplate, kind: AlarmKind, error: string, code: string, txids: string[], action: CensorshipAlarm['action']): void {
+    const a: CensorshipAlarm = { pool, templateId: String(t.template.templateId), kind, code, error, txids, action, at: this.clock.now(), time: new Date().toISOString() };
     this.jd.censorshipAlarms++;
     this.alarms.push(a);
     if (this.alarms.length > MAX_ALARMS) this.alarms.shift();
-    this.log.warn({ pool: a.pool, template_id: a.templateId, kind, error, action }, 'censorship-alarm');
+    this.log.warn({ pool: a.pool, template_id: a.templateId, kind, code, txids, error, action }, 'censorship-alarm');
     this.emit('alarm', a);
-    this.applyPolicy(`${kind}: ${error}`);
   }
 
   private applyPolicy(reason: string): void {
@@ -679,24 +852,23 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     if (!old) return;
     for (const r of this.records.values()) if (r.pair === old) this.abandon(r, 'lost-to-switch');
     this.pair = null;
-    // Late answers to shares already sent still count: stop the pair after a while.
+    this.drain(old, 'left for another pool');
+    this.scheduleRecheck();
+  }
+
+  /** Late answers to shares already sent still count: stop a pair after a while. */
+  private drain(p: JdPair, why: string): void {
     this.draining.set(
-      old,
+      p,
       this.clock.setTimeout(() => {
-        this.draining.delete(old);
-        void old.stop('left for another pool');
+        this.draining.delete(p);
+        void p.stop(why);
       }, this.o.drainMs ?? 5_000),
     );
   }
 
-  private usePair(index: number, reason: string): void {
-    const cfg = this.o.pairs[index] as JdPairConfig;
-    this.recordSwitch(cfg.name, reason);
-    this.leavePair();
-    this.solo = false;
-    this.pairIndex = index;
-    this.forceClean = true;
-    const pair = new JdPair(cfg, index, {
+  private newPair(index: number): JdPair {
+    return new JdPair(this.o.pairs[index] as JdPairConfig, index, {
       mode: this.o.mode,
       nominalHashrate: this.o.nominalHashrate,
       clock: this.clock,
@@ -707,6 +879,18 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       ...(this.o.random ? { random: this.o.random } : {}),
       ...(this.o.timeouts ? { timeouts: this.o.timeouts } : {}),
     });
+  }
+
+  /** Mines for pair `index` (a pair a recheck already connected is taken as it is). */
+  private usePair(index: number, reason: string, ready?: JdPair): void {
+    const cfg = this.o.pairs[index] as JdPairConfig;
+    this.recordSwitch(cfg.name, reason);
+    this.leavePair();
+    this.solo = false;
+    this.pairIndex = index;
+    this.forceClean = true;
+    this.leftBehind.delete(index);
+    const pair = ready ?? this.newPair(index);
     this.pair = pair;
     pair.on('ready', () => {
       if (this.pair !== pair) return;
@@ -722,13 +906,16 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       if (this.pair !== pair || this.solo) return;
       this.emit('target', target);
     });
-    pair.on('failure', (kind, detail) => {
-      if (this.pair !== pair) return;
-      if (kind === 'timeout' && this.template) this.alarm(pair, this.template, 'timeout', detail);
-      else this.pairFailed(pair, detail);
+    pair.on('failure', (_kind, detail) => {
+      // A JDS that sends no token in time, or unusable outputs: a failed pair (no censorship alarm).
+      if (this.pair === pair) this.pairFailed(pair, detail);
     });
-    this.armPairTimer(pair);
-    pair.start();
+    if (ready) {
+      if (this.template) this.build(this.template, true);
+    } else {
+      this.armPairTimer(pair);
+      pair.start();
+    }
   }
 
   private armPairTimer(pair: JdPair): void {
@@ -748,6 +935,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       this.armPairTimer(pair);
       return;
     }
+    this.leftBehind.add(this.pairIndex);
     this.applyPolicy(`pair failed: ${detail}`);
   }
 
@@ -760,4 +948,99 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     this.log.warn({ reason }, 'mining solo: coinbase to our payout, blocks to the own node only');
     if (this.template) this.build(this.template, true);
   }
+
+  // ---------------------------------------------------------------------------------------------
+  // Rechecks: a pool left behind (censorship or failure) is not abandoned for good
+
+  private scheduleRecheck(): void {
+    const ms = this.o.recheckMs ?? 600_000;
+    if (ms <= 0 || this.recheckTimer !== undefined || this.stopped || this.leftBehind.size === 0) return;
+    this.recheckTimer = this.clock.setTimeout(() => {
+      this.recheckTimer = undefined;
+      void this.recheck();
+    }, ms);
+  }
+
+  /**
+   * Probes the most preferred pair left behind (above the one mined now, or any when solo): connects it
+   * aside, declares the current template to it without mining it, and goes back to it when it accepts.
+   * A refusal naming the template again is an alarm (`stay`); anything else just waits for the next one.
+   */
+  private async recheck(): Promise<void> {
+    const current = this.solo ? Number.POSITIVE_INFINITY : this.pairIndex;
+    const index = [...this.leftBehind].filter((i) => i < current).sort((a, b) => a - b)[0];
+    const t = this.template;
+    if (index === undefined || !t || this.stopped) {
+      if (index === undefined) this.leftBehind.clear();
+      this.scheduleRecheck();
+      return;
+    }
+    this.jd.rechecks++;
+    const probe = this.newPair(index);
+    const name = probe.name;
+    this.log.info({ pool: name }, 'recheck: declaring our template to a pool left behind');
+    probe.start();
+    const verdict = await this.probe(probe, t);
+    if (this.stopped) return void probe.stop('stopped');
+    if (verdict.kind === 'accepted' && this.template === t && (this.solo || index < this.pairIndex)) {
+      this.log.warn({ pool: name }, 'recheck: the pool accepts our template again: going back to it');
+      this.usePair(index, `recheck: ${name} accepts our template again`, probe);
+      return;
+    }
+    if (verdict.kind === 'refused' && classifyRefusal(verdict.stage, verdict.code).cls === 'template') {
+      this.alarm(name, t, verdict.stage === 'declare' ? 'declare-refused' : 'custom-job-refused', verdict.error, classifyRefusal(verdict.stage, verdict.code).code, verdict.txids, 'stay');
+    } else this.log.info({ pool: name, outcome: verdict.kind, detail: 'detail' in verdict ? verdict.detail : verdict.kind === 'refused' ? verdict.error : undefined }, 'recheck: not going back yet');
+    this.drain(probe, 'recheck done');
+    this.scheduleRecheck();
+  }
+
+  /** Waits for a probe pair to be ready, then one declaration of `t` on it (nothing is mined). */
+  private async probe(pair: JdPair, t: ActiveTemplate): Promise<Attempt> {
+    const ms = this.o.pairReadyTimeoutMs ?? 15_000;
+    const ready = await new Promise<boolean>((resolve) => {
+      if (pair.ready) return resolve(true);
+      const timer = this.clock.setTimeout(() => resolve(false), ms);
+      pair.once('ready', () => {
+        this.clock.clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!ready) return { kind: 'timeout', detail: `not ready within ${Math.round(ms / 1000)} s` };
+    let token: PairToken;
+    try {
+      token = await pair.takeToken(this.o.timeouts?.tokenMs ?? 10_000);
+    } catch (err) {
+      return { kind: 'timeout', detail: `no token: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    const rec = this.makeRecord(t, pair, token, false);
+    if (!rec) return { kind: 'interrupted', reason: 'lost-to-switch', detail: 'no coinbase for this pool' };
+    return this.attempt(rec, pair, token, () => !this.stopped);
+  }
+}
+
+/** How one declaration ended. */
+type Attempt =
+  | { kind: 'accepted'; jobId: number }
+  | { kind: 'refused'; stage: RefusalStage; code: string; error: string; txids: string[]; asked: boolean }
+  | { kind: 'timeout'; detail: string }
+  | { kind: 'interrupted'; reason: LostReason; detail: string };
+
+/**
+ * The transactions a refusal involves, txids in display order: the template's transactions its
+ * details name (by txid, either byte order), else those the JDS asked for and then refused.
+ */
+function namedTxids(details: string, txids: readonly Uint8Array[], requested: readonly Uint8Array[]): string[] {
+  const display = (b: Uint8Array): string => toHex(b.slice().reverse());
+  const byHex = new Map<string, string>();
+  for (const id of txids) {
+    byHex.set(display(id), display(id));
+    byHex.set(toHex(id), display(id));
+  }
+  const named = new Set<string>();
+  for (const m of details.toLowerCase().matchAll(/[0-9a-f]{64}/g)) {
+    const d = byHex.get(m[0]);
+    if (d) named.add(d);
+  }
+  if (named.size > 0) return [...named];
+  return requested.map(display);
 }

@@ -12,11 +12,12 @@
  * mask; a late configure reply or a mining.set_version_mask still applies (BIP310: "valid immediately"),
  * including one that arrives before the subscribe reply (the ESP-Miner #80 crash).
  *
- * Difficulty: a mining.set_difficulty that arrives mid-job sets the target of every later job. For the
- * job being mined it can only make the target stricter: pools differ on whether a new difficulty applies
- * to the current job (ckpool: next job; others: at once), so while the same job runs the client uses
- * the stricter of the old and new targets — a share is then acceptable under either rule — and emits
- * `target` when that changes. Pools nearly always follow set_difficulty with a notify anyway.
+ * Difficulty: a mining.set_difficulty that arrives mid-job sets the target of every later job; a Job
+ * keeps the target it was issued with (src/upstream/job.ts). For the job being mined a new difficulty
+ * can only make this client stricter: pools differ on whether it applies to the current job (ckpool:
+ * next job; others: at once), so while the same job runs the client holds back the shares that miss
+ * the stricter of the old and new targets (counted stale, `below-new-difficulty`) — a share it sends is
+ * then acceptable under either rule. Pools nearly always follow set_difficulty with a notify anyway.
  *
  * Every submit is matched to its reply by id; the outcome is accepted, rejected or stale with the
  * pool's reason (whatever error shape it used), or lost (timeout, disconnect, job from an earlier
@@ -27,7 +28,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { toHex, equalBytes } from '../../work/bytes.js';
-import { difficultyToTarget, targetToDifficulty } from '../../work/target.js';
+import { difficultyToTarget, hashToBigInt, targetToDifficulty } from '../../work/target.js';
 import { BIP320_MASK, versionWithinMask } from '../../work/version-rolling.js';
 import { USER_AGENT } from '../../version.js';
 import type { Job, Share, ShareOutcome } from '../job.js';
@@ -122,6 +123,8 @@ interface JobEntry {
   job: Job;
   /** A later clean_jobs notify made this job stale. */
   stale: boolean;
+  /** A stricter target from a set_difficulty received while this job ran (see the module comment). */
+  limit?: bigint;
 }
 
 /** One connection's state; replaced on every connect. */
@@ -302,6 +305,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     const entry = c.jobs.get(job.id);
     if (!entry) return { status: 'stale', reason: 'job expired locally' };
     if (!sameWork(entry.job, job)) return { status: 'lost', reason: 'lost-to-disconnect' };
+    if (entry.limit !== undefined && hashToBigInt(share.hash) > entry.limit) return { status: 'stale', reason: 'below-new-difficulty' };
     if (job.work.kind !== 'coinbase' || !share.extranonce || share.extranonce.length !== job.work.extranonceSize) {
       return { status: 'rejected', reason: 'local: extranonce2 size does not match the job' };
     }
@@ -372,7 +376,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     const c: Connection = {
       socket,
       startedAt: this.clock.now(),
-      session: { poolId: this.id, extranonce1: new Uint8Array(0), extranonce2Size: 0, versionMask: 0, target: difficultyToTarget(1) },
+      session: { poolId: this.id, upstream: this, extranonce1: new Uint8Array(0), extranonce2Size: 0, versionMask: 0, target: difficultyToTarget(1) },
       subscribed: false,
       authorized: false,
       configurePending: vr !== false,
@@ -653,9 +657,8 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       c.pendingExtranonce = undefined;
     }
     c.session.target = c.nextTarget;
-    const job = jobFromNotify(n, c.session, this.clock.now());
     // The first job of a connection replaces all work from earlier ones.
-    if (!c.sentFirstJob) job.clean = true;
+    const job = jobFromNotify(n, c.session, this.clock.now(), n.cleanJobs || !c.sentFirstJob);
     c.sentFirstJob = true;
     if (job.clean) for (const e of c.jobs.values()) e.stale = true;
     c.jobs.delete(job.id);
@@ -674,13 +677,12 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     c.nextTarget = target;
     this.lastDifficulty = d;
     this.log.info({ difficulty: d }, 'difficulty');
+    this.emit('target', target);
     const cur = c.current;
     if (!cur || this.st !== 'ready') return;
-    // Same job: only ever stricter (see the module comment).
-    const effective = target < cur.target ? target : cur.target;
-    if (effective === cur.target) return;
-    this.replaceCurrent(c, { ...cur, target: effective });
-    this.emit('target', effective);
+    // Same job: only ever stricter (see the module comment); the Job itself keeps its target.
+    const e = c.jobs.get(cur.id);
+    if (e && target < (e.limit ?? cur.target)) e.limit = target;
   }
 
   private applyMask(c: Connection, mask: number, from: string): void {

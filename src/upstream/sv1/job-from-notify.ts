@@ -12,12 +12,14 @@
 import { concatBytes } from '../../work/bytes.js';
 import { prevHashFromStratumV1 } from '../../work/byte-order.js';
 import { coinbaseTemplate } from '../../work/coinbase.js';
-import type { Job } from '../job.js';
+import type { Job, JobIssuer } from '../job.js';
 import { Sv1ProtocolError } from './json-rpc.js';
 import type { NotifyParams } from './pool-messages.js';
 
 export interface Sv1Session {
   poolId: string;
+  /** The client the jobs come from (their shares go back through it). */
+  upstream: JobIssuer;
   extranonce1: Uint8Array;
   extranonce2Size: number;
   versionMask: number;
@@ -28,7 +30,7 @@ export interface Sv1Session {
  * Builds the Job. Throws Sv1ProtocolError('bad-params') when coinb1 | extranonce1 | extranonce2 | coinb2
  * is not a transaction: work on such a coinbase could never give an accepted share.
  */
-export function jobFromNotify(n: NotifyParams, s: Sv1Session, receivedAt: number): Job {
+export function jobFromNotify(n: NotifyParams, s: Sv1Session, receivedAt: number, clean = n.cleanJobs): Job {
   const prefix = concatBytes(n.coinb1, s.extranonce1);
   try {
     coinbaseTemplate(prefix, s.extranonce2Size, n.coinb2);
@@ -38,6 +40,7 @@ export function jobFromNotify(n: NotifyParams, s: Sv1Session, receivedAt: number
   return {
     id: n.jobId,
     source: { poolId: s.poolId, protocol: 'sv1' },
+    upstream: s.upstream,
     prevHash: prevHashFromStratumV1(n.prevHashStratum),
     version: n.version,
     versionMask: s.versionMask,
@@ -45,7 +48,7 @@ export function jobFromNotify(n: NotifyParams, s: Sv1Session, receivedAt: number
     ntime: n.ntime,
     ntimeRolling: true,
     target: s.target,
-    clean: n.cleanJobs,
+    clean,
     receivedAt,
     work: {
       kind: 'coinbase',

@@ -70,7 +70,6 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
     if (result.jobs === 1) opts.say(`first job ${j.id}: version ${j.version.toString(16)}, mask ${j.versionMask.toString(16).padStart(8, '0')}, clean ${j.clean}`);
     if (opts.cpuMine) miner.setJob(j);
   });
-  client.on('target', (t) => miner.setTarget(t));
 
   const deadline = opts.seconds * 1000;
   // The handshake has its own bound, as the SV2 probe's: `seconds` is the time to watch and mine after it.

@@ -2,16 +2,18 @@
  * One mining channel as the client sees it (spec 05-Mining-Protocol 5.3): its parameters, the jobs the
  * pool announced, and which of them are active. Pure state: messages in, `Job`s out, no I/O.
  *
- * Job lifecycle (fact sheet section 4, pitfalls 8-9):
+ * Job lifecycle (sv2-spec @ 0f38d51, 05-Mining-Protocol.md 5.3.15-5.3.17, 5.3.21):
  * - a job without min_ntime is a *future* job: kept (bounded store) until a SetNewPrevHash names it;
  * - SetNewPrevHash activates the job it names (a clean job) and invalidates every other job;
- * - a job with min_ntime is active at once on the current prev hash (not clean: older jobs stay valid).
+ * - a job with min_ntime is active at once on the current prev hash (not clean: older jobs stay valid);
+ * - a job's share target is the channel target in force when it becomes active, for good: SetTarget
+ *   applies to jobs received afterwards and to future jobs not yet activated, not to active ones.
  * Standard channels get header-only work; extended channels get coinbase work the client rolls the
  * extranonce of. A standard channel that receives NewExtendedMiningJob through its group channel
  * builds the merkle root itself with its extranonce_prefix (spec 5.2, standard channels in groups).
  */
-import type { Job, JobSource } from '../job.js';
-import { concatBytes, equalBytes } from '../../work/bytes.js';
+import type { Job, JobIssuer, JobSource } from '../job.js';
+import { concatBytes } from '../../work/bytes.js';
 import { coinbaseTemplate } from '../../work/coinbase.js';
 import { merkleRootFromBranch } from '../../work/merkle.js';
 import { sha256d } from '../../work/sha256d.js';
@@ -33,6 +35,8 @@ export interface ChannelParams {
 
 export interface ChannelContext {
   poolId: string;
+  /** The client whose channel this is (the jobs' issuer). */
+  upstream: JobIssuer;
   /** Mask the client may roll (BIP320 by default); 0 when the pool requires a fixed version. */
   versionMask: number;
 }
@@ -75,21 +79,12 @@ export class ClientChannel {
     return this.latest;
   }
 
-  /** True while `job` (the exact object handed out) can still take shares. */
   /**
-   * Whether a share's job is one of this channel's active jobs. Compared by content, not identity: the
-   * pool manager hands the chains a copy marked clean on a switch. Job ids restart with a new channel,
-   * so the channel id, prev hash and the work itself must match too.
+   * Whether a share's job is one of this channel's active jobs: the exact Job object this channel
+   * issued (Jobs are immutable and never copied; job ids restart with a new channel).
    */
   isActive(job: Job): boolean {
-    const a = this.active.get(Number(job.id));
-    if (!a) return false;
-    if (a === job) return true;
-    if (a.source.channelId !== job.source.channelId || !equalBytes(a.prevHash, job.prevHash) || a.version !== job.version) return false;
-    const w = a.work;
-    const v = job.work;
-    if (w.kind === 'header') return v.kind === 'header' && equalBytes(w.merkleRoot, v.merkleRoot);
-    return v.kind === 'coinbase' && equalBytes(w.coinbasePrefix, v.coinbasePrefix) && equalBytes(w.coinbaseSuffix, v.coinbaseSuffix);
+    return this.active.get(Number(job.id)) === job;
   }
 
   activeJobCount(): number {
@@ -100,6 +95,7 @@ export class ClientChannel {
     return this.future.size;
   }
 
+  /** Spec 5.3.21: for jobs activated from now on; active jobs keep their own target. */
   setTarget(target: bigint): void {
     this.params.target = target;
   }
@@ -169,6 +165,7 @@ export class ClientChannel {
     const job: Job = {
       id: String(p.jobId),
       source,
+      upstream: this.ctx.upstream,
       prevHash: prev.prevHash,
       version: p.version,
       versionMask: p.versionMask,

@@ -55,7 +55,11 @@ export interface Declaration {
   transactions: readonly Uint8Array[];
 }
 
-export type DeclarationResult = { ok: true; newToken: Uint8Array; missingProvided: number } | { ok: false; code: string; details: Uint8Array };
+/**
+ * The JDS's final answer. `requested`: the positions (into `Declaration.wtxids`) it asked for with
+ * ProvideMissingTransactions and got: the transactions it had the chance to see only through us.
+ */
+export type DeclarationResult = { ok: true; newToken: Uint8Array; missingProvided: number; requested: number[] } | { ok: false; code: string; details: Uint8Array; requested: number[] };
 
 export class JdsRequestError extends Error {
   override readonly name = 'JdsRequestError';
@@ -82,6 +86,7 @@ interface PendingDeclare {
   kind: 'declare';
   decl: Declaration;
   provided: number;
+  requested: number[];
   resolve: (r: DeclarationResult) => void;
   reject: (e: JdsRequestError) => void;
   timer: TimerHandle;
@@ -172,7 +177,7 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
         this.pending.delete(requestId);
         reject(new JdsRequestError('timeout', `JDS did not answer DeclareMiningJob within ${Math.round((this.o.timeouts?.declareMs ?? 10_000) / 1000)} s`));
       }, this.o.timeouts?.declareMs ?? 10_000);
-      this.pending.set(requestId, { kind: 'declare', decl, provided: 0, resolve, reject, timer });
+      this.pending.set(requestId, { kind: 'declare', decl, provided: 0, requested: [], resolve, reject, timer });
     });
   }
 
@@ -224,6 +229,7 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
           txs.push(tx);
         }
         p.provided += txs.length;
+        p.requested.push(...m.unknownTxPositionList);
         this.counters.missingRequested += txs.length;
         this.log.debug({ requestId: m.requestId, count: txs.length }, 'JDS asked for transactions');
         this.link.send({ type: 'ProvideMissingTransactionsSuccess', requestId: m.requestId, transactionList: txs });
@@ -234,7 +240,7 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
         if (p?.kind !== 'declare') return this.protocolError(`DeclareMiningJob.Success for unknown request ${m.requestId}`);
         this.pending.delete(m.requestId);
         this.clock.clearTimeout(p.timer);
-        p.resolve({ ok: true, newToken: m.newMiningJobToken.slice(), missingProvided: p.provided });
+        p.resolve({ ok: true, newToken: m.newMiningJobToken.slice(), missingProvided: p.provided, requested: p.requested });
         return;
       }
       case 'DeclareMiningJobError': {
@@ -243,7 +249,7 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
         this.pending.delete(m.requestId);
         this.clock.clearTimeout(p.timer);
         this.counters.declareRefused++;
-        p.resolve({ ok: false, code: m.errorCode, details: m.errorDetails.slice() });
+        p.resolve({ ok: false, code: m.errorCode, details: m.errorDetails.slice(), requested: p.requested });
         return;
       }
       default:

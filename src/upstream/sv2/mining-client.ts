@@ -56,8 +56,18 @@ export interface Sv2ClientOptions {
   device?: { vendor?: string; hardwareVersion?: string; firmware?: string; deviceId?: string };
   /** Version bits the miner may roll (default BIP320 0x1fffe000); 0 = never roll. */
   versionMask?: number;
-  /** Ask the pool for version-rolling jobs only (SetupConnection REQUIRES_VERSION_ROLLING). */
+  /**
+   * Ask the pool for version-rolling jobs only (SetupConnection REQUIRES_VERSION_ROLLING, spec 5.3.1).
+   * A pool that refuses the flag: an extended channel sets up again without it (and mines a fixed
+   * version, the agent rolling the extranonce fast); a standard channel is unusable (see below).
+   */
   requireVersionRolling?: boolean;
+  /**
+   * The chips roll version bits. On a standard channel the version is the only field the miner can
+   * roll, so a pool that fixes it (REQUIRES_FIXED_VERSION, or refusing REQUIRES_VERSION_ROLLING) leaves
+   * the chips idle almost all the time: the session ends as `unusable` and the pool manager fails over.
+   */
+  chipsRollVersions?: boolean;
   /** Largest target the device accepts (default: no limit). */
   maxTarget?: bigint;
   /**
@@ -94,7 +104,8 @@ export type SessionPhase = 'connect' | 'handshake' | 'setup' | 'channel' | 'mini
 /**
  * The failure category the pool manager (src/upstream/pools.ts) reads from the text before the first ':'
  * of a state reason, from the phase the session ended in. An immediate reconnect is the pool's own
- * Reconnect message (or a switch to an extended channel), not a failure.
+ * Reconnect message (or a switch to an extended channel), not a failure. A pool whose work these chips
+ * cannot mine says `unusable` (it is not a phase: endSession is told so).
  */
 export function stateReasonCategory(phase: SessionPhase, immediate: boolean): string {
   if (immediate) return 'reconnect-requested';
@@ -175,6 +186,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private readonly versionMask: number;
   /** Set once a pool made clear it only takes extended channels; the agent can mine those too. */
   private forceExtended = false;
+  /** Set once the pool refused REQUIRES_VERSION_ROLLING on an extended channel: set up without it. */
+  private rollingRefused = false;
 
   constructor(private readonly opts: Sv2ClientOptions) {
     super();
@@ -251,7 +264,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     };
     if (!s || !ch || !s.tracker || !s.conn?.isOpen || s.phase !== 'mining') return done({ status: 'lost', reason: 'lost-to-disconnect' });
     if (!ch.isActive(share.job)) return done({ status: 'stale', reason: 'job-not-active' });
-    if (u256LeToBigInt(share.hash) > ch.target) return done({ status: 'stale', reason: 'below-channel-target' });
+    // Judged with its own job's target, which a later SetTarget does not change (spec 5.3.21).
+    if (u256LeToBigInt(share.hash) > share.job.target) return done({ status: 'stale', reason: 'below-job-target' });
     const jobId = Number(share.job.id);
     const seq = s.tracker.nextSequence();
     let msg: Sv2Message;
@@ -263,7 +277,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     } else {
       msg = { type: 'SubmitSharesStandard', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
     }
-    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(ch.target));
+    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(share.job.target));
   }
 
   /**
@@ -311,10 +325,11 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   /**
    * Submits a share of a custom job the pool acknowledged with `jobId` (SetCustomMiningJob.Success).
-   * The caller decides whether that job is still current; the channel target and extranonce size are
-   * checked here as for pool jobs.
+   * The caller decides whether that job is still current. `target` is the custom job's share target as
+   * the pool holds it: the channel target in force when the pool accepted the job (spec 5.3.21); the
+   * extranonce size is checked here as for pool jobs.
    */
-  submitCustom(share: Share, jobId: number): Promise<ShareOutcome> {
+  submitCustom(share: Share, jobId: number, target: bigint): Promise<ShareOutcome> {
     const s = this.session;
     const ch = s?.channel;
     const done = (o: ShareOutcome): Promise<ShareOutcome> => {
@@ -322,11 +337,11 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       return Promise.resolve(o);
     };
     if (!s || !ch || !s.tracker || !s.conn?.isOpen || s.phase !== 'mining') return done({ status: 'lost', reason: 'lost-to-disconnect' });
-    if (u256LeToBigInt(share.hash) > ch.target) return done({ status: 'stale', reason: 'below-channel-target' });
+    if (u256LeToBigInt(share.hash) > target) return done({ status: 'stale', reason: 'below-job-target' });
     if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) return done({ status: 'rejected', reason: 'bad-extranonce-size' });
     const seq = s.tracker.nextSequence();
     const msg: Sv2Message = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId: jobId >>> 0, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
-    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(ch.target));
+    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(target));
   }
 
   /** Flags the pool answered SetupConnection with (REQUIRES_FIXED_VERSION...), once set up. */
@@ -344,7 +359,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   // Session lifecycle
 
   private setState(st: UpstreamState, reason?: string): void {
-    if (this.st === st) return;
+    // A failure while still connecting is news too: the pool manager reads its reason (as for SV1).
+    if (this.st === st && reason === undefined) return;
     this.st = st;
     this.emit('state', st, reason);
   }
@@ -412,7 +428,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     // ESP-Miner and SRI's mining device send REQUIRES_STANDARD_JOBS with a standard channel so the
     // pool sends NewMiningJob rather than group-channel extended jobs (fact sheet section 3).
     if (s.kind === 'standard') flags |= MiningSetupFlags.REQUIRES_STANDARD_JOBS;
-    if (this.opts.requireVersionRolling) flags |= MiningSetupFlags.REQUIRES_VERSION_ROLLING;
+    if (this.opts.requireVersionRolling && !this.rollingRefused) flags |= MiningSetupFlags.REQUIRES_VERSION_ROLLING;
     if (this.opts.workSelection) flags |= MiningSetupFlags.REQUIRES_WORK_SELECTION;
     s.requestedFlags = flags;
     const d = this.opts.device ?? {};
@@ -475,7 +491,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
    * Ends a session once: outstanding shares become lost-to-disconnect, jobs are dropped, and unless
    * stopped a reconnect is scheduled with backoff (immediately after a pool-requested Reconnect).
    */
-  private endSession(s: Session, reason: string, o: { reconnect?: boolean; immediate?: boolean } = {}): void {
+  private endSession(s: Session, reason: string, o: { reconnect?: boolean; immediate?: boolean; category?: string } = {}): void {
     if (s.ended) return;
     s.ended = true;
     this.clock.clearTimeout(s.timer);
@@ -498,7 +514,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.log[level]({ reason, phase: s.phase, host: s.host, port: s.port }, 'session ended');
     this.emit('disconnected', reason, s.phase);
     if (this.stopped || o.reconnect === false) return;
-    const tagged = `${stateReasonCategory(s.phase, o.immediate === true)}: ${reason}`;
+    const tagged = `${o.category ?? stateReasonCategory(s.phase, o.immediate === true)}: ${reason}`;
     if (this.opts.reconnect === false) {
       this.stopped = true;
       this.clock.clearInterval(this.ackTimer);
@@ -578,6 +594,15 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
           this.log.warn('pool refuses standard-jobs-only clients; switching to an extended channel');
           return this.endSession(s, reason, { immediate: true });
         }
+        if (msg.flags & MiningSetupFlags.REQUIRES_VERSION_ROLLING && s.requestedFlags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) {
+          // Spec 5.3.1: the pool cannot promise version-rolling jobs.
+          if (s.kind === 'extended') {
+            this.rollingRefused = true;
+            this.log.warn('pool refuses REQUIRES_VERSION_ROLLING: setting up again without it; on a fixed version the extranonce is rolled fast instead');
+            return this.endSession(s, reason, { immediate: true });
+          }
+          return this.unusable(s, `${reason}: the pool offers no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`);
+        }
         return this.endSession(s, reason);
       }
       case 'OpenStandardMiningChannelSuccess':
@@ -594,6 +619,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       case 'SetTarget': {
         const ch = s.channel;
         if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+        // For jobs activated from now on; the active ones keep their target (spec 5.3.21).
         const t = u256LeToBigInt(msg.maximumTarget);
         ch.setTarget(t);
         this.noteTarget(t, 'SetTarget');
@@ -667,7 +693,22 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       s.kind = 'extended';
       this.forceExtended = true;
     }
+    if (msg.flags & MiningSuccessFlags.REQUIRES_FIXED_VERSION) {
+      // Spec 5.3.1: not allowed when we asked REQUIRES_VERSION_ROLLING; some pools do it anyway.
+      if (s.kind === 'standard' && this.opts.chipsRollVersions) {
+        this.unusable(s, 'the pool requires a fixed version (REQUIRES_FIXED_VERSION), and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)');
+        return;
+      }
+      this.log.warn({ askedForRolling: (s.requestedFlags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) !== 0 }, 'pool requires a fixed version: mining without version rolling (the extranonce is rolled fast instead)');
+    }
     this.openChannel(s);
+  }
+
+  /** Ends a session with a pool whose work these chips cannot mine: failover, and retries with backoff. */
+  private unusable(s: Session, why: string): void {
+    this.counters.protocolErrors++;
+    this.log.error({ host: s.host, port: s.port, channel: s.kind }, `pool unusable for these chips: ${why}`);
+    this.endSession(s, why, { category: 'unusable' });
   }
 
   private onChannelOpen(s: Session, msg: Sv2MessageOf<'OpenStandardMiningChannelSuccess'> | Sv2MessageOf<'OpenExtendedMiningChannelSuccess'>): void {
@@ -687,7 +728,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       return;
     }
     const fixed = ((s.setup?.flags ?? 0) & MiningSuccessFlags.REQUIRES_FIXED_VERSION) !== 0;
-    s.channel = new ClientChannel(params, { poolId: this.id, versionMask: fixed ? 0 : this.versionMask });
+    s.channel = new ClientChannel(params, { poolId: this.id, upstream: this, versionMask: fixed ? 0 : this.versionMask });
     s.tracker = new ShareTracker();
     s.phase = 'mining';
     this.attempt = 0;
@@ -726,6 +767,10 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     const now = this.clock.now();
     const job = msg.type === 'NewMiningJob' ? ch.onNewMiningJob(msg, now) : msg.type === 'NewExtendedMiningJob' ? ch.onNewExtendedMiningJob(msg, now) : ch.onSetNewPrevHash(msg, now);
     if (!job) return;
+    if (job.work.kind === 'header' && job.versionMask === 0 && this.opts.chipsRollVersions) {
+      // A group's extended job without version_rolling_allowed, on a standard channel: nothing to roll.
+      return this.unusable(s, `job ${job.id} allows no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`);
+    }
     this.job = job;
     this.log.debug({ jobId: job.id, clean: job.clean, ntime: job.ntime }, 'job');
     this.emit('job', job);

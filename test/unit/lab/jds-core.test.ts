@@ -146,3 +146,38 @@ test('coinbase-only custom jobs: outputs, version, nbits, min_ntime and scriptSi
   assert.equal(code({ miningJobToken: Uint8Array.of(1, 2, 3) }), 'invalid-mining-job-token');
   assert.deepEqual(c.counters.customJobsRefused['invalid-version'], 1);
 });
+
+test('with a node of its own the JDS refuses a declaration for another height and the pool a custom job on another tip: stale-chain-tip; a lagging node catches up', async () => {
+  const { LaggingNode } = await import('../../../src/lab/lab-node.js');
+  const clk = new ManualClock(0, 1_750_000_000);
+  const node = new LaggingNode({ clock: clk, lagMs: 2000 });
+  const prevA = new Uint8Array(32).fill(0xa);
+  const prevB = new Uint8Array(32).fill(0xb);
+  node.observe({ prevHash: prevA, height: tpl.height }, true);
+  const c = new JobDeclaratorCore({ clock: clk, log: logger('test'), payoutScript: labPayoutScript(), blocks, mempoolKnown: 1, node });
+  // The miner's node moved on to the next block; the pool's node hears of it 2 s later.
+  const next = buildLabTemplate(2n, src, src.transactions.length, tpl.height + 1);
+  node.observe({ prevHash: prevB, height: tpl.height + 1 });
+  const tok = c.allocate(1, true);
+  const early = c.declare(1, declareMsg(tok.token, partsFor(c, next, tok), next));
+  assert.equal(early.kind, 'error');
+  if (early.kind === 'error') {
+    assert.equal(early.code, 'stale-chain-tip');
+    assert.match(early.details, new RegExp(`height ${tpl.height + 1}.*builds height ${tpl.height}`));
+  }
+  const ct = c.allocate(2, false);
+  assert.deepEqual(c.checkCustomJob(customMsg(ct.token, partsFor(c, next, ct), next, { prevHash: prevB }), CH, clk.wallSeconds()), { ok: false, code: 'stale-chain-tip', detail: `prev_hash ${toHex(prevB.slice().reverse())} is not this pool's tip` });
+  clk.advance(1999);
+  assert.equal(node.tip()?.height, tpl.height);
+  clk.advance(1);
+  assert.equal(node.tip()?.height, tpl.height + 1);
+  const tok2 = c.allocate(1, true);
+  assert.equal(c.declare(1, declareMsg(tok2.token, partsFor(c, next, tok2), next)).kind, 'success');
+  const ct2 = c.allocate(2, false);
+  assert.deepEqual(c.checkCustomJob(customMsg(ct2.token, partsFor(c, next, ct2), next, { prevHash: prevB }), CH, clk.wallSeconds()), { ok: true, declared: false });
+  // The old tip is now the stale one.
+  const old = c.allocate(1, true);
+  const late = c.declare(1, declareMsg(old.token, partsFor(c, tpl, old), tpl));
+  assert.equal(late.kind === 'error' ? late.code : late.kind, 'stale-chain-tip');
+  node.stop();
+});

@@ -17,6 +17,7 @@ import { DeclaredCoinbaseError, parseDeclaredCoinbase } from '../../../src/lab/d
 import type { Job } from '../../../src/upstream/job.js';
 import { nbitsToTarget } from '../../../src/work/target.js';
 import { readVectorText, vectorTest } from '../../helpers/vectors.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 function splitBlock(raw: Uint8Array): { header: Uint8Array; txs: Uint8Array[] } {
   const n = readCompactSize(raw, 80);
@@ -83,6 +84,7 @@ test('a segwit template: our coinbase with the witness commitment passes; a wron
   const job: Job = {
     id: '1',
     source: { poolId: 'lab', protocol: 'jd' },
+    upstream: testIssuer('lab'),
     prevHash: new Uint8Array(32).fill(1),
     version: tpl.version,
     versionMask: 0,

@@ -12,6 +12,7 @@ import { prevHashToStratumV1 } from '../../../src/work/byte-order.js';
 import { toHex } from '../../../src/work/bytes.js';
 import { difficultyToTarget } from '../../../src/work/target.js';
 import { BIP320_MASK } from '../../../src/work/version-rolling.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 const block = loadLabBlocks().blocks[0];
 assert.ok(block);
@@ -24,7 +25,7 @@ const D = 0.0001;
 function findShare(mask: number): SubmitParams {
   const j = jobFromNotify(
     { jobId: job.id, prevHashStratum: job.prevHashStratum, coinb1: job.coinb1, coinb2: job.coinb2, merkleBranch: job.merkleBranch, version: job.version, nbits: job.nbits, ntime: job.ntime, cleanJobs: true },
-    { poolId: 'lab', extranonce1: en1, extranonce2Size: 4, versionMask: mask, target: difficultyToTarget(D) },
+    { poolId: 'lab', upstream: testIssuer('lab'), extranonce1: en1, extranonce2Size: 4, versionMask: mask, target: difficultyToTarget(D) },
     0,
   );
   const h = new MiningHasher();

@@ -11,6 +11,7 @@ import { JobSearch } from '../../../src/work/job-search.js';
 import type { Job, Share } from '../../../src/upstream/job.js';
 import { bigIntToU256Le, difficultyToTarget, MAX_TARGET, u256LeToBigInt } from '../../../src/work/target.js';
 import { BIP320_MASK } from '../../../src/work/version-rolling.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 const blocks = loadLabBlocks();
 
@@ -47,7 +48,7 @@ function harness(kind: 'standard' | 'extended', opts: Partial<PoolCoreOptions> =
   assert.ok(r.ok);
   const ok = core.openSuccess(r.channel, 1);
   const target = u256LeToBigInt(ok.type === 'OpenStandardMiningChannelSuccess' || ok.type === 'OpenExtendedMiningChannelSuccess' ? ok.target : new Uint8Array(32));
-  client = new ClientChannel({ kind, channelId: r.channel.id, groupChannelId: 0, target, extranoncePrefix: r.channel.extranoncePrefix, extranonceSize: r.channel.extranonceSize }, { poolId: 'lab', versionMask: BIP320_MASK });
+  client = new ClientChannel({ kind, channelId: r.channel.id, groupChannelId: 0, target, extranoncePrefix: r.channel.extranoncePrefix, extranonceSize: r.channel.extranonceSize }, { poolId: 'lab', upstream: testIssuer('lab'), versionMask: BIP320_MASK });
   core.startChannel(r.channel);
   const h: Harness = {
     core,
@@ -233,4 +234,50 @@ test('channel parameters: extranonce limits, max target, hashrate updates, SetTa
   assert.equal(core.channelCount(), 1);
   core.removeConnection(1);
   assert.equal(core.channelCount(), 0);
+});
+
+test('SetTarget: every share is judged by the target of its own job (spec 5.3.21), in both directions', () => {
+  const hard = 1e-5;
+  const easy = 1e-7;
+  const h = harness('extended', { difficulty: hard, shareBatchSize: 1 });
+  const before = h.job();
+  assert.equal(before.target, difficultyToTarget(hard));
+  // Shares of `job` searched at `difficulty`, whose own difficulty is below `below`.
+  let en = 0;
+  const search = (job: Job, difficulty: number, below: number, n: number): Share[] => {
+    const out: Share[] = [];
+    const wide = { ...job, target: difficultyToTarget(difficulty) };
+    for (let round = 0; out.length < n && round < 400; round++) {
+      const extranonce = new Uint8Array(job.work.kind === 'coinbase' ? job.work.extranonceSize : 0).fill(0);
+      extranonce[0] = 0xe0;
+      extranonce[1] = en++ & 0xff;
+      for (const s of new JobSearch(wide, { extranonce, ntime: job.ntime, versionBits: 0 }).scan(0, 100_000, 0)) if (s.difficulty < below) out.push({ ...s, job });
+    }
+    assert.ok(out.length >= n, `found ${out.length} shares`);
+    return out.slice(0, n);
+  };
+
+  // Easier: the job active when SetTarget arrived keeps its harder target.
+  h.core.setDifficulty(easy);
+  assert.equal(h.sent.at(-1)?.type, 'SetTarget');
+  for (const s of search(before, easy, hard, 2)) assert.equal(codeOf(h.submit(s)), 'difficulty-too-low', 'an active job keeps its target after an easier SetTarget');
+  for (const s of h.mine(2)) assert.equal(codeOf(h.submit(s)), 'accepted');
+  // A job received after it carries the easier target.
+  h.core.newJobs();
+  const after = h.job();
+  assert.notEqual(after, before);
+  assert.equal(after.target, difficultyToTarget(easy));
+  const easyShares = search(after, easy, hard, 3);
+  for (const s of easyShares.slice(0, 2)) assert.equal(codeOf(h.submit(s)), 'accepted', 'the new job takes the new target');
+
+  // Harder: a share meeting only the easier target of its (still active) job is still accepted.
+  h.core.setDifficulty(hard);
+  assert.equal(codeOf(h.submit(easyShares[2] as Share)), 'accepted', 'an active job keeps its easier target after a harder SetTarget');
+  // A future job activated after the SetTarget (a new prev hash) takes the target in force then.
+  h.core.setDifficulty(easy);
+  h.core.newRound();
+  const next = h.job();
+  assert.equal(next.clean, true);
+  assert.equal(next.target, difficultyToTarget(easy));
+  assert.equal(codeOf(h.submit(search(next, easy, hard, 1)[0] as Share)), 'accepted');
 });

@@ -16,6 +16,7 @@ import { MiningStats } from '../../../src/mining/mining-stats.js';
 import { Scheduler } from '../../../src/mining/scheduler.js';
 import { SharePath } from '../../../src/mining/share-path.js';
 import type { WorkUnit } from '../../../src/mining/work-unit.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 // 2^-24: one nonce in 256 meets the ticket; the pool difficulty 2^-20 takes one in 4096.
 const TICKET = 2 ** -24;
@@ -60,6 +61,7 @@ function job(id: string, clean: boolean, prev: number, difficulty: number): Job 
   return {
     id,
     source: { poolId: 'lab', protocol: 'sv2', channelId: 1 },
+    upstream: testIssuer('lab'),
     prevHash: new Uint8Array(32).fill(prev),
     version: 0x20000000,
     versionMask: BIP320_MASK,
@@ -131,4 +133,45 @@ test('pipeline: work to every chain, verified nonces, shares submitted once, sta
   assert.ok(stats.board.average() > 0);
   sched.stop();
   assert.equal(clock.pending(), 0);
+});
+
+test('a job with fewer version bits to roll gets units faster; a job the chains cannot split stops the work and is reported', () => {
+  const clock = new ManualClock();
+  const stats = new MiningStats(clock);
+  const shares = new SharePath({ stats, log: logger('test'), submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
+  /** A chain whose units last 1 ms with no version to roll, 500 ms otherwise. */
+  class FastChain extends HashingChain {
+    workIntervalFor(rollMask: number): number {
+      return rollMask === 0 ? 1 : this.workIntervalMs;
+    }
+  }
+  const chains = [new FastChain(0, clock), new FastChain(1, clock)];
+  const sent: number[] = [];
+  const unusable: string[] = [];
+  const sched = new Scheduler({ chains, clock, log: logger('test'), stats, shares, onWorkSent: (c) => sent.push(c), onUnusableJob: (_j, why) => unusable.push(why) });
+  // A fixed version (mask 0) with coinbase work: a new extranonce every millisecond.
+  sched.setJob({ ...job('1', true, 1, POOL), versionMask: 0 });
+  clock.advance(100);
+  assert.ok(chains[0]!.units.length >= 100, `units in 100 ms: ${chains[0]!.units.length}`);
+  const ens = new Set(chains[0]!.units.map((u) => Buffer.from(u.extranonce ?? []).toString('hex')));
+  assert.equal(ens.size, chains[0]!.units.length, 'every unit is new search space');
+  assert.ok(chains[0]!.units.every((u) => u.rollMask === 0));
+  assert.equal(sent.length, chains[0]!.units.length + chains[1]!.units.length);
+  // With version rolling: the usual interval.
+  sched.setJob(job('2', true, 2, POOL));
+  const n = chains[0]!.units.length;
+  clock.advance(499);
+  assert.equal(chains[0]!.units.length, n);
+  clock.advance(1);
+  assert.equal(chains[0]!.units.length, n + 1);
+  // Header-only work with a fixed version: two chains cannot be told apart. The work stops (the chips
+  // are not left on job 2 as if it were current) and the job is reported.
+  sched.setJob({ ...job('3', true, 3, POOL), versionMask: 0, work: { kind: 'header', merkleRoot: new Uint8Array(32) } });
+  assert.equal(unusable.length, 1);
+  assert.match(unusable[0] as string, /free version bits/);
+  assert.equal(sched.job, undefined);
+  const m = chains[0]!.units.length;
+  clock.advance(5000);
+  assert.equal(chains[0]!.units.length, m, 'no more units');
+  sched.stop();
 });

@@ -10,6 +10,7 @@ import { JobWorkGenerator, WorkSpaceError } from '../../../src/mining/work-gener
 import { NonceVerifier } from '../../../src/mining/nonce-verifier.js';
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
 import { concatBytes } from '../../../src/work/bytes.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 function coinbaseJob(clock: ManualClock, over: Partial<Job> = {}, enSize = 8): Job {
   // A small valid coinbase: version 1, one input whose scriptSig holds the extranonce, one output.
@@ -18,6 +19,7 @@ function coinbaseJob(clock: ManualClock, over: Partial<Job> = {}, enSize = 8): J
   return {
     id: '1',
     source: { poolId: 'p', protocol: 'sv1' },
+    upstream: testIssuer('p'),
     prevHash: new Uint8Array(32).fill(7),
     version: 0x20000000,
     versionMask: BIP320_MASK,
@@ -89,6 +91,7 @@ vectorTest('the real BM1370 share through the work generator and nonce verifier:
   const job: Job = {
     id: 'x',
     source: { poolId: 'public-pool', protocol: 'sv1' },
+    upstream: testIssuer('public-pool'),
     prevHash: prevHashFromStratumV1(fromHex(prevhash)),
     version: parseU32Hex(version),
     versionMask: BIP320_MASK,

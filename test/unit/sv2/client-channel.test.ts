@@ -12,9 +12,10 @@ import { u256LeToBigInt } from '../../../src/work/target.js';
 import { labCoinbase, loadLabBlocks } from '../../../src/lab/block-data.js';
 import { validateShare } from '../../../src/lab/sv2-share-validation.js';
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
+import { testIssuer } from '../../helpers/job-issuer.js';
 
 const std = (over: Partial<ChannelParams> = {}): ClientChannel =>
-  new ClientChannel({ kind: 'standard', channelId: 7, groupChannelId: 3, target: 1n << 240n, extranoncePrefix: fromHex('aabbccdd'), extranonceSize: 0, ...over }, { poolId: 'p', versionMask: BIP320_MASK });
+  new ClientChannel({ kind: 'standard', channelId: 7, groupChannelId: 3, target: 1n << 240n, extranoncePrefix: fromHex('aabbccdd'), extranonceSize: 0, ...over }, { poolId: 'p', upstream: testIssuer('p'), versionMask: BIP320_MASK });
 
 const nmj = (jobId: number, minNtime: number | null, root = 0x11): NewMiningJobMsg => ({ type: 'NewMiningJob', channelId: 7, jobId, minNtime, version: 0x20000000, merkleRoot: new Uint8Array(32).fill(root) });
 const snph = (jobId: number, minNtime = 1000): SetNewPrevHashMsg => ({ type: 'SetNewPrevHash', channelId: 7, jobId, prevHash: new Uint8Array(32).fill(0x22), minNtime, nbits: 0x1d00ffff });
@@ -130,7 +131,7 @@ test('a standard channel in a group builds its merkle root from a NewExtendedMin
 });
 
 test('REQUIRES_FIXED_VERSION (mask 0) fixes the version of every job', () => {
-  const ch = new ClientChannel({ kind: 'standard', channelId: 7, groupChannelId: 0, target: 1n, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 }, { poolId: 'p', versionMask: 0 });
+  const ch = new ClientChannel({ kind: 'standard', channelId: 7, groupChannelId: 0, target: 1n, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 }, { poolId: 'p', upstream: testIssuer('p'), versionMask: 0 });
   ch.onNewMiningJob(nmj(1, null), 0);
   assert.equal(ch.onSetNewPrevHash(snph(1), 0)?.versionMask, 0);
 });
@@ -162,7 +163,7 @@ interface Answers {
 vectorTest('known-answer share (SRI standard channel): the channel job and CPU search reproduce the hash, the lab pool accepts it', () => {
   const k = readVectorJson<Answers>('sv2/sv2_known_answers.json').standard_channel_share;
   const target = u256LeToBigInt(fromHex(k.channel_target_u256_wire_le));
-  const ch = new ClientChannel({ kind: 'standard', channelId: 1, groupChannelId: 0, target, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 }, { poolId: 'sri', versionMask: BIP320_MASK });
+  const ch = new ClientChannel({ kind: 'standard', channelId: 1, groupChannelId: 0, target, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 }, { poolId: 'sri', upstream: testIssuer('sri'), versionMask: BIP320_MASK });
   ch.onNewMiningJob({ type: 'NewMiningJob', channelId: 1, jobId: k.new_mining_job.job_id, minNtime: null, version: k.new_mining_job.version, merkleRoot: fromHex(k.new_mining_job.merkle_root_u256_wire) }, 0);
   const job = ch.onSetNewPrevHash({ type: 'SetNewPrevHash', channelId: 1, jobId: k.new_mining_job.job_id, prevHash: fromHex(k.set_new_prev_hash.prev_hash_u256_wire), minNtime: k.set_new_prev_hash.min_ntime, nbits: k.set_new_prev_hash.nbits }, 0);
   assert.ok(job);
@@ -181,7 +182,7 @@ vectorTest('known-answer share (SRI standard channel): the channel job and CPU s
 
 vectorTest('known-answer share (SRI extended channel, BIP141 fields in the coinbase): client and lab validation agree', () => {
   const k = readVectorJson<Answers>('sv2/sv2_known_answers.json').extended_channel_share;
-  const ch = new ClientChannel({ kind: 'extended', channelId: 1, groupChannelId: 0, target: (1n << 256n) - 1n, extranoncePrefix: fromHex(k.extranonce_prefix), extranonceSize: k.extranonce_size }, { poolId: 'sri', versionMask: BIP320_MASK });
+  const ch = new ClientChannel({ kind: 'extended', channelId: 1, groupChannelId: 0, target: (1n << 256n) - 1n, extranoncePrefix: fromHex(k.extranonce_prefix), extranonceSize: k.extranonce_size }, { poolId: 'sri', upstream: testIssuer('sri'), versionMask: BIP320_MASK });
   ch.onNewExtendedMiningJob({ type: 'NewExtendedMiningJob', channelId: 1, jobId: 1, minNtime: null, version: k.version, versionRollingAllowed: k.version_rolling_allowed, merklePath: k.merkle_path.map(fromHex), coinbaseTxPrefix: fromHex(k.coinbase_tx_prefix_as_in_test), coinbaseTxSuffix: fromHex(k.coinbase_tx_suffix_as_in_test) }, 0);
   const job = ch.onSetNewPrevHash({ type: 'SetNewPrevHash', channelId: 1, jobId: 1, prevHash: fromHex(k.prev_hash_u256_wire), minNtime: k.share.ntime - 10, nbits: k.nbits }, 0);
   assert.ok(job);

@@ -367,18 +367,27 @@ test('stats: per-pool state and counters for the API', async () => {
   assert.equal(t.m.stats().unroutable, 1);
 });
 
-test('a target change on a standby pool is kept: switching to it hands out the new target', () => {
-  const t = setup();
+test('jobs are the upstreams\' own immutable objects: a target change never rewrites one, and shares go only to the connection that issued their job', async () => {
+  const t = setup({ rejectRunLimit: 1 });
   t.m.start();
   t.up('A').ready();
   t.up('B').ready();
-  const targets: [bigint, string][] = [];
-  t.m.on('target', (x, id) => targets.push([x, id]));
+  const bJob = t.up('B').job as Job;
+  // A SetTarget / set_difficulty is the upstream's business: it issues new Jobs when it wants to.
   t.up('B').target(12345n);
-  assert.deepEqual(targets, [], 'not the current pool');
   t.up('A').fail('disconnected: x');
-  assert.equal(t.jobs.at(-1)?.source.poolId, 'B');
-  assert.equal(t.jobs.at(-1)?.target, 12345n);
-  t.up('B').target(777n);
-  assert.deepEqual(targets, [[777n, 'B']]);
+  assert.equal(t.m.currentPool(), 'B');
+  assert.equal(t.jobs.at(-1), bJob, 'the switch hands out B\'s own Job object, not a copy');
+  assert.notEqual(bJob.target, 12345n, 'the Job keeps its own target');
+  const first = t.up('B');
+  assert.deepEqual(await t.m.submit(shareFor(bJob, 1)), { status: 'accepted' });
+  assert.equal(first.submitted.length, 1);
+  // B rejects a share: with rejectRunLimit 1 the manager restarts it (a new connection, a new upstream).
+  first.answer = () => ({ status: 'rejected', reason: 'x' });
+  await t.m.submit(shareFor(bJob, 2));
+  const second = t.up('B');
+  assert.notEqual(second, first);
+  // A share of a job the old connection issued is not sent on the new one.
+  assert.deepEqual(await t.m.submit(shareFor(bJob, 3)), { status: 'lost', reason: 'lost-to-switch' });
+  assert.equal(second.submitted.length, 0);
 });

@@ -17,6 +17,7 @@ import { MiningHasher } from '../../../../src/work/sha256-engine.js';
 import { difficultyOfHash, difficultyToTarget, hashToBigInt } from '../../../../src/work/target.js';
 import { applyVersionBits, BIP320_MASK, extractBits } from '../../../../src/work/version-rolling.js';
 import { readVectorJson, readVectorText, vectorTest } from '../../../helpers/vectors.js';
+import { testIssuer } from '../../../helpers/job-issuer.js';
 
 interface V1Share {
   name: string;
@@ -58,7 +59,7 @@ vectorTest('four real V1 shares rebuild and meet their difficulties through the 
     const poolDifficulty = s.expected.pool_difficulty ?? 1;
     const job = jobFromNotify(
       notify,
-      { poolId: 'vector', extranonce1: fromHex(s.extranonce1), extranonce2Size: s.extranonce2_size, versionMask: rolled ? BIP320_MASK : 0, target: difficultyToTarget(poolDifficulty) },
+      { poolId: 'vector', upstream: testIssuer('vector'), extranonce1: fromHex(s.extranonce1), extranonce2Size: s.extranonce2_size, versionMask: rolled ? BIP320_MASK : 0, target: difficultyToTarget(poolDifficulty) },
       0,
     );
     const versionBits = rolled ? parseU32Hex(s.submit.version_bits as string) : 0;
@@ -105,6 +106,7 @@ vectorTest('four real V1 shares rebuild and meet their difficulties through the 
     const job: Job = {
       id: h.name,
       source: { poolId: 'vector', protocol: 'sv1' },
+      upstream: testIssuer('vector'),
       prevHash: prevHashFromStratumV1(fromHex(h.prevhash_stratum)),
       version: parseU32Hex(h.version),
       versionMask: 0,
