@@ -1,17 +1,14 @@
 /**
  * Write commands of the local APIs (off unless the config allows them for named addresses with a
- * token): pause and resume go through the board's curtailment path; restart re-powers the board and
- * brings the chains up again; the pool commands edit the pool groups in force and hand them to a new
+ * token): pause, resume and restart are the board's commands (src/agent/board-commands.ts: refused while
+ * the thermal policy says no, rate-limited); the pool commands edit the pool groups in force and hand them to a new
  * pool manager (the chains keep running, the old manager drains its shares). Pool edits last until the
  * agent restarts: the config file stays as the miner wrote it (like Braiins OS's 4028 writes).
  */
 import type { AgentControl, ControlResult, NewPool } from '../api/agent-control.js';
 import { resolvePoolGroups, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
 import type { Agent } from './agent.js';
-
-function failed(err: unknown): ControlResult {
-  return { ok: false, code: 'failed', message: err instanceof Error ? err.message : String(err) };
-}
+import { boardCommands } from './board-commands.js';
 
 /**
  * Where pool `id` sits in the groups (ids as the pool manager and the API name them). Disabled entries
@@ -95,34 +92,6 @@ export function agentControl(agent: Agent): AgentControl {
         return undefined;
       });
     },
-    async pause() {
-      if (board().getPhase() === 'paused') return { ok: false, code: 'already', message: 'already paused' };
-      try {
-        await board().pause('api');
-        return { ok: true, message: 'paused: hashing off, power off, fans ramp down' };
-      } catch (err) {
-        return failed(err);
-      }
-    },
-    async resume() {
-      if (board().getPhase() !== 'paused') return { ok: false, code: 'already', message: `not paused (${board().getPhase()})` };
-      try {
-        await board().resume();
-        return { ok: true, message: 'resumed' };
-      } catch (err) {
-        return failed(err);
-      }
-    },
-    async restart() {
-      const b = board();
-      if (b.getPhase() !== 'running') return { ok: false, code: 'failed', message: `board is ${b.getPhase()}` };
-      try {
-        await b.pause('restart');
-        await b.resume();
-        return { ok: true, message: 'restarted: chains re-initialised' };
-      } catch (err) {
-        return failed(err);
-      }
-    },
+    ...boardCommands(board),
   };
 }

@@ -268,8 +268,12 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
   // ---- bring-up ----------------------------------------------------------------------------------------
 
-  /** Resets, enumerates and configures the chain. Throws ChainBringUpError naming missing chips. */
-  async bringUp(): Promise<BringUpResult> {
+  /**
+   * Resets, enumerates and configures the chain. Throws ChainBringUpError naming missing chips.
+   * `frequencyMhz` (default: the configured one) lets a board that was stepped down while hot come back
+   * at the lower clock instead of undoing the step (issue 21 D1).
+   */
+  async bringUp(frequencyMhz = this.frequencyMhz): Promise<BringUpResult> {
     if (this.st === 'closed') throw new ChainStateError('chain is closed');
     if (this.st === 'bringing-up') throw new ChainStateError('bring-up already in progress');
     this.setState('bringing-up');
@@ -277,7 +281,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     this.ring.clear();
     this.lastJobId = undefined;
     try {
-      const result = await this.doBringUp();
+      const result = await this.doBringUp(frequencyMhz);
       this.runningSince = this.clock.now();
       this.setState('running');
       this.startWatchdog();
@@ -289,7 +293,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
   }
 
-  private async doBringUp(): Promise<BringUpResult> {
+  private async doBringUp(frequencyMhz: number): Promise<BringUpResult> {
     const t = this.timing;
     if (!this.port.isOpen) await this.port.open();
     this.attach();
@@ -361,7 +365,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
     // Frequency ramp from the reset clock.
     let actualMhz = this.family.resetFrequencyMhz;
-    for (const f of frequencyRamp(this.family.resetFrequencyMhz, this.frequencyMhz, t.rampStepMhz)) {
+    for (const f of frequencyRamp(this.family.resetFrequencyMhz, frequencyMhz, t.rampStepMhz)) {
       const s = solvePll(f, this.family.pll);
       for (const w of this.family.frequencyWrites(s)) await this.sendGap(cmd.writeAll(w.register, w.value));
       actualMhz = s.frequencyMhz;
@@ -701,10 +705,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   // ---- lifecycle ---------------------------------------------------------------------------------------
 
   /** Holds reset, then brings the chain up again from 115200 baud (recovery, fact sheet §7). */
-  async reinit(): Promise<BringUpResult> {
+  async reinit(frequencyMhz = this.frequencyMhz): Promise<BringUpResult> {
     if (this.st === 'closed') throw new ChainStateError('chain is closed');
     this.stopWatchdog();
-    return this.bringUp();
+    return this.bringUp(frequencyMhz);
   }
 
   /** Stops work and holds the chips in reset (false when there is no reset line to hold). */
