@@ -33,6 +33,7 @@ import { jdClients, JD_POOL_NAME, censorshipAlarmsForApi } from '../upstream/jd/
 import type { JobDeclarationConfig } from '../upstream/jd/jd-options.js';
 import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
 import { wallTime } from '../api/snapshot-sources.js';
+import { redactUrlCredentials } from '../url-credentials.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot } from './snapshot.js';
 import { agentControl } from './control.js';
@@ -303,11 +304,17 @@ export class Agent {
   }
 
   /**
-   * Puts new pool groups in force now (API write commands): a new pool manager takes over, the old one
-   * drains, the chains keep running. Not written to the config file: a restart reads the file again.
+   * Puts new pool groups in force now (API write commands), on the running pool manager: pools whose
+   * settings did not change keep their sessions and in-flight shares (issue 21 D6). Not written to the
+   * config file: a restart reads the file again. `switchTo` takes that pool at once (switchpool).
    */
-  applyPoolGroups(groups: PoolGroupConfig[]): void {
-    this.replacePools(this.config, groups);
+  applyPoolGroups(groups: PoolGroupConfig[], switchTo?: string): void {
+    if (!this.pools || groups.length === 0) {
+      this.replacePools(this.config, groups);
+      return;
+    }
+    this.pools.setGroups(groups, switchTo === undefined ? {} : { switchTo });
+    this.groups = groups;
   }
 
   private replacePools(cfg: RunConfig, groups: PoolGroupConfig[]): void {
@@ -328,7 +335,7 @@ export class Agent {
     if (this.pools) {
       this.wire(this.pools);
       this.pools.start();
-      this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)) }, 'pools replaced');
+      this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? redactUrlCredentials(p.url))) }, 'pools replaced');
     } else {
       this.scheduler.idle();
       this.log.warn('no pools in the new config: the chains will have no work');

@@ -1,12 +1,14 @@
 /**
  * Write commands of the local APIs (off unless the config allows them for named addresses with a
  * token): pause, resume and restart are the board's commands (src/agent/board-commands.ts: refused while
- * the thermal policy says no, rate-limited); the pool commands edit the pool groups in force and hand them to a new
- * pool manager (the chains keep running, the old manager drains its shares). Pool edits last until the
+ * the thermal policy says no, rate-limited); the pool commands edit the pool groups in force and apply them to the
+ * running pool manager (PoolManager.setGroups: unchanged pools keep their sessions and shares; an added
+ * pool is checked by the config schema, within its limits). Pool edits last until the
  * agent restarts: the config file stays as the miner wrote it (like Braiins OS's 4028 writes).
  */
 import type { AgentControl, ControlResult, NewPool } from '../api/agent-control.js';
-import { resolvePoolGroups, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
+import { MAX_POOLS_PER_GROUP, poolEntryFromFields } from '../config/pool-sections.js';
+import { freePoolName, resolvePoolGroups, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
 import type { Agent } from './agent.js';
 import { boardCommands } from './board-commands.js';
 
@@ -27,7 +29,7 @@ const copy = (groups: PoolGroupConfig[]): PoolGroupConfig[] => groups.map((g) =>
 
 export function agentControl(agent: Agent): AgentControl {
   const board = (): typeof agent.rt.board => agent.rt.board;
-  const edit = (id: string, change: (groups: PoolGroupConfig[], at: { g: number; p: number }) => ControlResult | undefined): ControlResult => {
+  const edit = (id: string, change: (groups: PoolGroupConfig[], at: { g: number; p: number }) => ControlResult | undefined, switchTo?: string): ControlResult => {
     const groups = copy(agent.groups);
     const at = locate(groups, id);
     if (!at) return { ok: false, code: 'unknown-pool', message: `no pool ${JSON.stringify(id)}` };
@@ -38,7 +40,7 @@ export function agentControl(agent: Agent): AgentControl {
     } catch (err) {
       return { ok: false, code: 'last-pool', message: err instanceof Error ? err.message : String(err) };
     }
-    agent.applyPoolGroups(groups);
+    agent.applyPoolGroups(groups, switchTo);
     return { ok: true, poolId: id };
   };
   return {
@@ -51,7 +53,7 @@ export function agentControl(agent: Agent): AgentControl {
         first.pools.forEach((p, i) => (p.priority = i + 1));
         first.pools.unshift({ ...entry, enabled: true, priority: 0 });
         return undefined;
-      });
+      }, id);
     },
     async enablePool(id) {
       return edit(id, (groups, at) => {
@@ -72,12 +74,22 @@ export function agentControl(agent: Agent): AgentControl {
     async addPool(p: NewPool) {
       const groups = copy(agent.groups);
       if (groups.length === 0) groups.push({ name: 'default', pools: [] });
-      const entry: PoolEntry = { url: p.url, user: p.user, password: p.password };
-      (groups[0] as PoolGroupConfig).pools.push(entry);
+      const first = groups[0] as PoolGroupConfig;
+      // The config schema's rules and limits, as for a [[pool]] table (issue 21 D2, D6).
+      if (first.pools.length >= MAX_POOLS_PER_GROUP) {
+        return { ok: false, code: 'invalid', message: `${first.name} already has ${first.pools.length} pools, the most a group may have (${MAX_POOLS_PER_GROUP})` };
+      }
+      let entry: PoolEntry;
       try {
-        const ids = resolvePoolGroups(groups)[0]?.pools.map((x) => x.id) ?? [];
+        entry = { ...poolEntryFromFields({ url: p.url, user: p.user, password: p.password }), name: freePoolName(groups) };
+      } catch (err) {
+        return { ok: false, code: 'invalid', message: err instanceof Error ? err.message : String(err) };
+      }
+      first.pools.push(entry);
+      try {
+        resolvePoolGroups(groups);
         agent.applyPoolGroups(groups);
-        return { ok: true, poolId: ids[ids.length - 1] as string, message: 'added (until restart; the config file is unchanged)' };
+        return { ok: true, poolId: entry.name as string, message: 'added (until restart; the config file is unchanged)' };
       } catch (err) {
         return { ok: false, code: 'invalid', message: err instanceof Error ? err.message : String(err) };
       }

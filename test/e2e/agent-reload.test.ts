@@ -88,7 +88,7 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
     assert.equal(statusOf(denied).STATUS, 'E');
     const added = await cgminer(api, { command: 'addpool', parameter: `${urlB},e2e.worker,x`, token });
     assert.equal(statusOf(added).STATUS, 'S', JSON.stringify(added));
-    await agent.waitFor((r) => r.msg === 'pools replaced', 'pools replaced after addpool');
+    await agent.waitFor((r) => r.msg === 'pool groups edited', 'pools edited in place after addpool');
     const pools = (await cgminer(api, { command: 'pools' })).POOLS as { POOL: number; URL: string }[];
     const hostB = urlB.split('/')[2] as string;
     const bIndex = pools.find((p) => p.URL.includes(hostB))?.POOL;

@@ -22,6 +22,7 @@
  * pool's reason (whatever error shape it used), or lost (timeout, disconnect, job from an earlier
  * connection). Bad lines are counted and logged, never fatal.
  */
+import { redactUrlCredentials } from '../../url-credentials.js';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -190,7 +191,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     this.id = opts.id;
     this.url = formatSv1Url(this.endpoint);
     this.clock = opts.clock ?? systemClock;
-    this.log = logger('sv1.client', { pool: opts.id, url: this.url });
+    this.log = logger('sv1.client', { pool: opts.id, url: redactUrlCredentials(this.url) });
     const vr = opts.versionRolling === false ? false : { mask: opts.versionRolling?.mask ?? BIP320_MASK, minBitCount: opts.versionRolling?.minBitCount ?? 2 };
     this.o = {
       id: opts.id,
