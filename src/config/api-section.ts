@@ -22,6 +22,7 @@ const cgminer = table({
   port: withDefault(int(0, 65535), 4028),
   allow: withDefault(list(rule, { max: 64 }), []),
   max_connections: withDefault(int(1, 10_000), 32),
+  max_connections_per_address: withDefault(int(1, 10_000), 8),
   max_request_bytes: withDefault(int(16, 1_048_576), 4095),
   idle_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 5000),
   connection_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 15_000),
@@ -35,7 +36,9 @@ const http = table({
   port: withDefault(int(0, 65535), 4029),
   allow: withDefault(list(rule, { max: 64 }), []),
   max_connections: withDefault(int(1, 10_000), 32),
+  max_connections_per_address: withDefault(int(1, 10_000), 8),
   request_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 10_000),
+  idle_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 5000),
 });
 
 export const apiSectionSchema = table({
@@ -52,6 +55,7 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       port: c.port,
       allow: c.allow,
       maxConnections: c.max_connections,
+      maxConnectionsPerAddress: c.max_connections_per_address,
       maxRequestBytes: c.max_request_bytes,
       idleTimeoutMs: c.idle_timeout_ms,
       connectionTimeoutMs: c.connection_timeout_ms,
@@ -64,7 +68,9 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       port: a.http.port,
       allow: a.http.allow,
       maxConnections: a.http.max_connections,
+      maxConnectionsPerAddress: a.http.max_connections_per_address,
       requestTimeoutMs: a.http.request_timeout_ms,
+      idleTimeoutMs: a.http.idle_timeout_ms,
     },
   };
 }
