@@ -17,6 +17,8 @@ export interface InProcessChain {
   sim: ChainSim;
   /** The host end of the UART (the driver's side). */
   host: MemoryUart;
+  /** The device end (the simulator's side): bytes written here reach the driver. */
+  dev: MemoryUart;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function inProcessChain(o: {
     driver,
     sim,
     host,
+    dev,
     close: async () => {
       sim.stop();
       await driver.close();
