@@ -9,9 +9,8 @@
  * and 0x14 (ticket mask) at the new baud to confirm.
  *
  * At run time every nonce reply is decoded for the family, matched to the job ring by job id, given its
- * full rolled version, deduplicated on (job, nonce, version) and emitted as a NonceReport. Chip job ids
- * repeat every few units; each unit carries a generation, and a slot remembers the units it held
- * shortly before, so that a nonce coming back late is not judged against the newer unit alone. SHA-256
+ * full rolled version, deduplicated on (job, nonce, version) and emitted as a NonceReport; a job id that
+ * was reused shortly before also names its earlier units (job-ring.ts), for late nonces. SHA-256
  * verification is the agent's job (headerOfReport rebuilds the header); it reports failures back through
  * reportHardwareError so that the chip's counter shows them.
  */
@@ -26,6 +25,7 @@ import { cmd } from './command-frame.js';
 import { ChainBringUpError, ChainStateError } from './errors.js';
 import { familyByName, type ChipFamily, type InitContext, type InitStep } from './family.js';
 import { nonceOfReply } from './families/common.js';
+import { JobRing, type RingEntry } from './job-ring.js';
 import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
 import { frequencyRamp, solvePll } from './pll.js';
 import { Reg } from './registers/addresses.js';
@@ -78,17 +78,9 @@ export type ChainEvents<W extends WorkUnit> = {
   'port-error': [UartError];
 };
 
-/** How long, and how many units back, a reused chip job id keeps its earlier units for late nonces. */
-const LATE_WINDOW_MS = 2000;
-const LATE_GENERATIONS = 8;
-
-interface JobEntry<W extends WorkUnit> {
+interface JobEntry<W extends WorkUnit> extends RingEntry<JobEntry<W>> {
   work: W;
   jobId: number;
-  generation: number;
-  /** The unit that held this chip job id before, and when it was replaced. */
-  earlier?: JobEntry<W>;
-  replacedAt?: number;
   slotVersions: number[];
   templateVersion: number;
   ntime: number;
@@ -126,11 +118,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   private addresses: number[] = [];
   private chips: ChipCounters[] = [];
   private readonly counters: ChainCounters = emptyChainCounters();
-  private readonly ring = new Map<number, JobEntry<W>>();
-  /** Per chip job id, when the unit last dropped from its history (past LATE_GENERATIONS) was replaced. */
-  private readonly droppedAt = new Map<number, number>();
+  private readonly ring = new JobRing<JobEntry<W>>();
   private lastJobId: number | undefined;
-  private generation = 0;
   private chipRollMask: number;
   /** The clock the chips run at now (after the ramp, or after setFrequency). */
   private runningMhz = 0;
@@ -292,7 +281,6 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     this.setState('bringing-up');
     this.stopWatchdog();
     this.ring.clear();
-    this.droppedAt.clear();
     this.lastJobId = undefined;
     try {
       const result = await this.doBringUp(frequencyMhz);
@@ -535,31 +523,18 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       this.chipRollMask = enc.chipRollMask;
       void this.send(cmd.writeAll(Reg.versionRolling, versionRollingRegister(this.chipRollMask))).catch(() => undefined);
     }
-    const slot = this.family.chipJobId(jobId);
-    const before = this.ring.get(slot);
-    const now = this.clock.now();
-    if (before) {
-      before.replacedAt = now;
-      // Keep at most LATE_GENERATIONS units behind the new one.
-      let e: JobEntry<W> | undefined = before;
-      for (let depth = 1; e; depth++, e = e.earlier) {
-        if (depth < LATE_GENERATIONS || !e.earlier) continue;
-        this.droppedAt.set(slot, e.earlier.replacedAt ?? now);
-        delete e.earlier;
-      }
-    }
-    this.ring.set(slot, {
+    const entry: JobEntry<W> = {
       work,
       jobId,
-      generation: ++this.generation,
-      ...(before ? { earlier: before } : {}),
+      generation: this.ring.nextGeneration(),
       slotVersions: enc.slotVersions,
       templateVersion: templateVersion(work),
       ntime: templateNtime(work),
       seen: new Set(),
       seenWide: new Set(),
       seenShift: maskShift(work.versionMask),
-    });
+    };
+    this.ring.put(this.family.chipJobId(jobId), entry, this.clock.now());
     this.counters.jobsSent++;
     await this.send(enc.frame);
     return jobId;
@@ -572,28 +547,24 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     const idx = Math.floor(fields.addressField / this.interval);
     const chip = idx < this.chipCount ? this.chips[idx] : undefined;
     if (!chip) this.counters.unattributedNonces++;
-    const current = this.ring.get(ids.jobId);
+    // The unit now holding this job id, then the ones it replaced within the late window.
+    const now = this.clock.now();
+    const lineage = this.ring.lineage(ids.jobId, now);
+    const current = lineage[0];
     if (!current) {
       this.counters.unknownJobIds++;
       if (chip) chip.unknownJobIds++;
       return;
     }
-    // The unit now holding this job id, then the ones it replaced within the late window.
-    const now = this.clock.now();
     const candidates: { e: JobEntry<W>; version: number }[] = [];
-    let slotUnknown = false;
-    let outOfMask = false;
-    for (let e: JobEntry<W> | undefined = current; e; e = e.earlier) {
-      if (e !== current && now - (e.replacedAt ?? now) > LATE_WINDOW_MS) break;
+    for (const e of lineage) {
       const v = this.versionOf(e, ids);
-      if (v === undefined) slotUnknown ||= e === current;
-      else if (!versionWithinMask(e.templateVersion, v, e.work.versionMask)) outOfMask ||= e === current;
-      else candidates.push({ e, version: v });
+      if (v !== undefined && versionWithinMask(e.templateVersion, v, e.work.versionMask)) candidates.push({ e, version: v });
     }
     const first = candidates[0];
     if (!first) {
-      // A slot the job did not fill (the chip hashed nothing we sent), or bits outside the mask.
-      if (slotUnknown || !outOfMask) {
+      if (this.versionOf(current, ids) === undefined) {
+        // A slot the job did not fill: the chip hashed nothing we sent.
         this.counters.unknownJobIds++;
         if (chip) chip.unknownJobIds++;
       } else {
@@ -637,18 +608,16 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       frame,
       receivedAt: now,
       generation: entry.generation,
-      ...(now - (this.droppedAt.get(ids.jobId) ?? -Infinity) <= LATE_WINDOW_MS ? { historyCut: true } : {}),
+      ...(this.ring.historyCut(ids.jobId, now) ? { historyCut: true } : {}),
       ...(candidates.length > 1
-        ? {
-            earlier: candidates.slice(1).map(({ e, version: v }) => ({ work: e.work, generation: e.generation, version: v, versionBits: (v ^ e.templateVersion) >>> 0, ntime: e.ntime })),
-          }
+        ? { earlier: candidates.slice(1).map(({ e, version: v }) => ({ work: e.work, generation: e.generation, version: v, versionBits: (v ^ e.templateVersion) >>> 0, ntime: e.ntime })) }
         : {}),
     });
   }
 
-  /** The full version a nonce reply means for a unit, or undefined when the reply names a slot the unit did not fill. */
+  /** The full version a nonce reply means for a unit; undefined when it names a midstate slot the unit did not fill. */
   private versionOf(e: JobEntry<W>, ids: ReturnType<ChipFamily['decodeNonceIds']>): number | undefined {
-    // BM1397: the version of the midstate slot; full-header families (ESP-Miner): job version | (field << 13).
+    // BM1397: the version of the midstate slot; others (ESP-Miner): rolled = job version | (field << 13).
     if (this.family.jobFormat === 'midstate') return e.slotVersions[ids.midstateIndex];
     return (e.templateVersion | ids.versionBits) >>> 0;
   }
@@ -764,7 +733,6 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   async holdInReset(): Promise<boolean> {
     this.stopWatchdog();
     this.ring.clear();
-    this.droppedAt.clear();
     if (!this.opts.reset) {
       this.log.warn('no reset line: chips keep their last job');
       if (this.st !== 'closed') this.setState('held-in-reset');
