@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { runSafetyScenario, safetyScenario } from '../../helpers/safety-property.js';
 
-const RUNS = Number(process.env.ASIC_AGENT_SAFETY_RUNS ?? 120);
+const RUNS = Number(process.env.ASIC_AGENT_SAFETY_RUNS ?? 200);
 
 test(`safety property: ${RUNS} random sequences of faults and authorised commands never keep the board powered past a fault's window`, async () => {
   await fc.assert(
