@@ -144,11 +144,6 @@ export class ThermalPolicy {
     return undefined;
   }
 
-  /** The verdict of the last round, if any. */
-  lastVerdict(): PolicyVerdict | undefined {
-    return this.last;
-  }
-
   evaluate(s: BoardSample): PolicyVerdict {
     this.lastBlind = [];
     this.last = this.judge(s);
