@@ -206,9 +206,13 @@ try {
 
 // Final figures from the running agent, then a clean stop through the safe state.
 let pools: { id: string; shares: { reasons: { result: string; reason: string; count: number }[] } }[] = [];
+/** Response frames the chains' CRC refused: the 1 % corruption at work. */
+let crcErrors: number | undefined;
 if (apiHttp && agent.exitCode === null) {
   try {
     pools = ((await (await fetch(`http://${apiHttp}/api/pools`)).json()) as { pools: typeof pools }).pools;
+    const chainsNow = ((await (await fetch(`http://${apiHttp}/api/chains`)).json()) as { chains: { crcErrors: number }[] }).chains;
+    crcErrors = chainsNow.reduce((a, c) => a + c.crcErrors, 0);
   } catch {
     // reported below as missing reasons
   }
@@ -248,7 +252,8 @@ if (afterWarmup.length >= 10) {
   checks.push({ check: `RSS growth after minute ${WARMUP_MINUTES}`, ok: true, detail: `not measured: the run needs at least ${WARMUP_MINUTES + 9} minutes` });
 }
 console.log('\nrejected / stale by reason: ' + (reasons.filter((r) => r.result !== 'lost').map((r) => `${r.count} ${r.result} ${r.reason}`).join(', ') || 'none'));
+console.log(`UART response frames refused by CRC (the injected corruption): ${crcErrors ?? 'unknown'}`);
 console.log(`warnings logged: ${[...warnings.entries()].map(([m, n]) => `${n} × ${m}`).join('; ') || 'none'}`);
 for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ minutes, disconnectEveryMs, targetEveryMs, pollEveryMs, rows: minuteRows, final: finalStatus, reasons, warnings: Object.fromEntries(warnings), checks }, null, 2));
+if (values.json) writeFileSync(values.json, JSON.stringify({ minutes, disconnectEveryMs, targetEveryMs, pollEveryMs, rows: minuteRows, final: finalStatus, crcErrors, reasons, warnings: Object.fromEntries(warnings), checks }, null, 2));
 process.exit(checks.every((c) => c.ok) ? 0 : 1);
