@@ -5,6 +5,12 @@
  * Under systemd each JSON record starts with its syslog priority `<N>` (src/service/journal-priority.ts).
  * Every module logs through `logger('<module>')` so each record carries `module`. Secrets are redacted
  * by key wherever they appear in a record.
+ *
+ * Logging never blocks the thermal loop (issue 21 D3): JSON records are written asynchronously, and when
+ * the reader (journald under load, a full pipe) falls behind by more than LOG_BUFFER_MAX_BYTES, new
+ * records are dropped and counted instead of stalling the event loop; one record later says how many
+ * were dropped. At process exit what is buffered is flushed synchronously, for at most a bounded time,
+ * so that the last records (the safe state) are not lost.
  */
 import { createRequire } from 'node:module';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
@@ -48,6 +54,64 @@ export interface LogOptions {
   stream?: 'stdout' | 'stderr';
 }
 
+/** How far the log reader may fall behind before records are dropped: 1 MiB, a few thousand records. */
+export const LOG_BUFFER_MAX_BYTES = 1 << 20;
+/** At exit, how long the final flush may wait on a reader that does not read. */
+const EXIT_FLUSH_RETRIES = 20; // × sonic-boom's 100 ms busy-write pause = 2 s
+
+let dropped = 0;
+let dropReportTimer: NodeJS.Timeout | undefined;
+let exiting = false;
+let exitRetries = 0;
+const streams = new Set<ReturnType<typeof pino.destination>>();
+
+/** Records dropped so far because the log reader was too slow. */
+export function droppedLogRecords(): number {
+  return dropped;
+}
+
+/** Writes out what the JSON log streams hold, synchronously and for a bounded time (process exit). */
+export function flushLogsSync(): void {
+  exiting = true;
+  for (const d of streams) {
+    try {
+      d.flushSync();
+    } catch {
+      // The reader is gone or stuck; nothing more can be done at exit.
+    }
+  }
+}
+
+/**
+ * The production JSON destination on `fd`: asynchronous writes, at most LOG_BUFFER_MAX_BYTES behind,
+ * drops counted. Exported for the test that shows the thermal loop keeps its period on a stuck reader.
+ */
+export function jsonDestination(fd = 1): DestinationStream {
+  const dest = pino.destination({
+    dest: fd,
+    sync: false,
+    maxLength: LOG_BUFFER_MAX_BYTES,
+    // While running, a busy reader is waited for asynchronously (timers); at exit only briefly.
+    retryEAGAIN: () => !exiting || ++exitRetries <= EXIT_FLUSH_RETRIES,
+  });
+  dest.on('drop', () => {
+    dropped++;
+    if (dropReportTimer) return;
+    const reportFrom = dropped - 1;
+    dropReportTimer = setTimeout(() => {
+      dropReportTimer = undefined;
+      root.warn({ dropped: dropped - reportFrom, droppedTotal: dropped }, 'log records dropped: the log reader is too slow');
+    }, 10_000);
+    dropReportTimer.unref();
+  });
+  // A write error (reader gone) must not become an uncaught exception in the middle of a safe stop.
+  dest.on('error', () => undefined);
+  streams.add(dest);
+  return dest;
+}
+
+process.on('exit', flushLogsSync);
+
 function makeRoot(opts: LogOptions = {}): Logger {
   const level = opts.level ?? ((process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
   const format = opts.format ?? ((process.env.ASIC_AGENT_LOG_FORMAT as LogOptions['format']) || 'auto');
@@ -60,7 +124,8 @@ function makeRoot(opts: LogOptions = {}): Logger {
     return pino(base, tapped(terminalView({ level, color, write: (t) => out.write(t) })));
   }
   const fd = opts.stream === 'stderr' ? 2 : 1;
-  const dest = tapped(pino.destination({ dest: fd, sync: true }));
+  // Asynchronous and bounded (jsonDestination): a slow reader never blocks the thermal loop.
+  const dest = tapped(jsonDestination(fd));
   // Under systemd each record carries its syslog priority for journald (`journalctl -p warning`).
   return pino(base, isJournalStream(process.env, fd) ? syslogPrefixed(dest) : dest);
 }

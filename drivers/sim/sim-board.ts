@@ -337,6 +337,31 @@ export class SimBoard {
     this.record(`fault:${name}`);
   }
 
+  /**
+   * Takes a fault away again (the fan freed, the sensor reconnected, the intake cleared), so that tests
+   * can see what the agent does when a fault it stopped for is gone. Only the physical faults clear;
+   * a latched regulator fault stays latched until the agent clears it over PMBus, as on the real part.
+   */
+  clear(name: 'fan-stall' | 'overheat' | 'sensor-loss' | 'sensor-stuck', target?: number): void {
+    this.update();
+    switch (name) {
+      case 'fan-stall':
+        for (const [i, f] of this.fans.entries()) if (target === undefined || target === i) f.stalled = false;
+        break;
+      case 'overheat':
+        this.airflowBlocked = false;
+        this.extraHeatW = 0;
+        break;
+      case 'sensor-loss':
+        for (const s of this.sensors) s.faults.lost = false;
+        break;
+      case 'sensor-stuck':
+        for (const s of this.sensors) s.faults.stuck = false;
+        break;
+    }
+    this.record(`clear:${name}`);
+  }
+
   snapshot(event: string): SimSnapshot {
     return {
       t: this.clock.now(),

@@ -36,6 +36,7 @@ import type { JdUpstream } from '../upstream/jd/jd-upstream.js';
 import { wallTime } from '../api/snapshot-sources.js';
 import type { MiningTarget } from '../api/snapshot.js';
 import { BIP320_MASK } from '../work/version-rolling.js';
+import { redactUrlCredentials } from '../url-credentials.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
 import { AlarmBook } from './alarm-book.js';
@@ -363,16 +364,36 @@ export class Agent {
    * get a new pool manager; the chains move to its work as soon as it has a job, and the old manager
    * stays up for its drain time so that shares found on its jobs are still answered (or counted).
    */
-  reload(next: RunConfig, envLevel: LevelWithSilent | undefined): void {
+  reload(next: RunConfig, envLevel: LevelWithSilent | undefined, switchTo?: string): void {
     if (next.boardFile !== this.config.boardFile) this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
     this.rt.board.configure(next.limits, next.fans, next.power);
     if (!envLevel) setLogLevel(next.logLevel);
     const groups = this.groupsOf(next);
-    const poolsChanged = JSON.stringify(groups) !== JSON.stringify(this.groups) || JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);
+    const timingChanged = JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);
+    const jdChanged = JSON.stringify(next.agent.job_declaration) !== JSON.stringify(this.config.agent.job_declaration);
+    const poolsChanged = JSON.stringify(groups) !== JSON.stringify(this.groups) || timingChanged || jdChanged;
     this.config = { ...next, board: this.config.board, boardFile: this.config.boardFile };
     this.configFile?.adopt(next);
-    if (poolsChanged) this.replacePools(next, groups);
-    this.log.info({ pools: poolsChanged ? 'replaced' : 'unchanged' }, 'config reloaded');
+    let how: 'unchanged' | 'edited' | 'replaced' = 'unchanged';
+    if (poolsChanged) how = this.applyPools(next, groups, timingChanged || jdChanged, switchTo);
+    this.log.info({ pools: how }, 'config reloaded');
+  }
+
+  /**
+   * New pool groups in force now. Pool edits alone (the API's pool commands, the dashboard, a SIGHUP
+   * that only changed [[pool]] entries) go to the running pool manager: pools whose connection settings
+   * did not change keep their sessions and in-flight shares (PoolManager.setGroups, issue 21 D6);
+   * `switchTo` takes that pool at once (switchpool). Changed [pools] timing or Job Declaration settings
+   * need a new manager (replacePools).
+   */
+  private applyPools(cfg: RunConfig, groups: PoolGroupConfig[], rebuild: boolean, switchTo?: string): 'edited' | 'replaced' {
+    if (rebuild || !this.pools || groups.length === 0) {
+      this.replacePools(cfg, groups);
+      return 'replaced';
+    }
+    this.pools.setGroups(groups, switchTo === undefined ? {} : { switchTo });
+    this.groups = groups;
+    return 'edited';
   }
 
   private replacePools(cfg: RunConfig, groups: PoolGroupConfig[]): void {
@@ -393,7 +414,7 @@ export class Agent {
     if (this.pools) {
       this.wire(this.pools);
       this.pools.start();
-      this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? p.url)) }, 'pools replaced');
+      this.log.info({ pools: groups.flatMap((g) => g.pools.map((p) => p.name ?? redactUrlCredentials(p.url))) }, 'pools replaced');
     } else {
       this.idleChains('no pools in the new config');
     }

@@ -253,7 +253,9 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
         c.mining.attach(c.driver);
         c.driver.on('port-error', (e) => this.o.log.warn({ chain: c.spec.index, err: e.message }, 'chain UART error'));
       }
-      const up = c.driver.state === 'idle' ? await c.driver.bringUp() : await c.driver.reinit();
+      // At the clock the board last stepped down to, if it did: a power-up does not undo a hot step-down.
+      const mhz = this.frequency[c.spec.index] as number;
+      const up = c.driver.state === 'idle' ? await c.driver.bringUp(mhz) : await c.driver.reinit(mhz);
       c.up = up;
       c.mining.update(up, c.spec.sim?.hashrate);
       c.health = new ChainHealth({

@@ -55,6 +55,14 @@ export interface StatusRecord {
    * machine they fall behind `nominal_hs`; the measured hashrate follows what they did.
    */
   sim_hashes?: number;
+  /** Resident set size and V8 heap in use of the agent process, MB (a leak shows here first). */
+  rss_mb: number;
+  heap_mb: number;
+}
+
+function memory(): { rss_mb: number; heap_mb: number } {
+  const m = process.memoryUsage();
+  return { rss_mb: round(m.rss / 2 ** 20), heap_mb: round(m.heapUsed / 2 ** 20) };
 }
 
 export function statusRecord(agent: Agent): StatusRecord {
@@ -92,6 +100,7 @@ export function statusRecord(agent: Agent): StatusRecord {
     temps_c: Object.fromEntries(b.temps.map((x) => [x.id, x.c === null ? null : round(x.c)])),
     fans_pct: Object.fromEntries(b.fans.map((f) => [f.id, round(f.dutyPct)])),
     fans_rpm: Object.fromEntries(b.fans.map((f) => [f.id, f.rpm === null ? null : Math.round(f.rpm)])),
+    ...memory(),
     chains: agent.chains.chains.map((c, i) => ({
       chain: c.spec.index,
       state: c.state,

@@ -34,6 +34,8 @@ export interface AgentControl {
   removePool(poolId: string): Promise<ControlResult>;
   /** Called after the reply has been sent (cgminer replies RESTART first, then restarts). */
   restart(): Promise<ControlResult>;
+  /** Why a restart would be refused now, or undefined; asked before the RESTART reply so the client reads the reason. */
+  restartRefusal?(): string | undefined;
   /** Stops hashing through the board's pause path (fans keep cooling); not a process exit. */
   pause(): Promise<ControlResult>;
   resume(): Promise<ControlResult>;

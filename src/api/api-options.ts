@@ -15,6 +15,8 @@ export interface CgminerApiOptions {
   allow: string[];
   /** Connections served at once; more are closed at accept (cgminer queues 100; we refuse instead). */
   maxConnections: number;
+  /** Of those, at most this many from one client address (one client cannot hold every slot). */
+  maxConnectionsPerAddress: number;
   /** Largest request accepted. cgminer reads at most TMPBUFSIZ/2-1 = 4095 bytes (api.c). */
   maxRequestBytes: number;
   /** A connection that has not sent a complete request by then is closed. */
@@ -46,10 +48,14 @@ export interface HttpApiOptions {
   /** Client addresses/subnets allowed; empty = anyone who can reach `host`. */
   allow: string[];
   maxConnections: number;
+  /** Of those, at most this many from one client address. */
+  maxConnectionsPerAddress: number;
   /** Whole-request deadline (headers and all). */
   requestTimeoutMs: number;
   /** `/metrics` carries per-chip series (about 150 kB per scrape at 3 × 126 chips; 16 kB without). */
   metricsPerChip: boolean;
+  /** A connection with nothing to do (no request yet, or between keep-alive requests) is closed after this. */
+  idleTimeoutMs: number;
 }
 
 export interface ApiOptions {
@@ -68,6 +74,7 @@ export function defaultApiOptions(): ApiOptions {
       port: DEFAULT_CGMINER_PORT,
       allow: [],
       maxConnections: 32,
+      maxConnectionsPerAddress: 8,
       maxRequestBytes: 4095,
       idleTimeoutMs: 5000,
       connectionTimeoutMs: 15_000,
@@ -80,8 +87,10 @@ export function defaultApiOptions(): ApiOptions {
       port: DEFAULT_HTTP_PORT,
       allow: [],
       maxConnections: 32,
+      maxConnectionsPerAddress: 8,
       requestTimeoutMs: 10_000,
       metricsPerChip: true,
+      idleTimeoutMs: 5000,
     },
   };
 }
@@ -112,6 +121,9 @@ export function resolveApiOptions(input: ApiOptionsInput = {}): ApiOptions {
   positiveInt('api.cgminer.connection_timeout_ms', c.connectionTimeoutMs);
   positiveInt('api.cgminer.settle_ms', c.settleMs);
   positiveInt('api.http.max_connections', h.maxConnections);
+  positiveInt('api.cgminer.max_connections_per_address', c.maxConnectionsPerAddress);
+  positiveInt('api.http.max_connections_per_address', h.maxConnectionsPerAddress);
+  positiveInt('api.http.idle_timeout_ms', h.idleTimeoutMs);
   positiveInt('api.http.request_timeout_ms', h.requestTimeoutMs);
   rules('api.cgminer.allow', c.allow);
   rules('api.cgminer.write.allow', c.write.allow);

@@ -180,12 +180,18 @@ export class CgminerDispatcher {
     switch (command) {
       case 'privileged':
         return done(Msg.privilegedOk());
-      case 'restart':
+      case 'restart': {
+        const refused = c.restartRefusal?.();
+        if (refused !== undefined) {
+          logResult({ ok: false, code: 'failed', message: refused });
+          return done(Msg.commandFailed(command, refused));
+        }
         this.log.warn({ client }, 'restart requested through the cgminer API');
         // api.c dorestart: reply first, restart after the socket is done with.
         return this.single({ kind: 'action', word: 'RESTART' }, req.json, ctx, async () => {
           logResult(await this.call(() => c.restart()));
         });
+      }
       case 'pause': {
         const r = await this.call(() => c.pause());
         logResult(r);

@@ -5,18 +5,23 @@
  *
  * Unlike cgminer's single-threaded accept loop, a slow or silent client cannot hold anyone else up:
  * connections are served concurrently on the event loop, each under limits (ecosystem.md §7.7):
- *   - at most `maxConnections` at once (more are closed on accept);
+ *   - at most `maxConnections` at once (more are closed on accept), and at most
+ *     `maxConnectionsPerAddress` of them from one client address;
  *   - at most `maxRequestBytes` of request (more: an error reply and close);
  *   - `idleTimeoutMs` to send a complete request, `connectionTimeoutMs` for the whole exchange
  *     (a client that never reads its reply is dropped then);
  *   - `allow` (when not empty) limits who may connect at all; others are closed unanswered, as api.c
  *     ignores addresses outside --api-allow.
+ * Refusals are counted and logged summarised per interval (src/log-summary.ts), never one line each:
+ * a flood of connections must not become a flood of log lines (issue 21 D3).
  */
 import * as net from 'node:net';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { logger, type Logger } from '../log.js';
 import type { AgentControl } from './agent-control.js';
+import { LogSummary } from '../log-summary.js';
 import { addressAllowList, type AddressAllowList } from './address-allow.js';
+import { ConnectionCap } from './connection-cap.js';
 import type { CgminerApiOptions } from './api-options.js';
 import { WriteAccess } from './cgminer-access.js';
 import { Msg } from './cgminer-codes.js';
@@ -39,6 +44,8 @@ export interface CgminerServerCounters extends DispatchCounters {
   open: number;
   /** Closed at accept: over maxConnections. */
   overLimit: number;
+  /** Closed at accept: the client address already held maxConnectionsPerAddress. */
+  overAddressLimit: number;
   /** Closed at accept: address not in `allow`. */
   notAllowed: number;
   /** Closed by the idle or connection timeout. */
@@ -55,7 +62,9 @@ export class CgminerServer {
   private readonly dispatcher: CgminerDispatcher;
   private readonly readAllow?: AddressAllowList;
   private readonly sockets = new Set<net.Socket>();
-  private readonly c = { connections: 0, overLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 };
+  private readonly c = { connections: 0, overLimit: 0, overAddressLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 };
+  private readonly cap: ConnectionCap;
+  private readonly summary: LogSummary;
   private bound?: { host: string; port: number };
 
   constructor(
@@ -75,10 +84,12 @@ export class CgminerServer {
     if (o.allow.length > 0) this.readAllow = addressAllowList(o.allow);
     // allowHalfOpen: a client may shut down its side after the request and still read the reply.
     this.server = net.createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
+    this.cap = new ConnectionCap(o.maxConnectionsPerAddress);
+    this.summary = new LogSummary(this.log, this.clock);
     this.server.maxConnections = o.maxConnections;
     this.server.on('drop', (d?: { remoteAddress?: string }) => {
       this.c.overLimit++;
-      this.log.warn({ client: d?.remoteAddress, max: o.maxConnections }, 'cgminer API connection refused: too many connections');
+      this.summary.warn('over-limit', { client: d?.remoteAddress, max: o.maxConnections, refused: this.c.overLimit }, 'cgminer API connection refused: too many connections');
     });
     // Once listening; a listen failure is listen()'s rejection, reported by whoever started the server.
     this.server.on('error', (err) => {
@@ -110,6 +121,7 @@ export class CgminerServer {
 
   /** Stops accepting and drops open connections. */
   close(): Promise<void> {
+    this.summary.close();
     for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     return new Promise((resolve) => {
@@ -123,6 +135,12 @@ export class CgminerServer {
     if (this.readAllow && !this.readAllow.allows(client)) {
       this.c.notAllowed++;
       this.log.debug({ client }, 'cgminer API connection ignored: address not allowed');
+      sock.destroy();
+      return;
+    }
+    if (!this.cap.admit(sock)) {
+      this.c.overAddressLimit++;
+      this.summary.warn('over-address-limit', { client, max: this.cap.perAddress, refused: this.c.overAddressLimit }, 'cgminer API connection refused: too many connections from one address');
       sock.destroy();
       return;
     }
@@ -187,7 +205,7 @@ export class CgminerServer {
         handled = true;
         stopTimers();
         const json = (chunks[0] ?? d).toString('utf8').trimStart().startsWith('{');
-        this.log.warn({ client, max: this.o.maxRequestBytes }, 'cgminer API request too large');
+        this.summary.warn('too-large', { client, max: this.o.maxRequestBytes, refused: this.c.tooLarge }, 'cgminer API request too large');
         sock.end(Buffer.concat([Buffer.from(this.dispatcher.statusReply(Msg.tooLarge(this.o.maxRequestBytes), json), 'utf8'), NUL]));
         return;
       }

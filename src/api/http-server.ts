@@ -8,13 +8,18 @@
  *   GET /api/config    the running config, secrets redacted
  *   GET /metrics       Prometheus text format 0.0.4
  * Other paths 404, other methods 405, clients outside `allow` (when set) 403. Limits: maxConnections,
- * a whole-request timeout, no request bodies.
+ * at most maxConnectionsPerAddress from one client address, a whole-request timeout checked every
+ * second (Node's default check runs every 30 s), an idle timeout per connection, no request bodies.
+ * Refused connections are logged summarised per interval, never one line each (issue 21 D3).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { systemClock } from '../clock.js';
 import { logger, type Logger } from '../log.js';
+import { LogSummary } from '../log-summary.js';
 import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../version.js';
 import { addressAllowList, type AddressAllowList } from './address-allow.js';
+import { ConnectionCap } from './connection-cap.js';
 import type { HttpApiOptions } from './api-options.js';
 import { boardView, chainsView, configView, poolsView, statusView, toJson } from './http-views.js';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type ApiMetrics, type MetricsOptions } from './prometheus.js';
@@ -52,6 +57,10 @@ export class HttpApiServer {
   private readonly allow?: AddressAllowList;
   private bound?: { host: string; port: number };
   readonly counters = { requests: 0, errors: 0 };
+  /** Connections refused at accept (over maxConnections or over the per-address cap) and closed idle. */
+  readonly refusals = { overLimit: 0, overAddressLimit: 0, idle: 0 };
+  private readonly cap: ConnectionCap;
+  private readonly summary: LogSummary;
 
   constructor(
     private readonly o: HttpApiOptions,
@@ -59,8 +68,37 @@ export class HttpApiServer {
   ) {
     this.log = deps.log ?? logger('api.http');
     if (o.allow.length > 0) this.allow = addressAllowList(o.allow);
-    this.server = http.createServer({ requestTimeout: o.requestTimeoutMs, headersTimeout: Math.min(o.requestTimeoutMs, 60_000), keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
+    this.cap = new ConnectionCap(o.maxConnectionsPerAddress);
+    this.summary = new LogSummary(this.log, systemClock);
+    this.server = http.createServer(
+      {
+        requestTimeout: o.requestTimeoutMs,
+        headersTimeout: Math.min(o.requestTimeoutMs, 60_000),
+        keepAliveTimeout: Math.min(5000, o.idleTimeoutMs),
+        // Node checks the request and header timeouts on this period (default 30 s): a slowloris would
+        // hold its connection that much longer than the configured timeout.
+        connectionsCheckingInterval: 1000,
+      },
+      (req, res) => this.onRequest(req, res),
+    );
     this.server.maxConnections = o.maxConnections;
+    this.server.on('drop', (d?: { remoteAddress?: string }) => {
+      this.refusals.overLimit++;
+      this.summary.warn('over-limit', { client: d?.remoteAddress, max: o.maxConnections, refused: this.refusals.overLimit }, 'HTTP API connection refused: too many connections');
+    });
+    this.server.on('connection', (sock) => {
+      if (!this.cap.admit(sock)) {
+        this.refusals.overAddressLimit++;
+        this.summary.warn('over-address-limit', { client: sock.remoteAddress, max: this.cap.perAddress, refused: this.refusals.overAddressLimit }, 'HTTP API connection refused: too many connections from one address');
+        sock.destroy();
+        return;
+      }
+      // A connection that sends nothing (before its first request or between keep-alive requests) goes.
+      sock.setTimeout(o.idleTimeoutMs, () => {
+        this.refusals.idle++;
+        sock.destroy();
+      });
+    });
     this.server.maxHeadersCount = 50;
     this.server.on('clientError', (err, socket) => {
       this.log.debug({ err: err.message }, 'HTTP API client error');
@@ -87,6 +125,7 @@ export class HttpApiServer {
   }
 
   close(): Promise<void> {
+    this.summary.close();
     return new Promise((resolve) => {
       if (!this.server.listening) return resolve();
       this.server.close(() => resolve());

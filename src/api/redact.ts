@@ -3,9 +3,10 @@
  * agent hands the API a config already stripped of secrets; this second pass removes, whatever the
  * nesting, the value of every key that names a secret and the password part of any URL.
  */
+import { REDACTED, redactUrlCredentials } from '../url-credentials.js';
 import type { JsonValue } from './snapshot.js';
 
-export const REDACTED = '[redacted]';
+export { REDACTED, redactUrlCredentials };
 
 /** Keys (case-insensitive, `_`/`-` ignored) whose values are secrets: by suffix, so `authority_secret`, `apiToken` match too. */
 const SECRET_SUFFIXES = ['password', 'passwd', 'pass', 'token', 'secret', 'privatekey', 'secretkey', 'apikey', 'seckey'];
@@ -13,11 +14,6 @@ const SECRET_SUFFIXES = ['password', 'passwd', 'pass', 'token', 'secret', 'priva
 export function isSecretKey(key: string): boolean {
   const k = key.toLowerCase().replace(/[-_.\s]/g, '');
   return SECRET_SUFFIXES.some((s) => k.endsWith(s));
-}
-
-/** `scheme://user:secret@host` → `scheme://user:[redacted]@host` (anywhere in the string). */
-export function redactUrlCredentials(s: string): string {
-  return s.replace(/([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^@/\s]*@/gi, `$1:${REDACTED}@`);
 }
 
 export function redactSecrets(value: JsonValue): JsonValue {

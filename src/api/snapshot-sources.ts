@@ -5,6 +5,7 @@
  * their own modules and are plain arrays already. Monotonic Clock times become Unix seconds through
  * `wallTime(clock)`.
  */
+import { redactUrlCredentials } from '../url-credentials.js';
 import type { Clock } from '../clock.js';
 import type { HashrateMeter } from '../mining/hashrate-meter.js';
 import type { MiningStats, PoolShareStats } from '../mining/mining-stats.js';
@@ -195,7 +196,7 @@ export function poolSnapshots(pm: PoolManagerStats, mining: MiningStats, info: (
     const i = info(ps.id);
     const p: PoolSnapshot = {
       id: ps.id,
-      url: ps.url,
+      url: redactUrlCredentials(ps.url),
       user: i?.user ?? '',
       protocol: i?.protocol ?? protocolOfUrl(ps.url),
       group: ps.group,

@@ -31,6 +31,7 @@ import {
 } from '../thermal/thermal-policy.js';
 import type { FanSettings, ThermalLimits } from '../thermal/thermal-settings.js';
 import type { BoardParts } from './board-parts.js';
+import { PowerUpGate, type PowerUpRefused } from './power-up-gate.js';
 
 export type BoardPhase = 'idle' | 'starting' | 'running' | 'paused' | 'stopping' | 'safe' | 'closed';
 
@@ -173,6 +174,8 @@ export class Board extends TypedEmitter<BoardEvents> {
   private lastReduceAt: number | undefined;
   private safeAt = 0;
   private resample: TimerHandle | undefined;
+  /** The policy's word and the restart rate limit, for every power-up but the policy's own restart. */
+  private readonly gate = new PowerUpGate();
 
   constructor(
     private readonly parts: BoardParts,
@@ -192,8 +195,17 @@ export class Board extends TypedEmitter<BoardEvents> {
     this.mining = m;
   }
 
-  /** New thermal/fan/power limits (SIGHUP reload). Does not stop or restart anything. */
-  configure(limits: ThermalLimits, fans: FanSettings, power: PowerLimits): void {
+  /**
+   * New thermal/fan/power limits (SIGHUP reload). Does not stop or restart anything, and resets none of
+   * the policy's timers. The fan mode stays as it started: switching into immersion mode at run time
+   * would switch the fan checks off under a fan the policy has seen fail.
+   */
+  configure(limits: ThermalLimits, newFans: FanSettings, power: PowerLimits): void {
+    let fans = newFans;
+    if (newFans.mode !== this.opts.fans.mode) {
+      this.log.warn({ mode: this.opts.fans.mode, asked: newFans.mode }, 'fans.mode changes need a restart of the agent; keeping the current mode');
+      fans = { ...newFans, mode: this.opts.fans.mode, minDuty: this.opts.fans.minDuty };
+    }
     this.opts = { ...this.opts, limits, fans, power };
     this.policy.configure(limits, fans, power);
     this.fanCtl.configure(fans, limits);
@@ -276,16 +288,23 @@ export class Board extends TypedEmitter<BoardEvents> {
     if (this.phase === 'running' || this.phase === 'starting') return;
     await this.open();
     if (this.phase === 'stopping' && this.stopping) await this.stopping;
-    const v = this.verdict;
-    if (!v || v.controlC === null) {
-      await this.safeStop('sensor-loss', 'no valid chip or board temperature before power-up');
-      throw new Error('refusing to power up: no valid chip or board temperature');
-    }
-    if (v.stop) {
-      await this.safeStop(v.stop.reason, v.stop.detail);
-      throw new Error(`refusing to power up: ${v.stop.reason} (${v.stop.detail})`);
+    // From a pause, start is a resume: the same rules.
+    if (this.phase === 'paused') return this.resume();
+    const refused = this.powerUpRefusal();
+    if (refused) {
+      if (refused.reason !== 'rate-limit') await this.safeStop(refused.reason, refused.detail);
+      throw refused;
     }
     await this.powerUp();
+  }
+
+  /**
+   * Why a power-up asked for now (start, resume, restart) would be refused, or undefined: the thermal
+   * policy's own word (a stop verdict, a temperature missing, a fan failed) or the restart rate limit.
+   * No command clears what the policy has not seen cleared (issue 21 D1).
+   */
+  powerUpRefusal(): PowerUpRefused | undefined {
+    return this.gate.check(this.clock.now(), this.policy.powerUpBlocker());
   }
 
   private async powerUp(): Promise<void> {
@@ -294,7 +313,8 @@ export class Board extends TypedEmitter<BoardEvents> {
       if (gen !== this.powerGen || this.phase !== 'starting') throw new PowerUpAborted('power-up overtaken by a stop');
     };
     this.stopping = undefined;
-    this.policy.rearm(this.clock.now());
+    // The policy's timers and hot flag carry on: a power-up is no evidence that a fault has gone.
+    this.gate.record(this.clock.now());
     this.setPhase('starting');
     const o = this.opts;
     const vout = o.coreVoltage * o.voltageDomains;
@@ -375,8 +395,14 @@ export class Board extends TypedEmitter<BoardEvents> {
     if (failed.length > 0) await this.safeStop('internal-error', `pause could not switch power off: ${failed.map((s) => `${s.step}: ${s.error}`).join('; ')}`);
   }
 
+  /** Powers up again after a pause, unless `powerUpRefusal()` says why not (the board then stays paused). */
   async resume(): Promise<void> {
     if (this.phase !== 'paused') throw new Error(`cannot resume a board that is ${this.phase}`);
+    const refused = this.powerUpRefusal();
+    if (refused) {
+      this.log.warn({ reason: refused.reason, detail: refused.detail }, 'resume refused');
+      throw refused;
+    }
     await this.powerUp();
   }
 
@@ -657,7 +683,14 @@ export class Board extends TypedEmitter<BoardEvents> {
       } else if (phase === 'safe' || phase === 'idle') {
         const cool = this.isCool();
         await this.writeDuty(this.fanCtl.safe(cool, now)).catch((err: unknown) => this.log.warn({ err: message(err) }, 'fan write failed'));
-        if (phase === 'safe' && this.reason === 'overheat' && this.opts.limits.restart && cool && now - this.safeAt >= this.opts.limits.restartDelayS * 1000) {
+        if (
+          phase === 'safe' &&
+          this.reason === 'overheat' &&
+          this.opts.limits.restart &&
+          cool &&
+          now - this.safeAt >= this.opts.limits.restartDelayS * 1000 &&
+          !this.policy.powerUpBlocker()
+        ) {
           this.log.info({ controlC: v.controlC, after: Math.round((now - this.safeAt) / 1000) }, 'cool again after an overheat: restarting');
           this.ticking = false;
           this.powerUp().catch((err: unknown) => this.log.error({ err: message(err) }, 'restart failed'));

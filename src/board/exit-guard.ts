@@ -12,7 +12,7 @@
  *   the synchronous emergency stop, which only needs sync GPIO and I2C writes.
  * A hard deadline bounds the whole shutdown, so a wedged bus cannot keep the process alive forever.
  */
-import type { Logger } from '../log.js';
+import { flushLogsSync, type Logger } from '../log.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Board, SafeStateReason } from './board.js';
 
@@ -159,7 +159,11 @@ export function installExitGuard(o: ExitGuardOptions): ExitGuard {
     o.log.fatal({ err: describe(reason), stack: reason instanceof Error ? reason.stack : undefined }, 'unhandled rejection');
     finish('unhandled-rejection', describe(reason), 1);
   });
-  on('exit', () => o.board.emergencyStopSync('exit'));
+  on('exit', () => {
+    o.board.emergencyStopSync('exit');
+    // Logs are written asynchronously (src/log.ts): what the emergency stop just logged goes out now.
+    flushLogsSync();
+  });
 
   return { done, finish, uninstall };
 }

@@ -13,7 +13,7 @@ export function simulatedLoad(sim: SimBoard, nominalMhz: number, startMhz: numbe
   return {
     frequencyMhz: () => mhz,
     async start() {
-      mhz = startMhz;
+      // The clock stays where a hot step-down left it, as the chains' does (ChainSet).
       sim.frequencyScale = mhz / nominalMhz;
       log.info({ frequencyMhz: mhz }, 'simulated chains hashing');
     },

@@ -24,6 +24,7 @@ const cgminer = table({
   port: withDefault(int(0, 65535), 4028),
   allow: withDefault(list(rule, { max: 64 }), []),
   max_connections: withDefault(int(1, 10_000), 32),
+  max_connections_per_address: withDefault(int(1, 10_000), 8),
   max_request_bytes: withDefault(int(16, 1_048_576), 4095),
   idle_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 5000),
   connection_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 15_000),
@@ -37,9 +38,11 @@ const http = table({
   port: withDefault(int(0, 65535), 4029),
   allow: withDefault(list(rule, { max: 64 }), []),
   max_connections: withDefault(int(1, 10_000), 32),
+  max_connections_per_address: withDefault(int(1, 10_000), 8),
   request_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 10_000),
   /** `/metrics` per-chip series (hashrate, nonces, hardware errors, silent). */
   metrics_per_chip: withDefault(bool(), true),
+  idle_timeout_ms: withDefault(int(1, 600_000, { unit: 'ms' }), 5000),
 });
 
 export const apiSectionSchema = table({
@@ -56,6 +59,7 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       port: c.port,
       allow: c.allow,
       maxConnections: c.max_connections,
+      maxConnectionsPerAddress: c.max_connections_per_address,
       maxRequestBytes: c.max_request_bytes,
       idleTimeoutMs: c.idle_timeout_ms,
       connectionTimeoutMs: c.connection_timeout_ms,
@@ -68,8 +72,10 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       port: a.http.port,
       allow: a.http.allow,
       maxConnections: a.http.max_connections,
+      maxConnectionsPerAddress: a.http.max_connections_per_address,
       requestTimeoutMs: a.http.request_timeout_ms,
       metricsPerChip: a.http.metrics_per_chip,
+      idleTimeoutMs: a.http.idle_timeout_ms,
     },
   };
 }

@@ -4,9 +4,14 @@
  * `[pools]` timing. The keys map onto PoolEntry / PoolManagerOptions (src/upstream/pool-config.ts,
  * src/upstream/pools.ts); docs/stratum-v1-and-pools.md describes the semantics.
  */
-import type { PoolEntry, PoolGroupConfig } from '../upstream/pool-config.js';
+import { namePools, PoolConfigError, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
 import type { PoolManagerOptions } from '../upstream/pools.js';
-import { bool, int, list, num, oneOf, optional, str, table, withDefault, type Infer } from './schema.js';
+import { redactUrlCredentials } from '../url-credentials.js';
+import { bool, checkDocument, int, list, num, oneOf, optional, str, table, withDefault, type Infer } from './schema.js';
+
+/** Most pools in one group (`[[pool]]` or one `[[group]]`'s `[[group.pool]]`), and most groups: every write path holds to these. */
+export const MAX_POOLS_PER_GROUP = 32;
+export const MAX_POOL_GROUPS = 16;
 
 const POOL_URL = /^(stratum\+tcp|stratum\+ssl):\/\/[^\s/:]+:\d{1,5}\/?$|^stratum2\+tcp:\/\/[^\s/:]+:\d{1,5}(\/[1-9A-HJ-NP-Za-km-z]{40,60})?\/?$/;
 
@@ -55,6 +60,8 @@ export const poolEntrySchema = table(
       if (p.plain && !p.allow_unauthenticated) report('plain', 'needs allow_unauthenticated = true (no encryption, no authentication)');
       if (p.plain && hasKey) report('plain', 'cannot be combined with an authority key in the URL');
       if (!v2 && (p.plain || p.allow_unauthenticated)) report(p.plain ? 'plain' : 'allow_unauthenticated', 'applies to stratum2+tcp pools only');
+      const port = Number(/:(\d{1,5})(?:\/|$)/.exec(p.url.replace(/^[a-z0-9+]+:\/\//, ''))?.[1] ?? '0');
+      if (!(port >= 1 && port <= 65_535)) report('url', `port ${port} is out of range; expected 1 to 65535`);
       if (!p.url.startsWith('stratum+ssl://') && (p.tls_ca_file || p.tls_allow_self_signed || p.tls_servername)) {
         report('url', 'tls_* keys apply to stratum+ssl:// pools only');
       }
@@ -66,7 +73,7 @@ export const poolGroupSchema = table({
   name: str({ pattern: /^[A-Za-z0-9_.-]{1,64}$/, patternHint: 'a group name of letters, digits, _ . -' }),
   /** Relative share of hashrate (time) this group gets. */
   quota: withDefault(num(0.001, 1e6), 1),
-  pool: list(poolEntrySchema, { min: 1, max: 32 }),
+  pool: list(poolEntrySchema, { min: 1, max: MAX_POOLS_PER_GROUP }),
 });
 
 /** [pools]: the manager's timing, in seconds. */
@@ -82,8 +89,8 @@ export const poolsTimingSchema = table({
   standby: withDefault(int(0, 8), 1),
 });
 
-export const poolListSchema = optional(list(poolEntrySchema, { min: 1, max: 32 }));
-export const poolGroupListSchema = optional(list(poolGroupSchema, { min: 1, max: 16 }));
+export const poolListSchema = optional(list(poolEntrySchema, { min: 1, max: MAX_POOLS_PER_GROUP }));
+export const poolGroupListSchema = optional(list(poolGroupSchema, { min: 1, max: MAX_POOL_GROUPS }));
 
 type PoolEntryConfig = Infer<typeof poolEntrySchema>;
 
@@ -113,11 +120,30 @@ export function toPoolEntry(p: PoolEntryConfig): PoolEntry {
   return e;
 }
 
-/** Pool groups from `[[pool]]` (one group named "default") or `[[group]]`. */
+/**
+ * Pool groups from `[[pool]]` (one group named "default") or `[[group]]`, every entry named (its
+ * `name`, or `pool<N>` by position in the file), so that ids survive later edits.
+ */
 export function poolGroupsOf(pools: PoolEntryConfig[] | undefined, groups: Infer<typeof poolGroupSchema>[] | undefined): PoolGroupConfig[] {
-  if (groups && groups.length > 0) return groups.map((g) => ({ name: g.name, quota: g.quota, pools: g.pool.map(toPoolEntry) }));
-  if (pools && pools.length > 0) return [{ name: 'default', quota: 1, pools: pools.map(toPoolEntry) }];
+  if (groups && groups.length > 0) return namePools(groups.map((g) => ({ name: g.name, quota: g.quota, pools: g.pool.map(toPoolEntry) })));
+  if (pools && pools.length > 0) return namePools([{ name: 'default', quota: 1, pools: pools.map(toPoolEntry) }]);
   return [];
+}
+
+/**
+ * A pool entry from outside the config file (the API's addpool), checked by the same schema as a
+ * `[[pool]]` table. Throws PoolConfigError naming every problem, URLs in the messages redacted.
+ */
+export function poolEntryFromFields(fields: Record<string, unknown>): PoolEntry {
+  // Checked first, without quoting the value: a schema message quotes (a cut of) what it refuses.
+  if (typeof fields.url === 'string' && /^[^/]*:\/\/[^/@\s]*@/.test(fields.url)) {
+    throw new PoolConfigError('url: must not carry credentials (user:password@host); give the user and password separately');
+  }
+  const { value, issues } = checkDocument(poolEntrySchema, fields, new Map());
+  if (!value || issues.length > 0) {
+    throw new PoolConfigError(redactUrlCredentials(issues.map((i) => `${i.key}: ${i.message}`).join('; ') || 'invalid pool'));
+  }
+  return toPoolEntry(value);
 }
 
 export function poolManagerTiming(t: Infer<typeof poolsTimingSchema>): Partial<PoolManagerOptions> {

@@ -22,6 +22,9 @@ import { lineOf } from './toml-lines.js';
 import { readToml, validate, type TomlDocument } from './toml-file.js';
 import { rejectPlaceholders } from './placeholders.js';
 
+/** Lowest fans.safe_duty outside immersion mode, %: half speed, enough to keep moving air over a board that stopped hot. */
+export const MIN_SAFE_DUTY = 50;
+
 export type ConfigKind = 'board' | 'agent';
 
 export function detectKind(doc: TomlDocument): ConfigKind {
@@ -90,6 +93,11 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
   if (f.min_duty > f.max_duty) report('fans.min_duty', `${f.min_duty} % is above max_duty (${f.max_duty} %)`);
   if (f.mode === 'manual' && f.duty < f.min_duty) report('fans.duty', `${f.duty} % is below min_duty (${f.min_duty} %)`);
   if (f.safe_duty < f.min_duty) report('fans.safe_duty', `${f.safe_duty} % is below min_duty (${f.min_duty} %)`);
+  else if (f.mode !== 'immersion' && f.safe_duty < MIN_SAFE_DUTY) {
+    // Issue 21 D8: the safe duty is what cools a board that just stopped for a fault; running without
+    // fans is the explicit immersion mode, never a duty of 0 in another mode.
+    report('fans.safe_duty', `${f.safe_duty} % does not cool a stopped board; outside immersion mode it must be at least ${MIN_SAFE_DUTY} % (fans.mode = "immersion" runs without fans)`);
+  }
   let minFans = f.min_fans ?? fanCount;
   if (f.mode === 'immersion') {
     if (f.min_fans !== undefined && f.min_fans !== 0) report('fans.min_fans', `must be 0 or absent in immersion mode (fans are not used)`);

@@ -195,6 +195,11 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     return this.channels.size;
   }
 
+  /** Ids of the channels open on one connection. */
+  channelIdsOf(connectionId: number): number[] {
+    return [...this.channels.values()].filter((c) => c.connectionId === connectionId).map((c) => c.id);
+  }
+
   private makeRound(n: number): Round {
     const blocks = this.o.blocks.blocks;
     const block = blocks[n % blocks.length] as LabBlock;

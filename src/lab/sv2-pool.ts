@@ -167,6 +167,14 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
     for (const c of this.conns.values()) c.conn.send({ type: 'Reconnect', newHost, newPort });
   }
 
+  /**
+   * Sends any message on every open channel of every client: a hostile pool for tests (jobs that make
+   * no sense, oversized extranonce prefixes); `build` gets the channel id.
+   */
+  sendRaw(build: (channelId: number) => Sv2Message): void {
+    for (const c of this.conns.values()) for (const id of this.core.channelIdsOf(c.id)) c.conn.send(build(id));
+  }
+
   /** Drops every client connection at once (tests: lost-to-disconnect). */
   dropConnections(reason = 'dropped by the lab'): void {
     for (const c of [...this.conns.values()]) c.conn.close(reason);

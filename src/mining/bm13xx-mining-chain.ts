@@ -56,6 +56,8 @@ export class Bm13xxMiningChain extends TypedEmitter<MiningChainEvents> implement
         chip: r.chipIndex,
         at: r.receivedAt,
         reportHwError: () => driver.reportHardwareError(r),
+        ...(r.earlier ? { earlier: r.earlier.map((e) => ({ unit: e.work.unit, version: e.version })) } : {}),
+        ...(r.historyCut ? { historyCut: true } : {}),
       });
     });
     driver.on('state', (s) => {

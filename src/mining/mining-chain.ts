@@ -17,6 +17,13 @@ export interface ChainNonce {
   at: number;
   /** Tells the driver that verification failed, so its per-chip counters show the hardware error. */
   reportHwError?: () => void;
+  /**
+   * Older units the chip job id named shortly before (newest first), with the version the nonce has for
+   * each: when the nonce fails against `unit`, it may be a late nonce of one of these (issue 21 D5).
+   */
+  earlier?: { unit: WorkUnit; version: number }[];
+  /** Older units of the same id are no longer known (a job flood): a failure here is no hardware error. */
+  historyCut?: boolean;
 }
 
 export type MiningChainEvents = {

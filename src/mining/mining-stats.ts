@@ -48,6 +48,16 @@ export class MiningStats {
   duplicates = 0;
   hwErrors = 0;
   validNonces = 0;
+  /**
+   * Valid nonces that came back after their chip job id had been given to a newer unit (counted valid
+   * for the older unit, whose share, if any, the share path judges stale or not; never hardware errors).
+   */
+  lateNonces = 0;
+  /**
+   * Nonces that matched no unit still known for their chip job id while older units of that id had been
+   * forgotten (a job flood): possibly late, so counted here (stale), not as hardware errors.
+   */
+  lateUnmatched = 0;
   /** Work units sent to chains. */
   workSent = 0;
   /** Times a chain's work space ran out before fresh work was allowed. */

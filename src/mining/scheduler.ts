@@ -2,13 +2,17 @@
  * The scheduler: the job to mine (from the pool manager) -> work units per chain at the interval each
  * chain needs -> verified nonces -> shares.
  *
- * On a new job it sends fresh work to every chain at once (a new prev hash must reach every chain
- * immediately); between jobs each chain gets a new unit every `workIntervalMs`, or faster when the job
- * leaves the chips fewer version bits to roll (`workIntervalFor`: a fixed version means a new
- * extranonce before the chips run out of nonces). Nonces are verified in software against the unit they
- * belong to; hardware errors are counted per chip; valid nonces feed the hashrate; those meeting the
- * job's own target go through the share path. A job the chains cannot split stops the work (the chips
- * must not keep hashing the previous job) and is reported.
+ * On a clean job (new prev hash) it sends fresh work to every chain at once; a non-clean update (same
+ * prev hash, new transactions, a new target) waits for each chain's next unit, due within its work
+ * interval, as ESP-Miner queues mining.notify: a pool sending thousands of updates a second would
+ * otherwise have the chips abandon their work thousands of times a second and cycle the chip job ids
+ * faster than nonces come back (issue 21 D5). Between jobs each chain gets a new unit every
+ * `workIntervalMs`, or faster when the job leaves the chips fewer version bits to roll
+ * (`workIntervalFor`: a fixed version means a new extranonce before the chips run out of nonces). Nonces
+ * are verified in software against the unit they belong to (or, for a chip job id reused moments
+ * before, an earlier unit: a late nonce); hardware errors are counted per chip; valid nonces feed the
+ * hashrate; those meeting the job's own target go through the share path. A job the chains cannot split
+ * stops the work (the chips must not keep hashing the previous job) and is reported.
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -120,6 +124,7 @@ export class Scheduler {
       this.o.onUnusableJob?.(job, reason);
       return;
     }
+    const update = !job.clean && this.current !== undefined && this.current.job.source.poolId === pool;
     const intervals = new Map<number, number>();
     for (const c of this.o.chains) {
       const ms = c.workIntervalFor?.(rollMask) ?? c.workIntervalMs;
@@ -130,7 +135,8 @@ export class Scheduler {
     }
     this.current = { job, gen, intervals };
     let fed = 0;
-    for (const chain of this.o.chains) if (this.feed(chain, true)) fed++;
+    // A non-clean update goes out with each chain's next unit (a chain with none due gets it now).
+    for (const chain of this.o.chains) if ((!update || !this.timers.has(chain.index)) && this.feed(chain, true)) fed++;
     this.lastSwitchMs = this.o.clock.now() - t0;
     this.o.log[job.clean ? 'info' : 'debug']({ pool, job: job.id, clean: job.clean, chains: fed, ms: Number(this.lastSwitchMs.toFixed(3)) }, 'new work');
   }
@@ -179,8 +185,23 @@ export class Scheduler {
     const verifier = this.verifiers.get(chain.index) as NonceVerifier;
     // A re-initialised chain may report at another ticket difficulty.
     verifier.setTicketDifficulty(chain.ticketDifficulty);
-    const v = verifier.verify(n.unit, n.version, n.nonce, n.at, { chain: chain.index, chip: n.chip });
+    const origin = { chain: chain.index, chip: n.chip };
+    let v = verifier.verify(n.unit, n.version, n.nonce, n.at, origin);
     const stats = this.o.stats;
+    if (v.kind === 'hw-error' && n.earlier) {
+      // The chip job id was reused shortly before: the nonce may be a late one of an older unit.
+      for (const e of n.earlier) {
+        const late = verifier.verify(e.unit, e.version, n.nonce, n.at, origin);
+        if (late.kind === 'hw-error') continue;
+        stats.lateNonces++;
+        v = late;
+        break;
+      }
+    }
+    if (v.kind === 'hw-error' && n.historyCut) {
+      stats.lateUnmatched++;
+      return;
+    }
     if (v.kind === 'hw-error') {
       stats.recordHwError(chain.index, n.chip);
       n.reportHwError?.();

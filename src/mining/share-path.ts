@@ -22,29 +22,37 @@ export interface SharePathOptions {
    * the block went somewhere that publishes it.
    */
   onBlock?: (share: Share) => boolean | void;
-  /** How many recent share keys to remember for duplicate detection. */
-  dedupeWindow?: number;
 }
 
+/** Jobs whose shares are remembered for duplicate detection: far more than any pool keeps valid at once. */
+const DEDUPE_JOBS = 256;
+
 export class SharePath {
-  private readonly seen = new Set<string>();
-  private readonly order: string[] = [];
-  private readonly window: number;
+  /**
+   * Share keys per job (pool and job id: a re-issued copy of a job is the same job), for duplicate
+   * detection, for the last DEDUPE_JOBS jobs: memory follows the jobs still minable, not a window of the
+   * last 65 536 shares that took a day to fill and several MB to hold (seen in the soak, issue 21).
+   */
+  private readonly seen = new Map<string, Set<string>>();
   /** Submitted shares whose outcome is not known yet. */
   inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly o: SharePathOptions) {
-    this.window = o.dedupeWindow ?? 65536;
-  }
+  constructor(private readonly o: SharePathOptions) {}
 
   private isDuplicate(share: Share): boolean {
     const en = share.extranonce ? toHex(share.extranonce) : '';
-    const key = `${share.job.source.poolId}|${share.job.id}|${en}|${share.ntime}|${share.version}|${share.nonce}`;
-    if (this.seen.has(key)) return true;
-    this.seen.add(key);
-    this.order.push(key);
-    if (this.order.length > this.window) this.seen.delete(this.order.shift() as string);
+    const key = `${en}|${share.ntime}|${share.version}|${share.nonce}`;
+    const job = `${share.job.source.poolId}|${share.job.id}`;
+    let keys = this.seen.get(job);
+    if (!keys) {
+      keys = new Set();
+      this.seen.set(job, keys);
+      // Maps iterate in insertion order: the first key is the oldest job.
+      if (this.seen.size > DEDUPE_JOBS) this.seen.delete(this.seen.keys().next().value as string);
+    }
+    if (keys.has(key)) return true;
+    keys.add(key);
     return false;
   }
 

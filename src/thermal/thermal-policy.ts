@@ -18,6 +18,10 @@
  *   the floor (or unreadable) while its duty is > 0 for `stall_timeout_s` has failed;
  * - `sensor-loss` / `sensor-stuck`: no valid chip/board temperature for `no_reading_timeout_s`.
  * Hot and dangerous apply in every fan mode; fan checks are off only in immersion mode.
+ *
+ * The timers (no reading, stuck sensor, fan stall) and the hot flag belong to the policy alone: no
+ * command resets them (issue 21 D1). Only readings clear a fault, and `powerUpBlocker()` says why a
+ * power-up must wait.
  */
 import type { RegulatorTelemetry, TemperatureKind } from '../../drivers/i2c/peripheral.js';
 import { CONFIRM_READINGS, DIODE_SETTLE_MS, PLAUSIBLE_MAX_C, PLAUSIBLE_MIN_C, type FanSettings, type ThermalLimits } from './thermal-settings.js';
@@ -108,6 +112,9 @@ export class ThermalPolicy {
   private lastPoweredMs: number | undefined;
   private dangerStreak = 0;
   private vrDangerStreak = 0;
+  private last: PolicyVerdict | undefined;
+  /** Chip/board sensors of the last round that gave no usable reading (missing or stuck). */
+  private lastBlind: string[] = [];
 
   constructor(
     private limits: ThermalLimits,
@@ -126,22 +133,37 @@ export class ThermalPolicy {
     this.power = power;
   }
 
-  /** Restarts the timers (after a restart from the safe state): grace for sensors and fans again. */
-  rearm(nowMs: number): void {
-    this.lastValidTempMs = nowMs;
-    this.lastRegulatorMs = nowMs;
-    this.fanBadSince.clear();
-    this.stuck.clear();
-    this.hot = false;
-    this.dangerStreak = 0;
-    this.vrDangerStreak = 0;
-  }
-
   isHot(): boolean {
     return this.hot;
   }
 
+  /**
+   * Why the board must not be powered up now, from what the policy itself last saw; undefined when it
+   * may. Nothing outside the policy clears these: only readings do (issue 21 D1). A stop verdict, no
+   * valid chip/board temperature, a chip/board sensor missing or stuck, a fan failed or not turning
+   * (even before its stall timeout ran out) all refuse.
+   */
+  powerUpBlocker(): { reason: StopReason; detail: string } | undefined {
+    const v = this.last;
+    if (!v) return { reason: 'sensor-loss', detail: 'no readings yet' };
+    if (v.stop) return v.stop;
+    if (v.controlC === null) return { reason: 'sensor-loss', detail: `no valid chip or board temperature${this.lastBlind.length ? `: ${this.lastBlind.join(', ')}` : ''}` };
+    if (this.lastBlind.length > 0) {
+      const stuck = this.lastBlind.every((b) => b.endsWith('(stuck)'));
+      return { reason: stuck ? 'sensor-stuck' : 'sensor-loss', detail: `temperature missing: ${this.lastBlind.join(', ')}` };
+    }
+    if (v.failedFans.length > 0) return { reason: 'fan-stall', detail: `fan failed: ${v.failedFans.join(', ')}` };
+    if (this.fanBadSince.size > 0) return { reason: 'fan-stall', detail: `fan not turning: ${[...this.fanBadSince.keys()].join(', ')}` };
+    return undefined;
+  }
+
   evaluate(s: BoardSample): PolicyVerdict {
+    this.lastBlind = [];
+    this.last = this.judge(s);
+    return this.last;
+  }
+
+  private judge(s: BoardSample): PolicyVerdict {
     const L = this.limits;
     const failedSensors: string[] = [];
 
@@ -173,12 +195,16 @@ export class ThermalPolicy {
         const cur = this.stuck.get(r.id);
         if (cur && cur.since >= L.stuckTimeoutS * 1000) {
           failedSensors.push(`${r.id} (stuck at raw ${r.raw} for ${Math.round(cur.since / 1000)} s)`);
-          if (PROTECTING.has(r.kind)) stuckOnly = true;
+          if (PROTECTING.has(r.kind)) {
+            stuckOnly = true;
+            this.lastBlind.push(`${r.id} (stuck)`);
+          }
           c = null;
         }
       }
       if (c === null) {
         if (r.error) failedSensors.push(`${r.id} (${r.error})`);
+        if (PROTECTING.has(r.kind) && r.c === null) this.lastBlind.push(r.error ? `${r.id} (${r.error})` : r.id);
         continue;
       }
       if (PROTECTING.has(r.kind)) {
@@ -223,7 +249,9 @@ export class ThermalPolicy {
     const reg = s.regulator;
     if (reg) {
       const tel = reg.telemetry;
-      if (tel) this.lastRegulatorMs = s.t;
+      // The no-telemetry timer runs only while the output is commanded on: before the first power-up the
+      // driver is not initialised and reads nothing, and a power-up must not inherit that silence.
+      if (tel || !reg.commandedOn) this.lastRegulatorMs = s.t;
       if (tel && tel.faults.length > 0) return stop('regulator-fault', `regulator reports ${tel.faults.join(', ')} (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
       if (!tel && reg.commandedOn && s.t - this.lastRegulatorMs >= L.noReadingTimeoutS * 1000) {
         return stop('regulator-fault', `no regulator telemetry for ${Math.round((s.t - this.lastRegulatorMs) / 1000)} s${reg.error ? ` (${reg.error})` : ''}`);

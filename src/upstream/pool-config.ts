@@ -14,7 +14,11 @@ export interface PoolTlsConfig {
 }
 
 export interface PoolEntry {
-  /** Stable id for logs, stats and the API. Default: the URL (with `#2`, `#3`... when repeated). */
+  /**
+   * Stable id for logs, stats and the API. Default: `pool<N>`, N its position among all entries (the
+   * agent pins these names when it loads the config, so edits do not renumber). Never derived from the
+   * URL, which may carry what should not be shown (issue 21 D2).
+   */
   name?: string;
   /** stratum+tcp://, stratum+ssl:// (V1) or stratum2+tcp:// (V2, with the authority key in the path). */
   url: string;
@@ -76,10 +80,41 @@ export class PoolConfigError extends Error {
   override readonly name = 'PoolConfigError';
 }
 
+/** Default names `pool<N>` (N counting every entry, enabled or not, in order), skipping names already taken. */
+function defaultNames(groups: readonly PoolGroupConfig[]): string[][] {
+  const taken = new Set(groups.flatMap((g) => g.pools.flatMap((p) => (p.name === undefined ? [] : [p.name]))));
+  let n = 0;
+  return groups.map((g) =>
+    g.pools.map((p) => {
+      n++;
+      if (p.name !== undefined) return p.name;
+      let k = n;
+      while (taken.has(`pool${k}`)) k++;
+      taken.add(`pool${k}`);
+      return `pool${k}`;
+    }),
+  );
+}
+
+/** The groups with every unnamed entry given its default name, so that later edits keep the ids. */
+export function namePools(groups: readonly PoolGroupConfig[]): PoolGroupConfig[] {
+  const names = defaultNames(groups);
+  return groups.map((g, gi) => ({ ...g, pools: g.pools.map((p, pi) => ({ ...p, name: names[gi]?.[pi] ?? p.name })) }));
+}
+
+/** A name no entry of `groups` has: `pool<N>` with the smallest free N above the entry count. */
+export function freePoolName(groups: readonly PoolGroupConfig[]): string {
+  const taken = new Set(defaultNames(groups).flat());
+  let k = groups.reduce((a, g) => a + g.pools.length, 0) + 1;
+  while (taken.has(`pool${k}`)) k++;
+  return `pool${k}`;
+}
+
 export function resolvePoolGroups(groups: readonly PoolGroupConfig[]): ResolvedGroup[] {
   if (groups.length === 0) throw new PoolConfigError('at least one pool group is required');
   const names = new Set<string>();
   const ids = new Set<string>();
+  const defaults = defaultNames(groups);
   const out: ResolvedGroup[] = [];
   for (const [gi, g] of groups.entries()) {
     const where = `group ${JSON.stringify(g.name ?? gi)}`;
@@ -94,15 +129,10 @@ export function resolvePoolGroups(groups: readonly PoolGroupConfig[]): ResolvedG
       .sort((a, b) => (a.p.priority ?? a.i) - (b.p.priority ?? b.i) || a.i - b.i);
     if (enabled.length === 0) throw new PoolConfigError(`${where}: no enabled pool`);
     const pools: ResolvedPool[] = enabled.map(({ p, i }, rank) => {
-      if (typeof p.url !== 'string' || p.url.length === 0) throw new PoolConfigError(`${where}: pool url is required`);
-      if (typeof p.user !== 'string' || p.user.length === 0) throw new PoolConfigError(`${where}: pool ${p.url}: user is required`);
-      let id = p.name ?? p.url;
-      if (ids.has(id)) {
-        if (p.name !== undefined) throw new PoolConfigError(`${where}: duplicate pool name ${JSON.stringify(p.name)}`);
-        let n = 2;
-        while (ids.has(`${p.url}#${n}`)) n++;
-        id = `${p.url}#${n}`;
-      }
+      const id = defaults[gi]?.[i] ?? `pool${i + 1}`;
+      if (typeof p.url !== 'string' || p.url.length === 0) throw new PoolConfigError(`${where}: pool ${id}: url is required`);
+      if (typeof p.user !== 'string' || p.user.length === 0) throw new PoolConfigError(`${where}: pool ${id}: user is required`);
+      if (ids.has(id)) throw new PoolConfigError(`${where}: duplicate pool name ${JSON.stringify(id)}`);
       ids.add(id);
       return { ...p, id, password: p.password ?? 'x', group: g.name, rank, index: i };
     });

@@ -25,6 +25,10 @@
  * lost-to-switch. Every outcome is counted per pool. On every switch the chains get the new pool's
  * current job at once (the upstream's own, immutable Job: work from the old pool must not continue).
  * Every switch is logged with its reason and counted per pool.
+ *
+ * Edits (the API's pool commands) are applied in place with `setGroups` (issue 21 D6): a pool whose
+ * connection settings did not change keeps its session, job, in-flight shares and counters; pools no
+ * longer configured are drained like any pool no longer needed.
  */
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import { logger } from '../log.js';
@@ -48,7 +52,7 @@ export type FailureReason =
   | 'unusable'
   | 'upstream-down';
 
-export type SwitchReason = FailureReason | 'initial' | 'failback' | 'recovered' | 'quota' | 'reconnect-requested';
+export type SwitchReason = FailureReason | 'initial' | 'failback' | 'recovered' | 'quota' | 'reconnect-requested' | 'operator';
 
 const FAILURE_REASONS: readonly string[] = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'stopped', 'unusable'];
 
@@ -174,6 +178,10 @@ interface PoolRt {
   inFlight: number;
   drainTimer?: TimerHandle;
   drainDue: boolean;
+  /** The operator asked for this pool (switchpool): it takes its group's place as soon as it is usable. */
+  operatorPick: boolean;
+  /** No longer configured: draining, then forgotten. */
+  removed: boolean;
   s: Omit<PoolStats, 'id' | 'url' | 'group' | 'rank' | 'running' | 'ready' | 'usable' | 'active' | 'current' | 'draining' | 'failure' | 'healthySince' | 'inFlight' | 'upstream'>;
 }
 
@@ -193,13 +201,24 @@ interface GroupRt {
 
 const MAX_SWITCH_LOG = 200;
 
+/** Same session settings: an edit that keeps them keeps the connection (name, priority, enabled and timeouts may change). */
+function sameConnection(a: ResolvedPool, b: ResolvedPool): boolean {
+  const key = (p: ResolvedPool): string => {
+    const { id: _id, name: _name, priority: _priority, enabled: _enabled, rank: _rank, index: _index, group: _group, noJobTimeoutMs: _nj, ...conn } = p;
+    return JSON.stringify(conn, Object.keys(conn).sort());
+  };
+  return key(a) === key(b);
+}
+
 export class PoolManager extends TypedEmitter<Events> {
   private readonly clock: Clock;
   private readonly log = logger('pools');
   private readonly factory: UpstreamFactory;
-  private readonly groups: GroupRt[];
+  private groups: GroupRt[];
   private readonly byId = new Map<string, PoolRt>();
-  private readonly quota: QuotaScheduler;
+  /** Pools removed by an edit, draining: their late shares still reach their upstream. */
+  private readonly retired = new Set<PoolRt>();
+  private quota: QuotaScheduler;
   private readonly o: Required<Omit<PoolManagerOptions, 'groups' | 'factory' | 'clock'>>;
   private current?: PoolRt;
   private sliceStart = 0;
@@ -232,27 +251,94 @@ export class PoolManager extends TypedEmitter<Events> {
     if (!Number.isInteger(this.o.standby) || this.o.standby < 0) throw new RangeError('standby must be a non-negative integer');
     const resolved = resolvePoolGroups(opts.groups);
     this.quota = new QuotaScheduler(resolved.map((g) => ({ name: g.name, quota: g.quota })));
-    this.groups = resolved.map((cfg) => {
-      const g: GroupRt = { cfg, pools: [], frontier: Math.min(cfg.pools.length - 1, this.o.standby), activeMs: 0 };
+    this.groups = resolved.map((cfg) => this.newGroup(cfg));
+  }
+
+  private newGroup(cfg: ResolvedGroup): GroupRt {
+    const g: GroupRt = { cfg, pools: [], frontier: Math.min(cfg.pools.length - 1, this.o.standby), activeMs: 0 };
+    g.pools = cfg.pools.map((pool) => this.newPool(pool, g));
+    return g;
+  }
+
+  private newPool(pool: ResolvedPool, g: GroupRt): PoolRt {
+    const p: PoolRt = {
+      pool,
+      group: g,
+      running: false,
+      ready: false,
+      startedAt: 0,
+      downSince: 0,
+      quickReturn: false,
+      rejectRun: 0,
+      inFlight: 0,
+      drainDue: false,
+      operatorPick: false,
+      removed: false,
+      s: { activeMs: 0, submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: {}, rejectReasons: {}, switchesTo: 0, switchesAway: {}, failures: {} },
+    };
+    this.byId.set(pool.id, p);
+    return p;
+  }
+
+  /**
+   * Puts new pool groups in force on the running manager (issue 21 D6). A pool with the same id and the
+   * same connection settings (URL, user, password, protocol options) keeps its upstream, session, job,
+   * in-flight shares and counters; a new or changed one starts fresh; one no longer configured (removed
+   * or disabled) is drained and then forgotten. Group time used so far is kept. With `switchTo`, that
+   * pool takes its group's place as soon as it is usable (switchpool). Throws PoolConfigError (and
+   * changes nothing) on invalid groups.
+   */
+  setGroups(groups: readonly PoolGroupConfig[], opts: { switchTo?: string } = {}): void {
+    const resolved = resolvePoolGroups(groups);
+    const quota = new QuotaScheduler(resolved.map((g) => ({ name: g.name, quota: g.quota })));
+    for (const g of resolved) quota.charge(g.name, this.quota.usedMs(g.name));
+    const oldById = new Map(this.byId);
+    const kept = new Set<PoolRt>();
+    const next = resolved.map((cfg) => {
+      const old = this.groups.find((x) => x.cfg.name === cfg.name);
+      const g: GroupRt = old ?? { cfg, pools: [], frontier: 0, activeMs: 0 };
+      g.cfg = cfg;
       g.pools = cfg.pools.map((pool) => {
-        const p: PoolRt = {
-          pool,
-          group: g,
-          running: false,
-          ready: false,
-          startedAt: 0,
-          downSince: 0,
-          quickReturn: false,
-          rejectRun: 0,
-          inFlight: 0,
-          drainDue: false,
-          s: { activeMs: 0, submitted: 0, accepted: 0, rejected: 0, stale: 0, lost: {}, rejectReasons: {}, switchesTo: 0, switchesAway: {}, failures: {} },
-        };
-        this.byId.set(pool.id, p);
-        return p;
+        const p = oldById.get(pool.id);
+        if (p && !p.removed && sameConnection(p.pool, pool)) {
+          p.pool = pool;
+          p.group = g;
+          kept.add(p);
+          return p;
+        }
+        if (p) this.retire(p);
+        return this.newPool(pool, g);
       });
+      if (g.active && !kept.has(g.active)) {
+        g.lastReason = 'stopped';
+        g.lastDetail = `${g.active.pool.id} removed by a config edit`;
+        g.lastDown = g.active;
+        g.active = undefined;
+      }
+      const top = g.active ? g.active.pool.rank : 0;
+      g.frontier = Math.min(g.pools.length - 1, top + this.o.standby);
       return g;
     });
+    for (const p of oldById.values()) if (!kept.has(p) && !p.removed) this.retire(p);
+    this.groups = next;
+    this.quota = quota;
+    if (opts.switchTo !== undefined) {
+      for (const x of this.byId.values()) x.operatorPick = false;
+      const p = this.byId.get(opts.switchTo);
+      if (p && !p.removed) p.operatorPick = true;
+    }
+    this.log.info({ groups: resolved.map((g) => ({ name: g.name, pools: g.pools.map((p) => p.id) })), kept: kept.size }, 'pool groups edited');
+    this.evaluate();
+  }
+
+  /** A pool no longer configured: out of its group, drained for late shares, then forgotten. */
+  private retire(p: PoolRt): void {
+    p.removed = true;
+    p.operatorPick = false;
+    if (this.byId.get(p.pool.id) === p) this.byId.delete(p.pool.id);
+    this.retired.add(p);
+    if (p.running) this.drainPool(p);
+    else this.retired.delete(p);
   }
 
   start(): void {
@@ -271,7 +357,7 @@ export class PoolManager extends TypedEmitter<Events> {
     this.charge();
     this.clock.clearInterval(this.tickTimer);
     const all: Promise<void>[] = [];
-    for (const p of this.byId.values()) {
+    for (const p of [...this.byId.values(), ...this.retired]) {
       this.clock.clearTimeout(p.drainTimer);
       if (p.upstream) all.push(p.upstream.stop('pool manager stopped'));
       p.detach?.();
@@ -294,7 +380,8 @@ export class PoolManager extends TypedEmitter<Events> {
 
   /** Routes a share to the upstream that issued its job. Never throws; every outcome is counted. */
   async submit(share: Share): Promise<ShareOutcome> {
-    const p = this.byId.get(share.job.source.poolId);
+    const id = share.job.source.poolId;
+    const p = this.byId.get(id) ?? [...this.retired].find((r) => r.pool.id === id);
     if (!p) {
       this.unroutable++;
       this.log.warn({ pool: share.job.source.poolId, job: share.job.id }, 'share for an unknown pool');
@@ -338,6 +425,7 @@ export class PoolManager extends TypedEmitter<Events> {
   stats(): PoolManagerStats {
     this.charge();
     const pools: PoolStats[] = [];
+    // Configured pools only: one removed by an edit drains unseen (its shares are still counted).
     for (const p of this.byId.values()) {
       const st: PoolStats = {
         id: p.pool.id,
@@ -432,6 +520,7 @@ export class PoolManager extends TypedEmitter<Events> {
     p.job = undefined;
     p.healthySince = undefined;
     this.log.info({ pool: p.pool.id }, 'stopping pool');
+    if (p.removed) this.retired.delete(p);
     void up.stop('not needed');
   }
 
@@ -582,8 +671,8 @@ export class PoolManager extends TypedEmitter<Events> {
     if (act && this.usable(act)) {
       for (const p of g.pools) {
         if (p === act) break;
-        if (this.usable(p) && (p.quickReturn || now - (p.healthySince ?? now) >= this.o.failbackMs)) {
-          this.setActive(g, p, p.quickReturn ? 'reconnect-requested' : 'failback');
+        if (this.usable(p) && (p.operatorPick || p.quickReturn || now - (p.healthySince ?? now) >= this.o.failbackMs)) {
+          this.setActive(g, p, p.operatorPick ? 'operator' : p.quickReturn ? 'reconnect-requested' : 'failback');
           break;
         }
       }
@@ -627,6 +716,7 @@ export class PoolManager extends TypedEmitter<Events> {
     g.lastDetail = detail;
     g.lastDown = p === undefined ? old : undefined;
     if (p) p.quickReturn = false;
+    if (p) p.operatorPick = false;
     if (this.current !== undefined && this.current.group !== g) {
       this.recordSwitch({ at: this.clock.now(), group: g.cfg.name, ...(old ? { from: old.pool.id } : {}), ...(p ? { to: p.pool.id } : {}), reason, ...(detail ? { detail } : {}), chains: false }, old, p);
     }

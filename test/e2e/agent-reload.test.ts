@@ -87,7 +87,7 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
     assert.equal(statusOf(denied).STATUS, 'E');
     const added = await cgminer(api, { command: 'addpool', parameter: `${urlB},e2e.worker,x`, token });
     assert.equal(statusOf(added).STATUS, 'S', JSON.stringify(added));
-    await agent.waitFor((r) => r.msg === 'pools replaced', 'pools replaced after addpool');
+    await agent.waitFor((r) => r.msg === 'pool groups edited', 'pools edited in place after addpool');
     // Saved to the config file (a restart runs with it), the rest of the file as it was.
     const savedAdd = readFileSync(cfg, 'utf8');
     assert.ok(savedAdd.includes(`url = ${JSON.stringify(urlB)}`), savedAdd);

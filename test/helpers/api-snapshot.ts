@@ -166,6 +166,8 @@ export interface ControlCall {
 export class RecordingControl implements AgentControl {
   readonly calls: ControlCall[] = [];
   answers: Partial<Record<keyof AgentControl, ControlResult>> = {};
+  /** What restartRefusal() answers (undefined: the restart may go ahead). */
+  refuseRestart: string | undefined;
   private res(method: keyof AgentControl, arg?: string | NewPool): Promise<ControlResult> {
     this.calls.push(arg === undefined ? { method } : { method, arg });
     return Promise.resolve(this.answers[method] ?? { ok: true });
@@ -187,6 +189,9 @@ export class RecordingControl implements AgentControl {
   }
   restart(): Promise<ControlResult> {
     return this.res('restart');
+  }
+  restartRefusal(): string | undefined {
+    return this.refuseRestart;
   }
   pause(): Promise<ControlResult> {
     return this.res('pause');

@@ -9,6 +9,7 @@ import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair, type MemoryUart } from '../../drivers/transport/memory-uart.js';
 import { logger } from '../../src/log.js';
+import type { ManualClock } from '../../src/clock.js';
 import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
 
 export interface InProcessChain {
@@ -17,6 +18,8 @@ export interface InProcessChain {
   sim: ChainSim;
   /** The host end of the UART (the driver's side). */
   host: MemoryUart;
+  /** The device end (the simulator's side): bytes written here reach the driver. */
+  dev: MemoryUart;
   close(): Promise<void>;
 }
 
@@ -29,11 +32,13 @@ export async function inProcessChain(o: {
   simTicketDifficulty: number;
   /** Runs before bring-up with the host port (e.g. to watch its writes) and the driver. */
   before?: (host: MemoryUart, driver: Bm13xxChain<AgentDriverWork>) => void;
+  /** A ManualClock for the simulator and the driver; bring-up then advances it until done. */
+  clock?: ManualClock;
 }): Promise<InProcessChain> {
   const [host, dev] = createMemoryUartPair();
   await dev.open();
   // The simulator reports at the same sim-only ticket the host expects (replay mode has its own).
-  const sim = new ChainSim({ family: o.family, chips: o.chips, ...(o.sim?.mode === 'replay' ? {} : { simTicketDifficulty: o.simTicketDifficulty }), ...o.sim });
+  const sim = new ChainSim({ family: o.family, chips: o.chips, ...(o.sim?.mode === 'replay' ? {} : { simTicketDifficulty: o.simTicketDifficulty }), ...(o.clock ? { clock: o.clock } : {}), ...o.sim });
   sim.attach(dev);
   sim.start();
   const driver = new Bm13xxChain<AgentDriverWork>(host, {
@@ -42,9 +47,23 @@ export async function inProcessChain(o: {
     simTicketDifficulty: o.simTicketDifficulty,
     timing: FAST_TIMING,
     name: `${o.family}-${o.index}`,
+    ...(o.clock ? { clock: o.clock } : {}),
   });
   o.before?.(host, driver);
-  const up = await driver.bringUp();
+  const bringUp = driver.bringUp();
+  const clock = o.clock;
+  if (clock) {
+    let done = false;
+    void bringUp.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    while (!done) {
+      clock.advance(1);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  const up = await bringUp;
   const mining = new Bm13xxMiningChain(o.index, driver.family, logger('test'));
   mining.attach(driver);
   mining.update(up);
@@ -53,6 +72,7 @@ export async function inProcessChain(o: {
     driver,
     sim,
     host,
+    dev,
     close: async () => {
       sim.stop();
       await driver.close();

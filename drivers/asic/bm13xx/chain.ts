@@ -11,7 +11,8 @@
  * and 0x14 (ticket mask) at the new baud to confirm.
  *
  * At run time every nonce reply is decoded for the family, matched to the job ring by job id, given its
- * full rolled version, deduplicated on (job, nonce, version) and emitted as a NonceReport. SHA-256
+ * full rolled version, deduplicated on (job, nonce, version) and emitted as a NonceReport; a job id that
+ * was reused shortly before also names its earlier units (job-ring.ts), for late nonces. SHA-256
  * verification is the agent's job (headerOfReport rebuilds the header); it reports failures back through
  * reportHardwareError so that the chip's counter shows them.
  */
@@ -26,6 +27,7 @@ import { cmd } from './command-frame.js';
 import { ChainBringUpError, ChainStateError } from './errors.js';
 import { familyByName, type ChipFamily, type InitContext, type InitStep } from './family.js';
 import { nonceOfReply } from './families/common.js';
+import { JobRing, type RingEntry } from './job-ring.js';
 import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
 import { frequencyRamp, solvePll, type PllSetting } from './pll.js';
 import { Reg } from './registers/addresses.js';
@@ -83,7 +85,7 @@ export type ChainEvents<W extends WorkUnit> = {
   'port-error': [UartError];
 };
 
-interface JobEntry<W extends WorkUnit> {
+interface JobEntry<W extends WorkUnit> extends RingEntry<JobEntry<W>> {
   work: W;
   jobId: number;
   slotVersions: number[];
@@ -125,7 +127,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   private addresses: number[] = [];
   private chips: ChipCounters[] = [];
   private readonly counters: ChainCounters = emptyChainCounters();
-  private readonly ring = new Map<number, JobEntry<W>>();
+  private readonly ring = new JobRing<JobEntry<W>>();
   private lastJobId: number | undefined;
   private chipRollMask: number;
   /** The clock the chips run at now (after the ramp, or after setFrequency). */
@@ -281,8 +283,12 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
   // ---- bring-up ----------------------------------------------------------------------------------------
 
-  /** Resets, enumerates and configures the chain. Throws ChainBringUpError naming missing chips. */
-  async bringUp(): Promise<BringUpResult> {
+  /**
+   * Resets, enumerates and configures the chain. Throws ChainBringUpError naming missing chips.
+   * `frequencyMhz` (default: the configured one) lets a board that was stepped down while hot come back
+   * at the lower clock instead of undoing the step (issue 21 D1).
+   */
+  async bringUp(frequencyMhz = this.frequencyMhz): Promise<BringUpResult> {
     if (this.st === 'closed') throw new ChainStateError('chain is closed');
     if (this.st === 'bringing-up') throw new ChainStateError('bring-up already in progress');
     this.setState('bringing-up');
@@ -290,7 +296,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     this.ring.clear();
     this.lastJobId = undefined;
     try {
-      const result = await this.doBringUp();
+      const result = await this.doBringUp(frequencyMhz);
       this.runningSince = this.clock.now();
       this.setState('running');
       this.startWatchdog();
@@ -302,7 +308,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
   }
 
-  private async doBringUp(): Promise<BringUpResult> {
+  private async doBringUp(frequencyMhz: number): Promise<BringUpResult> {
     const t = this.timing;
     if (!this.port.isOpen) await this.port.open();
     this.attach();
@@ -386,7 +392,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
     // Frequency ramp from the reset clock.
     let actualMhz = this.family.resetFrequencyMhz;
-    for (const f of frequencyRamp(this.family.resetFrequencyMhz, this.frequencyMhz, t.rampStepMhz)) {
+    for (const f of frequencyRamp(this.family.resetFrequencyMhz, frequencyMhz, t.rampStepMhz)) {
       const s = solvePll(f, this.family.pll);
       await this.writeFrequency(s);
       actualMhz = s.frequencyMhz;
@@ -579,16 +585,18 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       this.chipRollMask = enc.chipRollMask;
       void this.send(cmd.writeAll(Reg.versionRolling, versionRollingRegister(this.chipRollMask))).catch(() => undefined);
     }
-    this.ring.set(this.family.chipJobId(jobId), {
+    const entry: JobEntry<W> = {
       work,
       jobId,
+      generation: this.ring.nextGeneration(),
       slotVersions: enc.slotVersions,
       templateVersion: templateVersion(work),
       ntime: templateNtime(work),
       seen: new Set(),
       seenWide: new Set(),
       seenShift: maskShift(work.versionMask),
-    });
+    };
+    this.ring.put(this.family.chipJobId(jobId), entry, this.clock.now());
     this.counters.jobsSent++;
     await this.send(enc.frame);
     return jobId;
@@ -601,31 +609,34 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     const idx = Math.floor(fields.addressField / this.interval);
     const chip = idx < this.chipCount ? this.chips[idx] : undefined;
     if (!chip) this.counters.unattributedNonces++;
-    const entry = this.ring.get(ids.jobId);
-    if (!entry) {
+    // The unit now holding this job id, then the ones it replaced within the late window.
+    const now = this.clock.now();
+    const lineage = this.ring.lineage(ids.jobId, now);
+    const current = lineage[0];
+    if (!current) {
       this.counters.unknownJobIds++;
       if (chip) chip.unknownJobIds++;
       return;
     }
-    let version: number;
-    if (this.family.jobFormat === 'midstate') {
-      const v = entry.slotVersions[ids.midstateIndex];
-      if (v === undefined) {
+    const candidates: { e: JobEntry<W>; version: number }[] = [];
+    for (const e of lineage) {
+      const v = this.versionOf(e, ids);
+      if (v !== undefined && versionWithinMask(e.templateVersion, v, e.work.versionMask)) candidates.push({ e, version: v });
+    }
+    const first = candidates[0];
+    if (!first) {
+      if (this.versionOf(current, ids) === undefined) {
         // A slot the job did not fill: the chip hashed nothing we sent.
         this.counters.unknownJobIds++;
         if (chip) chip.unknownJobIds++;
-        return;
+      } else {
+        this.counters.versionOutOfMask++;
+        if (chip) chip.versionOutOfMask++;
       }
-      version = v;
-    } else {
-      // ESP-Miner: rolled = job version | (field << 13).
-      version = (entry.templateVersion | ids.versionBits) >>> 0;
-    }
-    if (!versionWithinMask(entry.templateVersion, version, entry.work.versionMask)) {
-      this.counters.versionOutOfMask++;
-      if (chip) chip.versionOutOfMask++;
       return;
     }
+    const entry = first.e;
+    const version = first.version;
     const key = seenKey(nonce, (version ^ entry.templateVersion) >>> 0, entry.seenShift);
     const wide = key < 0 ? `${nonce}:${version}` : '';
     if (key < 0 ? entry.seenWide.has(wide) : entry.seen.has(key)) {
@@ -635,7 +646,6 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
     if (key < 0) entry.seenWide.add(wide);
     else entry.seen.add(key);
-    const now = this.clock.now();
     this.counters.nonces++;
     if (chip) {
       chip.nonces++;
@@ -659,7 +669,19 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       midstateIndex: ids.midstateIndex,
       frame,
       receivedAt: now,
+      generation: entry.generation,
+      ...(this.ring.historyCut(ids.jobId, now) ? { historyCut: true } : {}),
+      ...(candidates.length > 1
+        ? { earlier: candidates.slice(1).map(({ e, version: v }) => ({ work: e.work, generation: e.generation, version: v, versionBits: (v ^ e.templateVersion) >>> 0, ntime: e.ntime })) }
+        : {}),
     });
+  }
+
+  /** The full version a nonce reply means for a unit; undefined when it names a midstate slot the unit did not fill. */
+  private versionOf(e: JobEntry<W>, ids: ReturnType<ChipFamily['decodeNonceIds']>): number | undefined {
+    // BM1397: the version of the midstate slot; others (ESP-Miner): rolled = job version | (field << 13).
+    if (this.family.jobFormat === 'midstate') return e.slotVersions[ids.midstateIndex];
+    return (e.templateVersion | ids.versionBits) >>> 0;
   }
 
   /** The agent found this nonce invalid (SHA-256 below the ticket): count it against its chip. */
@@ -776,10 +798,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   // ---- lifecycle ---------------------------------------------------------------------------------------
 
   /** Holds reset, then brings the chain up again from 115200 baud (recovery, fact sheet §7). */
-  async reinit(): Promise<BringUpResult> {
+  async reinit(frequencyMhz = this.frequencyMhz): Promise<BringUpResult> {
     if (this.st === 'closed') throw new ChainStateError('chain is closed');
     this.stopWatchdog();
-    return this.bringUp();
+    return this.bringUp(frequencyMhz);
   }
 
   /** Stops work and holds the chips in reset (false when there is no reset line to hold). */

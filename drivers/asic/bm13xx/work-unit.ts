@@ -38,6 +38,28 @@ export interface NonceReport<W extends WorkUnit = WorkUnit> {
   frame: Uint8Array;
   /** Clock time (ms) the frame was parsed. */
   receivedAt: number;
+  /** The unit's generation: the driver's count of units sent (chip job ids repeat, generations do not). */
+  generation: number;
+  /**
+   * Older units that held the same chip job id shortly before (newest first), with the version the nonce
+   * would have for each: a nonce that fails verification against `work` may be a late one of these
+   * (issue 21 D5). Absent when the id was not reused recently.
+   */
+  earlier?: EarlierUnit<W>[];
+  /**
+   * Units held this chip job id within the late window that are older than `earlier` goes back (a
+   * flood of jobs): a nonce matching none of the units above may belong to one of those, so its failure
+   * proves nothing about the chip.
+   */
+  historyCut?: boolean;
+}
+
+export interface EarlierUnit<W extends WorkUnit = WorkUnit> {
+  work: W;
+  generation: number;
+  version: number;
+  versionBits: number;
+  ntime: number;
 }
 
 export class WorkUnitError extends Error {

@@ -23,6 +23,9 @@
  * pool's reason (whatever error shape it used), or lost (timeout, disconnect, job from an earlier
  * connection). Bad lines are counted and logged, never fatal.
  */
+import { redactUrlCredentials } from '../../url-credentials.js';
+import { LogSummary } from '../../log-summary.js';
+import { ABSURD_SHARE_DIFFICULTY, ProtocolStrikes } from '../protocol-strikes.js';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -155,6 +158,9 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   readonly protocol = 'sv1' as const;
   private readonly clock: Clock;
   private readonly log: Logger;
+  /** Bad messages of the current connection (issue 21 D9); warnings about them are summarised. */
+  private readonly strikes: ProtocolStrikes;
+  private readonly summary: LogSummary;
   private readonly endpoint: Sv1Endpoint;
   private readonly o: Required<Omit<Sv1ClientOptions, 'tls' | 'versionRolling' | 'suggestDifficulty' | 'clock'>> & {
     tls?: Sv1TlsOptions;
@@ -193,7 +199,9 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     this.id = opts.id;
     this.url = formatSv1Url(this.endpoint);
     this.clock = opts.clock ?? systemClock;
-    this.log = logger('sv1.client', { pool: opts.id, url: this.url });
+    this.log = logger('sv1.client', { pool: opts.id, url: redactUrlCredentials(this.url) });
+    this.strikes = new ProtocolStrikes(this.clock);
+    this.summary = new LogSummary(this.log, this.clock);
     const vr = opts.versionRolling === false ? false : { mask: opts.versionRolling?.mask ?? BIP320_MASK, minBitCount: opts.versionRolling?.minBitCount ?? 2 };
     this.o = {
       id: opts.id,
@@ -233,6 +241,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     this.stopped = true;
     this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    this.summary.close();
     const c = this.conn;
     this.setState('closed', reason);
     if (c) this.dropConnection(c, reason);
@@ -387,12 +396,14 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     };
     this.lastDifficulty = 1;
     this.conn = c;
+    this.strikes.reset();
     const splitter = new LineSplitter(this.o.maxLineBytes, {
       line: (l) => this.onLine(c, l),
       overlong: (n) => {
         this.counters.lineTooLong++;
         this.counters.protocolErrors++;
-        this.log.warn({ bytes: n, limit: this.o.maxLineBytes }, 'line too long from pool: dropped');
+        this.summary.warn('line-too-long', { bytes: n, limit: this.o.maxLineBytes }, 'line too long from pool: dropped');
+        this.strike(c, 'line too long');
       },
     });
     socket.on('data', (d: Buffer) => {
@@ -477,27 +488,37 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     try {
       msg = parsePoolMessage(decodeSv1Line(line));
     } catch (err) {
-      this.countBad(err, line);
+      this.countBad(c, err, line);
       return;
     }
     try {
       if (msg.kind === 'response') this.onResponse(msg.response);
       else this.onPoolMessage(c, msg);
     } catch (err) {
-      this.countBad(err, line);
+      this.countBad(c, err, line);
     }
   }
 
-  private countBad(err: unknown, line: string): void {
+  /**
+   * One more strike against the connection; at the limit it is closed (the pool is broken or hostile,
+   * issue 21 D9) and the client reconnects later with backoff.
+   */
+  private strike(c: Connection, what: string): void {
+    if (!this.strikes.strike() || c.closed) return;
+    this.fail(c, `protocol-error: ${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`);
+  }
+
+  private countBad(c: Connection, err: unknown, line: string): void {
     this.counters.protocolErrors++;
     if (err instanceof Sv1ProtocolError && err.kind === 'invalid-json') this.counters.invalidJson++;
     else this.counters.badMessages++;
     if (!(err instanceof Sv1ProtocolError)) {
       // Anything else is a bug of ours; still never fatal for the connection.
-      this.log.error({ err: err instanceof Error ? err.stack : String(err) }, 'error handling a pool line');
+      this.summary.note('internal', 'error', { err: err instanceof Error ? err.stack : String(err) }, 'error handling a pool line');
       return;
     }
-    this.log.warn({ kind: err.kind, err: err.message, line: line.slice(0, 200) }, 'bad line from pool');
+    this.summary.warn(`bad-line:${err.kind}`, { kind: err.kind, err: err.message, line: line.slice(0, 200) }, 'bad line from pool');
+    this.strike(c, err.message);
   }
 
   private onResponse(r: Sv1Response): void {
@@ -505,7 +526,8 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     if (!matched) {
       this.counters.unmatchedReplies++;
       this.counters.protocolErrors++;
-      this.log.warn({ id: r.id, error: r.error }, 'reply to no pending request');
+      // Summarised but no strike: a late reply to a request that timed out is no sign of a broken pool.
+      this.summary.warn('unmatched-reply', { id: r.id, error: r.error }, 'reply to no pending request');
       return;
     }
     if (latencyMs !== undefined) this.counters.lastSubmitLatencyMs = latencyMs;
@@ -531,7 +553,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       }
       this.applyMask(c, (r.versionRollingMask & requested) >>> 0, 'mining.configure');
     } catch (err) {
-      this.countBad(err, JSON.stringify(e.response.result ?? null));
+      this.countBad(c, err, JSON.stringify(e.response.result ?? null));
     }
   }
 
@@ -553,7 +575,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       c.subscribed = true;
       this.log.info({ extranonce1: toHex(r.extranonce1), extranonce2Size: r.extranonce2Size }, 'subscribed');
     } catch (err) {
-      this.countBad(err, JSON.stringify(e.response.result ?? null));
+      this.countBad(c, err, JSON.stringify(e.response.result ?? null));
       this.fail(c, `handshake-failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
@@ -644,7 +666,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       case 'unknown':
         this.counters.unknownMethods++;
         this.counters.protocolErrors++;
-        this.log.info({ method: m.method.slice(0, 64) }, 'unknown method from pool: ignored');
+        this.summary.note('unknown-method', 'info', { method: m.method.slice(0, 64) }, 'unknown method from pool: ignored');
         // JSON-RPC: a request (non-null id) deserves an answer, so the pool does not wait for one.
         if (m.id !== null) this.send(c, encodeResult(m.id, null, { code: 20, message: 'unknown method' }));
     }
@@ -673,6 +695,14 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   }
 
   private onSetDifficulty(c: Connection, d: number): void {
+    if (d > ABSURD_SHARE_DIFFICULTY) {
+      // No share could ever be found at this difficulty (issue 21 D10): a pool error, so the pool is
+      // left (failover) rather than mined for nothing; the target in force stays until then.
+      this.counters.protocolErrors++;
+      this.log.warn({ difficulty: d, max: ABSURD_SHARE_DIFFICULTY }, 'absurd mining.set_difficulty: leaving the pool');
+      this.fail(c, `protocol-error: mining.set_difficulty ${d} is above ${ABSURD_SHARE_DIFFICULTY}`);
+      return;
+    }
     const target = difficultyToTarget(d);
     c.nextTarget = target;
     this.lastDifficulty = d;

@@ -22,6 +22,8 @@ import { bigIntToU256Le, MAX_TARGET, targetToDifficulty, u256LeToBigInt } from '
 import { toHex } from '../../work/bytes.js';
 import { Sv2Connection, type HandshakeInfo, type Sv2Security } from './transport.js';
 import { decodeMessage, UnknownMessageError, type Sv2Message, type Sv2MessageOf } from './messages/registry.js';
+import { LogSummary } from '../../log-summary.js';
+import { ABSURD_SHARE_DIFFICULTY, ProtocolStrikes } from '../protocol-strikes.js';
 import { MiningSetupFlags, MiningSuccessFlags, SV2_PROTOCOL_VERSION, Sv2SubProtocol } from './messages/common.js';
 import { Sv2DecodeError } from './binary/errors.js';
 import { NoiseError } from './noise/errors.js';
@@ -172,6 +174,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly counters: UpstreamStats = emptyUpstreamStats();
+  /** Bad or unexpected messages of the current session (issue 21 D9); warnings about them are summarised. */
+  private readonly strikes: ProtocolStrikes;
+  private readonly summary: LogSummary;
   private session: Session | null = null;
   private retryTimer: TimerHandle | undefined;
   private ackTimer: TimerHandle | undefined;
@@ -196,6 +201,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.id = opts.id ?? this.pool.text;
     this.clock = opts.clock ?? systemClock;
     this.log = logger('sv2.client', { pool: this.id });
+    this.strikes = new ProtocolStrikes(this.clock);
+    this.summary = new LogSummary(this.log, this.clock);
     this.versionMask = (opts.versionMask ?? BIP320_MASK) >>> 0;
     // Custom jobs only exist on extended channels (spec 5.3.18).
     if (opts.workSelection) this.forceExtended = true;
@@ -227,6 +234,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.stopped = true;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearInterval(this.ackTimer);
+    this.summary.close();
     const s = this.session;
     if (s?.conn?.isOpen && s.channel) {
       s.conn.send({ type: 'CloseChannel', channelId: s.channel.params.channelId, reasonCode: 'shutdown' });
@@ -380,6 +388,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       customJobs: new Map(),
     };
     this.session = s;
+    this.strikes.reset();
     this.setState('connecting');
     this.log.info({ host: s.host, port: s.port, attempt: this.attempt + 1 }, 'connecting');
     const d = dialSv2(
@@ -568,7 +577,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
         // E.g. SetNewPrevHash naming an unknown job: the old jobs are gone and there is none to mine
         // until the pool sends one (shares of the old job are then stale locally).
         this.job = s.channel?.current();
-        this.log.warn({ err: err.message }, 'pool protocol error');
+        this.summary.warn('channel-protocol', { err: err.message }, 'pool protocol error');
+        this.strike(s, err.message);
         return;
       }
       this.endSession(s, `internal error handling ${msg.type}: ${err instanceof Error ? err.message : String(err)}`);
@@ -577,7 +587,14 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   private unexpected(s: Session, msg: Sv2Message): void {
     this.counters.protocolErrors++;
-    this.log.warn({ type: msg.type, phase: s.phase }, 'unexpected message ignored');
+    this.summary.warn(`unexpected:${msg.type}`, { type: msg.type, phase: s.phase }, 'unexpected message ignored');
+    this.strike(s, `unexpected ${msg.type}`);
+  }
+
+  /** One more strike against the session; at the limit it ends (the pool is broken or hostile, issue 21 D9). */
+  private strike(s: Session, what: string): void {
+    if (!this.strikes.strike() || s.ended) return;
+    this.endSession(s, `protocol-error: ${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`);
   }
 
   private onMessage(s: Session, msg: Sv2Message): void {
@@ -629,6 +646,13 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       case 'SetExtranoncePrefix': {
         const ch = s.channel;
         if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+        if (msg.extranoncePrefix.length + ch.params.extranonceSize > 32) {
+          // The full extended extranonce (prefix + the channel's extranonce) is at most 32 bytes
+          // (sv2-spec 05-Mining-Protocol.md@066971c §5.1.2.1 and the B0_32 extranonce fields of
+          // §5.3.5 / §5.3.12), the same rule as at channel opening (issue 21 D9).
+          this.counters.protocolErrors++;
+          return this.endSession(s, `protocol-error: SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`);
+        }
         ch.setExtranoncePrefix(msg.extranoncePrefix);
         this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
         return;
@@ -757,7 +781,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     const difficulty = targetToDifficulty(target);
     this.counters.difficulty = difficulty;
     this.log.info({ difficulty, target: target.toString(16).padStart(64, '0'), why }, 'share target');
-    if (difficulty > 1e15) this.log.warn({ difficulty }, 'absurd share difficulty: is the pool sending its target big-endian? (U256 is little-endian)');
+    if (difficulty > ABSURD_SHARE_DIFFICULTY) this.log.warn({ difficulty }, 'absurd share difficulty: is the pool sending its target big-endian? (U256 is little-endian)');
     return difficulty;
   }
 
@@ -791,7 +815,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
     const e = s.tracker.reject(msg.sequenceNumber);
     if (!e) {
-      this.log.warn({ seq: msg.sequenceNumber, code: msg.errorCode }, 'SubmitShares.Error for a share we are not waiting for');
+      this.summary.warn('unknown-share-error', { seq: msg.sequenceNumber, code: msg.errorCode }, 'SubmitShares.Error for a share we are not waiting for');
+      this.strike(s, 'SubmitShares.Error for a share we are not waiting for');
       return;
     }
     this.log.warn({ seq: msg.sequenceNumber, code: msg.errorCode, jobId: e.share.job.id }, 'share rejected');

@@ -126,6 +126,21 @@ test('restart: RESTART reply first, the control runs after', async () => {
   assert.equal((await ask(`restart|${API_TOKEN}`)).text, 'RESTART');
 });
 
+test('restart refused by the board (thermal policy, rate limit): the reason in the reply, no RESTART, no call', async () => {
+  const { ask, control } = setup();
+  control.refuseRestart = 'refusing to power up: fan not turning: fan.fan (fan-stall)';
+  const r = await ask({ command: 'restart', token: API_TOKEN });
+  assert.deepEqual({ ...st(r), When: 0 }, {
+    STATUS: 'E',
+    When: 0,
+    Code: 204,
+    Msg: "Command 'restart' failed: refusing to power up: fan not turning: fan.fan (fan-stall)",
+    Description: 'asic-agent 0.1.0',
+  });
+  assert.equal(r.after, undefined);
+  assert.equal(control.calls.length, 0);
+});
+
 test('addpool: url,user,pass with \\ escapes; the password reaches the control and never the reply', async () => {
   const { ask, control } = setup();
   control.answers.addPool = { ok: true, poolId: 'backup' };

@@ -179,3 +179,40 @@ test('readings outside 0..120 °C are failed readings, not temperatures', () => 
   // The regulator's own sensor is not held to the chip range.
   assert.equal(repeated(new ThermalPolicy(LIMITS, FANS, POWER, 0), 0, { temps: [chip(50), { id: 'vr', kind: 'vr', c: 130 }] }).stop?.reason, 'overheat');
 });
+
+test('powerUpBlocker: only readings clear it; a stop, a missing or stuck chip temperature, a failed or suspect fan refuse', () => {
+  const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  assert.match(p.powerUpBlocker()?.detail ?? '', /no readings yet/);
+  p.evaluate(sample(0));
+  assert.equal(p.powerUpBlocker(), undefined);
+  // One of two chip sensors missing: the board runs on, but a power-up waits.
+  const two = { temps: [chip(60), { id: 'chip2', kind: 'chip' as const, c: null, error: 'NACK' }] };
+  assert.equal(p.evaluate(sample(1000, two)).stop, undefined);
+  assert.deepEqual(p.powerUpBlocker(), { reason: 'sensor-loss', detail: 'temperature missing: chip2 (NACK)' });
+  p.evaluate(sample(2000, { temps: [chip(null)] }));
+  assert.deepEqual(p.powerUpBlocker(), { reason: 'sensor-loss', detail: 'no valid chip or board temperature: chip (NACK)' });
+  p.evaluate(sample(3000));
+  assert.equal(p.powerUpBlocker(), undefined, 'a valid reading clears it');
+  // A fan below the floor refuses at once, before its stall timeout makes it a stop.
+  p.evaluate(sample(4000, { fans: [fan(0)] }));
+  assert.deepEqual(p.powerUpBlocker(), { reason: 'fan-stall', detail: 'fan not turning: fan' });
+  p.evaluate(sample(9000, { fans: [fan(0)] }));
+  assert.equal(p.powerUpBlocker()?.reason, 'fan-stall');
+  p.evaluate(sample(9500, { temps: [chip(75)] }));
+  assert.equal(p.powerUpBlocker()?.reason, 'overheat');
+});
+
+test('the timers are the policy\'s own: readings over a pause keep counting; regulator silence counts only while commanded on', () => {
+  // No reading at 0..9 s, whatever happens to power in between: a stop at 10 s.
+  const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  p.evaluate(sample(0, { temps: [chip(null)] }));
+  p.evaluate(sample(4000, { powered: false, temps: [chip(null)] }));
+  assert.equal(p.evaluate(sample(10_000, { temps: [chip(null)] })).stop?.reason, 'sensor-loss');
+  // A regulator that was never switched on (driver not initialised, nothing to read) is no fault at power-up.
+  const r = new ThermalPolicy(LIMITS, FANS, POWER, 0);
+  const off = { commandedOn: false, expectedVout: 4.6, settled: false, telemetry: null };
+  r.evaluate(sample(0, { powered: false, regulator: off }));
+  r.evaluate(sample(60_000, { powered: false, regulator: off }));
+  assert.equal(r.evaluate(sample(60_500, { regulator: { ...off, commandedOn: true } })).stop, undefined);
+  assert.equal(r.evaluate(sample(70_500, { regulator: { ...off, commandedOn: true } })).stop?.reason, 'regulator-fault');
+});

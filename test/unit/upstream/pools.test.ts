@@ -49,7 +49,8 @@ test('config: ids, priority order, disabled pools, validation errors', () => {
   const g = resolvePoolGroups([
     { name: 'g', quota: 2, pools: [{ url: 'stratum+tcp://x:1', user: 'u', priority: 5 }, { url: 'stratum+tcp://x:1', user: 'v', priority: 1 }, { url: 'stratum+tcp://y:1', user: 'u', enabled: false }] },
   ]);
-  assert.deepEqual(g[0]?.pools.map((p) => [p.id, p.user, p.rank]), [['stratum+tcp://x:1', 'v', 0], ['stratum+tcp://x:1#2', 'u', 1]]);
+  // Ids are the name, or pool<N> by position: never the URL, which may carry what must not be shown.
+  assert.deepEqual(g[0]?.pools.map((p) => [p.id, p.user, p.rank]), [['pool2', 'v', 0], ['pool1', 'u', 1]]);
   assert.equal(g[0]?.quota, 2);
   assert.throws(() => resolvePoolGroups([]), PoolConfigError);
   assert.throws(() => resolvePoolGroups([{ name: 'g', quota: 0, pools: [{ url: 'stratum+tcp://x:1', user: 'u' }] }]), /quota/);
@@ -390,4 +391,35 @@ test('jobs are the upstreams\' own immutable objects: a target change never rewr
   // A share of a job the old connection issued is not sent on the new one.
   assert.deepEqual(await t.m.submit(shareFor(bJob, 3)), { status: 'lost', reason: 'lost-to-switch' });
   assert.equal(second.submitted.length, 0);
+});
+
+test('setGroups edits in place: kept pools keep their sessions, a removed pool drains its in-flight share, switchTo moves the chains at once', async () => {
+  const t = setup({ standby: 1 });
+  t.m.start();
+  t.up('A').ready();
+  t.up('B').ready();
+  assert.equal(t.m.currentPool(), 'A');
+  const jobA = t.m.currentJob();
+  assert.ok(jobA);
+  t.up('A').answer = () => 'hold';
+  const outcome = t.m.submit(shareFor(jobA));
+  await tick();
+  // Remove A (the active pool), keep B and C, put C first and ask for it.
+  t.m.setGroups([{ name: 'main', pools: [{ name: 'C', url: 'stratum2+tcp://c:3336/key', user: 'u' }, { name: 'B', url: 'stratum+tcp://b:3333', user: 'u' }] }], { switchTo: 'C' });
+  assert.equal(t.m.currentPool(), 'B', 'A is gone: the chains fail over to the connected B');
+  assert.equal(t.f.made.get('B')?.length, 1, 'B kept its session');
+  assert.deepEqual(t.switches.at(-1)?.reason, 'stopped');
+  t.up('C').ready();
+  assert.equal(t.m.currentPool(), 'C', 'the operator pick takes over as soon as it is usable, no failback wait');
+  assert.equal(t.switches.at(-1)?.reason, 'operator');
+  // A drains: its late share is still answered by A's own upstream, then A is stopped and forgotten.
+  assert.ok(!t.m.stats().pools.some((p) => p.id === 'A'), 'a removed pool is no longer listed');
+  assert.notEqual(t.up('A').state, 'closed', 'but stays connected while it drains');
+  t.up('A').release({ status: 'accepted' });
+  assert.deepEqual(await outcome, { status: 'accepted' });
+  t.clock.advance(5_000);
+  await tick();
+  assert.equal(t.up('A').state, 'closed');
+  assert.throws(() => t.m.setGroups([{ name: 'main', pools: [] }]), PoolConfigError);
+  assert.equal(t.m.currentPool(), 'C', 'an invalid edit changes nothing');
 });
