@@ -366,7 +366,8 @@ export class Agent {
    */
   reload(next: RunConfig, envLevel: LevelWithSilent | undefined, switchTo?: string): void {
     if (next.boardFile !== this.config.boardFile) this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
-    this.rt.board.configure(next.limits, next.fans, next.power);
+    // (Before open() there is no board yet: only the pools and the log level change.)
+    this.rt?.board.configure(next.limits, next.fans, next.power);
     if (!envLevel) setLogLevel(next.logLevel);
     const groups = this.groupsOf(next);
     const timingChanged = JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);

@@ -10,6 +10,7 @@
  * overheat. Types are inferred from the schema, so a section is declared once.
  */
 import { indexPath, keyPath, lineOf, type KeyLines } from './toml-lines.js';
+import { redactUrlCredentials } from '../url-credentials.js';
 
 export interface ConfigIssue {
   /** Dotted key, `fans.min_duty`, `chain[1].reset.line`; '' for the document itself. */
@@ -136,7 +137,8 @@ export function str(opts: StringOptions = {}): Schema<string> {
         return INVALID;
       }
       if (opts.pattern && !opts.pattern.test(v)) {
-        ctx.report(key, `${JSON.stringify(v)} is not ${describe}`);
+        // The value is echoed without URL credentials (a pool URL may carry a password).
+        ctx.report(key, `${JSON.stringify(redactUrlCredentials(v))} is not ${describe}`);
         return INVALID;
       }
       return v;

@@ -147,6 +147,9 @@ export class ThermalPolicy {
     const v = this.last;
     if (!v) return { reason: 'sensor-loss', detail: 'no readings yet' };
     if (v.stop) return v.stop;
+    // A dangerous reading still being confirmed (issue 15's N readings in a row) is not yet a stop, but
+    // nothing is powered up on it.
+    if (v.confirming) return { reason: 'overheat', detail: `a dangerous reading is being confirmed (${v.controlC === null ? 'regulator' : `${v.controlC.toFixed(1)} °C`})` };
     if (v.controlC === null) return { reason: 'sensor-loss', detail: `no valid chip or board temperature${this.lastBlind.length ? `: ${this.lastBlind.join(', ')}` : ''}` };
     if (this.lastBlind.length > 0) {
       const stuck = this.lastBlind.every((b) => b.endsWith('(stuck)'));

@@ -46,7 +46,7 @@ test('the list is in failover order, with the ids the API uses, and no passwords
   assert.deepEqual(
     pools.map((p) => [p.id, p.from?.index, p.hasPassword]),
     [
-      ['stratum+tcp://a.example:3333', 1, true],
+      ['pool2', 1, true],
       ['b', 0, false],
     ],
   );
@@ -74,7 +74,7 @@ test('with Job Declaration, ids skip its own entry', () => {
   const { cfg } = config(`${POOLS}[job_declaration]\ntemplate_provider = "stratum2+tcp://127.0.0.1:8442"\ntemplate_provider_allow_unauthenticated = true\n[[job_declaration.pool]]\nname = "jd"\nurl = "stratum2+tcp://127.0.0.1:34254"\njds_url = "stratum2+tcp://127.0.0.1:34264"\nuser = "w"\nallow_unauthenticated = true\n`);
   const ids = poolIds(cfg.agent);
   assert.equal(ids.get('0:0'), 'b');
-  assert.equal(ids.get('0:1'), 'stratum+tcp://a.example:3333');
+  assert.equal(ids.get('0:1'), 'pool2');
 });
 
 test('settings requests: only changed values become edits; bad shapes are refused with their key', () => {
