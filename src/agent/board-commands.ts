@@ -2,8 +2,10 @@
  * The board's write commands as the local APIs offer them (pause, resume, restart): curtailment goes
  * through the board's pause path, restart is a pause then a resume. None of them can clear a fault: a
  * resume or restart is refused, with the reason, while the thermal policy says the board must not be
- * powered (a stop verdict, a temperature missing, a fan failed) or within the restart rate limit
- * (src/board/power-up-gate.ts); a refused restart leaves the board running as it was.
+ * powered (a stop verdict, a temperature missing, a fan failed); a restart is refused within the
+ * power-up rate limit (src/board/power-up-gate.ts) and leaves the board running as it was, while a
+ * resume within it is kept and happens once the limit allows (Board.resumeWhenAllowed: a curtailment
+ * button pressed twice is not lost), the policy asked again then.
  */
 import type { ControlResult } from '../api/agent-control.js';
 import type { Board } from '../board/board.js';
@@ -35,8 +37,8 @@ export function boardCommands(board: Board | (() => Board)): BoardCommands {
     async resume() {
       if (b().getPhase() !== 'paused') return { ok: false, code: 'already', message: `not paused (${b().getPhase()})` };
       try {
-        await b().resume();
-        return { ok: true, message: 'resumed' };
+        const inMs = await b().resumeWhenAllowed();
+        return { ok: true, message: inMs === 0 ? 'resumed' : `resuming in ${Math.ceil(inMs / 1000)} s (at most one power-up per 30 s)` };
       } catch (err) {
         return failed(err);
       }

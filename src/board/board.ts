@@ -176,6 +176,8 @@ export class Board extends TypedEmitter<BoardEvents> {
   private resample: TimerHandle | undefined;
   /** The policy's word and the restart rate limit, for every power-up but the policy's own restart. */
   private readonly gate = new PowerUpGate();
+  /** A resume waiting for the power-up rate limit (resumeWhenAllowed). */
+  private deferredResume: TimerHandle | undefined;
 
   constructor(
     private readonly parts: BoardParts,
@@ -404,6 +406,35 @@ export class Board extends TypedEmitter<BoardEvents> {
       throw refused;
     }
     await this.powerUp();
+  }
+
+  /**
+   * Resume now, or, when only the power-up rate limit stands in the way, once it allows (a curtailment
+   * button pressed twice within 30 s: the second press is kept, not lost). Resolves with how long until
+   * the power-up (0: done now). The policy's refusals still throw, and are checked again when the wait
+   * ends; a stop or a new pause meanwhile cancels it.
+   */
+  async resumeWhenAllowed(): Promise<number> {
+    if (this.phase !== 'paused') throw new Error(`cannot resume a board that is ${this.phase}`);
+    const refused = this.powerUpRefusal();
+    if (!refused) {
+      await this.powerUp();
+      return 0;
+    }
+    if (refused.reason !== 'rate-limit' || refused.retryInMs === undefined) {
+      this.log.warn({ reason: refused.reason, detail: refused.detail }, 'resume refused');
+      throw refused;
+    }
+    this.clock.clearTimeout(this.deferredResume);
+    const pausedAt = this.phaseSince;
+    this.deferredResume = this.clock.setTimeout(() => {
+      this.deferredResume = undefined;
+      // Only the pause it was asked for: a stop, or a later pause and resume, cancel it.
+      if (this.phase !== 'paused' || this.phaseSince !== pausedAt) return;
+      this.resume().catch((err: unknown) => this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'deferred resume refused'));
+    }, refused.retryInMs);
+    this.log.info({ inMs: Math.round(refused.retryInMs) }, 'resume deferred by the power-up rate limit');
+    return refused.retryInMs;
   }
 
   /** Mining told to stop, chains in reset, power-enable off, regulator off. Each step bounded and logged. */

@@ -17,6 +17,8 @@ export class PowerUpRefused extends Error {
   constructor(
     readonly reason: StopReason | 'rate-limit',
     readonly detail: string,
+    /** For the rate limit: how long until a power-up is allowed, ms. */
+    readonly retryInMs?: number,
   ) {
     super(`refusing to power up: ${detail} (${reason})`);
   }
@@ -37,7 +39,7 @@ export class PowerUpGate {
     if (blocker) return new PowerUpRefused(blocker.reason, blocker.detail);
     if (this.lastAt !== undefined && nowMs - this.lastAt < this.minIntervalMs) {
       const wait = Math.ceil((this.minIntervalMs - (nowMs - this.lastAt)) / 1000);
-      return new PowerUpRefused('rate-limit', `the last power-up was ${Math.round((nowMs - this.lastAt) / 1000)} s ago; at most one per ${this.minIntervalMs / 1000} s, next in ${wait} s`);
+      return new PowerUpRefused('rate-limit', `the last power-up was ${Math.round((nowMs - this.lastAt) / 1000)} s ago; at most one per ${this.minIntervalMs / 1000} s, next in ${wait} s`, this.minIntervalMs - (nowMs - this.lastAt));
     }
     return undefined;
   }

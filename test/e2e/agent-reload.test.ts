@@ -30,13 +30,13 @@ test('SIGHUP with a new pool: the chains move to it without stopping, and every 
     const chainsUp = agent.records.filter((r) => r.msg === 'chain running').length;
     writeFileSync(cfg, config('pool-b', urlB));
     agent.child.kill('SIGHUP');
-    await agent.waitFor((r) => r.msg === 'pools replaced', 'the pools replaced');
+    await agent.waitFor((r) => r.msg === 'pool groups edited', 'the pools edited in place on the running manager');
     await waitFor(() => b.stats().accepted >= 3, 'pool B accepts shares');
     const last = await agent.waitFor((r) => r.msg === 'status' && r.pool === 'pool-b', 'status on pool B');
     // The chains were not brought up again and the board never stopped.
     assert.equal(agent.records.filter((r) => r.msg === 'chain running').length, chainsUp);
     assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
-    // After the old manager's drain ([pools] drain = 3 s, then stopped), a status with nothing in flight.
+    // After pool A's drain ([pools] drain = 3 s, then stopped), a status with nothing in flight.
     const end = await agent.waitFor((r) => r.msg === 'status' && (r.time as number) > (last.time as number) && num(r, 'in_flight') === 0, 'a later status with no share in flight');
     assert.equal(num(end, 'shares_found'), num(end, 'accepted') + num(end, 'rejected') + num(end, 'stale') + num(end, 'lost') + num(end, 'in_flight'));
     assert.equal(num(end, 'rejected'), 0);

@@ -166,3 +166,26 @@ test('a config reload resets no timer and cannot switch the fan checks off', asy
   assert.ok((h.rt.board.lastSafeState()?.at ?? Infinity) - stallAt <= (cfg.fans.stallTimeoutS + 3) * 1000);
   h.rt.close();
 });
+
+test('a resume within the power-up rate limit is kept, not lost: it happens once the limit allows, unless the policy says no by then', async () => {
+  const h = await startedSimBoard();
+  const cmd = boardCommands(h.rt.board);
+  // Paused and resumed right after the boot's power-up: the second power-up must wait.
+  assert.equal((await run(h, cmd.pause())).ok, true);
+  const r = await run(h, cmd.resume());
+  assert.equal(r.ok, true, JSON.stringify(r));
+  assert.match(r.ok ? (r.message ?? '') : '', /^resuming in \d+ s \(at most one power-up per 30 s\)$/);
+  assert.equal(h.rt.board.getPhase(), 'paused');
+  await advanceUntil(h.clock, () => h.rt.board.getPhase() === 'running', 40_000, STEP);
+  assert.equal(h.rt.board.getPhase(), 'running');
+  // Deferred again, then the temperature goes missing: the deferred resume is refused when it is due.
+  await advance(h.clock, 1_000, STEP);
+  assert.equal((await run(h, cmd.pause())).ok, true);
+  const again = await run(h, cmd.resume());
+  assert.match(again.ok ? (again.message ?? '') : '', /^resuming in/);
+  h.rt.sim?.inject('sensor-loss');
+  await advance(h.clock, 35_000, STEP);
+  assert.notEqual(h.rt.board.getPhase(), 'running');
+  assert.equal(powered(h), false);
+  h.rt.close();
+});
