@@ -78,10 +78,21 @@ export class ManualClock implements Clock {
   private wall: number;
   private nextId = 1;
   private timers: ManualTimer[] = [];
+  private readonly earlyMs: number;
+  private inTimer = false;
 
-  constructor(startMs = 0, wallSeconds = 1_700_000_000) {
+  /**
+   * `timersEarlyMs`: one-shot timers fire this long before their delay is up, as Node's do when read
+   * against the clock: libuv counts a timer's delay from the loop time cached at the start of the
+   * iteration, so after a long synchronous stretch (a loaded machine) a timer is due before `ms` of
+   * `now()` have passed since it was set. Code that re-checks a deadline in a timer must allow for it.
+   * Timers set from inside a timer callback are not early: libuv refreshes its loop time just before it
+   * runs the due timers.
+   */
+  constructor(startMs = 0, wallSeconds = 1_700_000_000, opts: { timersEarlyMs?: number } = {}) {
     this.t = startMs;
     this.wall = wallSeconds * 1000;
+    this.earlyMs = opts.timersEarlyMs ?? 0;
   }
   now(): number {
     return this.t;
@@ -91,7 +102,7 @@ export class ManualClock implements Clock {
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
-    this.timers.push({ id, at: this.t + Math.max(0, ms), every: 0, fn });
+    this.timers.push({ id, at: this.t + Math.max(0, ms - (this.inTimer ? 0 : this.earlyMs)), every: 0, fn });
     return { id };
   }
   clearTimeout(h: TimerHandle | undefined): void {
@@ -118,7 +129,12 @@ export class ManualClock implements Clock {
       this.t = due.at;
       if (due.every > 0) due.at += due.every;
       else this.timers = this.timers.filter((x) => x !== due);
-      due.fn();
+      this.inTimer = true;
+      try {
+        due.fn();
+      } finally {
+        this.inTimer = false;
+      }
     }
     this.t = end;
   }

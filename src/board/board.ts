@@ -431,7 +431,9 @@ export class Board extends TypedEmitter<BoardEvents> {
       this.deferredResume = undefined;
       // Only the pause it was asked for: a stop, or a later pause and resume, cancel it.
       if (this.phase !== 'paused' || this.phaseSince !== pausedAt) return;
-      this.resume().catch((err: unknown) => this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'deferred resume refused'));
+      // Asked again, not forced: a timer can come due a little before the limit has passed (Node counts
+      // its delay from a cached loop time); then it waits the rest, and the policy is asked once more.
+      this.resumeWhenAllowed().catch((err: unknown) => this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'deferred resume refused'));
     }, refused.retryInMs);
     this.log.info({ inMs: Math.round(refused.retryInMs) }, 'resume deferred by the power-up rate limit');
     return refused.retryInMs;

@@ -151,7 +151,11 @@ toolTest('Home Assistant over MQTT: discovery, values, broker loss, rediscovery,
     await ha.client.publishAsync(`asic-agent/${NODE}/command`, 'pause', { qos: 1 });
     await ha.waitFor((t, p) => t === `asic-agent/${NODE}/state` && state(p).board_state === 'paused', 'paused');
     await ha.client.publishAsync(`asic-agent/${NODE}/command`, 'resume', { qos: 1 });
-    await ha.waitFor((t, p) => t === `asic-agent/${NODE}/state` && state(p).board_state === 'running', 'running again');
+    await ha.waitFor((t, p) => t === `asic-agent/${NODE}/state` && state(p).board_state === 'running', 'running again').catch((err: unknown) => {
+      // What the board and the command path said meanwhile, so that a failure here names its cause.
+      const said = agent.records.filter((r) => r.module === 'board' || r.module === 'mqtt' || /resume|pause|power/.test(String(r.msg)));
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\nagent: ${said.slice(-15).map((r) => JSON.stringify(r)).join('\n')}`);
+    });
 
     // The agent dies without a word: the broker publishes its last will.
     agent.child.kill('SIGKILL');

@@ -48,8 +48,7 @@ export interface SimHarness {
 }
 
 /** A started simulated board on a ManualClock (power-up complete, phase running). */
-export async function startedSimBoard(patch?: (c: RunConfig) => RunConfig, faults: SimFault[] = [], start = true): Promise<SimHarness> {
-  const clock = new ManualClock();
+export async function startedSimBoard(patch?: (c: RunConfig) => RunConfig, faults: SimFault[] = [], start = true, clock = new ManualClock()): Promise<SimHarness> {
   const rt = await createBoardRuntime(simRunConfig(patch), { clock, simFaults: faults });
   if (start) {
     const starting = rt.board.start();

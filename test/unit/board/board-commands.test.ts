@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { boardCommands } from '../../../src/agent/board-commands.js';
+import { ManualClock } from '../../../src/clock.js';
 import { simulatedLoad } from '../../../src/board/sim-load.js';
 import type { ControlResult } from '../../../src/api/agent-control.js';
 import { advance, advanceUntil, flush, startedSimBoard, type SimHarness } from '../../helpers/sim-board.js';
@@ -187,5 +188,18 @@ test('a resume within the power-up rate limit is kept, not lost: it happens once
   await advance(h.clock, 35_000, STEP);
   assert.notEqual(h.rt.board.getPhase(), 'running');
   assert.equal(powered(h), false);
+  h.rt.close();
+});
+
+test('a deferred resume whose timer comes due before the rate limit has passed (as Node timers do under load) still happens', async () => {
+  // Every one-shot timer fires 40 ms early against the clock, as after a long synchronous stretch.
+  const h = await startedSimBoard(undefined, [], true, new ManualClock(0, 1_700_000_000, { timersEarlyMs: 40 }));
+  const cmd = boardCommands(h.rt.board);
+  assert.equal((await run(h, cmd.pause())).ok, true);
+  const r = await run(h, cmd.resume());
+  assert.match(r.ok ? (r.message ?? '') : '', /^resuming in \d+ s/);
+  await advanceUntil(h.clock, () => h.rt.board.getPhase() === 'running', 40_000, STEP);
+  assert.equal(h.rt.board.getPhase(), 'running');
+  assert.equal(powered(h), true);
   h.rt.close();
 });
