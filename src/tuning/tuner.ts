@@ -88,6 +88,8 @@ export interface TunerOptions {
 const FRESH_MS = 1200;
 /** A move's first guess for the clocks sits this far below the predicted edge. */
 const MOVE_MARGIN = 0.97;
+/** Trimmed below this share of the edges, the tuner looks for a lower rail. */
+const DEEP_TRIM = 0.85;
 /** Rounds before the tuner settles for the voltage it is at. */
 const MAX_ROUNDS = 10;
 /** Fresh readings in a row within the band before the trim counts as done. */
@@ -98,6 +100,7 @@ const EFFICIENCY_STEPS = 4;
 interface Visit {
   jPerTh: number;
   clocks: number[][];
+  steady: boolean;
 }
 
 export class Tuner extends TypedEmitter<TunerEvents> {
@@ -133,6 +136,9 @@ export class Tuner extends TypedEmitter<TunerEvents> {
   private roundSettled = false;
   /** Planned again once after the verification fell short of the target. */
   private replanned = false;
+  /** Why the rail is to be planned again at the next fresh reading. */
+  private pendingReplan: string | undefined;
+  private roundsSincePlan = 0;
   private readonly scaling: PerformanceScaling;
   private paused = false;
   private held = new Set<ChipTune>();
@@ -478,6 +484,10 @@ export class Tuner extends TypedEmitter<TunerEvents> {
       await this.cut(cap, watts);
       return;
     }
+    if (this.pendingReplan !== undefined) {
+      await this.replan(settled);
+      return;
+    }
     const counts = this.o.chains.map((ch) => (ch.running() ? ch.counts() : []));
     const ups: [ChipTune, number][] = [];
     const writes: [ChipTune, number][] = [];
@@ -490,7 +500,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     if (ups.length > 0) await this.grantUps(ups, hot, watts);
     if (this.step === 'search' && this.active().every((c) => c.stage === 'ready')) await this.decide(settled);
     else if (this.step === 'verify' && this.active().every((c) => c.stage === 'set')) this.verified();
-    else if (this.step === 'trim' || this.step === 'watch') await this.trim(hot);
+    else if (this.step === 'trim' || this.step === 'watch') await this.trim(hot, settled);
     const st = `${this.state}/${this.step}`;
     if (st !== this.lastStatus) {
       this.lastStatus = st;
@@ -513,6 +523,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     });
     this.startedAt = this.clock.now();
     this.replanned = false;
+    this.roundsSincePlan = 0;
     this.volts = this.o.board.volts();
     const profile = this.profileFromStore();
     const bringUp = this.o.chains.map((ch) => this.bringUpMhz(ch.index));
@@ -724,6 +735,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     const watts = this.freshPower();
     if (watts === undefined) return;
     this.rounds++;
+    this.roundsSincePlan++;
     const flat = this.chips.flat();
     const kinds: ClockKind[] = flat.map((c) => (c.stage === 'failed' ? 'failed' : (c.kind ?? 'edge')));
     const steady = settled && this.roundSettled;
@@ -741,12 +753,8 @@ export class Tuner extends TypedEmitter<TunerEvents> {
       'tuning round done',
     );
     if (t.mode === 'efficiency' && cap === undefined) return this.decideEfficiency(watts, canUp, canDown, settled);
-    if (this.rounds >= MAX_ROUNDS) return this.stay(settled, steady);
-    const target: PlanTarget = {
-      ...(cap !== undefined ? { capW: cap } : {}),
-      ...(t.mode === 'power' ? { reach: this.s.tolerance } : {}),
-      ...(t.mode === 'hashrate' && t.ths !== undefined ? { hs: t.ths * 1e12 } : {}),
-    };
+    if (this.roundsSincePlan >= MAX_ROUNDS) return this.stay(settled, steady);
+    const target = this.planTarget();
     const hpm = flat.map((c) => this.o.chains[c.chain]?.hashesPerMhz() ?? 0);
     const ref = isComplete(round) ? round : this.model.latestComplete();
     const plan = ref ? bestVolts({ model: this.model, ref, hpm, limits: l, step }, target) : undefined;
@@ -790,36 +798,45 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     return 0;
   }
 
+  /**
+   * Efficiency: walk the rail in strides while joules per terahash keep falling, then go back to the best
+   * voltage seen. Readings taken while the board warmed up are not compared with settled ones (leakage
+   * and edges move with the temperature): the first settled round starts the comparison afresh.
+   */
   private async decideEfficiency(watts: number, canUp: boolean, canDown: boolean, settled: boolean): Promise<void> {
+    const steady = settled && this.roundSettled;
     const hs = this.expectedHs();
     const j = hs > 0 ? watts / (hs / 1e12) : Infinity;
     const here = Math.round(this.volts * 1e6) / 1e6;
-    this.visits.set(here, { jPerTh: j, clocks: this.clocks() });
-    const prev = this.lastVisit;
+    if (steady) for (const [v, x] of this.visits) if (!x.steady) this.visits.delete(v);
+    this.visits.set(here, { jPerTh: j, clocks: this.clocks(), steady });
+    const prev = this.lastVisit !== undefined && this.visits.has(this.lastVisit) ? this.lastVisit : undefined;
     this.lastVisit = here;
     const best = [...this.visits.entries()].sort((a, b) => a[1].jPerTh - b[1].jPerTh)[0] as [number, Visit];
     const stride = this.s.voltsStep * EFFICIENCY_STEPS;
-    if (prev === undefined) {
-      if (canUp) return this.move(voltsWithin(this.volts + stride, this.s.limits, this.s.voltsStep));
-      if (canDown) return this.move(voltsWithin(this.volts - stride, this.s.limits, this.s.voltsStep));
+    const within = (v: number): number => voltsWithin(v, this.s.limits, this.s.voltsStep);
+    if (this.visits.size === 1 || prev === undefined || prev === here) {
+      if (canUp && !this.visits.has(within(here + stride))) return this.move(within(here + stride));
+      if (canDown && !this.visits.has(within(here - stride))) return this.move(within(here - stride));
       return this.stay(settled);
     }
-    const dir = Math.sign(here - prev);
-    const improved = best[0] === here;
-    const next = voltsWithin(this.volts + dir * stride, this.s.limits, this.s.voltsStep);
-    if (improved && Math.abs(next - here) > 1e-9 && !this.visits.has(next)) return this.move(next);
-    if (best[0] !== here) {
-      // Back to the best voltage seen, with its clocks, and verify them there.
-      this.log.info({ volts: best[0], jPerTh: Number(best[1].jPerTh.toFixed(3)) }, 'efficiency: back to the best voltage');
-      const clocks = best[1].clocks;
-      await this.moveTo(best[0], (ct) => clocks[ct.chain]?.[ct.chip] ?? ct.mhz);
-      for (const ct of this.active()) {
-        ct.ceiling = ct.mhz;
-        ct.kind ??= 'edge';
-        ct.stage = 'ready';
-      }
+    if (best[0] === here) {
+      const next = within(here + Math.sign(here - prev) * stride);
+      if (Math.abs(next - here) > 1e-9 && !this.visits.has(next) && (next > here ? canUp : canDown)) return this.move(next);
+      return this.stay(settled);
     }
-    this.stay(settled);
+    // Back to the best voltage seen, with its clocks, and verify them there.
+    this.log.info({ volts: best[0], jPerTh: Number(best[1].jPerTh.toFixed(3)) }, 'efficiency: back to the best voltage');
+    const clocks = best[1].clocks;
+    await this.moveTo(best[0], (ct) => clocks[ct.chain]?.[ct.chip] ?? ct.mhz);
+    this.lastVisit = best[0];
+    for (const ct of this.active()) {
+      ct.ceiling = ct.mhz;
+      ct.kind ??= 'edge';
+      ct.stage = 'ready';
+    }
+    this.roundSettled = best[1].steady;
+    this.stay(this.noteTemperature(this.clock.now()));
   }
 
   /**
@@ -920,7 +937,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
    * Holds the power (or hashrate) within the tolerance of the target with one factor under every chip's
    * ceiling. Never upwards while hot. Tuned once three fresh readings in a row sit in the band.
    */
-  private async trim(hot: boolean): Promise<void> {
+  private async trim(hot: boolean, settled: boolean): Promise<void> {
     const t = this.s.target;
     const cap = this.capW();
     const tol = this.s.tolerance;
@@ -949,27 +966,26 @@ export class Tuner extends TypedEmitter<TunerEvents> {
       }
     }
     const climbing = this.active().some((c) => c.stage === 'search' || c.stage === 'verify');
-    if (this.step === 'trim' && err !== undefined && err > tol && this.c >= 1 && !climbing && !this.replanned && !hot) {
+    if (this.step === 'trim' && err !== undefined && err > tol && this.c >= 1 && !climbing && !this.replanned && !hot && settled) {
       // Every chip at its verified edge and still short of the target (chips stepped down while being
       // verified): plan again from these clocks, once.
       this.replanned = true;
-      this.log.info({ shortBy: Number(err.toFixed(4)) }, 'tuning: short of the target at every edge, planning again');
-      for (const ct of this.active()) {
-        ct.good = ct.mhz;
-        ct.stage = 'ready';
-        ct.kind ??= 'edge';
-      }
-      this.roundSettled = true;
-      this.setStep('search');
+      this.warmRestart(`short of the target by ${(err * 100).toFixed(1)} % at every edge`);
       return;
     }
     const atTarget = err === undefined || Math.abs(err) <= tol || (err > 0 && this.c >= 1 && !climbing);
     if (atTarget) {
       if (this.step === 'trim' && ++this.inBand >= IN_BAND) this.converged();
-      if (err !== undefined && err > 2 * tol && this.c >= 1 && !climbing) this.slack++;
+      // Room left counts only once the temperature has settled (a cold board draws less for the same clocks).
+      if (err !== undefined && err > 2 * tol && this.c >= 1 && !climbing && settled) this.slack++;
       else this.slack = 0;
     } else this.inBand = 0;
     if (this.step === 'watch') await this.watchDrift();
+    if (this.step === 'watch' && this.c < DEEP_TRIM && this.volts > this.s.limits.minVolts + 1e-9) {
+      // Clocks far below their edges (a much lower cap, performance scaling): a lower rail does it cheaper.
+      this.warmRestart(`clocks trimmed to ${Math.round(this.c * 100)} % of their edges`);
+      return;
+    }
     if (err === undefined || Math.abs(err) <= tol / 2) return;
     if (hot && err > 0) return;
     const next = Math.min(1, Math.max(0.3, this.c * (1 + err * gain)));
@@ -998,26 +1014,67 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     if (drifted > this.s.driftShare * Math.max(1, this.active().length)) this.warmRestart(`${drifted} chips stepped down since tuned`);
   }
 
-  /** Starts over from the present clocks and rail (target changed, drift, room left). */
+  /**
+   * Plans the rail again from what is known at this voltage (target changed, performance scaling, drift,
+   * room left, clocks trimmed far down): each chip's ceiling is its edge here, the power at the edges is
+   * estimated from the present reading, and the plan says stay (the trim takes the new target) or move.
+   * Runs at the next round with a fresh reading; in the middle of a search or a verification there is
+   * nothing to do (their decisions read the target when they are made).
+   */
   private warmRestart(why: string): void {
-    this.log.info({ why }, 'tuning again');
-    this.setState('tuning');
-    for (const ct of this.active()) {
-      const below = ct.ceiling !== undefined && ct.mhz < ct.ceiling - 1e-6;
-      ct.good = ct.mhz;
-      ct.bad = undefined;
-      ct.stage = 'ready';
-      ct.kind = below ? 'held' : ct.kind === 'capped' ? 'capped' : 'edge';
-      ct.ceiling = below ? ct.mhz : ct.ceiling ?? ct.mhz;
-      ct.resetWindow();
-    }
-    this.c = 1;
+    if (this.step !== 'trim' && this.step !== 'watch') return;
+    this.pendingReplan = why;
+  }
+
+  private async replan(settled: boolean): Promise<void> {
+    const why = this.pendingReplan;
+    const watts = this.freshPower();
+    if (why === undefined || watts === undefined) return;
+    this.pendingReplan = undefined;
+    const flat = this.chips.flat();
+    const ceil = (c: ChipTune): number => (c.stage === 'failed' ? c.mhz : (c.ceiling ?? c.mhz));
+    const sumNow = Math.max(1, this.sumMhz());
+    const sumCeil = flat.reduce((x, c) => x + ceil(c), 0);
+    const leak = watts * this.model.leakShare();
+    const round: RoundRecord = {
+      volts: this.volts,
+      sumMhz: sumCeil,
+      watts: leak + (watts - leak) * (sumCeil / sumNow),
+      clocks: flat.map(ceil),
+      kinds: flat.map((c) => (c.stage === 'failed' ? 'failed' : c.kind === 'capped' ? 'capped' : 'edge')),
+      tempC: this.o.board.tempC(),
+      settled,
+    };
+    this.model.add(round);
+    this.rounds++;
+    this.roundsSincePlan = 1;
+    const l = this.s.limits;
+    const step = this.s.voltsStep;
+    const target = this.planTarget();
+    const hpm = flat.map((c) => this.o.chains[c.chain]?.hashesPerMhz() ?? 0);
+    const plan = bestVolts({ model: this.model, ref: round, hpm, limits: l, step }, target);
+    this.log.info({ why, volts: this.volts, plan: plan.volts, trimmed: plan.trimmed }, 'tuning again');
     this.inBand = 0;
     this.slack = 0;
-    this.staying = false;
-    this.replanned = false;
-    this.lastChangeAt = this.clock.now();
-    this.setStep('search');
+    this.driftBase = flat.reduce((n, c) => n + c.drifts, 0);
+    const hot = this.o.board.hot();
+    if (Math.abs(plan.volts - this.volts) < 1e-9 || (plan.volts > this.volts && hot)) {
+      this.setStep('trim');
+      return;
+    }
+    this.setState('tuning');
+    const k = plan.hs / Math.max(1, plan.fullHs);
+    await this.move(plan.volts, plan.trimmed && Math.abs(plan.volts - this.volts) <= step + 1e-9 ? { ref: round, k } : undefined);
+  }
+
+  private planTarget(): PlanTarget {
+    const t = this.s.target;
+    const cap = this.capW();
+    return {
+      ...(cap !== undefined ? { capW: cap } : {}),
+      ...(t.mode === 'power' ? { reach: this.s.tolerance } : {}),
+      ...(t.mode === 'hashrate' && t.ths !== undefined ? { hs: t.ths * 1e12 } : {}),
+    };
   }
 
   private saveProfile(): void {
