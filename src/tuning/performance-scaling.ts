@@ -23,11 +23,20 @@ export class PerformanceScaling {
   /** The power drawn before the first step: above it the cap no longer binds. */
   private before = 0;
 
+  /** `stepW` / `floorW` of 0: 5 % / 30 % of the power drawn when scaling starts. */
   constructor(
     private stepW: number,
     private floorW: number,
     private coolMs: number,
   ) {}
+
+  private step(): number {
+    return this.stepW > 0 ? this.stepW : 0.05 * this.before;
+  }
+
+  private floor(): number {
+    return this.floorW > 0 ? this.floorW : 0.3 * this.before;
+  }
 
   configure(stepW: number, floorW: number, coolMs: number): void {
     this.stepW = stepW;
@@ -41,7 +50,7 @@ export class PerformanceScaling {
     const from = this.cap ?? watts;
     if (from === undefined) return;
     if (this.cap === undefined) this.before = watts ?? from;
-    const next = Math.max(this.floorW, Math.min(from, watts ?? from) - this.stepW);
+    const next = Math.max(this.floor(), Math.min(from, watts ?? from) - this.step());
     if (this.cap !== undefined && next >= this.cap) return;
     this.cap = next;
     this.steps++;
@@ -56,9 +65,9 @@ export class PerformanceScaling {
     if (this.cap === undefined) return;
     if (now - this.lastHotAt < this.coolMs || now - this.lastUpAt < this.coolMs) return;
     this.lastUpAt = now;
-    this.cap += this.stepW;
+    this.cap += this.step();
     this.steps--;
-    if (this.cap >= this.before + this.stepW || this.steps <= 0) this.reset();
+    if (this.cap >= this.before + this.step() || this.steps <= 0) this.reset();
   }
 
   reset(): void {

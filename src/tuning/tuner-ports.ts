@@ -28,6 +28,8 @@ export interface TunedChain {
   counts(): readonly ChipCount[];
   /** True while the chain is up and may be written to. */
   running(): boolean;
+  /** True while the chips have work (without work they return no nonces, and nothing can be judged). */
+  working(): boolean;
   /** Goes up by one at every bring-up (the chips are back at the bring-up clock then). */
   epoch(): number;
   /** The clock the PLL produces when asked for `mhz` (pure: the family's PLL solver). */

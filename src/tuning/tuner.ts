@@ -488,12 +488,15 @@ export class Tuner extends TypedEmitter<TunerEvents> {
       await this.replan(settled);
       return;
     }
-    const counts = this.o.chains.map((ch) => (ch.running() ? ch.counts() : []));
+    const working = this.o.chains.map((ch) => ch.running() && ch.working());
+    const counts = this.o.chains.map((ch, i) => (working[i] ? ch.counts() : []));
     const ups: [ChipTune, number][] = [];
     const writes: [ChipTune, number][] = [];
     for (const ct of this.chips.flat()) {
       const c = counts[ct.chain]?.[ct.chip];
-      if (!c || !(this.o.chains[ct.chain] as TunedChain).running()) continue;
+      // Without work a chip returns nothing: nothing to judge, and the window starts again with work.
+      if (!working[ct.chain]) ct.resetWindow();
+      if (!c || !working[ct.chain]) continue;
       this.judge(ct, c, now, ups, writes);
     }
     await this.writeClocks(writes);

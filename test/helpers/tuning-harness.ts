@@ -14,7 +14,8 @@ import { LotteryChain } from '../../drivers/sim/lottery/lottery-chain.js';
 import { evaluateSetting, type OracleBoard } from '../../drivers/sim/lottery/lottery-oracle.js';
 import { boardPort, type BoardPort } from '../../src/tuning/board-port.js';
 import { Tuner } from '../../src/tuning/tuner.js';
-import { TUNER_DEFAULTS, type TunerSettings } from '../../src/tuning/tuner-settings.js';
+import type { TunerSettings } from '../../src/tuning/tuner-settings.js';
+import { tunerSettingsOf } from '../../src/tuning/tuner-config.js';
 import type { TunedChain, TunerTarget } from '../../src/tuning/tuner-ports.js';
 import type { ProfileStore } from '../../src/tuning/profile-store.js';
 import type { BoardIdentity } from '../../src/tuning/profile.js';
@@ -56,24 +57,9 @@ export interface TuningHarness {
   close(): Promise<void>;
 }
 
+/** The settings the agent would give the tuner on this board for this target (src/tuning/tuner-config.ts). */
 export function tunerSettingsFor(cfg: RunConfig, target: TunerTarget, over: Partial<TunerSettings> = {}): TunerSettings {
-  const a = cfg.board.asic;
-  return {
-    ...TUNER_DEFAULTS,
-    target,
-    limits: {
-      minMhz: a.min_frequency_mhz,
-      maxMhz: a.max_frequency_mhz,
-      minVolts: a.min_voltage,
-      maxVolts: a.max_voltage,
-      defaultMhz: a.frequency_mhz,
-      defaultVolts: a.voltage,
-    },
-    powerStepW: 0.05 * (cfg.board.sim?.chip_power_w ?? 100),
-    minPowerW: 0.3 * (cfg.board.sim?.chip_power_w ?? 100),
-    coolStepS: 2 * cfg.limits.hotStepS,
-    ...over,
-  };
+  return { ...tunerSettingsOf(cfg, { voltageControl: true, target }), ...over };
 }
 
 export async function tuningHarness(o: TuningHarnessOptions): Promise<TuningHarness> {
@@ -112,6 +98,7 @@ export async function tuningHarness(o: TuningHarnessOptions): Promise<TuningHarn
     ticketDifficulty: () => a.ticket_difficulty ?? 256,
     counts: () => lottery.map((_, i) => ({ valid: chain.valid[i] as number, hw: chain.hw[i] as number })),
     running: () => chain.running,
+    working: () => chain.running,
     epoch: () => chain.epoch,
     reachable: (m) => chain.reach(m),
     setChipMhz: async (i, m) => chain.setChipMhz(i, m),
