@@ -22,7 +22,7 @@ export interface TunerSettings {
   strict: SprtSpec;
   /** The watch on a tuned chip, the same test with a far smaller false-alarm chance (it runs for ever). */
   watch: SprtSpec;
-  /** Before verifying, the temperature must hold within ±`settleC` °C for `settleS` seconds. */
+  /** Before verifying, the temperature must hold within ±`settleC` °C for `settleS` seconds (a slow creep of a board far below its fan target counts as not settled). */
   settleC: number;
   settleS: number;
   /** A window's valid nonces this unlikely under the clock's rate mean nonces are missing. */
@@ -48,10 +48,11 @@ export const TUNER_DEFAULTS: Omit<TunerSettings, 'target' | 'limits' | 'powerSte
   quickNonces: 40,
   // A sound chip returns well under 0.1 % hardware errors; one 1 % past its edge returns about 1 %.
   strict: { q0: 0.0005, q1: 0.005, alpha: 0.01, beta: 0.05 },
-  // Once set, a chip is flagged only for a clear change (H1 twice the verification's), and rarely by chance.
-  watch: { q0: 0.001, q1: 0.01, alpha: 1e-4, beta: 0.05 },
-  settleC: 1,
-  settleS: 60,
+  // Once set, a chip is flagged only for a clear change (a few % of its nonces wrong: warmer, older, a
+  // weaker rail), and almost never by chance; chips at their edge return well under 1 %.
+  watch: { q0: 0.001, q1: 0.02, alpha: 1e-4, beta: 0.05 },
+  settleC: 0.5,
+  settleS: 120,
   rateAlpha: 1e-6,
   tolerance: 0.01,
   driftShare: 0.15,
