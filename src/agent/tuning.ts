@@ -27,7 +27,8 @@ function hashesPerMhz(c: ChainRuntime, refMhz: number): number {
   return c.family.smallCores * 1e6;
 }
 
-function chainPort(c: ChainRuntime, refMhz: number, epoch: () => number, working: () => boolean): TunedChain {
+/** A chain as the tuner sees it: counts from the driver, clocks by addressed PLL writes (exported for the driver-level tests). */
+export function chainPort(c: ChainRuntime, refMhz: number, epoch: () => number, working: () => boolean): TunedChain {
   const hpm = hashesPerMhz(c, refMhz);
   return {
     index: c.spec.index,
@@ -36,6 +37,7 @@ function chainPort(c: ChainRuntime, refMhz: number, epoch: () => number, working
     hashesPerMhz: () => hpm,
     ticketDifficulty: () => c.up?.effectiveTicketDifficulty ?? c.spec.ticketDifficulty,
     counts: () => (c.driver?.stats().chips ?? []).map((x) => ({ valid: Math.max(0, x.nonces - x.hardwareErrors), hw: x.hardwareErrors })),
+    clocks: () => c.driver?.chipFrequencies() ?? [],
     running: () => c.state === 'running' && c.driver?.state === 'running',
     working,
     epoch,

@@ -26,6 +26,8 @@ export interface TunedChain {
   ticketDifficulty(): number;
   /** Per chip, cumulative since the chain came up. */
   counts(): readonly ChipCount[];
+  /** Each chip's clock now, MHz (empty before bring-up). */
+  clocks(): readonly number[];
   /** True while the chain is up and may be written to. */
   running(): boolean;
   /** True while the chips have work (without work they return no nonces, and nothing can be judged). */

@@ -112,6 +112,8 @@ export class Tuner extends TypedEmitter<TunerEvents> {
   private timer: TimerHandle | undefined;
   private busy = false;
   private state: TunerState = 'off';
+  /** What it was doing before a pause or a stop of the board: resumed with it. */
+  private activeState: 'tuning' | 'tuned' = 'tuning';
   private step: TunerStep = 'start';
   private volts: number;
   private c = 1;
@@ -270,6 +272,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
   }
 
   private setState(s: TunerState): void {
+    if (s === 'tuning' || s === 'tuned') this.activeState = s;
     if (s === this.state) return;
     this.state = s;
     this.log.info({ state: s, step: this.step, volts: this.volts }, `tuner ${s}`);
@@ -460,6 +463,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
       await this.begin();
       return;
     }
+    if (this.state === 'waiting' || this.state === 'paused') this.setState(this.activeState);
     // A chain that came up again runs at its bring-up clock: put the chips back where they were.
     for (const ch of this.o.chains) {
       if (!ch.running() || ch.epoch() === this.epochs[ch.index]) continue;
@@ -529,8 +533,10 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     this.roundsSincePlan = 0;
     this.volts = this.o.board.volts();
     const profile = this.profileFromStore();
+    // Where the chips are now (the chains came up at the clock asked for, or at their own).
+    const now = this.o.chains.map((ch) => ch.clocks());
     const bringUp = this.o.chains.map((ch) => this.bringUpMhz(ch.index));
-    for (const ct of this.chips.flat()) ct.mhz = this.clockFor(ct.chain, bringUp[ct.chain] as number);
+    for (const ct of this.chips.flat()) ct.mhz = now[ct.chain]?.[ct.chip] ?? this.clockFor(ct.chain, bringUp[ct.chain] as number);
     if (profile && profile.mhz.length === this.chips.length && profile.mhz.every((m, i) => m.length === this.chips[i]?.length)) {
       this.log.info({ volts: profile.volts, savedAt: profile.savedAt }, 'tuning profile found: applying it');
       await this.moveTo(voltsWithin(profile.volts, this.s.limits, 1e-6), (ct) => profile.mhz[ct.chain]?.[ct.chip] ?? ct.mhz);

@@ -97,6 +97,7 @@ export async function tuningHarness(o: TuningHarnessOptions): Promise<TuningHarn
     hashesPerMhz: () => familyByName(family).smallCores * 1e6,
     ticketDifficulty: () => a.ticket_difficulty ?? 256,
     counts: () => lottery.map((_, i) => ({ valid: chain.valid[i] as number, hw: chain.hw[i] as number })),
+    clocks: () => chain.mhz.slice(),
     running: () => chain.running,
     working: () => chain.running,
     epoch: () => chain.epoch,
