@@ -28,6 +28,7 @@ import { fromHex } from '../../src/work/bytes.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { BIP320_MASK } from '../../src/work/version-rolling.js';
 import { inProcessChain } from '../helpers/in-process-chain.js';
+import { testIssuer } from '../helpers/job-issuer.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHIPS = 8;
@@ -39,6 +40,7 @@ function job(): Job {
   return {
     id: '9',
     source: { poolId: 'lab', protocol: 'sv2', channelId: 1 },
+    upstream: testIssuer('lab'),
     prevHash: new Uint8Array(32).fill(7),
     version: 0x20000000,
     versionMask: BIP320_MASK,
@@ -79,6 +81,7 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
       up: c.up,
       reinits: 0,
       bringUpFailures: 0,
+      hadWork: false,
     };
     const port = chainPort(rt, 485, () => 1, () => true);
     // Each chip 4 % inside its edge: sound, as a profile saved on an earlier run would have them.
