@@ -93,6 +93,11 @@ export class SimBoard {
   private airflowBlocked = false;
   /** Chain clock relative to nominal; the agent's frequency steps land here in simulation. */
   frequencyScale = 1;
+  /**
+   * The chips' power from a chip-level model (the silicon lottery, drivers/sim/lottery): given core volts
+   * per domain and the board's temperature, W. When set it replaces chipPowerW × V² × frequencyScale.
+   */
+  chipPowerSource: ((coreVolts: number, boardTempC: number) => number) | undefined;
   private readonly recorder: SimRecorder | undefined;
   private readonly timers: TimerHandle[] = [];
   readonly injected: string[] = [];
@@ -226,6 +231,7 @@ export class SimBoard {
 
   private chipPowerAt(outputVolts: number): number {
     if (outputVolts <= 0) return 0;
+    if (this.chipPowerSource) return this.chipPowerSource(outputVolts / this.spec.voltageDomains, this.thermal.temperatureC);
     const held = this.resetHeld();
     const running = held.length === 0 ? 1 : held.filter((h) => !h).length / held.length;
     const core = outputVolts / this.spec.voltageDomains;

@@ -48,6 +48,8 @@ import { agentDashboard } from './dashboard-source.js';
 import type { Dashboard } from '../dashboard/dashboard.js';
 import type { AgentSnapshot } from '../api/snapshot.js';
 import { statusRecord } from './status-record.js';
+import { AgentTuning } from './tuning.js';
+import { linkLottery } from './sim-lottery-link.js';
 
 /** How long a stop waits for the pools to answer shares already sent. */
 const SHARE_DRAIN_ON_STOP_MS = 3000;
@@ -110,6 +112,8 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
         seed: s.seed + index,
         ...(s.chain_faults ? { faults: s.chain_faults } : {}),
         ...(s.chain_replay_nonces_per_s !== undefined ? { replayNoncesPerSecond: s.chain_replay_nonces_per_s } : {}),
+        // Lottery chips hash at their clocks: the configured hashrate is the chain's at the board's default clock.
+        ...(s.lottery ? { lottery: { seed: s.lottery_seed ?? s.seed, chain: index, refMhz: a.frequency_mhz } } : {}),
       };
     }
     return spec;
@@ -139,6 +143,9 @@ export class Agent {
   /** Alarms in effect; raises and clears go to webhooks and MQTT. */
   readonly alarmBook = new AlarmBook();
   notifiers: Notifiers | undefined;
+  /** The autotuner, when `[tuning] enabled` (src/agent/tuning.ts). */
+  tuning: AgentTuning | undefined;
+  private unlinkLottery: (() => void) | undefined;
   private alarmTimer?: TimerHandle;
   private hashing = false;
   /** Parks the chains when no work came back within `[pools] idle_after`. */
@@ -303,15 +310,21 @@ export class Agent {
       const a = cfg.board.asic;
       parts.push(simulatedLoad(sim, a.frequency_mhz, cfg.frequencyMhz, a.frequency_step_mhz, a.min_frequency_mhz));
     }
+    if (cfg.agent.tuning.enabled) this.tuning = new AgentTuning({ config: cfg, chains: this.chains, board, clock: this.clock, log: logger('tuning'), working: () => this.hashing && this.scheduler.job !== undefined });
+    const tuning = this.tuning;
     board.attachMining({
       start: async () => {
         for (const p of parts.slice(1)) await p.start();
+        tuning?.prepareChains();
         await parts[0]?.start();
       },
       stopHashing: async (reason) => {
         for (const p of parts) await p.stopHashing(reason);
       },
+      // Hot: with the tuner, performance scaling lowers the power cap (the tuner lowers the clocks chip
+      // by chip); without it, every chain steps its clock down.
       reduceFrequency: async () => {
+        if (tuning) return tuning.onHot();
         for (const p of parts) await p.reduceFrequency();
       },
     });
@@ -321,6 +334,8 @@ export class Agent {
       for (const c of this.chains.chains) {
         if (c.sim) await sim.wireChainReset(c.spec.index, (held) => c.sim?.setReset(held));
       }
+      // Lottery chips: the chain simulators hear the rail and the temperature, the board their power.
+      if (cfg.board.sim?.lottery) this.unlinkLottery = linkLottery({ sim, chains: this.chains.chains, clock: this.clock, domains: cfg.board.asic.voltage_domains });
     }
     if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
     else this.pools.start();
@@ -354,8 +369,18 @@ export class Agent {
     }, 60_000);
   }
 
-  /** Powers the board up; the chains start hashing once power is good. */
+  /**
+   * Powers the board up; the chains start hashing once power is good. With the tuner, at its voltage; a
+   * board curtailed in the config (`[tuning] paused`) stays off until resumed.
+   */
   async startBoard(): Promise<void> {
+    if (this.tuning) {
+      await this.tuning.prepareBoard();
+      if (this.tuning.isPaused) {
+        this.log.info('curtailed ([tuning] paused): the board stays off until resumed');
+        return;
+      }
+    }
     await this.rt.board.start();
   }
 
@@ -368,6 +393,12 @@ export class Agent {
     if (next.boardFile !== this.config.boardFile) this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
     // (Before open() there is no board yet: only the pools and the log level change.)
     this.rt?.board.configure(next.limits, next.fans, next.power);
+    if (this.tuning) {
+      this.tuning.reload(next);
+      if (next.agent.tuning.paused !== this.tuning.isPaused) {
+        this.setCurtailed(next.agent.tuning.paused).catch((err: unknown) => this.log.warn({ err: String(err) }, 'curtailment change failed'));
+      }
+    } else if (next.agent.tuning.enabled) this.log.warn('[tuning] enabled by a reload: it starts at the next start of the agent');
     if (!envLevel) setLogLevel(next.logLevel);
     const groups = this.groupsOf(next);
     const timingChanged = JSON.stringify(next.agent.pools) !== JSON.stringify(this.config.agent.pools);
@@ -432,6 +463,24 @@ export class Agent {
     return { mode: 'pool', pool: id };
   }
 
+  /**
+   * Curtailment: paused, the board idles (hashing off, power off, fans ramp down); resumed, it powers up
+   * again (the tuner puts its clocks back). The thermal policy still decides, and the power-up rate limit:
+   * a refused power-up leaves the board paused and says why; one within the limit happens when it allows.
+   */
+  async setCurtailed(paused: boolean): Promise<void> {
+    const board = this.rt.board;
+    const phase = board.getPhase();
+    if (paused) {
+      this.tuning?.setPaused(true);
+      if (phase === 'running' || phase === 'starting') await board.pause('curtailment');
+      return;
+    }
+    if (phase === 'paused') await board.resumeWhenAllowed();
+    else if (phase === 'idle') await board.start();
+    this.tuning?.setPaused(false);
+  }
+
   /** Current job, if any (API, status). */
   lastJobTime(): number | undefined {
     return this.lastJobAt;
@@ -444,6 +493,8 @@ export class Agent {
     this.clock.clearInterval(this.statusTimer);
     this.clock.clearInterval(this.hashrateTimer);
     this.clock.clearInterval(this.alarmTimer);
+    this.tuning?.stop();
+    this.unlinkLottery?.();
     await this.notifiers?.close().catch(() => undefined);
     this.clock.clearTimeout(this.parkTimer);
     this.scheduler.stop();

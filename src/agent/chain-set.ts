@@ -217,9 +217,18 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     );
   }
 
-  /** Current clock of each chain, MHz. */
+  /** The clock chain `index` comes up at from its next bring-up on (the autotuner's start, or a profile's). */
+  setBringUpMhz(index: number, mhz: number): void {
+    if (this.frequency[index] !== undefined) this.frequency[index] = mhz;
+  }
+
+  /** Current clock of each chain, MHz (the mean of its chips' when they differ: the autotuner's per-chip clocks). */
   frequencies(): number[] {
-    return this.chains.map((c, i) => c.driver?.currentFrequencyMhz || (this.frequency[i] as number));
+    return this.chains.map((c, i) => {
+      const chips = c.driver?.chipFrequencies() ?? [];
+      if (chips.length > 0) return chips.reduce((s, f) => s + f, 0) / chips.length;
+      return c.driver?.currentFrequencyMhz || (this.frequency[i] as number);
+    });
   }
 
   private openPort(c: ChainRuntime): UartPort {

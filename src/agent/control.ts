@@ -11,7 +11,7 @@
 import type { AgentControl, ControlResult, NewPool } from '../api/agent-control.js';
 import { freePoolName, resolvePoolGroups, type PoolGroupConfig } from '../upstream/pool-config.js';
 import type { Agent } from './agent.js';
-import { boardCommands } from './board-commands.js';
+import { boardCommands, type BoardCommands } from './board-commands.js';
 import { locatePool, poolListOf, type ListedGroup, type ListedPool, type PoolList } from './pool-list.js';
 import { envLogLevel, saveSettings, type SettingsTarget } from './settings.js';
 
@@ -97,6 +97,35 @@ export function agentControl(agent: Agent): AgentControl {
         return undefined;
       });
     },
-    ...boardCommands(board),
+    ...curtailment(agent, boardCommands(board)),
+  };
+}
+
+/**
+ * The board's pause and resume, with the autotuner told (it keeps what it learnt and puts every chip back
+ * at its clock after the resume). A board curtailed from the config (`[tuning] paused`) was never powered
+ * up: resuming starts it.
+ */
+function curtailment(agent: Agent, cmds: BoardCommands): BoardCommands {
+  return {
+    ...cmds,
+    async pause() {
+      const r = await cmds.pause();
+      if (r.ok) agent.tuning?.setPaused(true);
+      return r;
+    },
+    async resume() {
+      if (agent.tuning?.isPaused && agent.rt.board.getPhase() === 'idle') {
+        try {
+          await agent.setCurtailed(false);
+          return { ok: true, message: 'resumed' };
+        } catch (err) {
+          return { ok: false, code: 'failed', message: err instanceof Error ? err.message : String(err) };
+        }
+      }
+      const r = await cmds.resume();
+      if (r.ok) agent.tuning?.setPaused(false);
+      return r;
+    },
   };
 }

@@ -8,10 +8,12 @@
  *          → applied the way SIGHUP applies a file (pools, limits, fans, log level: the chains keep running)
  *
  * Frequency and core voltage are saved and take effect when the agent next starts (the chains' clock is
- * set at bring-up; live tuning is the autotuner's job).
+ * set at bring-up; live tuning is the autotuner's job). The autotuner's target, mode and curtailment
+ * (`[tuning]`) apply at once; switching it on or off takes a restart.
  */
 import type { LevelWithSilent } from 'pino';
 import { FAN_MODES, LOG_LEVELS } from '../config/agent-config.js';
+import { TUNING_MODES } from '../config/tuning-section.js';
 import type { ConfigFile, ConfigUpdateFailure } from '../config/config-file.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { TomlEdit } from '../config/toml-edit.js';
@@ -24,6 +26,7 @@ export interface SettingsValues {
   temperature: { target: number };
   board: { frequency_mhz: number; voltage: number };
   log: { level: (typeof LOG_LEVELS)[number] };
+  tuning: { enabled: boolean; mode: (typeof TUNING_MODES)[number]; power_target_w: number | null; hashrate_target_ths: number | null; paused: boolean };
 }
 
 export interface SettingsView {
@@ -38,6 +41,7 @@ export interface SettingsView {
     temperature: { hot: number; dangerous: number };
     fanModes: readonly string[];
     logLevels: readonly string[];
+    tuningModes: readonly string[];
   };
   /** Keys that take effect at the next start rather than at once. */
   restartKeys: string[];
@@ -49,13 +53,14 @@ export interface SettingsChange {
   temperature?: { target?: number };
   board?: { frequency_mhz?: number; voltage?: number };
   log?: { level?: string };
+  tuning?: { enabled?: boolean; mode?: string; power_target_w?: number; hashrate_target_ths?: number; paused?: boolean };
 }
 
 export type SettingsResult =
   | { ok: true; changed: string[]; restart: string[]; message: string }
   | { ok: false; status: number; message: string; errors: Record<string, string> };
 
-export const RESTART_KEYS = ['board.frequency_mhz', 'board.voltage'];
+export const RESTART_KEYS = ['board.frequency_mhz', 'board.voltage', 'tuning.enabled'];
 
 export function settingsValues(cfg: RunConfig): SettingsValues {
   const a = cfg.agent;
@@ -65,6 +70,13 @@ export function settingsValues(cfg: RunConfig): SettingsValues {
     temperature: { target: cfg.limits.targetC },
     board: { frequency_mhz: cfg.frequencyMhz, voltage: cfg.coreVoltage },
     log: { level: a.log.level },
+    tuning: {
+      enabled: a.tuning.enabled,
+      mode: a.tuning.mode,
+      power_target_w: a.tuning.power_target_w ?? null,
+      hashrate_target_ths: a.tuning.hashrate_target_ths ?? null,
+      paused: a.tuning.paused,
+    },
   };
 }
 
@@ -82,6 +94,7 @@ export function settingsView(cfg: RunConfig, file: ConfigFile | undefined): Sett
       temperature: { hot: cfg.limits.hotC, dangerous: cfg.limits.dangerousC },
       fanModes: FAN_MODES,
       logLevels: LOG_LEVELS,
+      tuningModes: TUNING_MODES,
     },
     restartKeys: RESTART_KEYS,
   };
@@ -171,7 +184,7 @@ export function settingsEdits(body: unknown, cfg: RunConfig, raw: Record<string,
   const now = settingsValues(cfg);
   const edits: TomlEdit[] = [];
   const changed: string[] = [];
-  const set = (key: string, value: string | number | undefined, current: string | number): void => {
+  const set = (key: string, value: string | number | boolean | undefined, current: string | number | boolean | null): void => {
     if (value === undefined || value === current) return;
     edits.push({ op: 'set', key, value });
     changed.push(key);
@@ -190,6 +203,14 @@ export function settingsEdits(body: unknown, cfg: RunConfig, raw: Record<string,
   }
   const l = section(body, 'log');
   if (l) set('log.level', field<string>(l, 'level', 'log.level', 'string'), now.log.level);
+  const tu = section(body, 'tuning');
+  if (tu) {
+    set('tuning.enabled', field<boolean>(tu, 'enabled', 'tuning.enabled', 'boolean'), now.tuning.enabled);
+    set('tuning.mode', field<string>(tu, 'mode', 'tuning.mode', 'string'), now.tuning.mode);
+    set('tuning.power_target_w', field<number>(tu, 'power_target_w', 'tuning.power_target_w', 'number'), now.tuning.power_target_w);
+    set('tuning.hashrate_target_ths', field<number>(tu, 'hashrate_target_ths', 'tuning.hashrate_target_ths', 'number'), now.tuning.hashrate_target_ths);
+    set('tuning.paused', field<boolean>(tu, 'paused', 'tuning.paused', 'boolean'), now.tuning.paused);
+  }
   if (body.pools !== undefined) {
     const list = parsePools(body.pools, now.pools);
     if (!samePools(list, now.pools)) {
@@ -197,7 +218,7 @@ export function settingsEdits(body: unknown, cfg: RunConfig, raw: Record<string,
       changed.push(now.pools.form === 'group' ? 'group' : 'pool');
     }
   }
-  const known = new Set(['fans', 'temperature', 'board', 'log', 'pools']);
+  const known = new Set(['fans', 'temperature', 'board', 'log', 'pools', 'tuning']);
   for (const k of Object.keys(body)) if (!known.has(k)) throw new SettingsRequestError(k, `unknown setting; allowed: ${[...known].join(', ')}`);
   return { edits, changed };
 }

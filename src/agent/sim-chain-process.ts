@@ -23,6 +23,8 @@ export interface SimChainSpec {
   seed?: number;
   /** Replay mode: pre-found nonces at this rate, no hashing (benchmarks). */
   replayNoncesPerSecond?: number;
+  /** Silicon-lottery chips (`asic-agent sim --lottery`): seed, the chain's index, the clock `hashrate` applies at. */
+  lottery?: { seed: number; chain: number; refMhz: number };
 }
 
 export interface SimChainProcess {
@@ -38,6 +40,10 @@ export interface SimChainProcess {
    * loaded machine a simulator falls behind its configured rate; this is what it achieved.
    */
   hashesDone(): number;
+  /** Lottery chips: the rail (core volts per domain) and the board's temperature they run at. */
+  setRail(volts: number, tempC: number): void;
+  /** Lottery chips: each chip's clock as last reported (undefined before the first report). */
+  clocks(): readonly number[] | undefined;
   stop(): Promise<void>;
 }
 
@@ -67,6 +73,7 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
   ];
   if (spec.faults) args.push('--faults', spec.faults);
   if (spec.replayNoncesPerSecond !== undefined) args.push('--replay', String(spec.replayNoncesPerSecond));
+  if (spec.lottery) args.push('--lottery', String(spec.lottery.seed), '--lottery-chain', String(spec.lottery.chain), '--lottery-ref-mhz', String(spec.lottery.refMhz));
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'warn', ASIC_AGENT_LOG_FORMAT: 'json' },
@@ -118,10 +125,20 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
       // Acknowledgements of reset changes, in the order they were asked for.
       const acks: (() => void)[] = [];
       let hashes = 0;
+      let clocks: number[] | undefined;
       lines.on('line', (l) => {
         if (l.startsWith('{"hashes"')) {
           const n = (JSON.parse(l) as { hashes?: unknown }).hashes;
           if (typeof n === 'number' && Number.isFinite(n)) hashes = n;
+          return;
+        }
+        if (l.startsWith('{"clocks"')) {
+          try {
+            const c = (JSON.parse(l) as { clocks?: unknown }).clocks;
+            if (Array.isArray(c) && c.every((x) => typeof x === 'number')) clocks = c as number[];
+          } catch {
+            // A torn line: the next report replaces it.
+          }
           return;
         }
         if (!l.startsWith('{"reset"')) return;
@@ -149,6 +166,11 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
             acks.push(done);
             child.stdin.write(`reset ${held ? 1 : 0}\n`);
           }),
+        setRail: (volts, tempC) => {
+          if (child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) return;
+          child.stdin.write(`rail ${volts.toFixed(4)} ${tempC.toFixed(2)}\n`);
+        },
+        clocks: () => clocks,
         stop: () =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null) return done();

@@ -2,7 +2,7 @@
  * The agent's state as the local APIs see it (src/api/snapshot.ts): built on demand from the mining
  * stats, the pool manager, the chains and the board. Plain data; no pool password or token in it.
  */
-import type { Alarm, AgentSnapshot, BoardState, ChainSnapshot, ChainState, JsonValue, PowerReading, TemperatureReading } from '../api/snapshot.js';
+import type { Alarm, AgentSnapshot, BoardState, ChainSnapshot, ChainState, JsonValue, PowerReading, TemperatureReading, TuningSnapshot } from '../api/snapshot.js';
 import { redactSecrets } from '../api/redact.js';
 import { chainSnapshot, miningTotals, poolSnapshots, protocolOfUrl, shareTotals, switchRecords, wallTime, type ChainInfo } from '../api/snapshot-sources.js';
 import type { BoardPhase } from '../board/board.js';
@@ -175,6 +175,31 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
     fans: b.fans.map((f) => ({ name: labels.fan(f.id), dutyPercent: f.dutyPct, ...(f.rpm !== null ? { rpm: f.rpm } : {}) })),
     power,
     alarms,
+    ...(agent.tuning ? { tuning: tuningSnapshot(agent, toWall) } : {}),
     config: redactSecrets(JSON.parse(JSON.stringify(cfg)) as JsonValue),
+  };
+}
+
+function tuningSnapshot(agent: Agent, toWall: (t: number) => number): TuningSnapshot {
+  const t = agent.tuning as NonNullable<Agent['tuning']>;
+  const st = t.status();
+  const pr = st.profile;
+  return {
+    state: st.state,
+    step: st.step,
+    mode: st.mode,
+    ...(st.target !== null ? { target: st.target } : {}),
+    ...(st.capW !== null ? { capWatts: st.capW } : {}),
+    scaling: { active: st.scaling.active, steps: st.scaling.steps, ...(st.scaling.capW !== undefined ? { capWatts: st.scaling.capW } : {}) },
+    coreVolts: st.volts,
+    ...(st.watts !== null ? { watts: st.watts } : {}),
+    powerSource: t.powerSource(),
+    expectedHashrate: st.expectedHs,
+    chips: st.chips,
+    rounds: st.rounds,
+    ...(st.startedAt !== null ? { startedAt: toWall(st.startedAt) } : {}),
+    ...(st.convergedAt !== null ? { convergedAt: toWall(st.convergedAt) } : {}),
+    profile: { ...(pr.source ? { source: pr.source } : {}), ...(pr.savedAt !== null ? { savedAt: pr.savedAt } : {}), ...(pr.error ? { error: pr.error } : {}), dir: t.store.dir },
+    chains: st.chains.map((c) => ({ id: c.index, chipMhz: c.chips.map((x) => Math.round(x.mhz * 1000) / 1000) })),
   };
 }

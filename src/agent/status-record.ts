@@ -4,6 +4,7 @@
  */
 import { targetToDifficulty } from '../work/target.js';
 import type { Agent } from './agent.js';
+import type { TunerStatus } from '../tuning/tuner.js';
 
 const round = (x: number, digits = 1): number => {
   const f = 10 ** digits;
@@ -49,6 +50,8 @@ export interface StatusRecord {
   fans_pct: Record<string, number>;
   fans_rpm: Record<string, number | null>;
   chains: { chain: number; state: string; chips: number; silent: number[]; mhz: number }[];
+  /** The autotuner in brief, when enabled: state, mode, target, cap in force, watts, rail. */
+  tuning?: { state: string; mode: string; target: number | null; cap_w: number | null; watts: number | null; volts: number };
   uptime_s: number;
   /**
    * Simulated board only: hashes the chain simulators really did since they started. On a loaded
@@ -108,6 +111,7 @@ export function statusRecord(agent: Agent): StatusRecord {
       silent: agent.chains.silentChips(i),
       mhz: round(freqs[i] ?? 0),
     })),
+    ...(agent.tuning ? { tuning: tuningBrief(agent.tuning.status()) } : {}),
     uptime_s: Math.round((agent.clock.now() - s.startedAt) / 1000),
     ...simHashes(agent),
   };
@@ -117,4 +121,8 @@ function simHashes(agent: Agent): { sim_hashes?: number } {
   const sims = agent.chains.chains.map((c) => c.sim).filter((x) => x !== undefined);
   if (sims.length === 0) return {};
   return { sim_hashes: sims.reduce((sum, p) => sum + p.hashesDone(), 0) };
+}
+
+function tuningBrief(st: TunerStatus): NonNullable<StatusRecord['tuning']> {
+  return { state: st.state, mode: st.mode, target: st.target, cap_w: st.capW === null ? null : round(st.capW), watts: st.watts === null ? null : round(st.watts), volts: Math.round(st.volts * 1000) / 1000 };
 }

@@ -6,6 +6,7 @@
  *   GET /api/pools     pools, share counters by reason, recent switches
  *   GET /api/board     board state, temperatures, fans, power, alarms
  *   GET /api/config    the running config, secrets redacted
+ *   GET /api/tuning    the autotuner: state, target, rail, each chip's clock (docs/tuning.md)
  *   GET /metrics       Prometheus text format 0.0.4
  * Other paths 404, other methods 405, clients outside `allow` (when set) 403. Limits: maxConnections,
  * at most maxConnectionsPerAddress from one client address, a whole-request timeout checked every
@@ -21,7 +22,7 @@ import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../version.js';
 import { addressAllowList, type AddressAllowList } from './address-allow.js';
 import { ConnectionCap } from './connection-cap.js';
 import type { HttpApiOptions } from './api-options.js';
-import { boardView, chainsView, configView, poolsView, statusView, toJson } from './http-views.js';
+import { boardView, chainsView, configView, poolsView, statusView, toJson, tuningView } from './http-views.js';
 import { PROMETHEUS_CONTENT_TYPE, renderMetrics, type ApiMetrics, type MetricsOptions } from './prometheus.js';
 import type { AgentSnapshot, SnapshotProvider } from './snapshot.js';
 
@@ -47,6 +48,7 @@ const ROUTES = new Map<string, View>([
   ['/api/pools', poolsView],
   ['/api/board', boardView],
   ['/api/config', configView],
+  ['/api/tuning', tuningView],
 ]);
 
 export const HTTP_ENDPOINTS: readonly string[] = [...ROUTES.keys(), '/metrics'];

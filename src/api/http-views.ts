@@ -33,6 +33,8 @@ export interface StatusView {
   }[];
   temperatures: AgentSnapshot['temperatures'];
   fans: AgentSnapshot['fans'];
+  /** The autotuner in brief (GET /api/tuning has every chip), when enabled. */
+  tuning?: { state: string; mode: string; target?: number; capWatts?: number; watts?: number; coreVolts: number; scaling: boolean };
   power: AgentSnapshot['power'];
   /** Alarms still in effect. */
   alarms: AgentSnapshot['alarms'];
@@ -102,6 +104,19 @@ export function statusView(s: AgentSnapshot): StatusView {
     fans: s.fans,
     power: s.power,
     alarms: s.alarms.filter((a) => a.active),
+    ...(s.tuning
+      ? {
+          tuning: {
+            state: s.tuning.state,
+            mode: s.tuning.mode,
+            ...(s.tuning.target !== undefined ? { target: s.tuning.target } : {}),
+            ...(s.tuning.capWatts !== undefined ? { capWatts: s.tuning.capWatts } : {}),
+            ...(s.tuning.watts !== undefined ? { watts: s.tuning.watts } : {}),
+            coreVolts: s.tuning.coreVolts,
+            scaling: s.tuning.scaling.active,
+          },
+        }
+      : {}),
   };
 }
 
@@ -116,6 +131,11 @@ export function poolsView(s: AgentSnapshot): { current: string | null; mining: A
     pools: s.pools.map((p) => ({ ...p, url: redactUrlCredentials(p.url) })),
     switches: s.switches,
   };
+}
+
+/** The autotuner: its state, target, rail and every chip's clock (`{state: "off"}` when not enabled). */
+export function tuningView(s: AgentSnapshot): unknown {
+  return s.tuning ?? { state: 'off' };
 }
 
 export function boardView(s: AgentSnapshot): Pick<AgentSnapshot, 'board' | 'temperatures' | 'fans' | 'power' | 'alarms'> {

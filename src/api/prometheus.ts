@@ -98,6 +98,8 @@ function hashrate(w: MetricsWriter, h: HashrateFigures, labels: Labels, windows:
   for (const k of windows) w.sample(HASHRATE, 'gauge', HASHRATE_HELP, { ...labels, window: name[k] ?? k }, h[k]);
 }
 
+const TUNING_STATES = ['off', 'waiting', 'tuning', 'tuned', 'paused'] as const;
+
 export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: MetricsOptions = {}): string {
   const perChip = opts.perChip ?? true;
   const w = new MetricsWriter();
@@ -195,6 +197,25 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
     g('asic_agent_power_watts', 'Power by rail or regulator.', rl, p.watts);
     g('asic_agent_power_faults', 'Active regulator faults.', rl, p.faults.length);
     if (p.state) g('asic_agent_power_state', 'Regulator state (1 for the current one).', { rail: p.name, state: p.state }, 1);
+  }
+
+  const tu = s.tuning;
+  if (tu) {
+    // The autotuner (docs/tuning.md): state, target, the cap in force, the rail, and each chip's clock.
+    for (const st of TUNING_STATES) g('asic_agent_tuner_state', 'Autotuner state: 1 for the current one.', { state: st }, tu.state === st ? 1 : 0);
+    g('asic_agent_tuner_info', 'Autotuner mode and step (always 1).', { mode: tu.mode, step: tu.step, power_source: tu.powerSource }, 1);
+    if (tu.mode === 'power') g('asic_agent_tuner_target_watts', 'Power target, W (at the board power reading).', {}, tu.target);
+    if (tu.mode === 'hashrate') g('asic_agent_tuner_target_hashes_per_second', 'Hashrate target.', {}, tu.target !== undefined ? tu.target * 1e12 : undefined);
+    g('asic_agent_tuner_power_cap_watts', 'Power cap in force: the target, or lower while performance scaling holds it down.', {}, tu.capWatts);
+    g('asic_agent_tuner_scaling_steps', 'Performance scaling steps taken below the target (0 when inactive).', {}, tu.scaling.steps);
+    g('asic_agent_tuner_core_volts', 'Core volts per domain the tuner set the rail to.', {}, tu.coreVolts);
+    g('asic_agent_tuner_expected_hashes_per_second', 'What the tuned clocks should give.', {}, tu.expectedHashrate);
+    g('asic_agent_tuner_chips', 'Chips by tuning stage.', { stage: 'set' }, tu.chips.set);
+    g('asic_agent_tuner_chips', 'Chips by tuning stage.', { stage: 'searching' }, tu.chips.searching);
+    g('asic_agent_tuner_chips', 'Chips by tuning stage.', { stage: 'failed' }, tu.chips.failed);
+    c('asic_agent_tuner_chip_step_downs_total', 'Times a tuned chip turned unstable and stepped down alone.', {}, tu.chips.drifted);
+    g('asic_agent_tuner_converged_timestamp_seconds', 'When the tuner reached its target (Unix time).', {}, tu.convergedAt);
+    if (perChip) for (const ch of tu.chains) ch.chipMhz.forEach((mhz, chip) => g('asic_agent_chip_frequency_hertz', 'Each chip\'s clock as the tuner set it.', { chain: ch.id, chip }, mhz * 1e6));
   }
 
   const active = new Map<string, number>();

@@ -232,6 +232,35 @@ export interface MiningTarget {
   jds?: string;
 }
 
+/** The autotuner (docs/tuning.md), when `[tuning]` is enabled. */
+export interface TuningSnapshot {
+  /** off, waiting (board or chains not up), tuning, tuned, paused (curtailed). */
+  state: 'off' | 'waiting' | 'tuning' | 'tuned' | 'paused';
+  /** What it is doing: start, search, verify, trim, watch. */
+  step: string;
+  mode: 'power' | 'hashrate' | 'efficiency';
+  /** The target: watts (power mode) or TH/s (hashrate mode). */
+  target?: number;
+  /** The power cap in force (the target, or performance scaling's lower one), W. */
+  capWatts?: number;
+  /** Performance scaling: active while it holds the power below the target because the board ran hot. */
+  scaling: { active: boolean; steps: number; capWatts?: number };
+  /** Core volts per domain the rail is set to. */
+  coreVolts: number;
+  /** The power reading the target applies to, W, and where it comes from. */
+  watts?: number;
+  powerSource: string;
+  /** What the chips' clocks should give, H/s. */
+  expectedHashrate: number;
+  chips: { total: number; set: number; searching: number; failed: number; drifted: number };
+  rounds: number;
+  startedAt?: number;
+  convergedAt?: number;
+  profile: { source?: 'saved' | 'tuned'; savedAt?: number; error?: string; dir: string };
+  /** Each chip's clock, MHz, by chain. */
+  chains: { id: number; chipMhz: number[] }[];
+}
+
 export interface AgentSnapshot {
   firmware: { name: string; version: string };
   /** Wall-clock time the snapshot was taken. */
@@ -261,6 +290,7 @@ export interface AgentSnapshot {
   /** Active alarms and recent cleared ones, oldest first. */
   alarms: Alarm[];
   network?: NetworkSnapshot;
+  tuning?: TuningSnapshot;
   /** The running config with secrets removed (the API redacts again before showing it). */
   config: JsonValue;
 }

@@ -218,6 +218,41 @@ export class Board extends TypedEmitter<BoardEvents> {
     return this.phase;
   }
 
+  /** Core volts per domain: what the regulator is set to, or will be at the next power-up. */
+  coreVoltage(): number {
+    return this.opts.coreVoltage;
+  }
+
+  /** Whether the board can set its core voltage (a regulator or a trim). */
+  hasVoltageControl(): boolean {
+    return this.parts.regulator !== undefined || this.parts.trim !== undefined;
+  }
+
+  /**
+   * A new core voltage (the autotuner's rail; src/tuning). Unpowered, it applies at the next power-up.
+   * Powered, the output moves in steps of at most half the VOUT tolerance, the policy's expectation
+   * moving before each write, so that no reading taken in between is out of range. The caller keeps it
+   * within the board-config's limits.
+   */
+  async setCoreVoltage(volts: number): Promise<void> {
+    const d = this.opts.voltageDomains;
+    const reg = this.regulatorCommanded ? this.parts.regulator : undefined;
+    const trim = this.powerOn || this.phase === 'running' ? this.parts.trim : undefined;
+    if (!reg && !trim) {
+      this.opts = { ...this.opts, coreVoltage: volts };
+      return;
+    }
+    const stepPerDomain = Math.max(0.0005, this.opts.power.voutToleranceV / 2 / d);
+    let v = this.opts.coreVoltage;
+    while (Math.abs(volts - v) > 1e-9) {
+      v = volts > v ? Math.min(volts, v + stepPerDomain) : Math.max(volts, v - stepPerDomain);
+      this.opts = { ...this.opts, coreVoltage: v };
+      const vout = v * d;
+      if (reg) await this.step('regulator voltage', () => reg.setVoltage(vout));
+      if (trim) await this.step('voltage trim', () => trim.setVoltage(vout));
+    }
+  }
+
   lastSafeState(): SafeStateRecord | undefined {
     return this.lastSafe;
   }

@@ -19,6 +19,8 @@ import { REPLAY_TICKET_DIFFICULTY, type SimChainConfig } from '../../drivers/sim
 import { FaultSpecError, parseFaults } from '../../drivers/sim/bm13xx/faults.js';
 import { PtyError, startPtySim } from '../../drivers/sim/bm13xx/pty.js';
 import { autoSimTicketDifficulty } from '../../drivers/sim/bm13xx/sim-ticket.js';
+import { drawChips } from '../../drivers/sim/lottery/silicon-lottery.js';
+import { LotteryPerformance } from '../../drivers/sim/lottery/lottery-performance.js';
 import { UsageError, type Command } from './command.js';
 
 export { autoSimTicketDifficulty };
@@ -29,7 +31,15 @@ function positive(name: string, v: string | undefined): number {
   return x;
 }
 
-export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEveryMs: number; exitWithParent: boolean } {
+export interface SimLotteryArgs {
+  seed: number;
+  /** The chain's index on its board (chains of one board draw different chips). */
+  chain: number;
+  /** The clock at which the configured hashrate applies, MHz. */
+  refMhz: number;
+}
+
+export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEveryMs: number; exitWithParent: boolean; lottery: SimLotteryArgs | undefined } {
   let family: SimChainConfig['family'] | undefined;
   let chips: number | undefined;
   let hashrate = 100_000;
@@ -40,6 +50,9 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
   let layout: NonceLayout = ESP_MINER_NONCE_LAYOUT;
   let faults: SimChainConfig['faults'];
   let exitWithParent = false;
+  let lotterySeed: number | undefined;
+  let lotteryChain = 0;
+  let lotteryRef: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const v = argv[i + 1];
@@ -94,6 +107,21 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
         statsEveryMs = positive(a, v);
         i++;
         break;
+      case '--lottery':
+        lotterySeed = Math.floor(positive(a, v));
+        i++;
+        break;
+      case '--lottery-chain': {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 255) throw new UsageError('--lottery-chain is 0..255');
+        lotteryChain = n;
+        i++;
+        break;
+      }
+      case '--lottery-ref-mhz':
+        lotteryRef = positive(a, v);
+        i++;
+        break;
       case '--exit-with-parent':
         // Started by the agent with a pipe on stdin: its end means the agent is gone, however it died.
         exitWithParent = true;
@@ -117,7 +145,9 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
     config.mode = 'replay';
     config.replayNoncesPerSecond = replay;
   }
-  return { config, statsEveryMs, exitWithParent };
+  const lottery = lotterySeed === undefined ? undefined : { seed: lotterySeed, chain: lotteryChain, refMhz: lotteryRef ?? familyByName(typeof family === 'string' ? family : family.name).defaultFrequencyMhz };
+  if (lotterySeed === undefined && lotteryRef !== undefined) throw new UsageError('--lottery-ref-mhz needs --lottery');
+  return { config, statsEveryMs, exitWithParent, lottery };
 }
 
 const command: Command = {
@@ -126,6 +156,7 @@ const command: Command = {
   usage: [
     'asic-agent sim --chip bm1397|bm1362|bm1366|bm1368|bm1370 --chips N [--hashrate H/s] [--sim-ticket-difficulty D|auto]',
     '       [--faults SPEC] [--seed N] [--replay NONCES/s] [--layout be|le] [--stats-every MS] [--exit-with-parent]',
+    '       [--lottery SEED [--lottery-chain N] [--lottery-ref-mhz F]]',
     '',
     '  --chip F                   the chip family',
     '  --chips N                  chips on the chain, 1..256',
@@ -138,15 +169,23 @@ const command: Command = {
     '  --layout be|le             nonce byte order in the replies (default: as ESP-Miner decodes them)',
     '  --stats-every MS           print a {"stats": ...} line every MS',
     '  --exit-with-parent         stop when stdin closes (the agent starts it so)',
+    '  --lottery SEED             silicon-lottery chips (drivers/sim/lottery): each chip hashes at its clock and errs',
+    '                             past its hidden edge; stdin `rail VOLTS TEMP_C` sets the rail and the board',
+    '                             temperature; stdout `{"clocks":[...]}` reports the chips\' clocks when they change',
+    '  --lottery-chain N          the chain\'s index on its board (default 0)',
+    '  --lottery-ref-mhz F        the clock at which --hashrate applies (default: the family\'s default clock)',
     '',
     'Prints the device path (/dev/pts/N) for the driver first, then one JSON line with the settings.',
     'SIGUSR1 pulses the chips\' reset line; SIGINT, SIGTERM or SIGHUP stop it.',
   ].join('\n'),
   async run(argv) {
-    const { config, statsEveryMs, exitWithParent } = parseSimArgs(argv);
+    const { config, statsEveryMs, exitWithParent, lottery } = parseSimArgs(argv);
+    const perf = lottery
+      ? new LotteryPerformance(drawChips({ family: typeof config.family === 'string' ? config.family : config.family.name, chips: config.chips, seed: lottery.seed, chain: lottery.chain }), lottery.refMhz)
+      : undefined;
     let ps: Awaited<ReturnType<typeof startPtySim>>;
     try {
-      ps = await startPtySim(config);
+      ps = await startPtySim(perf ? { ...config, performance: perf } : config);
     } catch (err) {
       if (!(err instanceof PtyError)) throw err;
       console.error(`asic-agent sim: ${err.message}`);
@@ -164,9 +203,22 @@ const command: Command = {
         replayNoncesPerSecond: config.replayNoncesPerSecond ?? null,
         faults: config.faults ?? {},
         seed: config.seed,
+        lottery: lottery ?? null,
         pid: process.pid,
       }),
     );
+    // The chips' clocks as their PLL registers hold them, reported when they change (the simulated
+    // board computes the chips' power from them).
+    let lastClocks = '';
+    const clockTimer = perf
+      ? setInterval(() => {
+          const clocks = ps.sim.chips.map((c) => Math.round(c.frequencyMhz() * 1000) / 1000);
+          const text = JSON.stringify(clocks);
+          if (text === lastClocks) return;
+          lastClocks = text;
+          console.log(JSON.stringify({ clocks }));
+        }, 200)
+      : undefined;
     const statsTimer = statsEveryMs > 0 ? setInterval(() => console.log(JSON.stringify({ stats: ps.sim.stats() })), statsEveryMs) : undefined;
     // The agent's parent pipe also asks how many hashes the chips really did (`hashes` → {"hashes":N}):
     // on a loaded machine that is less than the configured rate, and the agent's status says so.
@@ -185,6 +237,13 @@ const command: Command = {
         const lines = createInterface({ input: process.stdin });
         lines.on('line', (line) => {
           if (line.trim() === 'hashes') return answerHashes();
+          const r = /^rail (\S+) (\S+)$/.exec(line.trim());
+          if (r && perf) {
+            const v = Number(r[1]);
+            const t = Number(r[2]);
+            if (Number.isFinite(v) && Number.isFinite(t)) perf.setRail(v, t);
+            return;
+          }
           const m = /^reset ([01])$/.exec(line.trim());
           if (!m) return;
           const held = m[1] === '1';
@@ -195,6 +254,7 @@ const command: Command = {
       }
     });
     if (statsTimer) clearInterval(statsTimer);
+    if (clockTimer) clearInterval(clockTimer);
     // The parent pipe was resumed to see its end: let go of it, or it alone keeps the process alive.
     if (exitWithParent) process.stdin.destroy();
     // Backstop: closing the pty can wait on the host's end; a simulator must not outlive its stop.

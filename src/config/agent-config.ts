@@ -10,6 +10,7 @@ import { dashboardSchema } from './dashboard-section.js';
 import { jobDeclarationSchema } from './jd-section.js';
 import { mqttSectionSchema, webhookListSchema } from './notify-sections.js';
 import { poolGroupListSchema, poolListSchema, poolsTimingSchema } from './pool-sections.js';
+import { tuningSchema } from './tuning-section.js';
 import { bool, defaultsOf, int, num, oneOf, optional, section, str, table, version, withDefault, type Infer } from './schema.js';
 
 export const AGENT_CONFIG_VERSION = 1;
@@ -93,6 +94,8 @@ export const AGENT_SECTIONS = {
   webhook: webhookListSchema,
   /** [dashboard]: the web page and its settings password (docs/dashboard.md). */
   dashboard: section(dashboardSchema),
+  /** [tuning]: the autotuner, its target, curtailment (docs/tuning.md). */
+  tuning: section(tuningSchema),
 };
 
 /** The name the Job Declaration upstream takes among the pools (src/upstream/jd/jd-agent.ts). */
@@ -151,5 +154,6 @@ export function defaultAgentConfig(boardRef: string): AgentConfig {
     mqtt: undefined,
     webhook: undefined,
     dashboard: defaultsOf(AGENT_SECTIONS.dashboard),
+    tuning: defaultsOf(AGENT_SECTIONS.tuning),
   };
 }

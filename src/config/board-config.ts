@@ -268,6 +268,13 @@ const sim = table({
    */
   chain_replay_nonces_per_s: optional(num(1, 1e6)),
   seed: withDefault(int(0, 0xffffffff), 1),
+  /**
+   * Silicon-lottery chips (drivers/sim/lottery, docs/tuning.md): every simulated chip gets hidden, seeded
+   * limits and power, so that clocks and the rail matter as on real boards (the autotuner's ground).
+   */
+  lottery: withDefault(bool(), false),
+  /** The lottery's seed (default: `seed`); the same seed draws the same chips. */
+  lottery_seed: optional(int(0, 0xffffffff)),
   /** Faults to inject on every run of this board, `name[:target]@seconds`. */
   faults: withDefault(list(str({ pattern: /^[a-z-]+(?::\d+)?@\d+(?:\.\d+)?$/, patternHint: 'a fault such as "fan-stall@10"' })), []),
 });

@@ -107,6 +107,15 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
     else if (f.min_fans === 0) report('fans.min_fans', 'must be at least 1 outside immersion mode; immersion is a mode (fans.mode = "immersion"), not min_fans = 0');
     else if (minFans > fanCount) report('fans.min_fans', `${minFans} is more than the ${fanCount} fan${fanCount === 1 ? '' : 's'} ${board.name} has`);
   }
+  const tu = agent.tuning;
+  if (tu.enabled) {
+    const ics = Object.values(board.i2c.devices).map((d) => d.ic);
+    const reading = ics.includes('ina260') || ics.includes('tps546d24a');
+    if (tu.mode !== 'hashrate' && !reading) report('tuning.mode', `${tu.mode} mode needs a power reading, and ${board.name} has neither a power monitor (ina260) nor a regulator with telemetry (tps546d24a)`);
+    if (board.sim && board.chain.some((c) => c.uart.startsWith('sim:')) && !board.sim.lottery) {
+      report('tuning.enabled', `${board.name}'s simulated chips hash the same at any clock: set [sim] lottery = true in the board-config to tune them`);
+    }
+  }
   // Address rules and the write token are checked by the API's own resolver; report against our lines.
   try {
     resolveApiOptions(toApiOptionsInput(agent.api));

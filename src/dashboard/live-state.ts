@@ -45,6 +45,8 @@ export interface LiveState extends StatusView {
   upstream: { pools: (UpstreamPoolView & { status: string; active: boolean; difficulty?: number; group: string; user: string })[]; jd: JdView | null };
   /** Set while the board is in its safe state: the banner's text. */
   safeState: string | null;
+  /** The autotuner, when enabled (every chip's clock included). */
+  tuningDetail: AgentSnapshot['tuning'] | null;
 }
 
 export function liveState(s: AgentSnapshot, up: UpstreamView): LiveState {
@@ -73,6 +75,7 @@ export function liveState(s: AgentSnapshot, up: UpstreamView): LiveState {
       };
     }),
     shareReasons: s.shares.reasons,
+    tuningDetail: s.tuning ?? null,
     watts: watts ?? null,
     efficiencyJth: watts !== undefined && watts > 0 && rate > 0 ? watts / (rate / 1e12) : null,
     upstream: {

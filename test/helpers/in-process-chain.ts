@@ -3,7 +3,7 @@
  * end of an in-memory UART pair, the real driver on the other, and the Bm13xxMiningChain adapter.
  * Used by the pipeline tests and the agent benchmarks.
  */
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
@@ -14,6 +14,8 @@ import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx
 
 export interface InProcessChain {
   mining: Bm13xxMiningChain;
+  /** What the bring-up found. */
+  up: BringUpResult;
   driver: Bm13xxChain<AgentDriverWork>;
   sim: ChainSim;
   /** The host end of the UART (the driver's side). */
@@ -69,6 +71,7 @@ export async function inProcessChain(o: {
   mining.update(up);
   return {
     mining,
+    up,
     driver,
     sim,
     host,

@@ -10,6 +10,7 @@ import { boardPanel } from './board.js';
 import { upstreamPanel } from './upstream.js';
 import { logsPanel } from './logs.js';
 import { settingsPanel } from './settings.js';
+import { tuningPanel } from './tuning.js';
 
 export const VIEWS = [
   { id: 'overview', title: 'Overview' },
@@ -24,6 +25,7 @@ export const PANELS = [
   hashratePanel,
   sharesPanel,
   alarmsPanel('overview'),
+  tuningPanel,
   heatmapPanel,
   chainsPanel,
   boardPanel,

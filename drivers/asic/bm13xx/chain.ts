@@ -132,6 +132,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   private chipRollMask: number;
   /** The clock the chips run at now (after the ramp, or after setFrequency). */
   private runningMhz = 0;
+  /** Each chip's clock, MHz (the chain's clock after a bring-up or setFrequency; setChipFrequency moves one). */
+  private chipMhz: number[] = [];
   private collectors: Collector[] = [];
   private writeChain: Promise<void> = Promise.resolve();
   private watchdog: TimerHandle | undefined;
@@ -400,6 +402,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     }
     await this.runSteps(this.family.finalize({ ...ctx, frequencyMhz: actualMhz }), this.addresses);
     this.runningMhz = actualMhz;
+    this.chipMhz = new Array<number>(this.chipCount).fill(actualMhz);
 
     // Baud switch: write at the old rate, let it leave the wire, then move the host and drop stale bytes.
     // Stale input is dropped in the parser, not with tcflush: flushing would also discard output the
@@ -779,6 +782,35 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     await this.runSteps(this.family.finalize({ ...ctx, frequencyMhz: actual }), this.addresses);
     this.log.info({ from: this.runningMhz, to: actual }, 'frequency changed');
     this.runningMhz = actual;
+    this.chipMhz = new Array<number>(this.chipCount).fill(actual);
+    return actual;
+  }
+
+  /** Each chip's clock now, MHz, by chip index (0 before bring-up). */
+  chipFrequencies(): number[] {
+    return this.chipMhz.slice();
+  }
+
+  /**
+   * One chip's clock, by addressed PLL writes to that chip only (the per-chip writes of fact sheet §4;
+   * BM1397 and BM1362 also write 0x70, as their families' frequencyWrites say). Large moves go in the
+   * ramp's steps like setFrequency's. The hash counting number (0x10) is left at the chain's value: it
+   * follows the chain's clock and chip count, and no source writes it per chip. Resolves with the clock
+   * the PLL reached.
+   */
+  async setChipFrequency(index: number, mhz: number): Promise<number> {
+    if (this.st !== 'running') throw new ChainStateError(`cannot change frequency while ${this.st}`);
+    const address = this.addresses[index];
+    if (address === undefined) throw new RangeError(`no chip ${index} on this chain`);
+    const t = this.timing;
+    let actual = this.chipMhz[index] ?? this.runningMhz;
+    for (const f of frequencyRamp(actual, mhz, t.rampStepMhz)) {
+      const s = solvePll(f, this.family.pll);
+      await this.writeFrequency(s, address);
+      actual = s.frequencyMhz;
+      this.chipMhz[index] = actual;
+      await sleepWith(this.clock, t.rampStepDelayMs);
+    }
     return actual;
   }
 

@@ -46,6 +46,7 @@ import { chipTicketBound } from '../../asic/bm13xx/ticket-mask.js';
 import { Rng } from './rng.js';
 import { SimChip, type ChipJob, type SimChipStats } from './chip.js';
 import type { FaultConfig } from './faults.js';
+import type { ChipPerformance } from '../lottery/lottery-performance.js';
 
 const log = logger('sim.bm13xx');
 
@@ -86,6 +87,12 @@ export interface SimChainConfig {
    * models the rates itself). Frames the chips and the host cannot both decode are garbled.
    */
   hostLine?: () => number | undefined;
+  /**
+   * Chip-level silicon (the silicon lottery, drivers/sim/lottery): each chip hashes at its share of
+   * `hashrate` times the speed this gives for the clock its PLL register holds, and that share of its
+   * nonces comes back wrong. Without it every chip hashes an equal share, whatever its clock.
+   */
+  performance?: ChipPerformance;
 }
 
 /** A BM13xx receiver samples 8 times per bit (baud = clock / (8 · (BT8D + 1)), registers/baud.ts). */
@@ -135,6 +142,8 @@ export class ChainSim {
   private replayCursor = 0;
   private hashCursor = 0;
   private readonly slices = new Map<number, NonceSlice>();
+  /** Wrong-nonce fractions set by faults (the silicon's own come from `performance`). */
+  private readonly faultWrong = new Map<number, number>();
   private currentBaud = 115200;
   private readonly st = { repliesSent: 0, framesCorrupted: 0, hostChunksGarbled: 0, replyChunksGarbled: 0, bytesDropped: 0, bytesOut: 0, noncesSent: 0 };
   private readonly onPortError = (e: Error): void => {
@@ -175,8 +184,12 @@ export class ChainSim {
       c.silent = false;
       c.wrongFraction = 0;
     }
+    this.faultWrong.clear();
     for (const i of f.silentChips ?? []) this.chipAt(i, 'silent').silent = true;
-    for (const w of f.wrongNonces ?? []) this.chipAt(w.chip, 'wrong').wrongFraction = w.fraction;
+    for (const w of f.wrongNonces ?? []) {
+      this.chipAt(w.chip, 'wrong').wrongFraction = w.fraction;
+      this.faultWrong.set(w.chip, w.fraction);
+    }
     for (const d of f.deaths ?? []) this.chipAt(d.chip, 'die');
   }
 
@@ -423,9 +436,16 @@ export class ChainSim {
     // Start with a different chip each slice, so that a slice cut short by the CPU guard does not always
     // starve the same chips.
     const first = this.hashCursor++ % workers.length;
+    const perf = this.cfg.performance;
     for (let w = 0; w < workers.length; w++) {
       const c = workers[(first + w) % workers.length] as SimChip;
-      c.credit = Math.min(c.credit + perChip, perChip * 5 + k);
+      let share = perChip;
+      if (perf) {
+        const p = perf.at(c.index, c.frequencyMhz());
+        share = perChip * p.speed;
+        c.wrongFraction = Math.max(p.wrong, this.faultWrong.get(c.index) ?? 0);
+      }
+      c.credit = Math.min(c.credit + share, share * 5 + k);
       if (cpuOut) continue;
       const bound = chipTicketBound(this.ticketDifficulty(c));
       // A bound of 2^256 passes every hash: no need to hash at all.
