@@ -1,5 +1,6 @@
 /**
- * How often a chain needs fresh work (ESP-Miner ASIC_get_asic_job_frequency_ms, bm13xx.md §5).
+ * How often a chain needs fresh work (ESP-Miner ASIC_get_asic_job_frequency_ms, docs/bm13xx.md "Job
+ * interval").
  *
  * The time for a chain to exhaust one job is 2^32 nonces × the versions it hashes per job, spread over
  * its small cores and chips (each rounded up to a power of two, as the chips split the nonce space by
