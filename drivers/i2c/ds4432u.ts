@@ -1,7 +1,8 @@
 /**
  * Maxim DS4432U current DAC, used on Bitaxe Max-class boards to trim a TPS40305 buck by pushing current
- * into its feedback node (bm13xx.md §6). OUT0 register 0xF8 (OUT1 0xF9): bit 7 = direction (1 sources
- * current into the node, lowering the output), bits 6..0 = magnitude in 1/127 of full scale.
+ * into its feedback node (docs/board.md "Values and their sources"). OUT0 register 0xF8 (OUT1 0xF9): bit 7 =
+ * direction (1 sources current into the node, lowering the output), bits 6..0 = magnitude in 1/127 of full
+ * scale.
  *
  * Feedback network (from the same source): FB reference 0.6 V, R_top 4750 Ω, R_bottom 3320 Ω, full-scale
  * current 98.921 µA. KCL at FB: (V − 0.6)/R_top + I = 0.6/R_bottom, so I = 0.6/R_bottom − (V − 0.6)/R_top.

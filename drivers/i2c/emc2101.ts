@@ -1,6 +1,7 @@
 /**
  * Microchip EMC2101: one PWM fan with tachometer, an internal and one external-diode temperature
- * (register map from bm13xx.md §6; ESP-Miner main/thermal/EMC2101.c drives it the same way).
+ * (register map: docs/board.md "Values and their sources";
+ * ESP-Miner main/thermal/EMC2101.c drives it the same way).
  *
  * - Fan setting 0x4C is a 6-bit duty (0..63) in direct-setting mode (fan config 0x4A bit 5).
  * - Tach 0x46 (LSB) / 0x47 (MSB): RPM = 5,400,000 / count. Reading the LSB first latches the MSB.
@@ -30,7 +31,7 @@ export const EMC2101 = {
   MANUFACTURER_ID: 0xfe,
 } as const;
 
-/** 0xFD reads 0x16 (EMC2101) or 0x28 (EMC2101-R) (bm13xx.md §6). */
+/** 0xFD reads 0x16 (EMC2101) or 0x28 (EMC2101-R) (docs/board.md "Values and their sources"). */
 export const EMC2101_PRODUCT_IDS: readonly number[] = [0x16, 0x28];
 /** 0xFE: SMSC/Microchip. */
 export const EMC2101_MANUFACTURER_ID = 0x5d;
@@ -38,7 +39,8 @@ export const EMC2101_MANUFACTURER_ID = 0x5d;
 export const EMC2101_CONFIG_TACH_INPUT = 0x04;
 /**
  * Fan config 0x4A = 0x23: bit 5 direct setting (0x4C drives the PWM), bits 1..0 the PWM clock range.
- * The ESP-Miner value; bm13xx.md §6 notes the range bits may not select the ~22.5 kHz its comment claims.
+ * The ESP-Miner value; docs/board.md "Values and their sources" notes the range bits may not select the ~22.5
+ * kHz its comment claims.
  */
 export const EMC2101_FAN_CONFIG_DIRECT = 0x23;
 export const EMC2101_FAN_SETTING_MAX = 63;

@@ -1,5 +1,5 @@
 /**
- * Microchip EMC2302: two PWM fans with tachometers (bm13xx.md §6; ESP-Miner main/thermal/EMC2302.c).
+ * Microchip EMC2302: two PWM fans with tachometers (docs/board.md "Values and their sources").
  *
  * - Fan n setting: 0x30 (fan 1), 0x40 (fan 2), 0..255.
  * - Fan n configuration 1: 0x32 / 0x42; bits 6..5 (RNG) choose the tach range, whose multiplier m is

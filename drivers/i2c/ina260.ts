@@ -1,7 +1,7 @@
 /**
- * TI INA260 power monitor with an integrated shunt (bm13xx.md §6). 16-bit big-endian registers:
- * current 0x01 (two's complement, 1.25 mA/LSB), bus voltage 0x02 (1.25 mV/LSB), power 0x03 (10 mW/LSB),
- * manufacturer ID 0xFE = 0x5449 ("TI").
+ * TI INA260 power monitor with an integrated shunt (docs/board.md "Values and their sources"). 16-bit
+ * big-endian registers: current 0x01 (two's complement, 1.25 mA/LSB), bus voltage 0x02 (1.25 mV/LSB), power
+ * 0x03 (10 mW/LSB), manufacturer ID 0xFE = 0x5449 ("TI").
  */
 import type { I2cBus } from '../transport/i2c-bus.js';
 import { hex2 } from '../transport/i2c-bus.js';

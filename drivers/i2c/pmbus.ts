@@ -9,15 +9,18 @@
  */
 
 /**
- * PMBus command codes (PMBus Part II Appendix I; the TPS546D24A subset listed in bm13xx.md §6, and the
- * ones ESP-Miner main/power/TPS546.c TPS546_write_entire_config @5c27713116c7 writes).
+ * PMBus command codes (PMBus Part II Appendix I; the TPS546D24A subset in docs/board.md "Values and their
+ * sources", and the ones ESP-Miner main/power/TPS546.c TPS546_write_entire_config @5c27713116c7 writes).
  */
 export const PMBUS = {
   OPERATION: 0x01,
   ON_OFF_CONFIG: 0x02,
   CLEAR_FAULTS: 0x03,
   PHASE: 0x04,
-  /** Copies the operating memory into non-volatile memory. asic-agent never sends it (bm13xx.md §6). */
+  /**
+   * Copies the operating memory into non-volatile memory. asic-agent never sends it (docs/board.md "Values
+   * and their sources").
+   */
   STORE_DEFAULT_ALL: 0x11,
   RESTORE_DEFAULT_ALL: 0x12,
   STORE_USER_ALL: 0x15,
@@ -97,9 +100,9 @@ export const STATUS = {
 } as const;
 
 /**
- * Bits that mean the output is faulted (bm13xx.md §6: treat VOUT_OV, IOUT_OC, VIN_UV and TEMP as a power
- * fault; the high-byte VOUT / IOUT / INPUT summaries as well). OFF alone is not a fault: it is also what
- * the regulator says when we turned it off.
+ * Bits that mean the output is faulted (docs/board.md "Values and their sources": VOUT_OV, IOUT_OC, VIN_UV
+ * and TEMP are power faults; the high-byte VOUT / IOUT / INPUT summaries as well). OFF alone is not a
+ * fault: it is also what the regulator says when we turned it off.
  */
 export const STATUS_FAULT_MASK =
   STATUS.VOUT | STATUS.IOUT_POUT | STATUS.INPUT | STATUS.VOUT_OV_FAULT | STATUS.IOUT_OC_FAULT | STATUS.VIN_UV_FAULT | STATUS.TEMPERATURE;

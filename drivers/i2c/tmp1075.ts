@@ -1,8 +1,8 @@
 /**
- * TI TMP1075 / TMP75 temperature sensors (bm13xx.md §6): register 0x00 holds the temperature as a 16-bit
- * big-endian value whose top 12 bits are a two's-complement count of 0.0625 °C: °C = (raw >> 4) × 0.0625.
- * The TMP1075 sits at 0x48-0x4F (0x4A/0x4B on Bitaxe Hex boards); the TMP75 uses the same register format
- * at 0x48-0x4F (datasheet knowledge, not from a source here).
+ * TI TMP1075 / TMP75 temperature sensors (docs/board.md "Values and their sources"): register 0x00 holds the
+ * temperature as a 16-bit big-endian value whose top 12 bits are a two's-complement count of 0.0625 °C: °C =
+ * (raw >> 4) × 0.0625. The TMP1075 sits at 0x48-0x4F (0x4A/0x4B on Bitaxe Hex boards); the TMP75 uses the
+ * same register format at 0x48-0x4F (datasheet knowledge, not from a source here).
  *
  * The register is big-endian, so it is read as a 2-byte I2C block, not as an SMBus word (LSB first).
  */

@@ -1,5 +1,6 @@
 /**
- * TI TPS546D24A PMBus buck converter, the core-voltage regulator on Bitaxe-class boards (bm13xx.md §6).
+ * TI TPS546D24A PMBus buck converter, the core-voltage regulator on Bitaxe-class boards
+ * (docs/board.md "Values and their sources").
  *
  * Init writes the whole configuration at every start, as ESP-Miner (main/power/TPS546.c TPS546_init and
  * TPS546_write_entire_config @5c27713116c7) and mujina (mujina-miner/src/board/bitaxe.rs
@@ -39,7 +40,10 @@ import {
 
 export const TPS546_ADDRESS = 0x24;
 
-/** IC_DEVICE_ID block: "TITm$A" (TPS546D24A) or "TITm$b" (TPS546D24S) (bm13xx.md §6). */
+/**
+ * IC_DEVICE_ID block: "TITm$A" (TPS546D24A) or "TITm$b" (TPS546D24S) (docs/board.md "Values and their
+ * sources").
+ */
 export const TPS546_DEVICE_IDS: readonly (readonly number[])[] = [
   [0x54, 0x49, 0x54, 0x6d, 0x24, 0x41],
   [0x54, 0x49, 0x54, 0x6d, 0x24, 0x62],
@@ -48,9 +52,9 @@ export const TPS546_DEVICE_IDS: readonly (readonly number[])[] = [
 /** ON_OFF_CONFIG bits (PMBus Part II §12.2): PU 0x10, CMD 0x08, CP 0x04, POLARITY 0x02, immediate off 0x01. */
 export const ON_OFF_CONFIG_WITH_PIN = 0x1f;
 export const ON_OFF_CONFIG_COMMAND_ONLY = 0x1b;
-/** IOUT_OC_FAULT_RESPONSE 0xC0: shut down and latch off (bm13xx.md §6). */
+/** IOUT_OC_FAULT_RESPONSE 0xC0: shut down and latch off (docs/board.md "Values and their sources"). */
 export const IOUT_OC_RESPONSE_LATCH_OFF = 0xc0;
-/** OT_FAULT_RESPONSE 0xFF: shut down, retry after cooling (bm13xx.md §6). */
+/** OT_FAULT_RESPONSE 0xFF: shut down, retry after cooling (docs/board.md "Values and their sources"). */
 export const OT_RESPONSE_RETRY = 0xff;
 /** TON_RISE 3 ms (ESP-Miner). */
 export const TPS546_TON_RISE_MS = 3;

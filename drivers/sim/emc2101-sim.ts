@@ -1,7 +1,8 @@
 /**
- * Register-level EMC2101 model (register map in drivers/i2c/emc2101.ts, bm13xx.md §6). The external diode
- * reads the chip temperature, the internal sensor an ambient-ish value, the tach the simulated fan; the
- * fan setting register drives the simulated fan's duty. Unmodelled registers read back what was written.
+ * Register-level EMC2101 model (register map in drivers/i2c/emc2101.ts, docs/board.md "Values and their
+ * sources"). The external diode reads the chip temperature, the internal sensor an ambient-ish value, the
+ * tach the simulated fan; the fan setting register drives the simulated fan's duty. Unmodelled registers read
+ * back what was written.
  */
 import { EMC2101, EMC2101_FAN_SETTING_MAX, EMC2101_TACH_STALLED } from '../i2c/emc2101.js';
 import type { SimI2cDevice } from './sim-i2c-bus.js';
@@ -46,7 +47,7 @@ export class Emc2101Sim implements SimI2cDevice {
     let msb: number;
     let lsb: number;
     if (this.env.faults.lost) {
-      // Open diode: 0x3F8 in the 11-bit representation (bm13xx.md §6).
+      // Open diode: 0x3F8 in the 11-bit representation (docs/board.md "Values and their sources").
       msb = 0x7f;
       lsb = 0x00;
     } else {

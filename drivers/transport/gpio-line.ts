@@ -1,8 +1,9 @@
 /**
  * One GPIO line (architecture principle 2): the chain reset lines and the power-enable line. The board
  * speaks *logical* values: 1 means "asserted" (chain held in reset, power enabled), 0 means released.
- * An active-low line inverts on the wire, so a BM13xx nRST line (active-low, bm13xx.md §6) is asserted
- * by driving it low. Backends: `sysfs-gpio.ts` (onoff over /sys/class/gpio) and `drivers/sim/sim-gpio.ts`.
+ * An active-low line inverts on the wire, so a BM13xx nRST line (active-low, docs/board.md "Values and their
+ * sources") is asserted by driving it low. Backends: `sysfs-gpio.ts` (onoff over /sys/class/gpio) and
+ * `drivers/sim/sim-gpio.ts`.
  */
 
 export type GpioDirection = 'in' | 'out';

@@ -139,7 +139,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
       before: (host, driver) => {
         const write = host.write.bind(host);
         host.write = (b: Uint8Array): Promise<void> => {
-          if (b[2] === 0x21) writes.push(performance.now()); // job frame header (bm13xx.md §1)
+          if (b[2] === 0x21) writes.push(performance.now()); // job frame header (docs/bm13xx.md "Job frames")
           return write(b);
         };
         // Registered before the scheduler's: the time the nonce reply was parsed.

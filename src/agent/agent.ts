@@ -97,7 +97,7 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
       frequencyMhz: cfg.frequencyMhz,
       minFrequencyMhz: a.min_frequency_mhz,
       frequencyStepMhz: a.frequency_step_mhz,
-      // Register 0x14 takes a power of two (bm13xx.md §4 "Ticket mask").
+      // Register 0x14 takes a power of two (docs/bm13xx.md "Registers").
       ticketDifficulty: a.ticket_difficulty ?? 2 ** Math.floor(Math.log2(Math.max(1, b.sim?.ticket_difficulty ?? 256))),
     };
     if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;

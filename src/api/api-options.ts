@@ -1,8 +1,8 @@
 /**
  * Options of the local APIs: what the `[api]` section of the agent config turns into (docs/api.md lists
  * the TOML keys). Loopback only by default; write commands off by default, and when on they need both
- * an allow-listed client address and the token (ecosystem.md §7: open 4028 write access has been used
- * to redirect hashrate).
+ * an allow-listed client address and the token (open 4028 write access has been used to redirect
+ * hashrate: docs/api.md "Security model").
  */
 import { addressAllowList, AddressRuleError } from './address-allow.js';
 

@@ -6,7 +6,7 @@
  *
  * Identity: VERSION carries `asic-agent` as its first key and STATUS Description is "asic-agent
  * <version>"; nothing claims to be cgminer, bmminer or an Antminer (pyasic tells firmwares apart by
- * such tokens, ecosystem.md §2).
+ * such tokens, docs/api.md "pyasic and Home Assistant").
  */
 import { bmminerStatsItem } from './bmminer-stats.js';
 import { Msg, type StatusMessage } from './cgminer-codes.js';

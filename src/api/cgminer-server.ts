@@ -4,7 +4,7 @@
  * sends strlen+1 bytes, then CLOSESOCKET).
  *
  * Unlike cgminer's single-threaded accept loop, a slow or silent client cannot hold anyone else up:
- * connections are served concurrently on the event loop, each under limits (ecosystem.md §7.7):
+ * connections are served concurrently on the event loop, each under limits (docs/api.md "Security model"):
  *   - at most `maxConnections` at once (more are closed on accept), and at most
  *     `maxConnectionsPerAddress` of them from one client address;
  *   - at most `maxRequestBytes` of request (more: an error reply and close);

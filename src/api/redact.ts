@@ -1,6 +1,6 @@
 /**
- * Secrets never leave through the API (ecosystem.md §7: AxeOS once returned the Wi-Fi password). The
- * agent hands the API a config already stripped of secrets; this second pass removes, whatever the
+ * Secrets never leave through the API (AxeOS once returned the Wi-Fi password: docs/api.md "Security model").
+ * The agent hands the API a config already stripped of secrets; this second pass removes, whatever the
  * nesting, the value of every key that names a secret and the password part of any URL.
  */
 import { REDACTED, redactUrlCredentials } from '../url-credentials.js';

@@ -6,7 +6,7 @@
  * driven, the regulator keeps its last OPERATION, the fan controller its last PWM duty. So a fresh
  * process opens the same parts and drives them, synchronously and each step on its own:
  * chains held in reset and power-enable off (the lines are opened already driven that way), regulator
- * OPERATION off, fans at the safe duty (docs/deploy.md "When the agent dies").
+ * OPERATION off, fans at the safe duty (docs/deploy.md "6. When the agent dies: what keeps the board safe").
  */
 import type { GpioOpener } from '../../drivers/transport/gpio-line.js';
 import type { I2cBus } from '../../drivers/transport/i2c-bus.js';

@@ -136,7 +136,7 @@ const asic = table(
       if (a.fast_baud !== undefined && a.fast_baud < a.baud) report('fast_baud', `${a.fast_baud} is below baud ${a.baud}`);
       if (a.min_chips !== undefined && a.min_chips > a.chips) report('min_chips', `${a.min_chips} is more than the ${a.chips} chips per chain`);
       if (a.ticket_difficulty !== undefined && (a.ticket_difficulty & (a.ticket_difficulty - 1)) !== 0) {
-        report('ticket_difficulty', `${a.ticket_difficulty} is not a power of two (register 0x14 holds a mask, bm13xx.md §4)`);
+        report('ticket_difficulty', `${a.ticket_difficulty} is not a power of two (register 0x14 holds a mask, docs/bm13xx.md "Registers")`);
       }
     },
   },

@@ -6,7 +6,7 @@
  *   config.toml:9: fans.mni_duty: unknown key; [fans] allows mode, duty, min_duty, …
  *
  * Unknown keys, wrong types, out-of-range values and missing required keys are all errors (the Braiins
- * model, ecosystem.md §0.6): a typo must never silently fall back to a default on a machine that can
+ * model, docs/agent.md "Config"): a typo must never silently fall back to a default on a machine that can
  * overheat. Types are inferred from the schema, so a section is declared once.
  */
 import { indexPath, keyPath, lineOf, type KeyLines } from './toml-lines.js';

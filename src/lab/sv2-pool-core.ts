@@ -226,7 +226,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     const prefixBytes = this.o.extranoncePrefixBytes ?? 8;
     let size = 0;
     if (kind === 'extended') {
-      // B0_32: prefix + rolled part may not exceed 32 bytes (fact sheet pitfall 7).
+      // B0_32: prefix + rolled part may not exceed 32 bytes (docs/sv2.md "Values and their sources").
       if (minEn > 32 - prefixBytes) return { ok: false, code: 'min-extranonce-size-too-large' };
       size = Math.max(minEn, this.o.defaultExtranonceSize ?? 8);
       size = Math.min(size, 32 - prefixBytes);

@@ -2,8 +2,8 @@
  * Chain health from the nonce stream. A chip at nominal hashrate H reporting at ticket difficulty D
  * returns a valid nonce every D × 2^32 / H seconds on average. A chip silent for `expectedNonces` such
  * intervals (default 10: a healthy chip does that with probability e^-10 ≈ 5e-5) is marked; a chain
- * whose chips are all silent that long is reported for re-initialisation (bm13xx.md §7: "restart the
- * chain when the nonceless counter grows too large").
+ * whose chips are all silent that long is reported for re-initialisation (docs/bm13xx.md
+ * "Failures and recovery").
  *
  * Silence only counts while the chain has work: with no unit sent for a whole window (no pool, a pool
  * failing before the fallback is up, a job the chains cannot split) the checks pause, and when work

@@ -1,5 +1,6 @@
 /**
- * How often a chain needs fresh work (ESP-Miner ASIC_get_asic_job_frequency_ms, bm13xx.md §5).
+ * How often a chain needs fresh work (ESP-Miner ASIC_get_asic_job_frequency_ms, docs/bm13xx.md "Job
+ * interval").
  *
  * The time for a chain to exhaust one job is 2^32 nonces × the versions it hashes per job, spread over
  * its small cores and chips (each rounded up to a power of two, as the chips split the nonce space by
@@ -24,9 +25,10 @@ export function jobExhaustionMs(o: { frequencyMhz: number; smallCores: number; c
 export function workIntervalMs(family: string, o: { frequencyMhz: number; smallCores: number; chips: number }): number {
   switch (family) {
     case 'BM1397':
-      // Refresh at half the exhaustion time of the four midstates: ESP-Miner uses 3/4, but a timer on a
-      // busy event loop fires late, and a late job leaves every chip of the chain idle. At 3.125 Mbaud a
-      // 152-byte job takes 0.49 ms of UART time, so even 1/2 of a 10 ms exhaustion costs under 10 %.
+      // Refresh at half the exhaustion time of the four midstates: ESP-Miner (calculate_bm_timeout_ms
+      // @5c27713116c7) uses all of it, but a timer on a busy event loop fires late, and a late job leaves
+      // every chip of the chain idle. At 3.125 Mbaud a 152-byte job takes 0.49 ms of UART time, so even
+      // 1/2 of a 10 ms exhaustion costs under 10 %.
       return Math.max(1, jobExhaustionMs({ ...o, versions: 4, fraction: 0.5 }));
     case 'BM1366':
       return 2000 / nextPow2(o.chips);

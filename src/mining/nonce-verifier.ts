@@ -3,8 +3,8 @@
  * from the midstate -> hardware error, ticket-only nonce, share, or block.
  *
  * A nonce is a hardware error when its version changes bits outside the unit's roll mask, or when its
- * hash does not meet the ticket difficulty the chip was told to report (bm13xx.md §7: "count a nonce whose
- * recomputed hash fails the ticket difficulty as a HW error"). Otherwise it is a valid nonce and counts
+ * hash does not meet the ticket difficulty the chip was told to report (docs/bm13xx.md
+ * "Failures and recovery"). Otherwise it is a valid nonce and counts
  * toward the measured hashrate; it becomes a share when it also meets the job's target.
  *
  * This runs for every nonce (thousands per second on a big board), so targets are compared as 32-bit

@@ -1,5 +1,6 @@
 /**
- * Fan duty for every phase of the board, per mode (Braiins OS+ cooling modes, ecosystem.md §1):
+ * Fan duty for every phase of the board, per mode (Braiins OS+ cooling modes, docs/board.md "Thermal
+ * control"):
  * - `auto`: a PID toward the target temperature, clamped to [min, max] duty and rate-limited by the
  *   ramp settings;
  * - `manual`: a fixed duty;

@@ -1,7 +1,7 @@
 /**
  * Pool groups as the agent's config describes them (Braiins' `[[group]]` / `[[group.pool]]` vocabulary,
- * ecosystem.md §0.6 and §1): groups share the hashrate by `quota`; inside a group, pools are tried in
- * priority order. Validation here is structural (the TOML schema checks types and unknown keys).
+ * docs/stratum-v1-and-pools.md "Pool manager"): groups share the hashrate by `quota`; inside a group, pools
+ * are tried in priority order. Validation here is structural (the TOML schema checks types and unknown keys).
  */
 
 export interface PoolTlsConfig {

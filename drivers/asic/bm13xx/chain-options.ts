@@ -1,6 +1,6 @@
 /**
  * Options of a BM13xx chain and the bring-up timing, with the defaults taken from ESP-Miner
- * (fact sheet bm13xx.md §4 "Init sequences", §7). FAST_TIMING is for simulators, where no silicon needs
+ * (docs/bm13xx.md "What a chain does, in order"). FAST_TIMING is for simulators, where no silicon needs
  * the pauses; it keeps generous reply timeouts so that a loaded machine does not fail a bring-up.
  */
 import type { Clock } from '../../../src/clock.js';

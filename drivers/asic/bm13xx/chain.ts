@@ -1,5 +1,5 @@
 /**
- * A BM13xx chain on one UART: bring-up (fact sheet bm13xx.md §4 "Init sequences"), work dispatch, nonce
+ * A BM13xx chain on one UART: bring-up (docs/bm13xx.md "What a chain does, in order"), work dispatch, nonce
  * decoding, per-chip counters and silence detection.
  *
  * Bring-up: reset pulse (ESP-Miner pulses nRST before every init, main/power/asic_init.c and asic_reset.c
@@ -761,8 +761,8 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
   /**
    * Ramps a running chain to `mhz` in the timing's steps (down when the board is hot), then rewrites the
-   * registers that depend on the clock (hash counting number, fact sheet §4 "Recompute it after every
-   * frequency change"). Returns the frequency the PLL solver reached.
+   * registers that depend on the clock (hash counting number,
+   * docs/bm13xx.md "Registers"). Returns the frequency the PLL solver reached.
    */
   async setFrequency(mhz: number): Promise<number> {
     if (this.st !== 'running') throw new ChainStateError(`cannot change frequency while ${this.st}`);
@@ -829,7 +829,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
   // ---- lifecycle ---------------------------------------------------------------------------------------
 
-  /** Holds reset, then brings the chain up again from 115200 baud (recovery, fact sheet §7). */
+  /**
+   * Holds reset, then brings the chain up again from 115200 baud (recovery, docs/bm13xx.md "Failures and
+   * recovery").
+   */
   async reinit(frequencyMhz = this.frequencyMhz): Promise<BringUpResult> {
     if (this.st === 'closed') throw new ChainStateError('chain is closed');
     this.stopWatchdog();

@@ -1,5 +1,5 @@
 /**
- * Command frames, host to chain (fact sheet bm13xx.md §1):
+ * Command frames, host to chain (docs/bm13xx.md "Command frames"):
  *
  *   55 AA | HDR | LEN | payload | CRC5
  *
@@ -11,10 +11,10 @@
 import { crc5 } from './crc.js';
 import { Bm13xxFrameError } from './errors.js';
 
-/** Host-to-chain preamble (§1). */
+/** Host-to-chain preamble. */
 export const COMMAND_PREAMBLE = [0x55, 0xaa] as const;
 
-/** HDR field values (§1). */
+/** HDR field values. */
 export const HdrType = { job: 1, command: 2 } as const;
 export const HdrCmd = { setAddress: 0, write: 1, read: 2, chainInactive: 3 } as const;
 const HDR_BROADCAST = 0x10;
@@ -40,7 +40,7 @@ export function encodeCommand(c: Command): Uint8Array {
   switch (c.op) {
     case 'set-address':
       checkByte('address', c.address);
-      // set-address is never broadcast (§1): the first chip without an address takes it.
+      // set-address is never broadcast: the first chip without an address takes it.
       body = [headerByte(HdrType.command, false, HdrCmd.setAddress), 5, c.address, 0x00];
       break;
     case 'write': {
@@ -65,7 +65,7 @@ export function encodeCommand(c: Command): Uint8Array {
       body = [headerByte(HdrType.command, c.broadcast, HdrCmd.read), 5, c.broadcast ? 0 : c.address, c.register];
       break;
     case 'chain-inactive':
-      // Always broadcast (HDR 0x53), payload 00 00 (§1).
+      // Always broadcast (HDR 0x53), payload 00 00.
       body = [headerByte(HdrType.command, true, HdrCmd.chainInactive), 5, 0x00, 0x00];
       break;
   }

@@ -1,5 +1,5 @@
 /**
- * The two CRCs of the BM13xx UART protocol (fact sheet bm13xx.md §1, §2).
+ * The two CRCs of the BM13xx UART protocol (docs/bm13xx.md "Command frames" and docs/bm13xx.md "Job frames").
  *
  * - CRC5 (poly x^5+x^2+1, init 0x1F, MSB first, no reflection, no final XOR) protects command frames
  *   (over HDR..payload, sent as the whole last byte) and response frames (over every bit from byte 2 up to

@@ -86,7 +86,7 @@ export interface ChipFamily {
   readonly defaultFastBaud: number;
   /** Versions the chip hashes per job at once (BM1397: 4 midstates; full-header: 65536 via 0xA4). */
   readonly parallelVersions: number;
-  /** Named choices on the fact sheet's [?] points, for docs and logs. */
+  /** Named choices on disputed points (docs/bm13xx.md "Choices on disputed points"), for logs. */
   readonly choices: Readonly<Record<string, string>>;
 
   /** The id after `prev` (undefined = first job after bring-up). */

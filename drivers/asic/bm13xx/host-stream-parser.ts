@@ -3,7 +3,7 @@
  * and by the protocol analyser on raw captures).
  *
  * After 55 AA comes HDR: a job (0x21) is framed by the family's job format (its LEN byte is not trusted,
- * fact sheet bm13xx.md §3) and checked with CRC-16; a command (HDR 0x4_/0x5_) by its LEN (5 or 9) and
+ * docs/bm13xx.md "Job frames") and checked with CRC-16; a command (HDR 0x4_/0x5_) by its LEN (5 or 9) and
  * checked with CRC5. A bad candidate is skipped one byte at a time, so the next frame is still found.
  */
 import { crc5, crc16CcittFalse } from './crc.js';

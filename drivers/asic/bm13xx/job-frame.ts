@@ -1,5 +1,5 @@
 /**
- * Job frames, host to chain (fact sheet bm13xx.md §3): `55 AA | 21 | LEN | payload | CRC16 (big-endian)`,
+ * Job frames, host to chain (docs/bm13xx.md "Job frames"): `55 AA | 21 | LEN | payload | CRC16 (big-endian)`,
  * with CRC-16/CCITT-FALSE over HDR..payload. Two payload layouts exist:
  *
  * Midstate format (BM1397), LEN = 4 + 18 + 32·n:
@@ -19,7 +19,7 @@ import { crc16CcittFalse } from './crc.js';
 import { Bm13xxFrameError } from './errors.js';
 import { HdrType, headerByte, HdrCmd, COMMAND_PREAMBLE } from './command-frame.js';
 
-/** HDR of every job frame: type 1 (job), single, CC = 1 (§1). */
+/** HDR of every job frame: type 1 (job), single, CC = 1 (docs/bm13xx.md "Command frames"). */
 export const JOB_HDR = headerByte(HdrType.job, false, HdrCmd.write);
 export const FULL_HEADER_FRAME_BYTES = 88;
 /** Bytes of a midstate-format frame with n midstates. */

@@ -1,11 +1,12 @@
 /**
- * Where a chip puts its core id and chip address inside the nonces it returns (fact sheet bm13xx.md §2, §4).
+ * Where a chip puts its core id and chip address inside the nonces it returns (docs/bm13xx.md "Response
+ * frames").
  *
  * ESP-Miner (production multi-chip Bitaxe boards) reads nonce bytes 2..5 big-endian ("nonce_be") and takes
  * core = nonce_be >> 25 (7 bits) and chip address = (nonce_be >> 17) & 0xFF; the chip index is
- * address / (256 / chip count). bm13xx-rs reads the same bytes little-endian instead. The fact sheet marks
- * this [?], so the layout is data: the default is ESP-Miner's, and the simulator places its nonces with the
- * same layout object the driver decodes with.
+ * address / (256 / chip count). bm13xx-rs reads the same bytes little-endian instead. The sources disagree
+ * (docs/bm13xx.md "Choices on disputed points"), so the layout is data: the default is ESP-Miner's, and the
+ * simulator places its nonces with the same layout object the driver decodes with.
  *
  * The core field sits at the top of the 32-bit word, the address field right below it, and the rest is the
  * per-core counter.

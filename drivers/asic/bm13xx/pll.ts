@@ -1,5 +1,5 @@
 /**
- * Register 0x08, PLL0 parameter, and the frequency solver (fact sheet bm13xx.md §4).
+ * Register 0x08, PLL0 parameter, and the frequency solver (docs/bm13xx.md "Values and their sources").
  *
  * Layout, LSB first: POSTDIV2 [2:0], POSTDIV1 [6:4], REFDIV [13:8], FBDIV [27:16] (8 bits used),
  * bit 28 = VCO-high flag, bit 30 = PLLEN, bit 31 = LOCKED (read only).
@@ -19,7 +19,7 @@
  */
 import { Bm13xxConfigError } from './errors.js';
 
-/** Reference clock on CLKI (§4, §6: the 25 MHz crystal every board supplies). */
+/** Reference clock on CLKI (the 25 MHz crystal every board supplies, docs/bm13xx.md "Registers"). */
 export const CLKI_MHZ = 25;
 
 export interface PllSpec {

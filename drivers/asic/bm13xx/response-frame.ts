@@ -1,5 +1,5 @@
 /**
- * Response frames, chain to host (fact sheet bm13xx.md §2):
+ * Response frames, chain to host (docs/bm13xx.md "Response frames"):
  *
  *   AA 55 | d0 d1 d2 d3 | b6 | b7 | [v0 v1, 11-byte families only] | last
  *
@@ -17,7 +17,7 @@ import { Bm13xxFrameError } from './errors.js';
 
 export const RESPONSE_PREAMBLE = [0xaa, 0x55] as const;
 export type ResponseLength = 9 | 11;
-/** Bit 7 of the last byte marks a nonce (job) reply (§2). */
+/** Bit 7 of the last byte marks a nonce (job) reply. */
 export const RESPONSE_NONCE_FLAG = 0x80;
 
 export interface RawResponse {
@@ -78,7 +78,7 @@ export function encodeRawResponse(r: { length: ResponseLength; isNonce: boolean;
   }
   const flags = r.isNonce ? RESPONSE_NONCE_FLAG : 0;
   f[r.length - 1] = flags;
-  // CRC over bytes 2.. up to the 3 flag bits of the last byte (§2).
+  // CRC over bytes 2.. up to the 3 flag bits of the last byte.
   f[r.length - 1] = flags | crc5Bits(f, (r.length - 3) * 8 + 3, 2);
   return f;
 }

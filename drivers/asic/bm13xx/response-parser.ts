@@ -1,5 +1,5 @@
 /**
- * Streaming parser for the chain-to-host byte stream (fact sheet bm13xx.md §2, §7).
+ * Streaming parser for the chain-to-host byte stream (docs/bm13xx.md "Response frames").
  *
  * Frames have a fixed length per family (9 or 11). The parser looks for the AA 55 preamble, checks the
  * CRC5 residue and the reserved bits of the last byte, and on a bad candidate skips only the preamble's

@@ -1,5 +1,5 @@
 /**
- * Register 0x14, ticket mask (fact sheet bm13xx.md §4): the chip reports only nonces whose hash has
+ * Register 0x14, ticket mask (docs/bm13xx.md "Registers"): the chip reports only nonces whose hash has
  * 32 + log2(D) leading zero bits, D a power of two. mask = D - 1 with each of its 4 bytes bit-reversed in
  * place, sent big-endian: D = 256 -> 0x000000FF, 512 -> 0x000080FF, 64 -> 0x000000FC.
  *

@@ -2,9 +2,9 @@
  * Turning a WorkUnit into the two job-frame formats (job-frame.ts) and knowing which header version each
  * returned nonce was hashed with.
  *
- * - Midstate format (BM1397, fact sheet bm13xx.md §3): up to 4 midstates, one per version; slot k holds the
- *   version k steps after the template's along the version mask (ESP-Miner's increment_bitmask, re-derived
- *   in src/work/version-rolling.ts). Without a mask, one midstate (a 56-byte frame).
+ * - Midstate format (BM1397, docs/bm13xx.md "Job frames"): up to 4 midstates, one per version; slot k holds
+ * the   version k steps after the template's along the version mask (ESP-Miner's increment_bitmask,
+ * re-derived   in src/work/version-rolling.ts). Without a mask, one midstate (a 56-byte frame).
  * - Full-header format (BM1362/66/68/70): the header itself; the chip rolls the version under register
  *   0xA4 and returns the rolled bits with each nonce.
  */

@@ -1,11 +1,11 @@
 /**
  * A bit-accurate BM13xx chain: N chips of one family behind one UART, as the host sees them.
  *
- * What it models (fact sheet bm13xx.md): command and job frames with their CRCs; the relay order (frames
- * go down the chain, replies come back up); enumeration (every chip answers the broadcast read of register
- * 0, with address 0 after reset); chain-inactive and set-address (taken by the first chip that has no
- * address yet); register reads and writes; the baud the chips run at, from the registers the host writes
- * (the device end of the port follows it); ticket mask; job storage by id; and real hashing: each chip
+ * What it models (docs/bm13xx.md "Frames and registers"): command and job frames with their CRCs; the relay
+ * order (frames go down the chain, replies come back up); enumeration (every chip answers the broadcast read
+ * of register 0, with address 0 after reset); chain-inactive and set-address (taken by the first chip that
+ * has no address yet); register reads and writes; the baud the chips run at, from the registers the host
+ * writes (the device end of the port follows it); ticket mask; job storage by id; and real hashing: each chip
  * searches its own slice of the nonce space (core field × its address range × counter, see
  * nonce-layout.ts) with SHA-256 and returns only nonces whose hash meets its ticket, as the chip would.
  *

@@ -1,7 +1,7 @@
 /**
  * One simulated BM13xx chip: its registers, address, chain-inactive state, and the jobs it received,
- * decoded into what it hashes (fact sheet bm13xx.md §1–§4). The chain (chain-sim.ts) routes frames to
- * it and runs its hashing.
+ * decoded into what it hashes (docs/bm13xx.md "Frames and registers"). The chain (chain-sim.ts) routes frames
+ * to it and runs its hashing.
  */
 import { writeU32LE } from '../../../src/work/bytes.js';
 import { HeaderOffset } from '../../../src/work/header.js';

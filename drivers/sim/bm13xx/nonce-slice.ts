@@ -3,9 +3,9 @@
  *
  * Each chip owns the nonces whose address field lies in [its address, its address + interval), where the
  * interval is the spacing of the chain's addresses (256/n as the driver assigns them; 256 for one chip).
- * This is the split ESP-Miner decodes (fact sheet bm13xx.md §2, §4); how a real chip learns its range
- * is not documented, so the simulator takes it from the addresses on the chain. When n is not a power of
- * two the last 256 - n·interval address values are searched by nobody, as on real chains.
+ * This is the split ESP-Miner decodes (docs/bm13xx.md "Choices on disputed points"); how a real chip learns
+ * its range is not documented, so the simulator takes it from the addresses on the chain. When n is not a
+ * power of two the last 256 - n·interval address values are searched by nobody, as on real chains.
  *
  * Order: the slice is indexed core first, then address, then counter, so nonces spread over cores at
  * once; it is cut into windows of `noncesPerVersion` nonces, and each window is hashed for every version

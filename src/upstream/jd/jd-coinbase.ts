@@ -24,7 +24,10 @@ import { findWitnessCommitment, ZERO_WITNESS_RESERVED_VALUE } from '../../work/w
 /** Consensus bounds on a coinbase scriptSig (Bitcoin Core CheckTransaction: bad-cb-length). */
 export const MIN_COINBASE_SCRIPT_SIG = 2;
 export const MAX_COINBASE_SCRIPT_SIG = 100;
-/** B0_32: the full extranonce (prefix + rolled part) is at most 32 bytes (spec 5.3.x, fact sheet pitfall 7). */
+/**
+ * B0_32: the full extranonce (prefix + rolled part) is at most 32 bytes (docs/sv2.md "Values and their
+ * sources").
+ */
 export const MAX_FULL_EXTRANONCE = 32;
 
 export class CoinbaseBuildError extends Error {

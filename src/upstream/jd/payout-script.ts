@@ -10,7 +10,7 @@ export type BitcoinNetwork = 'mainnet' | 'testnet' | 'testnet4' | 'signet' | 're
 
 export const BITCOIN_NETWORKS: readonly BitcoinNetwork[] = ['mainnet', 'testnet', 'testnet4', 'signet', 'regtest'];
 
-/** sv2-tp's default Template Distribution port per network (fact sheet section 6). */
+/** sv2-tp's default Template Distribution port per network (docs/sv2.md "Values and their sources"). */
 export const TEMPLATE_PROVIDER_PORTS: Record<BitcoinNetwork, number> = { mainnet: 8442, testnet: 18442, testnet4: 48442, signet: 38442, regtest: 18447 };
 
 export class PayoutScriptError extends Error {

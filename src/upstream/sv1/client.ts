@@ -1,7 +1,7 @@
 /**
  * Stratum V1 mining client: one pool connection (plain TCP or TLS), implementing `Upstream`.
  *
- * Handshake (pipelined, as ESP-Miner does, ecosystem.md §3):
+ * Handshake (pipelined, as ESP-Miner does, docs/stratum-v1-and-pools.md "Handshake"):
  *   1. mining.configure  ["version-rolling"] with mask and min-bit-count (BIP310), unless disabled;
  *   2. mining.subscribe  [user agent `asic-agent/<version>`];
  *   3. mining.authorize  [user, password];
@@ -594,7 +594,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       return;
     }
     c.authorized = true;
-    // ESP-Miner order: these two only after authorize succeeded (ecosystem.md §3, step 5).
+    // ESP-Miner order: these two only after authorize succeeded (docs/stratum-v1-and-pools.md "Handshake").
     if (this.o.suggestDifficulty !== undefined) {
       const id = this.pending.add({ kind: 'suggest_difficulty' }, this.o.handshakeTimeoutMs, (end) => this.onOptionalEnd('mining.suggest_difficulty', end));
       this.send(c, encodeRequest(id, 'mining.suggest_difficulty', [this.o.suggestDifficulty]));

@@ -27,8 +27,8 @@ export interface ConfigureRequest {
 export function configureParams(req: ConfigureRequest): unknown[] {
   const p: Record<string, unknown> = {};
   if (req.versionRollingMask !== undefined) p['version-rolling.mask'] = u32Hex(req.versionRollingMask);
-  // BIP310 calls this a TMask in one place and a count in the example; pools (and p2pool's parser, whose
-  // failure is in ecosystem.md §1) expect the integer form of the example.
+  // BIP310 calls this a TMask in one place and a count in the example; pools (and p2pool's parser, see
+  // docs/stratum-v1-and-pools.md "Handshake") expect the integer form of the example.
   if (req.versionRollingMinBitCount !== undefined) p['version-rolling.min-bit-count'] = req.versionRollingMinBitCount;
   if (req.minimumDifficulty !== undefined) p['minimum-difficulty.value'] = req.minimumDifficulty;
   return [req.extensions, p];

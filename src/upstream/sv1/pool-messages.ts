@@ -19,7 +19,10 @@ import { Sv1ProtocolError, type Sv1Id, type Sv1Message, type Sv1Response } from 
 const MAX_JOB_ID = 128;
 /** Deepest merkle branch we accept: 2^32 transactions would need 32 levels. */
 const MAX_BRANCH = 32;
-/** extranonce2 size limits. cgminer handles up to 8; the SV2 translator allows up to 16 (ecosystem.md §5). */
+/**
+ * extranonce2 size limits. cgminer handles up to 8; the SV2 translator allows up to 16
+ * (docs/stratum-v1-and-pools.md "What the pool sends").
+ */
 export const MAX_EXTRANONCE2_SIZE = 16;
 /** extranonce1 longer than this would leave a coinbase scriptSig (max 100 bytes) little room. */
 const MAX_EXTRANONCE1_BYTES = 32;

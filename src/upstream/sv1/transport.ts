@@ -1,8 +1,9 @@
 /**
  * Opens the TCP or TLS connection to a Stratum V1 pool, with a connect timeout (ESP-Miner uses 5 s,
- * ecosystem.md §3). TLS verifies the pool's certificate against the system roots, or against a custom
- * CA file (a pool with its own CA, or a lab pool's self-signed certificate). `allowSelfSigned` turns
- * verification off entirely: for a lab only, and logged as a warning on every connect.
+ * docs/stratum-v1-and-pools.md "Handshake"). TLS verifies the pool's certificate against the system roots, or
+ * against a custom CA file (a pool with its own CA, or a lab pool's self-signed certificate).
+ * `allowSelfSigned` turns verification off entirely: for a lab only, and logged as a warning on every
+ * connect.
  */
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';

@@ -1,7 +1,7 @@
 /**
  * Stratum V1 pool URLs: `stratum+tcp://host:port` (plain) and `stratum+ssl://host:port` (TLS, as in
- * ESP-Miner's per-pool TLS option, ecosystem.md §3). A port is required: Stratum has no registered port
- * and pools use many (3333, 4444, 443, ...). Credentials never go in the URL.
+ * ESP-Miner's per-pool TLS option, docs/stratum-v1-and-pools.md "URLs"). A port is required: Stratum has no
+ * registered port and pools use many (3333, 4444, 443, ...). Credentials never go in the URL.
  */
 export class Sv1UrlError extends Error {
   override readonly name = 'Sv1UrlError';

@@ -18,8 +18,8 @@ export const CHANNEL_MSG_BIT = 0x8000;
 export const MAX_FRAME_PAYLOAD = 0xffffff;
 /**
  * Default inbound cap for a mining client. A client receives small messages; a NewExtendedMiningJob
- * with a large coinbase can exceed one 64 KiB Noise chunk (fact sheet pitfall 15), so allow 1 MiB.
- * Template-distribution peers pass a larger cap (RequestTransactionData.Success carries a block).
+ * with a large coinbase can exceed one 64 KiB Noise chunk (docs/sv2.md "Values and their sources"), so allow
+ * 1 MiB. Template-distribution peers pass a larger cap (RequestTransactionData.Success carries a block).
  */
 export const DEFAULT_MAX_INBOUND_PAYLOAD = 1 << 20;
 

@@ -435,7 +435,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     s.phase = 'setup';
     let flags = 0;
     // ESP-Miner and SRI's mining device send REQUIRES_STANDARD_JOBS with a standard channel so the
-    // pool sends NewMiningJob rather than group-channel extended jobs (fact sheet section 3).
+    // pool sends NewMiningJob rather than group-channel extended jobs (docs/sv2.md "Values and their
+    // sources").
     if (s.kind === 'standard') flags |= MiningSetupFlags.REQUIRES_STANDARD_JOBS;
     if (this.opts.requireVersionRolling && !this.rollingRefused) flags |= MiningSetupFlags.REQUIRES_VERSION_ROLLING;
     if (this.opts.workSelection) flags |= MiningSetupFlags.REQUIRES_WORK_SELECTION;
@@ -747,7 +748,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       extranonceSize: extended ? msg.extranonceSize : 0,
     };
     if (extended && (params.extranonceSize === 0 || params.extranoncePrefix.length + params.extranonceSize > 32)) {
-      // B0_32 caps the full extranonce at 32 bytes (fact sheet pitfall 7); 0 leaves nothing to roll.
+      // B0_32 caps the full extranonce at 32 bytes (docs/sv2.md "Values and their sources"); 0 leaves nothing
+      // to roll.
       this.endSession(s, `pool offered an unusable extranonce (prefix ${params.extranoncePrefix.length} + size ${params.extranonceSize} bytes)`);
       return;
     }
@@ -776,7 +778,10 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.emit('target', params.target);
   }
 
-  /** Logs the target as a difficulty (fact sheet pitfall 5: a byte-swapped target shows up here). */
+  /**
+   * Logs the target as a difficulty (a byte-swapped target shows up here, docs/sv2.md "Values and their
+   * sources").
+   */
   private noteTarget(target: bigint, why: string): number {
     const difficulty = targetToDifficulty(target);
     this.counters.difficulty = difficulty;

@@ -1,5 +1,6 @@
 /**
- * Shares sent on one channel and not yet answered (spec 5.3.13-5.3.14, fact sheet pitfall 10).
+ * Shares sent on one channel and not yet answered (spec 5.3.13-5.3.14, docs/sv2.md "Values and their
+ * sources").
  *
  * Each share gets the channel's next sequence number. SubmitShares.Success acknowledges a *batch*:
  * every outstanding share up to last_sequence_number that was not rejected by its own

@@ -1,6 +1,7 @@
 /**
  * Template Distribution client (spec 07-Template-Distribution-Protocol): the miner's own node, through
- * a Template Provider (sv2-tp next to Bitcoin Core; ports per network in the fact sheet section 6),
+ * a Template Provider (sv2-tp next to Bitcoin Core; ports per network in
+ * docs/sv2.md "Values and their sources"),
  * hands it block templates.
  *
  * Session: SetupConnection (protocol 2, no flags) -> CoinbaseOutputConstraints at once (the TP answers

@@ -149,7 +149,7 @@ test('version and devdetails name asic-agent and nothing pyasic takes for anothe
   const d = await json('devdetails');
   assert.equal(status(d).Code, 69);
   assert.deepEqual(first(d, 'DEVDETAILS'), { DEVDETAILS: 0, Name: 'BM1366', ID: 0, Driver: 'asic-agent', Kernel: '', Model: 'sim-bm1366-2x4', 'Device Path': '/dev/ttyS1' });
-  // pyasic factory._parse_socket_type tokens (ecosystem.md §2).
+  // pyasic factory._parse_socket_type tokens (docs/api.md "pyasic and Home Assistant").
   const tokens = ['BOSMINER', 'BOSER', 'BTMINER', 'BITMICRO', 'LUXMINER', 'HIVEON', 'KAONSU', 'RWGLR', 'ANTMINER', 'INTCHAINS_QOMO', 'KDAMINER', 'BFGMINER', 'INNOMINER', 'AVALON', 'GCMINER', 'FLUXOS', 'VNISH', 'BMMINER', 'CGMINER 4'];
   for (const reply of [v, d]) {
     const up = JSON.stringify(reply).toUpperCase();

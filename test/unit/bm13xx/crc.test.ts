@@ -28,7 +28,7 @@ test('crc5Bits equals the bitwise definition for any length, offset and bit coun
 });
 
 test('known values: a BM13xx read-chip-id command and the CRC-16 check value', () => {
-  // 55 AA | 52 05 00 00 | 0A: the broadcast read of register 0 (bm13xx.md §1).
+  // 55 AA | 52 05 00 00 | 0A: the broadcast read of register 0 (docs/bm13xx.md "Command frames").
   assert.equal(crc5(Uint8Array.of(0x52, 0x05, 0x00, 0x00)), 0x0a);
   assert.equal(crc16CcittFalse(new TextEncoder().encode('123456789')), 0x29b1);
 });

@@ -1,5 +1,5 @@
 // Register encoders: ticket mask, PLL solver and layout, hash counting number, timing, baud registers,
-// version rolling, core register control, chip id. Known values come from the fact sheet and the vectors.
+// version rolling, core register control, chip id. Known values come from docs/bm13xx.md and the vectors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -57,7 +57,7 @@ vectorTest('PLL solver: ESP-Miner unit test (450 MHz, fb 60..200 -> fb72 ref2 p2
   assert.equal(s.frequencyMhz, 450);
 });
 
-test('PLL register bytes from the fact sheet table', () => {
+test('PLL register bytes of known frequencies', () => {
   const cases: [keyof typeof FAMILIES, number, number][] = [
     ['BM1397', 425, 0x40440221],
     ['BM1366', 485, 0x50c20240],
@@ -110,7 +110,7 @@ test('PLL register encode/decode round trip (property)', () => {
   );
 });
 
-test('hash counting number: one BM1370 at 525 MHz gives 0x000C2FB7 (fact sheet §4)', () => {
+test('hash counting number: one BM1370 at 525 MHz gives 0x000C2FB7 (docs/bm13xx.md "Registers")', () => {
   assert.equal(hashCountingNumber({ cores: 128, chips: 1, frequencyMhz: 525, erratum: 268 }), 0x000c2fb7);
   const w = FAMILIES.BM1370.finalize({ chipCount: 1, ticketMask: 0xff, versionRolling: 0x9000ffff, frequencyMhz: 525 });
   assert.deepEqual(w[0], { kind: 'write', register: Reg.hashCountingNumber, value: 0x000c2fb7 });

@@ -12,7 +12,7 @@ import { BM1370 } from '../../../drivers/asic/bm13xx/families/bm1370.js';
 import { nonceOfReply } from '../../../drivers/asic/bm13xx/families/common.js';
 import { readVectorCsv, vectorTest } from '../../helpers/vectors.js';
 
-test('CRC-16/CCITT-FALSE check value and CRC5 worked examples (fact sheet §1)', () => {
+test('CRC-16/CCITT-FALSE check value and CRC5 worked examples (docs/bm13xx.md "Command frames")', () => {
   assert.equal(crc16CcittFalse(new TextEncoder().encode('123456789')), 0x29b1);
   assert.equal(crc5(fromHex('55AA53050000'), 2), 0x03);
   assert.equal(crc5(fromHex('55AA5305000A'), 2) === 0x03, false, 'a different payload gives a different CRC');

@@ -14,7 +14,7 @@ import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
 import { Noise, SimFan, type SimSensorFaults } from '../../../drivers/sim/sim-physics.js';
 import { I2cError } from '../../../drivers/transport/i2c-bus.js';
 
-test('tach formula: RPM = 5,400,000 / count (bm13xx.md §6)', () => {
+test('tach formula: RPM = 5,400,000 / count (docs/board.md "Values and their sources")', () => {
   assert.equal(emc2101TachToRpm(2700), 2000);
   assert.equal(emc2101TachToRpm(0x0a8c), 2000);
   assert.equal(emc2101TachToRpm(1080), 5000);

@@ -6,7 +6,7 @@ import { Emc2302Sim } from '../../../drivers/sim/emc2302-sim.js';
 import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
 import { SimFan } from '../../../drivers/sim/sim-physics.js';
 
-test('tach formula: count = (high << 5) | (low >> 3), RPM = 3,932,160 × m / count (bm13xx.md §6)', () => {
+test('tach formula: count = (high << 5) | (low >> 3), RPM = 3,932,160 × m / count (docs/board.md "Values and their sources")', () => {
   // count 1920 (high 0x3C, low 0x00) with m = 2 → 7,864,320 / 1920 = 4096 RPM.
   assert.equal(emc2302TachToRpm(0x3c, 0x00, 2), 4096);
   // count 1966 (high 0x3D, low 0x70 → 0x3D << 5 | 0x70 >> 3) with m = 1 → 2000.08 RPM.

@@ -18,7 +18,8 @@ test('work intervals per family', () => {
   assert.equal(workIntervalMs('BM1370', { frequencyMhz: 525, smallCores: 2040, chips: 4 }), 125);
   assert.equal(workIntervalMs('BM1366', { frequencyMhz: 485, smallCores: 894, chips: 2 }), 1000);
   const bm1397 = workIntervalMs('BM1397', { frequencyMhz: 425, smallCores: 672, chips: 1 });
-  // Half of the 39.5 ms a single BM1397 at 425 MHz takes to exhaust its four midstates (bm13xx.md §5).
+  // Half of the 39.5 ms a single BM1397 at 425 MHz takes to exhaust its four midstates (docs/bm13xx.md "Job
+  // interval").
   assert.ok(Math.abs(bm1397 - 39.5 / 2) < 0.5, String(bm1397));
 });
 

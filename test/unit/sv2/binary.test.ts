@@ -64,7 +64,7 @@ test('byte strings: length prefixes and caps', () => {
   assert.equal(enc(B0_64K, fromHex('aa')), '0100aa');
   assert.equal(enc(B0_16M, fromHex('aa')), '010000aa');
   assert.equal(toHex(dec(B0_32, '20' + '11'.repeat(32))), '11'.repeat(32));
-  // B0_32 allows at most 32 bytes (extranonce, fact sheet pitfall 7).
+  // B0_32 allows at most 32 bytes (extranonce, docs/sv2.md "Values and their sources").
   decodeFails(B0_32, '21' + '11'.repeat(33), 'length-limit');
   assert.throws(() => enc(B0_32, new Uint8Array(33)), Sv2EncodeError);
   // A length larger than what is left is truncation, caught before reading.

@@ -1,7 +1,7 @@
 // Codecs for every message of the Common, Mining, Job Declaration and Template Distribution protocols
-// (ids from sv2-spec 08-Message-Types, via the fact sheet): each one round-trips with generated
-// values, ids are unique, channel bits follow SRI, and the SetupConnection bytes of our transcript
-// decode to its stated fields.
+// (ids from sv2-spec 08-Message-Types and SRI, docs/sv2.md "Values and their sources"): each one round-trips
+// with generated values, ids are unique, channel bits follow SRI, and the SetupConnection bytes of our
+// transcript decode to its stated fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';

@@ -1,6 +1,6 @@
 /**
  * BM1366 (S19XP, S19k Pro, Bitaxe Ultra/Hex): 112 cores × 8 small cores, full-header jobs, 11-byte replies
- * with the small-core id in the low 3 bits of b7 (fact sheet bm13xx.md §2–§4).
+ * with the small-core id in the low 3 bits of b7 (docs/bm13xx.md "Frames and registers").
  */
 import type { ChipFamily, InitContext, InitStep } from '../family.js';
 import { pllRegister, type PllSpec } from '../pll.js';

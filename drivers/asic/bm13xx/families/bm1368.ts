@@ -1,6 +1,6 @@
 /**
  * BM1368 (S21, Bitaxe Supra): 80 cores × 16 small cores, full-header jobs, 11-byte replies with the job
- * id shifted left one bit, like BM1370 (fact sheet bm13xx.md §2–§4).
+ * id shifted left one bit, like BM1370 (docs/bm13xx.md "Frames and registers").
  */
 import type { ChipFamily, InitContext, InitStep } from '../family.js';
 import { pllRegister, type PllSpec } from '../pll.js';

@@ -1,6 +1,6 @@
 /**
  * BM1370 (S21 Pro, Bitaxe Gamma): 128 cores × 16 small cores, full-header jobs with in-chip version
- * rolling, 11-byte replies with the job id shifted left one bit (fact sheet bm13xx.md §2–§4).
+ * rolling, 11-byte replies with the job id shifted left one bit (docs/bm13xx.md "Frames and registers").
  */
 import type { ChipFamily, InitContext, InitStep } from '../family.js';
 import { pllRegister, type PllSpec } from '../pll.js';

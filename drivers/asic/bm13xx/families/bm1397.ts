@@ -1,6 +1,6 @@
 /**
  * BM1397 (S17/T17, Bitaxe Max): 168 cores × 4 small cores, midstate jobs with up to 4 midstates
- * (AsicBoost: versions +0..+3 along the mask), 9-byte replies (fact sheet bm13xx.md §2–§4).
+ * (AsicBoost: versions +0..+3 along the mask), 9-byte replies (docs/bm13xx.md "Frames and registers").
  */
 import type { ChipFamily, InitContext, InitStep } from '../family.js';
 import { pllRegister, solvePll, type PllSpec } from '../pll.js';

@@ -9,7 +9,7 @@ import { Bm13xxFrameError } from '../errors.js';
 
 function nonceData(nonce: number): Uint8Array {
   const d = new Uint8Array(4);
-  // Nonce bytes are in header order: the header nonce value little-endian (fact sheet §2).
+  // Nonce bytes are in header order: the header nonce value little-endian (docs/bm13xx.md "Response frames").
   writeU32LE(d, 0, nonce);
   return d;
 }
@@ -34,7 +34,10 @@ export const midstateReply = {
   chipJobId: (byte: number): number => byte & 0xfc,
 };
 
-/** Rolled version bits from bytes 8..9 (big-endian, shifted left 13; fact sheet §2, [S] and the BM1370 capture). */
+/**
+ * Rolled version bits from bytes 8..9 (big-endian, shifted left 13; docs/bm13xx.md "Response frames" and the
+ * BM1370 capture).
+ */
 const versionBitsOf = (r: RawResponse): number => (((r.extra16 ?? 0) << 13) >>> 0);
 
 /**

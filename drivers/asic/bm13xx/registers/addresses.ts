@@ -1,5 +1,5 @@
 /**
- * Register addresses of the BM13xx chips (fact sheet bm13xx.md §4; BM1397 names from skot's register
+ * Register addresses of the BM13xx chips (docs/bm13xx.md "Registers"; BM1397 names from skot's register
  * notes, which mostly carry over to later chips). All registers are 32-bit and sent big-endian.
  */
 export const Reg = {

@@ -1,5 +1,5 @@
 /**
- * UART baud rate registers (fact sheet bm13xx.md §4, bm13xx-rs register notes).
+ * UART baud rate registers (docs/bm13xx.md "Registers"; bm13xx-rs register notes).
  *
  * BM1397 (misc control 0x18): baud = f_base / (8 · (BT8D + 1)) with BT8D in bits 12..8 (low 5 bits) and
  * 27..24 (high bits); f_base = CLKI (25 MHz) when BCLK_SEL (bit 16) = 0, otherwise PLL3 (0x68) divided by

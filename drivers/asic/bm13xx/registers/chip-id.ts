@@ -1,5 +1,5 @@
 /**
- * Register 0x00, ChipIdentification (fact sheet bm13xx.md §4): bits 31..16 CHIP_ID, 15..8 CORE_NUM,
+ * Register 0x00, ChipIdentification (docs/bm13xx.md "Registers"): bits 31..16 CHIP_ID, 15..8 CORE_NUM,
  * 7..0 ADDR. Every chip answers the broadcast read of this register during enumeration.
  */
 export interface ChipIdentification {

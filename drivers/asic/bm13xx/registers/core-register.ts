@@ -1,5 +1,5 @@
 /**
- * Register 0x3C, core register control (fact sheet bm13xx.md §4): indirect access to per-core registers.
+ * Register 0x3C, core register control (docs/bm13xx.md "Registers"): indirect access to per-core registers.
  * Fields: bit 31 DO_CMD, CORE_ID[24:16], bit 15 RD#/WR (1 = write), CORE_REG_ID[11:8], CORE_REG_VAL[7:0].
  * Reads answer through register 0x40.
  */

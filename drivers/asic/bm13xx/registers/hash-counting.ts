@@ -1,6 +1,6 @@
 /**
  * Register 0x10, hash counting number (HCN), and the nonce-space timing it derives from
- * (fact sheet bm13xx.md §4, §5; ESP-Miner's formulas, re-derived).
+ * (docs/bm13xx.md "Registers"; ESP-Miner's formulas, re-derived).
  *
  * HCN sets how much of the nonce range each core scans before moving to the next version:
  *   HCN = (2^32 / nextpow2(cores) / nextpow2(chips)) · (25 / f_MHz) · 0.5 - erratum

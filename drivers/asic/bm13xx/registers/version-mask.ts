@@ -1,5 +1,5 @@
 /**
- * Register 0xA4, version rolling (fact sheet bm13xx.md §3, §4): 0x9000_0000 | (mask >> 13).
+ * Register 0xA4, version rolling (docs/bm13xx.md "Registers"): 0x9000_0000 | (mask >> 13).
  * Bit 31 is MID_AUTO_GEN (full-header job format), bits 30..28 = 001, bits 15..0 the rolled header bits
  * 28..13. The BIP320 mask 0x1FFFE000 gives 0x9000FFFF. Bits of a pool mask below bit 13 (BIP323) cannot be
  * rolled by the chip and are dropped.

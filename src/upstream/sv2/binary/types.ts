@@ -4,8 +4,8 @@
  *
  *   BOOL 1 byte (only bit 0 counts) · U8 U16 U24 U32 U64 little-endian · F32 IEEE-754 LE
  *   U256 32 raw bytes, kept as bytes: targets, hashes and merkle nodes are little-endian / internal
- *        order on the wire (fact sheet pitfall 5), so no reversal happens here; callers that want a
- *        number use u256LeToBigInt.
+ *        order on the wire (docs/sv2.md "Values and their sources"), so no reversal happens here; callers
+ *        that want a number use u256LeToBigInt.
  *   STR0_255 · B0_32 · B0_255 (U8 length) · B0_64K (U16 length) · B0_16M (U24 length)
  *   PUBKEY 32 (BIP340 x-only) · SIGNATURE 64 (BIP340)
  *   SEQ0_255[T] (U8 count) · SEQ0_64K[T] (U16 count) · OPTION[T] (SEQ0_1: count 0 or 1)

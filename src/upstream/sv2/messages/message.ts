@@ -18,7 +18,9 @@ export interface MessageSpec<N extends string = string, F extends FieldTable = F
   /** Extension type (0 for the core protocols, spec 3.4). */
   readonly extensionType: number;
   readonly msgType: number;
-  /** Whether senders set channel_msg (SRI CHANNEL_BIT_* constants; the fact sheet lists them). */
+  /**
+   * Whether senders set channel_msg (SRI CHANNEL_BIT_* constants; docs/sv2.md "Values and their sources").
+   */
   readonly channelBit: boolean;
   /** Fields in wire order (object key order is insertion order for string keys). */
   readonly fields: F;

@@ -1,7 +1,7 @@
 /**
  * Mining protocol messages (spec 05-Mining-Protocol 5.3; ids 0x10-0x25, extension_type 0).
  * U256 fields (targets, hashes, merkle nodes) stay raw 32-byte little-endian / internal-order values.
- * Channel bits follow SRI's CHANNEL_BIT_* constants (fact sheet section 1).
+ * Channel bits follow SRI's CHANNEL_BIT_* constants (docs/sv2.md "Values and their sources").
  */
 import { B0_32, B0_64K, B0_255, BOOL, F32, OPTION, SEQ0_255, SEQ0_64K, STR0_255, U16, U256, U32, U64 } from '../binary/types.js';
 import { defineMessage, type MessageOf } from './message.js';
@@ -33,7 +33,7 @@ export const OpenExtendedMiningChannel = defineMessage('mining', 0x13, 'OpenExte
   userIdentity: STR0_255,
   nominalHashRate: F32,
   maxTarget: U256,
-  /** Bytes (not bits, fact sheet pitfall 7) of extranonce the client wants to roll. */
+  /** Bytes (not bits, docs/sv2.md "Values and their sources") of extranonce the client wants to roll. */
   minExtranonceSize: U16,
 });
 
@@ -200,7 +200,10 @@ export const MINING_MESSAGES = [
   SetGroupChannel,
 ] as const;
 
-/** SubmitShares.Error codes SRI sends (fact sheet section 4); other codes are counted as they come. */
+/**
+ * SubmitShares.Error codes SRI sends (docs/sv2.md "Values and their sources"); other codes are counted as
+ * they come.
+ */
 export const SUBMIT_SHARES_ERROR_CODES = [
   'invalid-channel-id',
   'invalid-share',

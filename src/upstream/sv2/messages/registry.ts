@@ -84,8 +84,9 @@ export function decodePayload(spec: MessageSpec, payload: Uint8Array): Sv2Messag
 }
 
 /**
- * Decodes a frame. A mismatched channel bit is tolerated (fact sheet section 1: a receiver should not
- * reject on it). Throws UnknownMessageError for ids not in the table, Sv2DecodeError for bad payloads.
+ * Decodes a frame. A mismatched channel bit is tolerated (a receiver should not reject on it:
+ * docs/sv2.md "Values and their sources"). Throws UnknownMessageError for ids not in the table,
+ * Sv2DecodeError for bad payloads.
  */
 export function decodeMessage(frame: Frame): Sv2Message {
   const spec = messageSpecById(frame.extensionType, frame.msgType);

@@ -2,8 +2,8 @@
  * Keys and ECDH for the SV2 handshake (spec 04-Protocol-Security 4.4): secp256k1 keys sent as 64-byte
  * ElligatorSwift encodings (BIP324), and ECDH = BIP324's x-only `v2_ecdh`:
  *   SHA256_tagged("bip324_ellswift_xonly_ecdh", ell_initiator || ell_responder || x(d * P))
- * The two encodings are always ordered initiator first (fact sheet pitfall 3), so callers say which
- * role they play. ElligatorSwift comes from @scure/btc-signer's p2p module (verified in our tests
+ * The two encodings are always ordered initiator first (docs/sv2.md "Values and their sources"), so callers
+ * say which role they play. ElligatorSwift comes from @scure/btc-signer's p2p module (verified in our tests
  * against BIP324's decode and packet-encoding vectors); curve arithmetic from @noble/curves.
  */
 import { elligatorSwift } from '@scure/btc-signer/p2p.js';

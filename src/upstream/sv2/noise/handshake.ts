@@ -14,7 +14,8 @@ export const NOISE_PROTOCOL_NAME = 'Noise_NX_Secp256k1+EllSwift_ChaChaPoly_SHA25
 export const ACT1_BYTES = 64;
 /**
  * Act 2: responder ephemeral (64) || ENC(static 64) + MAC (80) || ENC(signature message 74) + MAC (90).
- * The spec text says 170 (from 32-byte keys); SRI and sv2-tp use 234 (fact sheet pitfall 1, spec issue #215).
+ * The spec text says 170 (from 32-byte keys); SRI and sv2-tp use 234 (spec issue #215; docs/sv2.md "Values
+ * and their sources").
  */
 export const ACT2_BYTES = 64 + 80 + 90;
 /** The 74-byte SIGNATURE_NOISE_MESSAGE (spec 4.5.2). */

@@ -5,7 +5,7 @@
  *
  * The authority signs m = SHA-256(version || valid_from || not_valid_after || server_static_xonly32),
  * where the x-only key is decoded from the server's 64-byte EllSwift static key (not the encoding
- * itself; fact sheet pitfall 4). m is then the 32-byte BIP340 message (SRI signature_message.rs).
+ * itself). m is then the 32-byte BIP340 message (docs/sv2.md "Values and their sources").
  * A client accepts when the signature verifies under the authority key it was configured with and
  * valid_from - leeway <= now <= not_valid_after + leeway (SRI: 10 s).
  */
