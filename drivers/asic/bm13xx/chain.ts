@@ -792,8 +792,9 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   }
 
   /**
-   * One chip's clock, by addressed PLL writes to that chip only (the per-chip writes of fact sheet §4;
-   * BM1397 and BM1362 also write 0x70, as their families' frequencyWrites say). Large moves go in the
+   * One chip's clock, by addressed PLL writes to that chip only (a register write with the broadcast bit A
+   * clear goes to the chip at its address: docs/bm13xx.md "Command frames"; BM1397 and BM1362 also write 0x70, as
+   * their families' frequencyWrites say). Large moves go in the
    * ramp's steps like setFrequency's. The hash counting number (0x10) is left at the chain's value: it
    * follows the chain's clock and chip count, and no source writes it per chip. Resolves with the clock
    * the PLL reached.
