@@ -22,8 +22,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadLabBlocks } from '../src/lab/block-data.js';
-import { templateBlocks } from '../src/lab/template-data.js';
+import { loadLabBlocks } from '../workshop/lab/block-data.js';
+import { templateBlocks } from '../workshop/lab/template-data.js';
 import { toHex } from '../src/work/bytes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -15,8 +15,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LabJdsPool } from '../src/lab/jds.js';
-import { TemplateProvider } from '../src/lab/template-provider.js';
+import { LabJdsPool } from '../workshop/lab/jds.js';
+import { TemplateProvider } from '../workshop/lab/template-provider.js';
 import { toHex } from '../src/work/bytes.js';
 import { startAgent, writeConfigs, type LogRecord } from './lib/sim-agent-run.js';
 

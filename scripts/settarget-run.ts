@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Sv2Pool } from '../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../workshop/lab/sv2-pool.js';
 import { startAgent, writeConfigs, type LogRecord } from './lib/sim-agent-run.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, every: { type: 'string', default: '20' } } });

@@ -19,8 +19,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { configureLogging } from '../src/log.js';
-import { loadLabBlocks } from '../src/lab/block-data.js';
-import { Sv2Pool } from '../src/lab/sv2-pool.js';
+import { loadLabBlocks } from '../workshop/lab/block-data.js';
+import { Sv2Pool } from '../workshop/lab/sv2-pool.js';
 import { packageRoot } from '../src/package-root.js';
 
 const { values } = parseArgs({
@@ -57,7 +57,7 @@ writeFileSync(join(dir, 'soak-board.toml'), board.replace(/^name = ".*"$/m, 'nam
 
 const chainHashrate = Number(/^chain_hashrate_hs = (\d+)/m.exec(board)?.[1] ?? '200000');
 const chains = (board.match(/^\[\[chain\]\]/gm) ?? []).length;
-// About one share every 3 s, as the demo (src/cli/demo.ts).
+// About one share every 3 s, as the demo (workshop/cli/demo.ts).
 const baseDifficulty = (chainHashrate * chains * 3) / 2 ** 32;
 const pool = new Sv2Pool({ port: 0, difficulty: baseDifficulty, prevHashIntervalSeconds: 60, shareBatchSize: 10, ackFlushMs: 1000, blocks: loadLabBlocks() });
 const { url } = await pool.start();

@@ -3,7 +3,7 @@
  * speaks *logical* values: 1 means "asserted" (chain held in reset, power enabled), 0 means released.
  * An active-low line inverts on the wire, so a BM13xx nRST line (active-low, docs/board.md "Values and their
  * sources") is asserted by driving it low. Backends: `sysfs-gpio.ts` (onoff over /sys/class/gpio) and
- * `drivers/sim/sim-gpio.ts`.
+ * `workshop/sim/sim-gpio.ts`.
  */
 
 export type GpioDirection = 'in' | 'out';

@@ -1,6 +1,6 @@
 /**
  * The I2C/SMBus transport every peripheral driver talks to (architecture principle 2). The Linux backend
- * (`linux-i2c-bus.ts`, over the `i2c-bus` addon) and the simulator (`drivers/sim/sim-i2c-bus.ts`) both
+ * (`linux-i2c-bus.ts`, over the `i2c-bus` addon) and the simulator (`workshop/sim/sim-i2c-bus.ts`) both
  * implement it, so a driver never knows which one it has.
  *
  * Byte order: SMBus words travel least significant byte first (SMBus 3.1 §6.5.5), so `readWord` /

@@ -17,8 +17,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateSetting, oracleForEfficiency, oracleForPower } from '../../drivers/sim/lottery/lottery-oracle.js';
-import { populationSummary } from '../../drivers/sim/lottery/silicon-lottery.js';
+import { evaluateSetting, oracleForEfficiency, oracleForPower } from '../../workshop/sim/lottery/lottery-oracle.js';
+import { populationSummary } from '../../workshop/sim/lottery/silicon-lottery.js';
 import { ProfileStore } from '../../src/tuning/profile-store.js';
 import type { TunerTarget } from '../../src/tuning/tuner-ports.js';
 import { tuningHarness, type TuningHarness } from '../../test/helpers/tuning-harness.js';

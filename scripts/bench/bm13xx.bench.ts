@@ -8,7 +8,7 @@ import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { BM1370 } from '../../drivers/asic/bm13xx/families/bm1370.js';
 import { composeNonce, ESP_MINER_NONCE_LAYOUT } from '../../drivers/asic/bm13xx/nonce-layout.js';
 import { ResponseParser } from '../../drivers/asic/bm13xx/response-parser.js';
-import { ChainSim } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
 import { writeU32LE } from '../../src/work/bytes.js';
 import { rate, type Bench } from './bench.js';

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { loadStaticFiles } from '../../src/dashboard/static-files.js';
 import { startAgentProcess } from '../../test/helpers/agent-process.js';
 import type { Bench } from './bench.js';

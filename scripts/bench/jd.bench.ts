@@ -7,13 +7,13 @@
  *   TP, DeclareMiningJob with the JDS asking for missing transactions, then SetCustomMiningJob);
  * - fallback_ms: a censoring pool's refusal (alarm) -> the first job for the next pool.
  */
-import { TemplateProvider } from '../../src/lab/template-provider.js';
-import { LabJdsPool } from '../../src/lab/jds.js';
+import { TemplateProvider } from '../../workshop/lab/template-provider.js';
+import { LabJdsPool } from '../../workshop/lab/jds.js';
 import { JdUpstream } from '../../src/upstream/jd/jd-upstream.js';
-import { buildLabTemplate, templateBlocks } from '../../src/lab/template-data.js';
-import { loadLabBlocks } from '../../src/lab/block-data.js';
+import { buildLabTemplate, templateBlocks } from '../../workshop/lab/template-data.js';
+import { loadLabBlocks } from '../../workshop/lab/block-data.js';
 import { buildCoinbaseParts, declaredOutputs, witnessReservedFor } from '../../src/upstream/jd/jd-coinbase.js';
-import { labPayoutScript } from '../../src/lab/jds.js';
+import { labPayoutScript } from '../../workshop/lab/jds.js';
 import { percentiles, rate, type Bench } from './bench.js';
 
 function once<T extends unknown[]>(on: (f: (...a: T) => void) => void, off: (f: (...a: T) => void) => void): Promise<T> {

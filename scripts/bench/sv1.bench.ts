@@ -3,9 +3,9 @@
  * pool judging a share (coinbase, merkle fold, header hash), and a submit's round trip from the client
  * to the lab pool and back over loopback TCP.
  */
-import { Sv1LabPool } from '../../src/lab/sv1-pool.js';
-import { checkSv1Share, type LabV1Job } from '../../src/lab/sv1-share-check.js';
-import { labCoinbase, loadLabBlocks } from '../../src/lab/block-data.js';
+import { Sv1LabPool } from '../../workshop/lab/sv1-pool.js';
+import { checkSv1Share, type LabV1Job } from '../../workshop/lab/sv1-share-check.js';
+import { labCoinbase, loadLabBlocks } from '../../workshop/lab/block-data.js';
 import { Sv1Client } from '../../src/upstream/sv1/client.js';
 import { decodeSv1Line, encodeRequest } from '../../src/upstream/sv1/json-rpc.js';
 import { jobFromNotify } from '../../src/upstream/sv1/job-from-notify.js';

@@ -24,7 +24,7 @@ import { Bm13xxMiningChain, type AgentDriverWork } from '../mining/bm13xx-mining
 import { ChainHealth } from '../mining/chain-health.js';
 import type { MiningStats } from '../mining/mining-stats.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { startSimChain, type SimChainProcess, type SimChainSpec } from './sim-chain-process.js';
+import { startSimChain, type SimChainProcess, type SimChainSpec } from '../../workshop/sim/sim-chain-process.js';
 
 /** A device the board-config names is not on this machine. */
 export class DeviceMissingError extends Error {

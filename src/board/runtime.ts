@@ -5,8 +5,8 @@
  * its chains through `board.attachMining()` and adds its own services around the same Board.
  */
 import { systemClock, type Clock } from '../clock.js';
-import { SimBoard, type SimBoardSpec } from '../../drivers/sim/sim-board.js';
-import { parseSimFault, type SimFault } from '../../drivers/sim/sim-faults.js';
+import { SimBoard, type SimBoardSpec } from '../../workshop/sim/sim-board.js';
+import { parseSimFault, type SimFault } from '../../workshop/sim/sim-faults.js';
 import { LinuxI2cBus } from '../../drivers/transport/linux-i2c-bus.js';
 import { openSysfsGpio } from '../../drivers/transport/sysfs-gpio.js';
 import { SIM_GPIO_CHIP, SIM_I2C_BUS, type BoardConfig } from '../config/board-config.js';

@@ -8,7 +8,7 @@
 import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
-import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../drivers/sim/sim-faults.js';
+import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../workshop/sim/sim-faults.js';
 import { Agent } from '../agent/agent.js';
 import { dashboardUrl } from '../dashboard/dashboard.js';
 import { ConfigError } from '../config/config-error.js';

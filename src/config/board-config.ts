@@ -4,7 +4,7 @@
  * board's temperature limits, fan loop gains, and for simulated boards a [sim] section with the physics.
  * A board-config says `kind = "board"`; docs/board.md describes every key.
  */
-import { parseSimFault } from '../../drivers/sim/sim-faults.js';
+import { parseSimFault } from '../../workshop/sim/sim-faults.js';
 import { INVALID, oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer, type Schema } from './schema.js';
 
 export const BOARD_CONFIG_VERSION = 1;
@@ -269,7 +269,7 @@ const sim = table({
   chain_replay_nonces_per_s: optional(num(1, 1e6)),
   seed: withDefault(int(0, 0xffffffff), 1),
   /**
-   * Silicon-lottery chips (drivers/sim/lottery, docs/tuning.md): every simulated chip gets hidden, seeded
+   * Silicon-lottery chips (workshop/sim/lottery, docs/tuning.md): every simulated chip gets hidden, seeded
    * limits and power, so that clocks and the rail matter as on real boards (the autotuner's ground).
    */
   lottery: withDefault(bool(), false),

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { BIN, ROOT, startAgentProcess } from '../helpers/agent-process.js';
 import { startPrometheus, type PromSample } from '../helpers/prometheus.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';

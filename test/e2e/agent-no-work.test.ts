@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { startAgentProcess, statusRecords, type AgentProcess, type LogRecord } from '../helpers/agent-process.js';
 import { writeSimAgentConfig } from '../helpers/sim-agent-config.js';
 

@@ -9,11 +9,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { BIN, ROOT, startAgentProcess, type AgentProcess, type LogRecord } from '../helpers/agent-process.js';
 import { startNotifySocket } from '../helpers/notify-socket.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';
-import type { SimSnapshot } from '../../drivers/sim/sim-recorder.js';
+import type { SimSnapshot } from '../../workshop/sim/sim-recorder.js';
 
 const NOTIFY_TOOLS = [TOOLS.systemdNotify, TOOLS.systemdSocketActivate];
 const HANG_GUARD = { timeout: 240_000 };

@@ -11,8 +11,8 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
-import type { ShareEvent } from '../../src/lab/sv2-pool-core.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
+import type { ShareEvent } from '../../workshop/lab/sv2-pool-core.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { writeSimAgentConfig } from '../helpers/sim-agent-config.js';
 

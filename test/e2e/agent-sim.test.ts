@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { startAgentProcess, ROOT, type LogRecord } from '../helpers/agent-process.js';
 import { waitFor } from '../helpers/wait.js';
 

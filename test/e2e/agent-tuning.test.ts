@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { hashPassword } from '../../src/dashboard/password.js';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 
 const PASSWORD = 'a long enough tuning password';

@@ -10,7 +10,7 @@ import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempS
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { waitHealthy } from '../../src/service/health-check.js';
 import { BIN, ROOT } from '../helpers/agent-process.js';
 

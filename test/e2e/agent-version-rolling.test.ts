@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { MiningSetupFlags } from '../../src/upstream/sv2/messages/common.js';
 import { startAgentProcess, statusRecords, type LogRecord } from '../helpers/agent-process.js';
 import { writeSimAgentConfig } from '../helpers/sim-agent-config.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { hashPassword } from '../../src/dashboard/password.js';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process.js';
 import { launchBrowser, openPage, screenshot } from '../helpers/browser.js';

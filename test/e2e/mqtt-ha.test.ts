@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { startAgentProcess, statusRecords, type AgentProcess } from '../helpers/agent-process.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';

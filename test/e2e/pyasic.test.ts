@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Sv2Pool } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { startAgentProcess } from '../helpers/agent-process.js';
 import { exchange, getData, getMinerSocketType, parseSocketTypePatched, parseSocketTypeUpstream, pythonJsonDumps } from '../helpers/pyasic-replay.js';
 

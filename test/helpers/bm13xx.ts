@@ -10,7 +10,7 @@ import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING, type ChainOptions } from '../../drivers/asic/bm13xx/chain-options.js';
 import { chipTicketBound } from '../../drivers/asic/bm13xx/ticket-mask.js';
 import { headerOfReport, templateVersion, type NonceReport, type WorkUnit } from '../../drivers/asic/bm13xx/work-unit.js';
-import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim, type SimChainConfig } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair, type MemoryUart } from '../../drivers/transport/memory-uart.js';
 
 /** A work unit shaped like a real one (version 0x20000000, BIP320 mask), distinct per seed. */

@@ -6,7 +6,7 @@
 import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
-import { ChainSim, type SimChainConfig } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim, type SimChainConfig } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair, type MemoryUart } from '../../drivers/transport/memory-uart.js';
 import { logger } from '../../src/log.js';
 import type { ManualClock } from '../../src/clock.js';

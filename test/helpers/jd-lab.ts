@@ -7,11 +7,11 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { TemplateProvider, type TemplateProviderOptions } from '../../src/lab/template-provider.js';
-import { LabJdsPool, type LabJdsOptions } from '../../src/lab/jds.js';
+import { TemplateProvider, type TemplateProviderOptions } from '../../workshop/lab/template-provider.js';
+import { LabJdsPool, type LabJdsOptions } from '../../workshop/lab/jds.js';
 import { JdUpstream, type JdUpstreamOptions } from '../../src/upstream/jd/jd-upstream.js';
 import type { JdPairConfig } from '../../src/upstream/jd/jd-pair.js';
-import { CpuMiner } from '../../src/mining/cpu-miner.js';
+import { CpuMiner } from '../../workshop/cpu-miner/cpu-miner.js';
 import type { Share, ShareOutcome } from '../../src/upstream/job.js';
 import { configureLogging } from '../../src/log.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/clock.js';
 import { loadRunConfig, type RunConfig } from '../../src/config/run-config.js';
 import { createBoardRuntime, type BoardRuntime } from '../../src/board/runtime.js';
-import type { SimFault } from '../../drivers/sim/sim-faults.js';
+import type { SimFault } from '../../workshop/sim/sim-faults.js';
 
 export const SIM_BOARD_FILE = fileURLToPath(new URL('../../board-configs/sim-bm1370.toml', import.meta.url));
 

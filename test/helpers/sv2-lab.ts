@@ -1,7 +1,7 @@
 /** Helpers for SV2 integration tests: a lab pool on an ephemeral port, clients, CPU mining, waits. */
-import { Sv2Pool, type Sv2PoolOptions } from '../../src/lab/sv2-pool.js';
+import { Sv2Pool, type Sv2PoolOptions } from '../../workshop/lab/sv2-pool.js';
 import { Sv2MiningClient, type Sv2ClientEvents, type Sv2ClientOptions } from '../../src/upstream/sv2/mining-client.js';
-import { JobSearch } from '../../src/work/job-search.js';
+import { JobSearch } from '../../workshop/cpu-miner/job-search.js';
 import type { Job, Share } from '../../src/upstream/job.js';
 import type { TypedEmitter } from '../../src/typed-emitter.js';
 

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { ReadStream } from 'node:tty';
-import { ptyAddon } from '../../drivers/sim/bm13xx/pty-addon.js';
+import { ptyAddon } from '../../workshop/sim/bm13xx/pty-addon.js';
 
 export interface TerminalProcess {
   child: ChildProcess;

@@ -1,7 +1,7 @@
 /**
  * The autotuner on a simulated board, in this process, on a ManualClock: the real Board (thermal policy,
  * fan loop, TPS546 over simulated PMBus) on a SimBoard whose chips are silicon-lottery chips, the chain
- * as counts (drivers/sim/lottery/lottery-chain.ts), and the real Tuner with the same board port the agent
+ * as counts (workshop/sim/lottery/lottery-chain.ts), and the real Tuner with the same board port the agent
  * gives it. Simulated hours run in seconds. Used by the autotune benchmark and the tuner's tests.
  */
 import { fileURLToPath } from 'node:url';
@@ -9,9 +9,9 @@ import { ManualClock } from '../../src/clock.js';
 import { loadRunConfig, type RunConfig } from '../../src/config/run-config.js';
 import { createBoardRuntime, type BoardRuntime } from '../../src/board/runtime.js';
 import { familyByName, type FamilyName } from '../../drivers/asic/bm13xx/family.js';
-import { drawChips, type LotteryChip } from '../../drivers/sim/lottery/silicon-lottery.js';
-import { LotteryChain } from '../../drivers/sim/lottery/lottery-chain.js';
-import { evaluateSetting, type OracleBoard } from '../../drivers/sim/lottery/lottery-oracle.js';
+import { drawChips, type LotteryChip } from '../../workshop/sim/lottery/silicon-lottery.js';
+import { LotteryChain } from '../../workshop/sim/lottery/lottery-chain.js';
+import { evaluateSetting, type OracleBoard } from '../../workshop/sim/lottery/lottery-oracle.js';
 import { boardPort, type BoardPort } from '../../src/tuning/board-port.js';
 import { Tuner } from '../../src/tuning/tuner.js';
 import type { TunerSettings } from '../../src/tuning/tuner-settings.js';

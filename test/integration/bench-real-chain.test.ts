@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { startPtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { startPtySim } from '../../workshop/sim/bm13xx/pty.js';
 import { Agent, chainSpecs } from '../../src/agent/agent.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadRunConfig } from '../../src/config/run-config.js';

@@ -7,7 +7,7 @@ import { after, describe, test } from 'node:test';
 import { FAMILIES, type FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
-import { startPtySim, type PtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { startPtySim, type PtySim } from '../../workshop/sim/bm13xx/pty.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
 import { collectEvents, nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
 

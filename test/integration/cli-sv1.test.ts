@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { rmSync } from 'node:fs';
 import * as net from 'node:net';
 import probeSv1 from '../../src/upstream/sv1/probe.js';
-import { Sv1LabPool } from '../../src/lab/sv1-pool.js';
+import { Sv1LabPool } from '../../workshop/lab/sv1-pool.js';
 import type { ProbeOptions } from '../../src/cli/probe.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';

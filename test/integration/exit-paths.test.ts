@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import type { SimSnapshot } from '../../drivers/sim/sim-recorder.js';
+import type { SimSnapshot } from '../../workshop/sim/sim-recorder.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'asic-agent.js');

@@ -8,7 +8,7 @@ import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { cmd, decodeCommand } from '../../drivers/asic/bm13xx/command-frame.js';
 import { Reg } from '../../drivers/asic/bm13xx/registers/addresses.js';
-import { openPtyPair, startPtySim, type PtySim } from '../../drivers/sim/bm13xx/pty.js';
+import { openPtyPair, startPtySim, type PtySim } from '../../workshop/sim/bm13xx/pty.js';
 import { pl011 } from '../../drivers/transport/host-uart-clock.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
 import { kernelUartBinding } from '../helpers/kernel-uart-binding.js';

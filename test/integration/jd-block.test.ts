@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import { fromHex, toHex } from '../../src/work/bytes.js';
 import { headerHash } from '../../src/work/header.js';
 import { hashToBigInt, nbitsToTarget } from '../../src/work/target.js';
-import { parseCoinbase } from '../../src/lab/solution-check.js';
-import { labPayoutScript } from '../../src/lab/jds.js';
-import { loadLabBlocks } from '../../src/lab/block-data.js';
-import type { AcceptedBlock } from '../../src/lab/template-provider.js';
+import { parseCoinbase } from '../../workshop/lab/solution-check.js';
+import { labPayoutScript } from '../../workshop/lab/jds.js';
+import { loadLabBlocks } from '../../workshop/lab/block-data.js';
+import type { AcceptedBlock } from '../../workshop/lab/template-provider.js';
 import { waitFor } from '../helpers/wait.js';
 import { jdUpstream, mineInto, pairOf, ShareLedger, startJds, startTp } from '../helpers/jd-lab.js';
 

@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import { waitFor } from '../helpers/wait.js';
 import { jdUpstream, LAB_DIFFICULTY, mineInto, pairOf, ShareLedger, startJds, startTp } from '../helpers/jd-lab.js';
 import { difficultyToTarget } from '../../src/work/target.js';
-import { labPayoutScript } from '../../src/lab/jds.js';
+import { labPayoutScript } from '../../workshop/lab/jds.js';
 import { toHex } from '../../src/work/bytes.js';
 import type { Job } from '../../src/upstream/job.js';
-import { parseDeclaredCoinbase } from '../../src/lab/declared-coinbase.js';
+import { parseDeclaredCoinbase } from '../../workshop/lab/declared-coinbase.js';
 
 for (const mode of ['full-template', 'coinbase-only'] as const) {
   test(`${mode}: custom jobs accepted, shares accepted on them, every share accounted for`, async () => {

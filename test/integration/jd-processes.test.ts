@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
-import { ChainSim } from '../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
 import { systemClock } from '../../src/clock.js';
 import { logger } from '../../src/log.js';

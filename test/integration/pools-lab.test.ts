@@ -3,11 +3,11 @@
 // every share accounted for across the switches (manager counters = lab pool counters).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Sv1LabPool } from '../../src/lab/sv1-pool.js';
+import { Sv1LabPool } from '../../workshop/lab/sv1-pool.js';
 import { PoolManager, type SwitchEvent } from '../../src/upstream/pools.js';
 import { upstreamFactory, CLIENTS } from '../../src/upstream/upstream-factory.js';
 import { Sv1Client } from '../../src/upstream/sv1/client.js';
-import { CpuMiner } from '../../src/mining/cpu-miner.js';
+import { CpuMiner } from '../../workshop/cpu-miner/cpu-miner.js';
 import { systemClock } from '../../src/clock.js';
 import type { Share, ShareOutcome } from '../../src/upstream/job.js';
 import { fakeFactory } from '../helpers/fake-upstream.js';

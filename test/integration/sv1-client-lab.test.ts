@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { rmSync } from 'node:fs';
-import { Sv1LabPool, type Sv1ErrorStyle, type Sv1LabPoolOptions } from '../../src/lab/sv1-pool.js';
+import { Sv1LabPool, type Sv1ErrorStyle, type Sv1LabPoolOptions } from '../../workshop/lab/sv1-pool.js';
 import { Sv1Client, type Sv1ClientOptions } from '../../src/upstream/sv1/client.js';
-import { CpuMiner, scanStep } from '../../src/mining/cpu-miner.js';
+import { CpuMiner, scanStep } from '../../workshop/cpu-miner/cpu-miner.js';
 import { MiningHasher } from '../../src/work/sha256-engine.js';
 import type { Job, Share, ShareOutcome } from '../../src/upstream/job.js';
 import { USER_AGENT } from '../../src/version.js';

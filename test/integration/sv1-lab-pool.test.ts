@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import * as net from 'node:net';
 import { ManualClock } from '../../src/clock.js';
-import { Sv1LabPool } from '../../src/lab/sv1-pool.js';
+import { Sv1LabPool } from '../../workshop/lab/sv1-pool.js';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

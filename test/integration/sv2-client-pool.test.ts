@@ -10,7 +10,7 @@ import type { UpstreamState } from '../../src/upstream/upstream.js';
 import type { Sv2MiningClient } from '../../src/upstream/sv2/mining-client.js';
 import { difficultyToTarget } from '../../src/work/target.js';
 import { PoolUrlError } from '../../src/upstream/sv2/url.js';
-import { loadLabBlocks } from '../../src/lab/block-data.js';
+import { loadLabBlocks } from '../../workshop/lab/block-data.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

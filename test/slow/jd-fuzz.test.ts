@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { TxParseError } from '../../src/work/transaction.js';
 import { parseOutputList, parseOutputs } from '../../src/work/tx-outputs.js';
-import { DeclaredCoinbaseError, parseDeclaredCoinbase } from '../../src/lab/declared-coinbase.js';
+import { DeclaredCoinbaseError, parseDeclaredCoinbase } from '../../workshop/lab/declared-coinbase.js';
 import { buildCoinbaseParts } from '../../src/upstream/jd/jd-coinbase.js';
 import { toHex } from '../../src/work/bytes.js';
 

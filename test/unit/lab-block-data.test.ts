@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bip34HeightPush, labCoinbase, loadLabBlocks } from '../../src/lab/block-data.js';
+import { bip34HeightPush, labCoinbase, loadLabBlocks } from '../../workshop/lab/block-data.js';
 import { concatBytes, toHex } from '../../src/work/bytes.js';
 import { merkleRoot } from '../../src/work/merkle.js';
 import { parseTxLayout, txid } from '../../src/work/transaction.js';

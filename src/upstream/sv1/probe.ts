@@ -5,7 +5,7 @@
  * failure is the answer.
  */
 import type { ProbeOptions, ProbeResult, Prober } from '../../cli/probe.js';
-import { CpuMiner } from '../../mining/cpu-miner.js';
+import { CpuMiner } from '../../../workshop/cpu-miner/cpu-miner.js';
 import type { ShareOutcome } from '../job.js';
 import { USER_AGENT } from '../../version.js';
 import { Sv1Client } from './client.js';

@@ -8,7 +8,7 @@ import type { ProbeOptions, ProbeResult } from '../../cli/probe.js';
 import { systemClock } from '../../clock.js';
 import { toHex } from '../../work/bytes.js';
 import { reverseBytes } from '../../work/byte-order.js';
-import { JobSearch } from '../../work/job-search.js';
+import { JobSearch } from '../../../workshop/cpu-miner/job-search.js';
 import { MiningHasher } from '../../work/sha256-engine.js';
 import { nbitsToTarget } from '../../work/target.js';
 import type { Job, ShareOutcome } from '../job.js';

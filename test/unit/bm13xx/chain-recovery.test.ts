@@ -8,7 +8,7 @@ import { FAST_TIMING } from '../../../drivers/asic/bm13xx/chain-options.js';
 import { decodeCommand } from '../../../drivers/asic/bm13xx/command-frame.js';
 import type { FamilyName } from '../../../drivers/asic/bm13xx/family.js';
 import { Reg } from '../../../drivers/asic/bm13xx/registers/addresses.js';
-import { ChainSim } from '../../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim } from '../../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../../drivers/transport/memory-uart.js';
 import { inProcessChain, nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../../helpers/bm13xx.js';
 

@@ -17,8 +17,8 @@ import { fullScanTimeMs } from '../../../drivers/asic/bm13xx/registers/hash-coun
 import { decodeRawResponse, registerReplyOf, type RawResponse } from '../../../drivers/asic/bm13xx/response-frame.js';
 import { ResponseParser } from '../../../drivers/asic/bm13xx/response-parser.js';
 import { chipTicketBound } from '../../../drivers/asic/bm13xx/ticket-mask.js';
-import { REPLAY_TICKET_DIFFICULTY, ChainSim, type SimChainConfig } from '../../../drivers/sim/bm13xx/chain-sim.js';
-import { parseFaults } from '../../../drivers/sim/bm13xx/faults.js';
+import { REPLAY_TICKET_DIFFICULTY, ChainSim, type SimChainConfig } from '../../../workshop/sim/bm13xx/chain-sim.js';
+import { parseFaults } from '../../../workshop/sim/bm13xx/faults.js';
 import { createMemoryUartPair, type MemoryUart } from '../../../drivers/transport/memory-uart.js';
 import { testWork } from '../../helpers/bm13xx.js';
 

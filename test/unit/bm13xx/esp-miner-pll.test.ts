@@ -10,7 +10,7 @@ import { decodeCommand } from '../../../drivers/asic/bm13xx/command-frame.js';
 import { FAMILIES, type FamilyName } from '../../../drivers/asic/bm13xx/family.js';
 import { pllRegister, solvePll } from '../../../drivers/asic/bm13xx/pll.js';
 import { Reg } from '../../../drivers/asic/bm13xx/registers/addresses.js';
-import { ChainSim } from '../../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim } from '../../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../../drivers/transport/memory-uart.js';
 import { systemClock, type Clock } from '../../../src/clock.js';
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ESP_MINER_NONCE_LAYOUT, nonceFields, chipIndexOfNonce } from '../../../drivers/asic/bm13xx/nonce-layout.js';
-import { addressInterval, chunkPosition, nonceAt, nonceSlice } from '../../../drivers/sim/bm13xx/nonce-slice.js';
+import { addressInterval, chunkPosition, nonceAt, nonceSlice } from '../../../workshop/sim/bm13xx/nonce-slice.js';
 
 test('slices of a chain are disjoint and map back to their chip', () => {
   for (const n of [1, 3, 12, 126, 256]) {

@@ -6,7 +6,7 @@ import { Bm13xxChain } from '../../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../../drivers/asic/bm13xx/chain-options.js';
 import { ChainStateError } from '../../../drivers/asic/bm13xx/errors.js';
 import type { FamilyName } from '../../../drivers/asic/bm13xx/family.js';
-import { ChainSim } from '../../../drivers/sim/bm13xx/chain-sim.js';
+import { ChainSim } from '../../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../../drivers/transport/memory-uart.js';
 
 for (const family of ['BM1370', 'BM1397'] as FamilyName[]) {

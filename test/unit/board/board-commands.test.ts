@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { boardCommands } from '../../../src/agent/board-commands.js';
 import { ManualClock } from '../../../src/clock.js';
-import { simulatedLoad } from '../../../src/board/sim-load.js';
+import { simulatedLoad } from '../../../workshop/sim/sim-load.js';
 import type { ControlResult } from '../../../src/api/agent-control.js';
 import { advance, advanceUntil, flush, startedSimBoard, type SimHarness } from '../../helpers/sim-board.js';
 

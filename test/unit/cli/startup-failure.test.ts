@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ApiListenError } from '../../../src/api/local-api.js';
 import { DeviceMissingError } from '../../../src/agent/chain-set.js';
 import { explainStartupFailure } from '../../../src/cli/startup-failure.js';
-import { PtyError } from '../../../drivers/sim/bm13xx/pty-addon.js';
+import { PtyError } from '../../../workshop/sim/bm13xx/pty-addon.js';
 
 const inUse = (server: 'cgminer' | 'http', code: string): ApiListenError => new ApiListenError(server, '127.0.0.1', 4028, code, Object.assign(new Error(`listen ${code}`), { code }));
 

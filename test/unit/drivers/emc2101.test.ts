@@ -9,9 +9,9 @@ import {
   emc2101TachToRpm,
 } from '../../../drivers/i2c/emc2101.js';
 import { SensorFaultError } from '../../../drivers/i2c/peripheral.js';
-import { Emc2101Sim } from '../../../drivers/sim/emc2101-sim.js';
-import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
-import { Noise, SimFan, type SimSensorFaults } from '../../../drivers/sim/sim-physics.js';
+import { Emc2101Sim } from '../../../workshop/sim/emc2101-sim.js';
+import { SimI2cBus } from '../../../workshop/sim/sim-i2c-bus.js';
+import { Noise, SimFan, type SimSensorFaults } from '../../../workshop/sim/sim-physics.js';
 import { I2cError } from '../../../drivers/transport/i2c-bus.js';
 
 test('tach formula: RPM = 5,400,000 / count (docs/board.md "Values and their sources")', () => {

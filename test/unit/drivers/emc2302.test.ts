@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../../src/clock.js';
 import { Emc2302, EMC2302, emc2302DutyToSetting, emc2302RangeMultiplier, emc2302TachToRpm } from '../../../drivers/i2c/emc2302.js';
-import { Emc2302Sim } from '../../../drivers/sim/emc2302-sim.js';
-import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
-import { SimFan } from '../../../drivers/sim/sim-physics.js';
+import { Emc2302Sim } from '../../../workshop/sim/emc2302-sim.js';
+import { SimI2cBus } from '../../../workshop/sim/sim-i2c-bus.js';
+import { SimFan } from '../../../workshop/sim/sim-physics.js';
 
 test('tach formula: count = (high << 5) | (low >> 3), RPM = 3,932,160 × m / count (docs/board.md "Values and their sources")', () => {
   // count 1920 (high 0x3C, low 0x00) with m = 2 → 7,864,320 / 1920 = 4096 RPM.

@@ -4,11 +4,11 @@ import { ManualClock } from '../../../src/clock.js';
 import { Tmp1075, tmp1075RawToC } from '../../../drivers/i2c/tmp1075.js';
 import { Ina260, ina260Current, ina260Power, ina260Voltage } from '../../../drivers/i2c/ina260.js';
 import { Ds4432u, DS4432U_OUT0, ds4432uCodeForVoltage, ds4432uVoltageForCode } from '../../../drivers/i2c/ds4432u.js';
-import { Tmp1075Sim } from '../../../drivers/sim/tmp1075-sim.js';
-import { Ina260Sim } from '../../../drivers/sim/ina260-sim.js';
-import { Ds4432uSim } from '../../../drivers/sim/ds4432u-sim.js';
-import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
-import { Noise } from '../../../drivers/sim/sim-physics.js';
+import { Tmp1075Sim } from '../../../workshop/sim/tmp1075-sim.js';
+import { Ina260Sim } from '../../../workshop/sim/ina260-sim.js';
+import { Ds4432uSim } from '../../../workshop/sim/ds4432u-sim.js';
+import { SimI2cBus } from '../../../workshop/sim/sim-i2c-bus.js';
+import { Noise } from '../../../workshop/sim/sim-physics.js';
 import { I2cError } from '../../../drivers/transport/i2c-bus.js';
 
 test('TMP1075/TMP75: °C = (raw >> 4) × 0.0625, big-endian', () => {

@@ -4,8 +4,8 @@ import { ManualClock } from '../../../src/clock.js';
 import type { RegulatorLimits } from '../../../drivers/i2c/peripheral.js';
 import { decodeLinear11, decodeUlinear16, PMBUS, STATUS } from '../../../drivers/i2c/pmbus.js';
 import { Tps546, Tps546Error } from '../../../drivers/i2c/tps546.js';
-import { SimI2cBus } from '../../../drivers/sim/sim-i2c-bus.js';
-import { Tps546Sim, TPS546_SIM_NVM, TPS546_SIM_VOUT_MODE } from '../../../drivers/sim/tps546-sim.js';
+import { SimI2cBus } from '../../../workshop/sim/sim-i2c-bus.js';
+import { Tps546Sim, TPS546_SIM_NVM, TPS546_SIM_VOUT_MODE } from '../../../workshop/sim/tps546-sim.js';
 import { I2cError } from '../../../drivers/transport/i2c-bus.js';
 
 const LIMITS: RegulatorLimits = {

@@ -12,8 +12,8 @@ import { sha256d } from '../../../src/work/sha256d.js';
 import { txid } from '../../../src/work/transaction.js';
 import { witnessCommitmentScript } from '../../../src/work/witness-commitment.js';
 import { assembleCoinbase, assembleCoinbaseNoWitness, buildCoinbaseParts, CoinbaseBuildError, declaredOutputs, witnessReservedFor } from '../../../src/upstream/jd/jd-coinbase.js';
-import { parseCoinbase } from '../../../src/lab/solution-check.js';
-import { parseDeclaredCoinbase } from '../../../src/lab/declared-coinbase.js';
+import { parseCoinbase } from '../../../workshop/lab/solution-check.js';
+import { parseDeclaredCoinbase } from '../../../workshop/lab/declared-coinbase.js';
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
 
 interface Block481829 {

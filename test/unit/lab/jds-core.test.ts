@@ -8,10 +8,10 @@ import { toHex } from '../../../src/work/bytes.js';
 import { merkleBranch } from '../../../src/work/merkle.js';
 import { wtxid } from '../../../src/work/transaction.js';
 import { parseOutputList } from '../../../src/work/tx-outputs.js';
-import { loadLabBlocks } from '../../../src/lab/block-data.js';
-import { buildLabTemplate, templateBlocks, type LabTemplate } from '../../../src/lab/template-data.js';
-import { JobDeclaratorCore } from '../../../src/lab/jds-core.js';
-import { labPayoutScript } from '../../../src/lab/jds.js';
+import { loadLabBlocks } from '../../../workshop/lab/block-data.js';
+import { buildLabTemplate, templateBlocks, type LabTemplate } from '../../../workshop/lab/template-data.js';
+import { JobDeclaratorCore } from '../../../workshop/lab/jds-core.js';
+import { labPayoutScript } from '../../../workshop/lab/jds.js';
 import { buildCoinbaseParts, declaredOutputs, witnessReservedFor, type CoinbaseParts } from '../../../src/upstream/jd/jd-coinbase.js';
 import type { Sv2MessageOf } from '../../../src/upstream/sv2/messages/registry.js';
 
@@ -148,7 +148,7 @@ test('coinbase-only custom jobs: outputs, version, nbits, min_ntime and scriptSi
 });
 
 test('with a node of its own the JDS refuses a declaration for another height and the pool a custom job on another tip: stale-chain-tip; a lagging node catches up', async () => {
-  const { LaggingNode } = await import('../../../src/lab/lab-node.js');
+  const { LaggingNode } = await import('../../../workshop/lab/lab-node.js');
   const clk = new ManualClock(0, 1_750_000_000);
   const node = new LaggingNode({ clock: clk, lagMs: 2000 });
   const prevA = new Uint8Array(32).fill(0xa);

@@ -8,12 +8,12 @@ import { concatBytes, fromHex, readU32LE, toHex } from '../../../src/work/bytes.
 import { parseHeader } from '../../../src/work/header.js';
 import { readCompactSize, txLengthAt, txid, wtxid } from '../../../src/work/transaction.js';
 import { outputsValue } from '../../../src/work/tx-outputs.js';
-import { checkSolution, parseCoinbase, type SolutionTemplate } from '../../../src/lab/solution-check.js';
-import { buildLabTemplate, templateBlocks } from '../../../src/lab/template-data.js';
-import { loadLabBlocks } from '../../../src/lab/block-data.js';
+import { checkSolution, parseCoinbase, type SolutionTemplate } from '../../../workshop/lab/solution-check.js';
+import { buildLabTemplate, templateBlocks } from '../../../workshop/lab/template-data.js';
+import { loadLabBlocks } from '../../../workshop/lab/block-data.js';
 import { assembleCoinbase, buildCoinbaseParts, declaredOutputs, witnessReservedFor } from '../../../src/upstream/jd/jd-coinbase.js';
-import { JobSearch } from '../../../src/work/job-search.js';
-import { DeclaredCoinbaseError, parseDeclaredCoinbase } from '../../../src/lab/declared-coinbase.js';
+import { JobSearch } from '../../../workshop/cpu-miner/job-search.js';
+import { DeclaredCoinbaseError, parseDeclaredCoinbase } from '../../../workshop/lab/declared-coinbase.js';
 import type { Job } from '../../../src/upstream/job.js';
 import { nbitsToTarget } from '../../../src/work/target.js';
 import { readVectorText, vectorTest } from '../../helpers/vectors.js';

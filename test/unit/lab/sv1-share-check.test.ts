@@ -2,10 +2,10 @@
 // wrong gives its own error (extranonce2 size, ntime window, version bits, difficulty).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkSv1Share, MAX_NTIME_AHEAD_S, shareKey, type LabV1Job } from '../../../src/lab/sv1-share-check.js';
-import { labCoinbase, loadLabBlocks } from '../../../src/lab/block-data.js';
+import { checkSv1Share, MAX_NTIME_AHEAD_S, shareKey, type LabV1Job } from '../../../workshop/lab/sv1-share-check.js';
+import { labCoinbase, loadLabBlocks } from '../../../workshop/lab/block-data.js';
 import { jobFromNotify } from '../../../src/upstream/sv1/job-from-notify.js';
-import { scanStep } from '../../../src/mining/cpu-miner.js';
+import { scanStep } from '../../../workshop/cpu-miner/cpu-miner.js';
 import type { SubmitParams } from '../../../src/upstream/sv1/miner-messages.js';
 import { MiningHasher } from '../../../src/work/sha256-engine.js';
 import { prevHashToStratumV1 } from '../../../src/work/byte-order.js';

@@ -3,11 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../../src/clock.js';
-import { loadLabBlocks } from '../../../src/lab/block-data.js';
-import { Sv2PoolCore, type PoolCoreOptions, type PoolChannel } from '../../../src/lab/sv2-pool-core.js';
+import { loadLabBlocks } from '../../../workshop/lab/block-data.js';
+import { Sv2PoolCore, type PoolCoreOptions, type PoolChannel } from '../../../workshop/lab/sv2-pool-core.js';
 import type { Sv2Message, Sv2MessageOf } from '../../../src/upstream/sv2/messages/registry.js';
 import { ClientChannel } from '../../../src/upstream/sv2/client-channel.js';
-import { JobSearch } from '../../../src/work/job-search.js';
+import { JobSearch } from '../../../workshop/cpu-miner/job-search.js';
 import type { Job, Share } from '../../../src/upstream/job.js';
 import { bigIntToU256Le, difficultyToTarget, MAX_TARGET, u256LeToBigInt } from '../../../src/work/target.js';
 import { BIP320_MASK } from '../../../src/work/version-rolling.js';

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ChannelProtocolError, ClientChannel, MAX_FUTURE_JOBS, type ChannelParams } from '../../../src/upstream/sv2/client-channel.js';
 import type { NewExtendedMiningJobMsg, NewMiningJobMsg, SetNewPrevHashMsg } from '../../../src/upstream/sv2/messages/mining.js';
-import { JobSearch } from '../../../src/work/job-search.js';
+import { JobSearch } from '../../../workshop/cpu-miner/job-search.js';
 import { concatBytes, fromHex, toHex } from '../../../src/work/bytes.js';
 import { reverseBytes } from '../../../src/work/byte-order.js';
 import { BIP320_MASK } from '../../../src/work/version-rolling.js';
 import { u256LeToBigInt } from '../../../src/work/target.js';
-import { labCoinbase, loadLabBlocks } from '../../../src/lab/block-data.js';
-import { validateShare } from '../../../src/lab/sv2-share-validation.js';
+import { labCoinbase, loadLabBlocks } from '../../../workshop/lab/block-data.js';
+import { validateShare } from '../../../workshop/lab/sv2-share-validation.js';
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
 import { testIssuer } from '../../helpers/job-issuer.js';
 

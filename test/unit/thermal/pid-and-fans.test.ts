@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Pid } from '../../../src/thermal/pid.js';
 import { FanController } from '../../../src/thermal/fan-control.js';
-import { ThermalNode } from '../../../drivers/sim/sim-physics.js';
+import { ThermalNode } from '../../../workshop/sim/sim-physics.js';
 import { advance, startedSimBoard } from '../../helpers/sim-board.js';
 import { FANS, LIMITS } from '../../helpers/thermal-fixtures.js';
 

@@ -1,11 +1,11 @@
-// The silicon-lottery simulator and its oracle (drivers/sim/lottery): reproducible from the seed, the
+// The silicon-lottery simulator and its oracle (workshop/sim/lottery): reproducible from the seed, the
 // spreads and figures docs/tuning.md cites, the physics going the right way, and an oracle that is
 // never beaten by a simple alternative under the same budget.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { familyByName } from '../../../drivers/asic/bm13xx/family.js';
-import { drawChips, lotteryFamily, populationSummary } from '../../../drivers/sim/lottery/silicon-lottery.js';
-import { evaluateSetting, oracleAtVolts, oracleForEfficiency, oracleForPower, pllGrid, type OracleBoard } from '../../../drivers/sim/lottery/lottery-oracle.js';
+import { drawChips, lotteryFamily, populationSummary } from '../../../workshop/sim/lottery/silicon-lottery.js';
+import { evaluateSetting, oracleAtVolts, oracleForEfficiency, oracleForPower, pllGrid, type OracleBoard } from '../../../workshop/sim/lottery/lottery-oracle.js';
 
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 

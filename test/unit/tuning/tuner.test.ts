@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { evaluateSetting, oracleForEfficiency, oracleForPower } from '../../../drivers/sim/lottery/lottery-oracle.js';
+import { evaluateSetting, oracleForEfficiency, oracleForPower } from '../../../workshop/sim/lottery/lottery-oracle.js';
 import { ProfileStore } from '../../../src/tuning/profile-store.js';
 import type { TunerTarget } from '../../../src/tuning/tuner-ports.js';
 import { tuningHarness, type TuningHarness } from '../../helpers/tuning-harness.js';

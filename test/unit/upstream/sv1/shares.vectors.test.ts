@@ -6,9 +6,9 @@ import { decodeSv1Line, type Sv1Request } from '../../../../src/upstream/sv1/jso
 import { parseNotify } from '../../../../src/upstream/sv1/pool-messages.js';
 import { jobFromNotify } from '../../../../src/upstream/sv1/job-from-notify.js';
 import { submitParams } from '../../../../src/upstream/sv1/miner-messages.js';
-import { checkSv1Share } from '../../../../src/lab/sv1-share-check.js';
+import { checkSv1Share } from '../../../../workshop/lab/sv1-share-check.js';
 import { shareHeader } from '../../../../src/mining/share-header.js';
-import { scanStep } from '../../../../src/mining/cpu-miner.js';
+import { scanStep } from '../../../../workshop/cpu-miner/cpu-miner.js';
 import type { Job } from '../../../../src/upstream/job.js';
 import { fromHex, parseU32Hex, toHex, concatBytes } from '../../../../src/work/bytes.js';
 import { prevHashFromStratumV1, reverseBytes } from '../../../../src/work/byte-order.js';
