@@ -1,8 +1,8 @@
 /**
  * Generates the per-nonce SHA-256d of an 80-byte block header, specialised by binding time, in two
  * back ends from one description:
- *   src/work/sha256-nonce.generated.ts  scalar JavaScript (one nonce per call)
- *   src/work/sha256-simd.generated.ts   a WebAssembly module with 128-bit SIMD (four nonces per call)
+ *   src/work/generated/sha256-nonce.generated.ts  scalar JavaScript (one nonce per call)
+ *   src/work/generated/sha256-simd.generated.ts   a WebAssembly module with 128-bit SIMD (four nonces per call)
  *
  * Every value in the two compressions (block 2 of the first hash, then the second hash) is classified as
  *   - lit: known when this script runs (FIPS 180-4 §4.2.2 K constants, §5.3.3 IV, §5.1.1 padding words),
@@ -656,8 +656,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const program = build();
 const node = buildNode();
 const outputs: [string, string][] = [
-  [join(here, '..', 'src', 'work', 'sha256-nonce.generated.ts'), generateJs(program, node)],
-  [join(here, '..', 'src', 'work', 'sha256-simd.generated.ts'), generateSimdTs(generateWasm(program))],
+  [join(here, '..', 'src', 'work', 'generated', 'sha256-nonce.generated.ts'), generateJs(program, node)],
+  [join(here, '..', 'src', 'work', 'generated', 'sha256-simd.generated.ts'), generateSimdTs(generateWasm(program))],
 ];
 if (process.argv.includes('--check')) {
   let stale = false;

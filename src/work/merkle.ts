@@ -4,7 +4,7 @@
  * siblings from the leaf level up, so a root is rebuilt by folding them onto the leaf.
  */
 import { readU32BE, writeU32BE } from './bytes.js';
-import { hashNonceSecond, NODE_IN, NONCE_CTX_WORDS, nodeFirstBlock, nodePadBlock } from './sha256-nonce.generated.js';
+import { hashNonceSecond, NODE_IN, NONCE_CTX_WORDS, nodeFirstBlock, nodePadBlock } from './generated/sha256-nonce.generated.js';
 
 /**
  * SHA-256d of two 32-byte nodes, on the generated code (the padding block of a 64-byte message is

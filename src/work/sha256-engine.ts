@@ -18,8 +18,8 @@ import {
   NONCE_CTX_WORDS,
   nodeFirstBlock,
   prepareNonceContext,
-} from './sha256-nonce.generated.js';
-import { SHA256_SIMD_WASM_BASE64, SIMD_NONCES_OFFSET, SIMD_OUT_OFFSET } from './sha256-simd.generated.js';
+} from './generated/sha256-nonce.generated.js';
+import { SHA256_SIMD_WASM_BASE64, SIMD_NONCES_OFFSET, SIMD_OUT_OFFSET } from './generated/sha256-simd.generated.js';
 
 interface SimdExports {
   mem: WebAssembly.Memory;
