@@ -1,4 +1,4 @@
-// The large SV2 fuzz run (npm run test:slow): the same properties as test/unit/sv2/fuzz.test.ts with
+// The large SV2 fuzz run (npm run test:slow): the same properties as test/unit/upstream/sv2/fuzz.test.ts with
 // about 3 million cases and other seeds.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -15,7 +15,7 @@
  * frequency error is smaller, or (within 0.0001) its VCO is lower, or (both within 0.0001) P1·P2 is lower.
  * ESP-Miner keeps the frequency, the error and the VCO in single-precision floats; the comparisons here
  * round to single precision at the same places, so near-ties fall the same way. A table generated from
- * that file for every 6.25 MHz step checks it (test/unit/bm13xx/esp-miner-pll.test.ts).
+ * that file for every 6.25 MHz step checks it (test/unit/drivers/asic/bm13xx/esp-miner-pll.test.ts).
  */
 import { Bm13xxConfigError } from './errors.js';
 
