@@ -87,7 +87,9 @@ if (!blocks.real) {
   console.error("demo:jd needs the real block data in ../shared/vectors (set ASIC_AGENT_VECTORS): the censored transaction is one of block 227836's.");
   process.exit(1);
 }
-const censored = toHex((templateBlocks(blocks)[0]?.txids[3] as Uint8Array).slice().reverse());
+const censoredTxid = templateBlocks(blocks)[0]?.txids[3];
+if (!censoredTxid) throw new Error('the lab blocks have no fourth transaction to censor');
+const censored = toHex(censoredTxid.slice().reverse());
 // About two shares a second from the simulated board (2 chains x 200 kH/s).
 const difficulty = '0.00005';
 

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect, type Server } from 'node:net';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
-import { ChainSim, type SimChainConfig } from '../../workshop/sim/bm13xx/chain-sim.js';
+import type { ChainSim, SimChainConfig } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { systemClock } from '../../src/clock.js';
 import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { logger } from '../../src/log.js';

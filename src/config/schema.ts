@@ -256,7 +256,7 @@ export function table<F extends Fields>(fields: F, opts: TableOptions<TableOf<F>
       }
       let bad = false;
       for (const k of Object.keys(v)) {
-        if (!Object.prototype.hasOwnProperty.call(fields, k)) {
+        if (!Object.hasOwn(fields, k)) {
           ctx.report(keyPath(key, k), `unknown key; ${title} allows ${names.join(', ')}`);
           bad = true;
         }
@@ -265,7 +265,7 @@ export function table<F extends Fields>(fields: F, opts: TableOptions<TableOf<F>
       for (const name of names) {
         const s = fields[name] as Schema<unknown>;
         const k = keyPath(key, name);
-        if (!Object.prototype.hasOwnProperty.call(v, name)) {
+        if (!Object.hasOwn(v, name)) {
           if (s.fallback) out[name] = s.fallback();
           else if (s.required) {
             ctx.report(k, `missing; expected ${s.describe}`);

@@ -94,8 +94,9 @@ test('session rules, grants and errors', async () => {
   const notifies = (): Line[] => c.lines.filter((l) => l.method === 'mining.notify');
   clock.advance(30_000);
   await waitFor(() => notifies().length === 2, 'second notify');
-  assert.equal((notifies()[1]?.params as unknown[])[8], false);
-  assert.equal((notifies()[1]?.params as unknown[])[1], p[1], 'same prev hash');
+  const second = notifies()[1]?.params as unknown[];
+  assert.equal(second[8], false);
+  assert.equal(second[1], p[1], 'same prev hash');
   clock.advance(90_000);
   await waitFor(() => notifies().some((l) => (l.params as unknown[])[8] === true && (l.params as unknown[])[1] !== p[1]), 'clean job with a new prev hash');
   c.send({ id: 11, method: 'mining.submit', params: ['w', p[0], '00000000', p[7], '00000000'] });

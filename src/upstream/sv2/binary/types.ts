@@ -13,8 +13,8 @@
  * Each codec carries a descriptor (`type`) so tests can generate values for any field without knowing
  * the message, and so a message table documents itself.
  */
-import { BinaryReader } from './reader.js';
-import { BinaryWriter } from './writer.js';
+import type { BinaryReader } from './reader.js';
+import type { BinaryWriter } from './writer.js';
 import { Sv2DecodeError, Sv2EncodeError } from './errors.js';
 
 export type ScalarType =

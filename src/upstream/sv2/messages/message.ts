@@ -47,7 +47,7 @@ export function defineMessage<const N extends string, F extends FieldTable>(
   fields: F,
   legacyTail?: Partial<FieldValues<F>>,
 ): MessageSpec<N, F> {
-  if (Object.prototype.hasOwnProperty.call(fields, 'type')) throw new Error(`${specName}: a field may not be called 'type'`);
+  if (Object.hasOwn(fields, 'type')) throw new Error(`${specName}: a field may not be called 'type'`);
   if (legacyTail) {
     // Only a run of fields at the end can be missing.
     const names = Object.keys(fields);

@@ -9,7 +9,7 @@
  * len + 16 * ceil(len / 65 519) bytes after it. A zero-length payload is the header alone (no empty
  * chunk), as SRI's codec sends it.
  */
-import { CipherState, MAC_BYTES } from './cipher-state.js';
+import { type CipherState, MAC_BYTES } from './cipher-state.js';
 import { NoiseError } from './errors.js';
 import { ByteQueue, decodeFrameHeader, encodeFrameHeader, FRAME_HEADER_BYTES, DEFAULT_MAX_INBOUND_PAYLOAD, type Frame } from '../framing.js';
 
