@@ -60,7 +60,9 @@ act() {
   "$@"
 }
 # Helpers act runs (so that a redirection or a pipe is one step).
-copy_tree() { mkdir -p "$2" && (cd "$1" && tar --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./native/pty/build -cf - .) | (cd "$2" && tar -xf -); }
+# The workshop (lab servers, simulators, tests, benchmarks: scripts/install/workshop-paths) stays behind.
+workshop_excludes() { grep -v '^#' "$1/scripts/install/workshop-paths" | sed '/^$/d; s#^#--exclude=./#'; }
+copy_tree() { mkdir -p "$2" && (cd "$1" && tar --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./native/pty/build $(workshop_excludes "$1") -cf - .) | (cd "$2" && tar -xf -); }
 unpack_release() { mkdir -p "$2" && tar -xzf "$1" -C "$2" --strip-components=1; }
 build_in() { (cd "$1" && npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev --no-audit --no-fund); }
 write_file() { printf '%s' "$3" > "$1" && chmod "$2" "$1"; }

@@ -7,8 +7,9 @@
 #
 #   scripts/release.sh [--out DIR] [--no-build] [--with-dev-deps]
 #   --no-build        no dist/: the launcher runs the TypeScript sources through tsx (slower start, more RAM)
-#   --with-dev-deps   keep the dev dependencies, among them the pseudo-terminal addon the simulated boards
-#                     need: a release for a test bench that runs the simulators, not for a miner
+#   --with-dev-deps   keep the dev dependencies (among them the pseudo-terminal addon the simulated boards
+#                     need) and the workshop (scripts/install/workshop-paths: lab servers, simulators,
+#                     tests): a release for a test bench that runs the simulators, not for a miner
 # Prints the path of the tarball on its last line.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --with-dev-deps) dev=1; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "release.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -53,6 +54,8 @@ find node_modules -mindepth 1 -maxdepth 2 -type l -not -path 'node_modules/.bin/
 done
 if [ "$dev" = 0 ]; then
   (cd "$dst" && npm prune --omit=dev --no-audit --no-fund --offline >&2)
+  # A miner gets the product only: no lab servers, simulators, tests or benchmarks (the workshop).
+  grep -v '^#' scripts/install/workshop-paths | sed '/^$/d' | while read -r p; do rm -rf "${dst:?}/$p" "$dst/dist/$p"; done
 fi
 cat > "$dst/release.json" <<EOF
 {
@@ -64,6 +67,7 @@ cat > "$dst/release.json" <<EOF
   "node": "$(node --version)",
   "dist": $([ "$build" = 1 ] && echo true || echo false),
   "devDependencies": $([ "$dev" = 1 ] && echo true || echo false),
+  "workshop": $([ "$dev" = 1 ] && echo true || echo false),
   "madeAt": "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 }
 EOF

@@ -13,7 +13,7 @@ import type { LevelWithSilent } from 'pino';
 import { startLocalApi, type LocalApi } from '../api/local-api.js';
 import { resolveApiOptions } from '../api/api-options.js';
 import { createBoardRuntime, type BoardRuntime } from '../board/runtime.js';
-import { simulatedLoad } from '../../workshop/sim/sim-load.js';
+import type { SimulatedParts } from '../board/simulated-parts.js';
 import type { MiningControl } from '../board/board.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
 import type { RunConfig } from '../config/run-config.js';
@@ -24,8 +24,7 @@ import { logger, setLogLevel, type Logger } from '../log.js';
 import { MiningStats } from '../mining/mining-stats.js';
 import { Scheduler } from '../mining/scheduler.js';
 import { SharePath } from '../mining/share-path.js';
-import type { SimFault } from '../../workshop/sim/sim-faults.js';
-import { autoSimTicketDifficulty } from '../../workshop/sim/bm13xx/sim-ticket.js';
+import type { SimFault } from '../config/sim-faults.js';
 import { PoolManager } from '../upstream/pools.js';
 import type { PoolGroupConfig } from '../upstream/pool-config.js';
 import { upstreamFactory, type UpstreamConstructor } from '../upstream/upstream-factory.js';
@@ -43,13 +42,11 @@ import { AlarmBook } from './alarm-book.js';
 import { notifyIdentity, notifyOptionsOf } from './notify-config.js';
 import { startNotifiers, type Notifiers } from '../notify/notifiers.js';
 import { agentControl } from './control.js';
-import { withChipFaults } from '../../workshop/sim/sim-chip-faults.js';
 import { agentDashboard } from './dashboard-source.js';
 import type { Dashboard } from '../dashboard/dashboard.js';
 import type { AgentSnapshot } from '../api/snapshot.js';
 import { statusRecord } from './status-record.js';
 import { AgentTuning } from './tuning.js';
-import { linkLottery } from '../../workshop/sim/sim-lottery-link.js';
 
 /** How long a stop waits for the pools to answer shares already sent. */
 const SHARE_DRAIN_ON_STOP_MS = 3000;
@@ -57,6 +54,11 @@ const SHARE_DRAIN_ON_STOP_MS = 3000;
 export interface AgentOptions {
   config: RunConfig;
   clock?: Clock;
+  /**
+   * The simulators of a simulated board (board-config with [sim]); only the command line's composition
+   * root has them to give (src/cli/workshop.ts).
+   */
+  simulated?: SimulatedParts;
   simFaults?: SimFault[];
   simRecordPath?: string;
   /** Extra upstream constructors by URL scheme (tests, Job Declaration). */
@@ -81,8 +83,8 @@ export function withJobDeclaration(groups: PoolGroupConfig[], jd: JobDeclaration
 }
 
 /**
- * The chains of a board-config. A chain whose uart is "sim:…" gets a chain simulator (the [sim] section's
- * settings); a /dev/ path is a real UART, simulated board or not.
+ * The chains of a board-config. A chain whose uart is "sim:…" is simulated (its device comes from the
+ * simulators, with the [sim] section's settings); a /dev/ path is a real UART, simulated board or not.
  */
 export function chainSpecs(cfg: RunConfig): ChainSpec[] {
   const b = cfg.board;
@@ -91,6 +93,7 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
     const spec: ChainSpec = {
       index,
       uart: c.uart,
+      simulated: c.uart.startsWith('sim:'),
       family: a.family,
       chips: a.chips,
       baud: a.baud,
@@ -102,20 +105,6 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
     };
     if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;
     if (a.min_chips !== undefined) spec.minChips = a.min_chips;
-    const s = b.sim;
-    if (s && c.uart.startsWith('sim:')) {
-      // In replay mode every nonce stands for one hash (sim ticket 2^-32).
-      const hashrate = s.chain_replay_nonces_per_s ?? s.chain_hashrate_hs;
-      spec.sim = {
-        hashrate,
-        simTicketDifficulty: s.sim_ticket_difficulty ?? autoSimTicketDifficulty(hashrate, s.chain_nonces_per_s),
-        seed: s.seed + index,
-        ...(s.chain_faults ? { faults: s.chain_faults } : {}),
-        ...(s.chain_replay_nonces_per_s !== undefined ? { replayNoncesPerSecond: s.chain_replay_nonces_per_s } : {}),
-        // Lottery chips hash at their clocks: the configured hashrate is the chain's at the board's default clock.
-        ...(s.lottery ? { lottery: { seed: s.lottery_seed ?? s.seed, chain: index, refMhz: a.frequency_mhz } } : {}),
-      };
-    }
     return spec;
   });
 }
@@ -165,12 +154,13 @@ export class Agent {
     this.log = o.log ?? logger('agent');
     this.stats = new MiningStats(this.clock);
     this.chains = new ChainSet({
-      specs: withChipFaults(chainSpecs(o.config), o.simFaults ?? []),
+      specs: chainSpecs(o.config),
       clock: this.clock,
       log: logger('agent.chains'),
       stats: this.stats,
       onHashing: (on, reason) => this.setHashing(on, reason),
       resetLine: (index) => this.rt?.parts.chainResets[index],
+      ...(o.simulated ? { device: (index: number) => this.simulatedChain(index) } : {}),
     });
     this.groups = this.groupsOf(o.config);
     this.pools = this.makePools(o.config, this.groups);
@@ -199,6 +189,13 @@ export class Agent {
       if (this.hashing) this.scheduler.kick(c.spec.index);
     });
     if (this.pools) this.wire(this.pools);
+  }
+
+  /** The device of simulated chain `index`: its simulator process behind a pseudo-terminal. */
+  private simulatedChain(index: number): ReturnType<SimulatedParts['chain']> {
+    const sim = this.o.simulated as SimulatedParts;
+    // The command line's chip faults (--sim-fault chip-dead:N@S), as before the workshop moved out.
+    return sim.chain(this.config, index, this.o.simFaults ?? [], logger('agent.chains').child({ chain: index }));
   }
 
   private groupsOf(cfg: RunConfig): PoolGroupConfig[] {
@@ -299,6 +296,7 @@ export class Agent {
     await this.chains.prepare();
     this.rt = await createBoardRuntime(cfg, {
       clock: this.clock,
+      ...(this.o.simulated ? { simulated: this.o.simulated.board } : {}),
       ...(this.o.simFaults ? { simFaults: this.o.simFaults } : {}),
       ...(this.o.simRecordPath ? { simRecordPath: this.o.simRecordPath } : {}),
     });
@@ -308,7 +306,7 @@ export class Agent {
     if (sim) {
       // The simulated board's power and heat follow the chains' clock.
       const a = cfg.board.asic;
-      parts.push(simulatedLoad(sim, a.frequency_mhz, cfg.frequencyMhz, a.frequency_step_mhz, a.min_frequency_mhz));
+      parts.push(sim.miningLoad({ nominalMhz: a.frequency_mhz, startMhz: cfg.frequencyMhz, stepMhz: a.frequency_step_mhz, minMhz: a.min_frequency_mhz }));
     }
     if (cfg.agent.tuning.enabled) this.tuning = new AgentTuning({ config: cfg, chains: this.chains, board, clock: this.clock, log: logger('tuning'), working: () => this.hashing && this.scheduler.job !== undefined });
     const tuning = this.tuning;
@@ -332,10 +330,11 @@ export class Agent {
       // A simulated chain's chips hear the simulated board's reset line, as real chips hear the GPIO
       // (whichever simulator process the chain has now: a dead one is replaced).
       for (const c of this.chains.chains) {
-        if (c.sim) await sim.wireChainReset(c.spec.index, (held) => c.sim?.setReset(held));
+        if (c.device) await sim.wireChainReset(c.spec.index, (held) => c.device?.setReset(held));
       }
       // Lottery chips: the chain simulators hear the rail and the temperature, the board their power.
-      if (cfg.board.sim?.lottery) this.unlinkLottery = linkLottery({ sim, chains: this.chains.chains, clock: this.clock, domains: cfg.board.asic.voltage_domains });
+      const link = this.o.simulated?.link;
+      if (link) this.unlinkLottery = link({ config: cfg, board: sim, device: (index) => this.chains.chains[index]?.device, clock: this.clock });
     }
     if (!this.pools) this.log.warn('no pools configured ([[pool]] or [[group]]): the chains will have no work');
     else this.pools.start();

@@ -24,7 +24,7 @@ import { Bm13xxMiningChain, type AgentDriverWork } from '../mining/bm13xx-mining
 import { ChainHealth } from '../mining/chain-health.js';
 import type { MiningStats } from '../mining/mining-stats.js';
 import { TypedEmitter } from '../typed-emitter.js';
-import { startSimChain, type SimChainProcess, type SimChainSpec } from '../../workshop/sim/sim-chain-process.js';
+import type { ChainDevice } from '../board/simulated-parts.js';
 
 /** A device the board-config names is not on this machine. */
 export class DeviceMissingError extends Error {
@@ -35,6 +35,8 @@ export interface ChainSpec {
   index: number;
   /** /dev/ttyXXX, or "sim:..." for a simulated chain. */
   uart: string;
+  /** A `sim:` chain: its device comes from the ChainSet's `device` opener. */
+  simulated: boolean;
   family: string;
   chips: number;
   baud: number;
@@ -46,8 +48,6 @@ export interface ChainSpec {
   ticketDifficulty: number;
   /** Fewest answering chips the chain hashes with (default: all). */
   minChips?: number;
-  /** For sim: chains: the simulator's settings. */
-  sim?: Omit<SimChainSpec, 'family' | 'chips'>;
 }
 
 /** `idle`: parked without work (no usable pool), chips held in reset. */
@@ -61,7 +61,8 @@ export interface ChainRuntime {
   mining: Bm13xxMiningChain;
   driver?: Bm13xxChain<AgentDriverWork>;
   port?: UartPort;
-  sim?: SimChainProcess;
+  /** A simulated chain's device (its simulator behind a pseudo-terminal). */
+  device?: ChainDevice;
   health?: ChainHealth;
   up?: BringUpResult;
   lastError?: string;
@@ -96,6 +97,8 @@ export interface ChainSetOptions {
    * open). Every bring-up pulses it; a chain without one resets the chips' baud by register instead.
    */
   resetLine?: (index: number) => GpioLine | undefined;
+  /** Starts the device of a simulated chain (`sim:` uart); without it such chains cannot come up. */
+  device?: (index: number) => Promise<ChainDevice>;
 }
 
 function describe(err: unknown): string {
@@ -132,26 +135,26 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     });
   }
 
-  /** Starts the chain simulators (if any) so that their devices exist before power-up. */
+  /** Starts the simulated chains' devices (if any) so that they exist before power-up. */
   async prepare(): Promise<void> {
-    await Promise.all(this.chains.map((c) => this.startSim(c)));
+    await Promise.all(this.chains.map((c) => this.startDevice(c)));
   }
 
   /** Real chains: each UART must exist before anything is powered (a typo, or a UART not enabled). */
   checkDevices(): void {
     for (const c of this.chains) {
-      if (c.spec.sim || c.spec.uart.startsWith('sim:') || existsSync(c.spec.uart)) continue;
+      if (c.spec.simulated || existsSync(c.spec.uart)) continue;
       throw new DeviceMissingError(
         `chain ${c.spec.index}: UART ${c.spec.uart} does not exist: check the chain's uart in the board-config and that the UART is enabled (on a Raspberry Pi: enable_uart=1 in config.txt)`,
       );
     }
   }
 
-  private async startSim(c: ChainRuntime): Promise<void> {
-    const sim = c.spec.sim;
-    if (!sim) return;
-    c.sim = await startSimChain({ ...sim, family: c.spec.family, chips: c.spec.chips }, this.o.log.child({ chain: c.spec.index }));
-    this.o.log.info({ chain: c.spec.index, device: c.sim.devicePath, hashrate: sim.hashrate, simTicketDifficulty: c.sim.simTicketDifficulty }, 'chain simulator started');
+  private async startDevice(c: ChainRuntime): Promise<void> {
+    if (!c.spec.simulated) return;
+    if (!this.o.device) throw new Error(`chain ${c.spec.index}: ${c.spec.uart} is a simulated chain and no simulator was given`);
+    c.device = await this.o.device(c.spec.index);
+    this.o.log.info({ chain: c.spec.index, device: c.device.path, hashrate: c.device.hashrate, ticketDifficulty: c.device.ticketDifficulty }, 'chain simulator started');
   }
 
   /**
@@ -160,13 +163,13 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
    * path may be a person's terminal.
    */
   private async replaceDeadSim(c: ChainRuntime): Promise<void> {
-    if (!c.sim?.exited) return;
-    this.o.log.error({ chain: c.spec.index, device: c.sim.devicePath }, 'chain simulator ended: starting a new one');
+    if (!c.device?.exited) return;
+    this.o.log.error({ chain: c.spec.index, device: c.device.path }, 'chain simulator ended: starting a new one');
     const old = c.driver;
     c.driver = undefined;
     c.port = undefined;
     await old?.close().catch(() => undefined);
-    await this.startSim(c);
+    await this.startDevice(c);
   }
 
   /** Board: power is good, reset released. Brings every chain up, then lets hashing start. */
@@ -232,8 +235,8 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   }
 
   private openPort(c: ChainRuntime): UartPort {
-    const path = c.sim ? c.sim.devicePath : c.spec.uart;
-    if (path.startsWith('sim:')) throw new Error(`chain ${c.spec.index}: ${path} needs a board-config [sim] section`);
+    const path = c.device ? c.device.path : c.spec.uart;
+    if (c.spec.simulated && !c.device) throw new Error(`chain ${c.spec.index}: ${path} is a simulated chain without its simulator`);
     return new SerialPortUart({ path, baudRate: c.spec.baud });
   }
 
@@ -244,7 +247,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       await this.replaceDeadSim(c);
       if (!c.driver) {
         c.port = this.openPort(c);
-        const sim = c.sim;
+        const sim = c.device;
         const line = this.o.resetLine?.(c.spec.index);
         c.driver = new Bm13xxChain<AgentDriverWork>(c.port, {
           family: c.family,
@@ -253,7 +256,9 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
           ...(c.spec.fastBaud !== undefined ? { fastBaud: c.spec.fastBaud } : {}),
           ticketDifficulty: c.spec.ticketDifficulty,
           ...(c.spec.minChips !== undefined ? { minChips: c.spec.minChips } : {}),
-          ...(sim ? { simTicketDifficulty: sim.simTicketDifficulty, timing: FAST_TIMING } : {}),
+          // Simulated chips need none of the silicon's pauses, and return nonces at their simulator's
+          // ticket difficulty (a CPU cannot reach the register's).
+          ...(sim ? { simTicketDifficulty: sim.ticketDifficulty, timing: FAST_TIMING } : {}),
           clock: this.o.clock,
           name: `chain${c.spec.index}`,
           // The board's reset line (a simulated board wires it to the chain simulator's chips).
@@ -266,7 +271,8 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       const mhz = this.frequency[c.spec.index] as number;
       const up = c.driver.state === 'idle' ? await c.driver.bringUp(mhz) : await c.driver.reinit(mhz);
       c.up = up;
-      c.mining.update(up, c.spec.sim?.hashrate);
+      // A simulated chain hashes what its simulator can.
+      c.mining.update(up, c.device?.hashrate);
       c.health = new ChainHealth({
         chain: c.spec.index,
         chips: up.chipCount,
@@ -352,7 +358,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
           // clock its family allows and comes back without a bring-up (which would need a reset first);
           // so does a chain with a silent or missing chip, which a new enumeration could lose.
           const degraded = (c.health?.silentChips().length ?? 0) > 0 || (c.up?.missing.length ?? 0) > 0;
-          if (!degraded && (c.sim || this.o.resetLine?.(c.spec.index))) {
+          if (!degraded && (c.device || this.o.resetLine?.(c.spec.index))) {
             c.parkedBy = 'reset';
             await d.holdInReset();
           } else {
@@ -426,7 +432,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     await Promise.all(
       this.chains.map(async (c) => {
         await c.driver?.close().catch((err: unknown) => this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'closing chain'));
-        await c.sim?.stop();
+        await c.device?.stop();
       }),
     );
   }

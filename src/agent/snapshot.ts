@@ -126,7 +126,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
       crcErrors: c.driver?.stats().chain.crcErrors ?? 0,
       frequencyMhz: freqs[i] ?? 0,
       nominal: c.mining.nominalHashrate,
-      devicePath: c.sim?.devicePath ?? c.spec.uart,
+      devicePath: c.device?.path ?? c.spec.uart,
     };
     const snap: ChainSnapshot = chainSnapshot(stats, info, toWall);
     snap.name = labels.chainName(i);

@@ -118,7 +118,7 @@ export function statusRecord(agent: Agent): StatusRecord {
 }
 
 function simHashes(agent: Agent): { sim_hashes?: number } {
-  const sims = agent.chains.chains.map((c) => c.sim).filter((x) => x !== undefined);
+  const sims = agent.chains.chains.map((c) => c.device).filter((x) => x !== undefined);
   if (sims.length === 0) return {};
   return { sim_hashes: sims.reduce((sum, p) => sum + p.hashesDone(), 0) };
 }

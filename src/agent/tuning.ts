@@ -23,7 +23,7 @@ import type { ChainRuntime, ChainSet } from './chain-set.js';
 
 /** Hashes per second per MHz of one chip: the family's small cores on hardware, the simulator's share in simulation. */
 function hashesPerMhz(c: ChainRuntime, refMhz: number): number {
-  if (c.spec.sim) return c.spec.sim.hashrate / (Math.max(1, c.spec.chips) * refMhz);
+  if (c.device) return c.device.hashrate / (Math.max(1, c.spec.chips) * refMhz);
   return c.family.smallCores * 1e6;
 }
 

@@ -8,7 +8,9 @@ import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { LOG_LEVELS } from '../config/agent-config.js';
 import { configureLogging } from '../log.js';
+import type { CpuMining } from '../mining/cpu-mining.js';
 import { UsageError, type Command } from './command.js';
+import { loadWorkshop } from './workshop.js';
 
 export interface ProbeOptions {
   url: string;
@@ -16,6 +18,8 @@ export interface ProbeOptions {
   password: string;
   channel: 'standard' | 'extended';
   cpuMine: boolean;
+  /** The CPU miner for cpuMine (the workshop's, handed over by the command line). */
+  cpuMining?: CpuMining;
   seconds: number;
   /** Allow an SV2 URL without an authority key (private networks only). */
   allowUnauthenticated: boolean;
@@ -115,12 +119,14 @@ const command: Command = {
     const envLevel = LOG_LEVELS.find((l): l is LevelWithSilent => l === process.env.ASIC_AGENT_LOG_LEVEL);
     configureLogging({ level: envLevel ?? 'warn', stream: 'stderr' });
     const prober = await load();
+    const cpuMining = values['cpu-mine'] ? (await loadWorkshop('probe --cpu-mine')).cpuMining : undefined;
     const result = await prober({
       url,
       user: values.user,
       password: values.password ?? 'x',
       channel: values.channel,
       cpuMine: values['cpu-mine'] ?? false,
+      ...(cpuMining ? { cpuMining } : {}),
       seconds,
       allowUnauthenticated: values['allow-unauthenticated'] ?? false,
       ...(values['tls-ca'] !== undefined ? { tlsCaFile: values['tls-ca'] } : {}),

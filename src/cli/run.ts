@@ -2,13 +2,13 @@
  * `asic-agent run --config FILE [--sim-fault NAME@SECONDS]… [--sim-record FILE]`
  *
  * The firmware: brings the board up (simulated peripherals and chains for a board-config with [sim],
- * real I2C, GPIO and UARTs otherwise), connects to the pools, mines, serves the local APIs, and keeps
+ * wired in from the workshop here and nowhere else; real I2C, GPIO and UARTs otherwise), connects to the pools, mines, serves the local APIs, and keeps
  * running until a signal. Every way out ends in the board's safe state (src/board/exit-guard.ts).
  */
 import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
-import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../../workshop/sim/sim-faults.js';
+import { parseSimFault, SIM_FAULTS, SimFaultSyntaxError, type SimFault } from '../config/sim-faults.js';
 import { Agent } from '../agent/agent.js';
 import { dashboardUrl } from '../dashboard/dashboard.js';
 import { ConfigError } from '../config/config-error.js';
@@ -24,7 +24,9 @@ import { fitStopToUnit, shutdownDeadlineMs, unitStopTimeoutFromEnv } from '../se
 import { statusRecord } from '../agent/status-record.js';
 import { runtimeDirectory, writeRuntimeInfo } from '../service/runtime-file.js';
 import { packageRoot } from '../package-root.js';
+import type { SimulatedParts } from '../board/simulated-parts.js';
 import { UsageError, type Command } from './command.js';
+import { loadWorkshop, WorkshopMissingError } from './workshop.js';
 import { explainStartupFailure, type StartupHints } from './startup-failure.js';
 
 const PROTOCOL_OF_SCHEME: Record<string, string> = {
@@ -122,8 +124,20 @@ export async function runAgent(
   const unitStopS = unitStopTimeoutFromEnv(process.env);
   cfg = fitStopToUnit(cfg, unitStopS, log);
 
+  // A simulated board's parts come from the workshop (never installed on a miner).
+  let simulated: SimulatedParts | undefined;
+  if (cfg.board.sim) {
+    try {
+      simulated = (await loadWorkshop(`the simulated board ${cfg.board.name}`)).simulated;
+    } catch (err) {
+      if (!(err instanceof WorkshopMissingError)) throw err;
+      console.error(`asic-agent: cannot start: ${err.message}`);
+      return 1;
+    }
+  }
   const agent = new Agent({
     config: cfg,
+    ...(simulated ? { simulated } : {}),
     simFaults: args.simFaults,
     ...(args.simRecord ? { simRecordPath: args.simRecord } : {}),
     ...(hooks.clients ? { clients: hooks.clients } : {}),

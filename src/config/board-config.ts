@@ -4,7 +4,7 @@
  * board's temperature limits, fan loop gains, and for simulated boards a [sim] section with the physics.
  * A board-config says `kind = "board"`; docs/board.md describes every key.
  */
-import { parseSimFault } from '../../workshop/sim/sim-faults.js';
+import { parseSimFault } from './sim-faults.js';
 import { INVALID, oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer, type Schema } from './schema.js';
 
 export const BOARD_CONFIG_VERSION = 1;

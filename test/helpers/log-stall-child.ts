@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import { startLocalApi } from '../../src/api/local-api.js';
 import { resolveApiOptions } from '../../src/api/api-options.js';
 import { createBoardRuntime } from '../../src/board/runtime.js';
+import { simulatedBoard } from '../../workshop/sim/simulated-parts.js';
 import * as log from '../../src/log.js';
 import { RecordingControl, sampleSnapshot } from './api-snapshot.js';
 import { simRunConfig } from './sim-board.js';
@@ -20,7 +21,7 @@ const LOG_BYTES = 8 << 20;
 const send = (m: unknown): void => void process.send?.(m);
 
 async function main(): Promise<void> {
-  const rt = await createBoardRuntime(simRunConfig());
+  const rt = await createBoardRuntime(simRunConfig(), { simulated: simulatedBoard });
   const board = rt.board;
   await board.start();
   const api = await startLocalApi(resolveApiOptions({ cgminer: { port: 0 }, http: { port: 0 } }), { snapshot: sampleSnapshot, control: new RecordingControl() });

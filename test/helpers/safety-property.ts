@@ -15,6 +15,8 @@ import fc from 'fast-check';
 import { ManualClock } from '../../src/clock.js';
 import type { RunConfig } from '../../src/config/run-config.js';
 import { createBoardRuntime, type BoardRuntime } from '../../src/board/runtime.js';
+import type { SimBoard } from '../../workshop/sim/sim-board.js';
+import { simulatedBoard } from '../../workshop/sim/simulated-parts.js';
 import { boardCommands } from '../../src/agent/board-commands.js';
 import { flush, simRunConfig } from './sim-board.js';
 
@@ -78,7 +80,7 @@ class Tracker {
   poweredMs = 0;
 
   constructor(
-    private readonly rt: BoardRuntime,
+    private readonly rt: BoardRuntime<SimBoard>,
     private readonly clock: ManualClock,
   ) {}
 
@@ -116,7 +118,7 @@ class Tracker {
 /** Runs one scenario; resolves with what was seen (the caller asserts there are no violations). */
 export async function runSafetyScenario(sc: SafetyScenario): Promise<SafetyRun> {
   const clock = new ManualClock();
-  const rt = await createBoardRuntime(config(), { clock });
+  const rt = await createBoardRuntime(config(), { clock, simulated: simulatedBoard });
   const sim = rt.sim;
   if (!sim) throw new Error('simulated board expected');
   const board = rt.board;

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/clock.js';
 import { loadRunConfig, type RunConfig } from '../../src/config/run-config.js';
 import { createBoardRuntime, type BoardRuntime } from '../../src/board/runtime.js';
-import type { SimFault } from '../../workshop/sim/sim-faults.js';
+import type { SimBoard } from '../../workshop/sim/sim-board.js';
+import { simulatedBoard } from '../../workshop/sim/simulated-parts.js';
+import type { SimFault } from '../../src/config/sim-faults.js';
 
 export const SIM_BOARD_FILE = fileURLToPath(new URL('../../board-configs/sim-bm1370.toml', import.meta.url));
 
@@ -44,12 +46,12 @@ export function simRunConfig(patch: (c: RunConfig) => RunConfig = (c) => c): Run
 
 export interface SimHarness {
   clock: ManualClock;
-  rt: BoardRuntime;
+  rt: BoardRuntime<SimBoard>;
 }
 
 /** A started simulated board on a ManualClock (power-up complete, phase running). */
 export async function startedSimBoard(patch?: (c: RunConfig) => RunConfig, faults: SimFault[] = [], start = true, clock = new ManualClock()): Promise<SimHarness> {
-  const rt = await createBoardRuntime(simRunConfig(patch), { clock, simFaults: faults });
+  const rt = await createBoardRuntime(simRunConfig(patch), { clock, simFaults: faults, simulated: simulatedBoard });
   if (start) {
     const starting = rt.board.start();
     let done = false;

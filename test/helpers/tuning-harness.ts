@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/clock.js';
 import { loadRunConfig, type RunConfig } from '../../src/config/run-config.js';
 import { createBoardRuntime, type BoardRuntime } from '../../src/board/runtime.js';
+import type { SimBoard } from '../../workshop/sim/sim-board.js';
+import { simulatedBoard } from '../../workshop/sim/simulated-parts.js';
 import { familyByName, type FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { drawChips, type LotteryChip } from '../../workshop/sim/lottery/silicon-lottery.js';
 import { LotteryChain } from '../../workshop/sim/lottery/lottery-chain.js';
@@ -40,7 +42,7 @@ export interface TuningHarnessOptions {
 export interface TuningHarness {
   clock: ManualClock;
   cfg: RunConfig;
-  rt: BoardRuntime;
+  rt: BoardRuntime<SimBoard>;
   chain: LotteryChain;
   lottery: LotteryChip[];
   tuner: Tuner;
@@ -70,7 +72,7 @@ export async function tuningHarness(o: TuningHarnessOptions): Promise<TuningHarn
     cfg = { ...cfg, board: { ...cfg.board, asic: { ...cfg.board.asic, chips } } };
   }
   if (o.patch) cfg = o.patch(cfg);
-  const rt = await createBoardRuntime(cfg, { clock });
+  const rt = await createBoardRuntime(cfg, { clock, simulated: simulatedBoard });
   const sim = rt.sim;
   if (!sim) throw new Error('the tuning harness needs a simulated board');
   const a = cfg.board.asic;

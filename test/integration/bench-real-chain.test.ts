@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { startPtySim } from '../../workshop/sim/bm13xx/pty.js';
 import { Agent, chainSpecs } from '../../src/agent/agent.js';
+import { simulatedParts } from '../../workshop/sim/simulated-parts.js';
 import { ConfigError } from '../../src/config/config-error.js';
 import { loadRunConfig } from '../../src/config/run-config.js';
 import { TEST_SIM_TICKET } from '../helpers/bm13xx.js';
@@ -45,8 +46,8 @@ test('a /dev/ chain on a simulated board is a real UART; a sim: chain gets a sim
   );
   const specs = chainSpecs(loadRunConfig(file));
   assert.equal(specs[0]?.uart, '/dev/ttyUSB7');
-  assert.equal(specs[0]?.sim, undefined, 'the real chain is not replaced by a simulator');
-  assert.ok(specs[1]?.sim, 'the sim: chain is simulated');
+  assert.equal(specs[0]?.simulated, false, 'the real chain is not replaced by a simulator');
+  assert.equal(specs[1]?.simulated, true, 'the sim: chain is simulated');
   assert.equal(specs[0]?.ticketDifficulty, 64);
   assert.equal(specs[0]?.minChips, 3);
 });
@@ -74,7 +75,7 @@ test('contradictions between parts and backends are check-config errors', () => 
 test('the agent runs a real-UART chain on a simulated board: the chain comes up through the real binding, without a reset line', async () => {
   const ps = await startPtySim({ family: 'BM1370', chips: 4, simTicketDifficulty: TEST_SIM_TICKET });
   const file = board('bench', `[[chain]]\nuart = "${ps.hostPath}"\n`, (s) => s.replace(/^frequency_mhz = 525$/m, 'frequency_mhz = 75'));
-  const agent = new Agent({ config: loadRunConfig(file), noApi: true });
+  const agent = new Agent({ config: loadRunConfig(file), noApi: true, simulated: simulatedParts });
   try {
     await agent.open();
     assert.ok(agent.rt.sim, 'the peripherals are simulated');
@@ -84,7 +85,7 @@ test('the agent runs a real-UART chain on a simulated board: the chain comes up 
     await waitFor(() => c.state === 'running' || c.bringUpFailures > 0, 'the real-UART chain to come up', 60_000);
     assert.equal(c.lastError, undefined);
     assert.equal(c.state, 'running');
-    assert.equal(c.sim, undefined);
+    assert.equal(c.device, undefined);
     assert.equal(c.up?.chipCount, 4);
     assert.ok(ps.sim.stats().host.commands > 0, 'the frames went through the pseudo-terminal');
     assert.ok(ps.sim.stats().baud > 1_000_000, 'the chips were switched to the fast baud');

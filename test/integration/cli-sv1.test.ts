@@ -10,6 +10,8 @@ import * as net from 'node:net';
 import probeSv1 from '../../src/upstream/sv1/probe.js';
 import { Sv1LabPool } from '../../workshop/lab/sv1-pool.js';
 import type { ProbeOptions } from '../../src/cli/probe.js';
+// The CPU miner the command line hands to `probe --cpu-mine` (src/cli/workshop.ts).
+import { cpuMining } from '../../workshop/cpu-miner/cpu-miner.js';
 import { selfSignedCert } from '../helpers/tls-cert.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
@@ -80,7 +82,7 @@ test('asic-agent lab sv1-pool: usage errors exit 2', async () => {
 });
 
 function opts(url: string, o: Partial<ProbeOptions> = {}): ProbeOptions {
-  return { url, user: 'u', password: 'x', channel: 'standard', cpuMine: false, seconds: 2, allowUnauthenticated: false, say: () => {}, ...o };
+  return { url, user: 'u', password: 'x', channel: 'standard', cpuMine: false, cpuMining, seconds: 2, allowUnauthenticated: false, say: () => {}, ...o };
 }
 
 test('probe in-process: refused connection and refused authorization are reported, not retried', async () => {

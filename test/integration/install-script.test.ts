@@ -11,6 +11,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { importsOf, sourceFiles } from '../helpers/module-imports.js';
 import { TOOLS, toolTest } from '../helpers/system-tool.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -73,6 +74,20 @@ test('--dry-run changes no file: install into an empty root and over an installe
   assert.equal(real.code, 0, real.err + real.out);
   const installed = digest(root);
   assert.ok(installed.size > 100);
+  // The product only (architecture principle 9): no workshop, tests or benchmarks, nothing reaching
+  // for them, and the workshop's commands say so in one line.
+  const vdir = join(root, 'opt/asic-agent/current');
+  for (const p of ['src/main.ts', 'drivers/asic/bm13xx/chain.ts', 'bin/asic-agent.js']) assert.ok(existsSync(join(vdir, p)), `${p} is installed`);
+  for (const p of ['workshop', 'test', 'scripts/bench', 'scripts/soak.ts']) assert.ok(!existsSync(join(vdir, p)), `${p} is not installed`);
+  const reaching = [...sourceFiles(join(vdir, 'src')), ...sourceFiles(join(vdir, 'drivers')), ...sourceFiles(join(vdir, 'scripts')), ...sourceFiles(join(vdir, 'bin'))]
+    .flatMap((f) => importsOf(vdir, f))
+    .filter((e) => e.target !== undefined && (e.target.startsWith('workshop/') || e.target.startsWith('test/')));
+  assert.deepEqual(reaching.map((e) => `${e.file} -> ${e.specifier}`), []);
+  for (const cmd of [['sim', '--chip', 'bm1370', '--chips', '1'], ['demo'], ['lab', 'sv2-pool']]) {
+    const r = sh(process.execPath, [join(vdir, 'bin/asic-agent.js'), ...cmd]);
+    assert.equal(r.code, 1, `${cmd[0]}: ${r.err}`);
+    assert.match(r.err, new RegExp(`^asic-agent ${cmd[0]}: .*not installed with the firmware`), r.err);
+  }
   for (const [what, r] of [
     ['install --dry-run', install(root, '--dry-run', '--from', theRelease())],
     ['install --dry-run from the installed version', sh('bash', [join(root, 'opt/asic-agent/current/scripts/install.sh'), '--root', root, '--dry-run'])],

@@ -8,6 +8,8 @@ import { createInterface } from 'node:readline';
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { probeSv2 } from '../../src/upstream/sv2/probe.js';
 import type { ProbeOptions } from '../../src/cli/probe.js';
+// The CPU miner the command line hands to `probe --cpu-mine` (src/cli/workshop.ts).
+import { cpuMining } from '../../workshop/cpu-miner/cpu-miner.js';
 import { encodeAuthorityKey } from '../../src/upstream/sv2/authority-key.js';
 import { formatSv2Url } from '../../src/upstream/sv2/url.js';
 import { startPool } from '../helpers/sv2-lab.js';
@@ -16,7 +18,7 @@ const BIN = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
 
 function opts(url: string, o: Partial<ProbeOptions> = {}): ProbeOptions & { lines: string[] } {
   const lines: string[] = [];
-  return { url, user: 'lab.probe', password: 'x', channel: 'standard', cpuMine: false, seconds: 1, allowUnauthenticated: false, say: (l) => lines.push(l), lines, ...o };
+  return { url, user: 'lab.probe', password: 'x', channel: 'standard', cpuMine: false, cpuMining, seconds: 1, allowUnauthenticated: false, say: (l) => lines.push(l), lines, ...o };
 }
 
 test('probe with CPU mining on both channel types: handshake ok, jobs, shares accepted', async () => {

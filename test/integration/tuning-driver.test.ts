@@ -73,7 +73,9 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
   let tuner: Tuner | undefined;
   try {
     const rt: ChainRuntime = {
-      spec: { index: 0, uart: 'sim:test', family: 'BM1366', chips: CHIPS, baud: 115200, frequencyMhz: 485, minFrequencyMhz: 200, frequencyStepMhz: 25, ticketDifficulty: 256, sim: { hashrate: HASHRATE, simTicketDifficulty: TICKET } },
+      spec: { index: 0, uart: 'sim:test', family: 'BM1366', chips: CHIPS, baud: 115200, frequencyMhz: 485, minFrequencyMhz: 200, frequencyStepMhz: 25, ticketDifficulty: 256, simulated: true },
+      // The chain's simulated device as the workshop gives it: the simulator's hashrate and ticket difficulty.
+      device: { path: 'sim:test', ticketDifficulty: TICKET, hashrate: HASHRATE, exited: false, setReset: async () => undefined, hashesDone: () => 0, stop: async () => undefined },
       family,
       state: 'running',
       mining: c.mining,

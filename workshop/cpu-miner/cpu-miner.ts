@@ -1,6 +1,6 @@
 /**
- * Mines a Job on the CPU with MiningHasher: for `asic-agent probe --cpu-mine` and for tests against lab
- * pools at tiny difficulties. Not a hashrate source (a few MH/s at best); it proves that the work a pool
+ * Mines a Job on the CPU with MiningHasher: the one CPU miner, for `asic-agent probe --cpu-mine` (both
+ * protocols, through src/mining/cpu-mining.ts) and for tests against lab pools at tiny difficulties. Not a hashrate source (a few MH/s at best); it proves that the work a pool
  * sends turns into shares the pool accepts.
  *
  * Search order: a step is one (extranonce, version) pair scanned over nonces 0..batch-1. Steps walk the
@@ -11,6 +11,7 @@ import { MiningHasher } from '../../src/work/sha256-engine.js';
 import { hashToBigInt, nbitsToTarget, targetTopWord, difficultyOfHash } from '../../src/work/target.js';
 import { incrementVersion, popcount32 } from '../../src/work/version-rolling.js';
 import type { Job, Share } from '../../src/upstream/job.js';
+import type { CpuMiner as CpuMinerShape, CpuMining } from '../../src/mining/cpu-mining.js';
 import { shareHeader } from '../../src/mining/share-header.js';
 
 /** Extranonce bytes for step counter `n`: big-endian in the last bytes (any fixed layout works). */
@@ -74,7 +75,7 @@ export interface CpuMinerOptions {
 }
 
 /** Runs scanStep in event-loop-friendly slices on the latest job until stopped. */
-export class CpuMiner {
+export class CpuMiner implements CpuMinerShape {
   private job?: Job;
   private step = 0;
   private running = false;
@@ -128,3 +129,22 @@ export class CpuMiner {
     });
   }
 }
+
+/** A rough CPU hash rate (what a probe announces as its nominal hashrate before it mines). */
+export function measureCpuRate(): number {
+  const h = new MiningHasher();
+  h.setHeader(new Uint8Array(80));
+  let n = 0;
+  // Warm up first so the optimising compiler has run, then measure.
+  for (const end = performance.now() + 100; performance.now() < end; ) for (let i = 0; i < 5000; i++) h.topWord(n++);
+  const t0 = performance.now();
+  let m = 0;
+  while (performance.now() - t0 < 150) for (let i = 0; i < 5000; i++, m++) h.topWord(n++);
+  return m / ((performance.now() - t0) / 1000);
+}
+
+/** The CPU miner as the probes take it. */
+export const cpuMining: CpuMining = {
+  miner: (onShare) => new CpuMiner(onShare),
+  measureRate: measureCpuRate,
+};

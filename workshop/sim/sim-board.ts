@@ -16,7 +16,10 @@ import { Ina260Sim } from './ina260-sim.js';
 import { SimGpioChip, simGpioOpener } from './sim-gpio.js';
 import { SimI2cBus } from './sim-i2c-bus.js';
 import { Noise, SimFan, ThermalNode, type SimSensorFaults, type ThermalConstants } from './sim-physics.js';
-import { SimInjectedError, formatSimFault, type SimFault, type SimFaultName } from './sim-faults.js';
+import { SimInjectedError, formatSimFault, type SimFault, type SimFaultName } from '../../src/config/sim-faults.js';
+import type { MiningControl } from '../../src/board/board.js';
+import type { SimulatedBoard } from '../../src/board/simulated-parts.js';
+import { simulatedLoad } from './sim-load.js';
 import { SimRecorder, type SimSnapshot } from './sim-recorder.js';
 import { Tmp1075Sim } from './tmp1075-sim.js';
 import { Tps546Sim } from './tps546-sim.js';
@@ -73,7 +76,7 @@ interface SensorModel {
   faults: SimSensorFaults;
 }
 
-export class SimBoard {
+export class SimBoard implements SimulatedBoard {
   readonly bus: SimI2cBus;
   readonly gpio: SimGpioChip[];
   readonly gpioOpener: GpioOpener;
@@ -385,6 +388,11 @@ export class SimBoard {
 
   private record(event: string): void {
     this.recorder?.write(this.snapshot(event));
+  }
+
+  /** The chips' power and heat while the chains hash (src/board/simulated-parts.ts). */
+  miningLoad(o: { nominalMhz: number; startMhz: number; stepMhz: number; minMhz: number }): MiningControl {
+    return simulatedLoad(this, o.nominalMhz, o.startMhz, o.stepMhz, o.minMhz);
   }
 
   close(): void {

@@ -7,18 +7,23 @@
  */
 import { familyByName, type FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import type { SimBoard } from './sim-board.js';
+import type { SimChainProcess } from './sim-chain-process.js';
 import { drawChips } from './lottery/silicon-lottery.js';
 import { LotteryPerformance } from './lottery/lottery-performance.js';
 import type { Clock } from '../../src/clock.js';
-import type { ChainRuntime } from '../../src/agent/chain-set.js';
+import type { RunConfig } from '../../src/config/run-config.js';
 
-export function linkLottery(o: { sim: SimBoard; chains: ChainRuntime[]; clock: Clock; domains: number }): () => void {
-  const links = o.chains.flatMap((c) => {
-    const l = c.spec.sim?.lottery;
-    if (!l) return [];
-    const family = familyByName(c.spec.family);
-    const perf = new LotteryPerformance(drawChips({ family: family.name as FamilyName, chips: c.spec.chips, seed: l.seed, chain: l.chain }), l.refMhz);
-    return [{ c, perf, resetMhz: family.resetFrequencyMhz }];
+/** `process(index)`: the simulator process chain `index` has now (a dead one is replaced). */
+export function linkLottery(o: { sim: SimBoard; config: RunConfig; process: (index: number) => SimChainProcess | undefined; clock: Clock }): () => void {
+  const b = o.config.board;
+  const s = b.sim;
+  const family = familyByName(b.asic.family);
+  const domains = b.asic.voltage_domains;
+  const links = b.chain.flatMap((chain, index) => {
+    if (!s?.lottery || !chain.uart.startsWith('sim:')) return [];
+    // The same chips the chain simulator draws (simulatedChain gives it this seed and index).
+    const perf = new LotteryPerformance(drawChips({ family: family.name as FamilyName, chips: b.asic.chips, seed: s.lottery_seed ?? s.seed, chain: index }), b.asic.frequency_mhz);
+    return [{ index, perf, resetMhz: family.resetFrequencyMhz }];
   });
   if (links.length === 0) return () => undefined;
   const heldOf = (chain: number): boolean => {
@@ -27,21 +32,21 @@ export function linkLottery(o: { sim: SimBoard; chains: ChainRuntime[]; clock: C
   };
   o.sim.chipPowerSource = (volts, tempC) => {
     let w = 0;
-    for (const { c, perf, resetMhz } of links) {
+    for (const { index, perf, resetMhz } of links) {
       perf.setRail(volts, tempC);
-      const clocks = c.sim?.clocks() ?? new Array<number>(c.spec.chips).fill(resetMhz);
-      w += perf.powerW(clocks, heldOf(c.spec.index));
+      const clocks = o.process(index)?.clocks() ?? new Array<number>(b.asic.chips).fill(resetMhz);
+      w += perf.powerW(clocks, heldOf(index));
     }
     return w;
   };
   let sent = '';
   const timer = o.clock.setInterval(() => {
-    const volts = o.sim.outputVolts() / o.domains;
+    const volts = o.sim.outputVolts() / domains;
     const t = o.sim.thermal.temperatureC;
     const key = `${volts.toFixed(4)} ${t.toFixed(1)}`;
     if (key === sent) return;
     sent = key;
-    for (const { c } of links) c.sim?.setRail(volts, t);
+    for (const { index } of links) o.process(index)?.setRail(volts, t);
   }, 250);
   return () => {
     o.clock.clearInterval(timer);

@@ -5,7 +5,6 @@
  * failure is the answer.
  */
 import type { ProbeOptions, ProbeResult, Prober } from '../../cli/probe.js';
-import { CpuMiner } from '../../../workshop/cpu-miner/cpu-miner.js';
 import type { ShareOutcome } from '../job.js';
 import { USER_AGENT } from '../../version.js';
 import { Sv1Client } from './client.js';
@@ -55,7 +54,8 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
     else (result.lost as number)++;
     if (o.status !== 'accepted') opts.say(`share ${o.status}: ${o.reason}`);
   };
-  const miner = new CpuMiner((s) => {
+  if (opts.cpuMine && !opts.cpuMining) throw new Error('--cpu-mine needs a CPU miner');
+  const miner = (opts.cpuMine ? opts.cpuMining : undefined)?.miner((s) => {
     submitted++;
     void client.submit(s).then(record);
   });
@@ -68,7 +68,7 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   client.on('job', (j) => {
     result.jobs++;
     if (result.jobs === 1) opts.say(`first job ${j.id}: version ${j.version.toString(16)}, mask ${j.versionMask.toString(16).padStart(8, '0')}, clean ${j.clean}`);
-    if (opts.cpuMine) miner.setJob(j);
+    miner?.setJob(j);
   });
 
   const deadline = opts.seconds * 1000;
@@ -85,7 +85,7 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   clearTimeout(handshakeTimer);
   if (result.handshake === 'ok') {
     opts.say('handshake ok');
-    if (opts.cpuMine) miner.start();
+    miner?.start();
     // Watch (and mine) for `seconds`, or until enough shares are accepted.
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, deadline);
@@ -99,7 +99,7 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
         };
       }
     });
-    miner.stop();
+    miner?.stop();
     // Give the last submits a moment to be answered.
     const t0 = Date.now();
     while (answered < submitted && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
@@ -111,7 +111,7 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   result.versionMask = st.versionMask.toString(16).padStart(8, '0');
   result.extranonce1 = st.extranonce1 ?? null;
   result.extranonce2Size = st.extranonce2Size ?? null;
-  result.hashes = miner.hashes;
+  result.hashes = miner?.hashes ?? 0;
   result.protocolErrors = st.protocolErrors;
   await client.stop('probe done');
   return result;

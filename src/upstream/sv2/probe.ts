@@ -8,16 +8,11 @@ import type { ProbeOptions, ProbeResult } from '../../cli/probe.js';
 import { systemClock } from '../../clock.js';
 import { toHex } from '../../work/bytes.js';
 import { reverseBytes } from '../../work/byte-order.js';
-import { JobSearch } from '../../../workshop/cpu-miner/job-search.js';
-import { MiningHasher } from '../../work/sha256-engine.js';
-import { nbitsToTarget } from '../../work/target.js';
 import type { Job, ShareOutcome } from '../job.js';
 import { Sv2MiningClient, type SessionInfo } from './mining-client.js';
 import { MiningSuccessFlags, MiningSetupFlags } from './messages/common.js';
 import { parseSv2Url } from './url.js';
 
-/** Nonces per slice of CPU mining; small enough that pool messages are handled between slices. */
-const SLICE = 40_000;
 /** Longest wait for the pool to acknowledge the last shares after mining stops. */
 const ACK_WAIT_MS = 5_000;
 /** Nominal hashrate announced when not CPU mining: a typical ASIC miner (100 TH/s). */
@@ -33,24 +28,13 @@ function fmtTime(s: number): string {
   return new Date(s * 1000).toISOString();
 }
 
-/** A rough CPU hash rate, to announce a sensible nominal_hash_rate before mining. */
-function measureCpuRate(): number {
-  const h = new MiningHasher();
-  h.setHeader(new Uint8Array(80));
-  let n = 0;
-  // Warm up first so the optimising compiler has run, then measure.
-  for (const end = performance.now() + 100; performance.now() < end; ) for (let i = 0; i < 5000; i++) h.topWord(n++);
-  const t0 = performance.now();
-  let m = 0;
-  while (performance.now() - t0 < 150) for (let i = 0; i < 5000; i++, m++) h.topWord(n++);
-  return m / ((performance.now() - t0) / 1000);
-}
-
 export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
   const result: ProbeResult = { url: opts.url, protocol: 'sv2', handshake: 'not attempted', channel: null, difficulty: null, jobs: 0, accepted: 0, rejected: 0 };
   const say = opts.say;
   let client: Sv2MiningClient;
-  const cpuRate = opts.cpuMine ? measureCpuRate() : 0;
+  const cpu = opts.cpuMine ? opts.cpuMining : undefined;
+  if (opts.cpuMine && !cpu) throw new Error('--cpu-mine needs a CPU miner');
+  const cpuRate = cpu ? cpu.measureRate() : 0;
   try {
     const url = parseSv2Url(opts.url);
     say(`pool ${url.host}:${url.port}, authority key ${url.authorityKeyText ?? '(none: unauthenticated)'}`);
@@ -142,6 +126,7 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
       say(`job ${j.id}${j.clean ? ' (new prev hash)' : ''}: prev ${toHex(reverseBytes(j.prevHash))}, version 0x${j.version.toString(16)} mask 0x${j.versionMask.toString(16)}, nbits 0x${j.nbits.toString(16)}, ntime ${j.ntime}, ${kind}`);
     }
     job = j;
+    notify();
   });
 
   client.start();
@@ -160,55 +145,43 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
   // The time asked for counts from the open channel: a slow handshake does not eat the mining window.
   const mineUntil = t0 + opts.seconds * 1000;
   const enough = (): boolean => opts.untilAccepted !== undefined && result.accepted >= opts.untilAccepted;
-  if (opts.cpuMine) {
+  if (cpu) {
     say(`CPU mining for ${opts.seconds} s at difficulty ${(result.difficulty ?? 0).toPrecision(6)} (about ${(cpuRate / 1e6).toFixed(2)} MH/s)`);
-    let search: JobSearch | null = null;
-    let searchJob: Job | undefined;
-    let nonce = 0;
-    let roll = 0;
-    while (clock.now() < mineUntil && !ended && !enough()) {
-      if (!job) {
-        await waitFor(Math.min(200, mineUntil - clock.now()));
-        continue;
-      }
-      if (job !== searchJob || !search) {
-        searchJob = job;
-        nonce = 0;
-        roll++;
-        search = makeSearch(job, roll);
-      }
-      const found = search.scan(nonce, SLICE, clock.now(), nbitsToTarget(job.nbits));
-      nonce += SLICE;
-      hashes += SLICE;
-      if (nonce >= 0x100000000) {
-        nonce = 0;
-        roll++;
-        search = makeSearch(job, roll);
-      }
-      for (const share of found) {
-        const p = client.submit(share);
-        pending.add(p);
-        void p.then((o) => {
-          pending.delete(p);
-          if (o.status === 'accepted') result.accepted++;
-          else if (o.status === 'rejected') result.rejected++;
-          else if (o.status === 'stale') {
-            // A pool 'stale-share' is the pool refusing a share we sent; a local stale was never sent.
-            if (o.reason === 'stale-share') {
-              result.rejected++;
-              stale++;
-            } else discarded++;
-          } else lost++;
-          if (o.status === 'accepted') return;
+    const miner = cpu.miner((share) => {
+      const p = client.submit(share);
+      pending.add(p);
+      void p.then((o) => {
+        pending.delete(p);
+        if (o.status === 'accepted') result.accepted++;
+        else if (o.status === 'rejected') result.rejected++;
+        else if (o.status === 'stale') {
+          // A pool 'stale-share' is the pool refusing a share we sent; a local stale was never sent.
+          if (o.reason === 'stale-share') {
+            result.rejected++;
+            stale++;
+          } else discarded++;
+        } else lost++;
+        if (o.status !== 'accepted') {
           reasons[o.reason] = (reasons[o.reason] ?? 0) + 1;
           if (o.status === 'rejected' || o.reason === 'stale-share') say(`share rejected: ${o.reason}`);
-        });
+        }
+        notify();
+      });
+    });
+    let mined: Job | undefined;
+    miner.start();
+    while (clock.now() < mineUntil && !ended && !enough()) {
+      // The miner works between the pool's messages (it yields every slice); it follows the latest job.
+      if (job && job !== mined) {
+        mined = job;
+        miner.setJob(job);
       }
-      // Yield so that pool messages (new jobs, acknowledgements) are handled between slices.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await waitFor(Math.min(200, mineUntil - clock.now()));
       const elapsed = (clock.now() - t0) / 1000;
-      if (elapsed > 0) client.reportHashrate(hashes / elapsed);
+      if (elapsed > 0) client.reportHashrate(miner.hashes / elapsed);
     }
+    miner.stop();
+    hashes = miner.hashes;
     const ackDeadline = clock.now() + ACK_WAIT_MS;
     while (pending.size > 0 && clock.now() < ackDeadline && !ended) await waitFor(100);
   } else {
@@ -230,16 +203,4 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
   }
   if (ended) result.disconnected = ended;
   return result;
-}
-
-/** A work point for the n-th roll of a job: a fresh extranonce (coinbase work) or version bits. */
-function makeSearch(job: Job, roll: number): JobSearch {
-  let extranonce: Uint8Array | undefined;
-  if (job.work.kind === 'coinbase') {
-    extranonce = new Uint8Array(job.work.extranonceSize);
-    new DataView(extranonce.buffer).setUint32(0, roll >>> 0, true);
-  }
-  // Header-only work: roll the version bits instead (BIP320 bits 13..28 as a counter).
-  const versionBits = job.work.kind === 'header' ? (roll << 13) & job.versionMask : 0;
-  return new JobSearch(job, { ...(extranonce ? { extranonce } : {}), ntime: job.ntime, versionBits });
 }

@@ -19,6 +19,7 @@ import { PoolManager } from '../../../src/upstream/pools.js';
 import type { UpstreamConstructor } from '../../../src/upstream/upstream-factory.js';
 import { FakeUpstream, fakeFactory, shareFor } from '../../helpers/fake-upstream.js';
 import { SIM_BOARD_FILE } from '../../helpers/sim-board.js';
+import { simulatedParts } from '../../../workshop/sim/simulated-parts.js';
 
 const KEY = '9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh';
 
@@ -33,7 +34,7 @@ function agentWithPools(pools: string[]): { agent: Agent; made: FakeUpstream[]; 
     made.push(u);
     return u;
   };
-  const agent = new Agent({ config: loadRunConfig(file), clock, clients: { 'stratum+tcp': fake, 'stratum+ssl': fake, 'stratum2+tcp': fake }, noApi: true });
+  const agent = new Agent({ config: loadRunConfig(file), clock, clients: { 'stratum+tcp': fake, 'stratum+ssl': fake, 'stratum2+tcp': fake }, noApi: true, simulated: simulatedParts });
   return { agent, made, clock, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

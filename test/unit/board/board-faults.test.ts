@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunConfig } from '../../../src/config/run-config.js';
 import type { SafeStateRecord } from '../../../src/board/board.js';
-import type { SimFaultName } from '../../../workshop/sim/sim-faults.js';
+import type { SimFaultName } from '../../../src/config/sim-faults.js';
 import { advance, advanceUntil, startedSimBoard, type SimHarness } from '../../helpers/sim-board.js';
 
 const STEP = 50;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openBoardParts } from '../../../src/board/board-parts.js';
 import { SimBoard } from '../../../workshop/sim/sim-board.js';
-import { simSpecFor } from '../../../src/board/runtime.js';
+import { simSpecFor } from '../../../workshop/sim/simulated-parts.js';
 import { ManualClock } from '../../../src/clock.js';
 import { simRunConfig } from '../../helpers/sim-board.js';
 
