@@ -63,7 +63,6 @@ export function serviceNotifier(o: NotifierOptions = {}): ServiceNotifier {
   const active = socket !== undefined && socket !== '';
   const watchdogMs = active ? watchdogPeriodMs(env, o.pid ?? process.pid) : undefined;
   const command = o.command ?? 'systemd-notify';
-  let pending = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
 
@@ -93,13 +92,10 @@ export function serviceNotifier(o: NotifierOptions = {}): ServiceNotifier {
     const ping = args.length === 1 && args[0] === 'WATCHDOG=1';
     if (ping && pingQueued) return;
     if (ping) pingQueued = true;
-    const p = chain.then(() => {
+    chain = chain.then(() => {
       if (ping) pingQueued = false;
       return spawnOnce(args);
     });
-    chain = p;
-    pending.add(p);
-    void p.then(() => pending.delete(p));
   };
 
   return {
@@ -122,11 +118,12 @@ export function serviceNotifier(o: NotifierOptions = {}): ServiceNotifier {
       timer = undefined;
     },
     async flush() {
-      while (pending.size > 0) {
-        const now = pending;
-        pending = new Set();
-        await Promise.all(now);
-      }
+      // Until nothing more was queued meanwhile (the chain's tail is the last notification asked for).
+      let tail: Promise<void>;
+      do {
+        tail = chain;
+        await tail;
+      } while (tail !== chain);
     },
   };
 }
