@@ -57,7 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`${FIRMWARE_NAME} ${FIRMWARE_VERSION}`);
     return 0;
   }
-  const entry = COMMANDS[first];
+  // Own keys only: `asic-agent constructor` is an unknown command, not Object's.
+  const entry = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!entry) {
     console.error(`asic-agent: unknown command '${first}'\n`);
     console.error(help());

@@ -150,7 +150,8 @@ export function renderRecord(r: Rec, o: Pick<TerminalViewOptions, 'level' | 'col
   if (msg === 'status' && r.level === 30) return [`${t}  ${statusLine(r)}`];
   const verbose = (LEVEL_NUM[o.level] ?? 30) < 30;
   if (r.level >= 40) return [paint(o.color, r.level, `${t}  ${LEVEL_NAME[r.level] ?? 'WARN'} ${eventLine(r)}`)];
-  const ev = EVENTS[msg];
+  // Own keys only: a message such as 'constructor' must not find Object's.
+  const ev = Object.hasOwn(EVENTS, msg) ? EVENTS[msg] : undefined;
   // The lab pool logs its address itself; the demo repeats it with where its blocks come from.
   if (ev && r.level === 30 && !(msg === 'lab SV2 pool listening' && r.module !== 'demo')) return [`${t}  ${ev(r)}`];
   if (verbose) return [`${t}  ${LEVEL_NAME[r.level] ?? ''} ${eventLine(r)}`];

@@ -112,7 +112,8 @@ const command: Command = {
     if (untilAccepted !== undefined && (!Number.isInteger(untilAccepted) || untilAccepted < 1)) throw new UsageError('--until-accepted must be a positive integer');
     if (untilAccepted !== undefined && !values['cpu-mine']) throw new UsageError('--until-accepted needs --cpu-mine');
     const scheme = url.split('://')[0] ?? '';
-    const load = PROBERS[scheme];
+    // Own keys only: a scheme such as 'constructor' or '__proto__' is unsupported, not Object's.
+    const load = Object.hasOwn(PROBERS, scheme) ? PROBERS[scheme] : undefined;
     if (!load) throw new UsageError(`unsupported URL scheme '${scheme}' (supported: ${Object.keys(PROBERS).join(', ') || 'none yet'})`);
     // Its stdout is for people and ends in one JSON result line: log records go to stderr, warnings and
     // errors only unless ASIC_AGENT_LOG_LEVEL asks for more.

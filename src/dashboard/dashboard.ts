@@ -190,7 +190,7 @@ export class Dashboard {
     const get = method === 'GET' || method === 'HEAD';
     if (path === '/' && get && /text\/html/.test(req.headers.accept ?? '')) return this.page(req, res, '/ui/index.html');
     if (path.startsWith('/ui/') && get) return this.page(req, res, path);
-    const route = ROUTES[path];
+    const route = Object.hasOwn(ROUTES, path) ? ROUTES[path] : undefined;
     if (!route) return false;
     if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
       req.resume();

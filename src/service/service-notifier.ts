@@ -63,13 +63,19 @@ export function serviceNotifier(o: NotifierOptions = {}): ServiceNotifier {
   const active = socket !== undefined && socket !== '';
   const watchdogMs = active ? watchdogPeriodMs(env, o.pid ?? process.pid) : undefined;
   const command = o.command ?? 'systemd-notify';
-  let pending = new Set<Promise<void>>();
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
 
-  const send = (args: string[]): void => {
-    if (!active) return;
-    const p = new Promise<void>((resolve) => {
+  // One sender at a time, in the order asked: each datagram comes from its own `systemd-notify`
+  // process, and two processes started together reach the socket in whichever order the scheduler
+  // runs them. On a loaded machine a READY=1 that ends a reload then overtook its RELOADING=1, and
+  // systemd would wait for a READY=1 that had already come (sd_notify(3): RELOADING=1 … READY=1).
+  let chain: Promise<void> = Promise.resolve();
+  // A watchdog ping already waiting is enough: a slow sender must not build a queue of them.
+  let pingQueued = false;
+
+  const spawnOnce = (args: string[]): Promise<void> =>
+    new Promise<void>((resolve) => {
       // No shell; the environment (NOTIFY_SOCKET) is inherited. stdio ignored: it would interleave with
       // the JSON log on stdout.
       const child = spawn(command, args, { stdio: 'ignore' });
@@ -80,8 +86,16 @@ export function serviceNotifier(o: NotifierOptions = {}): ServiceNotifier {
       child.once('error', (err) => done(false, err.message));
       child.once('exit', (code, signal) => done(code === 0, code === 0 ? undefined : `exit ${code ?? signal}`));
     });
-    pending.add(p);
-    void p.then(() => pending.delete(p));
+
+  const send = (args: string[]): void => {
+    if (!active) return;
+    const ping = args.length === 1 && args[0] === 'WATCHDOG=1';
+    if (ping && pingQueued) return;
+    if (ping) pingQueued = true;
+    chain = chain.then(() => {
+      if (ping) pingQueued = false;
+      return spawnOnce(args);
+    });
   };
 
   return {
@@ -104,11 +118,12 @@ export function serviceNotifier(o: NotifierOptions = {}): ServiceNotifier {
       timer = undefined;
     },
     async flush() {
-      while (pending.size > 0) {
-        const now = pending;
-        pending = new Set();
-        await Promise.all(now);
-      }
+      // Until nothing more was queued meanwhile (the chain's tail is the last notification asked for).
+      let tail: Promise<void>;
+      do {
+        tail = chain;
+        await tail;
+      } while (tail !== chain);
     },
   };
 }

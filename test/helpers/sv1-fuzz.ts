@@ -179,7 +179,8 @@ const MINER_PARSERS: Record<string, (p: unknown[]) => unknown> = {
 export function interpretLine(line: string): void {
   typed(() => {
     const decoded = decodeSv1Line(line);
-    if (decoded.type === 'request' && MINER_PARSERS[decoded.method]) {
+    // Own keys only, as the lab pool's switch: a method named '__proto__' or 'constructor' is unknown.
+    if (decoded.type === 'request' && Object.hasOwn(MINER_PARSERS, decoded.method)) {
       MINER_PARSERS[decoded.method]?.(decoded.params);
       return;
     }

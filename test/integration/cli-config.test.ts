@@ -56,6 +56,18 @@ test('check-config: ok for agent configs and board-configs, every error with its
       const r = await cli(['run', '--config', 'config.example.toml', '--sim-fault', 'fan-stall']);
       assert.equal(r.code, 2);
       assert.match(r.stderr, /"fan-stall" is not NAME\[:TARGET\]@SECONDS/);
+      // Names from the command line that Object's prototype has are unknown, not a crash.
+      for (const args of [['constructor'], ['__proto__'], ['lab', 'constructor'], ['lab', 'toString']]) {
+        const p = await cli(args);
+        assert.equal(p.code, 2, `${args.join(' ')}: ${p.stderr}`);
+        assert.match(p.stderr, /unknown (command|lab server)/);
+      }
+      // A URL scheme named like an Object property is an unsupported scheme, not a crash.
+      for (const scheme of ['constructor', '__proto__']) {
+        const p = await cli(['probe', `${scheme}://127.0.0.1:1`, '--user', 'w']);
+        assert.equal(p.code, 2, p.stderr);
+        assert.match(p.stderr, new RegExp(`unsupported URL scheme '${scheme}'`));
+      }
     }),
     t.test('run refuses sim faults on a real board before touching it', async () => {
       const r = await cli(['run', '--config', 'board-configs/bitaxe-gamma-pi.example.toml', '--sim-fault', 'overheat@5']);

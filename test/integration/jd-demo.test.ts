@@ -59,6 +59,12 @@ vectorTest('npm run demo:jd: the agent on a simulated board is refused, raises t
   const censor = counters('censoring-pool');
   assert.ok((honest.pool?.accepted as number) >= (last.accepted as number), 'the honest pool accepted at least what the agent last reported');
   assert.equal(censor.pool?.accepted, 0);
-  assert.deepEqual(censor.jds?.declareRefused, { 'invalid-job': 1 });
+  // Every declaration the censoring pool saw was refused for the censored transaction. Usually one; a
+  // newer template declared before the first refusal came back (a slow machine) is refused as well.
+  const refused = censor.jds?.declareRefused as Record<string, number>;
+  assert.deepEqual(Object.keys(refused), ['invalid-job']);
+  assert.ok((refused['invalid-job'] ?? 0) >= 1);
+  // One alarm per refusal at most: a refusal is never reported twice.
+  assert.ok(records.filter((r) => r.msg === 'censorship-alarm').length <= (refused['invalid-job'] ?? 0));
   assert.equal((counters('template-provider') as unknown as { protocolErrors: number }).protocolErrors, 0);
 });

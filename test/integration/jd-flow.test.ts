@@ -66,8 +66,12 @@ for (const mode of ['full-template', 'coinbase-only'] as const) {
 
 test('optimistic mining: shares found before SetCustomMiningJob.Success are held, then submitted', async () => {
   const tp = await startTp();
-  const jds = await startJds({ customJobDelayMs: 400 });
+  // The pool answers the custom job only once the agent holds a share found on it: however slow the
+  // machine, the shares are found before the Success (no delay to hope for).
+  let held = (): number => 0;
+  const jds = await startJds({ customJobGate: () => waitFor(() => held() > 0, 'a share held before the pool answers') });
   const up = jdUpstream(tp, { pairs: [pairOf('slow', jds)] });
+  held = () => up.stats().jd.sharesHeldTotal;
   const ledger = new ShareLedger();
   const miner = mineInto(up, ledger);
   let heldAtAccept = -1;

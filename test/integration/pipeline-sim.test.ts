@@ -12,35 +12,10 @@ import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
 import { SharePath } from '../../src/mining/share-path.js';
 import type { Job, Share, ShareOutcome } from '../../src/upstream/job.js';
-import { fromHex } from '../../src/work/bytes.js';
-import { difficultyToTarget } from '../../src/work/target.js';
-import { BIP320_MASK } from '../../src/work/version-rolling.js';
+import { coinbaseJob } from '../helpers/coinbase-job.js';
 import { waitFor } from '../helpers/wait.js';
-import { testIssuer } from '../helpers/job-issuer.js';
 
-function job(): Job {
-  return {
-    id: '7',
-    source: { poolId: 'lab', protocol: 'sv2', channelId: 1 },
-    upstream: testIssuer('lab'),
-    prevHash: new Uint8Array(32).fill(3),
-    version: 0x20000000,
-    versionMask: BIP320_MASK,
-    nbits: 0x1d00ffff,
-    ntime: Math.floor(Date.now() / 1000),
-    ntimeRolling: true,
-    target: difficultyToTarget(2 ** -22),
-    clean: true,
-    receivedAt: systemClock.now(),
-    work: {
-      kind: 'coinbase',
-      coinbasePrefix: fromHex('01000000' + '01' + '00'.repeat(32) + 'ffffffff' + '0c' + '03a08601'),
-      coinbaseSuffix: fromHex('ffffffff' + '01' + '0000000000000000' + '0151' + '00000000'),
-      extranonceSize: 8,
-      merkleBranch: [new Uint8Array(32).fill(5)],
-    },
-  };
-}
+const job = (): Job => coinbaseJob({ id: '7', prevHashFill: 3, difficulty: 2 ** -22 });
 
 async function mine(family: FamilyName, chainsN: number, chips: number): Promise<void> {
   const stats = new MiningStats(systemClock);

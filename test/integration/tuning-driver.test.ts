@@ -24,11 +24,8 @@ import { Tuner } from '../../src/tuning/tuner.js';
 import { TUNER_DEFAULTS } from '../../src/tuning/tuner-settings.js';
 import type { TunedBoard } from '../../src/tuning/tuner-ports.js';
 import type { Job } from '../../src/upstream/job.js';
-import { fromHex } from '../../src/work/bytes.js';
-import { difficultyToTarget } from '../../src/work/target.js';
-import { BIP320_MASK } from '../../src/work/version-rolling.js';
 import { inProcessChain } from '../helpers/in-process-chain.js';
-import { testIssuer } from '../helpers/job-issuer.js';
+import { coinbaseJob } from '../helpers/coinbase-job.js';
 import { waitFor } from '../helpers/wait.js';
 
 const CHIPS = 8;
@@ -36,29 +33,7 @@ const HASHRATE = 120_000;
 /** About 40 valid nonces per chip and second. */
 const TICKET = HASHRATE / CHIPS / (2 ** 32 * 40);
 
-function job(): Job {
-  return {
-    id: '9',
-    source: { poolId: 'lab', protocol: 'sv2', channelId: 1 },
-    upstream: testIssuer('lab'),
-    prevHash: new Uint8Array(32).fill(7),
-    version: 0x20000000,
-    versionMask: BIP320_MASK,
-    nbits: 0x1d00ffff,
-    ntime: Math.floor(Date.now() / 1000),
-    ntimeRolling: true,
-    target: difficultyToTarget(2 ** -10),
-    clean: true,
-    receivedAt: systemClock.now(),
-    work: {
-      kind: 'coinbase',
-      coinbasePrefix: fromHex('01000000' + '01' + '00'.repeat(32) + 'ffffffff' + '0c' + '03a08601'),
-      coinbaseSuffix: fromHex('ffffffff' + '01' + '0000000000000000' + '0151' + '00000000'),
-      extranonceSize: 8,
-      merkleBranch: [new Uint8Array(32).fill(5)],
-    },
-  };
-}
+const job = (): Job => coinbaseJob({ id: '9', prevHashFill: 7, difficulty: 2 ** -10 });
 
 test('a weakened chip is found from its verified nonces and slowed alone by an addressed PLL write', { timeout: 120_000 }, async () => {
   const family = familyByName('BM1366');

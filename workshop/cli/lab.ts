@@ -26,7 +26,7 @@ const command: Command = {
       for (const [n, l] of Object.entries(SERVERS)) console.log(`  ${n.padEnd(18)} ${(await l()).summary}`);
       return 0;
     }
-    const load = name ? SERVERS[name] : undefined;
+    const load = name && Object.hasOwn(SERVERS, name) ? SERVERS[name] : undefined;
     if (!load) throw new UsageError(name ? `unknown lab server '${name}'` : 'which lab server?');
     const server = await load();
     if (rest.includes('--help') || rest.includes('-h')) {

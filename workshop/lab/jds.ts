@@ -40,6 +40,8 @@ export interface LabJdsOptions {
   ackFlushMs?: number;
   /** The pool answers SetCustomMiningJob this much later (lab: optimistic mining, timeouts). */
   customJobDelayMs?: number;
+  /** The pool answers each SetCustomMiningJob once this resolves (tests: wait for an event, not a delay). */
+  customJobGate?: () => Promise<void>;
   /** The pool acknowledges custom jobs, then rejects every share on them. */
   rejectCustomShares?: boolean;
   /** The JDS refuses the first `count` declarations with `code` (transient trouble, or an unknown code). */
@@ -122,6 +124,7 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
       customJobs: this.core,
       authoritySecret,
       ...(o.customJobDelayMs !== undefined ? { customJobDelayMs: o.customJobDelayMs } : {}),
+      ...(o.customJobGate !== undefined ? { customJobGate: o.customJobGate } : {}),
       ...(o.rejectCustomShares !== undefined ? { rejectCustomShares: o.rejectCustomShares } : {}),
       ...(o.host !== undefined ? { host: o.host } : {}),
       ...(o.plain !== undefined ? { plain: o.plain } : {}),

@@ -50,6 +50,11 @@ export interface Sv2PoolOptions extends Omit<PoolCoreOptions, 'blocks' | 'clock'
   customJobs?: CustomJobAuthority;
   /** Lab: answer SetCustomMiningJob this much later (shows optimistic mining; a huge value = never). */
   customJobDelayMs?: number;
+  /**
+   * Lab: answer each SetCustomMiningJob once this resolves (after any delay): a test holds the answer
+   * until the event it waits for has happened, instead of hoping a delay is long enough.
+   */
+  customJobGate?: () => Promise<void>;
 }
 
 export interface Sv2PoolStats extends PoolCounters {
@@ -272,7 +277,13 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
           send({ type: 'SetCustomMiningJobError', channelId: msg.channelId, requestId: msg.requestId, errorCode: 'jd-not-supported' });
           return;
         }
-        if ((this.o.customJobDelayMs ?? 0) > 0) {
+        if (this.o.customJobGate) {
+          const authority = this.o.customJobs;
+          const gate = this.o.customJobGate;
+          void gate().then(() => {
+            if (this.conns.has(c.id)) this.core.setCustomJob(msg, c.id, authority);
+          });
+        } else if ((this.o.customJobDelayMs ?? 0) > 0) {
           const authority = this.o.customJobs;
           const h = this.clock.setTimeout(() => {
             this.delayed.delete(h);

@@ -71,6 +71,8 @@ test('records: status and banner rendered, events as lines, warnings with their 
   // The lab pool's own address record is shown once, from the demo.
   assert.deepEqual(renderRecord({ level: 30, module: 'lab.sv2-pool', msg: 'lab SV2 pool listening', url: 'u' }, o), []);
   assert.equal(renderRecord({ level: 30, module: 'demo', msg: 'lab SV2 pool listening', url: 'u' }, o).length, 1);
+  // A message named like an Object property is routine info, not an event found on the prototype.
+  for (const msg of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) assert.deepEqual(renderRecord({ level: 30, module: 'x', msg }, o), [], msg);
 });
 
 test('the destination stream renders JSON lines and passes anything else through', () => {

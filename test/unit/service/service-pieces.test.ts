@@ -3,7 +3,7 @@
 // verdict.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { closeSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isJournalStream, syslogPrefixed, syslogPriority } from '../../../src/service/journal-priority.js';
@@ -60,6 +60,31 @@ test('the watchdog applies to the PID systemd named, and nothing is sent outside
   n.ready('x');
   n.startWatchdog();
   n.stopWatchdog();
+});
+
+test('notifications reach systemd in the order sent, even when a sender is slow', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-notify-'));
+  try {
+    // A stand-in for systemd-notify that records its arguments, slowly for RELOADING=1 (a loaded
+    // machine), so that a sender started later would overtake it.
+    const log = join(dir, 'log');
+    const fake = join(dir, 'notify');
+    writeFileSync(fake, `#!/bin/sh\ncase "$*" in *RELOADING*) sleep 0.3;; esac\necho "$*" >> ${log}\n`);
+    chmodSync(fake, 0o755);
+    const n = serviceNotifier({ env: { NOTIFY_SOCKET: join(dir, 'sock') }, command: fake });
+    assert.equal(n.active, true);
+    n.reloading();
+    n.ready('new config refused (1 error); running on the previous one');
+    n.stopping('stopping');
+    await n.flush();
+    const lines = readFileSync(log, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 3);
+    assert.match(lines[0] ?? '', /^RELOADING=1 MONOTONIC_USEC=\d+ --status=reloading the config$/);
+    assert.match(lines[1] ?? '', /^--ready --status=new config refused/);
+    assert.match(lines[2] ?? '', /^STOPPING=1/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the stop timeout: the agent deadline inside the unit TimeoutStopSec; a longer cool-down is cut to fit', () => {

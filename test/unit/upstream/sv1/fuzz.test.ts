@@ -21,6 +21,12 @@ test('fuzz: random lines (6 000)', () => {
   fc.assert(fc.property(randomLines(), (l) => interpretLine(l)), { numRuns: 6_000 });
 });
 
+test('methods named like Object properties are unknown methods, never a lookup on the prototype', () => {
+  for (const method of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+    for (const id of ['null', '1']) interpretLine(`{"id":${id},"method":"${method}","params":["1f",true]}`);
+  }
+});
+
 test('fuzz: the seeds themselves all decode', () => {
   for (const s of seeds) assert.doesNotThrow(() => decodeSv1Line(s), s);
 });
