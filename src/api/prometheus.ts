@@ -87,7 +87,7 @@ export interface MetricsOptions {
 const BOARD_STATES: BoardState[] = ['starting', 'running', 'paused', 'safe-state', 'stopping'];
 const ALARM_KINDS: AlarmKind[] = ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other'];
 /** Why chains leave a pool (src/upstream/pools.ts SwitchReason): each series exists from the start. */
-const SWITCH_REASONS = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'unusable', 'stopped', 'upstream-down', 'failback', 'recovered', 'quota', 'reconnect-requested'];
+const SWITCH_REASONS = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'protocol-error', 'connect-timeout', 'no-job', 'reject-run', 'unusable', 'stopped', 'upstream-down', 'failback', 'recovered', 'quota', 'reconnect-requested'];
 const CHAIN_STATES: ChainState[] = ['initialising', 'running', 'idle', 'sick', 'dead', 'disabled'];
 
 const HASHRATE = 'asic_agent_hashrate_hashes_per_second';

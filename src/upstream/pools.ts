@@ -37,13 +37,18 @@ import type { Job, Share, ShareOutcome } from './job.js';
 import { resolvePoolGroups, type PoolGroupConfig, type ResolvedGroup, type ResolvedPool } from './pool-config.js';
 import { QuotaScheduler } from './quota-scheduler.js';
 import type { Upstream, UpstreamState, UpstreamStats } from './upstream.js';
+import { failureText, type SessionFailure } from './session-failure.js';
 
-/** Why a pool stopped being usable. Upstreams put the category first in their state reason (`connect-failed: ECONNREFUSED`). */
+/**
+ * Why a pool stopped being usable: the category of the upstream's own failure (session-failure.ts), or
+ * what the pool manager itself found (no job, a run of rejects, no connection in time).
+ */
 export type FailureReason =
   | 'connect-failed'
   | 'handshake-failed'
   | 'authorize-failed'
   | 'disconnected'
+  | 'protocol-error'
   | 'connect-timeout'
   | 'no-job'
   | 'reject-run'
@@ -54,14 +59,6 @@ export type FailureReason =
 
 export type SwitchReason = FailureReason | 'initial' | 'failback' | 'recovered' | 'quota' | 'reconnect-requested' | 'operator';
 
-const FAILURE_REASONS: readonly string[] = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'connect-timeout', 'no-job', 'reject-run', 'stopped', 'unusable'];
-
-/** Category of an upstream's state reason: the text before the first ':'. */
-export function reasonCategory(reason: string | undefined): FailureReason | 'reconnect-requested' {
-  const head = (reason ?? '').split(':')[0]?.trim() ?? '';
-  if (head === 'reconnect-requested') return head;
-  return FAILURE_REASONS.includes(head) ? (head as FailureReason) : 'upstream-down';
-}
 
 export type UpstreamFactory = (pool: ResolvedPool) => Upstream;
 
@@ -493,7 +490,7 @@ export class PoolManager extends TypedEmitter<Events> {
     p.startedAt = now;
     p.downSince = now;
     p.healthySince = undefined;
-    const onState = (s: UpstreamState, reason?: string): void => this.onState(p, up, s, reason);
+    const onState = (s: UpstreamState, failure?: SessionFailure): void => this.onState(p, up, s, failure);
     const onJob = (job: Job): void => this.onJob(p, up, job);
     up.on('state', onState);
     up.on('job', onJob);
@@ -554,7 +551,7 @@ export class PoolManager extends TypedEmitter<Events> {
     this.log.warn({ pool: p.pool.id, reason, detail }, 'pool failed');
   }
 
-  private onState(p: PoolRt, up: Upstream, s: UpstreamState, reason?: string): void {
+  private onState(p: PoolRt, up: Upstream, s: UpstreamState, failure?: SessionFailure): void {
     if (p.upstream !== up) return;
     const now = this.clock.now();
     if (s === 'ready') {
@@ -566,14 +563,14 @@ export class PoolManager extends TypedEmitter<Events> {
       p.job = undefined;
       p.healthySince = undefined;
       if (wasUsable) p.downSince = now;
+      const reason = failureText(failure);
       if (s === 'closed') this.markFailed(p, 'stopped', reason ?? 'closed');
-      else if (reason !== undefined) {
-        const cat = reasonCategory(reason);
-        if (cat === 'reconnect-requested') {
+      else if (failure !== undefined) {
+        if (failure.category === 'reconnect-requested') {
           // Not a failure: the pool will be back shortly and gets its place back at once.
           if (p.failed === undefined) p.quickReturn = true;
           this.log.info({ pool: p.pool.id, reason }, 'pool asked to reconnect');
-        } else this.markFailed(p, cat, reason);
+        } else this.markFailed(p, failure.category, reason ?? failure.category);
       }
     }
     this.evaluate();

@@ -5,6 +5,7 @@
  */
 import type { TypedEmitter } from '../typed-emitter.js';
 import type { Job, JobIssuer, Share, ShareOutcome } from './job.js';
+import type { SessionFailure } from './session-failure.js';
 
 export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'closed';
 
@@ -17,8 +18,8 @@ export type UpstreamEvents = {
    * Jobs when it wants the chains on a new one.
    */
   target: [target: bigint];
-  /** Connection state changes, with a reason when it went down. */
-  state: [state: UpstreamState, reason?: string];
+  /** Connection state changes; a failure says why it went down (its category decides failover). */
+  state: [state: UpstreamState, failure?: SessionFailure];
 };
 
 /** Counters an upstream keeps about itself (the API and status records read them). */

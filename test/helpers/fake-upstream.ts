@@ -3,6 +3,7 @@
  * submit (immediate, or held until the test releases it). Follows the Upstream contract: stop() ends
  * outstanding submits as lost.
  */
+import type { FailureCategory, SessionFailure } from '../../src/upstream/session-failure.js';
 import { TypedEmitter } from '../../src/typed-emitter.js';
 import type { Clock } from '../../src/clock.js';
 import type { Job, Share, ShareOutcome } from '../../src/upstream/job.js';
@@ -66,9 +67,10 @@ export class FakeUpstream extends TypedEmitter<UpstreamEvents> implements Upstre
 
   // ---- test controls ----
   private readyAt = 0;
+  /** A state change; a reason is written as an upstream's log line says it: `category: detail`. */
   set(s: UpstreamState, reason?: string): void {
     this.st = s;
-    this.emit('state', s, reason);
+    this.emit('state', s, reason === undefined ? undefined : parseFailure(reason));
   }
   ready(withJob = true): this {
     this.readyAt = this.clock.now();
@@ -133,4 +135,14 @@ export function fakeFactory(clock: Clock, onCreate?: (u: FakeUpstream) => void):
 /** A share for a job (the manager only routes it; its content does not matter to fakes). */
 export function shareFor(job: Job, nonce = 0, foundAt = 0): Share {
   return { job, ntime: job.ntime, nonce, version: job.version, hash: new Uint8Array(32), difficulty: 1, isBlock: false, foundAt };
+}
+
+/** `connect-failed: ECONNREFUSED` as the typed failure an upstream reports; an unknown head is a disconnect. */
+function parseFailure(text: string): SessionFailure {
+  const i = text.indexOf(':');
+  const head = (i < 0 ? text : text.slice(0, i)).trim();
+  const detail = i < 0 ? '' : text.slice(i + 1).trim();
+  const known: readonly FailureCategory[] = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'protocol-error', 'unusable', 'reconnect-requested', 'stopped'];
+  const category = known.find((k) => k === head);
+  return category ? { category, detail } : { category: 'disconnected', detail: text };
 }

@@ -5,6 +5,7 @@
  * SetExtranoncePrefix that makes the full extranonce longer than 32 bytes is refused; an SV1
  * mining.set_difficulty of 1e300 (no share could ever be found) is not taken silently.
  */
+import { failureText } from '../../src/upstream/session-failure.js';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -47,8 +48,9 @@ test('SV2: a flood of SetNewPrevHash for unknown jobs ends the session after its
   const ended = once(c, 'disconnected', () => true, 20_000);
   pool.sendRaw((channelId) => ({ type: 'SetNewPrevHash', channelId, jobId: 0xdead, prevHash: new Uint8Array(32), minNtime: 0, nbits: 0x1d00ffff }));
   for (let i = 1; i < FLOOD; i++) pool.sendRaw((channelId) => ({ type: 'SetNewPrevHash', channelId, jobId: 0xdead0000 + i, prevHash: new Uint8Array(32), minNtime: 0, nbits: 0x1d00ffff }));
-  const [reason] = await ended;
-  assert.match(reason, /^protocol-error: 20 bad messages within 60 s \(last: SetNewPrevHash names unknown job/);
+  const [reason, , failure] = await ended;
+  assert.equal(failure.category, 'protocol-error');
+  assert.match(reason, /^20 bad messages within 60 s \(last: SetNewPrevHash names unknown job/);
   const n = logged('sv2.client', from);
   assert.ok(n <= 6, `${n} log records for ${FLOOD} bad messages`);
 });
@@ -83,7 +85,7 @@ async function scriptedV1(): Promise<{ s: ScriptedPool; conn: () => ScriptedConn
 function v1(url: string): { c: Sv1Client; reasons: string[] } {
   const c = new Sv1Client({ id: 'hostile-v1', url, user: 'u', password: 'p', reconnectMinMs: 60_000, reconnectMaxMs: 60_000 });
   const reasons: string[] = [];
-  c.on('state', (_s, why) => why && reasons.push(why));
+  c.on('state', (_s, why) => why && reasons.push(failureText(why) ?? ''));
   c.start();
   cleanups.push(() => c.stop());
   return { c, reasons };

@@ -2,6 +2,7 @@
 // from real block 227836, the JdUpstream builds its coinbase, mines at once, declares the template to
 // the lab JDS (which asks for the transactions it lacks), sets the custom job on the lab pool, and the
 // pool accepts shares on it after checking them by SHA-256.
+import { failureText } from '../../src/upstream/session-failure.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { waitFor } from '../helpers/wait.js';
@@ -102,7 +103,7 @@ test('the template provider going away stops the work; it comes back with new te
   const jds = await startJds();
   const up = jdUpstream(tp, { pairs: [pairOf('lab', jds)] });
   const states: string[] = [];
-  up.on('state', (s, r) => states.push(`${s}${r ? `: ${r}` : ''}`));
+  up.on('state', (s, r) => states.push(`${s}${r ? `: ${failureText(r)}` : ''}`));
   try {
     up.start();
     await waitFor(() => up.currentJob() !== undefined, 'first job');

@@ -1,6 +1,7 @@
 // Stratum V1 client against the lab V1 pool over real TCP (and TLS): handshake order, CPU-mined shares
 // the pool verifies by SHA-256d, version masks (granted, before the subscribe reply, changed mid-job),
 // difficulty changes, extranonce changes, reconnects, rejects in every error shape, timeouts.
+import { failureText } from '../../src/upstream/session-failure.js';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { rmSync } from 'node:fs';
@@ -51,7 +52,7 @@ function rig(url: string, o: Partial<Sv1ClientOptions> = {}, mine = true): Rig {
     r.jobs.push(j);
     if (mine) r.miner.setJob(j);
   });
-  client.on('state', (s, why) => r.states.push([s, why]));
+  client.on('state', (s, why) => r.states.push([s, failureText(why)]));
   client.start();
   if (mine) r.miner.start();
   cleanups.push(async () => {

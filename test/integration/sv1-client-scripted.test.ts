@@ -1,6 +1,7 @@
 // Stratum V1 client against a scripted TCP server that sends exact lines: the Braiins ordering
 // (set_version_mask before the configure and subscribe replies), every pool→miner vector line,
 // hostile input (overlong lines, invalid JSON, binary), client.* requests and their replies.
+import { failureText } from '../../src/upstream/session-failure.js';
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Sv1Client, type Sv1ClientOptions } from '../../src/upstream/sv1/client.js';
@@ -137,7 +138,7 @@ test('no subscribe reply: handshake-failed after the handshake timeout, then a r
   const s = await scripted();
   const { c } = client(s.url(), { handshakeTimeoutMs: 100 });
   const reasons: string[] = [];
-  c.on('state', (_s, why) => why && reasons.push(why));
+  c.on('state', (_s, why) => why && reasons.push(failureText(why) ?? ''));
   await waitFor(() => s.conns.length >= 2, 'a second connection');
   assert.ok(reasons.some((r) => r.startsWith('handshake-failed')), reasons.join('; '));
 });

@@ -17,7 +17,7 @@ import { templateBlocks } from './template-data.js';
 import { JobDeclaratorCore, type JdsCounters } from './jds-core.js';
 import { LabSv2Listener, type LabConnection } from './lab-sv2-listener.js';
 import { Sv2Pool, type Sv2PoolStats } from './sv2-pool.js';
-import { CONTROL_MAX_INBOUND } from '../../src/upstream/sv2/control-link.js';
+import { CONTROL_MAX_INBOUND } from '../../src/upstream/sv2/session-supervisor.js';
 import { LaggingNode } from './lab-node.js';
 import type { TemplateProvider } from './template-provider.js';
 

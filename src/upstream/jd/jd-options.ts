@@ -21,7 +21,7 @@
  */
 import type { Clock } from '../../clock.js';
 import { parseSv2Url, PoolUrlError } from '../sv2/url.js';
-import { checkLinkSecurity } from '../sv2/control-link.js';
+import { checkLinkSecurity } from '../sv2/session-supervisor.js';
 import type { DeclarationMode } from '../sv2/jds-client.js';
 import type { CensorshipPolicy } from './censorship-alarm.js';
 import { addressToScript, BITCOIN_NETWORKS, hexToScript, PayoutScriptError, type BitcoinNetwork } from './payout-script.js';
@@ -241,11 +241,11 @@ export function jdUpstreamOptions(cfg: JobDeclarationConfig, ctx: JdContext): Jd
   if (cfg.payoutAddress) soloPayoutScript = addressToScript(cfg.payoutAddress, cfg.network);
   else if (cfg.payoutScript) soloPayoutScript = hexToScript(cfg.payoutScript);
   const tp = { url: cfg.templateProvider, ...(cfg.templateProviderAllowUnauthenticated !== undefined ? { allowUnauthenticated: cfg.templateProviderAllowUnauthenticated } : {}), ...(cfg.templateProviderPlain !== undefined ? { plain: cfg.templateProviderPlain } : {}) };
-  checkLinkSecurity(parseSv2Url(tp.url), tp);
+  checkLinkSecurity(parseSv2Url(tp.url), tp, 'template provider');
   const pairs = cfg.pools.map((p) => {
     const sec = { ...(p.allowUnauthenticated !== undefined ? { allowUnauthenticated: p.allowUnauthenticated } : {}), ...(p.plain !== undefined ? { plain: p.plain } : {}) };
-    checkLinkSecurity(parseSv2Url(p.url), sec);
-    checkLinkSecurity(parseSv2Url(p.jdsUrl), sec);
+    checkLinkSecurity(parseSv2Url(p.url), sec, 'pool');
+    checkLinkSecurity(parseSv2Url(p.jdsUrl), sec, 'JDS');
     return { name: p.name ?? p.url, poolUrl: p.url, jdsUrl: p.jdsUrl, user: p.user, ...sec };
   });
   const ms = cfg.requestTimeout !== undefined ? cfg.requestTimeout * 1000 : undefined;

@@ -7,6 +7,7 @@
  * connected, so that a new template can be declared at once. Tokens belong to a JDS connection; a
  * reconnect throws the stock away.
  */
+import { failureText } from '../session-failure.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 import type { Clock, TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -113,12 +114,12 @@ export class JdPair extends TypedEmitter<JdPairEvents> {
       ...(o.backoff ? { backoff: o.backoff } : {}),
       ...(o.random ? { random: o.random } : {}),
     });
-    this.jds.on('state', (s, reason) => {
+    this.jds.on('state', (s, failure) => {
       if (s === 'ready') this.refill();
-      else this.dropTokens(reason ?? s);
-      this.check(reason);
+      else this.dropTokens(failureText(failure) ?? s);
+      this.check(failureText(failure));
     });
-    this.mining.on('state', (_s, reason) => this.check(reason));
+    this.mining.on('state', (_s, failure) => this.check(failureText(failure)));
     this.mining.on('target', (t) => this.emit('target', t));
   }
 

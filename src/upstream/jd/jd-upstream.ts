@@ -24,6 +24,7 @@
  * payout, blocks to the own node only, no pool). A pair that cannot be reached counts as a failure too
  * (logged `jd-pair-failed`, same policy, no censorship alarm).
  */
+import { failureText, sessionFailure, type SessionFailure } from '../session-failure.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -264,7 +265,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     });
     this.url = this.tdp.link.url.text;
     this.tdp.on('template', (t) => this.onTemplate(t));
-    this.tdp.on('state', (s, reason) => this.onTdpState(s, reason));
+    this.tdp.on('state', (s, failure) => this.onTdpState(s, failure));
   }
 
   get state(): UpstreamState {
@@ -307,7 +308,7 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     if (this.pair) all.push(this.pair.stop(reason));
     this.draining.clear();
     await Promise.all(all);
-    this.setState('closed', reason);
+    this.setState('closed', sessionFailure('stopped', reason));
   }
 
   currentJob(): Job | undefined {
@@ -453,13 +454,13 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     this.tdp.setConstraints({ maxAdditionalSize: this.reserve.size, maxAdditionalSigops: this.reserve.sigops });
   }
 
-  private setState(st: UpstreamState, reason?: string): void {
+  private setState(st: UpstreamState, failure?: SessionFailure): void {
     if (this.st === st) return;
     this.st = st;
-    this.emit('state', st, reason);
+    this.emit('state', st, failure);
   }
 
-  private onTdpState(s: UpstreamState, reason?: string): void {
+  private onTdpState(s: UpstreamState, failure?: SessionFailure): void {
     if (this.stopped) return;
     if (s !== 'ready' && this.template) {
       // Without the own node there is no valid work (a new block would go unnoticed).
@@ -467,8 +468,9 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       this.job = undefined;
       this.buildSeq++;
       this.forceClean = true;
-      this.log.warn({ reason }, 'template provider lost: no work until it is back');
-      this.setState('connecting', reason ?? 'disconnected: template provider');
+      this.log.warn({ reason: failureText(failure) }, 'template provider lost: no work until it is back');
+      // The pool manager fails over as for a pool that went down: without the node there is no work.
+      this.setState('connecting', sessionFailure(failure?.category === 'reconnect-requested' || failure === undefined ? 'disconnected' : failure.category, `template provider: ${failure?.detail ?? s}`));
     }
   }
 

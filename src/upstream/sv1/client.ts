@@ -23,6 +23,7 @@
  * pool's reason (whatever error shape it used), or lost (timeout, disconnect, job from an earlier
  * connection). Bad lines are counted and logged, never fatal.
  */
+import { sessionFailure, type FailureCategory, type SessionFailure } from '../session-failure.js';
 import { redactUrlCredentials } from '../../url-credentials.js';
 import { LogSummary } from '../../log-summary.js';
 import { ABSURD_SHARE_DIFFICULTY, ProtocolStrikes } from '../protocol-strikes.js';
@@ -243,7 +244,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     this.retryTimer = undefined;
     this.summary.close();
     const c = this.conn;
-    this.setState('closed', reason);
+    this.setState('closed', sessionFailure('stopped', reason));
     if (c) this.dropConnection(c, reason);
     if (c && !c.socket.destroyed) {
       await new Promise<void>((resolve) => {
@@ -373,7 +374,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       this.log.warn({ err: msg, endpoint: formatSv1Url(endpoint) }, 'connect failed');
       // A redirect that does not work falls back to the configured pool.
       this.target = this.endpoint;
-      this.retry(`connect-failed: ${msg}`);
+      this.retry(sessionFailure('connect-failed', msg));
       return;
     }
     if (this.stopped) {
@@ -412,7 +413,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     socket.on('error', (err) => this.onSocketEnd(c, err.message));
     socket.on('close', () => this.onSocketEnd(c, 'connection closed by pool'));
     c.handshakeTimer = this.clock.setTimeout(() => {
-      if (!c.closed && !(c.subscribed && c.authorized)) this.fail(c, `handshake-failed: no subscribe/authorize reply within ${this.o.handshakeTimeoutMs} ms`);
+      if (!c.closed && !(c.subscribed && c.authorized)) this.fail(c, 'handshake-failed', `no subscribe/authorize reply within ${this.o.handshakeTimeoutMs} ms`);
     }, this.o.handshakeTimeoutMs);
 
     this.log.info({ endpoint: formatSv1Url(endpoint) }, 'connected');
@@ -432,13 +433,13 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     c.socket.write(line);
   }
 
-  private retry(reason: string): void {
+  private retry(failure: SessionFailure): void {
     if (this.stopped) return;
     this.failures++;
     const base = Math.min(this.o.reconnectMaxMs, this.o.reconnectMinMs * 2 ** Math.min(this.failures - 1, 20));
     // Up to 20 % jitter so a fleet that lost its pool does not reconnect in lockstep.
     const delay = Math.round(base * (1 + Math.random() * 0.2));
-    this.setState('connecting', reason);
+    this.setState('connecting', failure);
     this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
@@ -447,21 +448,23 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   }
 
   /** Ends a connection because of a handshake failure or a protocol decision. */
-  private fail(c: Connection, reason: string): void {
+  private fail(c: Connection, category: FailureCategory, detail: string): void {
     if (c.closed) return;
+    const reason = `${category}: ${detail}`;
     this.log.warn({ reason }, 'closing connection');
     this.dropConnection(c, reason);
     c.socket.destroy();
-    this.retry(reason);
+    this.retry(sessionFailure(category, detail));
   }
 
   private onSocketEnd(c: Connection, why: string): void {
     if (c.closed) return;
     const wasReady = c.subscribed && c.authorized;
-    const reason = wasReady ? `disconnected: ${why}` : `handshake-failed: ${why}`;
+    const failure = sessionFailure(wasReady ? 'disconnected' : 'handshake-failed', why);
+    const reason = `${failure.category}: ${why}`;
     this.log.warn({ reason }, 'connection ended');
     this.dropConnection(c, reason);
-    this.retry(reason);
+    this.retry(failure);
   }
 
   private dropConnection(c: Connection, reason: string): void {
@@ -473,10 +476,10 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     if (this.conn === c) this.conn = undefined;
   }
 
-  private setState(s: UpstreamState, reason?: string): void {
-    if (this.st === s && reason === undefined) return;
+  private setState(s: UpstreamState, failure?: SessionFailure): void {
+    if (this.st === s && failure === undefined) return;
     this.st = s;
-    this.emit('state', s, reason);
+    this.emit('state', s, failure);
   }
 
   // ---- incoming ----
@@ -505,7 +508,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
    */
   private strike(c: Connection, what: string): void {
     if (!this.strikes.strike() || c.closed) return;
-    this.fail(c, `protocol-error: ${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`);
+    this.fail(c, 'protocol-error', `${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`);
   }
 
   private countBad(c: Connection, err: unknown, line: string): void {
@@ -560,12 +563,12 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   private onSubscribeEnd(c: Connection, e: PendingEnd<Ctx>): void {
     if (c.closed || e.kind === 'closed') return;
     if (e.kind === 'timeout') {
-      this.fail(c, 'handshake-failed: no reply to mining.subscribe');
+      this.fail(c, 'handshake-failed', 'no reply to mining.subscribe');
       return;
     }
     const failure = replyFailure(e.response);
     if (failure) {
-      this.fail(c, `handshake-failed: mining.subscribe refused: ${failure.message}`);
+      this.fail(c, 'handshake-failed', `mining.subscribe refused: ${failure.message}`);
       return;
     }
     try {
@@ -576,7 +579,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       this.log.info({ extranonce1: toHex(r.extranonce1), extranonce2Size: r.extranonce2Size }, 'subscribed');
     } catch (err) {
       this.countBad(c, err, JSON.stringify(e.response.result ?? null));
-      this.fail(c, `handshake-failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.fail(c, 'handshake-failed', err instanceof Error ? err.message : String(err));
       return;
     }
     this.maybeReady(c);
@@ -585,12 +588,12 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   private onAuthorizeEnd(c: Connection, e: PendingEnd<Ctx>): void {
     if (c.closed || e.kind === 'closed') return;
     if (e.kind === 'timeout') {
-      this.fail(c, 'authorize-failed: no reply to mining.authorize');
+      this.fail(c, 'authorize-failed', 'no reply to mining.authorize');
       return;
     }
     const failure = replyFailure(e.response);
     if (failure) {
-      this.fail(c, `authorize-failed: ${failure.message}`);
+      this.fail(c, 'authorize-failed', failure.message);
       return;
     }
     c.authorized = true;
@@ -700,7 +703,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       // left (failover) rather than mined for nothing; the target in force stays until then.
       this.counters.protocolErrors++;
       this.log.warn({ difficulty: d, max: ABSURD_SHARE_DIFFICULTY }, 'absurd mining.set_difficulty: leaving the pool');
-      this.fail(c, `protocol-error: mining.set_difficulty ${d} is above ${ABSURD_SHARE_DIFFICULTY}`);
+      this.fail(c, 'protocol-error', `mining.set_difficulty ${d} is above ${ABSURD_SHARE_DIFFICULTY}`);
       return;
     }
     const target = difficultyToTarget(d);
@@ -750,7 +753,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     this.target = next;
     this.dropConnection(c, 'reconnect-requested');
     c.socket.destroy();
-    this.setState('connecting', `reconnect-requested: ${formatSv1Url(next)}`);
+    this.setState('connecting', sessionFailure('reconnect-requested', formatSv1Url(next)));
     this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;

@@ -4,6 +4,7 @@
  * jobs on the CPU at the pool's difficulty and count what the pool accepts. Nothing is retried: the first
  * failure is the answer.
  */
+import { failureText } from '../session-failure.js';
 import type { ProbeOptions, ProbeResult, Prober } from '../../cli/probe.js';
 import type { ShareOutcome } from '../job.js';
 import { USER_AGENT } from '../../version.js';
@@ -61,9 +62,9 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   });
   let settle!: (why: string) => void;
   const handshake = new Promise<string>((resolve) => (settle = resolve));
-  client.on('state', (s, reason) => {
+  client.on('state', (s, failure) => {
     if (s === 'ready') settle('ok');
-    else if (reason !== undefined) settle(reason);
+    else if (failure !== undefined) settle(failureText(failure) ?? s);
   });
   client.on('job', (j) => {
     result.jobs++;

@@ -11,13 +11,14 @@
  * Requests that get no answer in time, or whose connection drops, reject with JdsRequestError
  * (`timeout`, `disconnected`): the caller counts both as failures of the pool.
  */
+import type { SessionFailure } from '../session-failure.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
 import type { UpstreamState } from '../upstream.js';
 import type { Sv2Message } from './messages/registry.js';
 import { JobDeclarationSetupFlags, Sv2SubProtocol } from './messages/common.js';
-import { Sv2Link, type Sv2LinkOptions } from './control-link.js';
+import { CONTROL_MAX_INBOUND, Sv2SessionSupervisor, type Sv2SupervisorOptions } from './session-supervisor.js';
 import type { BackoffOptions } from './backoff.js';
 
 export type DeclarationMode = 'full-template' | 'coinbase-only';
@@ -34,7 +35,7 @@ export interface JdsClientOptions {
   random?: () => number;
   /** tokenMs: AllocateMiningJobToken; declareMs: DeclareMiningJob to its final answer (default 10 s each). */
   timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; tokenMs?: number; declareMs?: number };
-  device?: Sv2LinkOptions['device'];
+  device?: Sv2SupervisorOptions['device'];
 }
 
 export interface MiningJobToken {
@@ -72,7 +73,7 @@ export class JdsRequestError extends Error {
 }
 
 export type JdsClientEvents = {
-  state: [state: UpstreamState, reason?: string];
+  state: [state: UpstreamState, failure?: SessionFailure];
 };
 
 interface PendingToken {
@@ -93,7 +94,7 @@ interface PendingDeclare {
 }
 
 export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
-  readonly link: Sv2Link;
+  readonly link: Sv2SessionSupervisor;
   private readonly clock: Clock;
   private readonly log: Logger;
   private nextRequestId = 1;
@@ -103,12 +104,13 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
   constructor(private readonly o: JdsClientOptions) {
     super();
     this.clock = o.clock ?? systemClock;
-    this.link = new Sv2Link({
+    this.link = new Sv2SessionSupervisor({
       url: o.url,
       role: 'jds',
       protocol: Sv2SubProtocol.JobDeclaration,
       // Spec 6.4.1: DECLARE_TX_DATA = full-template mode.
-      flags: o.mode === 'full-template' ? JobDeclarationSetupFlags.DECLARE_TX_DATA : 0,
+      setupFlags: () => (o.mode === 'full-template' ? JobDeclarationSetupFlags.DECLARE_TX_DATA : 0),
+      maxInboundPayload: CONTROL_MAX_INBOUND,
       clock: this.clock,
       ...(o.allowUnauthenticated !== undefined ? { allowUnauthenticated: o.allowUnauthenticated } : {}),
       ...(o.plain !== undefined ? { plain: o.plain } : {}),
@@ -119,8 +121,10 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
     });
     this.log = logger('sv2.jds-client', { url: this.link.url.text });
     this.link.on('message', (m) => this.onMessage(m));
-    this.link.on('close', (reason) => this.failAll(new JdsRequestError('disconnected', `JDS connection ended: ${reason}`)));
-    this.link.on('state', (s, r) => this.emit('state', s, r));
+    // Unknown, malformed or early frames the link itself refused.
+    this.link.on('protocolError', () => this.counters.protocolErrors++);
+    this.link.on('close', (f) => this.failAll(new JdsRequestError('disconnected', `JDS connection ended: ${f.detail}`)));
+    this.link.on('state', (s, f) => this.emit('state', s, f));
   }
 
   get state(): UpstreamState {

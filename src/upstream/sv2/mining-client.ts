@@ -1,36 +1,35 @@
 /**
  * The Stratum V2 mining client (spec 05-Mining-Protocol), the agent's first-choice upstream.
  *
- * One session = TCP connect -> Noise NX handshake with the pool's certificate checked against the
- * authority key from the URL (or plain, on an explicitly allowed private network) -> SetupConnection
- * -> one standard or extended channel -> jobs in, shares out. Any failure ends the session with a
- * logged reason; outstanding shares resolve as lost-to-disconnect; the client reconnects with
- * exponential backoff until `stop()`. Reconnect messages re-handshake against the same authority key.
+ * The session supervisor (session-supervisor.ts) connects, runs the Noise NX handshake against the
+ * authority key from the URL, sends SetupConnection and reconnects with backoff, as it does for the TP
+ * and JDS links; this client adds what is particular to mining: one standard or extended channel ->
+ * jobs in, shares out. The session counts as established once the channel is open. Any failure ends
+ * the session with a typed failure; outstanding shares resolve as lost-to-disconnect. Reconnect
+ * messages re-handshake against the same authority key.
  *
  * Implements `Upstream` (src/upstream/upstream.ts); extra events (`session`, `disconnected`) let the
  * probe command report what the pool presented.
  */
-import { isIP, type Socket } from 'node:net';
+import { isIP } from 'node:net';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
-import { FIRMWARE_NAME, FIRMWARE_VERSION } from '../../version.js';
 import type { Job, Share, ShareOutcome } from '../job.js';
 import { countShareOutcome, emptyUpstreamStats, type Upstream, type UpstreamEvents, type UpstreamState, type UpstreamStats } from '../upstream.js';
 import { BIP320_MASK } from '../../work/version-rolling.js';
 import { bigIntToU256Le, MAX_TARGET, targetToDifficulty, u256LeToBigInt } from '../../work/target.js';
 import { toHex } from '../../work/bytes.js';
-import { Sv2Connection, type HandshakeInfo, type Sv2Security } from './transport.js';
-import { decodeMessage, UnknownMessageError, type Sv2Message, type Sv2MessageOf } from './messages/registry.js';
+import type { HandshakeInfo } from './transport.js';
+import type { Sv2Message, Sv2MessageOf } from './messages/registry.js';
 import { LogSummary } from '../../log-summary.js';
 import { ABSURD_SHARE_DIFFICULTY, ProtocolStrikes } from '../protocol-strikes.js';
-import { MiningSetupFlags, MiningSuccessFlags, SV2_PROTOCOL_VERSION, Sv2SubProtocol } from './messages/common.js';
-import { Sv2DecodeError } from './binary/errors.js';
-import { NoiseError } from './noise/errors.js';
-import type { Frame } from './framing.js';
-import { parseSv2Url, PoolUrlError, type Sv2PoolUrl } from './url.js';
+import { MiningSetupFlags, MiningSuccessFlags, Sv2SubProtocol } from './messages/common.js';
+import { parseSv2Url, type Sv2PoolUrl } from './url.js';
 import { isPrivateAddress } from './private-address.js';
-import { dialSv2 } from './dial.js';
+import { Sv2SessionSupervisor, type SessionOpen, type SessionPhase as LinkPhase } from './session-supervisor.js';
+import type { BackoffOptions } from './backoff.js';
+import type { FailureCategory, SessionFailure } from '../session-failure.js';
 import { ChannelProtocolError, ClientChannel, type ChannelParams } from './client-channel.js';
 import { ShareTracker, type OutstandingShare } from './share-tracker.js';
 
@@ -52,7 +51,7 @@ export interface Sv2ClientOptions {
   /** No Noise at all (SRI's test-only plain port). Requires allowUnauthenticated and a URL without key. */
   plain?: boolean;
   clock?: Clock;
-  backoff?: { initialMs?: number; maxMs?: number; factor?: number };
+  backoff?: BackoffOptions;
   /** Reconnect after a failure (default true). The probe makes one attempt only. */
   reconnect?: boolean;
   device?: { vendor?: string; hardwareVersion?: string; firmware?: string; deviceId?: string };
@@ -101,28 +100,8 @@ export type CustomJobFields = Omit<Sv2MessageOf<'SetCustomMiningJob'>, 'type' | 
  */
 export type CustomJobResult = { ok: true; jobId: number } | { ok: false; kind: 'refused' | 'timeout' | 'disconnected'; code: string };
 
+/** How far a mining session got: the supervisor's phases, then the channel request, then mining. */
 export type SessionPhase = 'connect' | 'handshake' | 'setup' | 'channel' | 'mining';
-
-/**
- * The failure category the pool manager (src/upstream/pools.ts) reads from the text before the first ':'
- * of a state reason, from the phase the session ended in. An immediate reconnect is the pool's own
- * Reconnect message (or a switch to an extended channel), not a failure. A pool whose work these chips
- * cannot mine says `unusable` (it is not a phase: endSession is told so).
- */
-export function stateReasonCategory(phase: SessionPhase, immediate: boolean): string {
-  if (immediate) return 'reconnect-requested';
-  switch (phase) {
-    case 'connect':
-      return 'connect-failed';
-    case 'handshake':
-      return 'handshake-failed';
-    case 'setup':
-    case 'channel':
-      return 'authorize-failed';
-    case 'mining':
-      return 'disconnected';
-  }
-}
 
 export interface SessionInfo {
   host: string;
@@ -137,33 +116,32 @@ export interface SessionInfo {
 export type Sv2ClientEvents = UpstreamEvents & {
   /** A channel is open (state 'ready' follows). */
   session: [info: SessionInfo];
-  /** A session ended; `phase` tells how far it got. */
-  disconnected: [reason: string, phase: SessionPhase];
+  /** A session ended; `phase` tells how far it got, `failure` what kind of end it was. */
+  disconnected: [reason: string, phase: SessionPhase, failure: SessionFailure];
   /** A share outcome (for the probe and stats listeners). */
   share: [share: Share, outcome: ShareOutcome];
 };
 
+/** What one session of the mining protocol holds on top of the supervisor's connection. */
 interface Session {
-  conn: Sv2Connection | null;
-  socket: Socket | null;
   host: string;
   port: number;
-  phase: SessionPhase;
-  requestedFlags: number;
   kind: 'standard' | 'extended';
   setup?: { usedVersion: number; flags: number };
+  requestedFlags: number;
   channel?: ClientChannel;
   tracker?: ShareTracker;
   timer?: TimerHandle;
-  idle?: TimerHandle;
-  /** Clock time of the last complete message from the pool (idle detection). */
-  lastRxAt?: number;
-  ended: boolean;
   /** SetCustomMiningJob requests waiting for their answer, by request_id. */
   customJobs: Map<number, { resolve: (r: CustomJobResult) => void; timer: TimerHandle }>;
 }
 
 const REQUEST_ID = 1;
+
+/** The security choices the supervisor checks the URL against (only those the options set). */
+function security(o: Sv2ClientOptions): { allowUnauthenticated?: boolean; plain?: boolean } {
+  return { ...(o.allowUnauthenticated !== undefined ? { allowUnauthenticated: o.allowUnauthenticated } : {}), ...(o.plain !== undefined ? { plain: o.plain } : {}) };
+}
 
 export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Upstream {
   readonly id: string;
@@ -177,13 +155,10 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   /** Bad or unexpected messages of the current session (issue 21 D9); warnings about them are summarised. */
   private readonly strikes: ProtocolStrikes;
   private readonly summary: LogSummary;
+  private readonly sup: Sv2SessionSupervisor;
   private session: Session | null = null;
-  private retryTimer: TimerHandle | undefined;
   private ackTimer: TimerHandle | undefined;
-  private attempt = 0;
   private stopped = false;
-  /** Where the pool's last Reconnect pointed (spec 3.6.5); cleared when that endpoint fails. */
-  private redirect: { host: string; port: number } | null = null;
   private measuredRate: number | null = null;
   private lastRateSent: { rate: number; at: number } | null = null;
   private job: Job | undefined;
@@ -191,31 +166,49 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private readonly versionMask: number;
   /** Set once a pool made clear it only takes extended channels; the agent can mine those too. */
   private forceExtended = false;
+  /** What the current session's SetupConnection.Success and handshake said (for the `session` event). */
+  private handshakeInfo: SessionOpen | undefined;
   /** Set once the pool refused REQUIRES_VERSION_ROLLING on an extended channel: set up without it. */
   private rollingRefused = false;
 
   constructor(private readonly opts: Sv2ClientOptions) {
     super();
-    this.pool = parseSv2Url(opts.url);
-    this.url = this.pool.text;
-    this.id = opts.id ?? this.pool.text;
+    if (!(opts.nominalHashrate >= 0) || !Number.isFinite(opts.nominalHashrate)) throw new RangeError('nominalHashrate must be a finite number >= 0');
     this.clock = opts.clock ?? systemClock;
+    const t = opts.timeouts ?? {};
+    this.id = opts.id ?? parseSv2Url(opts.url).text;
     this.log = logger('sv2.client', { pool: this.id });
+    this.sup = new Sv2SessionSupervisor({
+      url: opts.url,
+      role: 'pool',
+      log: this.log,
+      protocol: Sv2SubProtocol.Mining,
+      setupFlags: () => this.setupFlags0(),
+      ...security(opts),
+      clock: this.clock,
+      ...(opts.backoff ? { backoff: opts.backoff } : {}),
+      ...(opts.random ? { random: opts.random } : {}),
+      timeouts: { ...t, idleMs: t.idleMs ?? 900_000 },
+      ...(opts.maxInboundPayload !== undefined ? { maxInboundPayload: opts.maxInboundPayload } : {}),
+      ...(opts.device ? { device: opts.device } : {}),
+      ...(opts.reconnect !== undefined ? { reconnect: opts.reconnect } : {}),
+      establishOnSetup: false,
+    });
+    this.pool = this.sup.url;
+    this.url = this.pool.text;
     this.strikes = new ProtocolStrikes(this.clock);
     this.summary = new LogSummary(this.log, this.clock);
     this.versionMask = (opts.versionMask ?? BIP320_MASK) >>> 0;
     // Custom jobs only exist on extended channels (spec 5.3.18).
     if (opts.workSelection) this.forceExtended = true;
-    if (opts.plain && this.pool.authorityKey) throw new PoolUrlError('a plain (unencrypted) connection cannot verify the authority key in the URL; drop one of them');
-    if (!this.pool.authorityKey) {
-      if (!opts.allowUnauthenticated) {
-        throw new PoolUrlError(`pool URL ${this.pool.text} has no authority key; refusing an unauthenticated pool (allow it explicitly, private networks only)`);
-      }
-      if (isIP(this.pool.host) !== 0 && !isPrivateAddress(this.pool.host)) {
-        throw new PoolUrlError(`unauthenticated pools are only allowed on loopback or private networks, not ${this.pool.host}`);
-      }
-    }
-    if (!(opts.nominalHashrate >= 0) || !Number.isFinite(opts.nominalHashrate)) throw new RangeError('nominalHashrate must be a finite number >= 0');
+    this.sup.on('attempt', (endpoint) => this.onAttempt(endpoint));
+    this.sup.on('handshake', (info) => this.onHandshake(info));
+    this.sup.on('setupRefused', (msg, requested) => this.onSetupRefused(msg, requested));
+    this.sup.on('open', (info) => this.onSetupSuccess(info));
+    this.sup.on('message', (msg) => this.onMessageGuarded(msg));
+    this.sup.on('protocolError', () => this.counters.protocolErrors++);
+    this.sup.on('close', (failure, end) => this.onSessionEnd(failure, end.phase, end.established));
+    this.sup.on('state', (st, failure) => this.onSupState(st, failure));
   }
 
   get state(): UpstreamState {
@@ -226,21 +219,17 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (this.st !== 'idle') return;
     this.stopped = false;
     this.ackTimer = this.clock.setInterval(() => this.expireShares(), 5_000);
-    this.connectNow();
+    this.sup.start();
   }
 
   async stop(reason = 'stopped'): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.clock.clearTimeout(this.retryTimer);
     this.clock.clearInterval(this.ackTimer);
     this.summary.close();
     const s = this.session;
-    if (s?.conn?.isOpen && s.channel) {
-      s.conn.send({ type: 'CloseChannel', channelId: s.channel.params.channelId, reasonCode: 'shutdown' });
-    }
-    if (s) this.endSession(s, reason, { reconnect: false });
-    this.setState('closed', reason);
+    if (s?.channel) this.sup.send({ type: 'CloseChannel', channelId: s.channel.params.channelId, reasonCode: 'shutdown' });
+    this.sup.stop(reason);
     // Let the CloseChannel leave the socket before it is destroyed.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
@@ -270,7 +259,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       this.count(share, o, 0);
       return Promise.resolve(o);
     };
-    if (!s || !ch || !s.tracker || !s.conn?.isOpen || s.phase !== 'mining') return done({ status: 'lost', reason: 'lost-to-disconnect' });
+    if (!s || !ch || !s.tracker || !this.sup.isOpen) return done({ status: 'lost', reason: 'lost-to-disconnect' });
     if (!ch.isActive(share.job)) return done({ status: 'stale', reason: 'job-not-active' });
     // Judged with its own job's target, which a later SetTarget does not change (spec 5.3.21).
     if (u256LeToBigInt(share.hash) > share.job.target) return done({ status: 'stale', reason: 'below-job-target' });
@@ -285,14 +274,14 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     } else {
       msg = { type: 'SubmitSharesStandard', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
     }
-    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(share.job.target));
+    return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(share.job.target));
   }
 
   /**
    * Sends a share message and tracks it until the pool's (batched) answer, a SubmitShares.Error, the
    * acknowledgement timeout or a disconnect resolves it; every outcome is counted.
    */
-  private sendTracked(s: Session, tracker: ShareTracker, share: Share, seq: number, msg: Sv2Message, targetDifficulty: number): Promise<ShareOutcome> {
+  private sendTracked(tracker: ShareTracker, share: Share, seq: number, msg: Sv2Message, targetDifficulty: number): Promise<ShareOutcome> {
     return new Promise<ShareOutcome>((resolve) => {
       tracker.add({
         seq,
@@ -304,7 +293,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
           resolve(o);
         },
       });
-      if (!s.conn?.send(msg)) tracker.reject(seq)?.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
+      if (!this.sup.send(msg)) tracker.reject(seq)?.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
     });
   }
 
@@ -316,10 +305,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     const s = this.session;
     const ch = s?.channel;
     if (!this.opts.workSelection) return Promise.resolve({ ok: false, kind: 'refused', code: 'work-selection-not-negotiated' });
-    if (!s || !ch || s.phase !== 'mining' || !s.conn?.isOpen) return Promise.resolve({ ok: false, kind: 'disconnected', code: 'no open channel' });
+    if (!s || !ch || !this.sup.isOpen) return Promise.resolve({ ok: false, kind: 'disconnected', code: 'no open channel' });
     const requestId = this.nextCustomRequest++ >>> 0;
     if (this.nextCustomRequest > 0xffffffff) this.nextCustomRequest = 2;
-    const conn = s.conn;
     return new Promise<CustomJobResult>((resolve) => {
       const ms = this.opts.timeouts?.customJobMs ?? 10_000;
       const timer = this.clock.setTimeout(() => {
@@ -327,7 +315,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
         resolve({ ok: false, kind: 'timeout', code: `no answer to SetCustomMiningJob within ${Math.round(ms / 1000)} s` });
       }, ms);
       s.customJobs.set(requestId, { resolve, timer });
-      conn.send({ type: 'SetCustomMiningJob', channelId: ch.params.channelId, requestId, ...fields });
+      this.sup.send({ type: 'SetCustomMiningJob', channelId: ch.params.channelId, requestId, ...fields });
     });
   }
 
@@ -344,12 +332,12 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       this.count(share, o, 0);
       return Promise.resolve(o);
     };
-    if (!s || !ch || !s.tracker || !s.conn?.isOpen || s.phase !== 'mining') return done({ status: 'lost', reason: 'lost-to-disconnect' });
+    if (!s || !ch || !s.tracker || !this.sup.isOpen) return done({ status: 'lost', reason: 'lost-to-disconnect' });
     if (u256LeToBigInt(share.hash) > target) return done({ status: 'stale', reason: 'below-job-target' });
     if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) return done({ status: 'rejected', reason: 'bad-extranonce-size' });
     const seq = s.tracker.nextSequence();
     const msg: Sv2Message = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId: jobId >>> 0, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
-    return this.sendTracked(s, s.tracker, share, seq, msg, targetToDifficulty(target));
+    return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(target));
   }
 
   /** Flags the pool answered SetupConnection with (REQUIRES_FIXED_VERSION...), once set up. */
@@ -366,277 +354,141 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   // ---------------------------------------------------------------------------------------------
   // Session lifecycle
 
-  private setState(st: UpstreamState, reason?: string): void {
-    // A failure while still connecting is news too: the pool manager reads its reason (as for SV1).
-    if (this.st === st && reason === undefined) return;
+  /** The supervisor's state is this client's: 'ready' once the channel is open, with its typed failures. */
+  private onSupState(st: UpstreamState, failure: SessionFailure | undefined): void {
+    if (st === 'closed') {
+      this.stopped = true;
+      this.clock.clearInterval(this.ackTimer);
+    }
     this.st = st;
-    this.emit('state', st, reason);
+    this.emit('state', st, failure);
   }
 
-  private connectNow(): void {
-    if (this.stopped) return;
-    const target = this.redirect ?? { host: this.pool.host, port: this.pool.port };
-    const s: Session = {
-      conn: null,
-      socket: null,
-      host: target.host,
-      port: target.port,
-      phase: 'connect',
-      requestedFlags: 0,
-      kind: this.forceExtended ? 'extended' : this.opts.channel,
-      ended: false,
-      customJobs: new Map(),
-    };
-    this.session = s;
+  /** How far the current session got, in mining terms. */
+  private miningPhase(phase: LinkPhase | undefined = this.sup.phase, s = this.session): SessionPhase {
+    if (phase === undefined) return 'connect';
+    if (phase !== 'open') return phase;
+    return s?.channel ? 'mining' : 'channel';
+  }
+
+  /** A new session begins: fresh channel state, strikes forgiven. */
+  private onAttempt(endpoint: { host: string; port: number }): void {
+    this.session = { host: endpoint.host, port: endpoint.port, kind: this.forceExtended ? 'extended' : this.opts.channel, requestedFlags: 0, customJobs: new Map() };
     this.strikes.reset();
-    this.setState('connecting');
-    this.log.info({ host: s.host, port: s.port, attempt: this.attempt + 1 }, 'connecting');
-    const d = dialSv2(
-      { host: s.host, port: s.port, clock: this.clock, connectMs: this.opts.timeouts?.connectMs ?? 10_000, authenticated: this.pool.authorityKey !== null, what: 'pool' },
-      { ended: () => s.ended, fail: (reason) => this.endSession(s, reason), connected: (socket) => this.beginHandshake(s, socket) },
-    );
-    s.socket = d.socket;
-    s.timer = d.timer;
   }
 
-  private beginHandshake(s: Session, socket: Socket): void {
-    s.phase = 'handshake';
-    const security: Sv2Security = this.opts.plain ? { mode: 'plain' } : { mode: 'noise-initiator', authorityKey: this.pool.authorityKey };
-    const conn = new Sv2Connection(socket, {
-      security,
-      clock: this.clock,
-      handshakeTimeoutMs: this.opts.timeouts?.handshakeMs ?? 10_000,
-      ...(this.opts.maxInboundPayload !== undefined ? { maxInboundPayload: this.opts.maxInboundPayload } : {}),
-    });
-    s.conn = conn;
-    // Half-open TCP connections (a pool host that vanished) are found by keepalive probes.
-    socket.setKeepAlive(true, 60_000);
-    this.touch(s);
-    conn.on('close', (reason, error) => {
-      // Undecryptable, oversized or malformed frames are the pool's protocol errors.
-      if (!s.ended && (error instanceof NoiseError || error instanceof Sv2DecodeError)) this.counters.protocolErrors++;
-      this.endSession(s, reason);
-    });
-    conn.on('frame', (f) => {
-      this.touch(s);
-      this.onFrame(s, f);
-    });
-    conn.on('ready', (info) => {
-      if (info.server) {
-        const c = info.server.certificate;
-        this.log.info({ authenticated: info.server.authenticated, validFrom: c.validFrom, notValidAfter: c.notValidAfter, serverKey: toHex(info.server.serverStaticXOnly) }, 'noise handshake complete');
-      } else this.log.warn('plain connection: no encryption, no pool authentication');
-      this.sendSetup(s);
-    });
-    conn.start();
+  private onHandshake(info: HandshakeInfo): void {
+    if (info.server) {
+      const c = info.server.certificate;
+      this.log.info({ authenticated: info.server.authenticated, validFrom: c.validFrom, notValidAfter: c.notValidAfter, serverKey: toHex(info.server.serverStaticXOnly) }, 'noise handshake complete');
+    } else this.log.warn('plain connection: no encryption, no pool authentication');
   }
 
-  private sendSetup(s: Session): void {
-    s.phase = 'setup';
+  /** SetupConnection.flags for the session about to set up (spec 5.3.1). */
+  private setupFlags0(): number {
+    const s = this.session;
     let flags = 0;
     // ESP-Miner and SRI's mining device send REQUIRES_STANDARD_JOBS with a standard channel so the
     // pool sends NewMiningJob rather than group-channel extended jobs (docs/sv2.md "Values and their
     // sources").
-    if (s.kind === 'standard') flags |= MiningSetupFlags.REQUIRES_STANDARD_JOBS;
+    if (s?.kind === 'standard') flags |= MiningSetupFlags.REQUIRES_STANDARD_JOBS;
     if (this.opts.requireVersionRolling && !this.rollingRefused) flags |= MiningSetupFlags.REQUIRES_VERSION_ROLLING;
     if (this.opts.workSelection) flags |= MiningSetupFlags.REQUIRES_WORK_SELECTION;
-    s.requestedFlags = flags;
-    const d = this.opts.device ?? {};
-    s.conn?.send({
-      type: 'SetupConnection',
-      protocol: Sv2SubProtocol.Mining,
-      minVersion: SV2_PROTOCOL_VERSION,
-      maxVersion: SV2_PROTOCOL_VERSION,
-      flags,
-      endpointHost: s.host.slice(0, 255),
-      endpointPort: s.port,
-      vendor: d.vendor ?? FIRMWARE_NAME,
-      hardwareVersion: d.hardwareVersion ?? '',
-      firmware: d.firmware ?? FIRMWARE_VERSION,
-      deviceId: d.deviceId ?? '',
-    });
-    this.armTimeout(s, 'SetupConnection got no answer');
-  }
-
-  /**
-   * Notes that the pool spoke: called for every complete message. The idle timer is not re-armed per
-   * message (that is two timer-list operations on the job-switch path); when it fires early it re-arms
-   * itself for the rest of the window.
-   */
-  private touch(s: Session): void {
-    const idleMs = this.opts.timeouts?.idleMs ?? 900_000;
-    if (idleMs <= 0 || s.ended) return;
-    s.lastRxAt = this.clock.now();
-    if (s.idle === undefined) this.armIdle(s, idleMs, idleMs);
-  }
-
-  private armIdle(s: Session, idleMs: number, inMs: number): void {
-    s.idle = this.clock.setTimeout(() => {
-      s.idle = undefined;
-      if (s.ended) return;
-      const quiet = this.clock.now() - (s.lastRxAt ?? 0);
-      if (quiet >= idleMs) this.endSession(s, `nothing received from the pool for ${Math.round(idleMs / 1000)} s`);
-      else this.armIdle(s, idleMs, idleMs - quiet);
-    }, inMs);
+    if (s) s.requestedFlags = flags;
+    return flags;
   }
 
   private armTimeout(s: Session, what: string): void {
     this.clock.clearTimeout(s.timer);
-    s.timer = this.clock.setTimeout(() => this.endSession(s, `timeout: ${what}`), this.opts.timeouts?.setupMs ?? 10_000);
+    s.timer = this.clock.setTimeout(() => this.end(`timeout: ${what}`), this.opts.timeouts?.setupMs ?? 10_000);
   }
 
   private openChannel(s: Session): void {
-    s.phase = 'channel';
     const maxTarget = bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET);
     const rate = this.measuredRate ?? this.opts.nominalHashrate;
     if (s.kind === 'extended') {
-      s.conn?.send({ type: 'OpenExtendedMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget, minExtranonceSize: this.opts.minExtranonceSize ?? 4 });
+      this.sup.send({ type: 'OpenExtendedMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget, minExtranonceSize: this.opts.minExtranonceSize ?? 4 });
     } else {
-      s.conn?.send({ type: 'OpenStandardMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget });
+      this.sup.send({ type: 'OpenStandardMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget });
     }
     this.armTimeout(s, 'the pool did not answer the channel request');
   }
 
-  /**
-   * Ends a session once: outstanding shares become lost-to-disconnect, jobs are dropped, and unless
-   * stopped a reconnect is scheduled with backoff (immediately after a pool-requested Reconnect).
-   */
-  private endSession(s: Session, reason: string, o: { reconnect?: boolean; immediate?: boolean; category?: string } = {}): void {
-    if (s.ended) return;
-    s.ended = true;
-    this.clock.clearTimeout(s.timer);
-    this.clock.clearTimeout(s.idle);
-    const wasMining = s.phase === 'mining';
-    for (const e of s.tracker?.drain() ?? []) e.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
-    for (const r of s.customJobs.values()) {
-      this.clock.clearTimeout(r.timer);
-      r.resolve({ ok: false, kind: 'disconnected', code: reason });
-    }
-    s.customJobs.clear();
-    if (s.conn) s.conn.close(reason);
-    else s.socket?.destroy();
-    if (this.session === s) {
-      this.session = null;
-      this.job = undefined;
-    }
-    if (wasMining) this.counters.disconnects++;
-    const level = this.stopped ? 'info' : 'warn';
-    this.log[level]({ reason, phase: s.phase, host: s.host, port: s.port }, 'session ended');
-    this.emit('disconnected', reason, s.phase);
-    if (this.stopped || o.reconnect === false) return;
-    const tagged = `${o.category ?? stateReasonCategory(s.phase, o.immediate === true)}: ${reason}`;
-    if (this.opts.reconnect === false) {
-      this.stopped = true;
-      this.clock.clearInterval(this.ackTimer);
-      this.setState('closed', tagged);
-      return;
-    }
-    // A redirect that failed before mining falls back to the configured pool.
-    if (this.redirect && !wasMining && !o.immediate) this.redirect = null;
-    this.setState('connecting', tagged);
-    const delay = o.immediate ? 0 : this.backoffDelay();
-    this.clock.clearTimeout(this.retryTimer);
-    this.retryTimer = this.clock.setTimeout(() => this.connectNow(), delay);
+  /** Ends the current session (the supervisor reconnects unless told otherwise). */
+  private end(reason: string, o: { immediate?: boolean; category?: FailureCategory } = {}): void {
+    this.sup.end(reason, o);
   }
 
-  private backoffDelay(): number {
-    const b = this.opts.backoff ?? {};
-    const initial = b.initialMs ?? 1_000;
-    const max = b.maxMs ?? 60_000;
-    const factor = b.factor ?? 2;
-    const base = Math.min(max, initial * factor ** this.attempt);
-    this.attempt++;
-    // Up to 20% jitter so a farm of miners does not reconnect in lockstep.
-    return Math.round(base * (1 + 0.2 * (this.opts.random ?? Math.random)()));
+  /**
+   * A session ended once: outstanding shares become lost-to-disconnect, pending custom jobs are
+   * answered `disconnected`, and the job is dropped.
+   */
+  private onSessionEnd(failure: SessionFailure, phase: LinkPhase, established: boolean): void {
+    const s = this.session;
+    this.session = null;
+    this.job = undefined;
+    const miningPhase = this.miningPhase(phase, s);
+    if (s) {
+      this.clock.clearTimeout(s.timer);
+      for (const e of s.tracker?.drain() ?? []) e.resolve({ status: 'lost', reason: 'lost-to-disconnect' });
+      for (const r of s.customJobs.values()) {
+        this.clock.clearTimeout(r.timer);
+        r.resolve({ ok: false, kind: 'disconnected', code: failure.detail });
+      }
+      s.customJobs.clear();
+    }
+    if (established) this.counters.disconnects++;
+    this.emit('disconnected', failure.detail, miningPhase, failure);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Inbound messages
 
-  private onFrame(s: Session, f: Frame): void {
-    if (s.ended) return;
-    let msg: Sv2Message;
-    try {
-      msg = decodeMessage(f);
-    } catch (err) {
-      if (err instanceof UnknownMessageError) {
-        // Spec 3.4: unknown messages (e.g. extensions we did not negotiate) are ignored.
-        this.counters.protocolErrors++;
-        this.log.debug({ extensionType: f.extensionType, msgType: f.msgType }, 'ignoring unknown message');
-        return;
-      }
-      this.counters.protocolErrors++;
-      const why = err instanceof Sv2DecodeError ? err.message : String(err);
-      this.endSession(s, `malformed message: ${why}`);
-      return;
-    }
+  /** A message of the open session; a pool's channel protocol error is a strike, not the session's end. */
+  private onMessageGuarded(msg: Sv2Message): void {
+    const s = this.session;
+    if (!s) return;
     try {
       this.onMessage(s, msg);
     } catch (err) {
       this.counters.protocolErrors++;
-      if (err instanceof ChannelProtocolError) {
-        // E.g. SetNewPrevHash naming an unknown job: the old jobs are gone and there is none to mine
-        // until the pool sends one (shares of the old job are then stale locally).
-        this.job = s.channel?.current();
-        this.summary.warn('channel-protocol', { err: err.message }, 'pool protocol error');
-        this.strike(s, err.message);
-        return;
-      }
-      this.endSession(s, `internal error handling ${msg.type}: ${err instanceof Error ? err.message : String(err)}`);
+      if (!(err instanceof ChannelProtocolError)) throw err;
+      // E.g. SetNewPrevHash naming an unknown job: the old jobs are gone and there is none to mine
+      // until the pool sends one (shares of the old job are then stale locally).
+      this.job = s.channel?.current();
+      this.summary.warn('channel-protocol', { err: err.message }, 'pool protocol error');
+      this.strike(err.message);
     }
   }
 
-  private unexpected(s: Session, msg: Sv2Message): void {
+  private unexpected(msg: Sv2Message): void {
     this.counters.protocolErrors++;
-    this.summary.warn(`unexpected:${msg.type}`, { type: msg.type, phase: s.phase }, 'unexpected message ignored');
-    this.strike(s, `unexpected ${msg.type}`);
+    this.summary.warn(`unexpected:${msg.type}`, { type: msg.type, phase: this.miningPhase() }, 'unexpected message ignored');
+    this.strike(`unexpected ${msg.type}`);
   }
 
   /** One more strike against the session; at the limit it ends (the pool is broken or hostile, issue 21 D9). */
-  private strike(s: Session, what: string): void {
-    if (!this.strikes.strike() || s.ended) return;
-    this.endSession(s, `protocol-error: ${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`);
+  private strike(what: string): void {
+    if (!this.strikes.strike() || !this.session) return;
+    this.end(`${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`, { category: 'protocol-error' });
   }
 
   private onMessage(s: Session, msg: Sv2Message): void {
     switch (msg.type) {
-      case 'SetupConnectionSuccess':
-        if (s.phase !== 'setup') return this.unexpected(s, msg);
-        return this.onSetupSuccess(s, msg);
-      case 'SetupConnectionError': {
-        if (s.phase !== 'setup') return this.unexpected(s, msg);
-        const reason = `setup refused: ${msg.errorCode}${msg.flags ? ` (flags 0x${msg.flags.toString(16)})` : ''}`;
-        if (msg.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS && s.kind === 'standard') {
-          // The pool only serves extended channels: retry at once with one.
-          this.forceExtended = true;
-          this.log.warn('pool refuses standard-jobs-only clients; switching to an extended channel');
-          return this.endSession(s, reason, { immediate: true });
-        }
-        if (msg.flags & MiningSetupFlags.REQUIRES_VERSION_ROLLING && s.requestedFlags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) {
-          // Spec 5.3.1: the pool cannot promise version-rolling jobs.
-          if (s.kind === 'extended') {
-            this.rollingRefused = true;
-            this.log.warn('pool refuses REQUIRES_VERSION_ROLLING: setting up again without it; on a fixed version the extranonce is rolled fast instead');
-            return this.endSession(s, reason, { immediate: true });
-          }
-          return this.unusable(s, `${reason}: the pool offers no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`);
-        }
-        return this.endSession(s, reason);
-      }
       case 'OpenStandardMiningChannelSuccess':
       case 'OpenExtendedMiningChannelSuccess':
-        if (s.phase !== 'channel' || msg.requestId !== REQUEST_ID) return this.unexpected(s, msg);
+        if (this.miningPhase() !== 'channel' || msg.requestId !== REQUEST_ID) return this.unexpected(msg);
         return this.onChannelOpen(s, msg);
       case 'OpenMiningChannelError':
-        if (s.phase !== 'channel') return this.unexpected(s, msg);
-        return this.endSession(s, `channel refused: ${msg.errorCode}`);
+        if (this.miningPhase() !== 'channel') return this.unexpected(msg);
+        return this.end(`channel refused: ${msg.errorCode}`);
       case 'NewMiningJob':
       case 'NewExtendedMiningJob':
       case 'SetNewPrevHash':
         return this.onJobMessage(s, msg);
       case 'SetTarget': {
         const ch = s.channel;
-        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
         // For jobs activated from now on; the active ones keep their target (spec 5.3.21).
         const t = u256LeToBigInt(msg.maximumTarget);
         ch.setTarget(t);
@@ -646,13 +498,13 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       }
       case 'SetExtranoncePrefix': {
         const ch = s.channel;
-        if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+        if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(msg);
         if (msg.extranoncePrefix.length + ch.params.extranonceSize > 32) {
           // The full extended extranonce (prefix + the channel's extranonce) is at most 32 bytes
           // (sv2-spec 05-Mining-Protocol.md@066971c §5.1.2.1 and the B0_32 extranonce fields of
           // §5.3.5 / §5.3.12), the same rule as at channel opening (issue 21 D9).
           this.counters.protocolErrors++;
-          return this.endSession(s, `protocol-error: SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`);
+          return this.end(`SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`, { category: 'protocol-error' });
         }
         ch.setExtranoncePrefix(msg.extranoncePrefix);
         this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
@@ -662,7 +514,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       case 'SetCustomMiningJobError': {
         const ch = s.channel;
         const r = s.customJobs.get(msg.requestId);
-        if (!ch || msg.channelId !== ch.params.channelId || !r) return this.unexpected(s, msg);
+        if (!ch || msg.channelId !== ch.params.channelId || !r) return this.unexpected(msg);
         s.customJobs.delete(msg.requestId);
         this.clock.clearTimeout(r.timer);
         if (msg.type === 'SetCustomMiningJobSuccess') r.resolve({ ok: true, jobId: msg.jobId });
@@ -678,9 +530,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
         return;
       case 'CloseChannel': {
         const ch = s.channel;
-        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
         // The channel is gone; a fresh session opens a new one (after backoff).
-        return this.endSession(s, `pool closed the channel: ${msg.reasonCode}`);
+        return this.end(`pool closed the channel: ${msg.reasonCode}`);
       }
       case 'Reconnect': {
         const host = msg.newHost.length > 0 ? msg.newHost : s.host;
@@ -689,10 +541,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
           this.log.warn({ host }, 'ignoring Reconnect of an unauthenticated pool to a public address');
           return;
         }
-        this.redirect = { host, port };
         this.log.info({ host, port }, 'pool asked to reconnect');
         // The same authority key is kept: a Reconnect can never move us to another pool (spec 3.6.5).
-        return this.endSession(s, `pool asked to reconnect to ${host}:${port}`, { immediate: true });
+        return this.sup.redirect(host, port, `pool asked to reconnect to ${host}:${port}`);
       }
       case 'ChannelEndpointChanged':
         this.log.info({ channelId: msg.channelId }, 'channel endpoint changed upstream');
@@ -703,22 +554,45 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
         return;
       }
       default:
-        return this.unexpected(s, msg);
+        return this.unexpected(msg);
     }
   }
 
-  private onSetupSuccess(s: Session, msg: Sv2MessageOf<'SetupConnectionSuccess'>): void {
-    s.setup = { usedVersion: msg.usedVersion, flags: msg.flags };
-    if (msg.usedVersion !== SV2_PROTOCOL_VERSION) {
-      this.endSession(s, `pool chose protocol version ${msg.usedVersion}, we speak ${SV2_PROTOCOL_VERSION}`);
-      return;
+  /**
+   * SetupConnection.Error (spec 5.3.1). A pool that takes only extended channels, or cannot promise
+   * version rolling on an extended one, gets an immediate second setup without what it refused; on a
+   * standard channel without version rolling the chips would idle, so the pool is unusable.
+   */
+  private onSetupRefused(msg: Sv2MessageOf<'SetupConnectionError'>, requested: number): void {
+    const s = this.session;
+    if (!s) return;
+    const reason = `setup refused: ${msg.errorCode}${msg.flags ? ` (flags 0x${msg.flags.toString(16)})` : ''}`;
+    if (msg.flags & MiningSetupFlags.REQUIRES_STANDARD_JOBS && s.kind === 'standard') {
+      this.forceExtended = true;
+      this.log.warn('pool refuses standard-jobs-only clients; switching to an extended channel');
+      return this.end(reason, { immediate: true });
     }
-    if (msg.flags & MiningSuccessFlags.REQUIRES_EXTENDED_CHANNELS && s.kind === 'standard') {
+    if (msg.flags & MiningSetupFlags.REQUIRES_VERSION_ROLLING && requested & MiningSetupFlags.REQUIRES_VERSION_ROLLING) {
+      if (s.kind === 'extended') {
+        this.rollingRefused = true;
+        this.log.warn('pool refuses REQUIRES_VERSION_ROLLING: setting up again without it; on a fixed version the extranonce is rolled fast instead');
+        return this.end(reason, { immediate: true });
+      }
+      return this.unusable(s, `${reason}: the pool offers no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`);
+    }
+  }
+
+  private onSetupSuccess(info: SessionOpen): void {
+    const s = this.session;
+    if (!s) return;
+    s.setup = { usedVersion: info.usedVersion, flags: info.flags };
+    s.requestedFlags = info.requestedFlags;
+    if (info.flags & MiningSuccessFlags.REQUIRES_EXTENDED_CHANNELS && s.kind === 'standard') {
       this.log.warn('pool requires extended channels; opening an extended channel instead of a standard one');
       s.kind = 'extended';
       this.forceExtended = true;
     }
-    if (msg.flags & MiningSuccessFlags.REQUIRES_FIXED_VERSION) {
+    if (info.flags & MiningSuccessFlags.REQUIRES_FIXED_VERSION) {
       // Spec 5.3.1: not allowed when we asked REQUIRES_VERSION_ROLLING; some pools do it anyway.
       if (s.kind === 'standard' && this.opts.chipsRollVersions) {
         this.unusable(s, 'the pool requires a fixed version (REQUIRES_FIXED_VERSION), and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)');
@@ -726,6 +600,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       }
       this.log.warn({ askedForRolling: (s.requestedFlags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) !== 0 }, 'pool requires a fixed version: mining without version rolling (the extranonce is rolled fast instead)');
     }
+    this.handshakeInfo = info;
     this.openChannel(s);
   }
 
@@ -733,7 +608,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private unusable(s: Session, why: string): void {
     this.counters.protocolErrors++;
     this.log.error({ host: s.host, port: s.port, channel: s.kind }, `pool unusable for these chips: ${why}`);
-    this.endSession(s, why, { category: 'unusable' });
+    this.end(why, { category: 'unusable' });
   }
 
   private onChannelOpen(s: Session, msg: Sv2MessageOf<'OpenStandardMiningChannelSuccess'> | Sv2MessageOf<'OpenExtendedMiningChannelSuccess'>): void {
@@ -750,14 +625,12 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (extended && (params.extranonceSize === 0 || params.extranoncePrefix.length + params.extranonceSize > 32)) {
       // B0_32 caps the full extranonce at 32 bytes (docs/sv2.md "Values and their sources"); 0 leaves nothing
       // to roll.
-      this.endSession(s, `pool offered an unusable extranonce (prefix ${params.extranoncePrefix.length} + size ${params.extranonceSize} bytes)`);
+      this.end(`pool offered an unusable extranonce (prefix ${params.extranoncePrefix.length} + size ${params.extranonceSize} bytes)`);
       return;
     }
     const fixed = ((s.setup?.flags ?? 0) & MiningSuccessFlags.REQUIRES_FIXED_VERSION) !== 0;
     s.channel = new ClientChannel(params, { poolId: this.id, upstream: this, versionMask: fixed ? 0 : this.versionMask });
     s.tracker = new ShareTracker();
-    s.phase = 'mining';
-    this.attempt = 0;
     this.counters.connects++;
     this.lastRateSent = { rate: this.measuredRate ?? this.opts.nominalHashrate, at: this.clock.now() };
     const difficulty = this.noteTarget(params.target, 'channel opened');
@@ -768,13 +641,13 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.emit('session', {
       host: s.host,
       port: s.port,
-      remoteAddress: s.conn?.remoteAddress,
-      handshake: s.conn?.handshake ?? { mode: 'plain' },
+      remoteAddress: this.handshakeInfo?.remoteAddress,
+      handshake: this.handshakeInfo?.handshake ?? { mode: 'plain' },
       setup: { usedVersion: s.setup?.usedVersion ?? 0, flags: s.setup?.flags ?? 0, requestedFlags: s.requestedFlags },
       channel: { ...params, extranoncePrefix: params.extranoncePrefix.slice() },
       difficulty,
     });
-    this.setState('ready');
+    this.sup.established();
     this.emit('target', params.target);
   }
 
@@ -792,7 +665,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   private onJobMessage(s: Session, msg: Sv2MessageOf<'NewMiningJob'> | Sv2MessageOf<'NewExtendedMiningJob'> | Sv2MessageOf<'SetNewPrevHash'>): void {
     const ch = s.channel;
-    if (!ch || s.phase !== 'mining' || !ch.addressedBy(msg.channelId)) return this.unexpected(s, msg);
+    if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
     const now = this.clock.now();
     const job = msg.type === 'NewMiningJob' ? ch.onNewMiningJob(msg, now) : msg.type === 'NewExtendedMiningJob' ? ch.onNewExtendedMiningJob(msg, now) : ch.onSetNewPrevHash(msg, now);
     if (!job) return;
@@ -807,7 +680,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   private onSharesSuccess(s: Session, msg: Sv2MessageOf<'SubmitSharesSuccess'>): void {
     const ch = s.channel;
-    if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+    if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(msg);
     const acked = s.tracker.acknowledge(msg.lastSequenceNumber);
     if (acked.length !== msg.newSubmitsAcceptedCount) {
       this.log.debug({ acked: acked.length, poolCount: msg.newSubmitsAcceptedCount, last: msg.lastSequenceNumber }, 'batched acknowledgement count differs from ours');
@@ -817,11 +690,11 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   private onSharesError(s: Session, msg: Sv2MessageOf<'SubmitSharesError'>): void {
     const ch = s.channel;
-    if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(s, msg);
+    if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(msg);
     const e = s.tracker.reject(msg.sequenceNumber);
     if (!e) {
       this.summary.warn('unknown-share-error', { seq: msg.sequenceNumber, code: msg.errorCode }, 'SubmitShares.Error for a share we are not waiting for');
-      this.strike(s, 'SubmitShares.Error for a share we are not waiting for');
+      this.strike('SubmitShares.Error for a share we are not waiting for');
       return;
     }
     this.log.warn({ seq: msg.sequenceNumber, code: msg.errorCode, jobId: e.share.job.id }, 'share rejected');
@@ -847,7 +720,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   private maybeSendHashrate(): void {
     const s = this.session;
     const rate = this.measuredRate;
-    if (!s?.channel || s.phase !== 'mining' || rate === null || !s.conn?.isOpen) return;
+    if (!s?.channel || rate === null || !this.sup.isOpen) return;
     const now = this.clock.now();
     const cfg = this.opts.hashrateUpdate ?? {};
     const last = this.lastRateSent;
@@ -856,7 +729,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       const change = last.rate > 0 ? Math.abs(rate - last.rate) / last.rate : 1;
       if (change < (cfg.minChange ?? 0.1)) return;
     }
-    s.conn.send({ type: 'UpdateChannel', channelId: s.channel.params.channelId, nominalHashRate: rate, maximumTarget: bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET) });
+    this.sup.send({ type: 'UpdateChannel', channelId: s.channel.params.channelId, nominalHashRate: rate, maximumTarget: bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET) });
     this.lastRateSent = { rate, at: now };
     this.log.info({ hashrate: rate }, 'UpdateChannel sent');
   }

@@ -11,6 +11,7 @@
  * template's transactions (Job Declaration needs them in full-template mode); SubmitSolution hands a
  * found block to the node, which propagates it.
  */
+import type { SessionFailure } from '../session-failure.js';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
 import { logger, type Logger } from '../../log.js';
@@ -20,7 +21,7 @@ import { parseOutputs, type TxOutput } from '../../work/tx-outputs.js';
 import type { UpstreamState } from '../upstream.js';
 import type { Sv2Message, Sv2MessageOf } from './messages/registry.js';
 import { Sv2SubProtocol } from './messages/common.js';
-import { Sv2Link, type Sv2LinkOptions } from './control-link.js';
+import { CONTROL_MAX_INBOUND, Sv2SessionSupervisor, type Sv2SupervisorOptions } from './session-supervisor.js';
 import type { BackoffOptions } from './backoff.js';
 
 /** Bounded stores: a TP sends one future template per expected block and a few updates per block. */
@@ -82,7 +83,7 @@ export interface TemplateClientOptions {
   timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; txDataMs?: number };
   /** CoinbaseOutputConstraints: bytes and sigops our coinbase outputs add to the template's. */
   constraints: { maxAdditionalSize: number; maxAdditionalSigops: number };
-  device?: Sv2LinkOptions['device'];
+  device?: Sv2SupervisorOptions['device'];
 }
 
 export class TemplateRequestError extends Error {
@@ -98,7 +99,7 @@ export class TemplateRequestError extends Error {
 export type TemplateClientEvents = {
   /** A template to mine now. */
   template: [t: ActiveTemplate];
-  state: [state: UpstreamState, reason?: string];
+  state: [state: UpstreamState, failure?: SessionFailure];
 };
 
 interface Waiter {
@@ -111,7 +112,7 @@ interface Waiter {
 const MAX_QUEUED_SOLUTIONS = 4;
 
 export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvents> {
-  readonly link: Sv2Link;
+  readonly link: Sv2SessionSupervisor;
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly future = new Map<bigint, Template>();
@@ -127,11 +128,13 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
     super();
     this.clock = o.clock ?? systemClock;
     this.constraints = { ...o.constraints };
-    this.link = new Sv2Link({
+    this.link = new Sv2SessionSupervisor({
       url: o.url,
       role: 'template-provider',
       protocol: Sv2SubProtocol.TemplateDistribution,
-      flags: 0,
+      setupFlags: () => 0,
+      // Template data can be a whole block.
+      maxInboundPayload: CONTROL_MAX_INBOUND,
       clock: this.clock,
       ...(o.allowUnauthenticated !== undefined ? { allowUnauthenticated: o.allowUnauthenticated } : {}),
       ...(o.plain !== undefined ? { plain: o.plain } : {}),
@@ -143,8 +146,10 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
     this.log = logger('sv2.template-client', { url: this.link.url.text });
     this.link.on('open', () => this.onOpen());
     this.link.on('message', (m) => this.onMessage(m));
-    this.link.on('close', (reason) => this.onClose(reason));
-    this.link.on('state', (s, r) => this.emit('state', s, r));
+    // Unknown, malformed or early frames the link itself refused.
+    this.link.on('protocolError', () => this.counters.protocolErrors++);
+    this.link.on('close', (f) => this.onClose(f.detail));
+    this.link.on('state', (s, f) => this.emit('state', s, f));
   }
 
   get state(): UpstreamState {
@@ -241,7 +246,7 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
   private protocolError(what: string, drop = false): void {
     this.counters.protocolErrors++;
     this.log.warn({ err: what }, 'template provider protocol error');
-    if (drop) this.link.drop(what);
+    if (drop) this.link.end(what);
   }
 
   private onMessage(m: Sv2Message): void {

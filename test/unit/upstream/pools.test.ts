@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../../src/clock.js';
-import { PoolManager, reasonCategory, type PoolManagerOptions, type SwitchEvent } from '../../../src/upstream/pools.js';
+import { PoolManager, type PoolManagerOptions, type SwitchEvent } from '../../../src/upstream/pools.js';
 import { PoolConfigError, resolvePoolGroups } from '../../../src/upstream/pool-config.js';
 import type { Job, ShareOutcome } from '../../../src/upstream/job.js';
 import { fakeFactory, shareFor, type FakeUpstream } from '../../helpers/fake-upstream.js';
@@ -56,9 +56,6 @@ test('config: ids, priority order, disabled pools, validation errors', () => {
   assert.throws(() => resolvePoolGroups([{ name: 'g', quota: 0, pools: [{ url: 'stratum+tcp://x:1', user: 'u' }] }]), /quota/);
   assert.throws(() => resolvePoolGroups([{ name: 'g', pools: [{ url: 'stratum+tcp://x:1', user: 'u', enabled: false }] }]), /no enabled pool/);
   assert.throws(() => resolvePoolGroups([{ name: 'g', pools: [] }, { name: 'g', pools: [] }]), PoolConfigError);
-  assert.equal(reasonCategory('authorize-failed: unauthorized worker'), 'authorize-failed');
-  assert.equal(reasonCategory('something else'), 'upstream-down');
-  assert.equal(reasonCategory('reconnect-requested: stratum+tcp://a:1'), 'reconnect-requested');
 });
 
 test('start: the first pool and one standby connect; the first pool gets the chains, not the faster standby', () => {
