@@ -154,7 +154,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
     factory: upstreamFactory({ clock: systemClock, nominalHashrate: 1e9 }),
     clock: systemClock,
   });
-  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s), staleReason: (s): string | undefined => scheduler.staleReason(s) });
+  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s), staleReason: (s) => scheduler.staleReason(s) });
   const scheduler: Scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
   const switches: number[] = [];
   const switchCsw: number[] = [];

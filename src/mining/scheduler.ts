@@ -14,6 +14,7 @@
  * hashrate; those meeting the job's own target go through the share path. A job the chains cannot split
  * stops the work (the chips must not keep hashing the previous job) and is reported.
  */
+import type { LocalShareCode } from '../upstream/share-code.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Job, Share } from '../upstream/job.js';
@@ -75,7 +76,7 @@ export class Scheduler {
   }
 
   /** Why a share can no longer be submitted, or undefined. */
-  staleReason(share: Share): string | undefined {
+  staleReason(share: Share): LocalShareCode | undefined {
     const list = this.recent.get(share.job.source.poolId);
     if (list?.includes(share.job)) return undefined;
     const newest = list?.[list.length - 1];

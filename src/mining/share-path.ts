@@ -2,6 +2,7 @@
  * From a verified nonce to the pool: duplicate filter, stale check, submission, and accounting of
  * every outcome. Nothing that meets the pool target disappears without a counter saying why.
  */
+import type { LocalShareCode } from '../upstream/share-code.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { Share, ShareOutcome } from '../upstream/job.js';
@@ -10,7 +11,7 @@ import { reverseBytes } from '../work/byte-order.js';
 import type { MiningStats } from './mining-stats.js';
 
 /** Why a share's job can no longer be submitted, or undefined when it still can. */
-export type StaleCheck = (share: Share) => string | undefined;
+export type StaleCheck = (share: Share) => LocalShareCode | undefined;
 
 export interface SharePathOptions {
   stats: MiningStats;

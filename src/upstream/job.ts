@@ -9,6 +9,7 @@
  * Jobs; nothing rewrites a Job that units are already out for. (sv2-spec 5.3.21 "SetTarget": the new
  * target applies to jobs received afterwards and to future jobs not yet activated, never to active ones.)
  */
+import type { ShareCode } from './share-code.js';
 
 /** Which upstream produced a job and will take its shares. */
 export interface JobSource {
@@ -108,7 +109,8 @@ export interface Share {
 /** What happened to a submitted share. */
 export type ShareOutcome =
   | { status: 'accepted' }
-  | { status: 'rejected'; reason: string }
-  | { status: 'stale'; reason: string }
+  /** `reason` is a typed code (share-code.ts); `detail` what the pool said, when it said more. */
+  | { status: 'rejected'; reason: ShareCode; detail?: string }
+  | { status: 'stale'; reason: ShareCode; detail?: string }
   /** Never acknowledged: the connection dropped or the pool was switched away. */
   | { status: 'lost'; reason: 'lost-to-disconnect' | 'lost-to-switch' | 'lost-to-timeout' | 'lost-refused-job' };

@@ -34,7 +34,7 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
       submitted.push(s);
       return { status: 'accepted' };
     },
-    staleReason: (s): string | undefined => sched.staleReason(s),
+    staleReason: (s) => sched.staleReason(s),
   });
   const sched: Scheduler = new Scheduler({ chains, clock: systemClock, log: logger('test'), stats, shares });
   sched.setJob(job());

@@ -131,7 +131,7 @@ test('a mask change mid-job re-issues the job; a narrowed mask makes it clean', 
   assert.equal(j.clean, true);
   // A share rolled on a bit the pool took away cannot be sent: stale, never on the wire.
   const out = await r.client.submit({ job: r.jobs[0] as Job, extranonce: new Uint8Array(4), ntime: j.ntime, nonce: 1, version: (j.version | 0x10000000) >>> 0, hash: new Uint8Array(32), difficulty: 1, isBlock: false, foundAt: 0 });
-  assert.deepEqual(out, { status: 'stale', reason: 'version mask changed' });
+  assert.deepEqual(out, { status: 'stale', reason: 'version-mask-changed' });
   assert.deepEqual(pool.methodLog.get(1)?.filter((m) => m === 'mining.submit'), []);
 });
 
@@ -238,7 +238,10 @@ for (const style of ['array', 'string', 'reject-reason', 'jsonrpc2'] as Sv1Error
     const share: Share = { job, extranonce: Uint8Array.of(0, 0, 0, 9), ntime: job.ntime, nonce: 12345, version: job.version, hash: new Uint8Array(32), difficulty: 0, isBlock: false, foundAt: 0 };
     const low = await r.client.submit(share);
     assert.equal(low.status, 'rejected');
-    if (low.status === 'rejected') assert.match(low.reason, /low difficulty share/);
+    if (low.status === 'rejected') {
+      assert.equal(low.reason, 'difficulty-too-low');
+      assert.match(low.detail ?? '', /low difficulty share/);
+    }
     // Make the pool accept a share at the easiest difficulty, then submit it twice.
     pool.setDifficulty(TINY, { thenNotify: true });
     await waitFor(() => r.jobs.length === 2, 'job at tiny difficulty');
@@ -252,15 +255,19 @@ for (const style of ['array', 'string', 'reject-reason', 'jsonrpc2'] as Sv1Error
     assert.equal((r.outcomes[0] as ShareOutcome).status, 'accepted');
     const dup = await r.client.submit(found);
     assert.equal(dup.status, 'rejected');
-    if (dup.status === 'rejected') assert.match(dup.reason, /duplicate share/);
+    if (dup.status === 'rejected') {
+      assert.equal(dup.reason, 'duplicate-share');
+      assert.match(dup.detail ?? '', /duplicate share/);
+    }
     pool.newJob(true);
     await waitFor(() => r.jobs.length === 3, 'clean job');
     const stale = await r.client.submit({ ...found, nonce: (found.nonce + 1) >>> 0 });
     assert.equal(stale.status, 'stale');
+    if (stale.status === 'stale') assert.equal(stale.reason, 'stale-share');
     const s = r.client.stats();
     assert.equal(s.rejected, 2);
     assert.equal(s.stale, 1);
-    assert.equal(Object.values(s.rejectReasons).reduce((a, b) => a + b, 0), 3);
+    assert.deepEqual(s.rejectReasons, { 'difficulty-too-low': 1, 'duplicate-share': 1, 'stale-share': 1 });
   });
 }
 

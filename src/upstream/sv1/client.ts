@@ -23,6 +23,7 @@
  * pool's reason (whatever error shape it used), or lost (timeout, disconnect, job from an earlier
  * connection). Bad lines are counted and logged, never fatal.
  */
+import { sv1ShareCode } from '../share-code.js';
 import { sessionFailure, type FailureCategory, type SessionFailure } from '../session-failure.js';
 import { redactUrlCredentials } from '../../url-credentials.js';
 import { LogSummary } from '../../log-summary.js';
@@ -150,8 +151,6 @@ interface Connection {
   handshakeTimer?: TimerHandle;
   closed: boolean;
 }
-
-const STALE_REASON = /stale|job not found|unknown job|old job|expired|job_id|obsolete/i;
 
 export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream {
   readonly id: string;
@@ -313,17 +312,17 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     // Jobs of an earlier connection: their extranonce1 and job ids mean nothing to this session.
     if (job.receivedAt < c.startedAt) return { status: 'lost', reason: 'lost-to-disconnect' };
     const entry = c.jobs.get(job.id);
-    if (!entry) return { status: 'stale', reason: 'job expired locally' };
+    if (!entry) return { status: 'stale', reason: 'job-expired' };
     if (!sameWork(entry.job, job)) return { status: 'lost', reason: 'lost-to-disconnect' };
     if (entry.limit !== undefined && hashToBigInt(share.hash) > entry.limit) return { status: 'stale', reason: 'below-new-difficulty' };
     if (job.work.kind !== 'coinbase' || !share.extranonce || share.extranonce.length !== job.work.extranonceSize) {
-      return { status: 'rejected', reason: 'local: extranonce2 size does not match the job' };
+      return { status: 'rejected', reason: 'bad-extranonce-size', detail: 'extranonce2 size does not match the job' };
     }
     const mask = c.session.versionMask;
     if (!versionWithinMask(job.version, share.version, mask)) {
       // BIP310: the pool rebuilds the version with its last mask; bits outside it cannot be sent.
-      if (versionWithinMask(job.version, share.version, job.versionMask)) return { status: 'stale', reason: 'version mask changed' };
-      return { status: 'rejected', reason: 'local: version bits outside the mask' };
+      if (versionWithinMask(job.version, share.version, job.versionMask)) return { status: 'stale', reason: 'version-mask-changed' };
+      return { status: 'rejected', reason: 'version-outside-mask' };
     }
     return undefined;
   }
@@ -341,8 +340,9 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       const failure = replyFailure(end.response);
       if (!failure) outcome = { status: 'accepted' };
       else {
-        const reason = failure.code !== null ? `${failure.message} (${failure.code})` : failure.message;
-        outcome = STALE_REASON.test(failure.message) || failure.code === 21 ? { status: 'stale', reason } : { status: 'rejected', reason };
+        const detail = failure.code !== null ? `${failure.message} (${failure.code})` : failure.message;
+        const judged = sv1ShareCode(failure.code, failure.message);
+        outcome = judged.status === 'stale' ? { status: 'stale', reason: judged.code, detail } : { status: 'rejected', reason: judged.code, detail };
       }
     }
     this.record(ctx.share, outcome, ctx.difficulty);

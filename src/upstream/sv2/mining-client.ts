@@ -11,6 +11,7 @@
  * Implements `Upstream` (src/upstream/upstream.ts); extra events (`session`, `disconnected`) let the
  * probe command report what the pool presented.
  */
+import { sv2ShareCode } from '../share-code.js';
 import { isIP } from 'node:net';
 import { TypedEmitter } from '../../typed-emitter.js';
 import { systemClock, type Clock, type TimerHandle } from '../../clock.js';
@@ -698,7 +699,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       return;
     }
     this.log.warn({ seq: msg.sequenceNumber, code: msg.errorCode, jobId: e.share.job.id }, 'share rejected');
-    e.resolve(msg.errorCode === 'stale-share' ? { status: 'stale', reason: msg.errorCode } : { status: 'rejected', reason: msg.errorCode });
+    const code = sv2ShareCode(msg.errorCode);
+    const detail = code === 'other' ? { detail: msg.errorCode } : {};
+    e.resolve(code === 'stale-share' ? { status: 'stale', reason: code } : { status: 'rejected', reason: code, ...detail });
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -92,7 +92,7 @@ test('pipeline: work to every chain, verified nonces, shares submitted once, sta
       submitted.push(s);
       return { status: 'accepted' };
     },
-    staleReason: (s): string | undefined => sched.staleReason(s),
+    staleReason: (s) => sched.staleReason(s),
   });
   const chains = [new HashingChain(0, clock), new HashingChain(1, clock)];
   const sched: Scheduler = new Scheduler({ chains, clock, log: logger("test"), stats, shares });

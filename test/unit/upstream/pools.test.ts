@@ -149,13 +149,13 @@ test('a run of rejects fails the pool over; stale shares do not count; accepted 
   t.up('B').ready();
   const a = t.up('A');
   const answers: ShareOutcome[] = [
-    { status: 'rejected', reason: 'low difficulty share (23)' },
-    { status: 'rejected', reason: 'low difficulty share (23)' },
+    { status: 'rejected', reason: 'difficulty-too-low', detail: 'low difficulty share (23)' },
+    { status: 'rejected', reason: 'difficulty-too-low', detail: 'low difficulty share (23)' },
     { status: 'accepted' },
-    { status: 'rejected', reason: 'x' },
-    { status: 'stale', reason: 'stale' },
-    { status: 'rejected', reason: 'x' },
-    { status: 'rejected', reason: 'x' },
+    { status: 'rejected', reason: 'other', detail: 'x' },
+    { status: 'stale', reason: 'stale-share' },
+    { status: 'rejected', reason: 'other', detail: 'x' },
+    { status: 'rejected', reason: 'other', detail: 'x' },
   ];
   let i = 0;
   a.answer = () => answers[i++] as ShareOutcome;
@@ -381,7 +381,7 @@ test('jobs are the upstreams\' own immutable objects: a target change never rewr
   assert.deepEqual(await t.m.submit(shareFor(bJob, 1)), { status: 'accepted' });
   assert.equal(first.submitted.length, 1);
   // B rejects a share: with rejectRunLimit 1 the manager restarts it (a new connection, a new upstream).
-  first.answer = () => ({ status: 'rejected', reason: 'x' });
+  first.answer = () => ({ status: 'rejected', reason: 'other', detail: 'x' });
   await t.m.submit(shareFor(bJob, 2));
   const second = t.up('B');
   assert.notEqual(second, first);
