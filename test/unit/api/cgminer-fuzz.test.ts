@@ -101,8 +101,12 @@ test('fuzz: every request gets a well-formed reply without secrets (20 000)', as
       // client that writes a secret into the command gets its own text back; nothing else may echo one.
       const sent = new TextDecoder().decode(bytes);
       const joinedEcho = (secret: string): boolean => sent.includes(secret) && (r.text.startsWith('{"') ? !r.text.startsWith('{"STATUS"') : r.text.startsWith('CMD='));
-      if (r.text.includes(POOL_PASSWORD)) assert.ok(joinedEcho(POOL_PASSWORD), 'no pool password');
-      if (r.text.includes(API_TOKEN)) assert.ok(joinedEcho(API_TOKEN), 'no token');
+      // addpool echoes the URL the client wrote (api.c MSG_INVPDP / MSG_ADDPOOL, src/api/cgminer-codes.ts):
+      // a secret the client typed into that URL is its own text (seen: seed 1395519556, a mutated addpool
+      // whose URL swallowed the password field through an escaped comma). The password field never is.
+      const urlEcho = (secret: string): boolean => sent.includes(secret) && !r.text.replace(/(addpool details '|Added pool \d+: ')[^']*'/g, '').includes(secret);
+      if (r.text.includes(POOL_PASSWORD)) assert.ok(joinedEcho(POOL_PASSWORD) || urlEcho(POOL_PASSWORD), 'no pool password');
+      if (r.text.includes(API_TOKEN)) assert.ok(joinedEcho(API_TOKEN) || urlEcho(API_TOKEN), 'no token');
       if (r.json) {
         const v = JSON.parse(r.text) as Record<string, unknown>;
         assert.equal(v.id, 1);
