@@ -41,7 +41,7 @@ export type LocalShareCode =
   /** Rolled version bits outside the job's mask. */
   | 'version-outside-mask';
 
-/** SV1 error codes 24 and 25 (docs/stratum-v1-and-pools.md "Reply errors") have no SV2 equivalent. */
+/** SV1 error codes 24 and 25 (docs/stratum-v1-and-pools.md "What the pool sends") have no SV2 equivalent. */
 export type Sv1OnlyShareCode = 'unauthorized-worker' | 'not-subscribed';
 
 export type ShareCode = Sv2ShareError | LocalShareCode | Sv1OnlyShareCode | 'other';
@@ -51,7 +51,7 @@ export function sv2ShareCode(errorCode: string): ShareCode {
   return (SV2_SHARE_ERRORS as readonly string[]).includes(errorCode) ? (errorCode as Sv2ShareError) : 'other';
 }
 
-/** SV1 pools that give no code say stale in many words (docs/stratum-v1-and-pools.md "Reply errors"). */
+/** SV1 pools that give no code say stale in many words (docs/stratum-v1-and-pools.md "What the pool sends"). */
 const SV1_STALE_TEXT = /stale|job not found|unknown job|old job|expired|job_id|obsolete/i;
 const SV1_DUPLICATE_TEXT = /duplicate/i;
 const SV1_LOW_DIFFICULTY_TEXT = /low difficulty|above target|difficulty too low|high-hash|low-diff/i;
@@ -59,7 +59,7 @@ const SV1_LOW_DIFFICULTY_TEXT = /low difficulty|above target|difficulty too low|
 /**
  * An SV1 reply error as a share outcome: code 21 (job not found) or a stale text is stale; 22
  * duplicate, 23 low difficulty, 24 unauthorized worker, 25 not subscribed, the rest `other`
- * (docs/stratum-v1-and-pools.md "Reply errors").
+ * (docs/stratum-v1-and-pools.md "What the pool sends").
  */
 export function sv1ShareCode(code: number | null, message: string): { status: 'stale' | 'rejected'; code: ShareCode } {
   if (code === 21 || (code === null || code === 20 ? SV1_STALE_TEXT.test(message) : false)) return { status: 'stale', code: 'stale-share' };

@@ -1,4 +1,4 @@
-// Share outcome codes: every SV1 error shape seen in docs/stratum-v1-and-pools.md "Reply errors" and
+// Share outcome codes: every SV1 error shape seen in docs/stratum-v1-and-pools.md "What the pool sends" and
 // every SubmitShares.Error code of docs/sv2.md maps to one typed code; unknown ones are `other`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
