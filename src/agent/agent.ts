@@ -36,6 +36,7 @@ import { wallTime } from '../api/snapshot-sources.js';
 import type { MiningTarget } from '../api/snapshot.js';
 import { BIP320_MASK } from '../work/version-rolling.js';
 import { redactUrlCredentials } from '../url-credentials.js';
+import { chainTicket, TicketShareCheck } from './chain-ticket.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
 import { AlarmBook } from './alarm-book.js';
@@ -89,6 +90,7 @@ export function withJobDeclaration(groups: PoolGroupConfig[], jd: JobDeclaration
 export function chainSpecs(cfg: RunConfig): ChainSpec[] {
   const b = cfg.board;
   const a = b.asic;
+  const ticket = chainTicket(cfg);
   return b.chain.map((c, index) => {
     const spec: ChainSpec = {
       index,
@@ -100,8 +102,7 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
       frequencyMhz: cfg.frequencyMhz,
       minFrequencyMhz: a.min_frequency_mhz,
       frequencyStepMhz: a.frequency_step_mhz,
-      // Register 0x14 takes a power of two (docs/bm13xx.md "Registers").
-      ticketDifficulty: a.ticket_difficulty ?? 2 ** Math.floor(Math.log2(Math.max(1, b.sim?.ticket_difficulty ?? 256))),
+      ticketDifficulty: ticket.difficulty,
     };
     if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;
     if (a.min_chips !== undefined) spec.minChips = a.min_chips;
@@ -142,6 +143,8 @@ export class Agent {
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
   private lastJobAt?: number;
+  /** Warns once per share target that a chain's ticket is above it (src/agent/chain-ticket.ts). */
+  private readonly ticketCheck = new TicketShareCheck();
   private closed = false;
   config: RunConfig;
   /** The agent config file, which settings changes are saved to (none for a board-config alone). */
@@ -162,6 +165,7 @@ export class Agent {
       resetLine: (index) => this.rt?.parts.chainResets[index],
       ...(o.simulated ? { device: (index: number) => this.simulatedChain(index) } : {}),
     });
+    this.log.info({ ...chainTicket(o.config) }, 'ticket difficulty');
     this.groups = this.groupsOf(o.config);
     this.pools = this.makePools(o.config, this.groups);
     this.shares = new SharePath({
@@ -254,6 +258,8 @@ export class Agent {
     if (!this.hashing) return;
     this.scheduler.setJob(job);
     if (this.scheduler.job !== job) return;
+    const lossy = this.ticketCheck.check(job.target, this.chains.chains.map((c) => c.up?.effectiveTicketDifficulty));
+    if (lossy) this.log.warn({ ...lossy, pool: job.source.poolId }, "pool share difficulty below the chips' ticket: the shares in between are lost");
     this.clock.clearTimeout(this.parkTimer);
     this.parkTimer = undefined;
     // Parked chains come back at once for a job they can mine; each gets work as soon as it is up
