@@ -52,6 +52,10 @@ test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exa
   const agent = startAgentProcess(['run', '--config', writeConfigs(dir, url, { hashrate, noncesPerS: 40 })]);
   try {
     await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
+    // 4 BM1370 at 525 MHz per chain (4.28 TH/s nominal) stay under the default 1,000 nonces/s at the
+    // register's floor, difficulty 1 (docs/bm13xx.md "Ticket difficulty").
+    const ticket = await agent.waitFor((r) => r.msg === 'ticket difficulty', 'the ticket choice logged');
+    assert.deepEqual([ticket.difficulty, ticket.source, ticket.limitedBy], [1, 'max_nonces_per_s', 'floor']);
     // The measurement window opens at the first status record after a share was accepted (the chains
     // are up and the work flows) and closes once enough nonces were counted for a precise figure.
     // The simulators' count (sim_hashes) reaches a status record one status interval late: a window that
