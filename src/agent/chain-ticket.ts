@@ -4,9 +4,10 @@
  *
  * At bring-up the ticket comes from the config: `[asic] ticket_difficulty` pins it; else (for a simulated
  * board, a `[sim] ticket_difficulty`) the smallest power of two that keeps the chain's nominal hashrate
- * (chips × small cores × the configured MHz) under `[asic] max_nonces_per_s`. No pool difficulty is known
- * then, so a pool that later asks for shares below a chain's ticket loses the shares in between: the chips
- * never return them. The agent warns of that once per job target (`ticketAboveShares`).
+ * under `[asic] max_nonces_per_s`: chips × small cores × the configured MHz, or × the board's
+ * max_frequency_mhz when the autotuner may raise the clocks. No pool difficulty is known then, so a pool
+ * that later asks for shares below a chain's ticket loses the shares in between: the chips never return
+ * them. The agent warns of that once per job target (TicketShareCheck).
  */
 import { chipTicketBound } from '../../drivers/asic/bm13xx/ticket-mask.js';
 import { familyByName } from '../../drivers/asic/bm13xx/family.js';
@@ -32,7 +33,9 @@ export interface ChainTicket {
 /** The ticket difficulty every chain of the config's board is brought up with (register 0x14). */
 export function chainTicket(cfg: RunConfig): ChainTicket {
   const a = cfg.board.asic;
-  const hashrate = chainNominalHashrate(a.chips, familyByName(a.family).smallCores, cfg.frequencyMhz);
+  // The autotuner may clock chips up to max_frequency_mhz: the ceiling holds there too.
+  const mhz = cfg.agent.tuning.enabled ? Math.max(cfg.frequencyMhz, a.max_frequency_mhz) : cfg.frequencyMhz;
+  const hashrate = chainNominalHashrate(a.chips, familyByName(a.family).smallCores, mhz);
   const pinned = a.ticket_difficulty ?? cfg.board.sim?.ticket_difficulty;
   if (pinned !== undefined) {
     // Register 0x14 takes a power of two (docs/bm13xx.md "Registers"); [sim] takes any number >= 1.

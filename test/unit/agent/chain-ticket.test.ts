@@ -51,6 +51,18 @@ test('the ticket follows the configured clock: the agent config frequency enters
   assert.equal(t.difficulty, 32);
 });
 
+test('with the autotuner on, the ceiling holds at max_frequency_mhz (600): 4.9 TH/s, 1,140/s at 1, so 2', () => {
+  const board = edited('sim-bm1370.toml', (s) => s.replace(/^seed = 1$/m, 'seed = 1\nlottery = true'));
+  const agent = join(dir, 'agent-tuning.toml');
+  writeFileSync(agent, `version = 1\n[board]\nconfig = "${board}"\n[tuning]\nenabled = true\nmode = "hashrate"\nhashrate_target_ths = 8\n`);
+  const cfg = loadRunConfig(agent);
+  assert.equal(cfg.board.asic.max_frequency_mhz, 600);
+  const t = chainTicket(cfg);
+  assert.equal(t.hashrate, 4 * 2040 * 600e6);
+  assert.equal(t.difficulty, 2);
+  assert.equal(Math.round(t.noncesPerSecond), 570);
+});
+
 test('[asic] ticket_difficulty pins the ticket (sim-bm1366-126: 8), whatever the ceiling', () => {
   const t = chainTicket(loadRunConfig(shipped('sim-bm1366-126.toml')));
   assert.deepEqual([t.source, t.difficulty], ['asic.ticket_difficulty', 8]);
