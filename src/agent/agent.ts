@@ -143,7 +143,7 @@ export class Agent {
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
   private lastJobAt?: number;
-  /** Warns once per share target that a chain's ticket is above it (src/agent/chain-ticket.ts). */
+  /** Warns once per share target and set of chains that a chain's ticket is above it. */
   private readonly ticketCheck = new TicketShareCheck();
   private closed = false;
   config: RunConfig;
@@ -191,6 +191,7 @@ export class Agent {
     // A chain that came (back) up gets its work at once.
     this.chains.on('up', (c) => {
       if (this.hashing) this.scheduler.kick(c.spec.index);
+      this.checkTicket();
     });
     if (this.pools) this.wire(this.pools);
   }
@@ -258,13 +259,19 @@ export class Agent {
     if (!this.hashing) return;
     this.scheduler.setJob(job);
     if (this.scheduler.job !== job) return;
-    const lossy = this.ticketCheck.check(job.target, this.chains.chains.map((c) => c.up?.effectiveTicketDifficulty));
-    if (lossy) this.log.warn({ ...lossy, pool: job.source.poolId }, "pool share difficulty below the chips' ticket: the shares in between are lost");
+    this.checkTicket();
     this.clock.clearTimeout(this.parkTimer);
     this.parkTimer = undefined;
     // Parked chains come back at once for a job they can mine; each gets work as soon as it is up
     // again (`up` -> kick).
     if (this.chains.idle) void this.chains.unpark(`job ${job.id} from ${job.source.poolId}`);
+  }
+
+  /** Warns when the current job's share difficulty is below a running chain's ticket (src/agent/chain-ticket.ts). */
+  private checkTicket(): void {
+    const job = this.scheduler.job;
+    const lossy = job && this.ticketCheck.check(job.target, this.chains.chains.map((c) => c.up?.effectiveTicketDifficulty));
+    if (lossy) this.log.warn({ ...lossy, pool: job.source.poolId }, "pool share difficulty below the chips' ticket: the shares in between are lost");
   }
 
   /**

@@ -7,7 +7,7 @@
  * under `[asic] max_nonces_per_s`: chips × small cores × the configured MHz, or × the board's
  * max_frequency_mhz when the autotuner may raise the clocks. No pool difficulty is known then, so a pool
  * that later asks for shares below a chain's ticket loses the shares in between: the chips never return
- * them. The agent warns of that once per job target (TicketShareCheck).
+ * them. The agent warns of that when a job or a chain comes up (TicketShareCheck).
  */
 import { chipTicketBound } from '../../drivers/asic/bm13xx/ticket-mask.js';
 import { familyByName } from '../../drivers/asic/bm13xx/family.js';
@@ -55,7 +55,7 @@ export function ticketAboveShares(shareTarget: bigint, ticketDifficulty: number)
   return shareTarget >= chipTicketBound(ticketDifficulty);
 }
 
-/** Chains whose ticket is above a job's share difficulty, reported once per share target. */
+/** Chains whose ticket is above a job's share difficulty, reported once per share target and set of chains. */
 export interface TicketAboveShares {
   shareDifficulty: number;
   /** Indexes of the chains, and their effective ticket difficulties. */
@@ -63,9 +63,9 @@ export interface TicketAboveShares {
   tickets: number[];
 }
 
-/** Remembers the last share target it reported, so that a pool's every job does not warn again. */
+/** Remembers what it last reported, so that a pool's every job (or every chain coming up) does not warn again. */
 export class TicketShareCheck {
-  private lastTarget: bigint | undefined;
+  private last: string | undefined;
 
   /** `tickets[i]`: chain i's effective ticket difficulty, undefined while it is not up. */
   check(shareTarget: bigint, tickets: readonly (number | undefined)[]): TicketAboveShares | undefined {
@@ -73,8 +73,9 @@ export class TicketShareCheck {
     tickets.forEach((t, i) => {
       if (t !== undefined && ticketAboveShares(shareTarget, t)) chains.push(i);
     });
-    if (chains.length === 0 || shareTarget === this.lastTarget) return undefined;
-    this.lastTarget = shareTarget;
+    const key = `${shareTarget}:${chains.join(',')}`;
+    if (chains.length === 0 || key === this.last) return undefined;
+    this.last = key;
     return { shareDifficulty: targetToDifficulty(shareTarget), chains, tickets: chains.map((i) => tickets[i] as number) };
   }
 }

@@ -90,7 +90,7 @@ test('a share target below the chip bound is safe; at or above it, shares are lo
   assert.equal(ticketAboveShares(difficultyToTarget(0.001), 2 ** -20), false);
 });
 
-test('TicketShareCheck names the chains whose ticket is above a job share difficulty, once per target', () => {
+test('TicketShareCheck names the chains whose ticket is above a job share difficulty, once per target and set of chains', () => {
   const check = new TicketShareCheck();
   const t100 = difficultyToTarget(100);
   const got = check.check(t100, [256, undefined, 64, 128]);
@@ -98,7 +98,8 @@ test('TicketShareCheck names the chains whose ticket is above a job share diffic
   assert.deepEqual(got.chains, [0, 3]);
   assert.deepEqual(got.tickets, [256, 128]);
   assert.ok(Math.abs(got.shareDifficulty - 100) < 1e-9);
-  assert.equal(check.check(t100, [256, undefined, 64, 128]), undefined, 'the same target again: no second warning');
+  assert.equal(check.check(t100, [256, undefined, 64, 128]), undefined, 'the same target and chains again: no second warning');
+  assert.deepEqual(check.check(t100, [256, 256, 64, 128])?.chains, [0, 1, 3], 'another chain came up above it: warned again');
   assert.equal(check.check(difficultyToTarget(1000), [256, undefined, 64, 128]), undefined, 'every ticket at or under 1000');
   const again = check.check(difficultyToTarget(50), [256, 1, 64]);
   assert.deepEqual([again?.chains, again?.tickets], [[0, 2], [256, 64]], 'a new, lower target warns again');
