@@ -300,6 +300,7 @@ export class Agent {
     // The upstream's own job object: clients recognise their jobs by identity when shares come back.
     if (job) this.scheduler.setJob(job);
     this.log.info({ reason, job: job?.id ?? null }, 'hashing');
+    this.checkTicket();
   }
 
   /** Opens the board, starts the simulators, pools and APIs. The board powers up with `startBoard`. */
