@@ -36,6 +36,7 @@ import { wallTime } from '../api/snapshot-sources.js';
 import type { MiningTarget } from '../api/snapshot.js';
 import { BIP320_MASK } from '../work/version-rolling.js';
 import { redactUrlCredentials } from '../url-credentials.js';
+import { chainTicket, TicketShareCheck } from './chain-ticket.js';
 import { ChainSet, type ChainSpec } from './chain-set.js';
 import { buildSnapshot, refreshAlarms, type AlarmSource } from './snapshot.js';
 import { AlarmBook } from './alarm-book.js';
@@ -89,6 +90,7 @@ export function withJobDeclaration(groups: PoolGroupConfig[], jd: JobDeclaration
 export function chainSpecs(cfg: RunConfig): ChainSpec[] {
   const b = cfg.board;
   const a = b.asic;
+  const ticket = chainTicket(cfg);
   return b.chain.map((c, index) => {
     const spec: ChainSpec = {
       index,
@@ -100,8 +102,7 @@ export function chainSpecs(cfg: RunConfig): ChainSpec[] {
       frequencyMhz: cfg.frequencyMhz,
       minFrequencyMhz: a.min_frequency_mhz,
       frequencyStepMhz: a.frequency_step_mhz,
-      // Register 0x14 takes a power of two (docs/bm13xx.md "Registers").
-      ticketDifficulty: a.ticket_difficulty ?? 2 ** Math.floor(Math.log2(Math.max(1, b.sim?.ticket_difficulty ?? 256))),
+      ticketDifficulty: ticket.difficulty,
     };
     if (a.fast_baud !== undefined) spec.fastBaud = a.fast_baud;
     if (a.min_chips !== undefined) spec.minChips = a.min_chips;
@@ -142,6 +143,8 @@ export class Agent {
   private statusTimer?: TimerHandle;
   private hashrateTimer?: TimerHandle;
   private lastJobAt?: number;
+  /** Warns once per share target and set of chains that a chain's ticket is above it. */
+  private readonly ticketCheck = new TicketShareCheck();
   private closed = false;
   config: RunConfig;
   /** The agent config file, which settings changes are saved to (none for a board-config alone). */
@@ -162,6 +165,7 @@ export class Agent {
       resetLine: (index) => this.rt?.parts.chainResets[index],
       ...(o.simulated ? { device: (index: number) => this.simulatedChain(index) } : {}),
     });
+    this.log.info({ ...chainTicket(o.config) }, 'ticket difficulty');
     this.groups = this.groupsOf(o.config);
     this.pools = this.makePools(o.config, this.groups);
     this.shares = new SharePath({
@@ -187,6 +191,7 @@ export class Agent {
     // A chain that came (back) up gets its work at once.
     this.chains.on('up', (c) => {
       if (this.hashing) this.scheduler.kick(c.spec.index);
+      this.checkTicket();
     });
     if (this.pools) this.wire(this.pools);
   }
@@ -254,11 +259,19 @@ export class Agent {
     if (!this.hashing) return;
     this.scheduler.setJob(job);
     if (this.scheduler.job !== job) return;
+    this.checkTicket();
     this.clock.clearTimeout(this.parkTimer);
     this.parkTimer = undefined;
     // Parked chains come back at once for a job they can mine; each gets work as soon as it is up
     // again (`up` -> kick).
     if (this.chains.idle) void this.chains.unpark(`job ${job.id} from ${job.source.poolId}`);
+  }
+
+  /** Warns when the current job's share difficulty is below a running chain's ticket (src/agent/chain-ticket.ts). */
+  private checkTicket(): void {
+    const job = this.scheduler.job;
+    const lossy = job && this.ticketCheck.check(job.target, this.chains.chains.map((c) => c.up?.effectiveTicketDifficulty));
+    if (lossy) this.log.warn({ ...lossy, pool: job.source.poolId }, "pool share difficulty below the chips' ticket: the shares in between are lost");
   }
 
   /**
@@ -287,6 +300,7 @@ export class Agent {
     // The upstream's own job object: clients recognise their jobs by identity when shares come back.
     if (job) this.scheduler.setJob(job);
     this.log.info({ reason, job: job?.id ?? null }, 'hashing');
+    this.checkTicket();
   }
 
   /** Opens the board, starts the simulators, pools and APIs. The board powers up with `startBoard`. */

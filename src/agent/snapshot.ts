@@ -130,6 +130,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
     };
     const snap: ChainSnapshot = chainSnapshot(stats, info, toWall);
     snap.name = labels.chainName(i);
+    snap.ticketDifficulty = c.up?.ticketDifficulty ?? c.spec.ticketDifficulty;
     const chip = hottest(temperatures, i, ['chip']);
     const board = hottest(temperatures, i, ['board']) ?? hottest(temperatures, i, ['vr']);
     if (chip !== undefined) snap.temperature = chip;

@@ -58,6 +58,8 @@ export interface ChainSnapshot {
   hwErrors: number;
   /** Sum of the ticket difficulties of valid nonces (cgminer "Diff1 Work"). */
   diff1Work: number;
+  /** Register 0x14's difficulty written to the chips (docs/bm13xx.md "Ticket difficulty"). */
+  ticketDifficulty?: number;
   lastNonceAt?: number;
   /** Reader-facing name from the board-config (`[[chain]] name`, default `chain<n>`). */
   name?: string;

@@ -4,6 +4,7 @@
  * board's temperature limits, fan loop gains, and for simulated boards a [sim] section with the physics.
  * A board-config says `kind = "board"`; docs/board.md describes every key.
  */
+import { DEFAULT_MAX_NONCES_PER_S } from '../mining/ticket-difficulty.js';
 import { parseSimFault } from './sim-faults.js';
 import { INVALID, oneOf, int, num, str, bool, list, optional, record, table, version, withDefault, type Infer, type Schema } from './schema.js';
 
@@ -120,10 +121,15 @@ const asic = table(
     /** Fewest chips per chain that must answer for it to hash with them (default: all of them). */
     min_chips: optional(int(1, 256)),
     /**
-     * Register 0x14's difficulty, a power of two (default 256, ESP-Miner's ASIC configs in
-     * main/device_config.h @5c27713116c7). Every nonce a chip returns meets it.
+     * Register 0x14's difficulty, a power of two; every nonce a chip returns meets it. Set, it pins the
+     * ticket; absent, the ticket follows the chain's nominal hashrate and max_nonces_per_s.
      */
     ticket_difficulty: optional(int(1, 2 ** 30)),
+    /**
+     * Most nonces per second one chain may return on average: the ticket difficulty is the smallest power
+     * of two that keeps the chain's nominal hashrate under it (docs/bm13xx.md "Ticket difficulty").
+     */
+    max_nonces_per_s: withDefault(num(0.01, 1e6, { unit: 'nonces/s' }), DEFAULT_MAX_NONCES_PER_S),
   },
   {
     refine(a, report) {
@@ -247,8 +253,8 @@ const sim = table({
   fan_tau_s: withDefault(num(0.01, 60, { unit: 's' }), 1),
   /** Per chip at the default frequency, for the simulated chains. */
   hashrate_ghs: num(0.001, 100_000, { unit: 'GH/s' }),
-  /** Ticket (chip-side) difficulty the simulated chains use. */
-  ticket_difficulty: withDefault(num(1, 1e12), 256),
+  /** Register 0x14's difficulty for the simulated chains (default: as a real board, from [asic]). */
+  ticket_difficulty: optional(num(1, 1e12)),
   /**
    * What each simulated chain really hashes on this CPU, H/s (a CPU cannot reach the chips' rate); the
    * chain simulator runs behind a pseudo-terminal in its own process (`asic-agent sim`).

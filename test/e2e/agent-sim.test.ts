@@ -52,6 +52,10 @@ test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exa
   const agent = startAgentProcess(['run', '--config', writeConfigs(dir, url, { hashrate, noncesPerS: 40 })]);
   try {
     await agent.waitFor((r) => r.msg === 'hashing', 'hashing');
+    // 4 BM1370 at 525 MHz per chain (4.28 TH/s nominal) stay under the default 1,000 nonces/s at the
+    // register's floor, difficulty 1 (docs/bm13xx.md "Ticket difficulty").
+    const ticket = await agent.waitFor((r) => r.msg === 'ticket difficulty', 'the ticket choice logged');
+    assert.deepEqual([ticket.difficulty, ticket.source, ticket.limitedBy], [1, 'max_nonces_per_s', 'floor']);
     // The measurement window opens at the first status record after a share was accepted (the chains
     // are up and the work flows) and closes once enough nonces were counted for a precise figure.
     // The simulators' count (sim_hashes) reaches a status record one status interval late: a window that
@@ -125,6 +129,28 @@ test('with 1 % corrupted UART frames, a dead chip and a pool disconnect the agen
     const { code } = await agent.stop('SIGTERM');
     assert.equal(code, 0);
     assert.ok(agent.records.some((r) => r.msg === 'safe-state'));
+  } finally {
+    await agent.stop('SIGKILL');
+    await pool.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a pool asking for shares below the chips' ticket is named in a warning: the chips never return the shares in between", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-ticket-'));
+  // The simulated chips report only hashes of difficulty 16 (as a register ticket of 16 would); the pool
+  // takes shares of difficulty 0.001.
+  const pool = new Sv2Pool({ port: 0, difficulty: 0.001, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
+  const { url } = await pool.start();
+  const cfg = writeConfigs(dir, url, { hashrate: 10_000, noncesPerS: 1 });
+  const boardFile = join(dir, 'board.toml');
+  writeFileSync(boardFile, readFileSync(boardFile, 'utf8').replace(/^# sim_ticket_difficulty = .*$/m, 'sim_ticket_difficulty = 16'));
+  const agent = startAgentProcess(['run', '--config', cfg]);
+  try {
+    const w = await agent.waitFor((r) => r.msg === "pool share difficulty below the chips' ticket: the shares in between are lost" && (r.chains as number[]).length === 2, 'the warning naming both chains');
+    assert.deepEqual(w.tickets, [16, 16]);
+    assert.ok(Math.abs(num(w, 'shareDifficulty') - 0.001) < 1e-9, `share difficulty ${w.shareDifficulty}`);
+    assert.equal(w.pool, 'lab');
   } finally {
     await agent.stop('SIGKILL');
     await pool.stop();
