@@ -474,6 +474,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.end(`${this.strikes.limit} bad messages within ${this.strikes.windowMs / 1000} s (last: ${what})`, { category: 'protocol-error' });
   }
 
+  /** One handler per message (SRI handlers-sv2 style); a message this client does not expect is a strike. */
   private onMessage(s: Session, msg: Sv2Message): void {
     switch (msg.type) {
       case 'OpenStandardMiningChannelSuccess':
@@ -487,41 +488,13 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       case 'NewExtendedMiningJob':
       case 'SetNewPrevHash':
         return this.onJobMessage(s, msg);
-      case 'SetTarget': {
-        const ch = s.channel;
-        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
-        // For jobs activated from now on; the active ones keep their target (spec 5.3.21).
-        const t = u256LeToBigInt(msg.maximumTarget);
-        ch.setTarget(t);
-        this.noteTarget(t, 'SetTarget');
-        this.emit('target', t);
-        return;
-      }
-      case 'SetExtranoncePrefix': {
-        const ch = s.channel;
-        if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(msg);
-        if (msg.extranoncePrefix.length + ch.params.extranonceSize > 32) {
-          // The full extended extranonce (prefix + the channel's extranonce) is at most 32 bytes
-          // (sv2-spec 05-Mining-Protocol.md@066971c §5.1.2.1 and the B0_32 extranonce fields of
-          // §5.3.5 / §5.3.12), the same rule as at channel opening (issue 21 D9).
-          this.counters.protocolErrors++;
-          return this.end(`SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`, { category: 'protocol-error' });
-        }
-        ch.setExtranoncePrefix(msg.extranoncePrefix);
-        this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
-        return;
-      }
+      case 'SetTarget':
+        return this.onSetTarget(s, msg);
+      case 'SetExtranoncePrefix':
+        return this.onSetExtranoncePrefix(s, msg);
       case 'SetCustomMiningJobSuccess':
-      case 'SetCustomMiningJobError': {
-        const ch = s.channel;
-        const r = s.customJobs.get(msg.requestId);
-        if (!ch || msg.channelId !== ch.params.channelId || !r) return this.unexpected(msg);
-        s.customJobs.delete(msg.requestId);
-        this.clock.clearTimeout(r.timer);
-        if (msg.type === 'SetCustomMiningJobSuccess') r.resolve({ ok: true, jobId: msg.jobId });
-        else r.resolve({ ok: false, kind: 'refused', code: msg.errorCode });
-        return;
-      }
+      case 'SetCustomMiningJobError':
+        return this.onCustomJobAnswer(s, msg);
       case 'SubmitSharesSuccess':
         return this.onSharesSuccess(s, msg);
       case 'SubmitSharesError':
@@ -529,34 +502,76 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       case 'UpdateChannelError':
         this.log.warn({ code: msg.errorCode }, 'UpdateChannel refused');
         return;
-      case 'CloseChannel': {
-        const ch = s.channel;
-        if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
-        // The channel is gone; a fresh session opens a new one (after backoff).
-        return this.end(`pool closed the channel: ${msg.reasonCode}`);
-      }
-      case 'Reconnect': {
-        const host = msg.newHost.length > 0 ? msg.newHost : s.host;
-        const port = msg.newPort !== 0 ? msg.newPort : s.port;
-        if (!this.pool.authorityKey && isIP(host) !== 0 && !isPrivateAddress(host)) {
-          this.log.warn({ host }, 'ignoring Reconnect of an unauthenticated pool to a public address');
-          return;
-        }
-        this.log.info({ host, port }, 'pool asked to reconnect');
-        // The same authority key is kept: a Reconnect can never move us to another pool (spec 3.6.5).
-        return this.sup.redirect(host, port, `pool asked to reconnect to ${host}:${port}`);
-      }
+      case 'CloseChannel':
+        return this.onCloseChannel(s, msg);
+      case 'Reconnect':
+        return this.onReconnect(s, msg);
       case 'ChannelEndpointChanged':
         this.log.info({ channelId: msg.channelId }, 'channel endpoint changed upstream');
         return;
-      case 'SetGroupChannel': {
-        const ch = s.channel;
-        if (ch && msg.channelIds.includes(ch.params.channelId)) ch.params.groupChannelId = msg.groupChannelId;
-        return;
-      }
+      case 'SetGroupChannel':
+        return this.onSetGroupChannel(s, msg);
       default:
         return this.unexpected(msg);
     }
+  }
+
+  private onSetTarget(s: Session, msg: Sv2MessageOf<'SetTarget'>): void {
+    const ch = s.channel;
+    if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
+    // For jobs activated from now on; the active ones keep their target (spec 5.3.21).
+    const t = u256LeToBigInt(msg.maximumTarget);
+    ch.setTarget(t);
+    this.noteTarget(t, 'SetTarget');
+    this.emit('target', t);
+  }
+
+  private onSetExtranoncePrefix(s: Session, msg: Sv2MessageOf<'SetExtranoncePrefix'>): void {
+    const ch = s.channel;
+    if (!ch || msg.channelId !== ch.params.channelId) return this.unexpected(msg);
+    if (msg.extranoncePrefix.length + ch.params.extranonceSize > 32) {
+      // The full extended extranonce (prefix + the channel's extranonce) is at most 32 bytes
+      // (sv2-spec 05-Mining-Protocol.md@066971c §5.1.2.1 and the B0_32 extranonce fields of
+      // §5.3.5 / §5.3.12), the same rule as at channel opening (issue 21 D9).
+      this.counters.protocolErrors++;
+      return this.end(`SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`, { category: 'protocol-error' });
+    }
+    ch.setExtranoncePrefix(msg.extranoncePrefix);
+    this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
+  }
+
+  private onCustomJobAnswer(s: Session, msg: Sv2MessageOf<'SetCustomMiningJobSuccess'> | Sv2MessageOf<'SetCustomMiningJobError'>): void {
+    const ch = s.channel;
+    const r = s.customJobs.get(msg.requestId);
+    if (!ch || msg.channelId !== ch.params.channelId || !r) return this.unexpected(msg);
+    s.customJobs.delete(msg.requestId);
+    this.clock.clearTimeout(r.timer);
+    if (msg.type === 'SetCustomMiningJobSuccess') r.resolve({ ok: true, jobId: msg.jobId });
+    else r.resolve({ ok: false, kind: 'refused', code: msg.errorCode });
+  }
+
+  private onCloseChannel(s: Session, msg: Sv2MessageOf<'CloseChannel'>): void {
+    const ch = s.channel;
+    if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
+    // The channel is gone; a fresh session opens a new one (after backoff).
+    this.end(`pool closed the channel: ${msg.reasonCode}`);
+  }
+
+  private onReconnect(s: Session, msg: Sv2MessageOf<'Reconnect'>): void {
+    const host = msg.newHost.length > 0 ? msg.newHost : s.host;
+    const port = msg.newPort !== 0 ? msg.newPort : s.port;
+    if (!this.pool.authorityKey && isIP(host) !== 0 && !isPrivateAddress(host)) {
+      this.log.warn({ host }, 'ignoring Reconnect of an unauthenticated pool to a public address');
+      return;
+    }
+    this.log.info({ host, port }, 'pool asked to reconnect');
+    // The same authority key is kept: a Reconnect can never move us to another pool (spec 3.6.5).
+    this.sup.redirect(host, port, `pool asked to reconnect to ${host}:${port}`);
+  }
+
+  private onSetGroupChannel(s: Session, msg: Sv2MessageOf<'SetGroupChannel'>): void {
+    const ch = s.channel;
+    if (ch && msg.channelIds.includes(ch.params.channelId)) ch.params.groupChannelId = msg.groupChannelId;
   }
 
   /**
