@@ -23,7 +23,7 @@ import type { ChainSim, SimChainConfig } from '../../workshop/sim/bm13xx/chain-s
 import { systemClock } from '../../src/clock.js';
 import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { logger } from '../../src/log.js';
-import type { Bm13xxMiningChain } from '../../src/mining/bm13xx-mining-chain.js';
+import type { MiningChain } from '../../src/mining/mining-chain.js';
 import { inProcessChain } from '../../test/helpers/in-process-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
@@ -125,7 +125,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
   } as Socket['emit'];
   const jobWrites: number[][] = [];
   const nonceTimes: number[] = [];
-  const chains: Bm13xxMiningChain[] = [];
+  const chains: MiningChain[] = [];
   const closers: (() => Promise<void>)[] = [];
   for (let i = 0; i < o.chains; i++) {
     const writes: number[] = [];
@@ -143,10 +143,10 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
           return write(b);
         };
         // Registered before the scheduler's: the time the nonce reply was parsed.
-        driver.on('nonce', (r) => nonceTimes.push(r.receivedAt));
+        driver.on('nonce', (r) => nonceTimes.push(r.at));
       },
     });
-    chains.push(c.mining);
+    chains.push(c.driver);
     closers.push(c.close);
   }
   const pools = new PoolManager({
@@ -154,7 +154,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
     factory: upstreamFactory({ clock: systemClock, nominalHashrate: 1e9 }),
     clock: systemClock,
   });
-  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s), staleReason: (s): string | undefined => scheduler.staleReason(s) });
+  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s) });
   const scheduler: Scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
   const switches: number[] = [];
   const switchCsw: number[] = [];
@@ -347,15 +347,15 @@ async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: n
 async function starvationRun(seconds: number): Promise<{ pct: number; chips: number }> {
   const stats = new MiningStats(systemClock);
   const sims: ChainSim[] = [];
-  const chains: Bm13xxMiningChain[] = [];
+  const chains: MiningChain[] = [];
   const closers: (() => Promise<void>)[] = [];
   for (let i = 0; i < 2; i++) {
     const c = await inProcessChain({ index: i, family: 'BM1397', chips: 4, sim: { hashrate: 1000 }, simTicketDifficulty: 2 ** -20 });
     sims.push(c.sim);
-    chains.push(c.mining);
+    chains.push(c.driver);
     closers.push(c.close);
   }
-  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
+  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' })});
   const scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
   scheduler.setJob({
     id: '1',

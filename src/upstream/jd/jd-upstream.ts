@@ -363,6 +363,11 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     }
   }
 
+  /** JobIssuer.publishBlock: a block on one of our own templates goes to our own node at once. */
+  publishBlock(share: Share): boolean {
+    return this.propagateBlock(share);
+  }
+
   /**
    * Hands a block candidate to the own node (SubmitSolution) and, in full-template mode, to the JDS
    * (PushSolution). Checked against nbits first; each block once. The share path can call this for a

@@ -11,6 +11,7 @@ import { nonceOfReply } from '../../../../../drivers/asic/bm13xx/families/common
 import { decodeJobFrame } from '../../../../../drivers/asic/bm13xx/job-frame.js';
 import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceFields, chipIndexOfNonce, type NonceLayout } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
 import { decodeRawResponse } from '../../../../../drivers/asic/bm13xx/response-frame.js';
+import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
 
 const cycle = (name: keyof typeof FAMILIES, n: number): number[] => {
   const f = FAMILIES[name];
@@ -82,7 +83,7 @@ test('family lookup by name and chip id', () => {
 test('BM1397 work: 4 midstates for versions +0..+3 along the mask, 1 midstate without a mask', () => {
   const header = new Uint8Array(80).map((_, i) => (i * 13 + 5) & 0xff);
   writeU32LE(header, 0, 0x20000000);
-  const enc = FAMILIES.BM1397.encodeWork({ header, versionMask: 0x1fffe000 }, 8);
+  const enc = FAMILIES.BM1397.encodeWork(unitHeaderOf(header, 0x1fffe000), 8);
   assert.equal(enc.frame.length, 152);
   const d = decodeJobFrame(enc.frame, 'midstate');
   assert.ok(d.format === 'midstate' && d.crcOk);
@@ -98,7 +99,7 @@ test('BM1397 work: 4 midstates for versions +0..+3 along the mask, 1 midstate wi
   assert.deepEqual(Array.from(d.job.merkleTail), Array.from(header.slice(64, 68)));
   assert.equal(d.job.ntime, readU32LE(header, 68));
   assert.equal(d.job.nbits, readU32LE(header, 72));
-  const one = FAMILIES.BM1397.encodeWork({ header, versionMask: 0 }, 8);
+  const one = FAMILIES.BM1397.encodeWork(unitHeaderOf(header, 0), 8);
   assert.equal(one.frame.length, 56);
   assert.deepEqual(one.slotVersions, [0x20000000]);
 });
@@ -106,7 +107,7 @@ test('BM1397 work: 4 midstates for versions +0..+3 along the mask, 1 midstate wi
 test('full-header work: frame carries the template; the chip rolls under the work mask', () => {
   const header = new Uint8Array(80).map((_, i) => (i * 31 + 7) & 0xff);
   for (const name of ['BM1362', 'BM1366', 'BM1368', 'BM1370'] as const) {
-    const enc = FAMILIES[name].encodeWork({ header, versionMask: 0x1fffffe0 }, 16);
+    const enc = FAMILIES[name].encodeWork(unitHeaderOf(header, 0x1fffffe0), 16);
     assert.equal(enc.frame.length, 88);
     assert.equal(enc.frame[3], name === 'BM1362' ? 0x36 : 0x56, name === 'BM1362' ? 'cgminer length byte' : 'ESP-Miner length byte');
     assert.equal(enc.chipRollMask, 0x1fffe000, 'only bits 28..13 are rollable in the chip');
