@@ -9,6 +9,9 @@
  *                  nonces/s each (simulators in their own processes). Goals < 10 % of a core, < 80 MB.
  *   bm1397_starvation_pct   share of time BM1397 chips (real hash rates, accounted by the simulator)
  *                  held exhausted work. Goal < 0.1 %.
+ *   s19_*          3 chains × 30,000 nonces/s through the real pty path into driver, scheduler, nonce
+ *                  check and share path (s19-nonce-path.ts). Goal < 20 % of one core, 0 dropped;
+ *                  s19_us_per_nonce goal < 2 (work generation included).
  */
 import { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -33,6 +36,7 @@ import { upstreamFactory } from '../../src/upstream/upstream-factory.js';
 import { ROOT, startAgentProcess } from '../../test/helpers/agent-process.js';
 import { fromHex } from '../../src/work/bytes.js';
 import { percentiles, type Bench } from './bench.js';
+import { s19NoncePath } from './s19-nonce-path.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = logger('bench');
@@ -396,6 +400,7 @@ const bench: Bench = {
     const sp = await sharePath(quick ? 3 : 10);
     const st = await starvationRun(quick ? 3 : 10);
     const ap = await agentProcess(quick ? 8 : 20);
+    const s19 = await s19NoncePath(quick ? 5 : 15);
     return {
       job_switch_p50_ms: Number(js.p50.toFixed(3)),
       job_switch_p99_ms: Number(js.p99.toFixed(3)),
@@ -413,6 +418,19 @@ const bench: Bench = {
       agent_shares_per_s: Number(ap.sharesPerS.toFixed(2)),
       bm1397_starvation_pct: Number(st.pct.toFixed(4)),
       bm1397_chips: st.chips,
+      s19_cpu_pct: Number(s19.cpuPct.toFixed(2)),
+      s19_cpu_pct_goal: '< 20',
+      s19_us_per_nonce: Number(s19.usPerNonce.toFixed(3)),
+      s19_us_per_nonce_goal: '< 2',
+      s19_nonces_per_s: Math.round(s19.noncesPerS),
+      s19_nonces_per_s_target: 90_000,
+      s19_units_per_s: Math.round(s19.unitsPerS),
+      s19_nonces_sent: s19.sent,
+      s19_dropped: s19.dropped,
+      s19_not_valid: s19.notValid,
+      s19_hw_errors: s19.hwErrors,
+      s19_repeated: s19.repeated,
+      s19_crc_errors: s19.crcErrors,
     };
   },
 };
@@ -421,6 +439,10 @@ export default bench;
 /** For profiling one figure alone: `node --import tsx scripts/bench/agent.bench.ts job-switch`. */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'job-switch') {
   console.log(await jobSwitch(Number(process.argv[3] ?? 5)));
+}
+/** `… agent.bench.ts s19 [seconds]`: the S19-rate nonce path alone. */
+if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 's19') {
+  console.log(await s19NoncePath(Number(process.argv[3] ?? 10)));
 }
 /** `… agent.bench.ts agent-process [seconds]`; BENCH_AGENT_NODE_OPTIONS adds V8/node flags allowed in NODE_OPTIONS (e.g. --single-threaded-gc). */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'agent-process') {
