@@ -19,11 +19,19 @@
 import type { Job, Share } from '../upstream/job.js';
 import { writeU32LE } from '../work/bytes.js';
 import { HeaderOffset } from '../work/header.js';
-import { difficultyOfHashWords, MiningHasher } from '../work/sha256-engine.js';
+import { difficultyOfHashWords, midstate, MiningHasher } from '../work/sha256-engine.js';
 import { difficultyToTarget, hashWordsMeetTarget, nbitsToTarget, targetLimbs } from '../work/target.js';
 import type { DuplicateFilter } from './duplicate-filter.js';
 import type { JobBook } from './job-book.js';
+import { popcount32 } from '../work/version-rolling.js';
 import type { NonceReport, WorkUnit } from './work-unit.js';
+
+/**
+ * Units whose chips hash at most this many versions (BM1397's four midstates) keep the midstate of each
+ * version: their nonces then skip the first SHA-256 block. Units rolled in the chip (up to 2^16
+ * versions) rarely see a version twice, so theirs is computed per nonce.
+ */
+const CACHED_VERSION_BITS = 2;
 
 /**
  * What one nonce report is. `late`: it matched an earlier unit that held its chip job id moments before,
@@ -46,6 +54,11 @@ export class NonceCheck {
   private readonly header = new Uint8Array(80);
   /** The unit whose fields are in `header` now (only the version changes between its nonces). */
   private headerUnit: WorkUnit | undefined;
+  /** Its midstates by version, when it has few versions (CACHED_VERSION_BITS). */
+  private headerMids: Map<number, Uint32Array> | undefined;
+  private readonly mids = new WeakMap<WorkUnit, Map<number, Uint32Array>>();
+  /** Header bytes 64..75 (merkle-root tail, ntime, nbits) of `headerUnit`. */
+  private readonly tail = this.header.subarray(64, 76);
   private readonly networkLimbs = new Map<number, Uint32Array>();
   private readonly jobLimbs = new WeakMap<Job, Uint32Array>();
   private ticketDifficulty = 0;
@@ -92,9 +105,24 @@ export class NonceCheck {
       h.set(unit.merkleRoot, HeaderOffset.merkleRoot);
       writeU32LE(h, HeaderOffset.ntime, unit.ntime);
       writeU32LE(h, HeaderOffset.nbits, unit.nbits);
+      this.headerMids = undefined;
+      if (popcount32(unit.rollMask) <= CACHED_VERSION_BITS) {
+        this.headerMids = this.mids.get(unit);
+        if (!this.headerMids) this.mids.set(unit, (this.headerMids = new Map()));
+      }
     }
     writeU32LE(h, HeaderOffset.version, version);
-    this.hasher.setHeader(h);
+    const mids = this.headerMids;
+    if (mids) {
+      let mid = mids.get(version);
+      if (!mid) {
+        mid = midstate(h);
+        mids.set(version, mid);
+      }
+      this.hasher.setMidstate(mid, this.tail);
+    } else {
+      this.hasher.setHeader(h);
+    }
     const words = this.hasher.hash(nonce);
     if (!hashWordsMeetTarget(words, this.ticketLimbs)) return 'below-ticket';
     return difficultyOfHashWords(words);
