@@ -30,15 +30,14 @@ import { emptyChainCounters, emptyChipCounters, type ChainCounters, type ChipCou
 import { cmd } from './command-frame.js';
 import { ChainBringUpError, ChainStateError } from './errors.js';
 import { familyByName, type ChipFamily, type InitContext, type InitStep } from './family.js';
-import { nonceOfReply } from './families/common.js';
 import { JobRing, type RingEntry } from './job-ring.js';
-import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
+import { ESP_MINER_NONCE_LAYOUT, nonceAddressField, nonceCore, nonceSplit, validateNonceLayout, type NonceLayout, type NonceSplit } from './nonce-layout.js';
 import { frequencyRamp, solvePll, type PllSetting } from './pll.js';
 import { Reg } from './registers/addresses.js';
 import { CHIP_RESET_BAUD, planBaudSwitch, planResetBaud, RESET_BAUD } from './registers/baud.js';
 import { decodeChipId } from './registers/chip-id.js';
 import { CHIP_ROLLABLE_MASK, versionRollingRegister } from './registers/version-mask.js';
-import { decodeRawResponse, registerReplyOf, type RegisterReply } from './response-frame.js';
+import { decodeRawResponse, registerReplyOf, RESPONSE_NONCE_FLAG, type RawResponse, type RegisterReply, type ResponseLength } from './response-frame.js';
 import { ResponseParser } from './response-parser.js';
 import { ticketDifficultyForRegister, ticketMaskRegister } from './ticket-mask.js';
 
@@ -136,6 +135,13 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
   spaceRate = 0;
   private chipFigures: ChipFigures | undefined;
   readonly layout: NonceLayout;
+  /** The layout as shifts and masks. */
+  private readonly split: NonceSplit;
+  /**
+   * The nonce reply being handled, decoded in place (one object for every reply: the family's id decoder
+   * reads it at once and keeps nothing). The parser has checked the frame's preamble, CRC and reserved bits.
+   */
+  private readonly nonceRaw: RawResponse = { length: 9, isNonce: true, data: new Uint8Array(4), b6: 0, b7: 0, extra16: undefined, crc: 0, crcOk: true, reservedBits: 0 };
   private readonly clock: Clock;
   private readonly timing: ChainTiming;
   private readonly log: Logger;
@@ -199,6 +205,7 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
     this.ticketDifficulty = ticketDifficultyForRegister(opts.ticketDifficulty ?? 256);
     this.layout = opts.nonceLayout ?? ESP_MINER_NONCE_LAYOUT;
     validateNonceLayout(this.layout);
+    this.split = nonceSplit(this.layout);
     this.clock = opts.clock ?? systemClock;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.chipRollMask = (opts.versionMask ?? BIP320_MASK) & CHIP_ROLLABLE_MASK;
@@ -339,11 +346,13 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
 
   private onFrame(frame: Uint8Array): void {
     this.counters.framesOk++;
-    const raw = decodeRawResponse(frame);
-    if (raw.isNonce) {
-      this.onNonce(raw, frame);
+    // Bit 7 of the last byte marks a nonce reply (response-frame.ts): tens of thousands a second on a big
+    // board, decoded without allocating (onNonce); register replies are few.
+    if (((frame[frame.length - 1] as number) & RESPONSE_NONCE_FLAG) !== 0) {
+      this.onNonce(frame);
       return;
     }
+    const raw = decodeRawResponse(frame);
     const reply = registerReplyOf(raw);
     this.counters.registerReplies++;
     let taken = false;
@@ -703,11 +712,28 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
     return jobId;
   }
 
-  private onNonce(raw: ReturnType<typeof decodeRawResponse>, frame: Uint8Array): void {
+  private onNonce(frame: Uint8Array): void {
+    // The reply's fields as decodeRawResponse gives them (response-frame.ts), into the one scratch object.
+    const raw = this.nonceRaw;
+    const len = frame.length;
+    const d0 = frame[2] as number;
+    const d1 = frame[3] as number;
+    const d2 = frame[4] as number;
+    const d3 = frame[5] as number;
+    raw.length = len as ResponseLength;
+    raw.data[0] = d0;
+    raw.data[1] = d1;
+    raw.data[2] = d2;
+    raw.data[3] = d3;
+    raw.b6 = frame[6] as number;
+    raw.b7 = frame[7] as number;
+    raw.extra16 = len === 11 ? ((frame[8] as number) << 8) | (frame[9] as number) : undefined;
+    raw.crc = (frame[len - 1] as number) & 0x1f;
     const ids = this.family.decodeNonceIds(raw);
-    const nonce = nonceOfReply(raw);
-    const fields = nonceFields(nonce, this.layout);
-    const idx = Math.floor(fields.addressField / this.interval);
+    // Bytes 2..5 read little-endian: the header's nonce value (families/common.ts nonceOfReply).
+    const nonce = (d0 | (d1 << 8) | (d2 << 16) | (d3 << 24)) >>> 0;
+    const addressField = nonceAddressField(nonce, this.split);
+    const idx = Math.floor(addressField / this.interval);
     const chip = idx < this.chipsFound ? this.chips[idx] : undefined;
     if (!chip) this.counters.unattributedNonces++;
     // The unit now holding this job id, then the ones it replaced within the late window.
@@ -746,8 +772,8 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
       chip: chip ? chip.index : -1,
       at: now,
       jobId: current.jobId,
-      chipAddress: fields.addressField,
-      core: fields.core,
+      chipAddress: addressField,
+      core: nonceCore(nonce, this.split),
       smallCore: ids.smallCore,
       midstateIndex: ids.midstateIndex,
       frame,

@@ -9,7 +9,7 @@ import { incrementVersion } from '../../../../../src/work/version-rolling.js';
 import { FAMILIES, familyByChipId, familyByName } from '../../../../../drivers/asic/bm13xx/family.js';
 import { nonceOfReply } from '../../../../../drivers/asic/bm13xx/families/common.js';
 import { decodeJobFrame } from '../../../../../drivers/asic/bm13xx/job-frame.js';
-import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceFields, chipIndexOfNonce, type NonceLayout } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
+import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceAddressField, nonceCore, nonceFields, nonceSplit, chipIndexOfNonce, type NonceLayout } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
 import { decodeRawResponse } from '../../../../../drivers/asic/bm13xx/response-frame.js';
 import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
 
@@ -130,11 +130,13 @@ test('init sequences: every family step list is well formed; address-dependent s
 });
 
 test('nonce layout: compose/split round trip, chip index from the address field (property)', () => {
-  const layouts: NonceLayout[] = [ESP_MINER_NONCE_LAYOUT, { byteOrder: 'le', coreBits: 7, addressBits: 8 }, { byteOrder: 'be', coreBits: 8, addressBits: 6 }];
+  const layouts: NonceLayout[] = [ESP_MINER_NONCE_LAYOUT, { byteOrder: 'le', coreBits: 7, addressBits: 8 }, { byteOrder: 'be', coreBits: 8, addressBits: 6 }, { byteOrder: 'le', coreBits: 0, addressBits: 8 }];
   fc.assert(
     fc.property(fc.constantFrom(...layouts), fc.integer({ min: 0, max: 0xffffffff }), (l, nonce) => {
       const f = nonceFields(nonce, l);
-      return composeNonce(f, l) === nonce;
+      // The driver's allocation-free split agrees with nonceFields.
+      const s = nonceSplit(l);
+      return composeNonce(f, l) === nonce && nonceAddressField(nonce, s) === f.addressField && nonceCore(nonce, s) === f.core;
     }),
     { numRuns: 3000 },
   );
