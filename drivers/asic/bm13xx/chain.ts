@@ -167,7 +167,12 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
   private get silenceMs(): number {
     return this.opts.chipSilenceMs ?? this.defaultSilenceMs();
   }
-  private readonly onData = (b: Uint8Array): void => this.parser.push(b);
+  /** When the chunk being parsed arrived: every reply in it was read at that moment (one clock read per chunk, not per nonce). */
+  private readAt = 0;
+  private readonly onData = (b: Uint8Array): void => {
+    this.readAt = this.clock.now();
+    this.parser.push(b);
+  };
   private readonly onPortError = (e: UartError): void => {
     this.counters.portErrors++;
     this.log.warn({ err: e.message, code: e.code }, 'uart error');
@@ -737,7 +742,7 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
     const chip = idx < this.chipsFound ? this.chips[idx] : undefined;
     if (!chip) this.counters.unattributedNonces++;
     // The unit now holding this job id, then the ones it replaced within the late window.
-    const now = this.clock.now();
+    const now = this.readAt;
     const lineage = this.ring.lineage(ids.jobId, now);
     // The newest of them with the midstate slot the reply names (BM1397: a unit fills 1 or 4 slots).
     let first = -1;
