@@ -16,7 +16,7 @@
  * not read yet; on a UART, drain() has already put them on the wire. Custom rates are set without a flush.
  */
 import { isatty, ReadStream } from 'node:tty';
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeSync } from 'node:fs';
 import { SerialPort, type SerialPortOpenOptions } from 'serialport';
 import type { AutoDetectTypes } from '@serialport/bindings-cpp';
 import { TypedEmitter } from '../../src/typed-emitter.js';
@@ -49,6 +49,10 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
   private readonly binding: AutoDetectTypes | undefined;
   /** The TTY read handle, when reads go through it (see readThroughTty). */
   private tty: ReadStream | undefined;
+  /** The port's descriptor while writes may go to it directly (see write). */
+  private fd: number | undefined;
+  /** Writes handed to serialport and not completed yet: later writes queue behind them. */
+  private queued = 0;
   /** True when the device accepted low-latency mode. */
   lowLatencyActive = false;
   /** True when the path is a pseudo-terminal (/dev/pts/N, links resolved). */
@@ -89,12 +93,15 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
       }
       this.baud = opened;
     }
+    const fd = (port.port as { fd?: unknown } | undefined)?.fd;
+    this.fd = typeof fd === 'number' && isatty(fd) ? fd : undefined;
     if (!this.readThroughTty(port)) {
       port.on('data', (chunk: Buffer) => this.emit('data', new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     }
     port.on('error', (err: unknown) => this.emit('error', asUartError(err, this.path)));
     port.on('close', () => {
       this.port = undefined;
+      this.fd = undefined;
       this.emit('close');
     });
     if (this.wantLowLatency && !this.isPseudoTerminal) await this.tryLowLatency(port);
@@ -148,10 +155,35 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
     return this.port;
   }
 
+  /**
+   * Writes go straight to the tty's descriptor when nothing is queued before them: the descriptor is
+   * non-blocking, so the kernel takes the frame at once or says EAGAIN. serialport's own write (a
+   * Writable stream, then fs.write on the thread pool) cost a thread-pool round trip per job frame,
+   * several hundred a second per chain on BM1397 boards. Whatever the kernel did not take (a full
+   * buffer, a partial write) goes through serialport, which waits for the port to be writable; later
+   * writes queue behind it there, so the bytes stay in order. drain() waits for serialport's queue and
+   * then for the kernel's (tcdrain), which holds the direct writes already.
+   */
   write(data: Uint8Array): Promise<void> {
     const port = this.need();
+    let from = 0;
+    const fd = this.fd;
+    if (fd !== undefined && this.queued === 0) {
+      try {
+        from = writeSync(fd, data, 0, data.length);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') return Promise.reject(asUartError(err, `write ${this.path}`));
+      }
+      if (from >= data.length) return Promise.resolve();
+    }
+    this.queued++;
     return new Promise<void>((resolve, reject) => {
-      port.write(Buffer.from(data.buffer, data.byteOffset, data.length), (err) => (err ? reject(asUartError(err, `write ${this.path}`)) : resolve()));
+      port.write(Buffer.from(data.buffer, data.byteOffset + from, data.length - from), (err) => {
+        this.queued--;
+        if (err) reject(asUartError(err, `write ${this.path}`));
+        else resolve();
+      });
     });
   }
 
@@ -187,6 +219,7 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async close(): Promise<void> {
     const port = this.port;
+    this.fd = undefined;
     if (this.tty) {
       const rs = this.tty;
       this.tty = undefined;

@@ -9,6 +9,9 @@
  *                  nonces/s each (simulators in their own processes). Goals < 10 % of a core, < 80 MB.
  *   bm1397_starvation_pct   share of time BM1397 chips (real hash rates, accounted by the simulator)
  *                  held exhausted work. Goal < 0.1 %.
+ *   s19_*          3 chains × 30,000 nonces/s through the real pty path into driver, scheduler, nonce
+ *                  check and share path (s19-nonce-path.ts). Goal < 20 % of one core, 0 dropped;
+ *                  s19_us_per_nonce goal < 2 (work generation included).
  */
 import { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -23,7 +26,7 @@ import type { ChainSim, SimChainConfig } from '../../workshop/sim/bm13xx/chain-s
 import { systemClock } from '../../src/clock.js';
 import { Sv2Pool } from '../../workshop/lab/sv2-pool.js';
 import { logger } from '../../src/log.js';
-import type { Bm13xxMiningChain } from '../../src/mining/bm13xx-mining-chain.js';
+import type { MiningChain } from '../../src/mining/mining-chain.js';
 import { inProcessChain } from '../../test/helpers/in-process-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
@@ -33,6 +36,7 @@ import { upstreamFactory } from '../../src/upstream/upstream-factory.js';
 import { ROOT, startAgentProcess } from '../../test/helpers/agent-process.js';
 import { fromHex } from '../../src/work/bytes.js';
 import { percentiles, type Bench } from './bench.js';
+import { s19NoncePath } from './s19-nonce-path.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = logger('bench');
@@ -125,7 +129,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
   } as Socket['emit'];
   const jobWrites: number[][] = [];
   const nonceTimes: number[] = [];
-  const chains: Bm13xxMiningChain[] = [];
+  const chains: MiningChain[] = [];
   const closers: (() => Promise<void>)[] = [];
   for (let i = 0; i < o.chains; i++) {
     const writes: number[] = [];
@@ -143,10 +147,10 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
           return write(b);
         };
         // Registered before the scheduler's: the time the nonce reply was parsed.
-        driver.on('nonce', (r) => nonceTimes.push(r.receivedAt));
+        driver.on('nonce', (r) => nonceTimes.push(r.at));
       },
     });
-    chains.push(c.mining);
+    chains.push(c.driver);
     closers.push(c.close);
   }
   const pools = new PoolManager({
@@ -154,7 +158,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
     factory: upstreamFactory({ clock: systemClock, nominalHashrate: 1e9 }),
     clock: systemClock,
   });
-  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s), staleReason: (s) => scheduler.staleReason(s) });
+  const shares: SharePath = new SharePath({ stats, log, submit: (s) => pools.submit(s) });
   const scheduler: Scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
   const switches: number[] = [];
   const switchCsw: number[] = [];
@@ -347,15 +351,15 @@ async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: n
 async function starvationRun(seconds: number): Promise<{ pct: number; chips: number }> {
   const stats = new MiningStats(systemClock);
   const sims: ChainSim[] = [];
-  const chains: Bm13xxMiningChain[] = [];
+  const chains: MiningChain[] = [];
   const closers: (() => Promise<void>)[] = [];
   for (let i = 0; i < 2; i++) {
     const c = await inProcessChain({ index: i, family: 'BM1397', chips: 4, sim: { hashrate: 1000 }, simTicketDifficulty: 2 ** -20 });
     sims.push(c.sim);
-    chains.push(c.mining);
+    chains.push(c.driver);
     closers.push(c.close);
   }
-  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
+  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' })});
   const scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
   scheduler.setJob({
     id: '1',
@@ -396,6 +400,7 @@ const bench: Bench = {
     const sp = await sharePath(quick ? 3 : 10);
     const st = await starvationRun(quick ? 3 : 10);
     const ap = await agentProcess(quick ? 8 : 20);
+    const s19 = await s19NoncePath(quick ? 5 : 15);
     return {
       job_switch_p50_ms: Number(js.p50.toFixed(3)),
       job_switch_p99_ms: Number(js.p99.toFixed(3)),
@@ -413,6 +418,19 @@ const bench: Bench = {
       agent_shares_per_s: Number(ap.sharesPerS.toFixed(2)),
       bm1397_starvation_pct: Number(st.pct.toFixed(4)),
       bm1397_chips: st.chips,
+      s19_cpu_pct: Number(s19.cpuPct.toFixed(2)),
+      s19_cpu_pct_goal: '< 20',
+      s19_us_per_nonce: Number(s19.usPerNonce.toFixed(3)),
+      s19_us_per_nonce_goal: '< 2',
+      s19_nonces_per_s: Math.round(s19.noncesPerS),
+      s19_nonces_per_s_target: 90_000,
+      s19_units_per_s: Math.round(s19.unitsPerS),
+      s19_nonces_sent: s19.sent,
+      s19_dropped: s19.dropped,
+      s19_not_valid: s19.notValid,
+      s19_hw_errors: s19.hwErrors,
+      s19_repeated: s19.repeated,
+      s19_crc_errors: s19.crcErrors,
     };
   },
 };
@@ -421,6 +439,10 @@ export default bench;
 /** For profiling one figure alone: `node --import tsx scripts/bench/agent.bench.ts job-switch`. */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'job-switch') {
   console.log(await jobSwitch(Number(process.argv[3] ?? 5)));
+}
+/** `… agent.bench.ts s19 [seconds]`: the S19-rate nonce path alone. */
+if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 's19') {
+  console.log(await s19NoncePath(Number(process.argv[3] ?? 10)));
 }
 /** `… agent.bench.ts agent-process [seconds]`; BENCH_AGENT_NODE_OPTIONS adds V8/node flags allowed in NODE_OPTIONS (e.g. --single-threaded-gc). */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'agent-process') {

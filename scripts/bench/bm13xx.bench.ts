@@ -3,7 +3,7 @@
  * dedupe, event; no SHA-256, which is the agent's), the simulator's hashing, and 4 replaying chains at
  * 2000 nonces/s each with their drivers in one process (CPU share of one core).
  */
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import type { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { BM1370 } from '../../drivers/asic/bm13xx/families/bm1370.js';
 import { composeNonce, ESP_MINER_NONCE_LAYOUT } from '../../drivers/asic/bm13xx/nonce-layout.js';
@@ -12,21 +12,24 @@ import { ChainSim } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
 import { writeU32LE } from '../../src/work/bytes.js';
 import { rate, type Bench } from './bench.js';
+import { unitHeaderOf } from '../../drivers/asic/bm13xx/work-encoding.js';
+import type { UnitHeader } from '../../src/mining/work-unit.js';
+import { simulatedChain } from '../../test/helpers/bm13xx.js';
 
-function work(seed: number): { header: Uint8Array; versionMask: number } {
+function work(seed: number): UnitHeader {
   const header = new Uint8Array(80).map((_, i) => (i * 37 + seed) & 0xff);
   writeU32LE(header, 0, 0x20000000);
-  return { header, versionMask: 0x1fffe000 };
+  return unitHeaderOf(header, 0x1fffe000);
 }
 
-async function upChain(opts: { replay?: number } = {}): Promise<{ chain: Bm13xxChain; sim: ChainSim; device: ReturnType<typeof createMemoryUartPair>[1] }> {
+async function upChain(opts: { replay?: number } = {}): Promise<{ chain: Bm13xxChain<UnitHeader>; sim: ChainSim; device: ReturnType<typeof createMemoryUartPair>[1] }> {
   const [host, device] = createMemoryUartPair();
   await device.open();
   const sim = new ChainSim(
     opts.replay ? { family: 'BM1370', chips: 4, mode: 'replay', replayNoncesPerSecond: opts.replay } : { family: 'BM1370', chips: 4, hashrate: 1000, simTicketDifficulty: 2 ** -20 },
   );
   sim.attach(device);
-  const chain = new Bm13xxChain(host, { family: 'BM1370', expectedChips: 4, timing: FAST_TIMING, reset: (a) => sim.setReset(a), simTicketDifficulty: sim.effectiveTicketDifficulty });
+  const chain = simulatedChain(host, { family: 'BM1370', expectedChips: 4, timing: FAST_TIMING, reset: (a) => sim.setReset(a) }, sim.effectiveTicketDifficulty);
   await chain.bringUp();
   return { chain, sim, device };
 }
@@ -55,7 +58,7 @@ const bench: Bench = {
 
     // Driver nonce path: frames written on the device end, counted as 'nonce' events.
     const t = await upChain();
-    const jobId = await t.chain.sendWork(work(1));
+    const jobId = await t.chain.dispatch(work(1));
     t.sim.detach();
     const n = quick ? 20_000 : 100_000;
     const batch: Uint8Array[] = [];
@@ -93,7 +96,7 @@ const bench: Bench = {
     const chains = await Promise.all([0, 1, 2, 3].map(() => upChain({ replay: 2000 })));
     let total = 0;
     for (const c of chains) c.chain.on('nonce', () => total++);
-    await Promise.all(chains.map((c, i) => c.chain.sendWork(work(10 + i))));
+    await Promise.all(chains.map((c, i) => c.chain.dispatch(work(10 + i))));
     const cpu0 = process.cpuUsage();
     const w0 = performance.now();
     await new Promise((r) => setTimeout(r, ms));

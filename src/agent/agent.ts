@@ -3,7 +3,8 @@
  *
  *   pools (PoolManager: SV2 / SV1 / JD upstreams)  --job-->  Scheduler --work--> ChainSet (BM13xx chains)
  *        ^                                                      |
- *        '---- SharePath <-- verified shares <-- NonceVerifier <-'  nonces
+ *        '-- share.job.upstream.submit() <-- SharePath <-- nonce check <-'  nonces
+ *   (the seven hops of the share path: docs/architecture.md)
  *   Board (I2C/GPIO, thermal policy, safe state) owns power and may stop hashing at any moment.
  *   Local APIs (cgminer 4028, HTTP, /metrics) read a snapshot; they never drive the data path.
  *
@@ -117,10 +118,11 @@ export class Agent {
   readonly chains: ChainSet;
   /** Undefined when the config has no pools (a board-only run). Replaced when SIGHUP changes the pools. */
   pools: PoolManager | undefined;
-  /** Managers replaced by a reload, kept until their late shares are answered; by the jobs they issued. */
-  private retired: { pools: PoolManager; jobs: WeakSet<Job> }[] = [];
-  /** Jobs the current manager issued (a share goes back to the manager of its job). */
-  private currentJobs = new WeakSet<Job>();
+  /**
+   * Managers replaced by a reload, kept until their late shares are answered (a share goes back through
+   * its own job's upstream handle, which leads to the manager that issued it).
+   */
+  private retired: PoolManager[] = [];
   readonly scheduler: Scheduler;
   readonly shares: SharePath;
   groups: PoolGroupConfig[];
@@ -168,23 +170,13 @@ export class Agent {
     this.log.info({ ...chainTicket(o.config) }, 'ticket difficulty');
     this.groups = this.groupsOf(o.config);
     this.pools = this.makePools(o.config, this.groups);
-    this.shares = new SharePath({
-      stats: this.stats,
-      log: logger('agent.shares'),
-      submit: (s) => this.submit(s),
-      staleReason: (s) => this.scheduler.staleReason(s),
-      // A block on our own template goes to our own node at once, even when the share path finds its job
-      // replaced (a block is still a block); the JD upstream sends each block out once.
-      onBlock: (s) => s.job.source.protocol === 'jd' && this.jd?.propagateBlock(s) === true,
-    });
+    this.shares = new SharePath({ stats: this.stats, log: logger('agent.shares'), submit: (s) => this.submit(s) });
     this.scheduler = new Scheduler({
-      chains: this.chains.chains.map((c) => c.mining),
+      chains: this.chains.chains.map((c) => c.driver),
       clock: this.clock,
       log: logger('agent.scheduler'),
       stats: this.stats,
       shares: this.shares,
-      onValidNonce: (chain, chip) => this.chains.nonceSeen(chain, chip),
-      onWorkSent: (chain) => this.chains.workSent(chain),
       // A job the chains cannot split: no work, and nothing left hashing the previous job.
       onUnusableJob: (job, reason) => this.idleChains(`job ${job.id} of ${job.source.poolId} cannot be mined: ${reason}`),
     });
@@ -222,7 +214,6 @@ export class Agent {
   private wire(pools: PoolManager): void {
     pools.on('job', (job) => {
       if (pools !== this.pools) return;
-      this.currentJobs.add(job);
       this.onJob(job);
     });
     pools.on('idle', (reason) => {
@@ -231,23 +222,23 @@ export class Agent {
     });
   }
 
-  /** A share goes to the manager that issued its job: after a reload, the retired one while it drains. */
+  /**
+   * A share goes to the manager whose upstream issued its job (after a reload, the retired one while it
+   * drains), which hands it to `share.job.upstream` if that connection still runs and counts it per pool.
+   */
   private submit(s: Share): Promise<ShareOutcome> {
-    if (!this.currentJobs.has(s.job)) {
-      const old = this.retired.find((r) => r.jobs.has(s.job));
-      if (old) return old.pools.submit(s);
-    }
-    return this.pools ? this.pools.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' });
+    const m = this.pools?.issued(s.job) ? this.pools : (this.retired.find((r) => r.issued(s.job)) ?? this.pools);
+    return m ? m.submit(s) : Promise.resolve({ status: 'lost', reason: 'lost-to-switch' });
   }
 
   /** The chips roll version bits (every BM13xx family does: in-chip, or BM1397's four midstates). */
   chipsRollVersions(): boolean {
-    return this.chains.chains.some((c) => c.mining.rollMaskFor(BIP320_MASK) !== 0);
+    return this.chains.chains.some((c) => c.driver.rollMaskFor(BIP320_MASK) !== 0);
   }
 
   /** Nominal hashrate of the whole board, H/s (the simulators' rate for a simulated board). */
   nominalHashrate(): number {
-    const up = this.chains.chains.reduce((s, c) => s + c.mining.nominalHashrate, 0);
+    const up = this.chains.chains.reduce((s, c) => s + c.driver.nominalHashrate, 0);
     if (up > 0) return up;
     const b = this.config.board;
     if (b.sim) return b.sim.chain_hashrate_hs * b.chain.length;
@@ -270,7 +261,7 @@ export class Agent {
   /** Warns when the current job's share difficulty is below a running chain's ticket (src/agent/chain-ticket.ts). */
   private checkTicket(): void {
     const job = this.scheduler.job;
-    const lossy = job && this.ticketCheck.check(job.target, this.chains.chains.map((c) => c.up?.effectiveTicketDifficulty));
+    const lossy = job && this.ticketCheck.check(job.target, this.chains.chains.map((c) => (c.up ? c.driver.nonceDifficulty : undefined)));
     if (lossy) this.log.warn({ ...lossy, pool: job.source.poolId }, "pool share difficulty below the chips' ticket: the shares in between are lost");
   }
 
@@ -445,15 +436,13 @@ export class Agent {
     const old = this.pools;
     this.groups = groups;
     if (old) {
-      const entry = { pools: old, jobs: this.currentJobs };
-      this.retired.push(entry);
+      this.retired.push(old);
       const drainMs = cfg.agent.pools.drain * 1000;
       this.clock.setTimeout(() => {
-        this.retired = this.retired.filter((r) => r !== entry);
+        this.retired = this.retired.filter((r) => r !== old);
         void old.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping the replaced pool manager'));
       }, drainMs);
     }
-    this.currentJobs = new WeakSet<Job>();
     this.jd = undefined;
     this.pools = this.makePools(cfg, groups);
     if (this.pools) {
@@ -518,7 +507,7 @@ export class Agent {
     this.dashboard?.close();
     await this.api?.close().catch(() => undefined);
     await this.pools?.stop().catch((err: unknown) => this.log.warn({ err: String(err) }, 'stopping pools'));
-    for (const r of this.retired) await r.pools.stop().catch(() => undefined);
+    for (const r of this.retired) await r.stop().catch(() => undefined);
     await this.chains.close();
     this.rt?.close();
   }

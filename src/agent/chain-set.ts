@@ -20,7 +20,6 @@ import type { GpioLine } from '../../drivers/transport/gpio-line.js';
 import type { MiningControl } from '../board/board.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import { Bm13xxMiningChain, type AgentDriverWork } from '../mining/bm13xx-mining-chain.js';
 import { ChainHealth } from '../mining/chain-health.js';
 import type { MiningStats } from '../mining/mining-stats.js';
 import { TypedEmitter } from '../typed-emitter.js';
@@ -57,10 +56,8 @@ export interface ChainRuntime {
   spec: ChainSpec;
   family: ChipFamily;
   state: ChainRunState;
-  /** The scheduler's view; exists from the start so the scheduler can hold every chain. */
-  mining: Bm13xxMiningChain;
-  driver?: Bm13xxChain<AgentDriverWork>;
-  port?: UartPort;
+  /** The chain driver: the scheduler's worker (a MiningChain) from the start; it opens its port at bring-up. */
+  driver: Bm13xxChain;
   /** A simulated chain's device (its simulator behind a pseudo-terminal). */
   device?: ChainDevice;
   health?: ChainHealth;
@@ -70,6 +67,11 @@ export interface ChainRuntime {
   bringUpFailures: number;
   /** Work went to the chain since it was last brought up (a chain that never got any has nothing to stop). */
   hadWork: boolean;
+  /** When the chain was last brought up (work and nonces before it belong to the previous run). */
+  upAt: number;
+  /** The stats sink's last unit and per-chip nonce times already given to `health`. */
+  seenWork: number;
+  seenNonce: number[];
   /** How an idle chain was parked: chips held in reset, or (no reset line of its own) its lowest clock. */
   parkedBy?: 'reset' | 'clock';
 }
@@ -117,6 +119,11 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   private parking: Promise<void> | undefined;
   private readonly frequency: number[];
 
+  /** The stats sink the chains' nonces are recorded in (per-chip counts for chain health and the tuner). */
+  get stats(): MiningStats {
+    return this.o.stats;
+  }
+
   constructor(private readonly o: ChainSetOptions) {
     super();
     this.frequency = o.specs.map((s) => s.frequencyMhz);
@@ -126,12 +133,43 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
         spec,
         family,
         state: 'down',
-        mining: new Bm13xxMiningChain(spec.index, family, o.log),
+        driver: this.makeDriver(spec, family),
         reinits: 0,
         bringUpFailures: 0,
         hadWork: false,
+        upAt: 0,
+        seenWork: 0,
+        seenNonce: [],
       };
+      rt.driver.on('port-error', (e) => this.o.log.warn({ chain: spec.index, err: e.message }, 'chain UART error'));
       return rt;
+    });
+  }
+
+  /**
+   * The chain's driver. Its port is opened at bring-up (a simulated chain's device exists only once its
+   * simulator runs); its reset line is asked at each use (the board opens its lines after the chains).
+   */
+  private makeDriver(spec: ChainSpec, family: ChipFamily): Bm13xxChain {
+    const index = spec.index;
+    return new Bm13xxChain(() => this.openPort(index), {
+      index,
+      family,
+      expectedChips: spec.chips,
+      frequencyMhz: spec.frequencyMhz,
+      ...(spec.fastBaud !== undefined ? { fastBaud: spec.fastBaud } : {}),
+      ticketDifficulty: spec.ticketDifficulty,
+      ...(spec.minChips !== undefined ? { minChips: spec.minChips } : {}),
+      // Simulated chips need none of the silicon's pauses (and report nonces at their simulator's rate:
+      // a chip is silent after a minute without one).
+      ...(spec.simulated ? { timing: FAST_TIMING, chipSilenceMs: 60_000 } : {}),
+      clock: this.o.clock,
+      name: `chain${index}`,
+      // The board's reset line (a simulated board wires it to the chain simulator's chips).
+      resetLine: () => {
+        const line = this.o.resetLine?.(index);
+        return line ? (asserted: boolean) => this.driveReset(line, asserted) : undefined;
+      },
     });
   }
 
@@ -154,6 +192,8 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     if (!c.spec.simulated) return;
     if (!this.o.device) throw new Error(`chain ${c.spec.index}: ${c.spec.uart} is a simulated chain and no simulator was given`);
     c.device = await this.o.device(c.spec.index);
+    // The simulated chips hash at the simulator's rate and report at its ticket difficulty.
+    c.driver.useChipFigures({ ticketDifficulty: c.device.ticketDifficulty, hashrate: c.device.hashrate });
     this.o.log.info({ chain: c.spec.index, device: c.device.path, hashrate: c.device.hashrate, ticketDifficulty: c.device.ticketDifficulty }, 'chain simulator started');
   }
 
@@ -165,10 +205,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   private async replaceDeadSim(c: ChainRuntime): Promise<void> {
     if (!c.device?.exited) return;
     this.o.log.error({ chain: c.spec.index, device: c.device.path }, 'chain simulator ended: starting a new one');
-    const old = c.driver;
-    c.driver = undefined;
-    c.port = undefined;
-    await old?.close().catch(() => undefined);
+    await c.driver.releasePort().catch(() => undefined);
     await this.startDevice(c);
   }
 
@@ -234,7 +271,8 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     });
   }
 
-  private openPort(c: ChainRuntime): UartPort {
+  private openPort(index: number): UartPort {
+    const c = this.chains[index] as ChainRuntime;
     const path = c.device ? c.device.path : c.spec.uart;
     if (c.spec.simulated && !c.device) throw new Error(`chain ${c.spec.index}: ${path} is a simulated chain without its simulator`);
     return new SerialPortUart({ path, baudRate: c.spec.baud });
@@ -245,46 +283,26 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     c.state = 'bringing-up';
     try {
       await this.replaceDeadSim(c);
-      if (!c.driver) {
-        c.port = this.openPort(c);
-        const sim = c.device;
-        const line = this.o.resetLine?.(c.spec.index);
-        c.driver = new Bm13xxChain<AgentDriverWork>(c.port, {
-          family: c.family,
-          expectedChips: c.spec.chips,
-          frequencyMhz: this.frequency[c.spec.index] as number,
-          ...(c.spec.fastBaud !== undefined ? { fastBaud: c.spec.fastBaud } : {}),
-          ticketDifficulty: c.spec.ticketDifficulty,
-          ...(c.spec.minChips !== undefined ? { minChips: c.spec.minChips } : {}),
-          // Simulated chips need none of the silicon's pauses, and return nonces at their simulator's
-          // ticket difficulty (a CPU cannot reach the register's).
-          ...(sim ? { simTicketDifficulty: sim.ticketDifficulty, timing: FAST_TIMING } : {}),
-          clock: this.o.clock,
-          name: `chain${c.spec.index}`,
-          // The board's reset line (a simulated board wires it to the chain simulator's chips).
-          ...(line ? { reset: (asserted: boolean) => this.driveReset(line, asserted) } : {}),
-        });
-        c.mining.attach(c.driver);
-        c.driver.on('port-error', (e) => this.o.log.warn({ chain: c.spec.index, err: e.message }, 'chain UART error'));
-      }
       // At the clock the board last stepped down to, if it did: a power-up does not undo a hot step-down.
       const mhz = this.frequency[c.spec.index] as number;
       const up = c.driver.state === 'idle' ? await c.driver.bringUp(mhz) : await c.driver.reinit(mhz);
       c.up = up;
-      // A simulated chain hashes what its simulator can.
-      c.mining.update(up, c.device?.hashrate);
+      const d = c.driver;
       c.health = new ChainHealth({
         chain: c.spec.index,
         chips: up.chipCount,
-        chipHashrate: c.mining.nominalHashrate / Math.max(1, up.chipCount - up.missing.filter((m) => m < up.chipCount).length),
-        ticketDifficulty: up.effectiveTicketDifficulty,
+        chipHashrate: d.nominalHashrate / Math.max(1, up.chipCount - up.missing.filter((m) => m < up.chipCount).length),
+        ticketDifficulty: d.nonceDifficulty,
         clock: this.o.clock,
       });
       c.state = 'running';
       c.hadWork = false;
+      c.upAt = this.o.clock.now();
+      c.seenWork = c.upAt;
+      c.seenNonce = [];
       c.parkedBy = undefined;
       c.lastError = undefined;
-      this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: up.effectiveTicketDifficulty }, 'chain running');
+      this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: d.nonceDifficulty }, 'chain running');
       this.emit('up', c);
     } catch (err) {
       if (this.closed || !this.hashing) {
@@ -321,12 +339,27 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     }, this.o.retryMs ?? 30_000);
   }
 
-  /** A unit went to chain `index` (the scheduler's work path): silence counts only while there is work. */
-  workSent(index: number): void {
-    const c = this.chains[index];
-    if (!c || c.state !== 'running') return;
-    c.hadWork = true;
-    c.health?.workSent();
+  /**
+   * Gives chain health what the stats sink saw since the last look: the last unit sent to the chain
+   * (silence counts only while there is work) and each chip's last valid nonce.
+   */
+  private syncHealth(c: ChainRuntime): void {
+    const i = c.spec.index;
+    const work = this.o.stats.lastWorkAt(i);
+    if (work !== undefined && work >= c.upAt && c.state === 'running') {
+      c.hadWork = true;
+      if (work > c.seenWork) {
+        c.seenWork = work;
+        c.health?.workSent(work);
+      }
+    }
+    const chips = c.up?.chipCount ?? 0;
+    for (let chip = 0; chip < chips; chip++) {
+      const at = this.o.stats.chip(i, chip).lastNonceAt;
+      if (at === undefined || at < c.upAt || at <= (c.seenNonce[chip] ?? 0)) continue;
+      c.seenNonce[chip] = at;
+      if (c.health?.nonce(chip, at)?.kind === 'chip-recovered') this.o.log.info({ chain: i, chip }, 'chip answering again');
+    }
   }
 
   /** True while the chains are parked for lack of work. */
@@ -341,6 +374,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
   async park(reason: string): Promise<void> {
     if (this.parked || this.closed || !this.hashing) return;
     this.parked = true;
+    for (const c of this.chains) this.syncHealth(c);
     const held = this.chains.filter((c) => c.state === 'running' && c.hadWork);
     for (const c of held) c.state = 'idle';
     this.o.log.warn({ reason, chains: held.map((c) => c.spec.index) }, 'chains idle: no work, chips held in reset');
@@ -397,16 +431,10 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     }
   }
 
-  /** A valid nonce from chain `index`, chip `chip` (the agent calls this from the nonce path). */
-  nonceSeen(index: number, chip: number): void {
-    const c = this.chains[index];
-    const a = c?.health?.nonce(chip);
-    if (a?.kind === 'chip-recovered') this.o.log.info({ chain: index, chip }, 'chip answering again');
-  }
-
   private checkHealth(): void {
     for (const c of this.chains) {
       if (c.state !== 'running' || !c.health) continue;
+      this.syncHealth(c);
       for (const a of c.health.check()) {
         if (a.kind === 'chip-silent') {
           this.o.log.warn({ chain: c.spec.index, chip: a.chip, silentMs: a.silentMs }, 'chip silent');
@@ -431,7 +459,7 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     this.o.clock.clearInterval(this.healthTimer);
     await Promise.all(
       this.chains.map(async (c) => {
-        await c.driver?.close().catch((err: unknown) => this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'closing chain'));
+        await c.driver.close().catch((err: unknown) => this.o.log.warn({ chain: c.spec.index, err: describe(err) }, 'closing chain'));
         await c.device?.stop();
       }),
     );

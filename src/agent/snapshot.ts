@@ -125,7 +125,7 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
       silentChips: silent,
       crcErrors: c.driver?.stats().chain.crcErrors ?? 0,
       frequencyMhz: freqs[i] ?? 0,
-      nominal: c.mining.nominalHashrate,
+      nominal: c.driver.nominalHashrate,
       devicePath: c.device?.path ?? c.spec.uart,
     };
     const snap: ChainSnapshot = chainSnapshot(stats, info, toWall);

@@ -1,7 +1,7 @@
 /**
  * The autotuner in the agent (docs/tuning.md): the Tuner (src/tuning) on the agent's chains and board.
- * Each chain is a TunedChain over its BM13xx driver (per-chip counts from the driver's counters, clocks by
- * addressed PLL writes); the board is the Board's port (rail through Board.setCoreVoltage, power from the
+ * Each chain is a TunedChain over its BM13xx driver (per-chip counts from the stats sink, where the
+ * scheduler's nonce check records them; clocks by addressed PLL writes); the board is the Board's port (rail through Board.setCoreVoltage, power from the
  * power monitor or the regulator, hot from the thermal policy). Profiles go to `[tuning] profile_dir`.
  *
  * The agent routes three things here when tuning is on: the board's hot steps (performance scaling
@@ -13,6 +13,7 @@ import type { Board } from '../board/board.js';
 import type { Clock } from '../clock.js';
 import type { RunConfig } from '../config/run-config.js';
 import type { Logger } from '../log.js';
+import type { MiningStats } from '../mining/mining-stats.js';
 import { boardPort, type BoardPort } from '../tuning/board-port.js';
 import type { BoardIdentity } from '../tuning/profile.js';
 import { defaultProfileDir, ProfileStore } from '../tuning/profile-store.js';
@@ -27,28 +28,34 @@ function hashesPerMhz(c: ChainRuntime, refMhz: number): number {
   return c.family.smallCores * 1e6;
 }
 
-/** A chain as the tuner sees it: counts from the driver, clocks by addressed PLL writes (exported for the driver-level tests). */
-export function chainPort(c: ChainRuntime, refMhz: number, epoch: () => number, working: () => boolean): TunedChain {
+/**
+ * A chain as the tuner sees it: per-chip valid nonces and hardware errors from the stats sink, clocks by
+ * addressed PLL writes (exported for the driver-level tests).
+ */
+export function chainPort(c: ChainRuntime, stats: MiningStats, refMhz: number, epoch: () => number, working: () => boolean): TunedChain {
   const hpm = hashesPerMhz(c, refMhz);
   return {
     index: c.spec.index,
     chipCount: () => c.up?.chipCount ?? c.spec.chips,
     missing: () => new Set(c.up?.missing ?? []),
     hashesPerMhz: () => hpm,
-    ticketDifficulty: () => c.up?.effectiveTicketDifficulty ?? c.spec.ticketDifficulty,
-    counts: () => (c.driver?.stats().chips ?? []).map((x) => ({ valid: Math.max(0, x.nonces - x.hardwareErrors), hw: x.hardwareErrors })),
-    clocks: () => c.driver?.chipFrequencies() ?? [],
-    running: () => c.state === 'running' && c.driver?.state === 'running',
+    ticketDifficulty: () => c.driver.nonceDifficulty,
+    counts: () =>
+      Array.from({ length: c.driver.chipCount }, (_, chip) => {
+        const x = stats.chip(c.spec.index, chip);
+        return { valid: x.nonces, hw: x.hwErrors };
+      }),
+    clocks: () => c.driver.chipFrequencies(),
+    running: () => c.state === 'running' && c.driver.state === 'running',
     working,
     epoch,
     reachable: (mhz) => solvePll(mhz, c.family.pll).frequencyMhz,
     setChipMhz: async (chip, mhz) => {
       const d = c.driver;
-      if (!d) throw new Error(`chain ${c.spec.index} has no driver`);
       const got = await d.setChipFrequency(chip, mhz);
       // What the chains should do now follows the clocks the tuner set.
       const missing = new Set(c.up?.missing ?? []);
-      c.mining.nominalHashrate = d.chipFrequencies().reduce((s, f, i) => s + (missing.has(i) ? 0 : f * hpm), 0);
+      d.nominalHashrate = d.chipFrequencies().reduce((s, f, i) => s + (missing.has(i) ? 0 : f * hpm), 0);
       return got;
     },
   };
@@ -83,7 +90,7 @@ export class AgentTuning {
     this.paused = cfg.agent.tuning.paused;
     this.tuner = new Tuner({
       clock: o.clock,
-      chains: o.chains.chains.map((c) => chainPort(c, refMhz, () => this.epochs[c.spec.index] ?? 0, o.working)),
+      chains: o.chains.chains.map((c) => chainPort(c, o.chains.stats, refMhz, () => this.epochs[c.spec.index] ?? 0, o.working)),
       board: this.port,
       settings: tunerSettingsOf(cfg, { voltageControl: o.board.hasVoltageControl() }),
       log: o.log,

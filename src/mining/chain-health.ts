@@ -55,9 +55,8 @@ export class ChainHealth {
     return Math.max(this.o.minWindowMs ?? 5000, (this.o.expectedNonces ?? 10) * intervalMs);
   }
 
-  /** A unit went to the chain. After a pause (no work for a whole window), silence counts from now. */
-  workSent(): void {
-    const now = this.o.clock.now();
+  /** A unit went to the chain (at `now`). After a pause (no work for a whole window), silence counts from then. */
+  workSent(now = this.o.clock.now()): void {
     if (this.lastWork === undefined || now - this.lastWork > this.chainWindow()) this.workFrom = now;
     this.lastWork = now;
   }
@@ -71,9 +70,8 @@ export class ChainHealth {
     return this.window(this.chipIntervalMs() / Math.max(1, this.o.chips));
   }
 
-  /** A valid nonce from `chip`. */
-  nonce(chip: number): HealthAction | undefined {
-    const now = this.o.clock.now();
+  /** A valid nonce from `chip` (at `now`). */
+  nonce(chip: number, now = this.o.clock.now()): HealthAction | undefined {
     if (chip >= 0 && chip < this.lastNonce.length) this.lastNonce[chip] = now;
     this.lastAny = now;
     if (this.marked.delete(chip)) return { kind: 'chip-recovered', chip };

@@ -1,38 +1,19 @@
 /**
- * What the scheduler needs from a chain of ASICs, whatever the chip family and transport. The agent
- * adapts the BM13xx driver to this interface (src/mining/bm13xx-adapter.ts).
+ * What the scheduler needs from a chain of ASICs, whatever the chip family and transport: the worker of
+ * hop 4 of the share path (docs/architecture.md). The BM13xx chain driver is one
+ * (drivers/asic/bm13xx/chain.ts); a chain takes WorkUnits and returns NonceReports, and nothing else
+ * goes between them.
  */
 import type { TypedEmitter } from '../typed-emitter.js';
-import type { WorkUnit } from './work-unit.js';
+import type { NonceReport, UnitHeader, WorkUnit } from './work-unit.js';
 
-/** A nonce a chip returned, resolved to the work unit it belongs to. */
-export interface ChainNonce {
-  unit: WorkUnit;
-  /** Full header version the chip hashed (rolled bits included). */
-  version: number;
-  nonce: number;
-  /** Chip index on the chain (0-based, from the address bits of the nonce). */
-  chip: number;
-  /** Clock time the frame arrived. */
-  at: number;
-  /** Tells the driver that verification failed, so its per-chip counters show the hardware error. */
-  reportHwError?: () => void;
-  /**
-   * Older units the chip job id named shortly before (newest first), with the version the nonce has for
-   * each: when the nonce fails against `unit`, it may be a late nonce of one of these (issue 21 D5).
-   */
-  earlier?: { unit: WorkUnit; version: number }[];
-  /** Older units of the same id are no longer known (a job flood): a failure here is no hardware error. */
-  historyCut?: boolean;
-}
-
-export type MiningChainEvents = {
-  nonce: [n: ChainNonce];
-  /** The chain stopped producing (dead chain, UART error); the scheduler re-initialises it. */
+export type MiningChainEvents<U extends UnitHeader = WorkUnit> = {
+  nonce: [n: NonceReport<U>];
+  /** The chain stopped producing (dead chain, UART error); the agent re-initialises it. */
   fault: [reason: string];
 };
 
-export interface MiningChain extends TypedEmitter<MiningChainEvents> {
+export interface MiningChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<MiningChainEvents<U>> {
   readonly index: number;
   readonly chipCount: number;
   /**
@@ -40,8 +21,8 @@ export interface MiningChain extends TypedEmitter<MiningChainEvents> {
    * rolls the configured mask; BM1397 rolls through its four midstates (two bits).
    */
   rollMaskFor(jobMask: number): number;
-  /** Difficulty the chips report nonces at (ticket mask, or the simulator's sim-only difficulty). */
-  readonly ticketDifficulty: number;
+  /** Difficulty every nonce the chips return meets (the ticket mask, or a simulator's). */
+  readonly nonceDifficulty: number;
   /** How often the chain needs fresh work (nonce-space exhaustion for BM1397, staleness otherwise). */
   readonly workIntervalMs: number;
   /**
@@ -52,6 +33,6 @@ export interface MiningChain extends TypedEmitter<MiningChainEvents> {
   workIntervalFor?(rollMask: number): number;
   /** Nominal hashrate in H/s (frequency × cores × chips). */
   readonly nominalHashrate: number;
-  /** Sends a unit; the chips abandon what they were doing. */
-  sendWork(unit: WorkUnit): void;
+  /** Sends a unit; the chips abandon what they were doing. Never throws (a unit not sent is counted). */
+  sendWork(unit: U): void;
 }

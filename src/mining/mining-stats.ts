@@ -1,7 +1,8 @@
 /**
- * Counters of the mining pipeline, per chip, chain and pool: what the status records, the cgminer API
- * and the Prometheus metrics read. Hashrate per chip/chain/board comes from HashrateMeters fed by valid
- * nonces; shares are counted by pool and by outcome reason.
+ * The one stats sink of the share path (docs/architecture.md): counters of the mining pipeline, per
+ * chip, chain and pool, what the status records, the cgminer API, the Prometheus metrics and chain health
+ * read. Hashrate per chip/chain/board comes from HashrateMeters fed by valid nonces; shares are counted
+ * by pool and by outcome reason.
  */
 import type { Clock } from '../clock.js';
 import { HashrateMeter } from './hashrate-meter.js';
@@ -45,7 +46,10 @@ export class MiningStats {
   blocksLost = 0;
   /** Shares (nonces meeting a pool target) that reached the share path, duplicates excluded. */
   sharesFound = 0;
+  /** Shares of a re-issued copy of their job (same pool, same job id) already sent once. */
   duplicates = 0;
+  /** Nonce replies a chip repeated for the same unit (a chain glitch): dropped, counted nowhere else. */
+  repeatedNonces = 0;
   hwErrors = 0;
   validNonces = 0;
   /**
@@ -60,6 +64,8 @@ export class MiningStats {
   lateUnmatched = 0;
   /** Work units sent to chains. */
   workSent = 0;
+  /** When a unit last went to each chain (chain health counts silence only while there is work). */
+  private readonly lastWork: number[] = [];
   /** Times a chain's work space ran out before fresh work was allowed. */
   workExhausted = 0;
 
@@ -121,6 +127,17 @@ export class MiningStats {
     this.chainMeter(chain).record(ticketDifficulty, now);
     this.board.record(ticketDifficulty, now);
     this.validNonces++;
+  }
+
+  /** A unit went to `chain`. */
+  recordWorkSent(chain: number): void {
+    this.workSent++;
+    this.lastWork[chain] = this.clock.now();
+  }
+
+  /** When a unit last went to `chain`, if ever. */
+  lastWorkAt(chain: number): number | undefined {
+    return this.lastWork[chain];
   }
 
   recordHwError(chain: number, chip: number): void {

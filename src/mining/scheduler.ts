@@ -1,6 +1,9 @@
 /**
- * The scheduler: the job to mine (from the pool manager) -> work units per chain at the interval each
- * chain needs -> verified nonces -> shares.
+ * The scheduler: hops 3 and 6 of the share path (docs/architecture.md). The job to mine (from the pool
+ * manager) -> work units per chain at the interval each chain needs (work-generator.ts) -> the chains'
+ * nonce reports, checked once each for mask, hash, ticket, target, duplicate and staleness
+ * (nonce-check.ts) -> shares, which go to their own job's upstream (share-path.ts). Every outcome is
+ * recorded in one stats sink (MiningStats); nothing is called back up the stack.
  *
  * On a clean job (new prev hash) it sends fresh work to every chain at once; a non-clean update (same
  * prev hash, new transactions, a new target) waits for each chain's next unit, due within its work
@@ -9,22 +12,24 @@
  * faster than nonces come back (issue 21 D5). Between jobs each chain gets a new unit every
  * `workIntervalMs`, or faster when the job leaves the chips fewer version bits to roll
  * (`workIntervalFor`: a fixed version means a new extranonce before the chips run out of nonces). Nonces
- * are verified in software against the unit they belong to (or, for a chip job id reused moments
+ * are checked in software against the unit they belong to (or, for a chip job id reused moments
  * before, an earlier unit: a late nonce); hardware errors are counted per chip; valid nonces feed the
- * hashrate; those meeting the job's own target go through the share path. A job the chains cannot split
+ * hashrate; those meeting the job's own target become shares. A job the chains cannot split
  * stops the work (the chips must not keep hashing the previous job) and is reported.
  */
 import type { LocalShareCode } from '../upstream/share-code.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { Job, Share } from '../upstream/job.js';
-import { equalBytes } from '../work/bytes.js';
+import type { Job } from '../upstream/job.js';
 import { popcount32, depositBits } from '../work/version-rolling.js';
-import type { ChainNonce, MiningChain } from './mining-chain.js';
+import { DuplicateFilter } from './duplicate-filter.js';
+import { JobBook } from './job-book.js';
+import type { MiningChain } from './mining-chain.js';
 import type { MiningStats } from './mining-stats.js';
-import { NonceVerifier } from './nonce-verifier.js';
-import { JobWorkGenerator } from './work-generator.js';
+import { NonceCheck } from './nonce-check.js';
 import type { SharePath } from './share-path.js';
+import { JobWorkGenerator } from './work-generator.js';
+import type { NonceReport } from './work-unit.js';
 
 export interface SchedulerOptions {
   chains: MiningChain[];
@@ -32,10 +37,6 @@ export interface SchedulerOptions {
   log: Logger;
   stats: MiningStats;
   shares: SharePath;
-  /** Called for every valid nonce (chain health). */
-  onValidNonce?: (chain: number, chip: number) => void;
-  /** Called for every unit sent to a chain (chain health: silence only counts while there is work). */
-  onWorkSent?: (chain: number) => void;
   /** Called when a job cannot be mined (no way to split it among the chains): the work stopped. */
   onUnusableJob?: (job: Job, reason: string) => void;
 }
@@ -47,26 +48,20 @@ interface ActiveJob {
   intervals: Map<number, number>;
 }
 
-/** Jobs older than the current one that shares may still be submitted for (non-clean updates). */
-const KEEP_JOBS = 8;
-
 export class Scheduler {
   private current?: ActiveJob;
-  /**
-   * Recent jobs per pool, newest last. A clean job (new prev hash) makes only that pool's earlier jobs
-   * stale; shares for another pool's jobs (after a switch) still go to that pool, whose upstream decides
-   * whether it can take them (the pool manager counts lost-to-switch otherwise).
-   */
-  private readonly recent = new Map<string, Job[]>();
+  /** Recent jobs per pool, for the staleness check. */
+  private readonly jobs = new JobBook();
+  private readonly duplicates = new DuplicateFilter();
   private readonly timers = new Map<number, TimerHandle>();
-  private readonly verifiers = new Map<number, NonceVerifier>();
+  private readonly checks = new Map<number, NonceCheck>();
   private stopped = false;
   /** Latency of the last job switch (job received -> last chain written), ms. */
   lastSwitchMs = 0;
 
   constructor(private readonly o: SchedulerOptions) {
     for (const chain of o.chains) {
-      this.verifiers.set(chain.index, new NonceVerifier(chain.ticketDifficulty));
+      this.checks.set(chain.index, new NonceCheck(this.duplicates, this.jobs));
       chain.on('nonce', (n) => this.onNonce(chain, n));
     }
   }
@@ -75,12 +70,9 @@ export class Scheduler {
     return this.current?.job;
   }
 
-  /** Why a share can no longer be submitted, or undefined. */
-  staleReason(share: Share): LocalShareCode | undefined {
-    const list = this.recent.get(share.job.source.poolId);
-    if (list?.includes(share.job)) return undefined;
-    const newest = list?.[list.length - 1];
-    return newest && !equalBytes(newest.prevHash, share.job.prevHash) ? 'prev-hash-changed' : 'job-replaced';
+  /** Why a share of `job` can no longer be submitted, or undefined. */
+  staleReason(job: Job): LocalShareCode | undefined {
+    return this.jobs.staleReason(job);
   }
 
   /**
@@ -108,11 +100,7 @@ export class Scheduler {
     if (this.stopped) return;
     const t0 = this.o.clock.now();
     const pool = job.source.poolId;
-    let list = this.recent.get(pool) ?? [];
-    if (job.clean) list = [];
-    list.push(job);
-    if (list.length > KEEP_JOBS) list.shift();
-    this.recent.set(pool, list);
+    this.jobs.add(job);
     let gen: JobWorkGenerator;
     const rollMask = this.rollMaskFor(job);
     try {
@@ -170,8 +158,7 @@ export class Scheduler {
     const unit = cur.gen.next(chain.index);
     if (unit) {
       chain.sendWork(unit);
-      this.o.stats.workSent++;
-      this.o.onWorkSent?.(chain.index);
+      this.o.stats.recordWorkSent(chain.index);
     } else if (!now) {
       this.o.stats.workExhausted++;
     }
@@ -182,35 +169,38 @@ export class Scheduler {
     return unit !== undefined;
   }
 
-  private onNonce(chain: MiningChain, n: ChainNonce): void {
-    const verifier = this.verifiers.get(chain.index) as NonceVerifier;
+  /** Hop 6: one nonce report, checked once for each rule; every outcome goes to the stats sink. */
+  private onNonce(chain: MiningChain, n: NonceReport): void {
+    const check = this.checks.get(chain.index) as NonceCheck;
     // A re-initialised chain may report at another ticket difficulty.
-    verifier.setTicketDifficulty(chain.ticketDifficulty);
-    const origin = { chain: chain.index, chip: n.chip };
-    let v = verifier.verify(n.unit, n.version, n.nonce, n.at, origin);
+    check.setTicketDifficulty(chain.nonceDifficulty);
     const stats = this.o.stats;
-    if (v.kind === 'hw-error' && n.earlier) {
-      // The chip job id was reused shortly before: the nonce may be a late one of an older unit.
-      for (const e of n.earlier) {
-        const late = verifier.verify(e.unit, e.version, n.nonce, n.at, origin);
-        if (late.kind === 'hw-error') continue;
-        stats.lateNonces++;
-        v = late;
-        break;
-      }
+    const v = check.check(n, chain.index);
+    switch (v.kind) {
+      case 'hw-error':
+        if (n.historyCut) {
+          // Older units of this chip job id were forgotten (a job flood): possibly late, not the chip's fault.
+          stats.lateUnmatched++;
+          return;
+        }
+        stats.recordHwError(chain.index, n.chip);
+        this.o.log.debug({ chain: chain.index, chip: n.chip, reason: v.reason }, 'hardware error');
+        return;
+      case 'duplicate':
+        // A chip's repeated reply counts nowhere; a share of a re-issued job copy is a valid nonce whose
+        // share is not sent again.
+        if (v.of === 'nonce') {
+          stats.repeatedNonces++;
+          return;
+        }
+        if (v.late) stats.lateNonces++;
+        stats.recordValidNonce(chain.index, n.chip, chain.nonceDifficulty);
+        stats.duplicates++;
+        return;
+      default:
+        if (v.late) stats.lateNonces++;
+        stats.recordValidNonce(chain.index, n.chip, chain.nonceDifficulty);
+        if (v.kind === 'share') void this.o.shares.handle(v.share, v.stale);
     }
-    if (v.kind === 'hw-error' && n.historyCut) {
-      stats.lateUnmatched++;
-      return;
-    }
-    if (v.kind === 'hw-error') {
-      stats.recordHwError(chain.index, n.chip);
-      n.reportHwError?.();
-      this.o.log.debug({ chain: chain.index, chip: n.chip, reason: v.reason }, 'hardware error');
-      return;
-    }
-    stats.recordValidNonce(chain.index, n.chip, chain.ticketDifficulty);
-    this.o.onValidNonce?.(chain.index, n.chip);
-    if (v.kind === 'share') void this.o.shares.handle(v.share);
   }
 }

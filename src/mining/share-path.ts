@@ -1,6 +1,10 @@
 /**
- * From a verified nonce to the pool: duplicate filter, stale check, submission, and accounting of
- * every outcome. Nothing that meets the pool target disappears without a counter saying why.
+ * Hop 7 of the share path (docs/architecture.md): a Share the nonce check built goes to the upstream
+ * that issued its job, `share.job.upstream.submit(share)` (in the agent through the pool manager, which
+ * checks that this very connection still runs and keeps the per-pool counts), and its outcome goes to
+ * the one stats sink (MiningStats). A stale share is counted and never sent; a block goes to whoever can publish it first
+ * (the job's upstream: JD's own node even when the job was replaced since). Nothing that meets a target
+ * disappears without a counter saying why.
  */
 import type { LocalShareCode } from '../upstream/share-code.js';
 import type { Clock } from '../clock.js';
@@ -10,52 +14,22 @@ import { toHex } from '../work/bytes.js';
 import { reverseBytes } from '../work/byte-order.js';
 import type { MiningStats } from './mining-stats.js';
 
-/** Why a share's job can no longer be submitted, or undefined when it still can. */
-export type StaleCheck = (share: Share) => LocalShareCode | undefined;
-
 export interface SharePathOptions {
   stats: MiningStats;
   log: Logger;
-  submit: (share: Share) => Promise<ShareOutcome>;
-  staleReason: StaleCheck;
   /**
-   * Called for a block candidate before anything else (JD: propagate through the own node); true when
-   * the block went somewhere that publishes it.
+   * Where a share goes: the agent's pool manager (PoolManager.submit, which hands it to
+   * `share.job.upstream` when that connection is still running). Default: `share.job.upstream.submit`.
    */
-  onBlock?: (share: Share) => boolean | void;
+  submit?: (share: Share) => Promise<ShareOutcome>;
 }
 
-/** Jobs whose shares are remembered for duplicate detection: far more than any pool keeps valid at once. */
-const DEDUPE_JOBS = 256;
-
 export class SharePath {
-  /**
-   * Share keys per job (pool and job id: a re-issued copy of a job is the same job), for duplicate
-   * detection, for the last DEDUPE_JOBS jobs: memory follows the jobs still minable, not a window of the
-   * last 65 536 shares that took a day to fill and several MB to hold (seen in the soak, issue 21).
-   */
-  private readonly seen = new Map<string, Set<string>>();
   /** Submitted shares whose outcome is not known yet. */
   inFlight = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly o: SharePathOptions) {}
-
-  private isDuplicate(share: Share): boolean {
-    const en = share.extranonce ? toHex(share.extranonce) : '';
-    const key = `${en}|${share.ntime}|${share.version}|${share.nonce}`;
-    const job = `${share.job.source.poolId}|${share.job.id}`;
-    let keys = this.seen.get(job);
-    if (!keys) {
-      keys = new Set();
-      this.seen.set(job, keys);
-      // Maps iterate in insertion order: the first key is the oldest job.
-      if (this.seen.size > DEDUPE_JOBS) this.seen.delete(this.seen.keys().next().value as string);
-    }
-    if (keys.has(key)) return true;
-    keys.add(key);
-    return false;
-  }
 
   /**
    * Resolves once no share is waiting for its pool's answer, or after `timeoutMs` (a stop waits here so
@@ -87,25 +61,24 @@ export class SharePath {
     this.o.log.error({ pool: share.job.source.poolId, job: share.job.id, hash: toHex(reverseBytes(share.hash)) }, 'block found but nobody could take it (no pool connected, job gone): not published');
   }
 
-  /** Handles one share; resolves when its outcome is recorded. Never rejects. */
-  async handle(share: Share): Promise<ShareOutcome | undefined> {
+  /**
+   * Sends one share (`stale`: why it can no longer be submitted, from the nonce check) and records what
+   * became of it; resolves with that. Never rejects.
+   */
+  async handle(share: Share, stale?: LocalShareCode): Promise<ShareOutcome> {
     const { stats, log } = this.o;
     const pool = share.job.source.poolId;
-    if (this.isDuplicate(share)) {
-      stats.duplicates++;
-      return undefined;
-    }
     stats.recordShareFound(share.difficulty);
     let published = false;
     if (share.isBlock) {
       log.warn({ pool, job: share.job.id, hash: toHex(reverseBytes(share.hash)), difficulty: share.difficulty }, 'block found');
       try {
-        published = this.o.onBlock?.(share) === true;
+        // A block on our own template goes to our own node at once, even when its job was replaced.
+        published = share.job.upstream.publishBlock?.(share) === true;
       } catch (err) {
         log.error({ err }, 'block handler failed');
       }
     }
-    const stale = this.o.staleReason(share);
     if (stale !== undefined) {
       stats.recordShareOutcome(pool, 'stale', share.difficulty, stale);
       log.debug({ pool, job: share.job.id, reason: stale }, 'stale share not submitted');
@@ -115,7 +88,7 @@ export class SharePath {
     this.inFlight++;
     let outcome: ShareOutcome;
     try {
-      outcome = await this.o.submit(share);
+      outcome = await (this.o.submit ? this.o.submit(share) : share.job.upstream.submit(share));
     } catch (err) {
       outcome = { status: 'lost', reason: 'lost-to-disconnect' };
       log.warn({ pool, err: err instanceof Error ? err.message : String(err) }, 'share submission failed');

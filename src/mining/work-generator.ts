@@ -1,6 +1,7 @@
 /**
- * Turns one Job into a stream of work units per chain such that no two chains, and no two units of a
- * chain, ever cover the same search space.
+ * Hop 3 of the share path (docs/architecture.md): turns one Job into a stream of work units (header
+ * fields, src/mining/work-unit.ts) per chain such that no two chains, and no two units of a chain, ever
+ * cover the same search space.
  *
  * The space of a job is (extranonce, ntime, version, nonce). The nonce range is split among the chips of
  * a chain by the chips themselves (address and core bits). The version bits under `rollMask` are rolled
@@ -14,9 +15,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Job } from '../upstream/job.js';
-import { writeU32LE } from '../work/bytes.js';
 import { coinbaseTemplate, merkleRootForExtranonce, type CoinbaseTemplate } from '../work/coinbase.js';
-import { buildHeader } from '../work/header.js';
 import { depositBits, popcount32 } from '../work/version-rolling.js';
 import type { WorkUnit } from './work-unit.js';
 
@@ -99,28 +98,19 @@ export class JobWorkGenerator {
     } else {
       merkleRoot = job.work.merkleRoot;
     }
-    const versionBase = ((job.version & ~freeMask) | depositBits(versionIndex, freeMask)) >>> 0;
-    const ntime = (job.ntime + ntimeStep) >>> 0;
-    const header = buildHeader({ version: versionBase, prevHash: job.prevHash, merkleRoot, ntime, nbits: job.nbits, nonce: 0 });
-    const unit: WorkUnit = {
+    // One unit of header fields (hop 3): the chain encodes its frame from these, the nonce check hashes them.
+    return {
       id: nextUnitId++,
       job,
       chain,
-      header,
-      ntime,
-      versionBase,
+      version: ((job.version & ~freeMask) | depositBits(versionIndex, freeMask)) >>> 0,
       rollMask: this.rollMask,
+      prevHash: job.prevHash,
+      merkleRoot,
+      ntime: (job.ntime + ntimeStep) >>> 0,
+      nbits: job.nbits,
       createdAt: this.clock.now(),
+      ...(extranonce ? { extranonce } : {}),
     };
-    if (extranonce) unit.extranonce = extranonce;
-    return unit;
   }
-}
-
-/** Sets the nonce field of a unit's header copy (for verification and tests). */
-export function headerWithNonce(unit: WorkUnit, version: number, nonce: number): Uint8Array {
-  const h = unit.header.slice();
-  writeU32LE(h, 0, version);
-  writeU32LE(h, 76, nonce);
-  return h;
 }

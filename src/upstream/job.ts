@@ -53,6 +53,12 @@ export interface JobIssuer {
   readonly id: string;
   /** Sends a verified share of one of this upstream's jobs; resolves with what became of it. */
   submit(share: Share): Promise<ShareOutcome>;
+  /**
+   * Publishes a block found on one of its jobs at once, even a job replaced since (Job Declaration: the
+   * miner's own node); true when it went somewhere that publishes it. Upstreams without their own node
+   * leave it out: the pool publishes the block it accepts.
+   */
+  publishBlock?(share: Share): boolean;
 }
 
 export interface Job {

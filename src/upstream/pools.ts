@@ -215,6 +215,8 @@ export class PoolManager extends TypedEmitter<Events> {
   private readonly byId = new Map<string, PoolRt>();
   /** Pools removed by an edit, draining: their late shares still reach their upstream. */
   private readonly retired = new Set<PoolRt>();
+  /** Every upstream this manager made: a share goes back to the manager whose upstream issued its job. */
+  private readonly created = new WeakSet<object>();
   private quota: QuotaScheduler;
   private readonly o: Required<Omit<PoolManagerOptions, 'groups' | 'factory' | 'clock'>>;
   private current?: PoolRt;
@@ -375,6 +377,11 @@ export class PoolManager extends TypedEmitter<Events> {
     return this.current?.pool.id;
   }
 
+  /** True when this manager made the upstream that issued `job` (a share of it is this manager's to route). */
+  issued(job: Job): boolean {
+    return this.created.has(job.upstream);
+  }
+
   /** Routes a share to the upstream that issued its job. Never throws; every outcome is counted. */
   async submit(share: Share): Promise<ShareOutcome> {
     const id = share.job.source.poolId;
@@ -484,6 +491,7 @@ export class PoolManager extends TypedEmitter<Events> {
       return;
     }
     p.upstream = up;
+    this.created.add(up);
     p.running = true;
     p.ready = false;
     p.job = undefined;

@@ -1,22 +1,20 @@
 /**
- * A simulated BM13xx chain in this process, brought up and adapted for the scheduler: ChainSim on one
- * end of an in-memory UART pair, the real driver on the other, and the Bm13xxMiningChain adapter.
- * Used by the pipeline tests and the agent benchmarks.
+ * A simulated BM13xx chain in this process, brought up for the scheduler: ChainSim on one end of an
+ * in-memory UART pair, the real driver (itself the scheduler's MiningChain) on the other. Used by the
+ * pipeline tests and the agent benchmarks.
  */
 import { Bm13xxChain, type BringUpResult } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { ChainSim, type SimChainConfig } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair, type MemoryUart } from '../../drivers/transport/memory-uart.js';
-import { logger } from '../../src/log.js';
 import type { ManualClock } from '../../src/clock.js';
-import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
 
 export interface InProcessChain {
-  mining: Bm13xxMiningChain;
+  /** The chain driver: the scheduler's MiningChain. */
+  driver: Bm13xxChain;
   /** What the bring-up found. */
   up: BringUpResult;
-  driver: Bm13xxChain<AgentDriverWork>;
   sim: ChainSim;
   /** The host end of the UART (the driver's side). */
   host: MemoryUart;
@@ -33,7 +31,7 @@ export async function inProcessChain(o: {
   sim?: Partial<SimChainConfig>;
   simTicketDifficulty: number;
   /** Runs before bring-up with the host port (e.g. to watch its writes) and the driver. */
-  before?: (host: MemoryUart, driver: Bm13xxChain<AgentDriverWork>) => void;
+  before?: (host: MemoryUart, driver: Bm13xxChain) => void;
   /** A ManualClock for the simulator and the driver; bring-up then advances it until done. */
   clock?: ManualClock;
 }): Promise<InProcessChain> {
@@ -43,14 +41,16 @@ export async function inProcessChain(o: {
   const sim = new ChainSim({ family: o.family, chips: o.chips, ...(o.sim?.mode === 'replay' ? {} : { simTicketDifficulty: o.simTicketDifficulty }), ...(o.clock ? { clock: o.clock } : {}), ...o.sim });
   sim.attach(dev);
   sim.start();
-  const driver = new Bm13xxChain<AgentDriverWork>(host, {
+  const driver = new Bm13xxChain(host, {
+    index: o.index,
     family: o.family,
     expectedChips: o.chips,
-    simTicketDifficulty: o.simTicketDifficulty,
     timing: FAST_TIMING,
     name: `${o.family}-${o.index}`,
     ...(o.clock ? { clock: o.clock } : {}),
   });
+  // The simulated chips report at the sim-only ticket (the scheduler paces units as for the silicon).
+  driver.useChipFigures({ ticketDifficulty: o.simTicketDifficulty });
   o.before?.(host, driver);
   const bringUp = driver.bringUp();
   const clock = o.clock;
@@ -66,11 +66,7 @@ export async function inProcessChain(o: {
     }
   }
   const up = await bringUp;
-  const mining = new Bm13xxMiningChain(o.index, driver.family, logger('test'));
-  mining.attach(driver);
-  mining.update(up);
   return {
-    mining,
     up,
     driver,
     sim,

@@ -8,10 +8,11 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import type { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import type { UnitHeader } from '../../src/mining/work-unit.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
-import { nonces, testWork, verifyReport } from '../helpers/bm13xx.js';
+import { nonces, simulatedChain, testWork, verifyReport } from '../helpers/bm13xx.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = [fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url))];
@@ -23,7 +24,7 @@ test('asic-agent sim: device path first, settings second; the driver mines on it
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout });
   const it = lines[Symbol.asyncIterator]();
-  let chain: Bm13xxChain | undefined;
+  let chain: Bm13xxChain<UnitHeader> | undefined;
   try {
     const first = (await it.next()).value as string;
     assert.match(first, /^\/dev\/pts\/\d+$/);
@@ -34,10 +35,10 @@ test('asic-agent sim: device path first, settings second; the driver mines on it
     assert.equal(info.simTicketDifficulty, 2 ** -22);
     const host = new SerialPortUart({ path: first, baudRate: 115200 });
     // No reset line to a separate process: the chips are fresh from start-up.
-    chain = new Bm13xxChain(host, { family: 'BM1366', expectedChips: 3, timing: FAST_TIMING, simTicketDifficulty: info.simTicketDifficulty });
+    chain = simulatedChain(host, { family: 'BM1366', expectedChips: 3, timing: FAST_TIMING }, info.simTicketDifficulty);
     const r = await chain.bringUp();
     assert.equal(r.chipCount, 3);
-    await chain.sendWork(testWork(31));
+    await chain.dispatch(testWork(31));
     for (const rep of await nonces(chain, 5)) assert.ok(verifyReport(rep, info.simTicketDifficulty));
     // SIGUSR1 pulses the chain's reset: the chips are back at 115200 and bring-up works again.
     child.kill('SIGUSR1');

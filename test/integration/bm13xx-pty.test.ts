@@ -5,27 +5,31 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { FAMILIES, type FamilyName } from '../../drivers/asic/bm13xx/family.js';
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import type { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
+import type { UnitHeader } from '../../src/mining/work-unit.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { startPtySim, type PtySim } from '../../workshop/sim/bm13xx/pty.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
-import { collectEvents, nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
+import { collectEvents, nonces, simulatedChain, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
 
 const opened: PtySim[] = [];
 
-async function ptyChain(family: FamilyName, chips: number, hashrate = 100_000, chipSilenceMs?: number): Promise<{ ps: PtySim; host: SerialPortUart; chain: Bm13xxChain; close(): Promise<void> }> {
+async function ptyChain(family: FamilyName, chips: number, hashrate = 100_000, chipSilenceMs?: number): Promise<{ ps: PtySim; host: SerialPortUart; chain: Bm13xxChain<UnitHeader>; close(): Promise<void> }> {
   const ps = await startPtySim({ family, chips, hashrate, simTicketDifficulty: TEST_SIM_TICKET });
   opened.push(ps);
   const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115200 });
-  const chain = new Bm13xxChain(host, {
-    family,
-    expectedChips: chips,
-    timing: FAST_TIMING,
-    simTicketDifficulty: ps.sim.effectiveTicketDifficulty,
-    reset: (a) => ps.sim.setReset(a),
-    name: `pty-${family}-${chips}`,
-    ...(chipSilenceMs === undefined ? {} : { chipSilenceMs }),
-  });
+  const chain = simulatedChain(
+    host,
+    {
+      family,
+      expectedChips: chips,
+      timing: FAST_TIMING,
+      reset: (a) => ps.sim.setReset(a),
+      name: `pty-${family}-${chips}`,
+      ...(chipSilenceMs === undefined ? {} : { chipSilenceMs }),
+    },
+    ps.sim.effectiveTicketDifficulty,
+  );
   return {
     ps,
     host,
@@ -57,11 +61,11 @@ describe('bring-up over a pty, every family and size', () => {
           assert.equal(t.host.isPseudoTerminal, true);
           assert.equal(t.host.lowLatencyActive, false, 'low-latency mode is not tried on a pty');
           const work = testWork(100 + chips);
-          await t.chain.sendWork(work);
+          await t.chain.dispatch(work);
           const got = await nonces(t.chain, 3);
           for (const rep of got) {
-            assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty), `${family}: nonce ${rep.nonce.toString(16)}`);
-            assert.ok(rep.chipIndex >= 0 && rep.chipIndex < chips);
+            assert.ok(verifyReport(rep, t.chain.nonceDifficulty), `${family}: nonce ${rep.nonce.toString(16)}`);
+            assert.ok(rep.chip >= 0 && rep.chip < chips);
           }
           assert.equal(t.chain.stats().chain.crcErrors, 0);
         } finally {
@@ -77,7 +81,7 @@ describe('recovery over a pty', () => {
     const t = await ptyChain('BM1370', 12, 150_000, 2000);
     try {
       await t.chain.bringUp();
-      await t.chain.sendWork(testWork(7));
+      await t.chain.dispatch(testWork(7));
       await nonces(t.chain, 3);
       t.ps.sim.setFaults({ corruptFraction: 0.1, dropByteFraction: 0.002, deaths: [{ chip: 4, atMs: 0, breaksChain: false }] });
       const silent = collectEvents<{ chipIndex: number }>(
@@ -89,14 +93,14 @@ describe('recovery over a pty', () => {
         60_000,
         (e) => e.chipIndex === 4,
       );
-      await t.chain.sendWork(testWork(8));
+      await t.chain.dispatch(testWork(8));
       const got = await nonces(t.chain, 40);
-      for (const rep of got) assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty), 'no damaged frame becomes a nonce');
+      for (const rep of got) assert.ok(verifyReport(rep, t.chain.nonceDifficulty), 'no damaged frame becomes a nonce');
       assert.ok(t.chain.stats().chain.crcErrors > 0, 'damage was seen and counted');
       // The dead chip is reported once its silence passes the threshold (set below for the test).
       assert.equal((await silent)[0]?.chipIndex, 4);
       const more = await nonces(t.chain, 5);
-      assert.ok(more.every((r) => r.chipIndex !== 4));
+      assert.ok(more.every((r) => r.chip !== 4));
     } finally {
       await t.close();
     }
@@ -109,8 +113,8 @@ describe('recovery over a pty', () => {
       assert.equal(t.host.baudRate, 3_125_000);
       const r = await t.chain.reinit();
       assert.equal(r.chipCount, 12);
-      await t.chain.sendWork(testWork(9));
-      for (const rep of await nonces(t.chain, 3)) assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty));
+      await t.chain.dispatch(testWork(9));
+      for (const rep of await nonces(t.chain, 3)) assert.ok(verifyReport(rep, t.chain.nonceDifficulty));
     } finally {
       await t.close();
     }

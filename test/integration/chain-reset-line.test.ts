@@ -4,7 +4,6 @@
 // Also the chain simulator process (`asic-agent sim`) takes its reset line over its stdin pipe.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { cmd } from '../../drivers/asic/bm13xx/command-frame.js';
 import { Reg } from '../../drivers/asic/bm13xx/registers/addresses.js';
@@ -16,7 +15,7 @@ import { startSimChain } from '../../workshop/sim/sim-chain-process.js';
 import { systemClock } from '../../src/clock.js';
 import { logger } from '../../src/log.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
-import { TEST_SIM_TICKET } from '../helpers/bm13xx.js';
+import { simulatedChain, TEST_SIM_TICKET } from '../helpers/bm13xx.js';
 import { waitFor } from '../helpers/wait.js';
 
 test('a real-UART chain whose chips fall silent is re-initialised through the board reset line and comes back', async () => {
@@ -32,11 +31,12 @@ test('a real-UART chain whose chips fall silent is re-initialised through the bo
   const reset = await simGpioOpener([gpio])('reset0', { chip: 'bench-gpio', line: 3, activeLow: true }, 1);
   await reset.write(0); // the board released it at power-up
   const ups: ChainRuntime[] = [];
+  const stats = new MiningStats(systemClock);
   const set = new ChainSet({
     specs: [{ index: 0, uart: ps.hostPath, simulated: false, family: 'bm1370', chips: 4, baud: 115_200, frequencyMhz: 75, minFrequencyMhz: 50, frequencyStepMhz: 25, ticketDifficulty: 1 }],
     clock: systemClock,
     log: logger('test.chains'),
-    stats: new MiningStats(systemClock),
+    stats,
     onHashing: () => undefined,
     healthCheckMs: 100,
     retryMs: 100,
@@ -44,8 +44,8 @@ test('a real-UART chain whose chips fall silent is re-initialised through the bo
   });
   set.on('up', (c) => ups.push(c));
   // The scheduler's side of chain health: silence only counts while units go to the chain (issue 21
-  // D4). Units are reported sent; none reaches the chips, so they return no nonces.
-  const units = setInterval(() => set.workSent(0), 100);
+  // D4). Units are recorded sent in the stats sink; none reaches the chips, so they return no nonces.
+  const units = setInterval(() => stats.recordWorkSent(0), 100);
   try {
     await set.start();
     assert.equal(set.chains[0]?.state, 'running');
@@ -68,7 +68,7 @@ test('a real-UART chain whose chips fall silent is re-initialised through the bo
 test('the chain simulator process takes its reset line over stdin and acknowledges it', async () => {
   const proc = await startSimChain({ family: 'BM1368', chips: 2, hashrate: 10_000, simTicketDifficulty: TEST_SIM_TICKET }, logger('test.sim'));
   const host = new SerialPortUart({ path: proc.devicePath, baudRate: 115_200 });
-  const chain = new Bm13xxChain(host, { family: 'BM1368', expectedChips: 2, timing: FAST_TIMING, simTicketDifficulty: proc.simTicketDifficulty, reset: (a) => proc.setReset(a) });
+  const chain = simulatedChain(host, { family: 'BM1368', expectedChips: 2, timing: FAST_TIMING, reset: (a) => proc.setReset(a) }, proc.simTicketDifficulty);
   try {
     const up = await chain.bringUp();
     assert.ok(up.hostBaud > 115_200);

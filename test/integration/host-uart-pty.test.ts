@@ -4,7 +4,6 @@
 // on read-back (SerialPortUart through a PL011 kernel model in front of the real binding).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { Bm13xxChain } from '../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../drivers/asic/bm13xx/chain-options.js';
 import { cmd, decodeCommand } from '../../drivers/asic/bm13xx/command-frame.js';
 import { Reg } from '../../drivers/asic/bm13xx/registers/addresses.js';
@@ -12,7 +11,7 @@ import { openPtyPair, startPtySim, type PtySim } from '../../workshop/sim/bm13xx
 import { pl011 } from '../../drivers/transport/host-uart-clock.js';
 import { SerialPortUart } from '../../drivers/transport/serialport-uart.js';
 import { kernelUartBinding } from '../helpers/kernel-uart-binding.js';
-import { nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
+import { nonces, simulatedChain, testWork, TEST_SIM_TICKET, verifyReport } from '../helpers/bm13xx.js';
 import type { ChainBringUpError } from '../../drivers/asic/bm13xx/errors.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -57,7 +56,7 @@ test('chips keep their switched baud: a host back at 115200 is garbage to them u
   const ps = await startPtySim({ family: 'BM1370', chips: 4, simTicketDifficulty: TEST_SIM_TICKET });
   opened.push(ps);
   const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200 });
-  const chain = new Bm13xxChain(host, { family: 'BM1370', expectedChips: 4, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+  const chain = simulatedChain(host, { family: 'BM1370', expectedChips: 4, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
   try {
     const up = await chain.bringUp();
     assert.ok(up.hostBaud > 115_200);
@@ -90,7 +89,7 @@ test('BM1397 on a 48 MHz PL011: 3.125 Mbaud is refused before the chips move; 1,
   opened.push(ps);
   const binding = kernelUartBinding(pl011());
   const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding });
-  const chain = new Bm13xxChain(host, { family: 'BM1397', expectedChips: 3, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+  const chain = simulatedChain(host, { family: 'BM1397', expectedChips: 3, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
   try {
     await assert.rejects(chain.bringUp(), (e: Error) => e.name === 'ChainBringUpError' && e.message.includes('host UART cannot do 3125000 baud') && (e as ChainBringUpError).detail.stage === 'baud');
     assert.ok(Math.abs((ps.sim.chips[0]?.baud() ?? 0) - 25e6 / 216) < 1, 'the chips were never switched (BT8D 26)');
@@ -98,7 +97,7 @@ test('BM1397 on a 48 MHz PL011: 3.125 Mbaud is refused before the chips move; 1,
     await chain.close();
   }
   const host2 = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding });
-  const chain2 = new Bm13xxChain(host2, { family: 'BM1397', expectedChips: 3, fastBaud: 1_562_500, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+  const chain2 = simulatedChain(host2, { family: 'BM1397', expectedChips: 3, fastBaud: 1_562_500, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
   const writes: number[] = [];
   const write = host2.write.bind(host2);
   host2.write = (d) => {
@@ -111,8 +110,8 @@ test('BM1397 on a 48 MHz PL011: 3.125 Mbaud is refused before the chips move; 1,
     assert.equal(up.hostBaud, 1_562_500);
     assert.equal(up.chipBaud, 1_562_500);
     assert.equal(writes.at(-1), 0x00006131, 'misc control 0x18 = 0x00006131 (BT8D = 1)');
-    await chain2.sendWork(testWork(41));
-    for (const r of await nonces(chain2, 2)) assert.ok(verifyReport(r, chain2.effectiveTicketDifficulty));
+    await chain2.dispatch(testWork(41));
+    for (const r of await nonces(chain2, 2)) assert.ok(verifyReport(r, chain2.nonceDifficulty));
   } finally {
     await chain2.close();
   }
@@ -123,7 +122,7 @@ test('BM1370 at the chips\' own 1,041,667 on a PL011 (0.17 % off) and ESP-Miner\
     const ps = await startPtySim({ family: 'BM1370', chips: 2, simTicketDifficulty: TEST_SIM_TICKET }, pl011());
     opened.push(ps);
     const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding: kernelUartBinding(pl011()) });
-    const chain = new Bm13xxChain(host, { family: 'BM1370', expectedChips: 2, fastBaud, timing: FAST_TIMING, simTicketDifficulty: TEST_SIM_TICKET, reset: (a) => ps.sim.setReset(a) });
+    const chain = simulatedChain(host, { family: 'BM1370', expectedChips: 2, fastBaud, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
     try {
       const up = await chain.bringUp();
       assert.equal(up.hostBaud, fastBaud);

@@ -12,7 +12,6 @@ import { ChainSim } from '../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../drivers/transport/memory-uart.js';
 import { systemClock } from '../../src/clock.js';
 import { logger } from '../../src/log.js';
-import { Bm13xxMiningChain, type AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
 import { SharePath } from '../../src/mining/share-path.js';
@@ -48,10 +47,10 @@ vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/p
   const sim = new ChainSim({ family: 'BM1370', chips: 4, hashrate: 200_000, simTicketDifficulty: 2 ** -26 });
   sim.attach(dev);
   sim.start();
-  const driver = new Bm13xxChain<AgentDriverWork>(host, { family: 'BM1370', expectedChips: 4, simTicketDifficulty: 2 ** -26, timing: FAST_TIMING, name: 'sim' });
-  const chain = new Bm13xxMiningChain(0, driver.family, logger('test'));
-  chain.attach(driver);
-  chain.update(await driver.bringUp());
+  const chain = new Bm13xxChain(host, { family: 'BM1370', expectedChips: 4, timing: FAST_TIMING, name: 'sim' });
+  // The simulated chips report at the sim-only ticket.
+  chain.useChipFigures({ ticketDifficulty: 2 ** -26 });
+  await chain.bringUp();
   const stats = new MiningStats(systemClock);
   const ledger = new ShareLedger();
   const shares: SharePath = new SharePath({
@@ -62,8 +61,6 @@ vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/p
       ledger.track(up.currentPair()?.name ?? 'solo', p);
       return p;
     },
-    staleReason: (s) => sched.staleReason(s),
-    onBlock: (s) => void up.propagateBlock(s),
   });
   const sched: Scheduler = new Scheduler({ chains: [chain], clock: systemClock, log: logger('test'), stats, shares });
   up.on('job', (j) => sched.setJob(j));
@@ -73,7 +70,7 @@ vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/p
   } finally {
     sched.stop();
     sim.stop();
-    await driver.close();
+    await chain.close();
     sim.detach();
     await dev.close();
   }

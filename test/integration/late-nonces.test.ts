@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/clock.js';
 import { logger } from '../../src/log.js';
-import type { Bm13xxMiningChain } from '../../src/mining/bm13xx-mining-chain.js';
+import type { MiningChain } from '../../src/mining/mining-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
 import { SharePath } from '../../src/mining/share-path.js';
@@ -56,14 +56,14 @@ function job(clean: boolean, prev: number, now: number): Job {
 async function storm(clean: boolean, perSecond: number, seconds: number, replyDelayMs: number): Promise<{ stats: MiningStats; sched: Scheduler }> {
   const clock = new ManualClock();
   const stats = new MiningStats(clock);
-  const chains: Bm13xxMiningChain[] = [];
+  const chains: MiningChain[] = [];
   const cleanup: (() => Promise<void>)[] = [];
   for (let i = 0; i < 2; i++) {
     const c = await inProcessChain({ index: i, family: 'BM1370', chips: 4, sim: { hashrate: 200_000, faults: { replyDelayMs } }, simTicketDifficulty: 2 ** -24, clock });
-    chains.push(c.mining);
+    chains.push(c.driver);
     cleanup.push(c.close);
   }
-  const shares: SharePath = new SharePath({ stats, log: logger('test'), submit: async (): Promise<ShareOutcome> => ({ status: 'accepted' }), staleReason: (s) => sched.staleReason(s) });
+  const shares: SharePath = new SharePath({ stats, log: logger('test'), submit: async (): Promise<ShareOutcome> => ({ status: 'accepted' })});
   const sched: Scheduler = new Scheduler({ chains, clock, log: logger('test'), stats, shares });
   let prev = 1;
   sched.setJob(job(true, prev, clock.now()));

@@ -1,12 +1,12 @@
 // The mining pipeline on simulated chains in process: BM13xx simulator -> memory UART -> the real
-// driver -> Bm13xxMiningChain -> scheduler -> verifier -> share path. Every family; no hardware errors;
+// driver (the scheduler's MiningChain) -> scheduler -> nonce check -> share path. Every family; no hardware errors;
 // shares meet the target; the BM1397 midstate path and the in-chip rolling path both verify.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { systemClock } from '../../src/clock.js';
 import { logger } from '../../src/log.js';
-import type { Bm13xxMiningChain } from '../../src/mining/bm13xx-mining-chain.js';
+import type { MiningChain } from '../../src/mining/mining-chain.js';
 import { inProcessChain } from '../helpers/in-process-chain.js';
 import { MiningStats } from '../../src/mining/mining-stats.js';
 import { Scheduler } from '../../src/mining/scheduler.js';
@@ -21,10 +21,10 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
   const stats = new MiningStats(systemClock);
   const submitted: Share[] = [];
   const cleanup: (() => Promise<void>)[] = [];
-  const chains: Bm13xxMiningChain[] = [];
+  const chains: MiningChain[] = [];
   for (let i = 0; i < chainsN; i++) {
     const c = await inProcessChain({ index: i, family, chips, sim: { hashrate: 60_000 }, simTicketDifficulty: 2 ** -26 });
-    chains.push(c.mining);
+    chains.push(c.driver);
     cleanup.push(c.close);
   }
   const shares: SharePath = new SharePath({
@@ -34,7 +34,6 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
       submitted.push(s);
       return { status: 'accepted' };
     },
-    staleReason: (s) => sched.staleReason(s),
   });
   const sched: Scheduler = new Scheduler({ chains, clock: systemClock, log: logger('test'), stats, shares });
   sched.setJob(job());

@@ -1,6 +1,6 @@
 // The tuner through the real chain driver: a BM1366 chain simulator with silicon-lottery chips on an
-// in-memory UART, the real driver and mining adapter, the scheduler verifying every nonce with
-// SHA-256 (wrong nonces become the chip's hardware errors in the driver's counters), and the agent's own
+// in-memory UART, the real driver (the scheduler's MiningChain), the scheduler verifying every nonce with
+// SHA-256 (wrong nonces become the chip's hardware errors in the stats sink), and the agent's own
 // chain port (src/agent/tuning.ts). A weakened chip is found from its real nonces and slowed alone by
 // addressed PLL writes: only its PLL register changes in the simulator.
 import assert from 'node:assert/strict';
@@ -43,8 +43,8 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
   const c = await inProcessChain({ index: 0, family: 'BM1366', chips: CHIPS, sim: { hashrate: HASHRATE, performance: perf }, simTicketDifficulty: TICKET });
   const dir = mkdtempSync(join(tmpdir(), 'tuning-driver-'));
   const stats = new MiningStats(systemClock);
-  const shares = new SharePath({ stats, log: logger('test'), submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
-  const sched = new Scheduler({ chains: [c.mining], clock: systemClock, log: logger('test'), stats, shares });
+  const shares = new SharePath({ stats, log: logger('test'), submit: async () => ({ status: 'accepted' }) });
+  const sched = new Scheduler({ chains: [c.driver], clock: systemClock, log: logger('test'), stats, shares });
   let tuner: Tuner | undefined;
   try {
     const rt: ChainRuntime = {
@@ -53,14 +53,16 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
       device: { path: 'sim:test', ticketDifficulty: TICKET, hashrate: HASHRATE, exited: false, setReset: async () => undefined, hashesDone: () => 0, stop: async () => undefined },
       family,
       state: 'running',
-      mining: c.mining,
       driver: c.driver,
       up: c.up,
+      upAt: 0,
+      seenWork: 0,
+      seenNonce: [],
       reinits: 0,
       bringUpFailures: 0,
       hadWork: false,
     };
-    const port = chainPort(rt, 485, () => 1, () => true);
+    const port = chainPort(rt, stats, 485, () => 1, () => true);
     // Each chip 4 % inside its edge: sound, as a profile saved on an earlier run would have them.
     const clocks = lottery.map((chip) => solvePll(chip.edgeMhz(1.2, chip.tempC(60)) * 0.96, family.pll).frequencyMhz);
     const identity = { board: 'test-board', family: 'bm1366', chains: [{ chips: CHIPS, missing: [] as number[] }] };
@@ -94,7 +96,7 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
     const k = 5;
     (lottery[k]?.p as { edgeMhz: number }).edgeMhz *= 0.9;
     await waitFor(() => (regs()[k] ?? Infinity) < (clocks[k] ?? 0), 'the weakened chip slowed', 60_000);
-    assert.ok((c.driver.stats().chips[k]?.hardwareErrors ?? 0) > 0, 'its hardware errors were counted by the driver');
+    assert.ok(stats.chip(0, k).hwErrors > 0, 'its hardware errors were counted in the stats sink');
     const now = regs();
     assert.deepEqual(now.filter((_, i) => i !== k), clocks.filter((_, i) => i !== k), 'no other chip was touched');
     assert.ok((now[k] ?? Infinity) < (clocks[k] ?? 0));

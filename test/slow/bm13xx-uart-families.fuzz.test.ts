@@ -2,7 +2,7 @@
  * The chain driver's whole receive path per chip family (npm run test:slow, issue 21): 1 000 000 byte
  * streams per family into a running Bm13xxChain (brought up on its simulator, job ring filled, then
  * the simulator detached): the family's response parser, nonce and register decoding, the job ring
- * with its earlier units, duplicate and mask checks. Streams are nonce replies of the family (job ids
+ * with its earlier units (duplicates and masks are the nonce check's, src/mining/nonce-check.ts). Streams are nonce replies of the family (job ids
  * in and out of the ring, any version bits, any chip), register replies, garbage, bit flips, drops and
  * inserts, cut into random chunks. Nothing may throw; every nonce report names a unit the ring holds,
  * a version within that unit's mask, and a chip on the chain or -1; the driver's counters add up.
@@ -12,9 +12,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import type { FamilyName } from '../../drivers/asic/bm13xx/family.js';
 import { encodeRegisterReply } from '../../drivers/asic/bm13xx/response-frame.js';
-import type { NonceReport } from '../../drivers/asic/bm13xx/work-unit.js';
+import { unitHeaderOf } from '../../drivers/asic/bm13xx/work-encoding.js';
+import type { NonceReport, WorkUnit } from '../../src/mining/work-unit.js';
 import { versionWithinMask } from '../../src/work/version-rolling.js';
-import type { AgentDriverWork } from '../../src/mining/bm13xx-mining-chain.js';
 import { inProcessChain } from '../helpers/in-process-chain.js';
 
 const RUNS = Number(process.env.ASIC_AGENT_UART_FUZZ_RUNS ?? 1_000_000);
@@ -28,16 +28,17 @@ for (const family of FAMILIES) {
     sim.detach();
     const fam = driver.family;
     // Fill the ring (and then some, so that slots hold earlier units), with a rolling mask.
-    const sent: AgentDriverWork[] = [];
+    const sent: WorkUnit[] = [];
     for (let i = 0; i < fam.jobIdCycle + 5; i++) {
       const header = new Uint8Array(80).fill(i);
       header.set([0, 0, 0, 0x20], 0);
-      const w = { header, versionMask: 0x1fffe000, unit: { id: i } } as unknown as AgentDriverWork;
+      // Header fields only: the driver reads nothing else of a unit.
+      const w = { ...unitHeaderOf(header, 0x1fffe000), id: i } as unknown as WorkUnit;
       sent.push(w);
-      await driver.sendWork(w);
+      await driver.dispatch(w);
     }
     const inRing = new Set<unknown>(sent);
-    const reports: NonceReport<AgentDriverWork>[] = [];
+    const reports: NonceReport[] = [];
     let nonceReports = 0;
     driver.on('nonce', (r) => {
       reports.push(r);
@@ -69,10 +70,10 @@ for (const family of FAMILIES) {
         }
         await dev.drain();
         for (const r of reports) {
-          assert.ok(inRing.has(r.work), 'a nonce report names a unit that was sent');
-          assert.ok(versionWithinMask(0x20000000, r.version, r.work.versionMask), 'its version is within the unit mask');
-          assert.ok(r.chipIndex >= -1 && r.chipIndex < 4);
-          for (const e of r.earlier ?? []) assert.ok(inRing.has(e.work) && e.generation < r.generation);
+          assert.ok(inRing.has(r.unit), 'a nonce report names a unit that was sent');
+          assert.ok(versionWithinMask(0x20000000, r.version, r.unit.rollMask), 'its version is within the unit mask');
+          assert.ok(r.chip >= -1 && r.chip < 4);
+          for (const e of r.earlier ?? []) assert.ok(inRing.has(e.unit) && e.unit !== r.unit && e.unit.id < r.unit.id);
         }
       }),
       { numRuns: RUNS },

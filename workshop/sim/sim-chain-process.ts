@@ -44,6 +44,8 @@ export interface SimChainProcess {
   setRail(volts: number, tempC: number): void;
   /** Lottery chips: each chip's clock as last reported (undefined before the first report). */
   clocks(): readonly number[] | undefined;
+  /** Asks the simulator now; resolves with its hashes and the nonce replies it has sent so far. */
+  counts(): Promise<{ hashes: number; noncesSent: number }>;
   stop(): Promise<void>;
 }
 
@@ -126,10 +128,20 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
       const acks: (() => void)[] = [];
       let hashes = 0;
       let clocks: number[] | undefined;
+      let noncesSent = 0;
+      // Questions asked and answered, in order: a counts() call resolves on the answer to its own question.
+      let asked = 0;
+      let answered = 0;
+      let countWaiters: { at: number; done: (c: { hashes: number; noncesSent: number }) => void }[] = [];
       lines.on('line', (l) => {
         if (l.startsWith('{"hashes"')) {
-          const n = (JSON.parse(l) as { hashes?: unknown }).hashes;
-          if (typeof n === 'number' && Number.isFinite(n)) hashes = n;
+          const a = JSON.parse(l) as { hashes?: unknown; noncesSent?: unknown };
+          if (typeof a.hashes === 'number' && Number.isFinite(a.hashes)) hashes = a.hashes;
+          if (typeof a.noncesSent === 'number' && Number.isFinite(a.noncesSent)) noncesSent = a.noncesSent;
+          answered++;
+          const due = countWaiters.filter((w) => w.at <= answered);
+          countWaiters = countWaiters.filter((w) => w.at > answered);
+          for (const w of due) w.done({ hashes, noncesSent });
           return;
         }
         if (l.startsWith('{"clocks"')) {
@@ -146,6 +158,7 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
       });
       const gone = (): void => {
         for (const ack of acks.splice(0)) ack();
+        for (const w of countWaiters.splice(0)) w.done({ hashes, noncesSent });
       };
       child.once('exit', gone);
       resolve({
@@ -157,9 +170,18 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
         },
         hashesDone: () => {
           // The latest answer, and a new question for the next caller (answered within a few ms).
-          if (child.exitCode === null && child.signalCode === null && child.stdin?.writable) child.stdin.write('hashes\n');
+          if (child.exitCode === null && child.signalCode === null && child.stdin?.writable) {
+            asked++;
+            child.stdin.write('hashes\n');
+          }
           return hashes;
         },
+        counts: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) return done({ hashes, noncesSent });
+            countWaiters.push({ at: ++asked, done });
+            child.stdin.write('hashes\n');
+          }),
         setReset: (held) =>
           new Promise<void>((done) => {
             if (child.exitCode !== null || child.signalCode !== null || !child.stdin?.writable) return done();

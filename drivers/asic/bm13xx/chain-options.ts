@@ -75,16 +75,15 @@ export interface ChainOptions {
   fastBaud?: number;
   /** Ticket difficulty written to register 0x14 (a power of two >= 1; default 256 as ESP-Miner). */
   ticketDifficulty?: number;
-  /**
-   * Effective ticket difficulty of a simulated chain (below 1 so that a CPU finds nonces). Never sent to
-   * hardware: it only changes `effectiveTicketDifficulty`, which stats use.
-   */
-  simTicketDifficulty?: number;
+  /** The chain's index on the board (its place in the scheduler; default 0). */
+  index?: number;
   /** Version bits the chips roll at bring-up (default BIP320 0x1FFFE000); WorkUnits may change it. */
   versionMask?: number;
   clock?: Clock;
   /** Drives the chain's reset line (true = held in reset). Without it bring-up skips the reset pulse. */
   reset?: (asserted: boolean) => Promise<void> | void;
+  /** The reset line as known at each use (a board that opens its lines after the chains); wins over `reset`. */
+  resetLine?: () => ((asserted: boolean) => Promise<void> | void) | undefined;
   timing?: Partial<ChainTiming>;
   /** Where chips put core and address bits in nonces (default ESP-Miner's). */
   nonceLayout?: NonceLayout;

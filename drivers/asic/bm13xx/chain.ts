@@ -10,35 +10,36 @@
  * hash counting number and version mask; both ends to the fast baud; a read-back of register 0 (addresses)
  * and 0x14 (ticket mask) at the new baud to confirm.
  *
- * At run time every nonce reply is decoded for the family, matched to the job ring by job id, given its
- * full rolled version, deduplicated on (job, nonce, version) and emitted as a NonceReport; a job id that
- * was reused shortly before also names its earlier units (job-ring.ts), for late nonces. SHA-256
- * verification is the agent's job (headerOfReport rebuilds the header); it reports failures back through
- * reportHardwareError so that the chip's counter shows them.
+ * The chain *is* the scheduler's worker (a MiningChain, src/mining/mining-chain.ts; hops 4 and 5 of the
+ * share path in docs/architecture.md): it encodes each WorkUnit's header fields into the family's job
+ * frame, and every nonce reply is decoded for the family, matched to the job ring by job id, given its
+ * full rolled version and emitted as a NonceReport {unit, version, nonce, chip}; a job id that was reused
+ * shortly before also names its earlier units (job-ring.ts), for late nonces. Checking the nonce (mask,
+ * SHA-256, ticket, target, duplicate, staleness) is the scheduler's, once each; nothing comes back down.
  */
 import { systemClock, type Clock, type TimerHandle } from '../../../src/clock.js';
 import { logger, type Logger } from '../../../src/log.js';
 import { TypedEmitter } from '../../../src/typed-emitter.js';
-import { BIP320_MASK, versionWithinMask } from '../../../src/work/version-rolling.js';
+import { BIP320_MASK } from '../../../src/work/version-rolling.js';
+import type { MiningChain } from '../../../src/mining/mining-chain.js';
+import type { NonceReport, UnitHeader, WorkUnit } from '../../../src/mining/work-unit.js';
 import { UartBaudError, type UartError, type UartPort } from '../../transport/uart-port.js';
+import { chainFigures, chipRollMask, unitIntervalMs, type ChipFigures } from './chain-figures.js';
 import { DEFAULT_TIMING, type ChainOptions, type ChainTiming } from './chain-options.js';
 import { emptyChainCounters, emptyChipCounters, type ChainCounters, type ChipCounters } from './chain-stats.js';
 import { cmd } from './command-frame.js';
 import { ChainBringUpError, ChainStateError } from './errors.js';
 import { familyByName, type ChipFamily, type InitContext, type InitStep } from './family.js';
-import { nonceOfReply } from './families/common.js';
 import { JobRing, type RingEntry } from './job-ring.js';
-import { ESP_MINER_NONCE_LAYOUT, nonceFields, validateNonceLayout, type NonceLayout } from './nonce-layout.js';
+import { ESP_MINER_NONCE_LAYOUT, nonceAddressField, nonceCore, nonceSplit, validateNonceLayout, type NonceLayout, type NonceSplit } from './nonce-layout.js';
 import { frequencyRamp, solvePll, type PllSetting } from './pll.js';
 import { Reg } from './registers/addresses.js';
 import { CHIP_RESET_BAUD, planBaudSwitch, planResetBaud, RESET_BAUD } from './registers/baud.js';
 import { decodeChipId } from './registers/chip-id.js';
 import { CHIP_ROLLABLE_MASK, versionRollingRegister } from './registers/version-mask.js';
-import { decodeRawResponse, registerReplyOf, type RegisterReply } from './response-frame.js';
+import { decodeRawResponse, registerReplyOf, RESPONSE_NONCE_FLAG, type RawResponse, type RegisterReply, type ResponseLength } from './response-frame.js';
 import { ResponseParser } from './response-parser.js';
 import { ticketDifficultyForRegister, ticketMaskRegister } from './ticket-mask.js';
-import { maskShift, seenKey } from './seen-key.js';
-import { templateNtime, templateVersion, type NonceReport, type WorkUnit } from './work-unit.js';
 
 export type ChainState = 'idle' | 'bringing-up' | 'running' | 'failed' | 'held-in-reset' | 'closed';
 
@@ -63,8 +64,6 @@ export interface BringUpResult {
   ticketDifficulty: number;
   /** Chips whose 0x14 read-back did not show the value written (a warning: nobody knows what silicon returns). */
   ticketMaskUnconfirmed: number[];
-  /** What stats must use: the simulator's sim-only difficulty, or the register's. */
-  effectiveTicketDifficulty: number;
   versionMask: number;
 }
 
@@ -74,8 +73,25 @@ export interface ChipSilence {
   silentForMs: number;
 }
 
-export type ChainEvents<W extends WorkUnit> = {
-  nonce: [NonceReport<W>];
+/** A nonce report with what the reply said about where it came from (decode, diagnostics, tests). */
+export interface Bm13xxNonce<U extends UnitHeader = WorkUnit> extends NonceReport<U> {
+  /** Chip job id (as sent in the job frame). */
+  jobId: number;
+  /** The raw address field of the nonce. */
+  chipAddress: number;
+  core: number;
+  /** Small core (BM1362/66: 3 bits, BM1368/70: 4 bits); undefined on BM1397. */
+  smallCore: number | undefined;
+  /** BM1397 midstate slot (0..3); 0 on full-header families. */
+  midstateIndex: number;
+  /** The raw reply frame. */
+  frame: Uint8Array;
+}
+
+export type ChainEvents<U extends UnitHeader = WorkUnit> = {
+  nonce: [Bm13xxNonce<U>];
+  /** The chain stopped working (UART closed under it, bring-up failed); the agent re-initialises it. */
+  fault: [reason: string];
   /** A register reply no read was waiting for. */
   register: [RegisterReply];
   'chip-silent': [ChipSilence];
@@ -85,17 +101,10 @@ export type ChainEvents<W extends WorkUnit> = {
   'port-error': [UartError];
 };
 
-interface JobEntry<W extends WorkUnit> extends RingEntry<JobEntry<W>> {
-  work: W;
+interface JobEntry<U extends UnitHeader> extends RingEntry<JobEntry<U>> {
+  unit: U;
   jobId: number;
   slotVersions: number[];
-  templateVersion: number;
-  ntime: number;
-  /** (nonce, rolled version) pairs already reported for this job: see seenKey. */
-  seen: Set<number>;
-  /** The rare pairs whose rolled bits do not fit the numeric key. */
-  seenWide: Set<string>;
-  seenShift: number;
 }
 
 interface Collector {
@@ -104,7 +113,9 @@ interface Collector {
 
 const sleepWith = (clock: Clock, ms: number): Promise<void> => (ms > 0 ? clock.sleep(ms) : Promise.resolve());
 
-export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<ChainEvents<W>> {
+export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<ChainEvents<U>> implements MiningChain<U> {
+  /** The chain's place on the board (its index in the scheduler). */
+  readonly index: number;
   readonly family: ChipFamily;
   readonly expectedChips: number;
   /** Fewest answering chips the bring-up accepts (default: all). */
@@ -114,20 +125,34 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   readonly fastBaud: number;
   /** Power-of-two difficulty written to register 0x14. */
   readonly ticketDifficulty: number;
-  /** The difficulty every returned nonce meets (sim-only value when set). */
-  readonly effectiveTicketDifficulty: number;
+  /** Nominal hashrate in H/s (frequency × cores × answering chips, or what the chips behind the port do). */
+  nominalHashrate = 0;
+  /** How often the chain needs fresh work (job-interval.ts). */
+  workIntervalMs = 1000;
+  /** Units not sent: the chain was not running, or the write failed. */
+  sendFailures = 0;
+  /** Hashes per second over the chain's nonce space (chain-figures.ts). */
+  spaceRate = 0;
+  private chipFigures: ChipFigures | undefined;
   readonly layout: NonceLayout;
+  /** The layout as shifts and masks. */
+  private readonly split: NonceSplit;
+  /**
+   * The nonce reply being handled, decoded in place (one object for every reply: the family's id decoder
+   * reads it at once and keeps nothing). The parser has checked the frame's preamble, CRC and reserved bits.
+   */
+  private readonly nonceRaw: RawResponse = { length: 9, isNonce: true, data: new Uint8Array(4), b6: 0, b7: 0, extra16: undefined, crc: 0, crcOk: true, reservedBits: 0 };
   private readonly clock: Clock;
   private readonly timing: ChainTiming;
   private readonly log: Logger;
   private readonly parser: ResponseParser;
   private st: ChainState = 'idle';
-  private chipCount = 0;
+  private chipsFound = 0;
   private interval = 256;
   private addresses: number[] = [];
   private chips: ChipCounters[] = [];
   private readonly counters: ChainCounters = emptyChainCounters();
-  private readonly ring = new JobRing<JobEntry<W>>();
+  private readonly ring = new JobRing<JobEntry<U>>();
   private lastJobId: number | undefined;
   private chipRollMask: number;
   /** The clock the chips run at now (after the ramp, or after setFrequency). */
@@ -138,8 +163,16 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   private writeChain: Promise<void> = Promise.resolve();
   private watchdog: TimerHandle | undefined;
   private runningSince = 0;
-  private readonly silenceMs: number;
-  private readonly onData = (b: Uint8Array): void => this.parser.push(b);
+  /** How long a chip may stay without a nonce before it is reported silent. */
+  private get silenceMs(): number {
+    return this.opts.chipSilenceMs ?? this.defaultSilenceMs();
+  }
+  /** When the chunk being parsed arrived: every reply in it was read at that moment (one clock read per chunk, not per nonce). */
+  private readAt = 0;
+  private readonly onData = (b: Uint8Array): void => {
+    this.readAt = this.clock.now();
+    this.parser.push(b);
+  };
   private readonly onPortError = (e: UartError): void => {
     this.counters.portErrors++;
     this.log.warn({ err: e.message, code: e.code }, 'uart error');
@@ -152,10 +185,13 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   };
 
   constructor(
-    readonly port: UartPort,
+    /** The chain's UART, or how to open it (at the first bring-up, and again after releasePort). */
+    port: UartPort | (() => UartPort),
     private readonly opts: ChainOptions,
   ) {
     super();
+    if (typeof port === 'function') this.openPort = port;
+    else this.currentPort = port;
     this.family = typeof opts.family === 'string' ? familyByName(opts.family) : opts.family;
     if (!Number.isInteger(opts.expectedChips) || opts.expectedChips < 1 || opts.expectedChips > 256) {
       throw new RangeError(`expectedChips must be 1..256, got ${opts.expectedChips}`);
@@ -170,43 +206,126 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     solvePll(this.frequencyMhz, this.family.pll);
     this.fastBaud = opts.fastBaud ?? this.family.defaultFastBaud;
     planBaudSwitch(this.family.baudScheme, this.fastBaud);
+    this.index = opts.index ?? 0;
     this.ticketDifficulty = ticketDifficultyForRegister(opts.ticketDifficulty ?? 256);
-    if (opts.simTicketDifficulty !== undefined && !(opts.simTicketDifficulty > 0)) throw new RangeError('simTicketDifficulty must be positive');
-    this.effectiveTicketDifficulty = opts.simTicketDifficulty ?? this.ticketDifficulty;
     this.layout = opts.nonceLayout ?? ESP_MINER_NONCE_LAYOUT;
     validateNonceLayout(this.layout);
+    this.split = nonceSplit(this.layout);
     this.clock = opts.clock ?? systemClock;
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
     this.chipRollMask = (opts.versionMask ?? BIP320_MASK) & CHIP_ROLLABLE_MASK;
-    this.log = logger('bm13xx.chain', { chain: opts.name ?? port.path, family: this.family.name });
+    this.log = logger('bm13xx.chain', { chain: opts.name ?? (typeof port === 'function' ? `chain${opts.index ?? 0}` : port.path), family: this.family.name });
     this.parser = new ResponseParser(this.family.responseLength, (f) => this.onFrame(f));
-    this.silenceMs = opts.chipSilenceMs ?? this.defaultSilenceMs();
   }
 
   get state(): ChainState {
     return this.st;
   }
 
+  private currentPort: UartPort | undefined;
+  private openPort: (() => UartPort) | undefined;
+
+  /** The chain's UART (opened on first use when the chain was given a way to open it). */
+  get port(): UartPort {
+    if (!this.currentPort) {
+      if (!this.openPort) throw new ChainStateError('the chain has no port');
+      this.currentPort = this.openPort();
+    }
+    return this.currentPort;
+  }
+
+  /**
+   * Lets go of the UART (its device went away: a simulator replaced by a new one on a new pseudo-terminal)
+   * without closing the chain: the next bring-up opens a new one. Only for chains given a way to open it.
+   */
+  async releasePort(): Promise<void> {
+    if (!this.openPort || !this.currentPort) return;
+    const p = this.currentPort;
+    this.stopWatchdog();
+    this.ring.clear();
+    p.off('data', this.onData).off('error', this.onPortError).off('close', this.onPortClose);
+    await this.writeChain;
+    this.currentPort = undefined;
+    if (this.st !== 'closed') this.setState('idle');
+    await p.close().catch(() => undefined);
+  }
+
+  /** The chain's reset line, if it has one now (asked at each use: a board may wire it later). */
+  private get reset(): ((asserted: boolean) => Promise<void> | void) | undefined {
+    return this.opts.resetLine ? this.opts.resetLine() : this.opts.reset;
+  }
+
   /** Chips brought up (0 before bring-up). */
   get chipCountFound(): number {
-    return this.chipCount;
+    return this.chipsFound;
   }
 
   get addressInterval(): number {
     return this.interval;
   }
 
-  /** Expected nonce interval of one chip at the effective ticket difficulty, from the family's nominal hashrate. */
+  /** Sixty expected nonce intervals of one chip at the difficulty its nonces meet, from the family's nominal hashrate. */
   private defaultSilenceMs(): number {
     const chipHashrate = this.frequencyMhz * 1e6 * this.family.smallCores;
-    const intervalMs = ((2 ** 32 * this.effectiveTicketDifficulty) / chipHashrate) * 1000;
+    const intervalMs = ((2 ** 32 * this.nonceDifficulty) / chipHashrate) * 1000;
     return Math.max(60_000, 60 * intervalMs);
+  }
+
+  // ---- the scheduler's view (MiningChain) --------------------------------------------------------------
+
+  /** Chips brought up (the scheduler's MiningChain.chipCount). */
+  get chipCount(): number {
+    return this.chipCountFound;
+  }
+
+  /**
+   * What the chips behind the port really do when it is not what the silicon's registers say (a
+   * simulated chain: its simulator's ticket difficulty and hashrate); undefined for silicon.
+   */
+  useChipFigures(f: ChipFigures | undefined): void {
+    this.chipFigures = f;
+  }
+
+  /** The difficulty every returned nonce meets (MiningChain.nonceDifficulty): the register's, or the chips' own. */
+  get nonceDifficulty(): number {
+    return this.chipFigures?.ticketDifficulty ?? this.ticketDifficulty;
+  }
+
+  /** The figures of a fresh bring-up. */
+  private updateFigures(up: BringUpResult): void {
+    const f = chainFigures(this.family, up, this.chipFigures);
+    this.nominalHashrate = f.nominalHashrate;
+    this.workIntervalMs = f.workIntervalMs;
+    this.spaceRate = f.spaceRate;
+  }
+
+  /** Version bits the chips roll on their own for a job allowing `jobMask` (chain-figures.ts). */
+  rollMaskFor(jobMask: number): number {
+    return chipRollMask(this.family, jobMask);
+  }
+
+  /** How often a unit rolling `rollMask` must be replaced (chain-figures.ts). */
+  workIntervalFor(rollMask: number): number {
+    return unitIntervalMs(this, rollMask);
+  }
+
+  /** Sends a unit (MiningChain.sendWork): never throws; a unit the chain cannot take is counted. */
+  sendWork(unit: U): void {
+    if (this.st !== 'running') {
+      this.sendFailures++;
+      return;
+    }
+    this.dispatch(unit).catch((err: unknown) => {
+      this.sendFailures++;
+      this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'work not sent');
+    });
   }
 
   private setState(s: ChainState): void {
     if (this.st === s) return;
     this.st = s;
     this.emit('state', s);
+    if (s === 'failed') this.emit('fault', 'chain failed');
   }
 
   // ---- I/O helpers -------------------------------------------------------------------------------------
@@ -232,11 +351,13 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
 
   private onFrame(frame: Uint8Array): void {
     this.counters.framesOk++;
-    const raw = decodeRawResponse(frame);
-    if (raw.isNonce) {
-      this.onNonce(raw, frame);
+    // Bit 7 of the last byte marks a nonce reply (response-frame.ts): tens of thousands a second on a big
+    // board, decoded without allocating (onNonce); register replies are few.
+    if (((frame[frame.length - 1] as number) & RESPONSE_NONCE_FLAG) !== 0) {
+      this.onNonce(frame);
       return;
     }
+    const raw = decodeRawResponse(frame);
     const reply = registerReplyOf(raw);
     this.counters.registerReplies++;
     let taken = false;
@@ -299,6 +420,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     this.lastJobId = undefined;
     try {
       const result = await this.doBringUp(frequencyMhz);
+      this.updateFigures(result);
       this.runningSince = this.clock.now();
       this.setState('running');
       this.startWatchdog();
@@ -317,10 +439,11 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     // Nothing of ours is on the line yet: find out now whether the host can make the fast rate, before any
     // chip is told to move to it (a failed read-back later would strand the chips).
     await this.moveHostToFastBaud();
-    if (this.opts.reset) {
-      await this.opts.reset(true);
+    const reset = this.reset;
+    if (reset) {
+      await reset(true);
       await sleepWith(this.clock, t.resetAssertMs);
-      await this.opts.reset(false);
+      await reset(false);
       await sleepWith(this.clock, t.resetSettleMs);
     } else {
       await this.resetBaudByRegister();
@@ -384,7 +507,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       }
     }
 
-    this.chipCount = n;
+    this.chipsFound = n;
     this.interval = Math.floor(256 / n);
     this.addresses = Array.from({ length: n }, (_, i) => i * this.interval);
     this.chips = this.addresses.map((a, i) => emptyChipCounters(i, a));
@@ -468,7 +591,6 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       hostBaud: this.port.baudRate,
       chipBaud,
       ticketDifficulty: this.ticketDifficulty,
-      effectiveTicketDifficulty: this.effectiveTicketDifficulty,
       versionMask: this.chipRollMask,
       ticketMaskUnconfirmed,
     };
@@ -514,7 +636,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     const byAddr = new Map<number, RegisterReply>();
     const want = new Set(this.addresses.filter((_, i) => !absent.has(i)));
     for (let a = 0; a <= this.timing.readRetries && byAddr.size < want.size; a++) {
-      const got = await this.collect(cmd.readAll(register), (r) => r.register === register, this.chipCount);
+      const got = await this.collect(cmd.readAll(register), (r) => r.register === register, this.chipsFound);
       for (const r of got) if (want.has(r.chipAddress) && good(r)) byAddr.set(r.chipAddress, r);
     }
     return byAddr;
@@ -574,81 +696,71 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   // ---- work and nonces ---------------------------------------------------------------------------------
 
   /**
-   * Encodes `work` for the family, gives it the next chip job id, remembers it in the ring and sends it.
-   * Resolves with the job id once the frame is written.
+   * Encodes `unit` for the family, gives it the next chip job id, remembers it in the ring and sends it.
+   * Resolves with the job id once the frame is written; rejects when the chain is not running.
    */
-  async sendWork(work: W): Promise<number> {
+  async dispatch(unit: U): Promise<number> {
     if (this.st !== 'running') throw new ChainStateError(`cannot send work while ${this.st}`);
     const jobId = this.family.nextJobId(this.lastJobId);
     this.lastJobId = jobId;
-    const enc = this.family.encodeWork(work, jobId);
+    const enc = this.family.encodeWork(unit, jobId);
     if (this.family.jobFormat === 'full-header' && enc.chipRollMask !== this.chipRollMask) {
       // The chips roll under 0xA4 for every job: follow the work's mask (nonces from older jobs rolled
       // outside their own mask are dropped by the mask check below).
       this.chipRollMask = enc.chipRollMask;
       void this.send(cmd.writeAll(Reg.versionRolling, versionRollingRegister(this.chipRollMask))).catch(() => undefined);
     }
-    const entry: JobEntry<W> = {
-      work,
-      jobId,
-      generation: this.ring.nextGeneration(),
-      slotVersions: enc.slotVersions,
-      templateVersion: templateVersion(work),
-      ntime: templateNtime(work),
-      seen: new Set(),
-      seenWide: new Set(),
-      seenShift: maskShift(work.versionMask),
-    };
+    const entry: JobEntry<U> = { unit, jobId, generation: this.ring.nextGeneration(), slotVersions: enc.slotVersions };
     this.ring.put(this.family.chipJobId(jobId), entry, this.clock.now());
     this.counters.jobsSent++;
     await this.send(enc.frame);
     return jobId;
   }
 
-  private onNonce(raw: ReturnType<typeof decodeRawResponse>, frame: Uint8Array): void {
+  private onNonce(frame: Uint8Array): void {
+    // The reply's fields as decodeRawResponse gives them (response-frame.ts), into the one scratch object.
+    const raw = this.nonceRaw;
+    const len = frame.length;
+    const d0 = frame[2] as number;
+    const d1 = frame[3] as number;
+    const d2 = frame[4] as number;
+    const d3 = frame[5] as number;
+    raw.length = len as ResponseLength;
+    raw.data[0] = d0;
+    raw.data[1] = d1;
+    raw.data[2] = d2;
+    raw.data[3] = d3;
+    raw.b6 = frame[6] as number;
+    raw.b7 = frame[7] as number;
+    raw.extra16 = len === 11 ? ((frame[8] as number) << 8) | (frame[9] as number) : undefined;
+    raw.crc = (frame[len - 1] as number) & 0x1f;
     const ids = this.family.decodeNonceIds(raw);
-    const nonce = nonceOfReply(raw);
-    const fields = nonceFields(nonce, this.layout);
-    const idx = Math.floor(fields.addressField / this.interval);
-    const chip = idx < this.chipCount ? this.chips[idx] : undefined;
+    // Bytes 2..5 read little-endian: the header's nonce value (families/common.ts nonceOfReply).
+    const nonce = (d0 | (d1 << 8) | (d2 << 16) | (d3 << 24)) >>> 0;
+    const addressField = nonceAddressField(nonce, this.split);
+    const idx = Math.floor(addressField / this.interval);
+    const chip = idx < this.chipsFound ? this.chips[idx] : undefined;
     if (!chip) this.counters.unattributedNonces++;
     // The unit now holding this job id, then the ones it replaced within the late window.
-    const now = this.clock.now();
+    const now = this.readAt;
     const lineage = this.ring.lineage(ids.jobId, now);
-    const current = lineage[0];
+    // The newest of them with the midstate slot the reply names (BM1397: a unit fills 1 or 4 slots).
+    let first = -1;
+    let version = 0;
+    for (let i = 0; i < lineage.length && first < 0; i++) {
+      const v = this.versionOf(lineage[i] as JobEntry<U>, ids);
+      if (v !== undefined) {
+        first = i;
+        version = v;
+      }
+    }
+    const current = lineage[first];
     if (!current) {
+      // No unit under this id, or a midstate slot no unit filled: the chip hashed nothing we sent.
       this.counters.unknownJobIds++;
       if (chip) chip.unknownJobIds++;
       return;
     }
-    const candidates: { e: JobEntry<W>; version: number }[] = [];
-    for (const e of lineage) {
-      const v = this.versionOf(e, ids);
-      if (v !== undefined && versionWithinMask(e.templateVersion, v, e.work.versionMask)) candidates.push({ e, version: v });
-    }
-    const first = candidates[0];
-    if (!first) {
-      if (this.versionOf(current, ids) === undefined) {
-        // A slot the job did not fill: the chip hashed nothing we sent.
-        this.counters.unknownJobIds++;
-        if (chip) chip.unknownJobIds++;
-      } else {
-        this.counters.versionOutOfMask++;
-        if (chip) chip.versionOutOfMask++;
-      }
-      return;
-    }
-    const entry = first.e;
-    const version = first.version;
-    const key = seenKey(nonce, (version ^ entry.templateVersion) >>> 0, entry.seenShift);
-    const wide = key < 0 ? `${nonce}:${version}` : '';
-    if (key < 0 ? entry.seenWide.has(wide) : entry.seen.has(key)) {
-      this.counters.duplicates++;
-      if (chip) chip.duplicates++;
-      return;
-    }
-    if (key < 0) entry.seenWide.add(wide);
-    else entry.seen.add(key);
     this.counters.nonces++;
     if (chip) {
       chip.nonces++;
@@ -658,40 +770,37 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
         this.emit('chip-alive', { chipIndex: chip.index, address: chip.address });
       }
     }
-    this.emit('nonce', {
-      work: entry.work,
-      jobId: entry.jobId,
+    const report: Bm13xxNonce<U> = {
+      unit: current.unit,
       version,
-      versionBits: (version ^ entry.templateVersion) >>> 0,
-      ntime: entry.ntime,
       nonce,
-      chipIndex: chip ? chip.index : -1,
-      chipAddress: fields.addressField,
-      core: fields.core,
+      chip: chip ? chip.index : -1,
+      at: now,
+      jobId: current.jobId,
+      chipAddress: addressField,
+      core: nonceCore(nonce, this.split),
       smallCore: ids.smallCore,
       midstateIndex: ids.midstateIndex,
       frame,
-      receivedAt: now,
-      generation: entry.generation,
-      ...(this.ring.historyCut(ids.jobId, now) ? { historyCut: true } : {}),
-      ...(candidates.length > 1
-        ? { earlier: candidates.slice(1).map(({ e, version: v }) => ({ work: e.work, generation: e.generation, version: v, versionBits: (v ^ e.templateVersion) >>> 0, ntime: e.ntime })) }
-        : {}),
-    });
+    };
+    if (lineage.length > first + 1) {
+      const earlier: { unit: U; version: number }[] = [];
+      for (let i = first + 1; i < lineage.length; i++) {
+        const e = lineage[i] as JobEntry<U>;
+        const v = this.versionOf(e, ids);
+        if (v !== undefined) earlier.push({ unit: e.unit, version: v });
+      }
+      if (earlier.length > 0) report.earlier = earlier;
+    }
+    if (this.ring.historyCut(ids.jobId, now)) report.historyCut = true;
+    this.emit('nonce', report);
   }
 
   /** The full version a nonce reply means for a unit; undefined when it names a midstate slot the unit did not fill. */
-  private versionOf(e: JobEntry<W>, ids: ReturnType<ChipFamily['decodeNonceIds']>): number | undefined {
-    // BM1397: the version of the midstate slot; others (ESP-Miner): rolled = job version | (field << 13).
+  private versionOf(e: JobEntry<U>, ids: ReturnType<ChipFamily['decodeNonceIds']>): number | undefined {
+    // BM1397: the version of the midstate slot; others (ESP-Miner): rolled = unit version | (field << 13).
     if (this.family.jobFormat === 'midstate') return e.slotVersions[ids.midstateIndex];
-    return (e.templateVersion | ids.versionBits) >>> 0;
-  }
-
-  /** The agent found this nonce invalid (SHA-256 below the ticket): count it against its chip. */
-  reportHardwareError(r: Pick<NonceReport, 'chipIndex'>): void {
-    this.counters.hardwareErrors++;
-    const chip = this.chips[r.chipIndex];
-    if (chip) chip.hardwareErrors++;
+    return (e.unit.version | ids.versionBits) >>> 0;
   }
 
   // ---- registers ---------------------------------------------------------------------------------------
@@ -704,7 +813,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   async readRegister(register: number, target: number): Promise<RegisterReply | undefined>;
   async readRegister(register: number, target: 'all' | number): Promise<RegisterReply[] | RegisterReply | undefined> {
     if (this.st !== 'running') throw new ChainStateError(`cannot read registers while ${this.st}`);
-    if (target === 'all') return this.collect(cmd.readAll(register), (r) => r.register === register, this.chipCount);
+    if (target === 'all') return this.collect(cmd.readAll(register), (r) => r.register === register, this.chipsFound);
     const address = this.addresses[target];
     if (address === undefined) throw new RangeError(`no chip ${target} on this chain`);
     const got = await this.collect(cmd.readChip(address, register), (r) => r.register === register && r.chipAddress === address, 1);
@@ -775,7 +884,7 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
       await sleepWith(this.clock, t.rampStepDelayMs);
     }
     const ctx: InitContext = {
-      chipCount: this.chipCount,
+      chipCount: this.chipsFound,
       ticketMask: ticketMaskRegister(this.ticketDifficulty),
       versionRolling: versionRollingRegister(this.chipRollMask),
     };
@@ -844,12 +953,13 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
   async holdInReset(): Promise<boolean> {
     this.stopWatchdog();
     this.ring.clear();
-    if (!this.opts.reset) {
+    const reset = this.reset;
+    if (!reset) {
       this.log.warn('no reset line: chips keep their last job');
       if (this.st !== 'closed') this.setState('held-in-reset');
       return false;
     }
-    await this.opts.reset(true);
+    await reset(true);
     if (this.st !== 'closed') this.setState('held-in-reset');
     return true;
   }
@@ -860,8 +970,10 @@ export class Bm13xxChain<W extends WorkUnit = WorkUnit> extends TypedEmitter<Cha
     await this.holdInReset().catch((err: unknown) => this.log.warn({ err: String(err) }, 'reset failed while closing'));
     this.setState('closed');
     this.collectors = [];
-    this.port.off('data', this.onData).off('error', this.onPortError).off('close', this.onPortClose);
+    const p = this.currentPort;
+    if (!p) return;
+    p.off('data', this.onData).off('error', this.onPortError).off('close', this.onPortClose);
     await this.writeChain;
-    await this.port.close();
+    await p.close();
   }
 }

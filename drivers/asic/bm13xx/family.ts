@@ -15,7 +15,7 @@ import type { JobFormat } from './job-frame.js';
 import type { PllSpec, PllSetting } from './pll.js';
 import type { BaudScheme } from './registers/baud.js';
 import type { RawResponse, ResponseLength } from './response-frame.js';
-import type { WorkUnit } from './work-unit.js';
+import type { UnitHeader } from '../../../src/mining/work-unit.js';
 
 export type FamilyName = 'BM1397' | 'BM1362' | 'BM1366' | 'BM1368' | 'BM1370';
 
@@ -94,7 +94,7 @@ export interface ChipFamily {
   /** How many distinct ids the stepping visits before repeating. */
   readonly jobIdCycle: number;
   /** Encodes a work unit as this family's job frame. */
-  encodeWork(w: WorkUnit, jobId: number): EncodedWork;
+  encodeWork(w: UnitHeader, jobId: number): EncodedWork;
   /** Job id, midstate/small core and rolled bits from a nonce reply. */
   decodeNonceIds(r: RawResponse): NonceIds;
   /** The reply frame a chip of this family sends for a nonce (used by the simulator). */

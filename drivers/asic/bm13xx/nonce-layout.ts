@@ -48,6 +48,33 @@ export function nonceFields(nonce: number, l: NonceLayout): NonceFields {
   };
 }
 
+/** A layout as the shifts and masks that split a nonce (computed once; the driver splits every nonce). */
+export interface NonceSplit {
+  /** Bytes 2..5 read big-endian (ESP-Miner). */
+  be: boolean;
+  /** 32 - coreBits (the core field's shift), or 32 when there is no core field. */
+  coreShift: number;
+  addressShift: number;
+  addressMask: number;
+}
+
+export function nonceSplit(l: NonceLayout): NonceSplit {
+  return { be: l.byteOrder === 'be', coreShift: 32 - l.coreBits, addressShift: counterBits(l), addressMask: (1 << l.addressBits) - 1 };
+}
+
+/** The address field of a header nonce value (as nonceFields(nonce, l).addressField, without an object). */
+export function nonceAddressField(nonce: number, s: NonceSplit): number {
+  const w = s.be ? bswap32(nonce) : nonce >>> 0;
+  return (w >>> s.addressShift) & s.addressMask;
+}
+
+/** The core field of a header nonce value (as nonceFields(nonce, l).core). */
+export function nonceCore(nonce: number, s: NonceSplit): number {
+  if (s.coreShift >= 32) return 0;
+  const w = s.be ? bswap32(nonce) : nonce >>> 0;
+  return w >>> s.coreShift;
+}
+
 /** Builds the header nonce value a chip returns for these fields (the simulator's placement). */
 export function composeNonce(f: NonceFields, l: NonceLayout): number {
   const low = counterBits(l);

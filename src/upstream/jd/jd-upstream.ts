@@ -268,6 +268,11 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
     return this.shares.submit(share, this.decl.find(share.job));
   }
 
+  /** JobIssuer.publishBlock: a block on one of our own templates goes to our own node at once. */
+  publishBlock(share: Share): boolean {
+    return this.propagateBlock(share);
+  }
+
   /** Hands a block candidate to the own node and the JDS (jd-shares.ts); true when submitted. */
   propagateBlock(share: Share): boolean {
     return this.shares.propagateBlock(share, this.decl.find(share.job));

@@ -24,28 +24,32 @@ test('work intervals per family', () => {
 });
 
 test('units for a fixed version: half the time the chain takes to exhaust 2^32 nonces, not the staleness interval', async () => {
-  const { Bm13xxMiningChain } = await import('../../../src/mining/bm13xx-mining-chain.js');
+  const { chainFigures, chipRollMask, unitIntervalMs } = await import('../../../drivers/asic/bm13xx/chain-figures.js');
   const { familyByName } = await import('../../../drivers/asic/bm13xx/family.js');
-  const { logger } = await import('../../../src/log.js');
   const { CHIP_ROLLABLE_MASK } = await import('../../../drivers/asic/bm13xx/registers/version-mask.js');
   const { BIP320_MASK } = await import('../../../src/work/version-rolling.js');
-  const up = { chipCount: 4, frequencyMhz: 525, effectiveTicketDifficulty: 256, missing: [] } as unknown as Parameters<InstanceType<typeof Bm13xxMiningChain>['update']>[0];
-  const c = new Bm13xxMiningChain(0, familyByName('bm1370'), logger('test'));
-  c.update(up);
+  const up = { chipCount: 4, frequencyMhz: 525, ticketDifficulty: 256, missing: [] };
+  const bm1370 = familyByName('bm1370');
+  const c = chainFigures(bm1370, up);
   assert.equal(c.workIntervalMs, 125);
-  assert.equal(c.workIntervalFor(c.rollMaskFor(BIP320_MASK) & CHIP_ROLLABLE_MASK), 125, 'with BIP320 rolling, the family interval');
+  assert.equal(c.nonceDifficulty, 256);
+  assert.equal(unitIntervalMs(c, chipRollMask(bm1370, BIP320_MASK) & CHIP_ROLLABLE_MASK), 125, 'with BIP320 rolling, the family interval');
   // 2^32 / (525 MHz × 2048 cores × 4 chips) = 1.0 ms to exhaust: every 1 ms (the timer's floor).
-  const fixed = c.workIntervalFor(0);
+  const fixed = unitIntervalMs(c, 0);
   assert.ok(fixed >= 1 && fixed < 2, `fixed-version interval ${fixed} ms`);
   // Four versions (two bits): four times as long.
-  assert.ok(Math.abs(c.workIntervalFor(0b11 << 13) - (2 ** 34 / (525e6 * 2048 * 4) / 2) * 1000) < 1e-9);
+  assert.ok(Math.abs(unitIntervalMs(c, 0b11 << 13) - (2 ** 34 / (525e6 * 2048 * 4) / 2) * 1000) < 1e-9);
   // BM1397's interval already is half its four-midstate exhaustion time.
-  const b = new Bm13xxMiningChain(1, familyByName('bm1397'), logger('test'));
-  b.update(up);
-  assert.equal(b.workIntervalFor(b.rollMaskFor(BIP320_MASK)), b.workIntervalMs);
-  assert.ok(b.workIntervalFor(0) < b.workIntervalMs);
-  // A simulated chain hashes far slower than the silicon: its units last as long as they really do.
-  const sim = new Bm13xxMiningChain(2, familyByName('bm1370'), logger('test'));
-  sim.update(up, 100_000);
-  assert.equal(sim.workIntervalFor(0), 125);
+  const bm1397 = familyByName('bm1397');
+  const b = chainFigures(bm1397, up);
+  assert.equal(unitIntervalMs(b, chipRollMask(bm1397, BIP320_MASK)), b.workIntervalMs);
+  assert.ok(unitIntervalMs(b, 0) < b.workIntervalMs);
+  // A simulated chain hashes far slower than the silicon: its units last as long as they really do, and
+  // its nonces meet its simulator's ticket difficulty.
+  const sim = chainFigures(bm1370, up, { hashrate: 100_000, ticketDifficulty: 2 ** -22 });
+  assert.equal(unitIntervalMs(sim, 0), 125);
+  assert.equal(sim.nonceDifficulty, 2 ** -22);
+  assert.equal(sim.nominalHashrate, 100_000);
+  // A chip that did not answer hashes nothing.
+  assert.equal(chainFigures(bm1370, { ...up, missing: [3] }).nominalHashrate, 525e6 * bm1370.smallCores * 3);
 });

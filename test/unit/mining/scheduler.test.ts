@@ -11,11 +11,11 @@ import { fromHex } from '../../../src/work/bytes.js';
 import { MiningHasher } from '../../../src/work/sha256-engine.js';
 import { difficultyToTarget, targetTopWord } from '../../../src/work/target.js';
 import { BIP320_MASK, depositBits } from '../../../src/work/version-rolling.js';
-import type { ChainNonce, MiningChain, MiningChainEvents } from '../../../src/mining/mining-chain.js';
+import type { MiningChain, MiningChainEvents } from '../../../src/mining/mining-chain.js';
 import { MiningStats } from '../../../src/mining/mining-stats.js';
 import { Scheduler } from '../../../src/mining/scheduler.js';
 import { SharePath } from '../../../src/mining/share-path.js';
-import type { WorkUnit } from '../../../src/mining/work-unit.js';
+import { writeUnitHeader, type NonceReport, type WorkUnit } from '../../../src/mining/work-unit.js';
 import { testIssuer } from '../../helpers/job-issuer.js';
 
 // 2^-24: one nonce in 256 meets the ticket; the pool difficulty 2^-20 takes one in 4096.
@@ -25,7 +25,7 @@ const POOL = 2 ** -20;
 /** A chain that searches a slice of each unit with SHA-256 and reports every nonce meeting its ticket. */
 class HashingChain extends TypedEmitter<MiningChainEvents> implements MiningChain {
   readonly chipCount = 2;
-  readonly ticketDifficulty = TICKET;
+  readonly nonceDifficulty = TICKET;
   readonly workIntervalMs = 500;
   readonly nominalHashrate = 1e6;
   units: WorkUnit[] = [];
@@ -44,13 +44,11 @@ class HashingChain extends TypedEmitter<MiningChainEvents> implements MiningChai
   mine(count: number, roll = 0, corrupt = false): void {
     const unit = this.units[this.units.length - 1];
     if (!unit) return;
-    const version = (unit.versionBase | depositBits(roll, unit.rollMask)) >>> 0;
-    const h = unit.header.slice();
-    new DataView(h.buffer).setUint32(0, version, true);
-    this.hasher.setHeader(h);
+    const version = (unit.version | depositBits(roll, unit.rollMask)) >>> 0;
+    this.hasher.setHeader(writeUnitHeader(unit, version, 0));
     const top = targetTopWord(difficultyToTarget(TICKET));
     this.hasher.scan(0, count, top, (nonce) => {
-      const n: ChainNonce = { unit, version, nonce: corrupt ? nonce ^ 0x100 : nonce, chip: nonce & 1, at: this.clock.now() };
+      const n: NonceReport = { unit, version, nonce: corrupt ? nonce ^ 0x100 : nonce, chip: nonce & 1, at: this.clock.now() };
       if (corrupt) this.badNonces++;
       this.emit('nonce', n);
     });
@@ -92,10 +90,9 @@ test('pipeline: work to every chain, verified nonces, shares submitted once, sta
       submitted.push(s);
       return { status: 'accepted' };
     },
-    staleReason: (s) => sched.staleReason(s),
   });
   const chains = [new HashingChain(0, clock), new HashingChain(1, clock)];
-  const sched: Scheduler = new Scheduler({ chains, clock, log: logger("test"), stats, shares });
+  const sched: Scheduler = new Scheduler({ chains, clock, log: logger('test'), stats, shares });
   const j1 = job('1', true, 1, POOL);
   sched.setJob(j1);
   assert.equal(chains[0]!.units.length, 1);
@@ -111,10 +108,13 @@ test('pipeline: work to every chain, verified nonces, shares submitted once, sta
   assert.ok(submitted.length > 0, 'some nonces meet the pool target');
   const expectedShares = submitted.length;
   assert.equal(stats.pool('lab').accepted, expectedShares);
-  // The same nonces again are duplicates, not new shares.
+  // The same nonces again (a chip repeating its replies) are dropped: no new valid nonce, no new share.
+  const valid = stats.validNonces;
   chains[0]!.mine(40_000, 1);
   await new Promise((r) => setImmediate(r));
-  assert.ok(stats.duplicates > 0);
+  assert.ok(stats.repeatedNonces > 0);
+  assert.equal(stats.validNonces, valid);
+  assert.equal(submitted.length, expectedShares);
   // Corrupted nonces are hardware errors for their chips.
   chains[1]!.mine(20_000, 2, true);
   assert.equal(stats.hwErrors, chains[1]!.badNonces);
@@ -138,7 +138,7 @@ test('pipeline: work to every chain, verified nonces, shares submitted once, sta
 test('a job with fewer version bits to roll gets units faster; a job the chains cannot split stops the work and is reported', () => {
   const clock = new ManualClock();
   const stats = new MiningStats(clock);
-  const shares = new SharePath({ stats, log: logger('test'), submit: async () => ({ status: 'accepted' }), staleReason: () => undefined });
+  const shares = new SharePath({ stats, log: logger('test'), submit: async () => ({ status: 'accepted' }) });
   /** A chain whose units last 1 ms with no version to roll, 500 ms otherwise. */
   class FastChain extends HashingChain {
     workIntervalFor(rollMask: number): number {
@@ -146,9 +146,8 @@ test('a job with fewer version bits to roll gets units faster; a job the chains 
     }
   }
   const chains = [new FastChain(0, clock), new FastChain(1, clock)];
-  const sent: number[] = [];
   const unusable: string[] = [];
-  const sched = new Scheduler({ chains, clock, log: logger('test'), stats, shares, onWorkSent: (c) => sent.push(c), onUnusableJob: (_j, why) => unusable.push(why) });
+  const sched = new Scheduler({ chains, clock, log: logger('test'), stats, shares, onUnusableJob: (_j, why) => unusable.push(why) });
   // A fixed version (mask 0) with coinbase work: a new extranonce every millisecond.
   sched.setJob({ ...job('1', true, 1, POOL), versionMask: 0 });
   clock.advance(100);
@@ -156,7 +155,7 @@ test('a job with fewer version bits to roll gets units faster; a job the chains 
   const ens = new Set(chains[0]!.units.map((u) => Buffer.from(u.extranonce ?? []).toString('hex')));
   assert.equal(ens.size, chains[0]!.units.length, 'every unit is new search space');
   assert.ok(chains[0]!.units.every((u) => u.rollMask === 0));
-  assert.equal(sent.length, chains[0]!.units.length + chains[1]!.units.length);
+  assert.equal(stats.workSent, chains[0]!.units.length + chains[1]!.units.length);
   // With version rolling: the usual interval.
   sched.setJob(job('2', true, 2, POOL));
   const n = chains[0]!.units.length;

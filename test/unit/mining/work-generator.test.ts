@@ -7,7 +7,9 @@ import { prevHashFromStratumV1 } from '../../../src/work/byte-order.js';
 import { difficultyToTarget } from '../../../src/work/target.js';
 import { BIP320_MASK, versionWithinMask } from '../../../src/work/version-rolling.js';
 import { JobWorkGenerator, WorkSpaceError } from '../../../src/mining/work-generator.js';
-import { NonceVerifier } from '../../../src/mining/nonce-verifier.js';
+import { DuplicateFilter } from '../../../src/mining/duplicate-filter.js';
+import { JobBook } from '../../../src/mining/job-book.js';
+import { NonceCheck } from '../../../src/mining/nonce-check.js';
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
 import { concatBytes } from '../../../src/work/bytes.js';
 import { testIssuer } from '../../helpers/job-issuer.js';
@@ -43,12 +45,12 @@ test('coinbase work: no two chains or units share (extranonce, version, ntime)',
       const u = gen.next(c);
       assert.ok(u);
       assert.equal(u.extranonce?.[0], c, 'first extranonce byte names the chain');
-      const key = `${toHex(u.extranonce as Uint8Array)}:${u.versionBase}:${u.ntime}`;
+      const key = `${toHex(u.extranonce as Uint8Array)}:${u.version}:${u.ntime}`;
       assert.ok(!seen.has(key), key);
       seen.add(key);
       // The header's merkle root differs with the extranonce.
-      assert.equal(u.header.length, 80);
-      assert.ok(versionWithinMask(0x20000000, u.versionBase, BIP320_MASK));
+      assert.equal(u.merkleRoot.length, 32);
+      assert.ok(versionWithinMask(0x20000000, u.version, BIP320_MASK));
     }
   }
 });
@@ -64,8 +66,8 @@ test('header-only work: chains are separated by version bits outside the roll ma
     for (let c = 0; c < 4; c++) {
       const u = gen.next(c);
       assert.ok(u);
-      assert.equal(u.versionBase & roll, 0);
-      const key = `${u.versionBase}:${u.ntime}`;
+      assert.equal(u.version & roll, 0);
+      const key = `${u.version}:${u.ntime}`;
       assert.ok(!seen.has(key), key);
       seen.add(key);
     }
@@ -84,7 +86,7 @@ test('header-only work: chains are separated by version bits outside the roll ma
   assert.throws(() => new JobWorkGenerator(job, 2, clock, 0x3fffffff), WorkSpaceError);
 });
 
-vectorTest('the real BM1370 share through the work generator and nonce verifier: difficulty 29588.01', () => {
+vectorTest('the real BM1370 share through the work generator and nonce check: difficulty 29588.01', () => {
   const s = readVectorJson<{ shares: { mining_notify_params: [string, string, string, string, string[], string, string, string, boolean]; extranonce1: string; submit: { extranonce2: string; nonce: string; version_bits: string } }[] }>('real/stratum-v1-shares.json').shares[0]!;
   const [, prevhash, coinb1, coinb2, branch, version, nbits, ntime] = s.mining_notify_params;
   const clock = new ManualClock();
@@ -108,18 +110,37 @@ vectorTest('the real BM1370 share through the work generator and nonce verifier:
   const unit = gen.next(0x17);
   assert.ok(unit);
   assert.equal(toHex(unit.extranonce as Uint8Array), s.submit.extranonce2);
-  const verifier = new NonceVerifier(256);
+  const jobs = new JobBook();
+  jobs.add(job);
+  const check = new NonceCheck(new DuplicateFilter(), jobs);
+  check.setTicketDifficulty(256);
   const rolled = (job.version | parseU32Hex(s.submit.version_bits)) >>> 0;
-  const v = verifier.verify(unit, rolled, parseU32Hex(s.submit.nonce), 0, { chain: 23, chip: 0 });
+  const nonce = parseU32Hex(s.submit.nonce);
+  const v = check.check({ unit, version: rolled, nonce, chip: 0, at: 0 }, 23);
   assert.equal(v.kind, 'share');
   if (v.kind !== 'share') return;
   assert.ok(Math.abs(v.share.difficulty - 29588.01) < 0.01);
   assert.equal(v.share.isBlock, false);
   assert.equal(toHex(v.share.extranonce as Uint8Array), '17000000');
+  assert.deepEqual(v.share.origin, { chain: 23, chip: 0 });
+  assert.equal(v.stale, undefined);
+  // The same reply again is a repeated nonce.
+  assert.equal(check.check({ unit, version: rolled, nonce, chip: 0, at: 0 }, 23).kind, 'duplicate');
   // A wrong nonce is a hardware error; a version outside the roll mask too.
-  assert.equal(verifier.verify(unit, rolled, parseU32Hex(s.submit.nonce) ^ 1, 0).kind, 'hw-error');
-  assert.deepEqual(verifier.verify(unit, rolled | 1, parseU32Hex(s.submit.nonce), 0), { kind: 'hw-error', reason: 'version-outside-mask', difficulty: 0 });
+  assert.equal(check.check({ unit, version: rolled, nonce: nonce ^ 1, chip: 0, at: 0 }, 23).kind, 'hw-error');
+  assert.deepEqual(check.check({ unit, version: rolled | 1, nonce, chip: 0, at: 0 }, 23), { kind: 'hw-error', reason: 'version-outside-mask', difficulty: 0 });
   // Against a pool target above the share difficulty it is only a ticket nonce.
-  const hard = new JobWorkGenerator({ ...job, target: difficultyToTarget(65536) }, 24, clock, BIP320_MASK).next(0x17)!;
-  assert.equal(verifier.verify(hard, rolled, parseU32Hex(s.submit.nonce), 0).kind, 'ticket');
+  const hardJob = { ...job, target: difficultyToTarget(65536) };
+  jobs.add(hardJob);
+  const hard = new JobWorkGenerator(hardJob, 24, clock, BIP320_MASK).next(0x17)!;
+  assert.equal(check.check({ unit: hard, version: rolled, nonce, chip: 0, at: 0 }, 23).kind, 'ticket');
+  // A share of a job its pool replaced with a new prev hash is built, and marked stale.
+  jobs.add({ ...job, id: 'y', clean: true, prevHash: new Uint8Array(32).fill(5) });
+  const again = new JobWorkGenerator(job, 24, clock, BIP320_MASK).next(0x17)!;
+  assert.equal(check.check({ unit: again, version: rolled, nonce, chip: 0, at: 0 }, 23).kind, 'duplicate', 'the same share of the same job');
+  const fresh = new NonceCheck(new DuplicateFilter(), jobs);
+  fresh.setTicketDifficulty(256);
+  const stale = fresh.check({ unit: again, version: rolled, nonce, chip: 0, at: 0 }, 23);
+  assert.equal(stale.kind, 'share');
+  if (stale.kind === 'share') assert.equal(stale.stale, 'prev-hash-changed');
 });

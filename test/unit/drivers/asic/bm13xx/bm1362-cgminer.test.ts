@@ -32,8 +32,8 @@ test('BM1362 bring-up: one 0xA4 write after the ramp, none before enumeration, n
     const lastPll = sent.map((c, i) => (c.op === 'write' && c.register === Reg.pll0Parameter ? i : -1)).filter((i) => i >= 0).at(-1) ?? -1;
     assert.ok((a4[0] as number) > firstRead && (a4[0] as number) > lastPll, 'after enumeration and after the ramp');
     assert.ok(!sent.some((c) => c.op === 'write' && (c.register === Reg.fastUart || c.register === Reg.pll1Parameter)), 'no baud registers written');
-    await t.chain.sendWork(testWork(6));
-    for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+    await t.chain.dispatch(testWork(6));
+    for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.nonceDifficulty));
   } finally {
     await t.close();
   }

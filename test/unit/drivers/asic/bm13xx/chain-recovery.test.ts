@@ -3,21 +3,20 @@
 // find nobody; the driver first tells the chips, at the fast rate, to return to 115200.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Bm13xxChain } from '../../../../../drivers/asic/bm13xx/chain.js';
 import { FAST_TIMING } from '../../../../../drivers/asic/bm13xx/chain-options.js';
 import { decodeCommand } from '../../../../../drivers/asic/bm13xx/command-frame.js';
 import type { FamilyName } from '../../../../../drivers/asic/bm13xx/family.js';
 import { Reg } from '../../../../../drivers/asic/bm13xx/registers/addresses.js';
 import { ChainSim } from '../../../../../workshop/sim/bm13xx/chain-sim.js';
 import { createMemoryUartPair } from '../../../../../drivers/transport/memory-uart.js';
-import { inProcessChain, nonces, testWork, TEST_SIM_TICKET, verifyReport } from '../../../../helpers/bm13xx.js';
+import { inProcessChain, nonces, simulatedChain, testWork, TEST_SIM_TICKET, verifyReport } from '../../../../helpers/bm13xx.js';
 
 async function chainWithoutReset(family: FamilyName, chips: number) {
   const [host, device] = createMemoryUartPair();
   await device.open();
   const sim = new ChainSim({ family, chips, hashrate: 100_000, simTicketDifficulty: TEST_SIM_TICKET });
   sim.attach(device);
-  const chain = new Bm13xxChain(host, { family, expectedChips: chips, timing: FAST_TIMING, simTicketDifficulty: sim.effectiveTicketDifficulty });
+  const chain = simulatedChain(host, { family, expectedChips: chips, timing: FAST_TIMING }, sim.effectiveTicketDifficulty);
   // What left the host, at which rate.
   const sent: { baud: number; frame: Uint8Array }[] = [];
   const write = host.write.bind(host);
@@ -57,8 +56,8 @@ describe('no reset line', () => {
         assert.equal(first.baud, up.hostBaud, 'at the rate the chips run at');
         const c = decodeCommand(first.frame).command;
         assert.ok(c.op === 'write' && c.broadcast && c.register === register, `first frame: ${JSON.stringify(c)}`);
-        await t.chain.sendWork(testWork(31));
-        for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+        await t.chain.dispatch(testWork(31));
+        for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.nonceDifficulty));
       } finally {
         await t.close();
       }
@@ -84,8 +83,8 @@ test('a ticket mask read-back that differs is a warning: the chain comes up and 
     const up = await t.chain.bringUp();
     assert.equal(up.chipCount, 3);
     assert.deepEqual(up.ticketMaskUnconfirmed, [0, 1, 2]);
-    await t.chain.sendWork(testWork(51));
-    for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+    await t.chain.dispatch(testWork(51));
+    for (const r of await nonces(t.chain, 2)) assert.ok(verifyReport(r, t.chain.nonceDifficulty));
   } finally {
     await t.close();
   }
@@ -112,11 +111,11 @@ describe('a chip that never answers', () => {
         [0, 64, 128, 192],
         'every chip holds the address of its position',
       );
-      await t2.chain.sendWork(testWork(61));
+      await t2.chain.dispatch(testWork(61));
       const got = await nonces(t2.chain, 6);
       for (const r of got) {
-        assert.ok(verifyReport(r, t2.chain.effectiveTicketDifficulty));
-        assert.notEqual(r.chipIndex, 1);
+        assert.ok(verifyReport(r, t2.chain.nonceDifficulty));
+        assert.notEqual(r.chip, 1);
       }
     } finally {
       await t2.close();
@@ -136,8 +135,8 @@ describe('a chip that never answers', () => {
       const up = await t2.chain.bringUp();
       assert.equal(up.chipCount, 3);
       assert.equal(up.addressInterval, 85);
-      await t2.chain.sendWork(testWork(62));
-      for (const r of await nonces(t2.chain, 3)) assert.ok(verifyReport(r, t2.chain.effectiveTicketDifficulty));
+      await t2.chain.dispatch(testWork(62));
+      for (const r of await nonces(t2.chain, 3)) assert.ok(verifyReport(r, t2.chain.nonceDifficulty));
     } finally {
       await t2.close();
     }

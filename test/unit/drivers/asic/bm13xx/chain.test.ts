@@ -52,18 +52,18 @@ describe('bring-up and nonces, every family', () => {
           assert.equal(c.regs.get(Reg.ticketMask), ticketMaskRegister(256), 'the hardware ticket stays 256');
           if (f.jobFormat === 'full-header') assert.equal(c.regs.get(Reg.versionRolling), 0x9000ffff);
         }
-        assert.equal(t.chain.effectiveTicketDifficulty, t.sim.effectiveTicketDifficulty);
+        assert.equal(t.chain.nonceDifficulty, t.sim.effectiveTicketDifficulty);
         const work = testWork(1);
-        const jobId = await t.chain.sendWork(work);
+        const jobId = await t.chain.dispatch(work);
         assert.equal(jobId, f.nextJobId(undefined));
         const got = await nonces(t.chain, 8);
         const chipsSeen = new Set<number>();
         for (const rep of got) {
-          assert.equal(rep.work, work);
+          assert.equal(rep.unit, work);
           assert.equal(rep.jobId, jobId);
-          assert.ok(verifyReport(rep, t.chain.effectiveTicketDifficulty), `nonce ${rep.nonce.toString(16)} verifies`);
-          assert.ok(rep.chipIndex >= 0 && rep.chipIndex < 12);
-          assert.equal(rep.chipIndex, Math.floor(nonceFields(rep.nonce, t.chain.layout).addressField / 21));
+          assert.ok(verifyReport(rep, t.chain.nonceDifficulty), `nonce ${rep.nonce.toString(16)} verifies`);
+          assert.ok(rep.chip >= 0 && rep.chip < 12);
+          assert.equal(rep.chip, Math.floor(nonceFields(rep.nonce, t.chain.layout).addressField / 21));
           assert.ok(rep.core < Math.min(f.cores, 128));
           if (f.jobFormat === 'midstate') {
             assert.equal(rep.smallCore, undefined);
@@ -72,7 +72,7 @@ describe('bring-up and nonces, every family', () => {
             assert.ok((rep.smallCore ?? -1) >= 0 && (rep.smallCore ?? 99) < f.smallCoresPerCore);
             assert.equal(rep.midstateIndex, 0);
           }
-          chipsSeen.add(rep.chipIndex);
+          chipsSeen.add(rep.chip);
         }
         assert.ok(chipsSeen.size > 1, 'several chips find nonces');
         const st = t.chain.stats();
@@ -90,11 +90,11 @@ describe('bring-up and nonces, every family', () => {
     try {
       const r = await t.chain.bringUp();
       assert.deepEqual([r.chipCount, r.addressInterval, r.addresses], [1, 256, [0]]);
-      await t.chain.sendWork(testWork(2));
+      await t.chain.dispatch(testWork(2));
       const got = await nonces(t.chain, 20);
       // With one chip the address field is free nonce space: several values show up.
       assert.ok(new Set(got.map((x) => nonceFields(x.nonce, t.chain.layout).addressField)).size > 1);
-      for (const x of got) assert.equal(x.chipIndex, 0);
+      for (const x of got) assert.equal(x.chip, 0);
     } finally {
       await t.close();
     }
@@ -132,8 +132,8 @@ describe('bring-up failures name the chips', () => {
       assert.equal(r.chipCount, 5);
       assert.deepEqual(r.missing, [5, 6, 7]);
       assert.equal(r.addressInterval, 51);
-      await t2.chain.sendWork(testWork(3));
-      for (const rep of await nonces(t2.chain, 5)) assert.ok(verifyReport(rep, t2.chain.effectiveTicketDifficulty));
+      await t2.chain.dispatch(testWork(3));
+      for (const rep of await nonces(t2.chain, 5)) assert.ok(verifyReport(rep, t2.chain.nonceDifficulty));
     } finally {
       await t2.close();
     }
@@ -216,16 +216,15 @@ describe('bring-up failures name the chips', () => {
 });
 
 describe('run time', () => {
-  test('duplicates are dropped on (job, nonce, version) and counted', async () => {
+  test('repeated replies are passed on as they come: the nonce check drops them, once (duplicate-filter.test.ts)', async () => {
     const t = await inProcessChain({ family: 'BM1397', chips: 4, faults: { duplicateFraction: 1 } });
     try {
       await t.chain.bringUp();
-      await t.chain.sendWork(testWork(4));
+      await t.chain.dispatch(testWork(4));
       const got = await nonces(t.chain, 10);
-      assert.equal(new Set(got.map((x) => `${x.nonce}:${x.version}`)).size, got.length, 'no duplicate reports');
-      const st = t.chain.stats();
-      assert.ok(st.chain.duplicates > 0);
-      assert.equal(st.chips.reduce((s, c) => s + c.duplicates, 0), st.chain.duplicates);
+      assert.ok(new Set(got.map((x) => `${x.nonce}:${x.version}`)).size < got.length, 'every reply comes twice');
+      for (const r of got) assert.ok(verifyReport(r, t.chain.nonceDifficulty));
+      assert.equal(t.chain.stats().chain.nonces, t.chain.stats().chips.reduce((s, c) => s + c.nonces, 0));
     } finally {
       await t.close();
     }
@@ -246,26 +245,21 @@ describe('run time', () => {
     }
   });
 
-  test('a chip returning wrong nonces: the agent finds them invalid and reports them back', async () => {
+  test('a chip returning wrong nonces: they come back attributed to their chip (the nonce check counts them as hardware errors)', async () => {
     const t = await inProcessChain({ family: 'BM1368', chips: 3, faults: { wrongNonces: [{ chip: 1, fraction: 1 }] } });
     try {
       await t.chain.bringUp();
-      await t.chain.sendWork(testWork(6));
+      await t.chain.dispatch(testWork(6));
       const got = await nonces(t.chain, 30);
       let bad = 0;
       for (const r of got) {
-        const ok = verifyReport(r, t.chain.effectiveTicketDifficulty);
+        const ok = verifyReport(r, t.chain.nonceDifficulty);
         if (!ok) {
-          assert.equal(r.chipIndex, 1, 'only chip 1 is faulty');
-          t.chain.reportHardwareError(r);
+          assert.equal(r.chip, 1, 'only chip 1 is faulty');
           bad++;
         }
       }
       assert.ok(bad > 0);
-      const st = t.chain.stats();
-      assert.equal(st.chips[1]?.hardwareErrors, bad);
-      assert.equal(st.chips[0]?.hardwareErrors, 0);
-      assert.equal(st.chain.hardwareErrors, bad);
     } finally {
       await t.close();
     }
@@ -275,7 +269,7 @@ describe('run time', () => {
     const t = await inProcessChain({ family: 'BM1366', chips: 4, hashrate: 150_000, faults: { deaths: [{ chip: 2, atMs: 800, breaksChain: false }] } }, { chipSilenceMs: 1500 });
     try {
       await t.chain.bringUp();
-      await t.chain.sendWork(testWork(7));
+      await t.chain.dispatch(testWork(7));
       const silent = await collectEvents<{ chipIndex: number }>(
         (fn) => {
           t.chain.on('chip-silent', fn);
@@ -289,8 +283,8 @@ describe('run time', () => {
       const before = t.chain.stats().chips[2]?.nonces;
       const after = await nonces(t.chain, 20);
       for (const r of after) {
-        assert.notEqual(r.chipIndex, 2);
-        assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+        assert.notEqual(r.chip, 2);
+        assert.ok(verifyReport(r, t.chain.nonceDifficulty));
       }
       assert.equal(t.chain.stats().chips[2]?.nonces, before);
       assert.equal(t.chain.stats().chips[2]?.silent, true);
@@ -304,9 +298,9 @@ describe('run time', () => {
     try {
       await t.chain.bringUp();
       t.sim.setFaults({ corruptFraction: 0.2, dropByteFraction: 0.005 });
-      await t.chain.sendWork(testWork(8));
+      await t.chain.dispatch(testWork(8));
       const got = await nonces(t.chain, 60);
-      for (const r of got) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty), 'a corrupted frame never becomes a nonce');
+      for (const r of got) assert.ok(verifyReport(r, t.chain.nonceDifficulty), 'a corrupted frame never becomes a nonce');
       const st = t.chain.stats().chain;
       assert.ok(st.crcErrors > 0);
       assert.ok(st.bytesDiscarded > 0);
@@ -321,14 +315,14 @@ describe('run time', () => {
       await t.chain.bringUp();
       const w1 = testWork(9);
       const w2 = testWork(10);
-      const id1 = await t.chain.sendWork(w1);
+      const id1 = await t.chain.dispatch(w1);
       await nonces(t.chain, 2);
-      const id2 = await t.chain.sendWork(w2);
+      const id2 = await t.chain.dispatch(w2);
       assert.notEqual(id1, id2);
-      const got = await nonces(t.chain, 5, 30_000, (r) => r.work === w2);
+      const got = await nonces(t.chain, 5, 30_000, (r) => r.unit === w2);
       for (const r of got) {
         assert.equal(r.jobId, id2);
-        assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+        assert.ok(verifyReport(r, t.chain.nonceDifficulty));
       }
     } finally {
       await t.close();
@@ -339,11 +333,11 @@ describe('run time', () => {
     const t = await inProcessChain({ family: 'BM1370', chips: 2 });
     try {
       await t.chain.bringUp();
-      await t.chain.sendWork(testWork(11, 0));
+      await t.chain.dispatch(testWork(11, 0));
       const got = await nonces(t.chain, 5);
       for (const r of got) {
-        assert.equal(r.versionBits, 0);
-        assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+        assert.equal(((r.version ^ r.unit.version) >>> 0), 0);
+        assert.ok(verifyReport(r, t.chain.nonceDifficulty));
       }
       for (const c of t.sim.chips) assert.equal(c.regs.get(Reg.versionRolling), 0x90000000);
     } finally {
@@ -396,20 +390,20 @@ describe('run time', () => {
   test('state machine: no work before bring-up; reinit; hold in reset; close', async () => {
     const t = await inProcessChain({ family: 'BM1362', chips: 3 });
     try {
-      await assert.rejects(t.chain.sendWork(testWork(12)), { name: 'ChainStateError' });
+      await assert.rejects(t.chain.dispatch(testWork(12)), { name: 'ChainStateError' });
       await t.chain.bringUp();
       assert.equal(t.chain.state, 'running');
-      await t.chain.sendWork(testWork(12));
+      await t.chain.dispatch(testWork(12));
       await nonces(t.chain, 2);
       const r2 = await t.chain.reinit();
       assert.equal(r2.chipCount, 3);
       assert.equal(t.host.baudRate, FAMILIES.BM1362.defaultFastBaud);
-      await t.chain.sendWork(testWork(13));
-      for (const r of await nonces(t.chain, 3)) assert.ok(verifyReport(r, t.chain.effectiveTicketDifficulty));
+      await t.chain.dispatch(testWork(13));
+      for (const r of await nonces(t.chain, 3)) assert.ok(verifyReport(r, t.chain.nonceDifficulty));
       assert.equal(await t.chain.holdInReset(), true);
       assert.equal(t.chain.state, 'held-in-reset');
       assert.equal(t.sim.chips[0]?.job, undefined, 'chips in reset forgot their work');
-      await assert.rejects(t.chain.sendWork(testWork(14)), { name: 'ChainStateError' });
+      await assert.rejects(t.chain.dispatch(testWork(14)), { name: 'ChainStateError' });
     } finally {
       await t.close();
     }

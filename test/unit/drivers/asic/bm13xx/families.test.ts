@@ -9,8 +9,9 @@ import { incrementVersion } from '../../../../../src/work/version-rolling.js';
 import { FAMILIES, familyByChipId, familyByName } from '../../../../../drivers/asic/bm13xx/family.js';
 import { nonceOfReply } from '../../../../../drivers/asic/bm13xx/families/common.js';
 import { decodeJobFrame } from '../../../../../drivers/asic/bm13xx/job-frame.js';
-import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceFields, chipIndexOfNonce, type NonceLayout } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
+import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceAddressField, nonceCore, nonceFields, nonceSplit, chipIndexOfNonce, type NonceLayout } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
 import { decodeRawResponse } from '../../../../../drivers/asic/bm13xx/response-frame.js';
+import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
 
 const cycle = (name: keyof typeof FAMILIES, n: number): number[] => {
   const f = FAMILIES[name];
@@ -82,7 +83,7 @@ test('family lookup by name and chip id', () => {
 test('BM1397 work: 4 midstates for versions +0..+3 along the mask, 1 midstate without a mask', () => {
   const header = new Uint8Array(80).map((_, i) => (i * 13 + 5) & 0xff);
   writeU32LE(header, 0, 0x20000000);
-  const enc = FAMILIES.BM1397.encodeWork({ header, versionMask: 0x1fffe000 }, 8);
+  const enc = FAMILIES.BM1397.encodeWork(unitHeaderOf(header, 0x1fffe000), 8);
   assert.equal(enc.frame.length, 152);
   const d = decodeJobFrame(enc.frame, 'midstate');
   assert.ok(d.format === 'midstate' && d.crcOk);
@@ -98,7 +99,7 @@ test('BM1397 work: 4 midstates for versions +0..+3 along the mask, 1 midstate wi
   assert.deepEqual(Array.from(d.job.merkleTail), Array.from(header.slice(64, 68)));
   assert.equal(d.job.ntime, readU32LE(header, 68));
   assert.equal(d.job.nbits, readU32LE(header, 72));
-  const one = FAMILIES.BM1397.encodeWork({ header, versionMask: 0 }, 8);
+  const one = FAMILIES.BM1397.encodeWork(unitHeaderOf(header, 0), 8);
   assert.equal(one.frame.length, 56);
   assert.deepEqual(one.slotVersions, [0x20000000]);
 });
@@ -106,7 +107,7 @@ test('BM1397 work: 4 midstates for versions +0..+3 along the mask, 1 midstate wi
 test('full-header work: frame carries the template; the chip rolls under the work mask', () => {
   const header = new Uint8Array(80).map((_, i) => (i * 31 + 7) & 0xff);
   for (const name of ['BM1362', 'BM1366', 'BM1368', 'BM1370'] as const) {
-    const enc = FAMILIES[name].encodeWork({ header, versionMask: 0x1fffffe0 }, 16);
+    const enc = FAMILIES[name].encodeWork(unitHeaderOf(header, 0x1fffffe0), 16);
     assert.equal(enc.frame.length, 88);
     assert.equal(enc.frame[3], name === 'BM1362' ? 0x36 : 0x56, name === 'BM1362' ? 'cgminer length byte' : 'ESP-Miner length byte');
     assert.equal(enc.chipRollMask, 0x1fffe000, 'only bits 28..13 are rollable in the chip');
@@ -129,11 +130,13 @@ test('init sequences: every family step list is well formed; address-dependent s
 });
 
 test('nonce layout: compose/split round trip, chip index from the address field (property)', () => {
-  const layouts: NonceLayout[] = [ESP_MINER_NONCE_LAYOUT, { byteOrder: 'le', coreBits: 7, addressBits: 8 }, { byteOrder: 'be', coreBits: 8, addressBits: 6 }];
+  const layouts: NonceLayout[] = [ESP_MINER_NONCE_LAYOUT, { byteOrder: 'le', coreBits: 7, addressBits: 8 }, { byteOrder: 'be', coreBits: 8, addressBits: 6 }, { byteOrder: 'le', coreBits: 0, addressBits: 8 }];
   fc.assert(
     fc.property(fc.constantFrom(...layouts), fc.integer({ min: 0, max: 0xffffffff }), (l, nonce) => {
       const f = nonceFields(nonce, l);
-      return composeNonce(f, l) === nonce;
+      // The driver's allocation-free split agrees with nonceFields.
+      const s = nonceSplit(l);
+      return composeNonce(f, l) === nonce && nonceAddressField(nonce, s) === f.addressField && nonceCore(nonce, s) === f.core;
     }),
     { numRuns: 3000 },
   );

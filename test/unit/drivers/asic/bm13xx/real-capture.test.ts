@@ -16,7 +16,8 @@ import { nonceOfReply } from '../../../../../drivers/asic/bm13xx/families/common
 import { ESP_MINER_NONCE_LAYOUT, nonceFields } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
 import { decodeRawResponse, registerReplyOf } from '../../../../../drivers/asic/bm13xx/response-frame.js';
 import { decodeChipId } from '../../../../../drivers/asic/bm13xx/registers/chip-id.js';
-import { headerOfReport, type WorkUnit } from '../../../../../drivers/asic/bm13xx/work-unit.js';
+import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
+import { writeUnitHeader } from '../../../../../src/mining/work-unit.js';
 import { readVectorJson, vectorTest } from '../../../../helpers/vectors.js';
 
 interface Capture {
@@ -44,8 +45,8 @@ vectorTest('BM1370 capture: the Bitaxe share encodes to the captured job frame; 
   assert.ok(cap && share);
   const [, prevhash, coinb1, coinb2, branch, version, nbits, ntime] = share.mining_notify_params;
   const coinbase = assembleSv1Coinbase(fromHex(coinb1), fromHex(share.extranonce1), fromHex(share.submit.extranonce2), fromHex(coinb2));
-  const work: WorkUnit = {
-    header: buildHeader({
+  const work = unitHeaderOf(
+    buildHeader({
       version: parseU32Hex(version),
       prevHash: prevHashFromStratumV1(fromHex(prevhash)),
       merkleRoot: merkleRootFromBranch(coinbaseTxid(coinbase), branch.map(fromHex)),
@@ -53,8 +54,8 @@ vectorTest('BM1370 capture: the Bitaxe share encodes to the captured job frame; 
       nbits: parseU32Hex(nbits),
       nonce: 0,
     }),
-    versionMask: 0x1fffe000,
-  };
+    0x1fffe000,
+  );
   // Job id 0x68 is one of the +24 mod 128 ids ESP-Miner cycles through.
   const ids: number[] = [];
   let id: number | undefined;
@@ -76,7 +77,8 @@ vectorTest('BM1370 capture: the Bitaxe share encodes to the captured job frame; 
   // ESP-Miner's log of this nonce: "Core: 38/2".
   assert.equal(nonceFields(nonce, ESP_MINER_NONCE_LAYOUT).core, 38);
 
-  const header = headerOfReport({ work, version: (parseU32Hex(version) | got.versionBits) >>> 0, ntime: parseU32Hex(share.submit.ntime), nonce });
+  assert.equal(work.ntime, parseU32Hex(share.submit.ntime));
+  const header = writeUnitHeader(work, (parseU32Hex(version) | got.versionBits) >>> 0, nonce);
   assert.equal(toHex(header), share.expected.header_hex);
   const hasher = new MiningHasher();
   hasher.setHeader(header);

@@ -13,6 +13,7 @@ import { BM1397 } from '../../../../../drivers/asic/bm13xx/families/bm1397.js';
 import { nonceOfReply } from '../../../../../drivers/asic/bm13xx/families/common.js';
 import { decodeRawResponse } from '../../../../../drivers/asic/bm13xx/response-frame.js';
 import { readVectorJson, vectorTest } from '../../../../helpers/vectors.js';
+import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
 
 interface Jobs {
   bm1397_job_esp_miner_verifier: { frame_hex: string; inputs: { prevhash_stratum: string; version: string; merkle_root_internal: string; midstate_state_words_H0_H7: string } };
@@ -95,7 +96,7 @@ vectorTest('DERIVED BM1366 job from the ESP-Miner diff-18 header, and its exampl
   const j = jobs();
   const h = j.esp_miner_nonce_diff_1;
   const header = fromHex(h.header80_hex);
-  const enc = BM1366.encodeWork({ header, versionMask: 0x1fffe000 }, Number.parseInt(j.DERIVED_bm1366_job_for_nonce_diff_1.job_id, 16));
+  const enc = BM1366.encodeWork(unitHeaderOf(header, 0x1fffe000), Number.parseInt(j.DERIVED_bm1366_job_for_nonce_diff_1.job_id, 16));
   assert.equal(toHex(enc.frame), j.DERIVED_bm1366_job_for_nonce_diff_1.frame_hex_len56);
   const r = decodeRawResponse(fromHex(j.DERIVED_bm1366_job_for_nonce_diff_1.example_response_hex));
   assert.equal(r.crcOk, true);

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ManualClock } from '../../../../../src/clock.js';
-import { writeU32LE } from '../../../../../src/work/bytes.js';
 import { MiningHasher } from '../../../../../src/work/sha256-engine.js';
 import { u256LeToBigInt } from '../../../../../src/work/target.js';
 import { incrementVersion } from '../../../../../src/work/version-rolling.js';
@@ -21,6 +20,7 @@ import { REPLAY_TICKET_DIFFICULTY, ChainSim, type SimChainConfig } from '../../.
 import { parseFaults } from '../../../../../workshop/sim/bm13xx/faults.js';
 import { createMemoryUartPair, type MemoryUart } from '../../../../../drivers/transport/memory-uart.js';
 import { testWork } from '../../../../helpers/bm13xx.js';
+import { writeUnitHeader } from '../../../../../src/mining/work-unit.js';
 
 interface Rig {
   sim: ChainSim;
@@ -156,8 +156,7 @@ function verifyNonce(fam: FamilyName, work: ReturnType<typeof testWork>, raw: Ra
   const f = FAMILIES[fam];
   const ids = f.decodeNonceIds(raw);
   const version = f.jobFormat === 'midstate' ? (versions[ids.midstateIndex] as number) : (versions[0] as number) | ids.versionBits;
-  const h = work.header.slice();
-  writeU32LE(h, 0, version);
+  const h = writeUnitHeader(work, version, 0);
   const hasher = new MiningHasher();
   hasher.setHeader(h);
   const out = new Uint8Array(32);
