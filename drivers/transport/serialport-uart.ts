@@ -16,7 +16,7 @@
  * not read yet; on a UART, drain() has already put them on the wire. Custom rates are set without a flush.
  */
 import { isatty, ReadStream } from 'node:tty';
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeSync } from 'node:fs';
 import { SerialPort, type SerialPortOpenOptions } from 'serialport';
 import type { AutoDetectTypes } from '@serialport/bindings-cpp';
 import { TypedEmitter } from '../../src/typed-emitter.js';
@@ -150,9 +150,32 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   write(data: Uint8Array): Promise<void> {
     const port = this.need();
+    const rest = this.writeNow(port, data);
+    if (rest.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      port.write(Buffer.from(data.buffer, data.byteOffset, data.length), (err) => (err ? reject(asUartError(err, `write ${this.path}`)) : resolve()));
+      port.write(Buffer.from(rest.buffer, rest.byteOffset, rest.length), (err) => (err ? reject(asUartError(err, `write ${this.path}`)) : resolve()));
     });
+  }
+
+  /**
+   * Writes what the kernel takes at once straight to the descriptor, and returns what is left for
+   * serialport's queue. serialport writes with fs.write on the thread pool: a worker thread woken per
+   * frame and a completion back on the event loop, about half of a job switch's time on a busy two-core
+   * board (scripts/bench/job-switch.bench.ts). The descriptor is non-blocking (@serialport/bindings-cpp
+   * 13.0.0 src/serialport_unix.cpp opens it with O_NONBLOCK), so a full output buffer answers EAGAIN
+   * instead of blocking, and the frame goes through serialport, which waits for the port to be writable;
+   * any other error is left to serialport too (it retries the write and reports the error as before).
+   * Only when serialport holds no write (writableLength counts the one in progress too): frames keep
+   * their order. Not with an injected binding (tests model kernels through it).
+   */
+  private writeNow(port: SerialPort, data: Uint8Array): Uint8Array {
+    const fd = this.binding ? undefined : (port.port as { fd?: unknown } | undefined)?.fd;
+    if (typeof fd !== 'number' || port.writableLength > 0) return data;
+    try {
+      return data.subarray(writeSync(fd, data));
+    } catch {
+      return data;
+    }
   }
 
   drain(): Promise<void> {
