@@ -13,9 +13,9 @@
  *
  * Start: the socket's `data` event that delivered the SetNewPrevHash (a listener put first on the pool
  * socket through node's `net.client.socket` diagnostics channel; the product is not touched). The read
- * is the last one before the pool manager's clean `job` event. End: the last of the 4 job frames' writes
- * has completed (the UART port's write resolved: the bytes are in the kernel's tty buffer), observed by
- * a UartPort subclass that timestamps job frames.
+ * is the last one before the pool manager's clean `job` event. End: the last of the 4 job frames is in
+ * the kernel's tty buffer — when the port's write() returned if it wrote the frame at once, or when its
+ * write completed if serialport queued it — observed by a UartPort subclass that timestamps job frames.
  *
  * Preemption: the kernel's per-thread scheduler statistics (/proc/self/task/TID/schedstat, second field:
  * nanoseconds spent runnable but waiting for a CPU) of every thread of this process are read at the
@@ -115,10 +115,15 @@ const involuntary = (): number => process.resourceUsage().involuntaryContextSwit
 
 /** A UART whose job-frame writes are timestamped (called and completed) for the switch in progress. */
 class ObservedUart extends SerialPortUart {
-  onJobFrame: ((done: Promise<void>) => void) | undefined;
+  /** `queued`: false when the bytes were all in the kernel when write() returned (nothing left in serialport). */
+  onJobFrame: ((done: Promise<void>, calledAt: number, returnedAt: number, queued: boolean) => void) | undefined;
   override write(data: Uint8Array): Promise<void> {
+    const t = performance.now();
     const p = super.write(data);
-    if (data[2] === JOB_FRAME_CMD) this.onJobFrame?.(p);
+    const returned = performance.now();
+    // serialport's stream (the private `port`): what it still holds for the thread pool to write.
+    const queued = ((this as unknown as { port?: { writableLength?: number } }).port?.writableLength ?? 0) > 0;
+    if (data[2] === JOB_FRAME_CMD) this.onJobFrame?.(p, t, returned, queued);
     return p;
   }
 }
@@ -137,6 +142,8 @@ interface Switch {
   job: number;
   called: number[];
   done: number[];
+  /** Time spent inside the 4 UartPort.write calls, ms. */
+  writeCallMs: number;
   waitUs: number;
   csw: number;
   gc: boolean;
@@ -207,12 +214,14 @@ export async function jobSwitch(o: { seconds: number; chains?: number; intervalS
       chains.push(mining);
     }
     uarts.forEach((u, c) => {
-      u.onJobFrame = (p) => {
+      u.onJobFrame = (p, calledAt, returnedAt, queued) => {
         const s = current;
         if (!s || s.called[c] !== undefined) return;
-        s.called[c] = performance.now();
+        s.called[c] = calledAt;
+        s.writeCallMs += returnedAt - calledAt;
         void p.then(() => {
-          s.done[c] = performance.now();
+          // Written when write() returned, or (queued in serialport) when the write completed.
+          s.done[c] = queued ? performance.now() : returnedAt;
           if (s.done.filter((x) => x !== undefined).length < chainsN) return;
           s.csw = involuntary() - s.read.csw;
           const end = waits.all();
@@ -238,7 +247,7 @@ export async function jobSwitch(o: { seconds: number; chains?: number; intervalS
     // As the agent does (src/agent/agent.ts onJob): the pool manager's job goes to the scheduler at once.
     poolManager.on('job', (j) => {
       if (j.clean && lastRead) {
-        current = { read: lastRead, job: performance.now(), called: [], done: [], waitUs: Number.NaN, csw: Number.NaN, gc: false };
+        current = { read: lastRead, job: performance.now(), called: [], done: [], writeCallMs: 0, waitUs: Number.NaN, csw: Number.NaN, gc: false };
         switches.push(current);
       }
       sched.setJob(j);
@@ -280,6 +289,7 @@ export async function jobSwitch(o: { seconds: number; chains?: number; intervalS
       });
       console.log('run-queue wait per switch (µs) p50/p99/max', percentiles(rows.map((r) => r.waitUs)));
       const parts = measured.map((s) => ({ toJob: s.job - s.read.at - s.read.instrumentMs, calls: Math.max(...s.called) - s.job, written: Math.max(...s.done) - Math.max(...s.called) }));
+      console.log('time inside the 4 UartPort.write calls per switch, ms', percentiles(measured.map((s) => s.writeCallMs)));
       console.log('all switches, p50 ms: read->job event', percentiles(parts.map((x) => x.toJob)).p50.toFixed(3), 'job event->last write call', percentiles(parts.map((x) => x.calls)).p50.toFixed(3), 'last call->last written', percentiles(parts.map((x) => x.written)).p50.toFixed(3));
       console.log('slowest (ms total / read->job / job->last write call / longest wait µs / csw / gc):');
       for (const r of rows.sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`  ${r.ms.toFixed(3)} / ${r.toJob.toFixed(3)} / ${r.calls.toFixed(3)} / ${r.waitUs.toFixed(0)} / ${r.csw} / ${r.gc}`);
