@@ -49,3 +49,15 @@ export function writeSimAgentConfig(dir: string, poolUrl: string, o: { noncesPer
   writeFileSync(agent, `version = 1\n[board]\nconfig = "board.toml"\n[log]\nlevel = "${o.logLevel ?? 'warn'}"\nstatus_interval_s = 1\n[api.cgminer]\nport = 0\n[api.http]\nport = 0\n[[pool]]\nurl = ${JSON.stringify(poolUrl)}\nuser = "bench"\n`);
   return agent;
 }
+
+/**
+ * Node's flags as the systemd unit starts the agent: those between @NODE@ and the launcher on the
+ * ExecStart line of scripts/systemd/asic-agent.service.in (BENCH_NODE_FLAGS replaces them, to try others).
+ */
+export function unitNodeFlags(): string[] {
+  if (process.env.BENCH_NODE_FLAGS !== undefined) return process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean);
+  const unit = readFileSync(join(ROOT, 'scripts', 'systemd', 'asic-agent.service.in'), 'utf8');
+  const m = /^ExecStart=@NODE@ (.*?)\s*@PREFIX@\/current\/bin\/asic-agent\.js run /m.exec(unit);
+  if (!m) throw new Error('no ExecStart line of the expected form in scripts/systemd/asic-agent.service.in');
+  return (m[1] as string).split(/\s+/).filter(Boolean);
+}
