@@ -15,9 +15,7 @@
  */
 import { Socket } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, connect, type Server } from 'node:net';
@@ -33,10 +31,12 @@ import { Scheduler } from '../../src/mining/scheduler.js';
 import { SharePath } from '../../src/mining/share-path.js';
 import { PoolManager } from '../../src/upstream/pools.js';
 import { upstreamFactory } from '../../src/upstream/upstream-factory.js';
-import { ROOT, startAgentProcess } from '../../test/helpers/agent-process.js';
+import { startAgentProcess } from '../../test/helpers/agent-process.js';
 import { fromHex } from '../../src/work/bytes.js';
 import { percentiles, type Bench } from './bench.js';
 import { s19NoncePath } from './s19-nonce-path.js';
+import { buildScratch, procStat, writeSimAgentConfig } from './compiled-agent.js';
+import { poolProcess } from './lab-pool-process.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const log = logger('bench');
@@ -59,36 +59,6 @@ async function proxy(target: number): Promise<{ port: number; toClient: number[]
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const a = server.address();
   return { port: typeof a === 'object' && a ? a.port : 0, toClient, server };
-}
-
-/** The lab SV2 pool in its own process, so that its work does not run on the measured event loop. */
-async function poolProcess(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  // At the lowest CPU priority: a real pool runs on another machine, and on a small box (this one has
-  // two cores) the lab pool building its next job must not take the CPU from the agent being measured.
-  const child = spawn('nice', ['-n', '19', process.execPath, join(ROOT, 'bin', 'asic-agent.js'), 'lab', 'sv2-pool', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'warn' },
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    const timer = setTimeout(() => reject(new Error('lab pool did not start')), 30_000);
-    lines.on('line', (l) => {
-      const m = /^lab sv2-pool: (\S+)/.exec(l);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    });
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 interface Rig {
@@ -280,31 +250,6 @@ async function sharePath(seconds: number): Promise<{ p50: number; p99: number; m
   return { ...percentiles(lat), n: lat.length };
 }
 
-function procStat(pid: number): { cpuTicks: number; rssMb: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime + stime (proc(5) fields 14, 15)
-  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return { cpuTicks, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
-}
-
-/**
- * Compiles src and drivers into a scratch folder, so the agent is measured as it is deployed
- * (`npm run build`, plain JavaScript) without touching the repository's dist/.
- */
-function buildScratch(): string {
-  const out = mkdtempSync(join(tmpdir(), 'bench-dist-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
-  // version.ts looks for package.json above the compiled module.
-  copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
-  symlinkSync(join(ROOT, 'node_modules'), join(out, 'node_modules'));
-  symlinkSync(join(ROOT, 'board-configs'), join(out, 'board-configs'));
-  mkdirSync(join(out, 'bin'));
-  copyFileSync(join(ROOT, 'bin', 'asic-agent.js'), join(out, 'bin', 'asic-agent.js'));
-  return out;
-}
-
 async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: number; noncesPerS: number; sharesPerS: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-agent-'));
   const built = buildScratch();
@@ -313,11 +258,7 @@ async function agentProcess(seconds: number): Promise<{ cpuPct: number; rssMb: n
   // connection). agent_shares_per_s reports the rate measured.
   const pool = new Sv2Pool({ port: 0, difficulty: 2 ** -19, prevHashIntervalSeconds: 0, ackFlushMs: 500 });
   const { url } = await pool.start();
-  let board = readFileSync(new URL('../../board-configs/sim-bm1370.toml', import.meta.url), 'utf8');
-  board = board.replace(/\[\[chain\]\][\s\S]*?(?=\[gpio\])/, [0, 1, 3, 4].map((line, i) => `[[chain]]\nuart = "sim:chain${i}"\nreset = { chip = "sim-gpio", line = ${line}, active_low = true }\n\n`).join(''));
-  board = board.replace(/^# chain_faults = .*$/m, 'chain_replay_nonces_per_s = 2000');
-  writeFileSync(join(dir, 'board.toml'), board);
-  writeFileSync(join(dir, 'agent.toml'), `version = 1\n[board]\nconfig = "board.toml"\n[log]\nlevel = "warn"\nstatus_interval_s = 1\n[api.cgminer]\nport = 0\n[api.http]\nport = 0\n[[pool]]\nurl = ${JSON.stringify(url)}\nuser = "bench"\n`);
+  writeSimAgentConfig(dir, url);
   // The compiled agent (its chain simulators run from the same compiled tree, in their own processes).
   // Node flags as the systemd unit starts it (scripts/systemd/asic-agent.service).
   const agent = startAgentProcess(

@@ -14,7 +14,8 @@
  * username: the broker's authentication and ACLs decide who may publish on the command topic.
  */
 import { readFileSync } from 'node:fs';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { createRequire } from 'node:module';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { AgentControl } from '../api/agent-control.js';
 import type { SnapshotProvider } from '../api/snapshot.js';
 import { systemClock, type Clock, type TimerHandle } from '../clock.js';
@@ -36,6 +37,18 @@ export interface MqttBridgeStats {
   statePublishes: number;
   discoveryPublishes: number;
   commands: number;
+}
+
+/**
+ * mqtt.js, loaded when a bridge first starts: most miners configure no broker, and loading it costs
+ * about 20 MB of resident memory and a few hundred ms at start on a small board (scripts/bench/
+ * deployed.bench.ts). Node resolves `mqtt` to the same CommonJS build (build/index.js, the package's
+ * "default" export condition) for require as for import.
+ */
+let mqttModule: typeof import('mqtt') | undefined;
+function mqttConnect(): (typeof import('mqtt'))['connect'] {
+  mqttModule ??= createRequire(import.meta.url)('mqtt') as typeof import('mqtt');
+  return mqttModule.connect;
 }
 
 export class MqttBridge {
@@ -83,7 +96,7 @@ export class MqttBridge {
       ...(this.o.password !== undefined ? { password: this.o.password } : {}),
       ...(this.o.tlsCaFile !== undefined ? { ca: readFileSync(this.o.tlsCaFile) } : {}),
     };
-    const c = (this.client = connect(this.o.url, opts));
+    const c = (this.client = mqttConnect()(this.o.url, opts));
     c.on('connect', () => this.onConnect());
     c.on('close', () => this.onClose());
     c.on('error', (err) => {

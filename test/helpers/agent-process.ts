@@ -26,10 +26,11 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN): AgentProcess {
+/** `nodeArgs`: node's own flags before the script (as the systemd unit gives them). */
+export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}, bin = BIN, nodeArgs: string[] = []): AgentProcess {
   const e: NodeJS.ProcessEnv = { ...process.env, ASIC_AGENT_LOG_FORMAT: 'json', ASIC_AGENT_FROM_SOURCE: '1', ...env };
   if (!('ASIC_AGENT_LOG_LEVEL' in env)) delete e.ASIC_AGENT_LOG_LEVEL;
-  const child = spawn(process.execPath, [bin, ...args], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { cwd: ROOT, env: e, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const records: LogRecord[] = [];
   const waiters: { pred: (r: LogRecord) => boolean; resolve: (r: LogRecord) => void }[] = [];

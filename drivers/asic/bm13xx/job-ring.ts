@@ -38,9 +38,18 @@ export class JobRing<E extends RingEntry<E>> {
       before.replacedAt = now;
       entry.earlier = before;
       let e: E | undefined = before;
-      for (let depth = 1; e; depth++, e = e.earlier) {
-        if (depth < LATE_GENERATIONS || !e.earlier) continue;
-        this.forgottenAt.set(slot, e.earlier.replacedAt ?? now);
+      for (let depth = 1; e?.earlier; depth++, e = e.earlier) {
+        const older: E = e.earlier;
+        // Replaced longer ago than the late window: lineage() never reaches it again. Let it go with the
+        // nonces it saw (at thousands of nonces a second, slots holding them for minutes were most of the
+        // agent's heap growth: scripts/bench/deployed.bench.ts). Units are replaced in order, so all
+        // older ones go with it.
+        if (now - (older.replacedAt ?? now) > LATE_WINDOW_MS) {
+          delete e.earlier;
+          break;
+        }
+        if (depth < LATE_GENERATIONS) continue;
+        this.forgottenAt.set(slot, older.replacedAt ?? now);
         delete e.earlier;
       }
     }

@@ -40,3 +40,21 @@ test('a flood: at most LATE_GENERATIONS units behind the current one, and the cu
   assert.deepEqual(r.lineage(0, 0), []);
   assert.equal(r.historyCut(0, 20), false);
 });
+
+test('units replaced longer ago than the late window are let go at the next put, with what they hold (no flood reported)', () => {
+  const r = new JobRing<E>();
+  const put = (name: string, t: number): E => {
+    const e: E = { name, generation: r.nextGeneration() };
+    r.put(0, e, t);
+    return e;
+  };
+  put('a', 0);
+  put('b', 10);
+  put('c', 20);
+  // 'a' and 'b' were replaced at 10 and 20: past the window at this put, never matched again.
+  const d = put('d', 20 + LATE_WINDOW_MS + 1);
+  const chain: string[] = [];
+  for (let e: E | undefined = d; e; e = e.earlier) chain.push(e.name);
+  assert.deepEqual(chain, ['d', 'c'], 'the slot keeps only what a late nonce can still match (c, replaced just now)');
+  assert.equal(r.historyCut(0, 20 + LATE_WINDOW_MS + 1), false, 'forgetting units past the window is no flood');
+});
