@@ -28,7 +28,9 @@ import { toHex } from '../src/work/bytes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(root, 'bin', 'asic-agent.js');
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '20' }, board: { type: 'string', default: 'sim-bm1370' }, 'until-done': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '20' }, board: { type: 'string', default: 'sim-bm1370' }, 'until-done': { type: 'boolean', default: false } },
+});
 const seconds = Number(values.seconds);
 if (!(seconds > 0)) {
   console.error('--seconds must be a positive number');
@@ -47,7 +49,10 @@ interface Lab {
 }
 
 function lab(name: string, args: string[], labels: string[]): Promise<Lab> {
-  const child = spawn(process.execPath, [BIN, 'lab', ...args], { env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, 'lab', ...args], {
+    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     const urls: (string | undefined)[] = labels.map(() => undefined);
@@ -101,9 +106,17 @@ let onStory = (): void => undefined;
 const seen = { alarm: false, fallback: false, acceptedOnFallback: false, statusAfter: 0, accepted: 0 };
 let code = 1;
 try {
-  const tp = await lab('template-provider', ['template-provider', '--port', '0', '--prev-hash-interval', '60', '--template-interval', '5'], ['template-provider']);
+  const tp = await lab(
+    'template-provider',
+    ['template-provider', '--port', '0', '--prev-hash-interval', '60', '--template-interval', '5'],
+    ['template-provider'],
+  );
   labs.push(tp);
-  const bad = await lab('censoring-pool', ['jds', '--port', '0', '--pool-port', '0', '--difficulty', difficulty, '--share-batch-size', '1', '--censor-txid', censored], ['jds', 'pool']);
+  const bad = await lab(
+    'censoring-pool',
+    ['jds', '--port', '0', '--pool-port', '0', '--difficulty', difficulty, '--share-batch-size', '1', '--censor-txid', censored],
+    ['jds', 'pool'],
+  );
   labs.push(bad);
   const good = await lab('honest-pool', ['jds', '--port', '0', '--pool-port', '0', '--difficulty', difficulty, '--share-batch-size', '1'], ['jds', 'pool']);
   labs.push(good);
@@ -133,12 +146,31 @@ try {
   ].join('\n');
   // One config file: the board, the status interval, the APIs off (the demo may run beside `npm start`),
   // and the [job_declaration] table.
-  writeFileSync(agentToml, ['version = 1', '[board]', `config = ${JSON.stringify(values.board)}`, '[log]', 'status_interval_s = 2', '[api.cgminer]', 'enabled = false', '[api.http]', 'enabled = false', '', jd].join('\n'));
+  writeFileSync(
+    agentToml,
+    [
+      'version = 1',
+      '[board]',
+      `config = ${JSON.stringify(values.board)}`,
+      '[log]',
+      'status_interval_s = 2',
+      '[api.cgminer]',
+      'enabled = false',
+      '[api.http]',
+      'enabled = false',
+      '',
+      jd,
+    ].join('\n'),
+  );
   say('agent config written', { agent_config: agentToml, job_declaration: jd });
 
   const child = spawn(process.execPath, [join(root, 'bin', 'asic-agent.js'), 'run', '--config', agentToml], {
     cwd: root,
-    env: { ...process.env, ASIC_AGENT_LOG_FORMAT: 'json', ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL === 'silent' ? 'info' : (process.env.ASIC_AGENT_LOG_LEVEL ?? 'info') },
+    env: {
+      ...process.env,
+      ASIC_AGENT_LOG_FORMAT: 'json',
+      ASIC_AGENT_LOG_LEVEL: process.env.ASIC_AGENT_LOG_LEVEL === 'silent' ? 'info' : (process.env.ASIC_AGENT_LOG_LEVEL ?? 'info'),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   agent = child;
@@ -154,7 +186,13 @@ try {
       return;
     }
     // The story's records; the rest of the agent's log stays out of the way.
-    const story = r.msg === 'censorship-alarm' || r.msg === 'job declaration fallback' || r.msg === 'custom job accepted by the pool' || r.msg === 'status' || r.msg === 'board safe' || (typeof r.level === 'number' && r.level >= 50);
+    const story =
+      r.msg === 'censorship-alarm' ||
+      r.msg === 'job declaration fallback' ||
+      r.msg === 'custom job accepted by the pool' ||
+      r.msg === 'status' ||
+      r.msg === 'board safe' ||
+      (typeof r.level === 'number' && r.level >= 50);
     if (story) console.log(l);
     if (r.msg === 'censorship-alarm') seen.alarm = true;
     if (r.msg === 'job declaration fallback' && r.to === 'honest-pool') seen.fallback = true;
@@ -185,7 +223,10 @@ try {
   stopping = true;
   const agentCode = await stop(child);
   const ok = seen.alarm && seen.fallback && seen.acceptedOnFallback && seen.statusAfter > 0 && seen.accepted > 0 && agentCode === 0;
-  say(ok ? 'demo: censorship detected, fallback to the honest pool, shares accepted there' : 'demo: the story did not complete', { ...seen, agent_exit: agentCode });
+  say(ok ? 'demo: censorship detected, fallback to the honest pool, shares accepted there' : 'demo: the story did not complete', {
+    ...seen,
+    agent_exit: agentCode,
+  });
   code = ok ? 0 : 1;
 } finally {
   if (agent) await stop(agent);

@@ -21,14 +21,11 @@ import { dirname, join } from 'node:path';
 
 /** FIPS 180-4 §4.2.2 round constants. */
 const K = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74,
+  0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d,
+  0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e,
+  0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5,
+  0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 ];
 /** FIPS 180-4 §5.3.3 initial hash value. */
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
@@ -152,15 +149,9 @@ function chain(v: Val, compute: (x: number) => number, steps: ((x: Expr, prev: E
 // ROTR6(e ^ ROTR5(e ^ ROTR14(e))) = ROTR6(e) ^ ROTR11(e) ^ ROTR25(e): the same value with fewer register
 // copies, because each rotate consumes the previous temporary instead of a fresh copy of the input.
 const sig0 = (v: Val): Val =>
-  chain(v, (x) => rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3), [
-    (x) => op2('xor', sh('rotr', x, 11), x),
-    (x, p) => op2('xor', sh('rotr', p, 7), sh('shr', x, 3)),
-  ]);
+  chain(v, (x) => rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3), [(x) => op2('xor', sh('rotr', x, 11), x), (x, p) => op2('xor', sh('rotr', p, 7), sh('shr', x, 3))]);
 const sig1 = (v: Val): Val =>
-  chain(v, (x) => rotr(x, 17) ^ rotr(x, 19) ^ (x >>> 10), [
-    (x) => op2('xor', sh('rotr', x, 2), x),
-    (x, p) => op2('xor', sh('rotr', p, 17), sh('shr', x, 10)),
-  ]);
+  chain(v, (x) => rotr(x, 17) ^ rotr(x, 19) ^ (x >>> 10), [(x) => op2('xor', sh('rotr', x, 2), x), (x, p) => op2('xor', sh('rotr', p, 17), sh('shr', x, 10))]);
 const bsig0 = (v: Val): Val =>
   chain(v, (x) => rotr(x, 2) ^ rotr(x, 13) ^ rotr(x, 22), [
     (x) => op2('xor', sh('rotr', x, 9), x),
@@ -175,11 +166,29 @@ const bsig1 = (v: Val): Val =>
   ]);
 /** Ch(e,f,g) = g ^ (e & (f ^ g)) (FIPS 180-4 (4.2), rewritten without NOT). */
 const ch = (e: Val, f: Val, g: Val): Val =>
-  fn((x, y, z) => u32((x & y) ^ (~x & z)), (x, y, z) => op2('xor', z, op2('and', x, op2('xor', y, z))), e, f, g);
-const xor = (a: Val, b: Val): Val => fn((x, y) => u32(x ^ y), (x, y) => op2('xor', x, y), a, b);
+  fn(
+    (x, y, z) => u32((x & y) ^ (~x & z)),
+    (x, y, z) => op2('xor', z, op2('and', x, op2('xor', y, z))),
+    e,
+    f,
+    g,
+  );
+const xor = (a: Val, b: Val): Val =>
+  fn(
+    (x, y) => u32(x ^ y),
+    (x, y) => op2('xor', x, y),
+    a,
+    b,
+  );
 /** Maj(a,b,c) = b ^ ((a ^ b) & (b ^ c)); b ^ c of this round is a ^ b of the previous one. */
 const majFromXors = (b: Val, ab: Val, bc: Val): Val =>
-  fn((y, p, q) => u32(y ^ (p & q)), (y, p, q) => op2('xor', y, op2('and', p, q)), b, ab, bc);
+  fn(
+    (y, p, q) => u32(y ^ (p & q)),
+    (y, p, q) => op2('xor', y, op2('and', p, q)),
+    b,
+    ab,
+    bc,
+  );
 
 /**
  * Message schedule (FIPS 180-4 §6.2.2 step 1), computed lazily so that each word is emitted just before
@@ -268,7 +277,18 @@ function build(): Program {
   const earlyOut = ref(add(lit(IV[7] as number), s2early[4] as Val), DYN);
   const early = live(dynDefs, [earlyOut]);
   dynDefs = [];
-  return { mid, blk, first: live(first, firstOut), firstOut, second: live(second, secondOut), secondOut, early, earlyOut, x, scratch: EXPORT_BASE + exported.size };
+  return {
+    mid,
+    blk,
+    first: live(first, firstOut),
+    firstOut,
+    second: live(second, secondOut),
+    secondOut,
+    early,
+    earlyOut,
+    x,
+    scratch: EXPORT_BASE + exported.size,
+  };
 }
 
 /**

@@ -31,8 +31,21 @@ const networkDifficulty = (2 * chainHashrate * 20) / 2 ** 32;
 const shareDifficulty = (2 * chainHashrate) / 2 / 2 ** 32;
 
 function jdToml(tpUrl: string, pairs: { name: string; p: LabJdsPool }[]): string[] {
-  const out = ['[job_declaration]', `template_provider = ${JSON.stringify(tpUrl)}`, 'mode = "full-template"', 'on_censorship = "next-pool"', 'payout_address = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"'];
-  for (const { name, p } of pairs) out.push('[[job_declaration.pool]]', `name = ${JSON.stringify(name)}`, `url = ${JSON.stringify(p.poolUrl)}`, `jds_url = ${JSON.stringify(p.jdsUrl)}`, 'user = "tip.race"');
+  const out = [
+    '[job_declaration]',
+    `template_provider = ${JSON.stringify(tpUrl)}`,
+    'mode = "full-template"',
+    'on_censorship = "next-pool"',
+    'payout_address = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"',
+  ];
+  for (const { name, p } of pairs)
+    out.push(
+      '[[job_declaration.pool]]',
+      `name = ${JSON.stringify(name)}`,
+      `url = ${JSON.stringify(p.poolUrl)}`,
+      `jds_url = ${JSON.stringify(p.jdsUrl)}`,
+      'user = "tip.race"',
+    );
   return out;
 }
 
@@ -57,10 +70,14 @@ try {
     }),
   );
   const agent = startAgent(
-    writeConfigs(dir, { hashrate: chainHashrate, noncesPerS: 60 }, jdToml(tp.url, [
-      { name: 'lagging', p: lagging },
-      { name: 'honest', p: honest },
-    ])),
+    writeConfigs(
+      dir,
+      { hashrate: chainHashrate, noncesPerS: 60 },
+      jdToml(tp.url, [
+        { name: 'lagging', p: lagging },
+        { name: 'honest', p: honest },
+      ]),
+    ),
   );
   const t0 = Date.now();
   await blockDone;
@@ -87,7 +104,9 @@ try {
     customJobsAccepted: ls.pool.customJobsAccepted,
     poolAccepted: ls.pool.accepted,
     poolRejected: ls.pool.rejected,
-    agent: last ? { pool: last.pool, mode: last.mode, accepted: last.accepted, rejected: last.rejected, stale: last.stale, lost: last.lost, blocks: last.blocks } : null,
+    agent: last
+      ? { pool: last.pool, mode: last.mode, accepted: last.accepted, rejected: last.rejected, stale: last.stale, lost: last.lost, blocks: last.blocks }
+      : null,
   });
   await lagging.stop();
 
@@ -97,12 +116,19 @@ try {
   const censor = new LabJdsPool({ port: 0, poolPort: 0, difficulty: shareDifficulty, censorTxids: [victim], node: { follow: tp, lagMs } });
   await censor.start();
   const agent2 = startAgent(
-    writeConfigs(dir, { hashrate: chainHashrate, noncesPerS: 60 }, jdToml(tp.url, [
-      { name: 'censor', p: censor },
-      { name: 'honest', p: honest },
-    ])),
+    writeConfigs(
+      dir,
+      { hashrate: chainHashrate, noncesPerS: 60 },
+      jdToml(tp.url, [
+        { name: 'censor', p: censor },
+        { name: 'honest', p: honest },
+      ]),
+    ),
   );
-  const firstJob = await agent2.waitFor((r) => r.msg === 'mining our template (optimistic, declaration under way)' && r.pool === 'censor', 'a job declared to the censoring pool');
+  const firstJob = await agent2.waitFor(
+    (r) => r.msg === 'mining our template (optimistic, declaration under way)' && r.pool === 'censor',
+    'a job declared to the censoring pool',
+  );
   const alarm = await agent2.waitFor((r) => r.msg === 'censorship-alarm', 'the censorship alarm', 60_000);
   const ms = Number(alarm.time) - Number(firstJob.time);
   // Keep mining on the fallback for a while: no more alarms may follow.

@@ -79,7 +79,9 @@ const absent = optional.filter(([cmd, a, , anyExit]) => {
   return r.error || (anyExit ? r.status === null : r.status !== 0);
 });
 if (absent.length > 0) {
-  console.log(`\n# optional tools not installed here, their tests were SKIPPED: ${absent.map(([c, , p]) => `${c} (Debian package ${p})`).join(', ')}; .ci/run installs them`);
+  console.log(
+    `\n# optional tools not installed here, their tests were SKIPPED: ${absent.map(([c, , p]) => `${c} (Debian package ${p})`).join(', ')}; .ci/run installs them`,
+  );
 }
 console.log(failed === 0 ? '\n# all test phases passed' : `\n# ${failed} test phase(s) failed`);
 process.exit(failed === 0 ? 0 : 1);

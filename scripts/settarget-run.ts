@@ -32,9 +32,12 @@ const dir = mkdtempSync(join(tmpdir(), 'asic-settarget-'));
 const pool = new Sv2Pool({ port: 0, difficulty: hard, prevHashIntervalSeconds: 60, jobIntervalSeconds: 5, shareBatchSize: 5, ackFlushMs: 500 });
 const { url } = await pool.start();
 let last: LogRecord | undefined;
-const agent = startAgent(writeConfigs(dir, { hashrate: chainHashrate, noncesPerS: 60 }, ['[[pool]]', 'name = "lab"', `url = ${JSON.stringify(url)}`, 'user = "settarget.run"']), (r) => {
-  if (r.msg === 'status') last = r;
-});
+const agent = startAgent(
+  writeConfigs(dir, { hashrate: chainHashrate, noncesPerS: 60 }, ['[[pool]]', 'name = "lab"', `url = ${JSON.stringify(url)}`, 'user = "settarget.run"']),
+  (r) => {
+    if (r.msg === 'status') last = r;
+  },
+);
 const outcomes = { accepted: 0, rejected: 0, accBelowHard: 0, accBelowHardAfterHarder: 0 };
 let lastHarderAt = 0;
 pool.on('share', (e) => {
@@ -64,7 +67,12 @@ try {
     changes++;
   }, every * 1000);
   const report = setInterval(() => {
-    say('minute', { elapsed_s: Math.round((Date.now() - t0) / 1000), setTargets: changes, pool: { accepted: outcomes.accepted, rejected: pool.stats().rejected }, agent: last ? { accepted: last.accepted, rejected: last.rejected, stale: last.stale, lost: last.lost, hashrate_hs: last.hashrate_hs } : null });
+    say('minute', {
+      elapsed_s: Math.round((Date.now() - t0) / 1000),
+      setTargets: changes,
+      pool: { accepted: outcomes.accepted, rejected: pool.stats().rejected },
+      agent: last ? { accepted: last.accepted, rejected: last.rejected, stale: last.stale, lost: last.lost, hashrate_hs: last.hashrate_hs } : null,
+    });
   }, 60_000);
   await new Promise((r) => setTimeout(r, minutes * 60_000));
   clearInterval(timer);
@@ -79,7 +87,9 @@ try {
     poolRejected: ps.rejected,
     acceptedBelowHardTarget: outcomes.accBelowHard,
     acceptedOnEasierOldJobsAfterHarderSetTarget: outcomes.accBelowHardAfterHarder,
-    agent: last ? { accepted: last.accepted, rejected: last.rejected, stale: last.stale, lost: last.lost, shares_found: last.shares_found, in_flight: last.in_flight } : null,
+    agent: last
+      ? { accepted: last.accepted, rejected: last.rejected, stale: last.stale, lost: last.lost, shares_found: last.shares_found, in_flight: last.in_flight }
+      : null,
   });
 } finally {
   await agent.stop();

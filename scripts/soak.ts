@@ -229,9 +229,21 @@ const unexplainedLost = lostReasons.filter((r) => r.reason !== 'lost-to-disconne
 const f = finalStatus;
 const outcomes = num(f.accepted) + num(f.rejected) + num(f.stale) + num(f.lost) + num(f.in_flight);
 const checks: { check: string; ok: boolean; detail: string }[] = [];
-checks.push({ check: 'agent ran to the end and stopped cleanly', ok: failure === undefined && exitCode === 0 && safeStates.every((s) => s.reason === 'sigterm'), detail: `exit ${exitCode}${failure ? `; ${failure}` : ''}; safe states: ${safeStates.map((s) => s.reason).join(', ')}` });
-checks.push({ check: 'shares found = accepted + rejected + stale + lost + in flight', ok: num(f.shares_found) === outcomes, detail: `${num(f.shares_found)} found, ${outcomes} accounted for` });
-checks.push({ check: 'no share lost but to the pool\'s own disconnects', ok: unexplainedLost.length === 0, detail: lostReasons.map((r) => `${r.count} ${r.reason}`).join(', ') || 'none lost' });
+checks.push({
+  check: 'agent ran to the end and stopped cleanly',
+  ok: failure === undefined && exitCode === 0 && safeStates.every((s) => s.reason === 'sigterm'),
+  detail: `exit ${exitCode}${failure ? `; ${failure}` : ''}; safe states: ${safeStates.map((s) => s.reason).join(', ')}`,
+});
+checks.push({
+  check: 'shares found = accepted + rejected + stale + lost + in flight',
+  ok: num(f.shares_found) === outcomes,
+  detail: `${num(f.shares_found)} found, ${outcomes} accounted for`,
+});
+checks.push({
+  check: "no share lost but to the pool's own disconnects",
+  ok: unexplainedLost.length === 0,
+  detail: lostReasons.map((r) => `${r.count} ${r.reason}`).join(', ') || 'none lost',
+});
 // Growth is a trend, not one sample: a GC or an allocation burst moves a single reading by a few %.
 // The median of the 5 readings after the warm-up is the baseline, the median of the last 5 the end.
 const median = (xs: number[]): number => {
@@ -251,9 +263,34 @@ if (afterWarmup.length >= 10) {
 } else {
   checks.push({ check: `RSS growth after minute ${WARMUP_MINUTES}`, ok: true, detail: `not measured: the run needs at least ${WARMUP_MINUTES + 9} minutes` });
 }
-console.log('\nrejected / stale by reason: ' + (reasons.filter((r) => r.result !== 'lost').map((r) => `${r.count} ${r.result} ${r.reason}`).join(', ') || 'none'));
+console.log(
+  '\nrejected / stale by reason: ' +
+    (reasons
+      .filter((r) => r.result !== 'lost')
+      .map((r) => `${r.count} ${r.result} ${r.reason}`)
+      .join(', ') || 'none'),
+);
 console.log(`UART response frames refused by CRC (the injected corruption): ${crcErrors ?? 'unknown'}`);
 console.log(`warnings logged: ${[...warnings.entries()].map(([m, n]) => `${n} × ${m}`).join('; ') || 'none'}`);
 for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}`);
-if (values.json) writeFileSync(values.json, JSON.stringify({ minutes, disconnectEveryMs, targetEveryMs, pollEveryMs, rows: minuteRows, final: finalStatus, crcErrors, reasons, warnings: Object.fromEntries(warnings), checks }, null, 2));
+if (values.json)
+  writeFileSync(
+    values.json,
+    JSON.stringify(
+      {
+        minutes,
+        disconnectEveryMs,
+        targetEveryMs,
+        pollEveryMs,
+        rows: minuteRows,
+        final: finalStatus,
+        crcErrors,
+        reasons,
+        warnings: Object.fromEntries(warnings),
+        checks,
+      },
+      null,
+      2,
+    ),
+  );
 process.exit(checks.every((c) => c.ok) ? 0 : 1);

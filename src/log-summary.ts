@@ -61,7 +61,11 @@ export class LogSummary {
     const open = [...this.open.values()];
     this.open.clear();
     for (const p of open) {
-      if (p.suppressed > 0) this.log[p.level]({ ...p.fields, repeated: p.suppressed, intervalS: this.intervalMs / 1000 }, `${p.msg} (${p.suppressed} more in ${this.intervalMs / 1000} s)`);
+      if (p.suppressed > 0)
+        this.log[p.level](
+          { ...p.fields, repeated: p.suppressed, intervalS: this.intervalMs / 1000 },
+          `${p.msg} (${p.suppressed} more in ${this.intervalMs / 1000} s)`,
+        );
     }
   }
 

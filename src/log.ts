@@ -21,7 +21,9 @@ import { logTail } from './log-tail.js';
 
 /** pino-pretty only when a terminal will read the logs: it is not loaded at all under systemd. */
 function prettyStream(opts: PrettyOptions): DestinationStream {
-  const load = createRequire(import.meta.url)('pino-pretty') as { default?: (o: PrettyOptions) => DestinationStream } & ((o: PrettyOptions) => DestinationStream);
+  const load = createRequire(import.meta.url)('pino-pretty') as { default?: (o: PrettyOptions) => DestinationStream } & ((
+    o: PrettyOptions,
+  ) => DestinationStream);
   return (load.default ?? load)(opts);
 }
 
@@ -113,12 +115,13 @@ export function jsonDestination(fd = 1): DestinationStream {
 process.on('exit', flushLogsSync);
 
 function makeRoot(opts: LogOptions = {}): Logger {
-  const level = opts.level ?? ((process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info');
+  const level = opts.level ?? (process.env.ASIC_AGENT_LOG_LEVEL as LevelWithSilent | undefined) ?? 'info';
   const format = opts.format ?? ((process.env.ASIC_AGENT_LOG_FORMAT as LogOptions['format']) || 'auto');
   const base = { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { pid: process.pid } };
   if (opts.destination) return pino(base, tapped(opts.destination));
   const out = opts.stream === 'stderr' ? process.stderr : process.stdout;
-  if (format === 'pretty') return pino(base, tapped(prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 })));
+  if (format === 'pretty')
+    return pino(base, tapped(prettyStream({ colorize: true, sync: true, ignore: 'pid,hostname', destination: opts.stream === 'stderr' ? 2 : 1 })));
   if (format === 'terminal' || (format === 'auto' && out.isTTY === true)) {
     const color = out.isTTY === true && !process.env.NO_COLOR;
     return pino(base, tapped(terminalView({ level, color, write: (t) => out.write(t) })));

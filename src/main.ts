@@ -11,19 +11,37 @@ type Loader = () => Promise<Command>;
 
 /** name -> loader. Keep in alphabetical order. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
-  cgminer: { summary: "send one command to a cgminer-compatible API (the agent's 4028) and print the JSON reply", load: async () => (await import('./cli/cgminer.js')).default },
-  'check-config': { summary: 'check an agent config or a board-config: prints ok or every error with its line', load: async () => (await import('./cli/check-config.js')).default },
+  cgminer: {
+    summary: "send one command to a cgminer-compatible API (the agent's 4028) and print the JSON reply",
+    load: async () => (await import('./cli/cgminer.js')).default,
+  },
+  'check-config': {
+    summary: 'check an agent config or a board-config: prints ok or every error with its line',
+    load: async () => (await import('./cli/check-config.js')).default,
+  },
   demo: { summary: 'the demo (npm start): lab SV2 pool + the agent on a simulated board', load: async () => (await loadWorkshop('demo')).commands.demo() },
   decode: { summary: 'decode BM13xx UART frames (hex or stdin) into JSON, CRCs checked', load: async () => (await import('./cli/decode.js')).default },
   lab: { summary: 'run a lab server (pool, job declarator, template provider) on 127.0.0.1', load: async () => (await loadWorkshop('lab')).commands.lab() },
   password: { summary: 'set the password the web dashboard asks before it changes settings', load: async () => (await import('./cli/password.js')).default },
   probe: { summary: 'check a pool before deploying (handshake, certificate, jobs, CPU mining)', load: async () => (await import('./cli/probe.js')).default },
   run: { summary: 'run the miner: board, chains, pools, local APIs; safe state on every exit', load: async () => (await import('./cli/run.js')).default },
-  'safe-state': { summary: 'drive the board to its safe state from a fresh process (systemd runs it after a failed stop)', load: async () => (await import('./cli/safe-state.js')).default },
-  sim: { summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)', load: async () => (await loadWorkshop('sim')).commands.sim() },
-  status: { summary: 'show the running agent: pool, hashrate, shares, chains, temperatures, fans, alarms', load: async () => (await import('./cli/status.js')).default },
+  'safe-state': {
+    summary: 'drive the board to its safe state from a fresh process (systemd runs it after a failed stop)',
+    load: async () => (await import('./cli/safe-state.js')).default,
+  },
+  sim: {
+    summary: 'run a simulated BM13xx chain on a pseudo-terminal (prints the device path first)',
+    load: async () => (await loadWorkshop('sim')).commands.sim(),
+  },
+  status: {
+    summary: 'show the running agent: pool, hashrate, shares, chains, temperatures, fans, alarms',
+    load: async () => (await import('./cli/status.js')).default,
+  },
   unit: { summary: 'print the systemd unit for this machine and config (the installer writes it)', load: async () => (await import('./cli/unit.js')).default },
-  upgrade: { summary: 'install a release next to the running one, restart, roll back unless healthy', load: async () => (await import('./cli/upgrade.js')).default },
+  upgrade: {
+    summary: 'install a release next to the running one, restart, roll back unless healthy',
+    load: async () => (await import('./cli/upgrade.js')).default,
+  },
 };
 
 function help(): string {

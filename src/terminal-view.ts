@@ -109,12 +109,16 @@ const EVENTS: Record<string, (r: Rec) => string> = {
   'no longer hot': () => 'no longer hot: frequency restored',
   'cool again after an overheat: restarting': (r) => `cool again (${num(r.controlC).toFixed(1)} °C): restarting after the overheat`,
   stopping: (r) => `stopping (${str(r.detail) || str(r.reason)}): making the board safe`,
-  'safe-state': (r) => `board safe (${str(r.reason)}): hashing stopped, chains held in reset, power off${r.complete === false ? ' — NOT every step succeeded, see the log' : ''}`,
+  'safe-state': (r) =>
+    `board safe (${str(r.reason)}): hashing stopped, chains held in reset, power off${r.complete === false ? ' — NOT every step succeeded, see the log' : ''}`,
   'cooling down': (r) =>
     `waiting for the board to cool to ${num(r.coolC)} °C (now ${r.controlC === null || r.controlC === undefined ? 'unknown' : `${num(r.controlC).toFixed(1)} °C`}, at most ${num(r.timeoutS)} s), fans at ${num(r.fanDutyPct)} %; press Ctrl-C again to skip`,
-  'cool-down skipped': (r) => `cool-down skipped${r.controlC === null || r.controlC === undefined ? '' : ` at ${num(r.controlC).toFixed(1)} °C`}; fans left at the safe duty`,
-  'board closed, cool': (r) => `board cool${r.controlC === null || r.controlC === undefined ? '' : ` (${num(r.controlC).toFixed(1)} °C)`}; fans at ${num(r.fanDutyPct)} %. Stopped.`,
-  'board closed, fans left at the safe duty': (r) => `stopped; fans left at ${num(r.fanDutyPct)} % (board not confirmed cool${r.controlC === null || r.controlC === undefined ? '' : `: ${num(r.controlC).toFixed(1)} °C`})`,
+  'cool-down skipped': (r) =>
+    `cool-down skipped${r.controlC === null || r.controlC === undefined ? '' : ` at ${num(r.controlC).toFixed(1)} °C`}; fans left at the safe duty`,
+  'board closed, cool': (r) =>
+    `board cool${r.controlC === null || r.controlC === undefined ? '' : ` (${num(r.controlC).toFixed(1)} °C)`}; fans at ${num(r.fanDutyPct)} %. Stopped.`,
+  'board closed, fans left at the safe duty': (r) =>
+    `stopped; fans left at ${num(r.fanDutyPct)} % (board not confirmed cool${r.controlC === null || r.controlC === undefined ? '' : `: ${num(r.controlC).toFixed(1)} °C`})`,
   'block found': (r) => `BLOCK FOUND${r.hash ? ` ${str(r.hash)}` : ''}`,
   'work again: bringing the idle chains up': (r) => `work again (${str(r.reason)}): bringing the idle chains up`,
 };

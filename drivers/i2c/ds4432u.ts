@@ -26,7 +26,9 @@ export function ds4432uCodeForVoltage(volts: number): number {
   const i = VFB / R_BOTTOM - (volts - VFB) / R_TOP;
   const magnitude = Math.ceil(Number(((Math.abs(i) / I_FS) * 127).toFixed(9)));
   if (!Number.isFinite(volts) || magnitude > 127) {
-    throw new RangeError(`DS4432U cannot trim to ${volts} V (reachable ${ds4432uVoltageForCode(0xff).toFixed(3)}..${ds4432uVoltageForCode(0x7f).toFixed(3)} V)`);
+    throw new RangeError(
+      `DS4432U cannot trim to ${volts} V (reachable ${ds4432uVoltageForCode(0xff).toFixed(3)}..${ds4432uVoltageForCode(0x7f).toFixed(3)} V)`,
+    );
   }
   // Zero current has one encoding: direction 0 (either bit means no current at magnitude 0).
   return magnitude === 0 ? 0 : (i > 0 ? 0x80 : 0) | magnitude;

@@ -178,6 +178,7 @@ export function decodeUlinear16(raw: number, voutMode: number): number {
 /** Volts → ULINEAR16 word, given VOUT_MODE. Rounds to nearest; throws when the value does not fit. */
 export function encodeUlinear16(volts: number, voutMode: number): number {
   const y = Math.round(volts / 2 ** voutModeExponent(voutMode));
-  if (!Number.isFinite(volts) || y < 0 || y > 0xffff) throw new PmbusEncodingError(`ULINEAR16 cannot encode ${volts} V with VOUT_MODE 0x${voutMode.toString(16)}`);
+  if (!Number.isFinite(volts) || y < 0 || y > 0xffff)
+    throw new PmbusEncodingError(`ULINEAR16 cannot encode ${volts} V with VOUT_MODE 0x${voutMode.toString(16)}`);
   return y;
 }

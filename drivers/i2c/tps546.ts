@@ -127,7 +127,10 @@ export class Tps546 implements VoltageRegulator {
   async identify(): Promise<void> {
     const id = await this.bus.readBlock(this.address, PMBUS.IC_DEVICE_ID, 6);
     const ok = TPS546_DEVICE_IDS.some((want) => want.length === id.length && want.every((b, i) => id[i] === b));
-    if (!ok) throw new Tps546Error(`${this.id}: IC_DEVICE_ID at ${hex2(this.address)} is ${Array.from(id, (b) => b.toString(16).padStart(2, '0')).join(' ')}, not a TPS546D24`);
+    if (!ok)
+      throw new Tps546Error(
+        `${this.id}: IC_DEVICE_ID at ${hex2(this.address)} is ${Array.from(id, (b) => b.toString(16).padStart(2, '0')).join(' ')}, not a TPS546D24`,
+      );
   }
 
   /** identify() after the power-up wait, retried: a part just powered may not answer yet. */

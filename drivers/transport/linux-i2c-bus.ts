@@ -9,16 +9,7 @@
 import { accessSync, constants } from 'node:fs';
 import type { PromisifiedBus, I2CBus as NativeBus } from 'i2c-bus';
 import { systemClock, type Clock } from '../../src/clock.js';
-import {
-  checkAddress,
-  checkByte,
-  checkWord,
-  hex2,
-  I2cError,
-  I2cTimeoutError,
-  SMBUS_BLOCK_MAX,
-  type I2cBus,
-} from './i2c-bus.js';
+import { checkAddress, checkByte, checkWord, hex2, I2cError, I2cTimeoutError, SMBUS_BLOCK_MAX, type I2cBus } from './i2c-bus.js';
 
 export interface LinuxI2cOptions {
   /** Software deadline per transfer, ms (default 500, as ESP-Miner's TPS546_I2C_TIMEOUT_MS). */
@@ -112,13 +103,9 @@ export class LinuxI2cBus implements I2cBus {
       if (err instanceof I2cError) throw err;
       const code = errnoCode(err);
       const Cls = code === 'ETIMEDOUT' ? I2cTimeoutError : I2cError;
-      throw new Cls(
-        `${this.name} ${what} at ${hex2(address)}${command === undefined ? '' : ` cmd ${hex2(command)}`} failed: ${code}`,
-        address,
-        command,
-        code,
-        { cause: err },
-      );
+      throw new Cls(`${this.name} ${what} at ${hex2(address)}${command === undefined ? '' : ` cmd ${hex2(command)}`} failed: ${code}`, address, command, code, {
+        cause: err,
+      });
     } finally {
       this.clock.clearTimeout(timer);
     }

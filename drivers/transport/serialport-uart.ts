@@ -77,7 +77,16 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async open(): Promise<void> {
     if (this.isOpen) return;
-    const options: SerialPortOpenOptions<AutoDetectTypes> = { path: this.path, baudRate: this.baud, autoOpen: false, dataBits: 8, stopBits: 1, parity: 'none', rtscts: false, hupcl: false };
+    const options: SerialPortOpenOptions<AutoDetectTypes> = {
+      path: this.path,
+      baudRate: this.baud,
+      autoOpen: false,
+      dataBits: 8,
+      stopBits: 1,
+      parity: 'none',
+      rtscts: false,
+      hupcl: false,
+    };
     // SerialPort puts its detected binding first and lets the options override it.
     const port = new SerialPort((this.binding ? { ...options, binding: this.binding } : options) as SerialPortOpenOptions<AutoDetectTypes>);
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(asUartError(err, `open ${this.path}`)) : resolve())));
@@ -199,7 +208,9 @@ export class SerialPortUart extends TypedEmitter<UartEvents> implements UartPort
 
   async setBaudRate(baud: number): Promise<void> {
     const port = this.need();
-    await new Promise<void>((resolve, reject) => port.update({ baudRate: baud }, (err) => (err ? reject(asUartError(err, `baud ${baud} on ${this.path}`)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      port.update({ baudRate: baud }, (err) => (err ? reject(asUartError(err, `baud ${baud} on ${this.path}`)) : resolve())),
+    );
     const actual = await this.readBaud(port);
     this.baud = actual ?? baud;
     if (actual !== undefined) checkBaudReadBack(this.path, baud, actual);

@@ -70,7 +70,9 @@ export function resolveSysfsGpio(spec: Pick<GpioSpec, 'chip' | 'line'>, root = S
     throw new GpioUnavailableError(`no GPIO controller labelled "${spec.chip}" in ${root}; present: ${have}`);
   }
   if (matches.length > 1) {
-    throw new GpioUnavailableError(`${matches.length} GPIO controllers are labelled "${spec.chip}" (${matches.map((c) => c.dir).join(', ')}); the label is ambiguous`);
+    throw new GpioUnavailableError(
+      `${matches.length} GPIO controllers are labelled "${spec.chip}" (${matches.map((c) => c.dir).join(', ')}); the label is ambiguous`,
+    );
   }
   const chip = matches[0] as SysfsGpioChip;
   if (!Number.isInteger(spec.line) || spec.line < 0 || spec.line >= chip.ngpio) {
@@ -104,7 +106,8 @@ export class SysfsGpioLine implements GpioLine {
       return new SysfsGpioLine(describeGpio(role, spec), spec.activeLow, gpio);
     } catch (err) {
       const code = err && typeof err === 'object' && 'code' in err ? String(err.code) : '';
-      const hint = code === 'EACCES' ? ' (add the service user to the gpio group)' : code === 'EINVAL' ? ' (the kernel rejected the number; check the label)' : '';
+      const hint =
+        code === 'EACCES' ? ' (add the service user to the gpio group)' : code === 'EINVAL' ? ' (the kernel rejected the number; check the label)' : '';
       throw new GpioError(`cannot export GPIO ${number} for ${describeGpio(role, spec)}: ${String(err)}${hint}`, { cause: err });
     }
   }

@@ -95,7 +95,7 @@ async function rig(o: { chains: number; family: FamilyName; poolDifficulty: numb
       clientReads.push(performance.now());
       clientReadCsw.push(csw());
     }
-    return emit.apply(this, [event, ...args] as Parameters<Socket["emit"]>);
+    return emit.apply(this, [event, ...args] as Parameters<Socket['emit']>);
   } as Socket['emit'];
   const jobWrites: number[][] = [];
   const nonceTimes: number[] = [];
@@ -216,9 +216,30 @@ async function jobSwitch(seconds: number): Promise<SwitchFigures> {
   }
   if (process.env.BENCH_DETAIL) {
     console.log('socket read -> job event', percentiles(before));
-    console.log('slowest', lat.slice().sort((x, y) => y - x).slice(0, 8).map((x) => x.toFixed(2)).join(' '));
-    console.log('slowest split (total, read->job event, job event->frames)', split.sort((x, y) => y[0] - x[0]).slice(0, 6).map((x) => x.map((v) => (typeof v === 'number' ? v.toFixed(2) : v)).join('/')).join('  '));
-    console.log('switches overlapping a GC pause', withGc.sort((x, y) => y - x).map((x) => x.toFixed(2)).join(' '));
+    console.log(
+      'slowest',
+      lat
+        .slice()
+        .sort((x, y) => y - x)
+        .slice(0, 8)
+        .map((x) => x.toFixed(2))
+        .join(' '),
+    );
+    console.log(
+      'slowest split (total, read->job event, job event->frames)',
+      split
+        .sort((x, y) => y[0] - x[0])
+        .slice(0, 6)
+        .map((x) => x.map((v) => (typeof v === 'number' ? v.toFixed(2) : v)).join('/'))
+        .join('  '),
+    );
+    console.log(
+      'switches overlapping a GC pause',
+      withGc
+        .sort((x, y) => y - x)
+        .map((x) => x.toFixed(2))
+        .join(' '),
+    );
   }
   return { ...percentiles(lat), n: lat.length, running: { ...percentiles(running), n: running.length } };
 }
@@ -300,7 +321,7 @@ async function starvationRun(seconds: number): Promise<{ pct: number; chips: num
     chains.push(c.driver);
     closers.push(c.close);
   }
-  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' })});
+  const shares = new SharePath({ stats, log, submit: async () => ({ status: 'accepted' }) });
   const scheduler = new Scheduler({ chains, clock: systemClock, log, stats, shares });
   scheduler.setJob({
     id: '1',
@@ -388,5 +409,4 @@ if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 's19') {
 /** `… agent.bench.ts agent-process [seconds]`; BENCH_AGENT_NODE_OPTIONS adds V8/node flags allowed in NODE_OPTIONS (e.g. --single-threaded-gc). */
 if (process.argv[1]?.endsWith('agent.bench.ts') && process.argv[2] === 'agent-process') {
   console.log(await agentProcess(Number(process.argv[3] ?? 10)));
-
 }

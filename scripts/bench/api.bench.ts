@@ -27,9 +27,24 @@ function bigBoard(): AgentSnapshot {
     validNonces: 1e6,
     hwErrors: 10,
     diff1Work: 2.56e8,
-    chips: Array.from({ length: 126 }, (_, chip) => ({ chip, hashrate: { ...h, rate1m: 87e9, rate15m: 87e9 }, validNonces: 8000, hwErrors: chip % 7, silent: false })),
+    chips: Array.from({ length: 126 }, (_, chip) => ({
+      chip,
+      hashrate: { ...h, rate1m: 87e9, rate15m: 87e9 },
+      validNonces: 8000,
+      hwErrors: chip % 7,
+      silent: false,
+    })),
   });
-  const shares = { accepted: 1000, rejected: 3, stale: 1, lost: 0, acceptedDifficulty: 1e9, rejectedDifficulty: 3e6, staleDifficulty: 1e6, reasons: [{ result: 'rejected' as const, reason: 'low difficulty', count: 3 }] };
+  const shares = {
+    accepted: 1000,
+    rejected: 3,
+    stale: 1,
+    lost: 0,
+    acceptedDifficulty: 1e9,
+    rejectedDifficulty: 3e6,
+    staleDifficulty: 1e6,
+    reasons: [{ result: 'rejected' as const, reason: 'low difficulty', count: 3 }],
+  };
   return {
     firmware: { name: 'asic-agent', version: 'bench' },
     now: 1_700_000_000,
@@ -42,7 +57,22 @@ function bigBoard(): AgentSnapshot {
     workSent: 1e6,
     chains: [chain(0), chain(1), chain(2)],
     shares: { ...shares, bestShare: 1e9, blocksFound: 0 },
-    pools: ['a', 'b', 'c'].map((id, i) => ({ id, url: `stratum+tcp://${id}.example:3333`, user: 'u', protocol: 'sv1' as const, group: 'g', priority: i, quota: 1, status: 'alive' as const, active: i === 0, failures: 0, switchesTo: 1, switchesAway: {}, censorshipAlarms: 0, shares })),
+    pools: ['a', 'b', 'c'].map((id, i) => ({
+      id,
+      url: `stratum+tcp://${id}.example:3333`,
+      user: 'u',
+      protocol: 'sv1' as const,
+      group: 'g',
+      priority: i,
+      quota: 1,
+      status: 'alive' as const,
+      active: i === 0,
+      failures: 0,
+      switchesTo: 1,
+      switchesAway: {},
+      censorshipAlarms: 0,
+      shares,
+    })),
     switches: [],
     temperatures: Array.from({ length: 12 }, (_, i) => ({ name: `t${i}`, celsius: 60 })),
     fans: Array.from({ length: 4 }, (_, i) => ({ name: `fan${i}`, dutyPercent: 50, rpm: 4000 })),
@@ -68,14 +98,20 @@ const bench: Bench = {
     const ms = quick ? 500 : 2000;
     const snap = bigBoard();
     let size = 0;
-    const metricsPerS = rate((n) => {
-      for (let i = 0; i < n; i++) size = renderMetrics(snap).length;
-    }, { ms, batch: 5 });
+    const metricsPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) size = renderMetrics(snap).length;
+      },
+      { ms, batch: 5 },
+    );
     // The same board with `metrics_per_chip = false`.
     let sizeNoChips = 0;
-    const metricsNoChipsPerS = rate((n) => {
-      for (let i = 0; i < n; i++) sizeNoChips = renderMetrics(snap, {}, { perChip: false }).length;
-    }, { ms, batch: 5 });
+    const metricsNoChipsPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) sizeNoChips = renderMetrics(snap, {}, { perChip: false }).length;
+      },
+      { ms, batch: 5 },
+    );
     const d = new CgminerDispatcher({ snapshot: () => snap, control: readOnlyControl, access: new WriteAccess({ enabled: false, allow: [] }) });
     const joinedPerS = await (async () => {
       const t0 = performance.now();

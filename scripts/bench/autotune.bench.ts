@@ -51,16 +51,20 @@ async function tuneFor(seed: number, target: TunerTarget, ms: number, opts: { st
   const last: { w: number; hs: number; t: number }[] = [];
   const step = 100;
   const end = h.clock.now() + ms;
-  await h.run(ms, () => {
-    const b = h.rt.board.status();
-    if (b.level !== 'normal' || (b.controlC ?? 0) >= hotC) hotMs += step;
-    const st = h.tuner.status();
-    if (convergedMin === null && st.state === 'tuned' && st.convergedAt !== null) convergedMin = (st.convergedAt - (st.startedAt ?? 0)) / MINUTE;
-    if (end - h.clock.now() <= MINUTE) {
-      const p = h.port.power();
-      last.push({ w: p?.watts ?? 0, hs: h.truth().hashrate, t: h.rt.sim?.thermal.temperatureC ?? 0 });
-    }
-  }, step);
+  await h.run(
+    ms,
+    () => {
+      const b = h.rt.board.status();
+      if (b.level !== 'normal' || (b.controlC ?? 0) >= hotC) hotMs += step;
+      const st = h.tuner.status();
+      if (convergedMin === null && st.state === 'tuned' && st.convergedAt !== null) convergedMin = (st.convergedAt - (st.startedAt ?? 0)) / MINUTE;
+      if (end - h.clock.now() <= MINUTE) {
+        const p = h.port.power();
+        last.push({ w: p?.watts ?? 0, hs: h.truth().hashrate, t: h.rt.sim?.thermal.temperatureC ?? 0 });
+      }
+    },
+    step,
+  );
   const mean = (f: (x: { w: number; hs: number; t: number }) => number): number => last.reduce((s, x) => s + f(x), 0) / Math.max(1, last.length);
   return { h, convergedMin, hotMin: hotMs / MINUTE, watts: mean((x) => x.w), hashrate: mean((x) => x.hs), boardTempC: mean((x) => x.t) };
 }
@@ -69,7 +73,11 @@ async function tuneFor(seed: number, target: TunerTarget, ms: number, opts: { st
 async function nominalWatts(seed: number): Promise<{ watts: number; spreadPct: number }> {
   const h = await tuningHarness({ seed, target: { mode: 'efficiency' } });
   const a = h.cfg.board.asic;
-  const s = evaluateSetting({ ...h.oracleBoard(), boardTempC: 60 }, a.voltage, h.lottery.map(() => a.frequency_mhz));
+  const s = evaluateSetting(
+    { ...h.oracleBoard(), boardTempC: 60 },
+    a.voltage,
+    h.lottery.map(() => a.frequency_mhz),
+  );
   const spread = populationSummary(h.lottery.filter((c) => !c.p.weak)).spreadPct;
   await h.close();
   return { watts: s.watts, spreadPct: spread };
@@ -159,7 +167,14 @@ const bench: Bench = {
         minutes_above_hot_goal: '0',
         per_seed: perSeed.join('; '),
       };
-      const met = Math.min(...ratios) >= 0.97 && Math.max(...powerErr.map(Math.abs)) <= 2 && conv.every((c) => c !== null && c <= 30) && Math.max(...eff) <= 3 && Math.max(...restart) < 60 && outside === 0 && hotMin === 0;
+      const met =
+        Math.min(...ratios) >= 0.97 &&
+        Math.max(...powerErr.map(Math.abs)) <= 2 &&
+        conv.every((c) => c !== null && c <= 30) &&
+        Math.max(...eff) <= 3 &&
+        Math.max(...restart) < 60 &&
+        outside === 0 &&
+        hotMin === 0;
       figs.goals = met ? 'all met' : 'NOT all met (see the figures beside their goals)';
       if (!quick) {
         // For scale: the same power run with ESP-Miner's ticket difficulty (not a goal).

@@ -17,7 +17,10 @@ export interface Bench {
  * the agent runs for months, its steady state is what matters. It is rates() with one contender.
  */
 export function rate(fn: (n: number) => void, opts: { ms?: number; batch?: number; repeats?: number; warmupMs?: number } = {}): number {
-  return rates({ only: { fn, ...(opts.batch !== undefined ? { batch: opts.batch } : {}) } }, { ms: opts.ms ?? 1000, rounds: opts.repeats ?? 3, ...(opts.warmupMs !== undefined ? { warmupMs: opts.warmupMs } : {}) }).only;
+  return rates(
+    { only: { fn, ...(opts.batch !== undefined ? { batch: opts.batch } : {}) } },
+    { ms: opts.ms ?? 1000, rounds: opts.repeats ?? 3, ...(opts.warmupMs !== undefined ? { warmupMs: opts.warmupMs } : {}) },
+  ).only;
 }
 
 /** p50 / p99 / max of a sample, in the sample's unit. */

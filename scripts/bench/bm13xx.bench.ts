@@ -22,11 +22,15 @@ function work(seed: number): UnitHeader {
   return unitHeaderOf(header, 0x1fffe000);
 }
 
-async function upChain(opts: { replay?: number } = {}): Promise<{ chain: Bm13xxChain<UnitHeader>; sim: ChainSim; device: ReturnType<typeof createMemoryUartPair>[1] }> {
+async function upChain(
+  opts: { replay?: number } = {},
+): Promise<{ chain: Bm13xxChain<UnitHeader>; sim: ChainSim; device: ReturnType<typeof createMemoryUartPair>[1] }> {
   const [host, device] = createMemoryUartPair();
   await device.open();
   const sim = new ChainSim(
-    opts.replay ? { family: 'BM1370', chips: 4, mode: 'replay', replayNoncesPerSecond: opts.replay } : { family: 'BM1370', chips: 4, hashrate: 1000, simTicketDifficulty: 2 ** -20 },
+    opts.replay
+      ? { family: 'BM1370', chips: 4, mode: 'replay', replayNoncesPerSecond: opts.replay }
+      : { family: 'BM1370', chips: 4, hashrate: 1000, simTicketDifficulty: 2 ** -20 },
   );
   sim.attach(device);
   const chain = simulatedChain(host, { family: 'BM1370', expectedChips: 4, timing: FAST_TIMING, reset: (a) => sim.setReset(a) }, sim.effectiveTicketDifficulty);
@@ -42,7 +46,9 @@ const bench: Bench = {
     // Parser: a stream of 11-byte nonce replies with a garbage byte every 8 frames, in 64-byte chunks.
     const frames: number[] = [];
     for (let i = 0; i < 4096; i++) {
-      frames.push(...BM1370.encodeNonceReply({ nonce: i * 2654435761, jobId: 24, midstateIndex: 0, smallCore: i & 15, versionBits: (i & 0xffff) << 13, b6: 0 }));
+      frames.push(
+        ...BM1370.encodeNonceReply({ nonce: i * 2654435761, jobId: 24, midstateIndex: 0, smallCore: i & 15, versionBits: (i & 0xffff) << 13, b6: 0 }),
+      );
       if (i % 8 === 0) frames.push(0x13);
     }
     const stream = Uint8Array.from(frames);

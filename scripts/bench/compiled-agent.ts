@@ -15,7 +15,11 @@ import { ROOT } from '../../test/helpers/agent-process.js';
  */
 export function buildScratch(): string {
   const out = mkdtempSync(join(tmpdir(), 'bench-dist-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(out, 'dist')], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(out, 'dist')],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`build failed: ${r.stdout}${r.stderr}`);
   // version.ts looks for package.json above the compiled module.
   copyFileSync(join(ROOT, 'package.json'), join(out, 'package.json'));
@@ -42,11 +46,17 @@ export function procStat(pid: number): { cpuTicks: number; rssMb: number } {
  */
 export function writeSimAgentConfig(dir: string, poolUrl: string, o: { noncesPerS?: number; logLevel?: string } = {}): string {
   let board = readFileSync(join(ROOT, 'board-configs', 'sim-bm1370.toml'), 'utf8');
-  board = board.replace(/\[\[chain\]\][\s\S]*?(?=\[gpio\])/, [0, 1, 3, 4].map((line, i) => `[[chain]]\nuart = "sim:chain${i}"\nreset = { chip = "sim-gpio", line = ${line}, active_low = true }\n\n`).join(''));
+  board = board.replace(
+    /\[\[chain\]\][\s\S]*?(?=\[gpio\])/,
+    [0, 1, 3, 4].map((line, i) => `[[chain]]\nuart = "sim:chain${i}"\nreset = { chip = "sim-gpio", line = ${line}, active_low = true }\n\n`).join(''),
+  );
   board = board.replace(/^# chain_faults = .*$/m, `chain_replay_nonces_per_s = ${o.noncesPerS ?? 2000}`);
   writeFileSync(join(dir, 'board.toml'), board);
   const agent = join(dir, 'agent.toml');
-  writeFileSync(agent, `version = 1\n[board]\nconfig = "board.toml"\n[log]\nlevel = "${o.logLevel ?? 'warn'}"\nstatus_interval_s = 1\n[api.cgminer]\nport = 0\n[api.http]\nport = 0\n[[pool]]\nurl = ${JSON.stringify(poolUrl)}\nuser = "bench"\n`);
+  writeFileSync(
+    agent,
+    `version = 1\n[board]\nconfig = "board.toml"\n[log]\nlevel = "${o.logLevel ?? 'warn'}"\nstatus_interval_s = 1\n[api.cgminer]\nport = 0\n[api.http]\nport = 0\n[[pool]]\nurl = ${JSON.stringify(poolUrl)}\nuser = "bench"\n`,
+  );
   return agent;
 }
 

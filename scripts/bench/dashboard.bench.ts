@@ -59,7 +59,24 @@ const bench: Bench = {
     const pool = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 30, ackFlushMs: 500 });
     const { url } = await pool.start();
     const file = join(dir, 'agent.toml');
-    writeFileSync(file, ['version = 1', '[board]', 'config = "sim-bm1370"', '[log]', 'status_interval_s = 0', '[api.cgminer]', 'port = 0', '[api.http]', 'port = 0', '[[pool]]', `url = ${JSON.stringify(url)}`, 'user = "bench"', ''].join('\n'));
+    writeFileSync(
+      file,
+      [
+        'version = 1',
+        '[board]',
+        'config = "sim-bm1370"',
+        '[log]',
+        'status_interval_s = 0',
+        '[api.cgminer]',
+        'port = 0',
+        '[api.http]',
+        'port = 0',
+        '[[pool]]',
+        `url = ${JSON.stringify(url)}`,
+        'user = "bench"',
+        '',
+      ].join('\n'),
+    );
     // As the systemd unit runs it (--max-semi-space-size=1): RSS then moves less with each scavenge.
     const agent = startAgentProcess(['run', '--config', file], { ASIC_AGENT_LOG_LEVEL: 'info', NODE_OPTIONS: '--max-semi-space-size=1' });
     const closers: (() => Promise<void> | void)[] = [];
@@ -84,7 +101,8 @@ const bench: Bench = {
       } else {
         clients = 'http x2 (no chromium)';
         for (let i = 0; i < 2; i++) {
-          for (const p of ['', 'ui/app.js', 'ui/style.css', 'ui/vendor/uPlot.iife.min.js', 'api/history', 'api/settings', 'api/logs']) await fetch(`${base}${p}`, { headers: { Accept: 'text/html' } }).then((r) => r.arrayBuffer());
+          for (const p of ['', 'ui/app.js', 'ui/style.css', 'ui/vendor/uPlot.iife.min.js', 'api/history', 'api/settings', 'api/logs'])
+            await fetch(`${base}${p}`, { headers: { Accept: 'text/html' } }).then((r) => r.arrayBuffer());
           const h = holdEvents(base);
           closers.push(() => h.close());
         }

@@ -48,7 +48,12 @@ export async function deployed(o: { warmupS: number; steadyS: number; built?: st
   const pool = await poolProcess(['--difficulty', String(2 ** -19), '--prev-hash-interval', '0', '--ack-flush-ms', '500']);
   const config = writeSimAgentConfig(dir, pool.url, { noncesPerS: 2000, logLevel: 'info' });
   const spawnedAt = Date.now();
-  const agent = startAgentProcess(['run', '--config', config], { ASIC_AGENT_FROM_SOURCE: '0', NODE_ENV: 'production' }, join(built, 'bin', 'asic-agent.js'), unitNodeFlags());
+  const agent = startAgentProcess(
+    ['run', '--config', config],
+    { ASIC_AGENT_FROM_SOURCE: '0', NODE_ENV: 'production' },
+    join(built, 'bin', 'asic-agent.js'),
+    unitNodeFlags(),
+  );
   const since = (r: LogRecord | undefined): number => (typeof r?.time === 'number' ? (r.time - spawnedAt) / 1000 : Number.NaN);
   try {
     const pid = agent.child.pid as number;
@@ -57,7 +62,12 @@ export async function deployed(o: { warmupS: number; steadyS: number; built?: st
     // wall time is mostly waiting for a CPU, this is not.
     const cpuToFirstJobS = procStat(pid).cpuTicks / 100;
     const running = agent.records.filter((r) => r.msg === 'chain running');
-    const figures = { startToFirstJobS: since(first), cpuToFirstJobS, startToFirstLogS: since(agent.records[0]), startToChainsRunningS: since(running[running.length - 1]) };
+    const figures = {
+      startToFirstJobS: since(first),
+      cpuToFirstJobS,
+      startToFirstLogS: since(agent.records[0]),
+      startToChainsRunningS: since(running[running.length - 1]),
+    };
     await sleep(o.warmupS * 1000);
     const status = (): LogRecord | undefined => agent.records.filter((r) => r.msg === 'status').at(-1);
     const n0 = Number(status()?.valid_nonces ?? 0);
@@ -72,7 +82,14 @@ export async function deployed(o: { warmupS: number; steadyS: number; built?: st
     const dt = (performance.now() - t0) / 1000;
     const n1 = Number(status()?.valid_nonces ?? 0);
     const p = percentiles(rss);
-    return { ...figures, rssMedianMb: p.p50, rssMaxMb: p.max, rssSamples: rss.length, cpuPct: ((b.cpuTicks - a.cpuTicks) / 100 / dt) * 100, noncesPerS: (n1 - n0) / dt };
+    return {
+      ...figures,
+      rssMedianMb: p.p50,
+      rssMaxMb: p.max,
+      rssSamples: rss.length,
+      cpuPct: ((b.cpuTicks - a.cpuTicks) / 100 / dt) * 100,
+      noncesPerS: (n1 - n0) / dt,
+    };
   } finally {
     await agent.stop('SIGTERM');
     await pool.stop();

@@ -38,7 +38,17 @@ const bench: Bench = {
       (n) => {
         for (let i = 0; i < n; i++) {
           const outputs = declaredOutputs(tpl.valueRemaining, payout, tpl.outputs);
-          buildCoinbaseParts({ version: 2, scriptSigPrefix: tpl.coinbasePrefix, sequence: tpl.sequence, outputs, locktime: 0, witnessReservedValue: witnessReservedFor(tpl.outputs) }, 16);
+          buildCoinbaseParts(
+            {
+              version: 2,
+              scriptSigPrefix: tpl.coinbasePrefix,
+              sequence: tpl.sequence,
+              outputs,
+              locktime: 0,
+              witnessReservedValue: witnessReservedFor(tpl.outputs),
+            },
+            16,
+          );
         }
       },
       { batch: 2000, ms: quick ? 300 : 1000 },
@@ -48,15 +58,31 @@ const bench: Bench = {
     await tp.start();
     const honest = new LabJdsPool({ port: 0, poolPort: 0, difficulty: 1, blocks });
     await honest.start();
-    const up = new JdUpstream({ templateProvider: { url: tp.url }, pairs: [{ name: 'honest', poolUrl: honest.poolUrl, jdsUrl: honest.jdsUrl, user: 'bench' }], mode: 'full-template', onCensorship: 'next-pool', nominalHashrate: 1e12, tokensAhead: 4 });
+    const up = new JdUpstream({
+      templateProvider: { url: tp.url },
+      pairs: [{ name: 'honest', poolUrl: honest.poolUrl, jdsUrl: honest.jdsUrl, user: 'bench' }],
+      mode: 'full-template',
+      onCensorship: 'next-pool',
+      nominalHashrate: 1e12,
+      tokensAhead: 4,
+    });
     up.start();
-    await once<[]>((f) => up.on('declared', f), (f) => up.off('declared', f));
+    await once<[]>(
+      (f) => up.on('declared', f),
+      (f) => up.off('declared', f),
+    );
     const toJob: number[] = [];
     const toAccept: number[] = [];
     for (let i = 0; i < (quick ? 8 : 30); i++) {
       const t0 = performance.now();
-      const job = once<[unknown]>((f) => up.on('job', f), (f) => up.off('job', f));
-      const acc = once<[unknown]>((f) => up.on('declared', f), (f) => up.off('declared', f));
+      const job = once<[unknown]>(
+        (f) => up.on('job', f),
+        (f) => up.off('job', f),
+      );
+      const acc = once<[unknown]>(
+        (f) => up.on('declared', f),
+        (f) => up.off('declared', f),
+      );
       // A new prev hash every time, so that every template is a fresh declaration.
       tp.newPrevHash();
       await job;
@@ -71,8 +97,20 @@ const bench: Bench = {
     for (let i = 0; i < (quick ? 3 : 8); i++) {
       const censor = new LabJdsPool({ port: 0, poolPort: 0, difficulty: 1, blocks, censorTxids: [src.txids[0] as Uint8Array] });
       await censor.start();
-      const u = new JdUpstream({ templateProvider: { url: tp.url }, pairs: [{ name: 'censor', poolUrl: censor.poolUrl, jdsUrl: censor.jdsUrl, user: 'bench' }, { name: 'honest', poolUrl: honest.poolUrl, jdsUrl: honest.jdsUrl, user: 'bench' }], mode: 'full-template', onCensorship: 'next-pool', nominalHashrate: 1e12 });
-      const alarm = once<[unknown]>((f) => u.on('alarm', f), (f) => u.off('alarm', f));
+      const u = new JdUpstream({
+        templateProvider: { url: tp.url },
+        pairs: [
+          { name: 'censor', poolUrl: censor.poolUrl, jdsUrl: censor.jdsUrl, user: 'bench' },
+          { name: 'honest', poolUrl: honest.poolUrl, jdsUrl: honest.jdsUrl, user: 'bench' },
+        ],
+        mode: 'full-template',
+        onCensorship: 'next-pool',
+        nominalHashrate: 1e12,
+      });
+      const alarm = once<[unknown]>(
+        (f) => u.on('alarm', f),
+        (f) => u.off('alarm', f),
+      );
       u.start();
       await alarm;
       const t0 = performance.now();

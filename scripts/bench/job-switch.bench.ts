@@ -284,14 +284,33 @@ export async function jobSwitch(o: { seconds: number; chains?: number; intervalS
     if (process.env.BENCH_DETAIL) {
       const rows = measured.map((s) => {
         const end = Math.max(...s.done);
-        return { ms: end - s.read.at - s.read.instrumentMs, toJob: s.job - s.read.at - s.read.instrumentMs, calls: Math.max(...s.called) - s.job, waitUs: s.waitUs, csw: s.csw, gc: s.gc };
+        return {
+          ms: end - s.read.at - s.read.instrumentMs,
+          toJob: s.job - s.read.at - s.read.instrumentMs,
+          calls: Math.max(...s.called) - s.job,
+          waitUs: s.waitUs,
+          csw: s.csw,
+          gc: s.gc,
+        };
       });
       console.log('run-queue wait per switch (µs) p50/p99/max', percentiles(rows.map((r) => r.waitUs)));
-      const parts = measured.map((s) => ({ toJob: s.job - s.read.at - s.read.instrumentMs, calls: Math.max(...s.called) - s.job, written: Math.max(...s.done) - Math.max(...s.called) }));
+      const parts = measured.map((s) => ({
+        toJob: s.job - s.read.at - s.read.instrumentMs,
+        calls: Math.max(...s.called) - s.job,
+        written: Math.max(...s.done) - Math.max(...s.called),
+      }));
       console.log('time inside the 4 UartPort.write calls per switch, ms', percentiles(measured.map((s) => s.writeCallMs)));
-      console.log('all switches, p50 ms: read->job event', percentiles(parts.map((x) => x.toJob)).p50.toFixed(3), 'job event->last write call', percentiles(parts.map((x) => x.calls)).p50.toFixed(3), 'last call->last written', percentiles(parts.map((x) => x.written)).p50.toFixed(3));
+      console.log(
+        'all switches, p50 ms: read->job event',
+        percentiles(parts.map((x) => x.toJob)).p50.toFixed(3),
+        'job event->last write call',
+        percentiles(parts.map((x) => x.calls)).p50.toFixed(3),
+        'last call->last written',
+        percentiles(parts.map((x) => x.written)).p50.toFixed(3),
+      );
       console.log('slowest (ms total / read->job / job->last write call / longest wait µs / csw / gc):');
-      for (const r of rows.sort((a, b) => b.ms - a.ms).slice(0, 12)) console.log(`  ${r.ms.toFixed(3)} / ${r.toJob.toFixed(3)} / ${r.calls.toFixed(3)} / ${r.waitUs.toFixed(0)} / ${r.csw} / ${r.gc}`);
+      for (const r of rows.sort((a, b) => b.ms - a.ms).slice(0, 12))
+        console.log(`  ${r.ms.toFixed(3)} / ${r.toJob.toFixed(3)} / ${r.calls.toFixed(3)} / ${r.waitUs.toFixed(0)} / ${r.csw} / ${r.gc}`);
     }
     return {
       all: percentiles(all),

@@ -56,7 +56,10 @@ export async function s19NoncePath(seconds: number, o: { chains?: number; nonces
   try {
     for (let i = 0; i < chainsN; i++) {
       // Replay mode: every replayed nonce stands for one hash at ticket 2^-32 (all valid, none a share).
-      const sim = await startSimChain({ family: 'BM1397', chips, hashrate: rate, simTicketDifficulty: 2 ** -32, replayNoncesPerSecond: rate, seed: i + 1 }, log);
+      const sim = await startSimChain(
+        { family: 'BM1397', chips, hashrate: rate, simTicketDifficulty: 2 ** -32, replayNoncesPerSecond: rate, seed: i + 1 },
+        log,
+      );
       sims.push(sim);
       const chain = new Bm13xxChain(new SerialPortUart({ path: sim.devicePath, baudRate: 115_200 }), {
         index: i,

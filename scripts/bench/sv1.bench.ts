@@ -23,23 +23,62 @@ const bench: Bench = {
     // The deepest real block available (13-hash branch for block 481829).
     const block = loadLabBlocks().blocks.reduce((a, b) => (b.merkleBranch.length > a.merkleBranch.length ? b : a));
     const cb = labCoinbase(block, 8);
-    const job: LabV1Job = { id: '1', prevHashStratum: prevHashToStratumV1(block.prevHash), coinb1: cb.prefix, coinb2: cb.suffix, merkleBranch: block.merkleBranch, version: 0x20000000, nbits: block.nbits, ntime: 1_700_000_000 };
-    const line = encodeRequest(null, 'mining.notify', [job.id, toHex(job.prevHashStratum), toHex(job.coinb1), toHex(job.coinb2), job.merkleBranch.map(toHex), u32Hex(job.version), u32Hex(job.nbits), u32Hex(job.ntime), true]).trimEnd();
-    const session = { poolId: 'b', upstream: { id: 'b', submit: async () => ({ status: 'accepted' as const }) }, extranonce1: Uint8Array.of(1, 2, 3, 4), extranonce2Size: 4, versionMask: 0x1fffe000, target: difficultyToTarget(1) };
+    const job: LabV1Job = {
+      id: '1',
+      prevHashStratum: prevHashToStratumV1(block.prevHash),
+      coinb1: cb.prefix,
+      coinb2: cb.suffix,
+      merkleBranch: block.merkleBranch,
+      version: 0x20000000,
+      nbits: block.nbits,
+      ntime: 1_700_000_000,
+    };
+    const line = encodeRequest(null, 'mining.notify', [
+      job.id,
+      toHex(job.prevHashStratum),
+      toHex(job.coinb1),
+      toHex(job.coinb2),
+      job.merkleBranch.map(toHex),
+      u32Hex(job.version),
+      u32Hex(job.nbits),
+      u32Hex(job.ntime),
+      true,
+    ]).trimEnd();
+    const session = {
+      poolId: 'b',
+      upstream: { id: 'b', submit: async () => ({ status: 'accepted' as const }) },
+      extranonce1: Uint8Array.of(1, 2, 3, 4),
+      extranonce2Size: 4,
+      versionMask: 0x1fffe000,
+      target: difficultyToTarget(1),
+    };
     let sink = 0;
-    const notifyPerS = rate((n) => {
-      for (let i = 0; i < n; i++) {
-        const m = parsePoolMessage(decodeSv1Line(line));
-        if (m.kind === 'notify') sink += jobFromNotify(m.notify, session, i).version;
-      }
-    }, { ms, batch: 200 });
+    const notifyPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) {
+          const m = parsePoolMessage(decodeSv1Line(line));
+          if (m.kind === 'notify') sink += jobFromNotify(m.notify, session, i).version;
+        }
+      },
+      { ms, batch: 200 },
+    );
     let nonce = 0;
-    const checkPerS = rate((n) => {
-      for (let i = 0; i < n; i++) {
-        const r = checkSv1Share({ job, extranonce1: session.extranonce1, extranonce2Size: 4, versionMask: 0x1fffe000, difficulty: 1, submit: { user: 'u', jobId: '1', extranonce2: '00000000', ntime: job.ntime, nonce: nonce++, versionBits: 0x2000 } });
-        sink += r.ok ? 1 : 0;
-      }
-    }, { ms, batch: 200 });
+    const checkPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) {
+          const r = checkSv1Share({
+            job,
+            extranonce1: session.extranonce1,
+            extranonce2Size: 4,
+            versionMask: 0x1fffe000,
+            difficulty: 1,
+            submit: { user: 'u', jobId: '1', extranonce2: '00000000', ntime: job.ntime, nonce: nonce++, versionBits: 0x2000 },
+          });
+          sink += r.ok ? 1 : 0;
+        }
+      },
+      { ms, batch: 200 },
+    );
 
     // Round trips: shares the pool rejects at a huge difficulty take the same path as accepted ones.
     const pool = new Sv1LabPool({ difficulty: 1e12, notifyIntervalMs: 0, cleanIntervalMs: 0 });
@@ -52,7 +91,17 @@ const bench: Bench = {
     const n = quick ? 300 : 2000;
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      await client.submit({ job: j, extranonce: Uint8Array.of(0, 0, 0, i & 0xff), ntime: j.ntime, nonce: i, version: j.version, hash: new Uint8Array(32), difficulty: 0, isBlock: false, foundAt: 0 });
+      await client.submit({
+        job: j,
+        extranonce: Uint8Array.of(0, 0, 0, i & 0xff),
+        ntime: j.ntime,
+        nonce: i,
+        version: j.version,
+        hash: new Uint8Array(32),
+        difficulty: 0,
+        isBlock: false,
+        foundAt: 0,
+      });
       rtts.push(performance.now() - t0);
     }
     await client.stop();

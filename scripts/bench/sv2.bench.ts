@@ -74,18 +74,36 @@ const bench: Bench = {
     const big = { extensionType: 0, channelMsg: true, msgType: 0x1f, payload: new Uint8Array(65_519 * 4) };
     const ms = quick ? 500 : 2000;
     const send = new CipherState(key);
-    const encPerS = rate((n) => {
-      for (let i = 0; i < n; i++) encryptFrame(send, big);
-    }, { ms, batch: 4 });
+    const encPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) encryptFrame(send, big);
+      },
+      { ms, batch: 4 },
+    );
     const wire = encryptFrame(new CipherState(key), big);
-    const decPerS = rate((n) => {
-      for (let i = 0; i < n; i++) new EncryptedFrameDecoder(new CipherState(key), 1 << 20).push(wire);
-    }, { ms, batch: 4 });
-    const share = encodeMessage({ type: 'SubmitSharesExtended', channelId: 1, sequenceNumber: 1, jobId: 1, nonce: 1, ntime: 1, version: 0x20000000, extranonce: new Uint8Array(8) });
+    const decPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) new EncryptedFrameDecoder(new CipherState(key), 1 << 20).push(wire);
+      },
+      { ms, batch: 4 },
+    );
+    const share = encodeMessage({
+      type: 'SubmitSharesExtended',
+      channelId: 1,
+      sequenceNumber: 1,
+      jobId: 1,
+      nonce: 1,
+      ntime: 1,
+      version: 0x20000000,
+      extranonce: new Uint8Array(8),
+    });
     const sendSmall = new CipherState(key);
-    const smallPerS = rate((n) => {
-      for (let i = 0; i < n; i++) encryptFrame(sendSmall, share);
-    }, { ms, batch: 1000 });
+    const smallPerS = rate(
+      (n) => {
+        for (let i = 0; i < n; i++) encryptFrame(sendSmall, share);
+      },
+      { ms, batch: 1000 },
+    );
     const mb = big.payload.length / 1e6;
     return {
       handshake_client_ms_p50: Number(hs.p50.toFixed(2)),

@@ -20,7 +20,22 @@ export function writeConfigs(dir: string, sim: { hashrate: number; noncesPerS: n
     .replace(/^chain_nonces_per_s = .*$/m, `chain_nonces_per_s = ${sim.noncesPerS}`);
   writeFileSync(join(dir, 'board.toml'), board);
   const cfg = join(dir, 'agent.toml');
-  writeFileSync(cfg, ['version = 1', '[board]', 'config = "board.toml"', '[log]', 'status_interval_s = 5', '[api.cgminer]', 'enabled = false', '[api.http]', 'enabled = false', ...toml, ''].join('\n'));
+  writeFileSync(
+    cfg,
+    [
+      'version = 1',
+      '[board]',
+      'config = "board.toml"',
+      '[log]',
+      'status_interval_s = 5',
+      '[api.cgminer]',
+      'enabled = false',
+      '[api.http]',
+      'enabled = false',
+      ...toml,
+      '',
+    ].join('\n'),
+  );
   return cfg;
 }
 

@@ -205,7 +205,12 @@ export class Agent {
     const clients = jdConfig ? jdClients(jdConfig, { onCreate: (up) => (this.jd = up) }) : this.o.clients;
     return new PoolManager({
       groups,
-      factory: upstreamFactory({ clock: this.clock, nominalHashrate: this.nominalHashrate(), chipsRollVersions: this.chipsRollVersions(), ...(clients ? { clients } : {}) }),
+      factory: upstreamFactory({
+        clock: this.clock,
+        nominalHashrate: this.nominalHashrate(),
+        chipsRollVersions: this.chipsRollVersions(),
+        ...(clients ? { clients } : {}),
+      }),
       clock: this.clock,
       ...poolManagerTiming(cfg.agent.pools),
     });
@@ -261,7 +266,12 @@ export class Agent {
   /** Warns when the current job's share difficulty is below a running chain's ticket (src/agent/chain-ticket.ts). */
   private checkTicket(): void {
     const job = this.scheduler.job;
-    const lossy = job && this.ticketCheck.check(job.target, this.chains.chains.map((c) => (c.up ? c.driver.nonceDifficulty : undefined)));
+    const lossy =
+      job &&
+      this.ticketCheck.check(
+        job.target,
+        this.chains.chains.map((c) => (c.up ? c.driver.nonceDifficulty : undefined)),
+      );
     if (lossy) this.log.warn({ ...lossy, pool: job.source.poolId }, "pool share difficulty below the chips' ticket: the shares in between are lost");
   }
 
@@ -313,7 +323,15 @@ export class Agent {
       const a = cfg.board.asic;
       parts.push(sim.miningLoad({ nominalMhz: a.frequency_mhz, startMhz: cfg.frequencyMhz, stepMhz: a.frequency_step_mhz, minMhz: a.min_frequency_mhz }));
     }
-    if (cfg.agent.tuning.enabled) this.tuning = new AgentTuning({ config: cfg, chains: this.chains, board, clock: this.clock, log: logger('tuning'), working: () => this.hashing && this.scheduler.job !== undefined });
+    if (cfg.agent.tuning.enabled)
+      this.tuning = new AgentTuning({
+        config: cfg,
+        chains: this.chains,
+        board,
+        clock: this.clock,
+        log: logger('tuning'),
+        working: () => this.hashing && this.scheduler.job !== undefined,
+      });
     const tuning = this.tuning;
     board.attachMining({
       start: async () => {
@@ -394,7 +412,8 @@ export class Agent {
    * stays up for its drain time so that shares found on its jobs are still answered (or counted).
    */
   reload(next: RunConfig, envLevel: LevelWithSilent | undefined, switchTo?: string): void {
-    if (next.boardFile !== this.config.boardFile) this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
+    if (next.boardFile !== this.config.boardFile)
+      this.log.warn({ was: this.config.boardFile, now: next.boardFile }, 'a different board-config needs a restart; keeping the current board');
     // (Before open() there is no board yet: only the pools and the log level change.)
     this.rt?.board.configure(next.limits, next.fans, next.power);
     if (this.tuning) {

@@ -48,9 +48,17 @@ export function alarmConditions(i: AlarmInputs): AlarmCondition[] {
   const safe = i.board.safe;
   if (safe && (i.board.phase === 'safe' || i.board.phase === 'stopping' || i.board.phase === 'closed')) {
     const kind = SAFE_KIND[safe.reason];
-    if (kind) out.push({ key: `${kind}:safe-state`, kind, severity: 'critical', message: `safe state: ${safe.reason}${safe.detail ? ` (${safe.detail})` : ''}`, at: safe.at });
+    if (kind)
+      out.push({
+        key: `${kind}:safe-state`,
+        kind,
+        severity: 'critical',
+        message: `safe state: ${safe.reason}${safe.detail ? ` (${safe.detail})` : ''}`,
+        at: safe.at,
+      });
   }
-  if (i.board.level === 'hot') out.push({ key: 'thermal:hot', kind: 'thermal', severity: 'warning', message: 'hot: fans at 100 %, frequency reduced', at: i.now });
+  if (i.board.level === 'hot')
+    out.push({ key: 'thermal:hot', kind: 'thermal', severity: 'warning', message: 'hot: fans at 100 %, frequency reduced', at: i.now });
   for (const c of i.chains) {
     if (c.state !== 'failed') continue;
     const name = i.labels?.chainName(c.index) ?? `chain${c.index}`;
@@ -59,7 +67,14 @@ export function alarmConditions(i: AlarmInputs): AlarmCondition[] {
   // A pool counts as down once it has failed; at start-up, before the first connection, it is not.
   for (const p of i.pools) {
     if (p.usable || p.failures === 0) continue;
-    out.push({ key: `pool:${p.id}:down`, kind: 'pool', severity: 'warning', message: `pool ${p.id} is down${p.lastFailure ? `: ${p.lastFailure}` : ''}`, at: i.now, pool: p.id });
+    out.push({
+      key: `pool:${p.id}:down`,
+      kind: 'pool',
+      severity: 'warning',
+      message: `pool ${p.id} is down${p.lastFailure ? `: ${p.lastFailure}` : ''}`,
+      at: i.now,
+      pool: p.id,
+    });
   }
   if (i.pools.length > 0 && i.pools.every((p) => !p.usable) && i.pools.some((p) => p.failures > 0)) {
     out.push({ key: 'pool:all-down', kind: 'pool', severity: 'critical', message: 'no pool is usable: the chains have no work', at: i.now });

@@ -194,7 +194,10 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
     c.device = await this.o.device(c.spec.index);
     // The simulated chips hash at the simulator's rate and report at its ticket difficulty.
     c.driver.useChipFigures({ ticketDifficulty: c.device.ticketDifficulty, hashrate: c.device.hashrate });
-    this.o.log.info({ chain: c.spec.index, device: c.device.path, hashrate: c.device.hashrate, ticketDifficulty: c.device.ticketDifficulty }, 'chain simulator started');
+    this.o.log.info(
+      { chain: c.spec.index, device: c.device.path, hashrate: c.device.hashrate, ticketDifficulty: c.device.ticketDifficulty },
+      'chain simulator started',
+    );
   }
 
   /**
@@ -302,7 +305,10 @@ export class ChainSet extends TypedEmitter<ChainSetEvents> implements MiningCont
       c.seenNonce = [];
       c.parkedBy = undefined;
       c.lastError = undefined;
-      this.o.log.info({ chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: d.nonceDifficulty }, 'chain running');
+      this.o.log.info(
+        { chain: c.spec.index, chips: up.chipCount, frequencyMhz: up.frequencyMhz, baud: up.hostBaud, ticket: d.nonceDifficulty },
+        'chain running',
+      );
       this.emit('up', c);
     } catch (err) {
       if (this.closed || !this.hashing) {

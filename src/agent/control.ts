@@ -22,7 +22,11 @@ export function settingsTarget(agent: Agent, switchTo?: string): SettingsTarget 
 
 /** The pool list as the pool manager's groups (names, enabled flags), for checks before saving. */
 function groupsOfList(list: PoolList): PoolGroupConfig[] {
-  return list.groups.map((g) => ({ name: g.name, quota: g.quota, pools: g.pools.map((p) => ({ url: p.url, user: p.user, enabled: p.enabled, ...(p.name ? { name: p.name } : {}) })) }));
+  return list.groups.map((g) => ({
+    name: g.name,
+    quota: g.quota,
+    pools: g.pools.map((p) => ({ url: p.url, user: p.user, enabled: p.enabled, ...(p.name ? { name: p.name } : {}) })),
+  }));
 }
 
 /** Saves a pool list; a list the pool manager could not run (no enabled pool in a group) is refused first. */
@@ -34,7 +38,9 @@ function savePools(agent: Agent, list: PoolList, switchTo?: string): ControlResu
   }
   const r = saveSettings(settingsTarget(agent, switchTo), { pools: list });
   if (r.ok) return { ok: true, message: r.message };
-  const detail = Object.entries(r.errors).map(([k, v]) => `${k}: ${v}`).join('; ');
+  const detail = Object.entries(r.errors)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('; ');
   return { ok: false, code: r.status === 400 ? 'invalid' : 'failed', message: detail ? `${r.message} (${detail})` : r.message };
 }
 
@@ -54,11 +60,15 @@ export function agentControl(agent: Agent): AgentControl {
     async switchPool(id) {
       if (agent.pools?.currentPool() === id) return { ok: false, code: 'already', message: `${id} is already the active pool` };
       // The pool moves to the front of the first group, enabled; the others keep their order.
-      return edit(id, (list, at) => {
-        const [p] = (list.groups[at.g] as ListedGroup).pools.splice(at.p, 1) as [ListedPool];
-        (list.groups[0] as ListedGroup).pools.unshift({ ...p, enabled: true });
-        return undefined;
-      }, id);
+      return edit(
+        id,
+        (list, at) => {
+          const [p] = (list.groups[at.g] as ListedGroup).pools.splice(at.p, 1) as [ListedPool];
+          (list.groups[0] as ListedGroup).pools.unshift({ ...p, enabled: true });
+          return undefined;
+        },
+        id,
+      );
     },
     async enablePool(id) {
       return edit(id, (list, at) => {

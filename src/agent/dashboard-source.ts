@@ -68,7 +68,12 @@ export function agentDashboardSource(agent: Agent, snapshot: SnapshotProvider): 
       groups.forEach((list, gi) =>
         list.forEach((p, i) => {
           const id = ids.get(`${gi}:${i}`) ?? p.name ?? p.url;
-          pools.push({ id, url: redactUrlCredentials(p.url), protocol: p.url.startsWith('stratum2') ? 'sv2' : 'sv1', ...poolSecurity(p.url, p.plain, p.channel) });
+          pools.push({
+            id,
+            url: redactUrlCredentials(p.url),
+            protocol: p.url.startsWith('stratum2') ? 'sv2' : 'sv1',
+            ...poolSecurity(p.url, p.plain, p.channel),
+          });
         }),
       );
       let jd: JdView | null = null;

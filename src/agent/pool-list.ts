@@ -50,7 +50,10 @@ type RawPool = Record<string, unknown>;
 /** The pool list of a config, in failover order within each group. */
 export function poolListOf(agent: AgentConfig): PoolList {
   const form: PoolList['form'] = agent.group && agent.group.length > 0 ? 'group' : 'pool';
-  const rawGroups = form === 'group' ? (agent.group ?? []).map((g) => ({ name: g.name, quota: g.quota, pools: g.pool })) : [{ name: 'default', quota: 1, pools: agent.pool ?? [] }];
+  const rawGroups =
+    form === 'group'
+      ? (agent.group ?? []).map((g) => ({ name: g.name, quota: g.quota, pools: g.pool }))
+      : [{ name: 'default', quota: 1, pools: agent.pool ?? [] }];
   const ids = poolIds(agent);
   return {
     form,
@@ -62,7 +65,14 @@ export function poolListOf(agent: AgentConfig): PoolList {
         .map((p, i) => ({ p, i }))
         .sort((a, b) => (a.p.priority ?? a.i) - (b.p.priority ?? b.i) || a.i - b.i)
         .map(({ p, i }) => {
-          const lp: ListedPool = { from: { group: gi, index: i }, url: p.url, user: p.user, enabled: p.enabled, hasPassword: p.password !== 'x', channel: p.channel };
+          const lp: ListedPool = {
+            from: { group: gi, index: i },
+            url: p.url,
+            user: p.user,
+            enabled: p.enabled,
+            hasPassword: p.password !== 'x',
+            channel: p.channel,
+          };
           if (p.name !== undefined) lp.name = p.name;
           const id = ids.get(`${gi}:${i}`);
           if (id !== undefined) lp.id = id;
@@ -123,7 +133,12 @@ function poolItem(p: ListedPool, groupFrom: number | undefined, raw: RawPool[][]
 }
 
 function isScalar(v: unknown): v is TomlScalar {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number'));
+  return (
+    typeof v === 'string' ||
+    typeof v === 'number' ||
+    typeof v === 'boolean' ||
+    (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number'))
+  );
 }
 
 /**
@@ -134,7 +149,13 @@ export function poolListEdits(list: PoolList, raw: Record<string, unknown>): Tom
   if (list.form === 'pool') {
     const rawPools = (Array.isArray(raw.pool) ? raw.pool : []) as RawPool[];
     const pools = list.groups.flatMap((g) => g.pools);
-    return [{ op: 'tables', key: 'pool', items: pools.map((p) => poolItem({ ...p, from: p.from ? { group: 0, index: p.from.index } : undefined } as ListedPool, 0, [rawPools])) }];
+    return [
+      {
+        op: 'tables',
+        key: 'pool',
+        items: pools.map((p) => poolItem({ ...p, from: p.from ? { group: 0, index: p.from.index } : undefined } as ListedPool, 0, [rawPools])),
+      },
+    ];
   }
   const rawGroups = (Array.isArray(raw.group) ? raw.group : []) as Record<string, unknown>[];
   const rawPools = rawGroups.map((g) => (Array.isArray(g.pool) ? (g.pool as RawPool[]) : []));
@@ -143,7 +164,10 @@ export function poolListEdits(list: PoolList, raw: Record<string, unknown>): Tom
       op: 'tables',
       key: 'group',
       items: list.groups.map((g) => {
-        const item: TableItem = { set: { name: g.name, quota: g.quota === 1 ? undefined : g.quota }, arrays: { pool: g.pools.map((p) => poolItem(p, g.from, rawPools)) } };
+        const item: TableItem = {
+          set: { name: g.name, quota: g.quota === 1 ? undefined : g.quota },
+          arrays: { pool: g.pools.map((p) => poolItem(p, g.from, rawPools)) },
+        };
         if (g.from !== undefined && rawGroups[g.from]) item.from = g.from;
         return item;
       }),

@@ -82,7 +82,11 @@ export function settingsValues(cfg: RunConfig): SettingsValues {
 
 export function settingsView(cfg: RunConfig, file: ConfigFile | undefined): SettingsView {
   const a = cfg.board.asic;
-  const why = !file ? 'the agent runs on a board-config alone: there is no agent config file to save settings in' : file.text() === undefined ? `${file.path} changed on disk since the agent loaded it: reload the agent (SIGHUP) first` : undefined;
+  const why = !file
+    ? 'the agent runs on a board-config alone: there is no agent config file to save settings in'
+    : file.text() === undefined
+      ? `${file.path} changed on disk since the agent loaded it: reload the agent (SIGHUP) first`
+      : undefined;
   return {
     writable: why === undefined,
     ...(why ? { why } : {}),
@@ -144,7 +148,8 @@ function parsePool(v: unknown, key: string): ListedPool {
   else if (channel !== undefined) throw new SettingsRequestError(`${key}.channel`, 'expected "extended" or "standard"');
   const from = v.from;
   if (from !== undefined && from !== null) {
-    if (!isObj(from) || !Number.isInteger(from.group) || !Number.isInteger(from.index)) throw new SettingsRequestError(`${key}.from`, 'expected {group, index}');
+    if (!isObj(from) || !Number.isInteger(from.group) || !Number.isInteger(from.index))
+      throw new SettingsRequestError(`${key}.from`, 'expected {group, index}');
     p.from = { group: from.group as number, index: from.index as number };
   }
   return p;
@@ -174,7 +179,14 @@ function parsePools(v: unknown, current: PoolList): PoolList {
 /** Same pools, same order, same values, no new password: nothing to write. */
 function samePools(a: PoolList, b: PoolList): boolean {
   const key = (l: PoolList): string =>
-    JSON.stringify(l.groups.map((g) => [g.from, g.name, g.quota, g.pools.map((p) => [p.from?.group, p.from?.index, p.name ?? '', p.url, p.user, p.enabled, p.channel ?? 'extended', p.password ?? ''])]));
+    JSON.stringify(
+      l.groups.map((g) => [
+        g.from,
+        g.name,
+        g.quota,
+        g.pools.map((p) => [p.from?.group, p.from?.index, p.name ?? '', p.url, p.user, p.enabled, p.channel ?? 'extended', p.password ?? '']),
+      ]),
+    );
   return key(a) === key(b);
 }
 
@@ -243,7 +255,8 @@ function failure(r: ConfigUpdateFailure): SettingsResult {
 /** Checks, saves and applies a change; nothing is written or applied unless all of it is valid. */
 export function saveSettings(target: SettingsTarget, body: unknown, opts: { dryRun?: boolean } = {}): SettingsResult {
   const file = target.configFile;
-  if (!file) return { ok: false, status: 409, message: 'the agent runs on a board-config alone: there is no agent config file to save settings in', errors: {} };
+  if (!file)
+    return { ok: false, status: 409, message: 'the agent runs on a board-config alone: there is no agent config file to save settings in', errors: {} };
   const text = file.text();
   let raw: Record<string, unknown> = {};
   try {

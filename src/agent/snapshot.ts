@@ -2,7 +2,17 @@
  * The agent's state as the local APIs see it (src/api/snapshot.ts): built on demand from the mining
  * stats, the pool manager, the chains and the board. Plain data; no pool password or token in it.
  */
-import type { Alarm, AgentSnapshot, BoardState, ChainSnapshot, ChainState, JsonValue, PowerReading, TemperatureReading, TuningSnapshot } from '../api/snapshot.js';
+import type {
+  Alarm,
+  AgentSnapshot,
+  BoardState,
+  ChainSnapshot,
+  ChainState,
+  JsonValue,
+  PowerReading,
+  TemperatureReading,
+  TuningSnapshot,
+} from '../api/snapshot.js';
 import { redactSecrets } from '../api/redact.js';
 import { chainSnapshot, miningTotals, poolSnapshots, protocolOfUrl, shareTotals, switchRecords, wallTime, type ChainInfo } from '../api/snapshot-sources.js';
 import type { BoardPhase } from '../board/board.js';
@@ -108,7 +118,14 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
   const power: PowerReading[] = [];
   if (b.regulator) {
     const r = b.regulator;
-    power.push({ name: labels.rail('regulator'), volts: r.vout, amps: r.iout, watts: r.vout * r.iout, state: b.regulatorOn && !r.off ? 'on' : 'off', faults: r.faults });
+    power.push({
+      name: labels.rail('regulator'),
+      volts: r.vout,
+      amps: r.iout,
+      watts: r.vout * r.iout,
+      state: b.regulatorOn && !r.off ? 'on' : 'off',
+      faults: r.faults,
+    });
     // The board's sample carries the regulator's temperature once it reads telemetry; before, this one.
     if (!temperatures.some((t) => t.kind === 'vr')) temperatures.push({ name: 'vr', celsius: r.tempC, kind: 'vr' });
   }
@@ -158,7 +175,9 @@ export function buildSnapshot(agent: Agent, extra: AlarmSource[] = []): AgentSna
   const last = agent.lastJobTime();
   // Webhook URLs often carry their secret in the path (Slack, Discord, ntfy): only the origin is shown.
   const agentCfg = agent.config.agent;
-  const cfg = (agentCfg.webhook ? { ...agentCfg, webhook: agentCfg.webhook.map((w) => ({ ...w, url: `${urlOrigin(w.url)}/[redacted]` })) } : agentCfg) as unknown as JsonValue;
+  const cfg = (agentCfg.webhook
+    ? { ...agentCfg, webhook: agentCfg.webhook.map((w) => ({ ...w, url: `${urlOrigin(w.url)}/[redacted]` })) }
+    : agentCfg) as unknown as JsonValue;
   const mining = agent.miningTarget();
   return {
     firmware: { name: FIRMWARE_NAME, version: FIRMWARE_VERSION },
@@ -200,7 +219,12 @@ function tuningSnapshot(agent: Agent, toWall: (t: number) => number): TuningSnap
     rounds: st.rounds,
     ...(st.startedAt !== null ? { startedAt: toWall(st.startedAt) } : {}),
     ...(st.convergedAt !== null ? { convergedAt: toWall(st.convergedAt) } : {}),
-    profile: { ...(pr.source ? { source: pr.source } : {}), ...(pr.savedAt !== null ? { savedAt: pr.savedAt } : {}), ...(pr.error ? { error: pr.error } : {}), dir: t.store.dir },
+    profile: {
+      ...(pr.source ? { source: pr.source } : {}),
+      ...(pr.savedAt !== null ? { savedAt: pr.savedAt } : {}),
+      ...(pr.error ? { error: pr.error } : {}),
+      dir: t.store.dir,
+    },
     chains: st.chains.map((c) => ({ id: c.index, chipMhz: c.chips.map((x) => Math.round(x.mhz * 1000) / 1000) })),
   };
 }

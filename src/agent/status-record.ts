@@ -124,5 +124,12 @@ function simHashes(agent: Agent): { sim_hashes?: number } {
 }
 
 function tuningBrief(st: TunerStatus): NonNullable<StatusRecord['tuning']> {
-  return { state: st.state, mode: st.mode, target: st.target, cap_w: st.capW === null ? null : round(st.capW), watts: st.watts === null ? null : round(st.watts), volts: Math.round(st.volts * 1000) / 1000 };
+  return {
+    state: st.state,
+    mode: st.mode,
+    target: st.target,
+    cap_w: st.capW === null ? null : round(st.capW),
+    watts: st.watts === null ? null : round(st.watts),
+    volts: Math.round(st.volts * 1000) / 1000,
+  };
 }

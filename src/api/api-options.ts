@@ -131,13 +131,16 @@ export function resolveApiOptions(input: ApiOptionsInput = {}): ApiOptions {
   if (c.write.enabled) {
     if (c.write.allow.length === 0) throw new ApiConfigError('api.cgminer.write.allow: write access needs at least one allowed client address or subnet');
     if (c.write.requireToken !== false && (typeof c.write.token !== 'string' || !TOKEN_RE.test(c.write.token))) {
-      throw new ApiConfigError('api.cgminer.write.token: write access needs a token of at least 16 characters from A-Z a-z 0-9 . _ ~ + / = - (or require_token = false for address-only access)');
+      throw new ApiConfigError(
+        'api.cgminer.write.token: write access needs a token of at least 16 characters from A-Z a-z 0-9 . _ ~ + / = - (or require_token = false for address-only access)',
+      );
     }
     if (c.write.token !== undefined && !TOKEN_RE.test(c.write.token)) {
       throw new ApiConfigError('api.cgminer.write.token: a token needs at least 16 characters from A-Z a-z 0-9 . _ ~ + / = -');
     }
   }
-  if (c.enabled && h.enabled && c.port === h.port && c.port !== 0 && c.host === h.host) throw new ApiConfigError('api.http.port: same address as the cgminer API');
+  if (c.enabled && h.enabled && c.port === h.port && c.port !== 0 && c.host === h.host)
+    throw new ApiConfigError('api.http.port: same address as the cgminer API');
   return { cgminer: c, http: h };
 }
 

@@ -91,10 +91,16 @@ export function bmminerStatsItem(s: AgentSnapshot, head: Field[]): Item {
       [`freq_avg${i}`, 'freq', c.frequencyMhz],
     );
   }
-  f.push(['total_rateideal', 'double', ghs(totalIdeal || (s.hashrate.nominal ?? 0))], ['total_rate', 'double', ghs(totalRate)], ['total_acn', 'int', totalChips]);
+  f.push(
+    ['total_rateideal', 'double', ghs(totalIdeal || (s.hashrate.nominal ?? 0))],
+    ['total_rate', 'double', ghs(totalRate)],
+    ['total_acn', 'int', totalChips],
+  );
   f.push(['power', 'double', boardWatts(s) ?? 0]);
   const active = s.alarms.filter((a) => a.active);
   f.push(['alarm_num', 'int', active.length]);
-  active.forEach((a, n) => f.push([`alarm${n + 1}`, 'string', a.message], [`alarm_kind${n + 1}`, 'string', a.kind], [`alarm_severity${n + 1}`, 'string', a.severity]));
+  active.forEach((a, n) =>
+    f.push([`alarm${n + 1}`, 'string', a.message], [`alarm_kind${n + 1}`, 'string', a.kind], [`alarm_severity${n + 1}`, 'string', a.severity]),
+  );
   return f;
 }

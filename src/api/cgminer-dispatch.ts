@@ -39,7 +39,17 @@ const READS = new Map<string, ReadCommand>([
   ['pgacount', () => R.pgaCount()],
 ]);
 
-export const WRITE_COMMANDS: readonly string[] = ['switchpool', 'enablepool', 'disablepool', 'addpool', 'removepool', 'restart', 'privileged', 'pause', 'resume'];
+export const WRITE_COMMANDS: readonly string[] = [
+  'switchpool',
+  'enablepool',
+  'disablepool',
+  'addpool',
+  'removepool',
+  'restart',
+  'privileged',
+  'pause',
+  'resume',
+];
 const WRITES = new Set(WRITE_COMMANDS);
 
 export function commandExists(name: string): boolean {
@@ -162,7 +172,13 @@ export class CgminerDispatcher {
     return R.check(exists, access);
   }
 
-  private async write(command: string, req: CgminerRequest, client: string | undefined, snapshot: () => AgentSnapshot, ctx: ReplyContext): Promise<DispatchResult> {
+  private async write(
+    command: string,
+    req: CgminerRequest,
+    client: string | undefined,
+    snapshot: () => AgentSnapshot,
+    ctx: ReplyContext,
+  ): Promise<DispatchResult> {
     const decision = this.o.access.authorize(client, req);
     if (!decision.ok) {
       this.counters.denied++;

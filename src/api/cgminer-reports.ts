@@ -146,12 +146,25 @@ function poolItem(p: PoolSnapshot, i: number, s: AgentSnapshot): Item {
 
 export function pools(s: AgentSnapshot): CommandReply {
   if (s.pools.length === 0) return report(Msg.noPools());
-  return report(Msg.pools(s.pools.length), list('POOLS', s.pools.map((p, i) => poolItem(p, i, s))));
+  return report(
+    Msg.pools(s.pools.length),
+    list(
+      'POOLS',
+      s.pools.map((p, i) => poolItem(p, i, s)),
+    ),
+  );
 }
 
 /** api.c status2str; a disabled chain never started hashing. */
 // cgminer's device life states; a parked chain is alive, just without work.
-const CHAIN_STATUS: Record<ChainState, string> = { initialising: 'Initialising', running: 'Alive', idle: 'Alive', sick: 'Sick', dead: 'Dead', disabled: 'NoStart' };
+const CHAIN_STATUS: Record<ChainState, string> = {
+  initialising: 'Initialising',
+  running: 'Alive',
+  idle: 'Alive',
+  sick: 'Sick',
+  dead: 'Dead',
+  disabled: 'NoStart',
+};
 
 function devItem(c: ChainSnapshot, i: number, s: AgentSnapshot): Item {
   const up = Math.max(1, s.uptimeSeconds);
@@ -188,7 +201,13 @@ function devItem(c: ChainSnapshot, i: number, s: AgentSnapshot): Item {
 
 export function devs(s: AgentSnapshot): CommandReply {
   if (s.chains.length === 0) return report(Msg.noDevs());
-  return report(Msg.devs(s.chains.length), list('DEVS', s.chains.map((c, i) => devItem(c, i, s))));
+  return report(
+    Msg.devs(s.chains.length),
+    list(
+      'DEVS',
+      s.chains.map((c, i) => devItem(c, i, s)),
+    ),
+  );
 }
 
 /** api.c edevstatus: like devs without the devices that are gone (here: disabled or dead chains). */

@@ -89,7 +89,11 @@ export class CgminerServer {
     this.server.maxConnections = o.maxConnections;
     this.server.on('drop', (d?: { remoteAddress?: string }) => {
       this.c.overLimit++;
-      this.summary.warn('over-limit', { client: d?.remoteAddress, max: o.maxConnections, refused: this.c.overLimit }, 'cgminer API connection refused: too many connections');
+      this.summary.warn(
+        'over-limit',
+        { client: d?.remoteAddress, max: o.maxConnections, refused: this.c.overLimit },
+        'cgminer API connection refused: too many connections',
+      );
     });
     // Once listening; a listen failure is listen()'s rejection, reported by whoever started the server.
     this.server.on('error', (err) => {
@@ -140,7 +144,11 @@ export class CgminerServer {
     }
     if (!this.cap.admit(sock)) {
       this.c.overAddressLimit++;
-      this.summary.warn('over-address-limit', { client, max: this.cap.perAddress, refused: this.c.overAddressLimit }, 'cgminer API connection refused: too many connections from one address');
+      this.summary.warn(
+        'over-address-limit',
+        { client, max: this.cap.perAddress, refused: this.c.overAddressLimit },
+        'cgminer API connection refused: too many connections from one address',
+      );
       sock.destroy();
       return;
     }

@@ -86,12 +86,20 @@ export class HttpApiServer {
     this.server.maxConnections = o.maxConnections;
     this.server.on('drop', (d?: { remoteAddress?: string }) => {
       this.refusals.overLimit++;
-      this.summary.warn('over-limit', { client: d?.remoteAddress, max: o.maxConnections, refused: this.refusals.overLimit }, 'HTTP API connection refused: too many connections');
+      this.summary.warn(
+        'over-limit',
+        { client: d?.remoteAddress, max: o.maxConnections, refused: this.refusals.overLimit },
+        'HTTP API connection refused: too many connections',
+      );
     });
     this.server.on('connection', (sock) => {
       if (!this.cap.admit(sock)) {
         this.refusals.overAddressLimit++;
-        this.summary.warn('over-address-limit', { client: sock.remoteAddress, max: this.cap.perAddress, refused: this.refusals.overAddressLimit }, 'HTTP API connection refused: too many connections from one address');
+        this.summary.warn(
+          'over-address-limit',
+          { client: sock.remoteAddress, max: this.cap.perAddress, refused: this.refusals.overAddressLimit },
+          'HTTP API connection refused: too many connections from one address',
+        );
         sock.destroy();
         return;
       }

@@ -124,7 +124,12 @@ export function chainsView(s: AgentSnapshot): { chains: AgentSnapshot['chains'] 
   return { chains: s.chains };
 }
 
-export function poolsView(s: AgentSnapshot): { current: string | null; mining: AgentSnapshot['mining'] | null; pools: PoolSnapshot[]; switches: AgentSnapshot['switches'] } {
+export function poolsView(s: AgentSnapshot): {
+  current: string | null;
+  mining: AgentSnapshot['mining'] | null;
+  pools: PoolSnapshot[];
+  switches: AgentSnapshot['switches'];
+} {
   return {
     current: s.pools.find((p) => p.active)?.id ?? null,
     mining: s.mining ?? null,

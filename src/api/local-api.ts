@@ -24,11 +24,18 @@ export class ApiListenError extends Error {
     readonly code: string | undefined,
     cause: unknown,
   ) {
-    super(`${server === 'cgminer' ? 'cgminer API' : 'HTTP API'} cannot listen on ${hostPort(host, port)}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      `${server === 'cgminer' ? 'cgminer API' : 'HTTP API'} cannot listen on ${hostPort(host, port)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
   }
 }
 
-async function listenOrExplain(server: 'cgminer' | 'http', host: string, port: number, listen: () => Promise<{ host: string; port: number }>): Promise<{ host: string; port: number }> {
+async function listenOrExplain(
+  server: 'cgminer' | 'http',
+  host: string,
+  port: number,
+  listen: () => Promise<{ host: string; port: number }>,
+): Promise<{ host: string; port: number }> {
   try {
     return await listen();
   } catch (err) {
@@ -71,8 +78,16 @@ export async function startLocalApi(options: ApiOptions, deps: LocalApiDeps): Pr
       addresses.cgminer = hostPort(a.host, a.port);
       if (!isLoopbackHost(c.host)) {
         const where = { cgminer: addresses.cgminer, allow: c.allow, writeAllow: c.write.allow };
-        if (c.write.enabled && c.write.requireToken === false) log.warn(where, 'cgminer API with address-only write access listens on a non-loopback address: anyone on the allow-list (or who can spoof an address on it) can switch pools and restart, no token asked');
-        else if (c.write.enabled) log.warn(where, 'cgminer API with write access listens on a non-loopback address: anyone on the allow-list with the token can switch pools and restart');
+        if (c.write.enabled && c.write.requireToken === false)
+          log.warn(
+            where,
+            'cgminer API with address-only write access listens on a non-loopback address: anyone on the allow-list (or who can spoof an address on it) can switch pools and restart, no token asked',
+          );
+        else if (c.write.enabled)
+          log.warn(
+            where,
+            'cgminer API with write access listens on a non-loopback address: anyone on the allow-list with the token can switch pools and restart',
+          );
         else log.info(where, 'cgminer API listens on a non-loopback address (read-only)');
       }
     }

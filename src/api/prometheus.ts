@@ -74,7 +74,18 @@ export class MetricsWriter {
 
 /** The API's own counters, when the servers run together. */
 export interface ApiMetrics {
-  cgminer?: { connections: number; requests: number; invalid: number; denied: number; writes: number; failures: number; overLimit: number; notAllowed: number; timeouts: number; tooLarge: number };
+  cgminer?: {
+    connections: number;
+    requests: number;
+    invalid: number;
+    denied: number;
+    writes: number;
+    failures: number;
+    overLimit: number;
+    notAllowed: number;
+    timeouts: number;
+    tooLarge: number;
+  };
   http?: { requests: number; errors: number };
 }
 
@@ -87,7 +98,23 @@ export interface MetricsOptions {
 const BOARD_STATES: BoardState[] = ['starting', 'running', 'paused', 'safe-state', 'stopping'];
 const ALARM_KINDS: AlarmKind[] = ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other'];
 /** Why chains leave a pool (src/upstream/pools.ts SwitchReason): each series exists from the start. */
-const SWITCH_REASONS = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'protocol-error', 'connect-timeout', 'no-job', 'reject-run', 'unusable', 'stopped', 'upstream-down', 'failback', 'recovered', 'quota', 'reconnect-requested'];
+const SWITCH_REASONS = [
+  'connect-failed',
+  'handshake-failed',
+  'authorize-failed',
+  'disconnected',
+  'protocol-error',
+  'connect-timeout',
+  'no-job',
+  'reject-run',
+  'unusable',
+  'stopped',
+  'upstream-down',
+  'failback',
+  'recovered',
+  'quota',
+  'reconnect-requested',
+];
 const CHAIN_STATES: ChainState[] = ['initialising', 'running', 'idle', 'sick', 'dead', 'disabled'];
 
 const HASHRATE = 'asic_agent_hashrate_hashes_per_second';
@@ -115,7 +142,8 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
   const all: (keyof HashrateFigures)[] = ['rate5s', 'rate1m', 'rate5m', 'rate15m', 'average'];
   hashrate(w, s.hashrate, { scope: 'board' }, all);
   for (const ch of s.chains) hashrate(w, ch.hashrate, { scope: 'chain', chain: ch.id }, all);
-  if (perChip) for (const ch of s.chains) for (const chip of ch.chips) hashrate(w, chip.hashrate, { scope: 'chip', chain: ch.id, chip: chip.chip }, ['rate1m', 'rate15m']);
+  if (perChip)
+    for (const ch of s.chains) for (const chip of ch.chips) hashrate(w, chip.hashrate, { scope: 'chip', chain: ch.id, chip: chip.chip }, ['rate1m', 'rate15m']);
   const nominal = 'asic_agent_hashrate_nominal_hashes_per_second';
   const nominalHelp = 'Hashrate the hardware should do at its current frequency.';
   g(nominal, nominalHelp, { scope: 'board' }, s.hashrate.nominal);
@@ -124,10 +152,16 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
   const watts = boardWatts(s);
   g('asic_agent_board_power_watts', 'Power the miner draws: the input monitor, else the sum of the rails.', {}, watts);
   // J/TH over the 1 m window: what the hardware costs per unit of work; left out while not hashing.
-  if (watts !== undefined && s.hashrate.rate1m > 0) g('asic_agent_efficiency_joules_per_terahash', 'Power divided by the 1 m measured hashrate, J/TH.', {}, watts / (s.hashrate.rate1m / 1e12));
+  if (watts !== undefined && s.hashrate.rate1m > 0)
+    g('asic_agent_efficiency_joules_per_terahash', 'Power divided by the 1 m measured hashrate, J/TH.', {}, watts / (s.hashrate.rate1m / 1e12));
 
   for (const ch of s.chains) {
-    g('asic_agent_chain_info', 'Chain identity from the board-config (always 1).', { chain: ch.id, name: ch.name ?? `chain${ch.id}`, family: ch.family, device: ch.devicePath ?? '' }, 1);
+    g(
+      'asic_agent_chain_info',
+      'Chain identity from the board-config (always 1).',
+      { chain: ch.id, name: ch.name ?? `chain${ch.id}`, family: ch.family, device: ch.devicePath ?? '' },
+      1,
+    );
     const l = { chain: ch.id, family: ch.family };
     g('asic_agent_chain_chips_expected', 'Chips the board config says the chain has.', l, ch.chipsExpected);
     g('asic_agent_chain_chips_alive', 'Chips enumerated and not silent.', l, ch.chipsAlive);
@@ -149,7 +183,13 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
   }
 
   // The real destination of the work (a pool, the pool our templates are declared to, or solo).
-  if (s.mining) g('asic_agent_mining_info', 'What the chains mine for now (always 1): mode pool | declared | solo, the real pool (or solo), the JDS.', { mode: s.mining.mode, pool: s.mining.pool, jds: s.mining.jds ?? '' }, 1);
+  if (s.mining)
+    g(
+      'asic_agent_mining_info',
+      'What the chains mine for now (always 1): mode pool | declared | solo, the real pool (or solo), the JDS.',
+      { mode: s.mining.mode, pool: s.mining.pool, jds: s.mining.jds ?? '' },
+      1,
+    );
   for (const p of s.pools) {
     const pl = { pool: p.id };
     g('asic_agent_pool_info', 'Configured pool (always 1).', { pool: p.id, url: p.url, user: p.user, protocol: p.protocol, group: p.group }, 1);
@@ -185,7 +225,13 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
   g('asic_agent_best_share_difficulty', 'Highest share difficulty found since start.', {}, s.shares.bestShare);
   c('asic_agent_blocks_found_total', 'Shares that were valid blocks.', {}, s.shares.blocksFound);
 
-  for (const t of s.temperatures) g('asic_agent_temperature_celsius', 'Temperature sensors, named as in the board-config.', { sensor: t.name, kind: t.kind ?? '', chain: t.chain ?? '' }, t.celsius);
+  for (const t of s.temperatures)
+    g(
+      'asic_agent_temperature_celsius',
+      'Temperature sensors, named as in the board-config.',
+      { sensor: t.name, kind: t.kind ?? '', chain: t.chain ?? '' },
+      t.celsius,
+    );
   for (const f of s.fans) {
     g('asic_agent_fan_duty_ratio', 'Commanded fan duty, 0 to 1.', { fan: f.name }, f.dutyPercent / 100);
     g('asic_agent_fan_rpm', 'Measured fan speed.', { fan: f.name }, f.rpm);
@@ -215,7 +261,9 @@ export function renderMetrics(s: AgentSnapshot, api: ApiMetrics = {}, opts: Metr
     g('asic_agent_tuner_chips', 'Chips by tuning stage.', { stage: 'failed' }, tu.chips.failed);
     c('asic_agent_tuner_chip_step_downs_total', 'Times a tuned chip turned unstable and stepped down alone.', {}, tu.chips.drifted);
     g('asic_agent_tuner_converged_timestamp_seconds', 'When the tuner reached its target (Unix time).', {}, tu.convergedAt);
-    if (perChip) for (const ch of tu.chains) ch.chipMhz.forEach((mhz, chip) => g('asic_agent_chip_frequency_hertz', 'Each chip\'s clock as the tuner set it.', { chain: ch.id, chip }, mhz * 1e6));
+    if (perChip)
+      for (const ch of tu.chains)
+        ch.chipMhz.forEach((mhz, chip) => g('asic_agent_chip_frequency_hertz', "Each chip's clock as the tuner set it.", { chain: ch.id, chip }, mhz * 1e6));
   }
 
   const active = new Map<string, number>();

@@ -10,7 +10,18 @@ import type { Clock } from '../clock.js';
 import type { HashrateMeter } from '../mining/hashrate-meter.js';
 import type { MiningStats, PoolShareStats } from '../mining/mining-stats.js';
 import type { PoolManagerStats, PoolStats, SwitchEvent } from '../upstream/pools.js';
-import type { ChainSnapshot, ChainState, ChipSnapshot, HashrateFigures, PoolProtocol, PoolSnapshot, ShareCounters, ShareReasonCount, ShareTotals, SwitchRecord } from './snapshot.js';
+import type {
+  ChainSnapshot,
+  ChainState,
+  ChipSnapshot,
+  HashrateFigures,
+  PoolProtocol,
+  PoolSnapshot,
+  ShareCounters,
+  ShareReasonCount,
+  ShareTotals,
+  SwitchRecord,
+} from './snapshot.js';
 
 /** Converts the clock's monotonic milliseconds to Unix seconds (fixed at the moment of the call). */
 export function wallTime(clock: Clock): (monotonicMs: number) => number {
@@ -34,7 +45,13 @@ export interface MiningTotals {
 }
 
 export function miningTotals(stats: MiningStats, nominal?: number): MiningTotals {
-  return { hashrate: hashrateOf(stats.board, nominal), validNonces: stats.validNonces, hwErrors: stats.hwErrors, diff1Work: stats.board.diff1Work(), workSent: stats.workSent };
+  return {
+    hashrate: hashrateOf(stats.board, nominal),
+    validNonces: stats.validNonces,
+    hwErrors: stats.hwErrors,
+    diff1Work: stats.board.diff1Work(),
+    workSent: stats.workSent,
+  };
 }
 
 /** What the chain driver and chain health know about a chain (MiningStats knows the nonces). */
@@ -57,7 +74,12 @@ export interface ChainInfo {
 
 export function chainSnapshot(stats: MiningStats, info: ChainInfo, toWall: (ms: number) => number): ChainSnapshot {
   const silent = new Set(info.silentChips ?? []);
-  const seen = new Map(stats.chipList().filter((c) => c.chain === info.id).map((c) => [c.chip, c]));
+  const seen = new Map(
+    stats
+      .chipList()
+      .filter((c) => c.chain === info.id)
+      .map((c) => [c.chip, c]),
+  );
   const count = Math.max(info.chipsExpected, ...[...seen.keys()].map((k) => k + 1));
   const chipNominal = info.nominal !== undefined && info.chipsExpected > 0 ? info.nominal / info.chipsExpected : undefined;
   const chips: ChipSnapshot[] = [];
@@ -71,7 +93,9 @@ export function chainSnapshot(stats: MiningStats, info: ChainInfo, toWall: (ms: 
     if (c?.lastNonceAt !== undefined && (last === undefined || c.lastNonceAt > last)) last = c.lastNonceAt;
     const chip: ChipSnapshot = {
       chip: i,
-      hashrate: c ? hashrateOf(c.meter, chipNominal) : { rate5s: 0, rate1m: 0, rate5m: 0, rate15m: 0, average: 0, ...(chipNominal !== undefined ? { nominal: chipNominal } : {}) },
+      hashrate: c
+        ? hashrateOf(c.meter, chipNominal)
+        : { rate5s: 0, rate1m: 0, rate5m: 0, rate15m: 0, average: 0, ...(chipNominal !== undefined ? { nominal: chipNominal } : {}) },
       validNonces: c?.nonces ?? 0,
       hwErrors: c?.hwErrors ?? 0,
       silent: silent.has(i),
@@ -127,7 +151,18 @@ function sharesOf(p: PoolShareStats, toWall: (ms: number) => number): ShareCount
 
 /** Totals over every pool, with the board's best share and blocks. */
 export function shareTotals(stats: MiningStats, toWall: (ms: number) => number): ShareTotals {
-  const t: ShareTotals = { accepted: 0, rejected: 0, stale: 0, lost: 0, acceptedDifficulty: 0, rejectedDifficulty: 0, staleDifficulty: 0, reasons: [], bestShare: stats.bestShare, blocksFound: stats.blocksFound };
+  const t: ShareTotals = {
+    accepted: 0,
+    rejected: 0,
+    stale: 0,
+    lost: 0,
+    acceptedDifficulty: 0,
+    rejectedDifficulty: 0,
+    staleDifficulty: 0,
+    reasons: [],
+    bestShare: stats.bestShare,
+    blocksFound: stats.blocksFound,
+  };
   const merged = new Map<string, ShareReasonCount>();
   let last: number | undefined;
   let lastDiff: number | undefined;
@@ -189,7 +224,12 @@ function poolShares(ps: PoolStats, mining: PoolShareStats | undefined, toWall: (
   };
 }
 
-export function poolSnapshots(pm: PoolManagerStats, mining: MiningStats, info: (id: string) => PoolInfo | undefined, toWall: (ms: number) => number): PoolSnapshot[] {
+export function poolSnapshots(
+  pm: PoolManagerStats,
+  mining: MiningStats,
+  info: (id: string) => PoolInfo | undefined,
+  toWall: (ms: number) => number,
+): PoolSnapshot[] {
   const quota = new Map(pm.groups.map((g) => [g.name, g.quota]));
   const byId = new Map(mining.poolEntries());
   return pm.pools.map((ps) => {

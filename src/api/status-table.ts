@@ -47,7 +47,12 @@ export function formatDuration(seconds: number): string {
 function table(rows: string[][]): string[] {
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const LABEL = 10;
@@ -60,7 +65,12 @@ export function statusTable(s: StatusView): string {
   out.push(`${s.firmware.name} ${s.firmware.version}  board ${s.board.model}  ${state}  up ${formatDuration(s.uptimeSeconds)}`);
   if (s.pool) {
     const p = s.pool;
-    out.push(line('pool', `${p.id}  ${p.url}  user ${p.user}  ${p.protocol}  ${p.status}${p.difficulty !== undefined ? `  difficulty ${formatDifficulty(p.difficulty)}` : ''}`));
+    out.push(
+      line(
+        'pool',
+        `${p.id}  ${p.url}  user ${p.user}  ${p.protocol}  ${p.status}${p.difficulty !== undefined ? `  difficulty ${formatDifficulty(p.difficulty)}` : ''}`,
+      ),
+    );
   } else out.push(line('pool', s.pools.length === 0 ? 'none configured' : `none usable (${s.pools.map((p) => `${p.id} ${p.status}`).join(', ')})`));
   const h = s.hashrate;
   out.push(
@@ -71,7 +81,12 @@ export function statusTable(s: StatusView): string {
     ),
   );
   const sh = s.shares;
-  out.push(line('shares', `accepted ${sh.accepted}  rejected ${sh.rejected}  stale ${sh.stale}  lost ${sh.lost}  best ${formatDifficulty(sh.bestShare)}  blocks ${sh.blocksFound}  hw errors ${s.hwErrors}`));
+  out.push(
+    line(
+      'shares',
+      `accepted ${sh.accepted}  rejected ${sh.rejected}  stale ${sh.stale}  lost ${sh.lost}  best ${formatDifficulty(sh.bestShare)}  blocks ${sh.blocksFound}  hw errors ${s.hwErrors}`,
+    ),
+  );
   if (s.chains.length === 0) out.push(line('chains', 'none'));
   else {
     const rows = [['chain', 'family', 'state', 'chips', 'freq', '5s', '1m', 'hw', 'crc', 'temp']];
@@ -92,7 +107,14 @@ export function statusTable(s: StatusView): string {
     table(rows).forEach((r, i) => out.push(i === 0 ? line('chains', r) : indent(r)));
   }
   out.push(line('temps', s.temperatures.length === 0 ? 'none' : s.temperatures.map((t) => `${t.name} ${t.celsius.toFixed(1)} °C`).join('  ')));
-  out.push(line('fans', s.fans.length === 0 ? 'none' : s.fans.map((f) => `${f.name} ${Math.round(f.dutyPercent)}%${f.rpm !== undefined ? ` ${Math.round(f.rpm)} rpm` : ''}`).join('  ')));
+  out.push(
+    line(
+      'fans',
+      s.fans.length === 0
+        ? 'none'
+        : s.fans.map((f) => `${f.name} ${Math.round(f.dutyPercent)}%${f.rpm !== undefined ? ` ${Math.round(f.rpm)} rpm` : ''}`).join('  '),
+    ),
+  );
   if (s.power.length > 0) {
     out.push(
       line(
@@ -114,7 +136,9 @@ export function statusTable(s: StatusView): string {
   if (s.alarms.length === 0) out.push(line('alarms', 'none'));
   else {
     s.alarms.forEach((a, i) => {
-      const where = [a.pool ? `pool ${a.pool}` : '', a.templateId ? `template ${a.templateId}` : '', a.error ? `error ${a.error}` : ''].filter(Boolean).join(', ');
+      const where = [a.pool ? `pool ${a.pool}` : '', a.templateId ? `template ${a.templateId}` : '', a.error ? `error ${a.error}` : '']
+        .filter(Boolean)
+        .join(', ');
       const text = `[${a.severity}] ${a.kind}: ${a.message}${where ? ` (${where})` : ''}`;
       out.push(i === 0 ? line('alarms', text) : indent(text));
     });

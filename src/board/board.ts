@@ -507,7 +507,8 @@ export class Board extends TypedEmitter<BoardEvents> {
       await run('regulator off', () => reg.disable());
       if (steps.at(-1)?.ok) this.regulatorCommanded = false;
     }
-    if (miningDone) steps.push(await this.step('mining stopped', () => miningDone).catch((err: unknown) => ({ step: 'mining stopped', ok: false, error: message(err) })));
+    if (miningDone)
+      steps.push(await this.step('mining stopped', () => miningDone).catch((err: unknown) => ({ step: 'mining stopped', ok: false, error: message(err) })));
     return steps;
   }
 
@@ -575,7 +576,13 @@ export class Board extends TypedEmitter<BoardEvents> {
     if (this.loop !== undefined && !this.isCool() && this.opts.fans.exitCoolTimeoutS > 0) {
       // What the process waits for, said once (a person at a terminal sees it; a second signal skips it).
       this.log.info(
-        { reason, controlC: this.verdict?.controlC ?? null, coolC: this.opts.limits.coolC, timeoutS: this.opts.fans.exitCoolTimeoutS, fanDutyPct: this.fanCtl.current() },
+        {
+          reason,
+          controlC: this.verdict?.controlC ?? null,
+          coolC: this.opts.limits.coolC,
+          timeoutS: this.opts.fans.exitCoolTimeoutS,
+          fanDutyPct: this.fanCtl.current(),
+        },
         'cooling down',
       );
       while (!this.isCool() && this.clock.now() < deadline) await this.clock.sleep(this.opts.pollMs);
@@ -595,7 +602,10 @@ export class Board extends TypedEmitter<BoardEvents> {
         this.log.warn({ err: message(err) }, 'could not set the final fan duty');
       }
     }
-    this.log.info({ reason, cool, fanDutyPct: finalDuty, controlC: this.verdict?.controlC ?? null }, cool ? 'board closed, cool' : 'board closed, fans left at the safe duty');
+    this.log.info(
+      { reason, cool, fanDutyPct: finalDuty, controlC: this.verdict?.controlC ?? null },
+      cool ? 'board closed, cool' : 'board closed, fans left at the safe duty',
+    );
     try {
       await this.parts.bus.close();
     } catch {
@@ -721,10 +731,13 @@ export class Board extends TypedEmitter<BoardEvents> {
       const wasHot = this.verdict?.level === 'hot';
       this.verdict = v;
       if (v.confirming && this.resample === undefined) {
-        this.resample = this.clock.setTimeout(() => {
-          this.resample = undefined;
-          void this.tick();
-        }, Math.min(CONFIRM_RESAMPLE_MS, this.opts.pollMs));
+        this.resample = this.clock.setTimeout(
+          () => {
+            this.resample = undefined;
+            void this.tick();
+          },
+          Math.min(CONFIRM_RESAMPLE_MS, this.opts.pollMs),
+        );
       }
       const now = this.clock.now();
       const phase = this.phase;
@@ -740,12 +753,17 @@ export class Board extends TypedEmitter<BoardEvents> {
           if (phase === 'running' && (this.lastReduceAt === undefined || !wasHot || now - this.lastReduceAt >= this.opts.limits.hotStepS * 1000)) {
             this.lastReduceAt = now;
             const m = this.mining;
-            if (m) Promise.resolve().then(() => m.reduceFrequency()).catch((err: unknown) => this.log.error({ err: message(err) }, 'reduceFrequency failed'));
+            if (m)
+              Promise.resolve()
+                .then(() => m.reduceFrequency())
+                .catch((err: unknown) => this.log.error({ err: message(err) }, 'reduceFrequency failed'));
           }
         } else if (wasHot) {
           this.log.info({ controlC: v.controlC }, 'no longer hot');
         }
-        await this.writeDuty(this.fanCtl.running(v.controlC, v.level === 'hot', now)).catch((err: unknown) => this.log.warn({ err: message(err) }, 'fan write failed'));
+        await this.writeDuty(this.fanCtl.running(v.controlC, v.level === 'hot', now)).catch((err: unknown) =>
+          this.log.warn({ err: message(err) }, 'fan write failed'),
+        );
       } else if (phase === 'paused') {
         await this.writeDuty(this.fanCtl.paused(v.level === 'hot', now)).catch((err: unknown) => this.log.warn({ err: message(err) }, 'fan write failed'));
       } else if (phase === 'safe' || phase === 'idle') {
@@ -766,7 +784,10 @@ export class Board extends TypedEmitter<BoardEvents> {
         }
       }
       if (this.log.isLevelEnabled('debug')) {
-        this.log.debug({ phase: this.phase, thermal: v.level, controlC: v.controlC, vrC: v.vrC, fanDutyPct: this.fanCtl.current(), rpm: sample.fans.map((f) => f.rpm) }, 'sample');
+        this.log.debug(
+          { phase: this.phase, thermal: v.level, controlC: v.controlC, vrC: v.vrC, fanDutyPct: this.fanCtl.current(), rpm: sample.fans.map((f) => f.rpm) },
+          'sample',
+        );
       }
       this.emit('sample', this.status());
     } catch (err) {

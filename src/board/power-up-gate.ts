@@ -39,7 +39,11 @@ export class PowerUpGate {
     if (blocker) return new PowerUpRefused(blocker.reason, blocker.detail);
     if (this.lastAt !== undefined && nowMs - this.lastAt < this.minIntervalMs) {
       const wait = Math.ceil((this.minIntervalMs - (nowMs - this.lastAt)) / 1000);
-      return new PowerUpRefused('rate-limit', `the last power-up was ${Math.round((nowMs - this.lastAt) / 1000)} s ago; at most one per ${this.minIntervalMs / 1000} s, next in ${wait} s`, this.minIntervalMs - (nowMs - this.lastAt));
+      return new PowerUpRefused(
+        'rate-limit',
+        `the last power-up was ${Math.round((nowMs - this.lastAt) / 1000)} s ago; at most one per ${this.minIntervalMs / 1000} s, next in ${wait} s`,
+        this.minIntervalMs - (nowMs - this.lastAt),
+      );
     }
     return undefined;
   }

@@ -70,16 +70,24 @@ export async function createBoardRuntime<S extends SimulatedBoard = SimulatedBoa
   let sim: S | undefined;
   if (b.sim) {
     if (!opts.simulated) {
-      throw new SimOnlyError(`${b.name} is a simulated board: the simulators are part of the workshop, which is not installed with the firmware (run it from a development checkout)`);
+      throw new SimOnlyError(
+        `${b.name} is a simulated board: the simulators are part of the workshop, which is not installed with the firmware (run it from a development checkout)`,
+      );
     }
-    sim = opts.simulated(config, { clock, faults: [...b.sim.faults.map(parseSimFault), ...(opts.simFaults ?? [])], ...(opts.simRecordPath ? { recordPath: opts.simRecordPath } : {}) });
+    sim = opts.simulated(config, {
+      clock,
+      faults: [...b.sim.faults.map(parseSimFault), ...(opts.simFaults ?? [])],
+      ...(opts.simRecordPath ? { recordPath: opts.simRecordPath } : {}),
+    });
   } else {
     if (opts.simFaults && opts.simFaults.length > 0) throw new SimOnlyError(`--sim-fault needs a simulated board; ${b.name} has no [sim] section`);
     if (opts.simRecordPath) throw new SimOnlyError(`--sim-record needs a simulated board; ${b.name} has no [sim] section`);
   }
   const simBoard = sim;
-  const bus = b.i2c.bus === SIM_I2C_BUS ? simBoardOf(simBoard, b).bus : await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
-  const openGpio: GpioOpener = (role, spec, initial) => (spec.chip === SIM_GPIO_CHIP ? simBoardOf(simBoard, b).gpioOpener(role, spec, initial) : openSysfsGpio(role, spec, initial));
+  const bus =
+    b.i2c.bus === SIM_I2C_BUS ? simBoardOf(simBoard, b).bus : await LinuxI2cBus.open(b.i2c.bus, { clock, timeoutMs: Math.min(500, b.control.step_timeout_ms) });
+  const openGpio: GpioOpener = (role, spec, initial) =>
+    spec.chip === SIM_GPIO_CHIP ? simBoardOf(simBoard, b).gpioOpener(role, spec, initial) : openSysfsGpio(role, spec, initial);
   const parts: BoardParts = await openBoardParts(b, bus, openGpio, clock);
   const board = new Board(parts, boardOptions(config, clock));
   return {

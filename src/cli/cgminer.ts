@@ -17,7 +17,8 @@ export function cgminerRequest(host: string, port: number, request: string, time
     sock.setTimeout(timeoutMs, () => sock.destroy(new Error(`no complete answer from ${host}:${port} within ${timeoutMs / 1000} s`)));
     sock.on('data', (b: Buffer) => chunks.push(b));
     sock.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ECONNREFUSED') reject(new Error(`nothing listens at ${host}:${port} (connection refused): is the agent running with [api.cgminer] enabled?`));
+      if (err.code === 'ECONNREFUSED')
+        reject(new Error(`nothing listens at ${host}:${port} (connection refused): is the agent running with [api.cgminer] enabled?`));
       else reject(err);
     });
     sock.on('close', () => resolve(Buffer.concat(chunks).toString('utf8').replace(/\0+$/, '')));
@@ -32,12 +33,12 @@ function hostPort(v: string): { host: string; port: number } {
 
 const command: Command = {
   name: 'cgminer',
-  summary: 'send one command to a cgminer-compatible API (the agent\'s 4028) and print the JSON reply',
+  summary: "send one command to a cgminer-compatible API (the agent's 4028) and print the JSON reply",
   usage: [
     `asic-agent cgminer COMMAND [PARAMETER] [--token T] [--address HOST:PORT] [--raw] [--timeout S]`,
     '',
     '  COMMAND          summary, pools, devs, stats, version, config, ... ; join several with +: summary+pools',
-    '  PARAMETER        the command\'s parameter (switchpool 1, addpool URL,USER,PASS, ...)',
+    "  PARAMETER        the command's parameter (switchpool 1, addpool URL,USER,PASS, ...)",
     '  --token T        the write token, for write commands (when writes are enabled for your address)',
     `  --address H:P    where the API listens (default 127.0.0.1:${DEFAULT_CGMINER_PORT})`,
     '  --raw            print the reply as it came (one line), not indented',
@@ -55,7 +56,11 @@ const command: Command = {
     const timeoutS = values.timeout === undefined ? 10 : Number(values.timeout);
     if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError('--timeout takes a positive number of seconds');
     const { host, port } = values.address ? hostPort(values.address) : { host: '127.0.0.1', port: DEFAULT_CGMINER_PORT };
-    const request = JSON.stringify({ command: cmd, ...(parameter !== undefined ? { parameter } : {}), ...(values.token !== undefined ? { token: values.token } : {}) });
+    const request = JSON.stringify({
+      command: cmd,
+      ...(parameter !== undefined ? { parameter } : {}),
+      ...(values.token !== undefined ? { token: values.token } : {}),
+    });
     let text: string;
     try {
       text = await cgminerRequest(host, port, request, timeoutS * 1000);

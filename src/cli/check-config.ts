@@ -19,13 +19,18 @@ import { UsageError, type Command } from './command.js';
 
 /** Chip families with no working firmware source that has run them (docs/bm13xx.md). */
 const UNVERIFIED: Readonly<Record<string, string>> = {
-  bm1362: 'BM1362 is unverified on hardware: its only source is cgminer\'s gekko driver (docs/bm13xx.md)',
+  bm1362: "BM1362 is unverified on hardware: its only source is cgminer's gekko driver (docs/bm13xx.md)",
 };
 
 function serviceUser(root: string, given: string | undefined): string {
   if (given) return given;
   try {
-    if (readFileSync(join(root, 'etc/passwd'), 'utf8').split('\n').some((l) => l.startsWith('miner:'))) return 'miner';
+    if (
+      readFileSync(join(root, 'etc/passwd'), 'utf8')
+        .split('\n')
+        .some((l) => l.startsWith('miner:'))
+    )
+      return 'miner';
   } catch {
     // No passwd to read: fall back to whoever runs the check.
   }

@@ -70,7 +70,12 @@ const command: Command = {
   async run(argv) {
     let values;
     try {
-      ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, remove: { type: 'boolean', default: false } }, strict: true, allowPositionals: false }));
+      ({ values } = parseArgs({
+        args: argv,
+        options: { config: { type: 'string' }, remove: { type: 'boolean', default: false } },
+        strict: true,
+        allowPositionals: false,
+      }));
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
@@ -106,7 +111,9 @@ const command: Command = {
       }
       throw err;
     }
-    console.log(`${values.remove ? 'removed the settings password from' : 'wrote the settings password hash to'} ${file}; reload the agent to use it (systemctl reload asic-agent)`);
+    console.log(
+      `${values.remove ? 'removed the settings password from' : 'wrote the settings password hash to'} ${file}; reload the agent to use it (systemctl reload asic-agent)`,
+    );
     return 0;
   },
 };

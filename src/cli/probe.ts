@@ -70,13 +70,13 @@ const command: Command = {
     '  --user U                 the worker name the pool expects (usually account.worker)',
     '  --password P             the worker password (default x)',
     '  --channel C              SV2 channel: standard (default) or extended',
-    '  --cpu-mine               mine on the CPU at the pool\'s difficulty and submit what is found (checks share acceptance)',
+    "  --cpu-mine               mine on the CPU at the pool's difficulty and submit what is found (checks share acceptance)",
     '  --seconds S              how long to wait for jobs (and mine) after the handshake (default 10)',
     '  --until-accepted N       with --cpu-mine: stop as soon as N shares are accepted (at most --seconds)',
     '  --hashrate H             the hashrate to announce, H/s (default: the measured CPU rate with --cpu-mine, else a typical ASIC)',
     '  --allow-unauthenticated  accept an SV2 URL without an authority key (private networks only)',
-    '  --plain                  SV2 without Noise encryption (a pool\'s plain test port; needs --allow-unauthenticated)',
-    '  --tls-ca FILE            stratum+ssl: the PEM CA file that signs the pool\'s certificate',
+    "  --plain                  SV2 without Noise encryption (a pool's plain test port; needs --allow-unauthenticated)",
+    "  --tls-ca FILE            stratum+ssl: the PEM CA file that signs the pool's certificate",
     '  --tls-insecure           stratum+ssl: accept any certificate (lab only)',
     '',
     'Progress lines go to stdout; the last line is one JSON object with the result. Log records go to stderr.',
@@ -109,7 +109,8 @@ const command: Command = {
     const hashrate = values.hashrate === undefined ? undefined : Number(values.hashrate);
     if (hashrate !== undefined && (!Number.isFinite(hashrate) || hashrate <= 0)) throw new UsageError('--hashrate must be a positive number (H/s)');
     const untilAccepted = values['until-accepted'] === undefined ? undefined : Number(values['until-accepted']);
-    if (untilAccepted !== undefined && (!Number.isInteger(untilAccepted) || untilAccepted < 1)) throw new UsageError('--until-accepted must be a positive integer');
+    if (untilAccepted !== undefined && (!Number.isInteger(untilAccepted) || untilAccepted < 1))
+      throw new UsageError('--until-accepted must be a positive integer');
     if (untilAccepted !== undefined && !values['cpu-mine']) throw new UsageError('--until-accepted needs --cpu-mine');
     const scheme = url.split('://')[0] ?? '';
     // Own keys only: a scheme such as 'constructor' or '__proto__' is unsupported, not Object's.

@@ -157,7 +157,14 @@ export async function runAgent(
   if (rundir) {
     const at = agent.api?.addresses;
     try {
-      writeRuntimeInfo(rundir, { pid: process.pid, version: FIRMWARE_VERSION, root: packageRoot(), http: at?.http ?? null, cgminer: at?.cgminer ?? null, startedAt: Date.now() });
+      writeRuntimeInfo(rundir, {
+        pid: process.pid,
+        version: FIRMWARE_VERSION,
+        root: packageRoot(),
+        http: at?.http ?? null,
+        cgminer: at?.cgminer ?? null,
+        startedAt: Date.now(),
+      });
     } catch (err) {
       log.warn({ dir: rundir, err: err instanceof Error ? err.message : String(err) }, 'cannot write the runtime file (the upgrade health check reads it)');
     }

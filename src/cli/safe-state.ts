@@ -21,7 +21,7 @@ const command: Command = {
     'asic-agent safe-state --config FILE [--if-failed]',
     '',
     '  --config FILE   the agent config (or board-config) naming the board',
-    "  --if-failed     do nothing when systemd says the service ended cleanly ($SERVICE_RESULT=success)",
+    '  --if-failed     do nothing when systemd says the service ended cleanly ($SERVICE_RESULT=success)',
   ].join('\n'),
   async run(argv) {
     let values;

@@ -25,7 +25,8 @@ export function explainStartupFailure(err: unknown, hints: StartupHints = {}): s
       return `port ${err.port} on ${err.host} is already in use, so ${what} cannot listen there (another asic-agent running?): change ${fix} (0 picks a free port), or stop the other program`;
     }
     if (err.code === 'EACCES') return `${what} may not listen on port ${err.port} (ports below 1024 need root): change ${fix}`;
-    if (err.code === 'EADDRNOTAVAIL') return `${what} cannot listen on ${err.host}: that address is not on this machine; change the host in the config's [api] section`;
+    if (err.code === 'EADDRNOTAVAIL')
+      return `${what} cannot listen on ${err.host}: that address is not on this machine; change the host in the config's [api] section`;
     return err.message;
   }
   const name = err instanceof Error ? err.name : '';

@@ -27,7 +27,14 @@ function explain(err: unknown, url: string, timeoutS: number): string {
 function isStatusView(v: unknown): v is StatusView {
   if (v === null || typeof v !== 'object') return false;
   const o = v as Record<string, unknown>;
-  return typeof o.firmware === 'object' && typeof o.board === 'object' && typeof o.hashrate === 'object' && typeof o.shares === 'object' && Array.isArray(o.chains) && Array.isArray(o.pools);
+  return (
+    typeof o.firmware === 'object' &&
+    typeof o.board === 'object' &&
+    typeof o.hashrate === 'object' &&
+    typeof o.shares === 'object' &&
+    Array.isArray(o.chains) &&
+    Array.isArray(o.pools)
+  );
 }
 
 const command: Command = {

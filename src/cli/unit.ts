@@ -26,14 +26,22 @@ const command: Command = {
   async run(argv) {
     let values;
     try {
-      ({ values } = parseArgs({ args: argv, options: { config: { type: 'string' }, read: { type: 'string' }, node: { type: 'string' }, prefix: { type: 'string' } }, strict: true }));
+      ({ values } = parseArgs({
+        args: argv,
+        options: { config: { type: 'string' }, read: { type: 'string' }, node: { type: 'string' }, prefix: { type: 'string' } },
+        strict: true,
+      }));
     } catch (err) {
       throw new UsageError(err instanceof Error ? err.message : String(err));
     }
     const config = values.config ?? '/etc/asic-agent/config.toml';
     const node = values.node ?? process.execPath;
     const prefix = (values.prefix ?? '/opt/asic-agent').replace(/\/+$/, '');
-    for (const [name, v] of [['--node', node], ['--prefix', prefix], ['--config', config]] as const) {
+    for (const [name, v] of [
+      ['--node', node],
+      ['--prefix', prefix],
+      ['--config', config],
+    ] as const) {
       if (!v.startsWith('/') || /\s/.test(v)) throw new UsageError(`${name} must be an absolute path without spaces, got ${JSON.stringify(v)}`);
     }
     let exitCoolTimeoutS = DEFAULT_EXIT_COOL_S;
@@ -44,7 +52,9 @@ const command: Command = {
       devices = deviceAllowFor(cfg.board);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      console.error(`asic-agent unit: ${values.read ?? config} does not check yet, so the unit allows no devices and stops within the default time:\n${err.message}`);
+      console.error(
+        `asic-agent unit: ${values.read ?? config} does not check yet, so the unit allows no devices and stops within the default time:\n${err.message}`,
+      );
     }
     process.stdout.write(renderUnit({ node, prefix, config, exitCoolTimeoutS, devices }));
     return 0;

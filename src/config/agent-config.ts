@@ -117,9 +117,11 @@ export const agentConfigSchema = table(
       const names = new Map<string, string>();
       const named = (name: string | undefined, key: string): void => {
         if (name === undefined) return;
-        if (c.job_declaration && name === JD_POOL_NAME) report(key, `"${JD_POOL_NAME}" is the Job Declaration upstream's name while [job_declaration] is set; choose another name`);
+        if (c.job_declaration && name === JD_POOL_NAME)
+          report(key, `"${JD_POOL_NAME}" is the Job Declaration upstream's name while [job_declaration] is set; choose another name`);
         const first = names.get(name);
-        if (first !== undefined) report(key, `duplicate pool name ${JSON.stringify(name)} (also at ${first}); pool names are their ids in logs, stats and the API`);
+        if (first !== undefined)
+          report(key, `duplicate pool name ${JSON.stringify(name)} (also at ${first}); pool names are their ids in logs, stats and the API`);
         else names.set(name, key);
       };
       c.pool?.forEach((p, i) => named(p.name, `pool[${i}].name`));

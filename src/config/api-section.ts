@@ -64,7 +64,12 @@ export function toApiOptionsInput(a: Infer<typeof apiSectionSchema>): ApiOptions
       idleTimeoutMs: c.idle_timeout_ms,
       connectionTimeoutMs: c.connection_timeout_ms,
       settleMs: c.settle_ms,
-      write: { enabled: c.write.enabled, allow: c.write.allow, requireToken: c.write.require_token, ...(c.write.token !== undefined ? { token: c.write.token } : {}) },
+      write: {
+        enabled: c.write.enabled,
+        allow: c.write.allow,
+        requireToken: c.write.require_token,
+        ...(c.write.token !== undefined ? { token: c.write.token } : {}),
+      },
     },
     http: {
       enabled: a.http.enabled,

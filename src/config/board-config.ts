@@ -82,7 +82,9 @@ const device = table(
     /** °C added to every reading of the device (ESP-Miner's temp_offset). */
     offset_c: optional(num(-50, 50, { unit: '°C' })),
     /** Reader-facing names of the IC's channels (APIs, metrics, MQTT): `{ external = "asic", fan = "front" }`. */
-    names: optional(record(str({ pattern: NAME, patternHint: 'a lower-case name (letters, digits, - and _)' }), { keyPattern: /^[a-z0-9]+$/, keyHint: 'a channel name' })),
+    names: optional(
+      record(str({ pattern: NAME, patternHint: 'a lower-case name (letters, digits, - and _)' }), { keyPattern: /^[a-z0-9]+$/, keyHint: 'a channel name' }),
+    ),
     /** The chain (0-based) this IC's temperature sensors belong to; absent = the whole board. */
     chain: optional(int(0, 15)),
   },
@@ -94,7 +96,8 @@ const device = table(
         }
       }
       for (const ch of Object.keys(d.names ?? {})) {
-        if (!IC_CHANNELS[d.ic].includes(ch)) report(`names.${ch}`, `an ${d.ic} has ${IC_CHANNELS[d.ic].length ? `the channels ${IC_CHANNELS[d.ic].join(', ')}` : 'no named channels'}`);
+        if (!IC_CHANNELS[d.ic].includes(ch))
+          report(`names.${ch}`, `an ${d.ic} has ${IC_CHANNELS[d.ic].length ? `the channels ${IC_CHANNELS[d.ic].join(', ')}` : 'no named channels'}`);
       }
     },
   },
@@ -221,7 +224,8 @@ const temperature = table(
       if (!(t.target < t.hot)) report('target', `${t.target} °C must be below hot (${t.hot} °C)`);
       if (!(t.hot < t.dangerous)) report('hot', `${t.hot} °C must be below dangerous (${t.dangerous} °C)`);
       if (!(t.vr_hot < t.vr_dangerous)) report('vr_hot', `${t.vr_hot} °C must be below vr_dangerous (${t.vr_dangerous} °C)`);
-      if (!(t.dangerous < t.plausible_max)) report('plausible_max', `${t.plausible_max} °C must be above dangerous (${t.dangerous} °C), or a real over-temperature would read as a failed sensor`);
+      if (!(t.dangerous < t.plausible_max))
+        report('plausible_max', `${t.plausible_max} °C must be above dangerous (${t.dangerous} °C), or a real over-temperature would read as a failed sensor`);
     },
   },
 );
@@ -322,16 +326,21 @@ export const boardConfigSchema = table(
         const lo = b.asic.min_voltage * b.asic.voltage_domains;
         const hi = b.asic.max_voltage * b.asic.voltage_domains;
         if (lo < b.regulator.vout_min || hi > b.regulator.vout_max) {
-          report('asic.min_voltage', `${lo}..${hi} V at the regulator (× ${b.asic.voltage_domains} domains) must lie within regulator vout_min..vout_max (${b.regulator.vout_min}..${b.regulator.vout_max} V)`);
+          report(
+            'asic.min_voltage',
+            `${lo}..${hi} V at the regulator (× ${b.asic.voltage_domains} domains) must lie within regulator vout_min..vout_max (${b.regulator.vout_min}..${b.regulator.vout_max} V)`,
+          );
         }
-        if (b.power.max_iout_a > b.regulator.iout_oc_warn) report('power.max_iout_a', `${b.power.max_iout_a} A is above the regulator's iout_oc_warn (${b.regulator.iout_oc_warn} A)`);
+        if (b.power.max_iout_a > b.regulator.iout_oc_warn)
+          report('power.max_iout_a', `${b.power.max_iout_a} A is above the regulator's iout_oc_warn (${b.regulator.iout_oc_warn} A)`);
       }
       const protecting = devs.some(([, d]) => {
         if (d.ic === 'emc2101') return ['chip', 'board'].includes(d.external ?? 'chip') || ['chip', 'board'].includes(d.internal ?? 'ambient');
         if (d.ic === 'tmp1075' || d.ic === 'tmp75') return ['chip', 'board'].includes(d.sensor ?? 'board');
         return false;
       });
-      if (!protecting) report('i2c.devices', 'has no chip or board temperature sensor (emc2101 external diode, tmp1075, tmp75): the board could not be protected');
+      if (!protecting)
+        report('i2c.devices', 'has no chip or board temperature sensor (emc2101 external diode, tmp1075, tmp75): the board could not be protected');
       const lines = new Map<string, string>();
       const claim = (key: string, l: { chip: string; line: number } | undefined): void => {
         if (!l) return;
@@ -347,7 +356,9 @@ export const boardConfigSchema = table(
         if (chainNames.has(c.name)) report(`chain[${n}].name`, `${c.name} is used by another chain`);
         chainNames.add(c.name);
       });
-      for (const [name, d] of devs) if (d.chain !== undefined && d.chain >= b.chain.length) report(`i2c.devices.${name}.chain`, `the board has ${b.chain.length} chain(s), numbered from 0`);
+      for (const [name, d] of devs)
+        if (d.chain !== undefined && d.chain >= b.chain.length)
+          report(`i2c.devices.${name}.chain`, `the board has ${b.chain.length} chain(s), numbered from 0`);
       claim('gpio.power_enable', b.gpio.power_enable);
       checkBackends(b, report);
       b.sim?.faults.forEach((f, n) => {
@@ -390,7 +401,8 @@ function checkBackends(b: BoardConfig, report: (key: string, message: string) =>
     simulated++;
     if (!b.sim) report('gpio.power_enable', `"${SIM_GPIO_CHIP}" lines need a [sim] section`);
   }
-  if (b.sim && simulated === 0) report('sim', 'describes a simulated board, but no part is simulated (chain uart "sim:…", [i2c] bus = "sim" or lines on "sim-gpio")');
+  if (b.sim && simulated === 0)
+    report('sim', 'describes a simulated board, but no part is simulated (chain uart "sim:…", [i2c] bus = "sim" or lines on "sim-gpio")');
 }
 export type BoardDevice = BoardConfig['i2c']['devices'][string];
 export type GpioLineConfig = Infer<typeof gpioLine>;

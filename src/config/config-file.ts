@@ -93,7 +93,11 @@ export class ConfigFile {
   private prepare(edits: TomlEdit[]): ConfigUpdate {
     const base = this.baseline;
     if (base === undefined) {
-      return { ok: false, kind: 'unavailable', message: `${this.path} changed on disk after the agent loaded it, or cannot be read: reload the agent (SIGHUP, systemctl reload asic-agent) so that it runs on the file as it is, then try again` };
+      return {
+        ok: false,
+        kind: 'unavailable',
+        message: `${this.path} changed on disk after the agent loaded it, or cannot be read: reload the agent (SIGHUP, systemctl reload asic-agent) so that it runs on the file as it is, then try again`,
+      };
     }
     const disk = readText(this.path);
     if (disk !== base) {

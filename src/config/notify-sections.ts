@@ -34,7 +34,7 @@ export const mqttSectionSchema = table(
   {
     refine(m, report) {
       if (m.reconnect_min_ms > m.reconnect_max_ms) report('reconnect_min_ms', `must not exceed reconnect_max_ms (${m.reconnect_max_ms} ms)`);
-      if (m.commands && !m.username) report('commands', 'needs username (and password): commands are only taken behind the broker\'s authentication');
+      if (m.commands && !m.username) report('commands', "needs username (and password): commands are only taken behind the broker's authentication");
       if (m.password && !m.username) report('password', 'needs username');
     },
   },

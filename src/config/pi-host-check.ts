@@ -127,10 +127,14 @@ export function checkPiHost(board: BoardConfig, env: HostCheckEnv): HostCheck {
       if (c.uart.startsWith('sim:')) continue;
       const dev = c.uart;
       if (gen === 'bt-uart' && /\/ttyAMA0$/.test(dev) && !btMoved) {
-        out.problems.push(`chain[${n}].uart ${dev} is the Bluetooth UART on a ${out.model}: add "dtoverlay=disable-bt" to ${where} (and "sudo systemctl disable hciuart") to put it on GPIO 14/15`);
+        out.problems.push(
+          `chain[${n}].uart ${dev} is the Bluetooth UART on a ${out.model}: add "dtoverlay=disable-bt" to ${where} (and "sudo systemctl disable hciuart") to put it on GPIO 14/15`,
+        );
       }
       if (gen === 'bt-uart' && /\/ttyS0$/.test(dev)) {
-        out.notes.push(`chain[${n}].uart ${dev} is the mini UART: its rate follows the core clock (fixed at 250 MHz by enable_uart=1), it has no framing-error detection and a small FIFO; "dtoverlay=disable-bt" and /dev/ttyAMA0 are the better choice`);
+        out.notes.push(
+          `chain[${n}].uart ${dev} is the mini UART: its rate follows the core clock (fixed at 250 MHz by enable_uart=1), it has no framing-error detection and a small FIFO; "dtoverlay=disable-bt" and /dev/ttyAMA0 are the better choice`,
+        );
       }
       if (!existsSync(join(env.root, dev))) out.problems.push(`chain[${n}].uart ${dev} does not exist (is the UART enabled and the Pi rebooted?)`);
       const hw = hostUartOf(dev, gen);
@@ -153,14 +157,19 @@ export function checkPiHost(board: BoardConfig, env: HostCheckEnv): HostCheck {
   }
 
   // GPIO controllers by label.
-  const wanted = new Set([...board.chain.map((c) => c.reset?.chip), board.gpio.power_enable?.chip].filter((l): l is string => l !== undefined && l !== 'sim-gpio'));
+  const wanted = new Set(
+    [...board.chain.map((c) => c.reset?.chip), board.gpio.power_enable?.chip].filter((l): l is string => l !== undefined && l !== 'sim-gpio'),
+  );
   if (wanted.size > 0) {
     const labels = gpioLabels(env.root);
     if (labels === undefined) {
       out.problems.push('no sysfs GPIO (/sys/class/gpio) on this kernel: the reset and power-enable lines cannot be driven');
     } else {
       for (const l of wanted) {
-        if (!labels.includes(l)) out.problems.push(`no GPIO controller labelled "${l}" (present: ${labels.join(', ') || 'none'})${gen === 'pi5' ? '; on a Pi 5 the header GPIOs are "pinctrl-rp1"' : ''}`);
+        if (!labels.includes(l))
+          out.problems.push(
+            `no GPIO controller labelled "${l}" (present: ${labels.join(', ') || 'none'})${gen === 'pi5' ? '; on a Pi 5 the header GPIOs are "pinctrl-rp1"' : ''}`,
+          );
       }
     }
   }
@@ -172,7 +181,8 @@ export function checkPiHost(board: BoardConfig, env: HostCheckEnv): HostCheck {
       out.notes.push(`user ${env.user} not found in /etc/passwd: group membership not checked (scripts/install.sh creates "miner")`);
     } else {
       const need = ['dialout', 'i2c', 'gpio'].filter((g) => !groups.has(g));
-      if (need.length > 0) out.problems.push(`user ${env.user} is not in group${need.length > 1 ? 's' : ''} ${need.join(', ')}: sudo usermod -a -G ${need.join(',')} ${env.user}`);
+      if (need.length > 0)
+        out.problems.push(`user ${env.user} is not in group${need.length > 1 ? 's' : ''} ${need.join(', ')}: sudo usermod -a -G ${need.join(',')} ${env.user}`);
     }
   }
   return out;

@@ -55,7 +55,10 @@ export const poolEntrySchema = table(
       const v2 = p.url.startsWith('stratum2+tcp://');
       const hasKey = v2 && /:\d{1,5}\/[1-9A-HJ-NP-Za-km-z]{40,60}\/?$/.test(p.url);
       if (v2 && !hasKey && !p.allow_unauthenticated) {
-        report('url', 'has no authority key; a Stratum V2 pool is authenticated by the key in the URL path (set allow_unauthenticated = true only for a pool on a private network)');
+        report(
+          'url',
+          'has no authority key; a Stratum V2 pool is authenticated by the key in the URL path (set allow_unauthenticated = true only for a pool on a private network)',
+        );
       }
       if (p.plain && !p.allow_unauthenticated) report('plain', 'needs allow_unauthenticated = true (no encryption, no authentication)');
       if (p.plain && hasKey) report('plain', 'cannot be combined with an authority key in the URL');

@@ -64,7 +64,14 @@ export function loadBoardConfig(path: string): BoardConfig {
 }
 
 /** Merges agent settings onto the board-config; reports conflicts against the agent file's lines. */
-export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentConfig, agentDoc: TomlDocument | undefined, boardFile: string, board: BoardConfig): RunConfig {
+export function resolveRunConfig(
+  file: string,
+  kind: ConfigKind,
+  agent: AgentConfig,
+  agentDoc: TomlDocument | undefined,
+  boardFile: string,
+  board: BoardConfig,
+): RunConfig {
   const issues: ConfigIssue[] = [];
   const report = (key: string, message: string): void => {
     issues.push({ key, line: agentDoc ? lineOf(agentDoc.lines, key) : undefined, message });
@@ -75,9 +82,11 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
   const hot = t.hot ?? bt.hot;
   const dangerous = t.dangerous ?? bt.dangerous;
   const cool = t.cool ?? target - 15;
-  if (dangerous > bt.dangerous) report('temperature.dangerous', `${dangerous} °C is above the board's dangerous limit (${bt.dangerous} °C in ${board.name}); it can only be lowered`);
+  if (dangerous > bt.dangerous)
+    report('temperature.dangerous', `${dangerous} °C is above the board's dangerous limit (${bt.dangerous} °C in ${board.name}); it can only be lowered`);
   if (!(target < hot)) report(t.target !== undefined ? 'temperature.target' : 'temperature.hot', `target (${target} °C) must be below hot (${hot} °C)`);
-  if (!(hot < dangerous)) report(t.hot !== undefined ? 'temperature.hot' : 'temperature.dangerous', `hot (${hot} °C) must be below dangerous (${dangerous} °C)`);
+  if (!(hot < dangerous))
+    report(t.hot !== undefined ? 'temperature.hot' : 'temperature.dangerous', `hot (${hot} °C) must be below dangerous (${dangerous} °C)`);
   if (!(cool < target)) report('temperature.cool', `cool (${cool} °C) must be below target (${target} °C)`);
 
   const a = board.asic;
@@ -86,7 +95,8 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
   if (frequencyMhz < a.min_frequency_mhz || frequencyMhz > a.max_frequency_mhz) {
     report('board.frequency_mhz', `${frequencyMhz} MHz is outside ${board.name}'s ${a.min_frequency_mhz}..${a.max_frequency_mhz} MHz`);
   }
-  if (coreVoltage < a.min_voltage || coreVoltage > a.max_voltage) report('board.voltage', `${coreVoltage} V is outside ${board.name}'s ${a.min_voltage}..${a.max_voltage} V`);
+  if (coreVoltage < a.min_voltage || coreVoltage > a.max_voltage)
+    report('board.voltage', `${coreVoltage} V is outside ${board.name}'s ${a.min_voltage}..${a.max_voltage} V`);
 
   const f = agent.fans;
   const fanCount = boardFanCount(board);
@@ -96,7 +106,10 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
   else if (f.mode !== 'immersion' && f.safe_duty < MIN_SAFE_DUTY) {
     // Issue 21 D8: the safe duty is what cools a board that just stopped for a fault; running without
     // fans is the explicit immersion mode, never a duty of 0 in another mode.
-    report('fans.safe_duty', `${f.safe_duty} % does not cool a stopped board; outside immersion mode it must be at least ${MIN_SAFE_DUTY} % (fans.mode = "immersion" runs without fans)`);
+    report(
+      'fans.safe_duty',
+      `${f.safe_duty} % does not cool a stopped board; outside immersion mode it must be at least ${MIN_SAFE_DUTY} % (fans.mode = "immersion" runs without fans)`,
+    );
   }
   let minFans = f.min_fans ?? fanCount;
   if (f.mode === 'immersion') {
@@ -104,14 +117,19 @@ export function resolveRunConfig(file: string, kind: ConfigKind, agent: AgentCon
     minFans = 0;
   } else {
     if (fanCount === 0) report('fans.mode', `${board.name} has no fan controller; use mode = "immersion"`);
-    else if (f.min_fans === 0) report('fans.min_fans', 'must be at least 1 outside immersion mode; immersion is a mode (fans.mode = "immersion"), not min_fans = 0');
+    else if (f.min_fans === 0)
+      report('fans.min_fans', 'must be at least 1 outside immersion mode; immersion is a mode (fans.mode = "immersion"), not min_fans = 0');
     else if (minFans > fanCount) report('fans.min_fans', `${minFans} is more than the ${fanCount} fan${fanCount === 1 ? '' : 's'} ${board.name} has`);
   }
   const tu = agent.tuning;
   if (tu.enabled) {
     const ics = Object.values(board.i2c.devices).map((d) => d.ic);
     const reading = ics.includes('ina260') || ics.includes('tps546d24a');
-    if (tu.mode !== 'hashrate' && !reading) report('tuning.mode', `${tu.mode} mode needs a power reading, and ${board.name} has neither a power monitor (ina260) nor a regulator with telemetry (tps546d24a)`);
+    if (tu.mode !== 'hashrate' && !reading)
+      report(
+        'tuning.mode',
+        `${tu.mode} mode needs a power reading, and ${board.name} has neither a power monitor (ina260) nor a regulator with telemetry (tps546d24a)`,
+      );
     if (board.sim && board.chain.some((c) => c.uart.startsWith('sim:')) && !board.sim.lottery) {
       report('tuning.enabled', `${board.name}'s simulated chips hash the same at any clock: set [sim] lottery = true in the board-config to tune them`);
     }
@@ -188,7 +206,13 @@ export function runConfigOf(doc: TomlDocument): RunConfig {
   const agent = validate(agentConfigSchema, doc);
   const boardFile = resolveBoardRef(agent.board.config, path);
   if (!existsSync(boardFile)) {
-    throw new ConfigError(path, [{ key: 'board.config', line: lineOf(doc.lines, 'board.config'), message: `board-config ${JSON.stringify(agent.board.config)} not found (looked for ${boardFile})` }]);
+    throw new ConfigError(path, [
+      {
+        key: 'board.config',
+        line: lineOf(doc.lines, 'board.config'),
+        message: `board-config ${JSON.stringify(agent.board.config)} not found (looked for ${boardFile})`,
+      },
+    ]);
   }
   const board = loadBoardConfig(boardFile);
   return resolveRunConfig(path, 'agent', agent, doc, boardFile, board);

@@ -133,7 +133,10 @@ export function str(opts: StringOptions = {}): Schema<string> {
         return INVALID;
       }
       if (v.length === 0 || (opts.maxLength !== undefined && v.length > opts.maxLength)) {
-        ctx.report(key, `expected ${describe}${opts.maxLength ? ` of at most ${opts.maxLength} characters` : ''}, got ${v.length === 0 ? 'an empty string' : 'a longer string'}`);
+        ctx.report(
+          key,
+          `expected ${describe}${opts.maxLength ? ` of at most ${opts.maxLength} characters` : ''}, got ${v.length === 0 ? 'an empty string' : 'a longer string'}`,
+        );
         return INVALID;
       }
       if (opts.pattern && !opts.pattern.test(v)) {
@@ -345,7 +348,8 @@ export function section<T>(s: Schema<T>): Schema<T> {
   const fallback = (): T => {
     const ctx = new CheckContext();
     const v = s.check({}, '', ctx);
-    if (v === INVALID || ctx.issues.length > 0) throw new Error(`section() needs a table whose fields all have defaults: ${ctx.issues.map((i) => i.key).join(', ')}`);
+    if (v === INVALID || ctx.issues.length > 0)
+      throw new Error(`section() needs a table whose fields all have defaults: ${ctx.issues.map((i) => i.key).join(', ')}`);
     return v;
   };
   return { describe: s.describe, required: false, fallback, check: (v, k, c) => s.check(v, k, c) };

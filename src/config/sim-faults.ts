@@ -35,7 +35,7 @@ export class SimFaultSyntaxError extends Error {
 }
 
 export function isSimFaultName(s: string): s is SimFaultName {
-  return  Object.hasOwn(SIM_FAULTS, s);
+  return Object.hasOwn(SIM_FAULTS, s);
 }
 
 /** Parses `name[:target]@seconds`. */

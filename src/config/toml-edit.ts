@@ -285,7 +285,10 @@ class Doc {
 
   /** Lines of a brand-new element (and its nested arrays). */
   freshElement(path: string, item: TableItem): string[] {
-    const header = splitPath(path.replace(/\[\d+\]/g, '')).map(unquote).map(keyText).join('.');
+    const header = splitPath(path.replace(/\[\d+\]/g, ''))
+      .map(unquote)
+      .map(keyText)
+      .join('.');
     const out = [`[[${header}]]`];
     for (const [k, v] of Object.entries(item.set)) if (v !== undefined) out.push(`${keyText(k)} = ${formatTomlValue(v)}`);
     for (const [k, items] of Object.entries(item.arrays ?? {})) {
@@ -447,8 +450,11 @@ export function editToml(source: string, edits: TomlEdit[]): string {
   try {
     after = parse(text);
   } catch (err) {
-    throw new TomlEditError(`the edited file would not parse (${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}); make this change by hand`);
+    throw new TomlEditError(
+      `the edited file would not parse (${err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err)}); make this change by hand`,
+    );
   }
-  if (!sameData(after, applyToData(before, edits))) throw new TomlEditError('this file is laid out in a way the editor cannot change in place (inline tables or dotted keys); make this change by hand');
+  if (!sameData(after, applyToData(before, edits)))
+    throw new TomlEditError('this file is laid out in a way the editor cannot change in place (inline tables or dotted keys); make this change by hand');
   return eol === '\r\n' ? text.replace(/\n/g, '\r\n') : text;
 }

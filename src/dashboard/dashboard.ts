@@ -59,11 +59,18 @@ const SECURITY_HEADERS = {
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',
 };
-const PAGE_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? null : x));
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    ...SECURITY_HEADERS,
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -142,7 +149,10 @@ export class Dashboard {
     if (httpAddress !== undefined) {
       const url = dashboardUrl(httpAddress);
       const writable = this.src.access().hashedPassword !== undefined;
-      this.log.info({ url, settings: writable ? 'password set: log in to change settings' : 'read-only: no password set (asic-agent password --config FILE)' }, `dashboard at ${url}`);
+      this.log.info(
+        { url, settings: writable ? 'password set: log in to change settings' : 'read-only: no password set (asic-agent password --config FILE)' },
+        `dashboard at ${url}`,
+      );
     }
     const sample = (chips: boolean): void => {
       try {
@@ -268,7 +278,11 @@ export class Dashboard {
       json(res, status, { error });
       return undefined;
     };
-    if (this.hash() === undefined) return refuse(403, 'no password is set: settings cannot be changed from the network (set one with `asic-agent password --config FILE`, then reload the agent)');
+    if (this.hash() === undefined)
+      return refuse(
+        403,
+        'no password is set: settings cannot be changed from the network (set one with `asic-agent password --config FILE`, then reload the agent)',
+      );
     if (!this.sameOrigin(req)) return refuse(403, 'cross-origin request refused');
     const s = this.session(req);
     if (!s) return refuse(401, 'log in first');
@@ -282,7 +296,9 @@ export class Dashboard {
     const hash = this.hash();
     if (hash === undefined) {
       req.resume();
-      return json(res, 403, { error: 'no password is set: settings cannot be changed from the network (set one with `asic-agent password --config FILE`, then reload the agent)' });
+      return json(res, 403, {
+        error: 'no password is set: settings cannot be changed from the network (set one with `asic-agent password --config FILE`, then reload the agent)',
+      });
     }
     if (!this.sameOrigin(req)) {
       req.resume();
@@ -365,7 +381,9 @@ export class Dashboard {
     const after = Number(q.get('after') ?? 0);
     const level = Number(q.get('level') ?? 0);
     const module = q.get('module');
-    const recs = this.src.logs.since(Number.isFinite(after) ? after : 0).filter((r) => r.level >= level && (!module || r.module === module || r.module?.startsWith(`${module}.`)));
+    const recs = this.src.logs
+      .since(Number.isFinite(after) ? after : 0)
+      .filter((r) => r.level >= level && (!module || r.module === module || r.module?.startsWith(`${module}.`)));
     json(res, 200, { end: this.src.logs.end, records: recs });
   }
 

@@ -37,7 +37,11 @@ export interface UpstreamView {
 
 export interface LiveState extends StatusView {
   /** Chip figures for the heatmap: [chain][chip]. */
-  chips: { chain: number; nominalPerChip: number | null; chips: { chip: number; rate1m: number; share: number | null; hwErrors: number; validNonces: number; silent: boolean }[] }[];
+  chips: {
+    chain: number;
+    nominalPerChip: number | null;
+    chips: { chip: number; rate1m: number; share: number | null; hwErrors: number; validNonces: number; silent: boolean }[];
+  }[];
   shareReasons: AgentSnapshot['shares']['reasons'];
   /** J/TH, when input power and hashrate are known. */
   efficiencyJth: number | null;

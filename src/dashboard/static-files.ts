@@ -49,7 +49,12 @@ function walk(dir: string): string[] {
 
 function entry(path: string): StaticFile {
   const body = readFileSync(path);
-  return { body, gzip: gzipSync(body, { level: 9 }), type: TYPES[extname(path)] ?? 'application/octet-stream', etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+  return {
+    body,
+    gzip: gzipSync(body, { level: 9 }),
+    type: TYPES[extname(path)] ?? 'application/octet-stream',
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+  };
 }
 
 /** URL path (under /ui/) → file: every file of web/, and uPlot's script and stylesheet under vendor/. */

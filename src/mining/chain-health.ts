@@ -24,7 +24,10 @@ export interface ChainHealthOptions {
   minWindowMs?: number;
 }
 
-export type HealthAction = { kind: 'chip-silent'; chip: number; silentMs: number } | { kind: 'chip-recovered'; chip: number } | { kind: 'chain-dead'; silentMs: number };
+export type HealthAction =
+  | { kind: 'chip-silent'; chip: number; silentMs: number }
+  | { kind: 'chip-recovered'; chip: number }
+  | { kind: 'chain-dead'; silentMs: number };
 
 export class ChainHealth {
   private readonly lastNonce: number[];

@@ -119,7 +119,10 @@ export class Scheduler {
       const ms = c.workIntervalFor?.(rollMask) ?? c.workIntervalMs;
       intervals.set(c.index, ms);
       if (ms < c.workIntervalMs && this.current?.intervals.get(c.index) !== ms) {
-        this.o.log.warn({ chain: c.index, pool, job: job.id, rollMask: rollMask.toString(16), intervalMs: Number(ms.toFixed(3)), usualMs: c.workIntervalMs }, 'few version bits to roll: new extranonce every unit, units sent faster');
+        this.o.log.warn(
+          { chain: c.index, pool, job: job.id, rollMask: rollMask.toString(16), intervalMs: Number(ms.toFixed(3)), usualMs: c.workIntervalMs },
+          'few version bits to roll: new extranonce every unit, units sent faster',
+        );
       }
     }
     this.current = { job, gen, intervals };

@@ -58,7 +58,10 @@ export class SharePath {
       return;
     }
     this.o.stats.blocksLost++;
-    this.o.log.error({ pool: share.job.source.poolId, job: share.job.id, hash: toHex(reverseBytes(share.hash)) }, 'block found but nobody could take it (no pool connected, job gone): not published');
+    this.o.log.error(
+      { pool: share.job.source.poolId, job: share.job.id, hash: toHex(reverseBytes(share.hash)) },
+      'block found but nobody could take it (no pool connected, job gone): not published',
+    );
   }
 
   /**

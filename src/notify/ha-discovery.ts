@@ -26,14 +26,24 @@ export interface DiscoveryMessage {
 
 /** `[a-z0-9_]` only: a name from the board-config as a JSON key and object id. */
 export function slug(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '') || 'x';
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '') || 'x'
+  );
 }
 
 // Six significant digits, not fixed decimals: a small (or simulated) board is not 0.0000 TH/s.
 const ths = (hps: number): number => Number((hps / 1e12).toPrecision(6));
 const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function topics(o: Pick<MqttOptions, 'baseTopic' | 'nodeId' | 'discoveryPrefix'>): { state: string; availability: string; command: string; haStatus: string } {
+export function topics(o: Pick<MqttOptions, 'baseTopic' | 'nodeId' | 'discoveryPrefix'>): {
+  state: string;
+  availability: string;
+  command: string;
+  haStatus: string;
+} {
   const base = `${o.baseTopic}/${o.nodeId}`;
   return { state: `${base}/state`, availability: `${base}/availability`, command: `${base}/command`, haStatus: `${o.discoveryPrefix}/status` };
 }
@@ -74,7 +84,13 @@ export function minerState(s: AgentSnapshot): MinerState {
   out.alarms = active.length;
   out.problem = active.length > 0 ? 'ON' : 'OFF';
   // Home Assistant keeps at most 255 characters of a state.
-  out.alarm_text = active.length > 0 ? active.map((a) => `[${a.severity}] ${a.message}`).join('; ').slice(0, 255) : 'none';
+  out.alarm_text =
+    active.length > 0
+      ? active
+          .map((a) => `[${a.severity}] ${a.message}`)
+          .join('; ')
+          .slice(0, 255)
+      : 'none';
   return out;
 }
 
@@ -106,21 +122,39 @@ function entities(s: AgentSnapshot, state: MinerState, commands: boolean): Entit
     { component: 'sensor', key: 'alarm_text', name: 'Alarm', icon: 'mdi:alert' },
     { component: 'binary_sensor', key: 'problem', name: 'Problem', deviceClass: 'problem' },
   ];
-  if ('hashrate_nominal_ths' in state) e.push({ component: 'sensor', key: 'hashrate_nominal_ths', name: 'Expected hashrate', unit: 'TH/s', stateClass: 'measurement', icon: 'mdi:pickaxe' });
+  if ('hashrate_nominal_ths' in state)
+    e.push({ component: 'sensor', key: 'hashrate_nominal_ths', name: 'Expected hashrate', unit: 'TH/s', stateClass: 'measurement', icon: 'mdi:pickaxe' });
   if ('power_w' in state) {
     e.push({ component: 'sensor', key: 'power_w', name: 'Power', unit: 'W', deviceClass: 'power', stateClass: 'measurement' });
     e.push({ component: 'sensor', key: 'efficiency_jth', name: 'Efficiency', unit: 'J/TH', stateClass: 'measurement', icon: 'mdi:flash' });
   }
-  for (const t of s.temperatures) e.push({ component: 'sensor', key: `temp_${slug(t.name)}`, name: `Temperature ${t.name}`, unit: '°C', deviceClass: 'temperature', stateClass: 'measurement' });
+  for (const t of s.temperatures)
+    e.push({
+      component: 'sensor',
+      key: `temp_${slug(t.name)}`,
+      name: `Temperature ${t.name}`,
+      unit: '°C',
+      deviceClass: 'temperature',
+      stateClass: 'measurement',
+    });
   for (const c of s.chains) {
     const n = c.name ?? `chain${c.id}`;
     e.push({ component: 'sensor', key: `chain${c.id}_ths`, name: `Hashrate ${n}`, unit: 'TH/s', stateClass: 'measurement', icon: 'mdi:pickaxe' });
     e.push({ component: 'sensor', key: `chain${c.id}_state`, name: `State ${n}`, category: 'diagnostic' });
-    if (c.temperature !== undefined) e.push({ component: 'sensor', key: `chain${c.id}_temp`, name: `Chip temperature ${n}`, unit: '°C', deviceClass: 'temperature', stateClass: 'measurement' });
+    if (c.temperature !== undefined)
+      e.push({
+        component: 'sensor',
+        key: `chain${c.id}_temp`,
+        name: `Chip temperature ${n}`,
+        unit: '°C',
+        deviceClass: 'temperature',
+        stateClass: 'measurement',
+      });
   }
   for (const f of s.fans) {
     e.push({ component: 'sensor', key: `fan_${slug(f.name)}_duty`, name: `Fan ${f.name} duty`, unit: '%', stateClass: 'measurement', icon: 'mdi:fan' });
-    if (f.rpm !== undefined) e.push({ component: 'sensor', key: `fan_${slug(f.name)}_rpm`, name: `Fan ${f.name} speed`, unit: 'RPM', stateClass: 'measurement', icon: 'mdi:fan' });
+    if (f.rpm !== undefined)
+      e.push({ component: 'sensor', key: `fan_${slug(f.name)}_rpm`, name: `Fan ${f.name} speed`, unit: 'RPM', stateClass: 'measurement', icon: 'mdi:fan' });
   }
   if (commands) {
     e.push({ component: 'button', key: 'pause', name: 'Pause mining', icon: 'mdi:pause', press: 'pause' });
@@ -130,7 +164,11 @@ function entities(s: AgentSnapshot, state: MinerState, commands: boolean): Entit
 }
 
 /** Every entity's retained discovery config for this snapshot. */
-export function discoveryMessages(s: AgentSnapshot, o: Pick<MqttOptions, 'baseTopic' | 'nodeId' | 'discoveryPrefix' | 'commands'>, state: MinerState = minerState(s)): DiscoveryMessage[] {
+export function discoveryMessages(
+  s: AgentSnapshot,
+  o: Pick<MqttOptions, 'baseTopic' | 'nodeId' | 'discoveryPrefix' | 'commands'>,
+  state: MinerState = minerState(s),
+): DiscoveryMessage[] {
   const t = topics(o);
   const device = {
     identifiers: [`asic-agent_${o.nodeId}`],

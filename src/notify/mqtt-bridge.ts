@@ -46,7 +46,7 @@ export interface MqttBridgeStats {
  * "default" export condition) for require as for import.
  */
 let mqttModule: typeof import('mqtt') | undefined;
-function mqttConnect(): (typeof import('mqtt'))['connect'] {
+function mqttConnect(): typeof import('mqtt')['connect'] {
   mqttModule ??= createRequire(import.meta.url)('mqtt') as typeof import('mqtt');
   return mqttModule.connect;
 }

@@ -20,6 +20,10 @@ export interface MqttOptions {
 
 /** A topic-safe node id from a host name: letters, digits, _ and - only. */
 export function nodeIdFrom(hostname: string): string {
-  const s = hostname.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  const s = hostname
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
   return s || 'miner';
 }

@@ -228,14 +228,20 @@ export class WebhookSender {
         this.log.warn({ receiver: this.origin, event: body.event, alarm: body.alarm.key, detail }, 'webhook refused the event; not retried');
       } else {
         this.counts.failed++;
-        this.log.warn({ receiver: this.origin, event: body.event, alarm: body.alarm.key, attempts: head.attempts, detail }, 'webhook event dropped after its last attempt');
+        this.log.warn(
+          { receiver: this.origin, event: body.event, alarm: body.alarm.key, attempts: head.attempts, detail },
+          'webhook event dropped after its last attempt',
+        );
       }
       this.settle();
       this.kick();
       return;
     }
     const wait = this.backoff.next();
-    this.log.info({ receiver: this.origin, event: body.event, alarm: body.alarm.key, attempt: head.attempts, retryInMs: wait, detail }, 'webhook delivery failed; retrying');
+    this.log.info(
+      { receiver: this.origin, event: body.event, alarm: body.alarm.key, attempt: head.attempts, retryInMs: wait, detail },
+      'webhook delivery failed; retrying',
+    );
     this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.kick();

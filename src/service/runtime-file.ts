@@ -39,7 +39,14 @@ export function readRuntimeInfo(dir: string): RuntimeInfo | undefined {
   try {
     const v = JSON.parse(readFileSync(join(dir, RUNTIME_FILE), 'utf8')) as Partial<RuntimeInfo>;
     if (typeof v.pid !== 'number' || typeof v.version !== 'string') return undefined;
-    return { pid: v.pid, version: v.version, root: String(v.root ?? ''), http: v.http ?? null, cgminer: v.cgminer ?? null, startedAt: Number(v.startedAt ?? 0) };
+    return {
+      pid: v.pid,
+      version: v.version,
+      root: String(v.root ?? ''),
+      http: v.http ?? null,
+      cgminer: v.cgminer ?? null,
+      startedAt: Number(v.startedAt ?? 0),
+    };
   } catch {
     return undefined;
   }

@@ -16,7 +16,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { readRuntimeInfo } from './runtime-file.js';
 import { waitHealthy, type Health } from './health-check.js';
@@ -158,7 +170,9 @@ export async function upgrade(o: UpgradeOptions): Promise<number> {
   checkReleaseFits(rel, node);
   const dir = `${rel.version}-${rel.hash}`;
   const target = join(versions, dir);
-  p(`running: ${prevDir} (${prevVersion}); release: ${basename(o.file)} → versions/${dir}${rel.manifest ? '' : ' (npm pack tarball: dependencies are installed here)'}`);
+  p(
+    `running: ${prevDir} (${prevVersion}); release: ${basename(o.file)} → versions/${dir}${rel.manifest ? '' : ' (npm pack tarball: dependencies are installed here)'}`,
+  );
   if (dir === prevDir) {
     p('this release is the one running: nothing to do');
     return 0;

@@ -149,8 +149,10 @@ export class ThermalPolicy {
     if (v.stop) return v.stop;
     // A dangerous reading still being confirmed (issue 15's N readings in a row) is not yet a stop, but
     // nothing is powered up on it.
-    if (v.confirming) return { reason: 'overheat', detail: `a dangerous reading is being confirmed (${v.controlC === null ? 'regulator' : `${v.controlC.toFixed(1)} °C`})` };
-    if (v.controlC === null) return { reason: 'sensor-loss', detail: `no valid chip or board temperature${this.lastBlind.length ? `: ${this.lastBlind.join(', ')}` : ''}` };
+    if (v.confirming)
+      return { reason: 'overheat', detail: `a dangerous reading is being confirmed (${v.controlC === null ? 'regulator' : `${v.controlC.toFixed(1)} °C`})` };
+    if (v.controlC === null)
+      return { reason: 'sensor-loss', detail: `no valid chip or board temperature${this.lastBlind.length ? `: ${this.lastBlind.join(', ')}` : ''}` };
     if (this.lastBlind.length > 0) {
       const stuck = this.lastBlind.every((b) => b.endsWith('(stuck)'));
       return { reason: stuck ? 'sensor-stuck' : 'sensor-loss', detail: `temperature missing: ${this.lastBlind.join(', ')}` };
@@ -224,8 +226,7 @@ export class ThermalPolicy {
 
     // Hot with hysteresis, on chip/board and on the regulator.
     const hotNow = (controlC !== null && controlC >= L.hotC) || (vrC !== null && vrC >= L.vrHotC);
-    const coolEnough =
-      (controlC === null || controlC < L.hotC - L.hotHysteresisC) && (vrC === null || vrC < L.vrHotC - L.hotHysteresisC);
+    const coolEnough = (controlC === null || controlC < L.hotC - L.hotHysteresisC) && (vrC === null || vrC < L.vrHotC - L.hotHysteresisC);
     if (hotNow) this.hot = true;
     else if (coolEnough) this.hot = false;
 
@@ -255,17 +256,20 @@ export class ThermalPolicy {
       // The no-telemetry timer runs only while the output is commanded on: before the first power-up the
       // driver is not initialised and reads nothing, and a power-up must not inherit that silence.
       if (tel || !reg.commandedOn) this.lastRegulatorMs = s.t;
-      if (tel && tel.faults.length > 0) return stop('regulator-fault', `regulator reports ${tel.faults.join(', ')} (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
+      if (tel && tel.faults.length > 0)
+        return stop('regulator-fault', `regulator reports ${tel.faults.join(', ')} (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
       if (!tel && reg.commandedOn && s.t - this.lastRegulatorMs >= L.noReadingTimeoutS * 1000) {
         return stop('regulator-fault', `no regulator telemetry for ${Math.round((s.t - this.lastRegulatorMs) / 1000)} s${reg.error ? ` (${reg.error})` : ''}`);
       }
       if (tel && reg.commandedOn && reg.settled) {
-        if (tel.off) return stop('regulator-fault', `regulator output is off although it was switched on (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
+        if (tel.off)
+          return stop('regulator-fault', `regulator output is off although it was switched on (STATUS_WORD 0x${tel.status.toString(16).padStart(4, '0')})`);
         if (Math.abs(tel.vout - reg.expectedVout) > this.power.voutToleranceV) {
           return stop('vout-out-of-range', `VOUT ${tel.vout.toFixed(3)} V, set ${reg.expectedVout.toFixed(3)} V, tolerance ±${this.power.voutToleranceV} V`);
         }
       }
-      if (tel && tel.iout > this.power.maxIoutA) return stop('iout-out-of-range', `IOUT ${tel.iout.toFixed(2)} A is above the board's ${this.power.maxIoutA} A`);
+      if (tel && tel.iout > this.power.maxIoutA)
+        return stop('iout-out-of-range', `IOUT ${tel.iout.toFixed(2)} A is above the board's ${this.power.maxIoutA} A`);
     }
 
     if (this.fans.mode !== 'immersion') {
@@ -280,7 +284,9 @@ export class ThermalPolicy {
         const since = this.fanBadSince.get(f.id) ?? s.t;
         this.fanBadSince.set(f.id, since);
         if (s.t - since >= this.fans.stallTimeoutS * 1000) {
-          failed.push(f.rpm === null ? `${f.id} (tach unreadable${f.error ? `: ${f.error}` : ''})` : `${f.id} (${Math.round(f.rpm)} rpm at ${f.dutyPct} % duty)`);
+          failed.push(
+            f.rpm === null ? `${f.id} (tach unreadable${f.error ? `: ${f.error}` : ''})` : `${f.id} (${Math.round(f.rpm)} rpm at ${f.dutyPct} % duty)`,
+          );
           if (f.rpm !== null) stalled = true;
         }
       }

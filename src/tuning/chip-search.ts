@@ -109,7 +109,8 @@ export class ChipTune {
       return w.valid >= this.s.quickNonces ? 'pass' : 'wait';
     }
     // The verification is truncated at twice the nonces a clean pass takes; the watch runs on.
-    const v = this.stage === 'set' ? sprt(w.valid, w.hw, this.s.watch).verdict : sprt(w.valid, w.hw, this.s.strict, 2 * sprtNoncesToPass(this.s.strict)).verdict;
+    const v =
+      this.stage === 'set' ? sprt(w.valid, w.hw, this.s.watch).verdict : sprt(w.valid, w.hw, this.s.strict, 2 * sprtNoncesToPass(this.s.strict)).verdict;
     if (v === 'unstable') return 'fail';
     return v === 'stable' ? 'pass' : 'wait';
   }

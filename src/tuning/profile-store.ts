@@ -48,7 +48,8 @@ export class ProfileStore {
   save(p: TuningProfile): string | undefined {
     try {
       const { profiles } = this.load(p.identity.board);
-      const same = (q: TuningProfile): boolean => q.mode === p.mode && targetValue({ mode: q.mode, watts: q.target, ths: q.target }) === p.target && sameIdentity(q.identity, p.identity);
+      const same = (q: TuningProfile): boolean =>
+        q.mode === p.mode && targetValue({ mode: q.mode, watts: q.target, ths: q.target }) === p.target && sameIdentity(q.identity, p.identity);
       const kept = [p, ...profiles.filter((q) => !same(q))].sort((a, b) => b.savedAt - a.savedAt).slice(0, KEEP);
       mkdirSync(this.dir, { recursive: true, mode: 0o750 });
       writeFileAtomic(this.fileOf(p.identity.board), `${JSON.stringify({ version: 1, profiles: kept }, null, 1)}\n`, { backup: false });

@@ -556,7 +556,10 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     }
     const v = this.startVolts();
     const f = this.startMhz(v);
-    this.log.info({ volts: v, mhz: f, mode: this.s.target.mode, target: targetValue(this.s.target) ?? null }, 'tuning: searching every chip from the lowest voltage');
+    this.log.info(
+      { volts: v, mhz: f, mode: this.s.target.mode, target: targetValue(this.s.target) ?? null },
+      'tuning: searching every chip from the lowest voltage',
+    );
     await this.moveTo(v, () => f);
     for (const ct of this.active()) ct.restart('search');
     this.setStep('search');
@@ -690,7 +693,7 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     } else if (t.mode === 'hashrate' && t.ths !== undefined) {
       let room = t.ths * 1e12 * (1 + this.s.tolerance / 2) - this.expectedHs();
       for (const [ct, next] of this.rotate(ups)) {
-        const gain = (next - ct.mhz) * ((this.o.chains[ct.chain] as TunedChain).hashesPerMhz());
+        const gain = (next - ct.mhz) * (this.o.chains[ct.chain] as TunedChain).hashesPerMhz();
         if (gain <= room) {
           room -= gain;
           granted.push([ct, next]);
@@ -748,7 +751,15 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     const flat = this.chips.flat();
     const kinds: ClockKind[] = flat.map((c) => (c.stage === 'failed' ? 'failed' : (c.kind ?? 'edge')));
     const steady = settled && this.roundSettled;
-    const round: RoundRecord = { volts: this.volts, sumMhz: this.sumMhz(), watts, clocks: flat.map((c) => c.mhz), kinds, tempC: this.o.board.tempC(), settled: steady };
+    const round: RoundRecord = {
+      volts: this.volts,
+      sumMhz: this.sumMhz(),
+      watts,
+      clocks: flat.map((c) => c.mhz),
+      kinds,
+      tempC: this.o.board.tempC(),
+      settled: steady,
+    };
     this.model.add(round);
     const held = heldShare(round);
     const l = this.s.limits;
@@ -758,7 +769,15 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     const canUp = this.volts < l.maxVolts - 1e-9 && !this.o.board.hot();
     const canDown = this.volts > l.minVolts + 1e-9;
     this.log.info(
-      { round: this.rounds, volts: this.volts, watts: Number(watts.toFixed(1)), expectedThs: Number((this.expectedHs() / 1e12).toFixed(4)), held: Number(held.toFixed(2)), steady, exponent: Number(this.model.exponent().toFixed(2)) },
+      {
+        round: this.rounds,
+        volts: this.volts,
+        watts: Number(watts.toFixed(1)),
+        expectedThs: Number((this.expectedHs() / 1e12).toFixed(4)),
+        held: Number(held.toFixed(2)),
+        steady,
+        exponent: Number(this.model.exponent().toFixed(2)),
+      },
       'tuning round done',
     );
     if (t.mode === 'efficiency' && cap === undefined) return this.decideEfficiency(watts, canUp, canDown, settled);
@@ -770,7 +789,15 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     const k = plan ? plan.hs / Math.max(1, plan.fullHs) : 1;
     if (plan && ref) {
       const near = [-1, 0, 1].map((d) => predict({ model: this.model, ref, hpm, limits: l, step }, voltsWithin(this.volts + d * step, l, 1e-6), target));
-      this.log.debug({ plan: { volts: plan.volts, watts: Number(plan.watts.toFixed(1)), fullW: Number(plan.fullW.toFixed(1)), trimmed: plan.trimmed }, target, near: near.map((p) => [p.volts, Number(p.watts.toFixed(1)), Number((p.hs / 1e12).toFixed(3))]), ref: ref.volts }, 'voltage plan');
+      this.log.debug(
+        {
+          plan: { volts: plan.volts, watts: Number(plan.watts.toFixed(1)), fullW: Number(plan.fullW.toFixed(1)), trimmed: plan.trimmed },
+          target,
+          near: near.map((p) => [p.volts, Number(p.watts.toFixed(1)), Number((p.hs / 1e12).toFixed(3))]),
+          ref: ref.volts,
+        },
+        'voltage plan',
+      );
     }
     if (!isComplete(round)) {
       // The target binds before every edge was reached. Settled, and with no settled round below to say
@@ -895,7 +922,8 @@ export class Tuner extends TypedEmitter<TunerEvents> {
       flat.forEach((ct, i) => {
         const base = stay.ref.clocks[i] ?? ct.mhz;
         const kind = stay.ref.kinds[i];
-        if (ct.stage !== 'failed') ceil.set(ct, this.clockFor(ct.chain, kind === 'capped' && rr >= 1 ? this.s.limits.maxMhz : base * rr * (1 - this.s.resolution)));
+        if (ct.stage !== 'failed')
+          ceil.set(ct, this.clockFor(ct.chain, kind === 'capped' && rr >= 1 ? this.s.limits.maxMhz : base * rr * (1 - this.s.resolution)));
       });
       await this.moveTo(v, (ct) => (ct.stage === 'failed' ? ct.mhz : (ceil.get(ct) as number) * Math.min(1, stay.k)));
       for (const ct of this.active()) {
@@ -1013,7 +1041,16 @@ export class Tuner extends TypedEmitter<TunerEvents> {
     this.driftBase = this.chips.flat().reduce((n, c) => n + c.drifts, 0);
     if (this.convergedAt === null) this.convergedAt = this.clock.now();
     this.setState('tuned');
-    this.log.info({ volts: this.volts, watts: this.o.board.power()?.watts ?? null, expectedThs: Number((this.expectedHs() / 1e12).toFixed(4)), rounds: this.rounds, seconds: Math.round((this.clock.now() - (this.startedAt ?? 0)) / 1000) }, 'tuned');
+    this.log.info(
+      {
+        volts: this.volts,
+        watts: this.o.board.power()?.watts ?? null,
+        expectedThs: Number((this.expectedHs() / 1e12).toFixed(4)),
+        rounds: this.rounds,
+        seconds: Math.round((this.clock.now() - (this.startedAt ?? 0)) / 1000),
+      },
+      'tuned',
+    );
     this.saveProfile();
     this.emit('tuned', this.status());
   }

@@ -59,7 +59,6 @@ export type FailureReason =
 
 export type SwitchReason = FailureReason | 'initial' | 'failback' | 'recovered' | 'quota' | 'reconnect-requested' | 'operator';
 
-
 export type UpstreamFactory = (pool: ResolvedPool) => Upstream;
 
 export interface PoolManagerOptions {
@@ -179,7 +178,10 @@ interface PoolRt {
   operatorPick: boolean;
   /** No longer configured: draining, then forgotten. */
   removed: boolean;
-  s: Omit<PoolStats, 'id' | 'url' | 'group' | 'rank' | 'running' | 'ready' | 'usable' | 'active' | 'current' | 'draining' | 'failure' | 'healthySince' | 'inFlight' | 'upstream'>;
+  s: Omit<
+    PoolStats,
+    'id' | 'url' | 'group' | 'rank' | 'running' | 'ready' | 'usable' | 'active' | 'current' | 'draining' | 'failure' | 'healthySince' | 'inFlight' | 'upstream'
+  >;
 }
 
 interface GroupRt {
@@ -723,7 +725,19 @@ export class PoolManager extends TypedEmitter<Events> {
     if (p) p.quickReturn = false;
     if (p) p.operatorPick = false;
     if (this.current !== undefined && this.current.group !== g) {
-      this.recordSwitch({ at: this.clock.now(), group: g.cfg.name, ...(old ? { from: old.pool.id } : {}), ...(p ? { to: p.pool.id } : {}), reason, ...(detail ? { detail } : {}), chains: false }, old, p);
+      this.recordSwitch(
+        {
+          at: this.clock.now(),
+          group: g.cfg.name,
+          ...(old ? { from: old.pool.id } : {}),
+          ...(p ? { to: p.pool.id } : {}),
+          reason,
+          ...(detail ? { detail } : {}),
+          chains: false,
+        },
+        old,
+        p,
+      );
     }
   }
 
@@ -788,7 +802,15 @@ export class PoolManager extends TypedEmitter<Events> {
       detail = nextGroup?.lastDetail;
     }
     this.recordSwitch(
-      { at: now, group: (nextGroup ?? curGroup)?.cfg.name ?? '', ...(cur ? { from: cur.pool.id } : {}), ...(next ? { to: next.pool.id } : {}), reason, ...(detail ? { detail } : {}), chains: true },
+      {
+        at: now,
+        group: (nextGroup ?? curGroup)?.cfg.name ?? '',
+        ...(cur ? { from: cur.pool.id } : {}),
+        ...(next ? { to: next.pool.id } : {}),
+        reason,
+        ...(detail ? { detail } : {}),
+        chains: true,
+      },
       cur,
       next,
     );

@@ -67,9 +67,15 @@ export function schemeOf(url: string): string {
   return i < 0 ? '' : url.slice(0, i);
 }
 
-export function upstreamFactory(opts: { clock?: Clock; nominalHashrate?: number; chipsRollVersions?: boolean; clients?: Record<string, UpstreamConstructor> } = {}): UpstreamFactory {
+export function upstreamFactory(
+  opts: { clock?: Clock; nominalHashrate?: number; chipsRollVersions?: boolean; clients?: Record<string, UpstreamConstructor> } = {},
+): UpstreamFactory {
   // Every BM13xx family rolls versions (in-chip, or BM1397's four midstates): asking is the default.
-  const ctx: UpstreamContext = { clock: opts.clock ?? systemClock, nominalHashrate: opts.nominalHashrate ?? 1e12, chipsRollVersions: opts.chipsRollVersions ?? true };
+  const ctx: UpstreamContext = {
+    clock: opts.clock ?? systemClock,
+    nominalHashrate: opts.nominalHashrate ?? 1e12,
+    chipsRollVersions: opts.chipsRollVersions ?? true,
+  };
   const clients = opts.clients ?? CLIENTS;
   return (pool) => {
     const make = clients[schemeOf(pool.url)];

@@ -70,8 +70,11 @@ export function bswap32(x: number): number {
 /** Share difficulty of a hash given as 8 SHA-256 state words (the hash bytes are the words big-endian). */
 export function difficultyOfHashWords(h: Uint32Array): number {
   // Read as a little-endian 256-bit integer, limb i (most significant first) is bswap(H[7-i]).
-  const v = bswap32(h[7] as number) * TWO_POW_16 + bswap32(h[6] as number) / TWO_POW_16 +
-    bswap32(h[5] as number) / 281474976710656 + bswap32(h[4] as number) / 1.2089258196146292e24;
+  const v =
+    bswap32(h[7] as number) * TWO_POW_16 +
+    bswap32(h[6] as number) / TWO_POW_16 +
+    bswap32(h[5] as number) / 281474976710656 +
+    bswap32(h[4] as number) / 1.2089258196146292e24;
   return v === 0 ? Number.POSITIVE_INFINITY : 0xffff / v;
 }
 
@@ -203,8 +206,11 @@ export class MiningHasher {
   /** Share difficulty of batch lane `lane`. */
   laneDifficulty(lane: number): number {
     const o = this.lanesOut;
-    const v = bswap32(o[28 + lane] as number) * TWO_POW_16 + bswap32(o[24 + lane] as number) / TWO_POW_16 +
-      bswap32(o[20 + lane] as number) / 281474976710656 + bswap32(o[16 + lane] as number) / 1.2089258196146292e24;
+    const v =
+      bswap32(o[28 + lane] as number) * TWO_POW_16 +
+      bswap32(o[24 + lane] as number) / TWO_POW_16 +
+      bswap32(o[20 + lane] as number) / 281474976710656 +
+      bswap32(o[16 + lane] as number) / 1.2089258196146292e24;
     return v === 0 ? Number.POSITIVE_INFINITY : 0xffff / v;
   }
 

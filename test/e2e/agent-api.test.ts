@@ -85,7 +85,11 @@ toolTest('a real Prometheus scrapes the running agent; status and the cgminer AP
     assert.ok((await prom.query('asic_agent_fan_duty_ratio')).length >= 1);
 
     // `asic-agent status` over the HTTP API.
-    const st = spawnSync(process.execPath, [BIN, 'status', '--json', '--url', `http://${http}`], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ASIC_AGENT_FROM_SOURCE: '1' } });
+    const st = spawnSync(process.execPath, [BIN, 'status', '--json', '--url', `http://${http}`], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ASIC_AGENT_FROM_SOURCE: '1' },
+    });
     assert.equal(st.status, 0, st.stderr);
     const status = JSON.parse(st.stdout) as { firmware: { name: string }; pools: { id: string; active: boolean }[]; chains: unknown[] };
     assert.equal(status.firmware.name, 'asic-agent');

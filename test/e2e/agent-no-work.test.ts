@@ -104,9 +104,17 @@ test('no work: no chain is re-initialised while the pools fail; with no pool the
     pool = makePool();
     await pool.start();
     const acceptedBefore = num(idle2, 'accepted');
-    const back = await agent.waitFor((r) => r.msg === 'status' && agent.records.indexOf(r) > agent.records.indexOf(idle2) && num(r, 'accepted') > acceptedBefore, 'accepted shares after the pool came back', 120_000);
+    const back = await agent.waitFor(
+      (r) => r.msg === 'status' && agent.records.indexOf(r) > agent.records.indexOf(idle2) && num(r, 'accepted') > acceptedBefore,
+      'accepted shares after the pool came back',
+      120_000,
+    );
     assert.equal(back.pool, 'lab');
-    await agent.waitFor((r) => r.msg === 'status' && agent.records.indexOf(r) >= agent.records.indexOf(back) && (r.chains as { state: string }[]).every((c) => c.state === 'running'), 'chains running again');
+    await agent.waitFor(
+      (r) =>
+        r.msg === 'status' && agent.records.indexOf(r) >= agent.records.indexOf(back) && (r.chains as { state: string }[]).every((c) => c.state === 'running'),
+      'chains running again',
+    );
     // Every share is accounted for.
     const last = statusRecords(agent).at(-1) as LogRecord;
     assert.equal(num(last, 'shares_found'), num(last, 'accepted') + num(last, 'rejected') + num(last, 'stale') + num(last, 'lost') + num(last, 'in_flight'));

@@ -13,7 +13,24 @@ import { waitFor } from '../helpers/wait.js';
 const num = (r: LogRecord | undefined, k: string): number => Number(r?.[k] ?? Number.NaN);
 
 function config(poolName: string, url: string): string {
-  return ['version = 1', '[board]', 'config = "sim-bm1370"', '[log]', 'status_interval_s = 1', '[api.cgminer]', 'port = 0', '[api.http]', 'port = 0', '[pools]', 'drain = 3', '[[pool]]', `name = ${JSON.stringify(poolName)}`, `url = ${JSON.stringify(url)}`, 'user = "e2e.worker"', ''].join('\n');
+  return [
+    'version = 1',
+    '[board]',
+    'config = "sim-bm1370"',
+    '[log]',
+    'status_interval_s = 1',
+    '[api.cgminer]',
+    'port = 0',
+    '[api.http]',
+    'port = 0',
+    '[pools]',
+    'drain = 3',
+    '[[pool]]',
+    `name = ${JSON.stringify(poolName)}`,
+    `url = ${JSON.stringify(url)}`,
+    'user = "e2e.worker"',
+    '',
+  ].join('\n');
 }
 
 test('SIGHUP with a new pool: the chains move to it without stopping, and every share is accounted for', { timeout: 240_000 }, async () => {
@@ -37,7 +54,10 @@ test('SIGHUP with a new pool: the chains move to it without stopping, and every 
     assert.equal(agent.records.filter((r) => r.msg === 'chain running').length, chainsUp);
     assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
     // After pool A's drain ([pools] drain = 3 s, then stopped), a status with nothing in flight.
-    const end = await agent.waitFor((r) => r.msg === 'status' && (r.time as number) > (last.time as number) && num(r, 'in_flight') === 0, 'a later status with no share in flight');
+    const end = await agent.waitFor(
+      (r) => r.msg === 'status' && (r.time as number) > (last.time as number) && num(r, 'in_flight') === 0,
+      'a later status with no share in flight',
+    );
     assert.equal(num(end, 'shares_found'), num(end, 'accepted') + num(end, 'rejected') + num(end, 'stale') + num(end, 'lost') + num(end, 'in_flight'));
     assert.equal(num(end, 'rejected'), 0);
     const { code } = await agent.stop('SIGTERM');
@@ -64,7 +84,8 @@ function cgminer(hostPort: string, request: object): Promise<Record<string, unkn
   });
 }
 
-const statusOf = (r: Record<string, unknown>): { STATUS: string; Msg: string } => (r.STATUS as { STATUS: string; Msg: string }[])[0] as { STATUS: string; Msg: string };
+const statusOf = (r: Record<string, unknown>): { STATUS: string; Msg: string } =>
+  (r.STATUS as { STATUS: string; Msg: string }[])[0] as { STATUS: string; Msg: string };
 
 test('4028 write commands with the token: addpool, switchpool, removepool move the chains without stopping them', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-write-'));
@@ -76,7 +97,10 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
   const cfg = join(dir, 'agent.toml');
   writeFileSync(
     cfg,
-    config('pool-a', urlA).replace('[api.cgminer]\nport = 0\n', `[api.cgminer]\nport = 0\n[api.cgminer.write]\nenabled = true\nallow = ["127.0.0.1", "::1"]\ntoken = "${token}"\n`),
+    config('pool-a', urlA).replace(
+      '[api.cgminer]\nport = 0\n',
+      `[api.cgminer]\nport = 0\n[api.cgminer.write]\nenabled = true\nallow = ["127.0.0.1", "::1"]\ntoken = "${token}"\n`,
+    ),
   );
   const agent = startAgentProcess(['run', '--config', cfg]);
   try {
@@ -108,7 +132,10 @@ test('4028 write commands with the token: addpool, switchpool, removepool move t
     const savedRemove = readFileSync(cfg, 'utf8');
     assert.ok(!savedRemove.includes(urlA), savedRemove);
     assert.ok(savedRemove.includes('[api.cgminer.write]\nenabled = true\n'), savedRemove);
-    assert.ok(after.every((p) => !p.URL.includes(urlA.split('/')[2] as string)), JSON.stringify(after));
+    assert.ok(
+      after.every((p) => !p.URL.includes(urlA.split('/')[2] as string)),
+      JSON.stringify(after),
+    );
     // The board never stopped and the chains were not brought up again.
     assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
     assert.equal(agent.records.filter((r) => r.msg === 'chain running').length, 2);

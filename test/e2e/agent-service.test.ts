@@ -44,7 +44,11 @@ function config(o: { pool?: string; exitCoolS?: number; cool?: number; extra?: s
 
 /** TimeoutStopSec= of the unit rendered for `file`, as the installer would write it. */
 function unitStopTimeoutS(file: string): number {
-  const r = spawnSync(process.execPath, [BIN, 'unit', '--config', file, '--node', process.execPath], { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ASIC_AGENT_FROM_SOURCE: '1' } });
+  const r = spawnSync(process.execPath, [BIN, 'unit', '--config', file, '--node', process.execPath], {
+    encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...process.env, ASIC_AGENT_FROM_SOURCE: '1' },
+  });
   assert.equal(r.status, 0, r.stderr);
   const m = /^TimeoutStopSec=(\d+)$/m.exec(r.stdout);
   assert.ok(m, r.stdout);
@@ -62,100 +66,124 @@ async function stopLikeSystemd(a: AgentProcess, timeoutS: number): Promise<{ cod
 
 const maxTemp = (r: LogRecord): number => Math.max(...Object.values((r.temps_c ?? {}) as Record<string, number | null>).map((t) => t ?? -Infinity));
 
-toolTest('under systemd: READY=1 once mining, WATCHDOG=1 pings, a broken config on reload is refused and mining goes on, STOPPING=1', NOTIFY_TOOLS, HANG_GUARD, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-notify-'));
-  const pool = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 300 });
-  const { url } = await pool.start();
-  const sock = await startNotifySocket(dir);
-  const cfg = join(dir, 'agent.toml');
-  writeFileSync(cfg, config({ pool: url }));
-  const agent = startAgentProcess(['run', '--config', cfg], { NOTIFY_SOCKET: sock.path, WATCHDOG_USEC: '2000000' });
-  try {
-    const ready = await sock.waitFor((m) => m.fields.READY === '1', 'READY=1');
-    assert.match(ready.fields.STATUS ?? '', /board sim-bm1370 powered/);
-    assert.ok(agent.records.some((r) => r.msg === 'running') || (await agent.waitFor((r) => r.msg === 'running', 'running')));
-    await sock.waitFor((m) => m.fields.WATCHDOG === '1' && sock.messages.filter((x) => x.fields.WATCHDOG === '1').length >= 3, 'three WATCHDOG=1');
-    const before = await agent.waitFor((r) => r.msg === 'status' && Number(r.accepted) > 1, 'shares accepted');
+toolTest(
+  'under systemd: READY=1 once mining, WATCHDOG=1 pings, a broken config on reload is refused and mining goes on, STOPPING=1',
+  NOTIFY_TOOLS,
+  HANG_GUARD,
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-notify-'));
+    const pool = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 300 });
+    const { url } = await pool.start();
+    const sock = await startNotifySocket(dir);
+    const cfg = join(dir, 'agent.toml');
+    writeFileSync(cfg, config({ pool: url }));
+    const agent = startAgentProcess(['run', '--config', cfg], { NOTIFY_SOCKET: sock.path, WATCHDOG_USEC: '2000000' });
+    try {
+      const ready = await sock.waitFor((m) => m.fields.READY === '1', 'READY=1');
+      assert.match(ready.fields.STATUS ?? '', /board sim-bm1370 powered/);
+      assert.ok(agent.records.some((r) => r.msg === 'running') || (await agent.waitFor((r) => r.msg === 'running', 'running')));
+      await sock.waitFor((m) => m.fields.WATCHDOG === '1' && sock.messages.filter((x) => x.fields.WATCHDOG === '1').length >= 3, 'three WATCHDOG=1');
+      const before = await agent.waitFor((r) => r.msg === 'status' && Number(r.accepted) > 1, 'shares accepted');
 
-    // A typo, then `systemctl reload` (SIGHUP): refused with its errors at warning priority, nothing stops.
-    writeFileSync(cfg, config({ pool: url }).replace('exit_cool_timeout_s = 5', 'exit_cool_timeout_s = "soon"'));
-    const n = sock.messages.length;
-    agent.child.kill('SIGHUP');
-    const refused = await agent.waitFor((r) => typeof r.msg === 'string' && r.msg.includes('new config is refused'), 'the refusal');
-    assert.equal(refused.level, 40);
-    assert.deepEqual(refused.errors, [`${cfg}:9: fans.exit_cool_timeout_s: expected a number from 0 to 3600 s, got the string "soon"`]);
-    const reloading = await sock.waitFor((m) => sock.messages.indexOf(m) >= n && m.fields.RELOADING === '1', 'RELOADING=1');
-    assert.match(reloading.fields.MONOTONIC_USEC ?? '', /^\d+$/);
-    const back = await sock.waitFor((m) => sock.messages.indexOf(m) > sock.messages.indexOf(reloading) && m.fields.READY === '1', 'READY=1 after the reload');
-    assert.match(back.fields.STATUS ?? '', /new config refused \(1 error\); running on the previous one/);
-    // Mining goes on with the old config: more shares accepted after the refusal, no safe state.
-    await agent.waitFor((r) => r.msg === 'status' && agent.records.indexOf(r) > agent.records.indexOf(refused) && Number(r.accepted) > Number(before.accepted) + 2, 'shares after the refusal');
-    assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
-    assert.equal(agent.child.exitCode, null);
+      // A typo, then `systemctl reload` (SIGHUP): refused with its errors at warning priority, nothing stops.
+      writeFileSync(cfg, config({ pool: url }).replace('exit_cool_timeout_s = 5', 'exit_cool_timeout_s = "soon"'));
+      const n = sock.messages.length;
+      agent.child.kill('SIGHUP');
+      const refused = await agent.waitFor((r) => typeof r.msg === 'string' && r.msg.includes('new config is refused'), 'the refusal');
+      assert.equal(refused.level, 40);
+      assert.deepEqual(refused.errors, [`${cfg}:9: fans.exit_cool_timeout_s: expected a number from 0 to 3600 s, got the string "soon"`]);
+      const reloading = await sock.waitFor((m) => sock.messages.indexOf(m) >= n && m.fields.RELOADING === '1', 'RELOADING=1');
+      assert.match(reloading.fields.MONOTONIC_USEC ?? '', /^\d+$/);
+      const back = await sock.waitFor((m) => sock.messages.indexOf(m) > sock.messages.indexOf(reloading) && m.fields.READY === '1', 'READY=1 after the reload');
+      assert.match(back.fields.STATUS ?? '', /new config refused \(1 error\); running on the previous one/);
+      // Mining goes on with the old config: more shares accepted after the refusal, no safe state.
+      await agent.waitFor(
+        (r) => r.msg === 'status' && agent.records.indexOf(r) > agent.records.indexOf(refused) && Number(r.accepted) > Number(before.accepted) + 2,
+        'shares after the refusal',
+      );
+      assert.ok(!agent.records.some((r) => r.msg === 'safe-state'));
+      assert.equal(agent.child.exitCode, null);
 
-    const end = await stopLikeSystemd(agent, unitStopTimeoutS(join(ROOT, 'config.example.toml')));
-    assert.deepEqual(end, { code: 0, signal: null });
-    const stopping = sock.messages.find((m) => m.fields.STOPPING === '1');
-    assert.ok(stopping, JSON.stringify(sock.messages.map((m) => m.fields)));
-  } finally {
-    await agent.stop('SIGKILL');
-    sock.close();
-    await pool.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const end = await stopLikeSystemd(agent, unitStopTimeoutS(join(ROOT, 'config.example.toml')));
+      assert.deepEqual(end, { code: 0, signal: null });
+      const stopping = sock.messages.find((m) => m.fields.STOPPING === '1');
+      assert.ok(stopping, JSON.stringify(sock.messages.map((m) => m.fields)));
+    } finally {
+      await agent.stop('SIGKILL');
+      sock.close();
+      await pool.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
-toolTest('a stalled event loop stops the WATCHDOG=1 pings; the watchdog SIGABRT ends the process, with the board left as the stall found it', NOTIFY_TOOLS, HANG_GUARD, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-watchdog-'));
-  const sock = await startNotifySocket(dir);
-  const cfg = join(dir, 'agent.toml');
-  const record = join(dir, 'sim.jsonl');
-  writeFileSync(cfg, config());
-  const watchdogS = 6;
-  const agent = startAgentProcess(['run', '--config', cfg, '--sim-record', record, '--sim-fault', 'event-loop-stall@8'], { NOTIFY_SOCKET: sock.path, WATCHDOG_USEC: String(watchdogS * 1e6) });
-  try {
-    await sock.waitFor((m) => m.fields.READY === '1', 'READY=1');
-    // systemd's watchdog: re-armed by every WATCHDOG=1, SIGABRT (WatchdogSignal's default) when it runs out.
-    let fired = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        fired = true;
-        agent.child.kill('SIGABRT');
-      }, watchdogS * 1000);
-    };
-    arm();
-    const seen = new Set<unknown>();
-    const poll = setInterval(() => {
-      for (const m of sock.messages) {
-        if (m.fields.WATCHDOG === '1' && !seen.has(m)) {
-          seen.add(m);
-          arm();
+toolTest(
+  'a stalled event loop stops the WATCHDOG=1 pings; the watchdog SIGABRT ends the process, with the board left as the stall found it',
+  NOTIFY_TOOLS,
+  HANG_GUARD,
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-watchdog-'));
+    const sock = await startNotifySocket(dir);
+    const cfg = join(dir, 'agent.toml');
+    const record = join(dir, 'sim.jsonl');
+    writeFileSync(cfg, config());
+    const watchdogS = 6;
+    const agent = startAgentProcess(['run', '--config', cfg, '--sim-record', record, '--sim-fault', 'event-loop-stall@8'], {
+      NOTIFY_SOCKET: sock.path,
+      WATCHDOG_USEC: String(watchdogS * 1e6),
+    });
+    try {
+      await sock.waitFor((m) => m.fields.READY === '1', 'READY=1');
+      // systemd's watchdog: re-armed by every WATCHDOG=1, SIGABRT (WatchdogSignal's default) when it runs out.
+      let fired = false;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          fired = true;
+          agent.child.kill('SIGABRT');
+        }, watchdogS * 1000);
+      };
+      arm();
+      const seen = new Set<unknown>();
+      const poll = setInterval(() => {
+        for (const m of sock.messages) {
+          if (m.fields.WATCHDOG === '1' && !seen.has(m)) {
+            seen.add(m);
+            arm();
+          }
         }
-      }
-    }, 50);
-    const end = await agent.exited;
-    clearInterval(poll);
-    clearTimeout(timer);
-    assert.ok(fired, 'the watchdog fired');
-    assert.equal(end.signal, 'SIGABRT');
-    assert.ok(seen.size >= 2, `${seen.size} pings before the stall`);
-    const snaps = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SimSnapshot);
-    const last = snaps.at(-1) as SimSnapshot;
-    assert.equal(last.event, 'fault:event-loop-stall', 'nothing ran after the stall');
-    // No code of the stalled process can run: the board is still powered when it dies. This is why the
-    // unit has ExecStopPost=asic-agent safe-state (test/unit/board/safe-state-now.test.ts).
-    assert.equal(last.regulatorOutputOn, true);
-    assert.equal(agent.records.some((r) => r.msg === 'safe-state'), false);
-  } finally {
-    await agent.stop('SIGKILL');
-    sock.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+      }, 50);
+      const end = await agent.exited;
+      clearInterval(poll);
+      clearTimeout(timer);
+      assert.ok(fired, 'the watchdog fired');
+      assert.equal(end.signal, 'SIGABRT');
+      assert.ok(seen.size >= 2, `${seen.size} pings before the stall`);
+      const snaps = readFileSync(record, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as SimSnapshot);
+      const last = snaps.at(-1) as SimSnapshot;
+      assert.equal(last.event, 'fault:event-loop-stall', 'nothing ran after the stall');
+      // No code of the stalled process can run: the board is still powered when it dies. This is why the
+      // unit has ExecStopPost=asic-agent safe-state (test/unit/board/safe-state-now.test.ts).
+      assert.equal(last.regulatorOutputOn, true);
+      assert.equal(
+        agent.records.some((r) => r.msg === 'safe-state'),
+        false,
+      );
+    } finally {
+      await agent.stop('SIGKILL');
+      sock.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
-test('stopping a warm board: safe state first, the cool-down, exit 0 within the unit TimeoutStopSec; a second SIGTERM only ends the cool-down', { concurrency: 2 }, async (t) => {
+test('stopping a warm board: safe state first, the cool-down, exit 0 within the unit TimeoutStopSec; a second SIGTERM only ends the cool-down', {
+  concurrency: 2,
+}, async (t) => {
   await Promise.all([
     t.test('one SIGTERM, a 6 s cool-down that the board does not finish', HANG_GUARD, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'asic-e2e-stop-'));
@@ -229,8 +257,14 @@ test('with stdout on the journal (JOURNAL_STREAM), each record carries its syslo
       const want = level >= 60 ? 2 : level >= 50 ? 3 : level >= 40 ? 4 : level >= 30 ? 6 : 7;
       assert.equal(Number(m[1]), want, l);
     }
-    assert.ok(lines.some((l) => l.startsWith('<4>') && l.includes('no pools configured')), 'the warning has priority 4');
-    assert.ok(lines.some((l) => l.startsWith('<6>') && l.includes('"msg":"running"')), 'info has priority 6');
+    assert.ok(
+      lines.some((l) => l.startsWith('<4>') && l.includes('no pools configured')),
+      'the warning has priority 4',
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('<6>') && l.includes('"msg":"running"')),
+      'info has priority 6',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

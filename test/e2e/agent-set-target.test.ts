@@ -59,20 +59,31 @@ test('SetTarget in both directions: every share is sent and judged with its own 
     // New jobs carry the easier target: accepted shares below the hard difficulty.
     pool.core.newJobs();
     const newFrom = oldJobs;
-    await shares((e) => e.ok && (e.jobId ?? 0) > newFrom && (e.difficulty ?? Infinity) < hard, 4, 'accepted shares below the old difficulty on jobs sent after the SetTarget');
+    await shares(
+      (e) => e.ok && (e.jobId ?? 0) > newFrom && (e.difficulty ?? Infinity) < hard,
+      4,
+      'accepted shares below the old difficulty on jobs sent after the SetTarget',
+    );
 
     // Harder: shares that meet the active job's easier target are still sent, and accepted.
     const activeJobs = pool.core.lastJobId;
     mark = seen.length;
     pool.core.setDifficulty(hard);
     const m2 = mark;
-    await shares((e) => e.n >= m2 && e.ok && (e.jobId ?? 0) <= activeJobs && (e.difficulty ?? Infinity) < hard, 3, 'accepted shares meeting only the easier target of the job active at the harder SetTarget');
+    await shares(
+      (e) => e.n >= m2 && e.ok && (e.jobId ?? 0) <= activeJobs && (e.difficulty ?? Infinity) < hard,
+      3,
+      'accepted shares meeting only the easier target of the job active at the harder SetTarget',
+    );
     // And jobs sent after it take the hard target again.
     pool.core.newJobs();
     const hardFrom = pool.core.lastJobId - 1;
     await shares((e) => e.ok && (e.jobId ?? 0) > hardFrom, 2, 'accepted shares on jobs sent after the harder SetTarget');
     const after = seen.filter((e) => e.ok && (e.jobId ?? 0) > hardFrom);
-    assert.ok(after.every((e) => (e.difficulty ?? 0) >= hard), 'jobs after the harder SetTarget carry the hard target');
+    assert.ok(
+      after.every((e) => (e.difficulty ?? 0) >= hard),
+      'jobs after the harder SetTarget carry the hard target',
+    );
 
     const rejected = pool.stats().rejected;
     assert.deepEqual(rejected, {}, `the pool rejected shares: ${JSON.stringify(rejected)}`);

@@ -17,7 +17,9 @@ const num = (r: LogRecord | undefined, k: string): number => Number(r?.[k] ?? Nu
 /** A copy of sim-bm1370 with the chain simulators tuned for the test, and an agent config using it. */
 function writeConfigs(dir: string, poolUrl: string, sim: { hashrate: number; noncesPerS: number; faults?: string }): string {
   let board = readFileSync(join(ROOT, 'board-configs', 'sim-bm1370.toml'), 'utf8');
-  board = board.replace(/^chain_hashrate_hs = .*$/m, `chain_hashrate_hs = ${sim.hashrate}`).replace(/^chain_nonces_per_s = .*$/m, `chain_nonces_per_s = ${sim.noncesPerS}`);
+  board = board
+    .replace(/^chain_hashrate_hs = .*$/m, `chain_hashrate_hs = ${sim.hashrate}`)
+    .replace(/^chain_nonces_per_s = .*$/m, `chain_nonces_per_s = ${sim.noncesPerS}`);
   if (sim.faults) board = board.replace(/^# chain_faults = .*$/m, `chain_faults = ${JSON.stringify(sim.faults)}`);
   writeFileSync(join(dir, 'board.toml'), board);
   const cfg = join(dir, 'agent.toml');
@@ -60,14 +62,23 @@ test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exa
     // are up and the work flows) and closes once enough nonces were counted for a precise figure.
     // The simulators' count (sim_hashes) reaches a status record one status interval late: a window that
     // opened before the first count arrived (0) would credit the simulators with less than they did.
-    const first = await agent.waitFor((r) => r.msg === 'status' && num(r, 'accepted') >= 1 && num(r, 'sim_hashes') > 0, 'a status record after the first accepted share, with the simulators\' first count');
+    const first = await agent.waitFor(
+      (r) => r.msg === 'status' && num(r, 'accepted') >= 1 && num(r, 'sim_hashes') > 0,
+      "a status record after the first accepted share, with the simulators' first count",
+    );
     // A new block: the pool sends a new prev hash; every chain must get fresh work at once.
     const before = agent.records.length;
     pool.core.newRound();
-    const switched = await agent.waitFor((r) => agent.records.indexOf(r) >= before && r.msg === 'new work' && r.clean === true, 'new work after a new prev hash');
+    const switched = await agent.waitFor(
+      (r) => agent.records.indexOf(r) >= before && r.msg === 'new work' && r.clean === true,
+      'new work after a new prev hash',
+    );
     assert.equal(switched.chains, 2, 'both chains got work for the new block');
     // 600 nonces: the measured work is then within a few per cent of the work done (Poisson, 1/sqrt(600)).
-    const last = await agent.waitFor((r) => r.msg === 'status' && num(r, 'valid_nonces') - num(first, 'valid_nonces') >= 600 && num(r, 'accepted') > 3, '600 more valid nonces and 4 accepted shares');
+    const last = await agent.waitFor(
+      (r) => r.msg === 'status' && num(r, 'valid_nonces') - num(first, 'valid_nonces') >= 600 && num(r, 'accepted') > 3,
+      '600 more valid nonces and 4 accepted shares',
+    );
     assert.equal(num(last, 'rejected'), 0);
     assert.equal(num(last, 'hw_errors'), 0);
     assert.equal(num(last, 'stale') + num(last, 'lost'), 0);
@@ -77,14 +88,20 @@ test('agent on a simulated board mines to the lab SV2 pool: accepted shares, exa
     const measured = (num(last, 'diff1_work') - num(first, 'diff1_work')) * 2 ** 32;
     const done = num(last, 'sim_hashes') - num(first, 'sim_hashes');
     assert.ok(done > 0, 'the simulators report their work');
-    assert.ok(Math.abs(measured - done) / done <= 0.15, `measured ${Math.round(measured / seconds)} H/s vs ${Math.round(done / seconds)} H/s the simulators did over ${seconds} s`);
+    assert.ok(
+      Math.abs(measured - done) / done <= 0.15,
+      `measured ${Math.round(measured / seconds)} H/s vs ${Math.round(done / seconds)} H/s the simulators did over ${seconds} s`,
+    );
     const nominal = num(last, 'nominal_hs');
     assert.equal(nominal, 2 * hashrate);
     assert.ok(measured / seconds <= 1.15 * nominal, 'never more than the simulators can do');
     // The pool saw what the agent counted, and no share was refused.
     const ps = pool.stats();
     assert.ok(ps.accepted >= num(last, 'accepted'));
-    assert.equal(Object.values(ps.rejected).reduce((a, b) => a + b, 0), 0);
+    assert.equal(
+      Object.values(ps.rejected).reduce((a, b) => a + b, 0),
+      0,
+    );
     // Every share is accounted for.
     assert.equal(num(last, 'shares_found'), num(last, 'accepted') + num(last, 'rejected') + num(last, 'stale') + num(last, 'lost') + num(last, 'in_flight'));
     const api = agent.records.find((r) => r.msg === 'api listening');
@@ -147,7 +164,10 @@ test("a pool asking for shares below the chips' ticket is named in a warning: th
   writeFileSync(boardFile, readFileSync(boardFile, 'utf8').replace(/^# sim_ticket_difficulty = .*$/m, 'sim_ticket_difficulty = 16'));
   const agent = startAgentProcess(['run', '--config', cfg]);
   try {
-    const w = await agent.waitFor((r) => r.msg === "pool share difficulty below the chips' ticket: the shares in between are lost" && (r.chains as number[]).length === 2, 'the warning naming both chains');
+    const w = await agent.waitFor(
+      (r) => r.msg === "pool share difficulty below the chips' ticket: the shares in between are lost" && (r.chains as number[]).length === 2,
+      'the warning naming both chains',
+    );
     assert.deepEqual(w.tickets, [16, 16]);
     assert.ok(Math.abs(num(w, 'shareDifficulty') - 0.001) < 1e-9, `share difficulty ${w.shareDifficulty}`);
     assert.equal(w.pool, 'lab');

@@ -73,7 +73,9 @@ test('in a terminal: banner first, status lines with units, a clean Ctrl-C witho
   }
 });
 
-test('in a terminal: Ctrl-C during bring-up is clean; a warm board makes it wait with the temperature; a second Ctrl-C skips the wait', { timeout: 300_000 }, async () => {
+test('in a terminal: Ctrl-C during bring-up is clean; a warm board makes it wait with the temperature; a second Ctrl-C skips the wait', {
+  timeout: 300_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'asic-tty-'));
   const pool = new Sv2Pool({ port: 0, difficulty: 2e5 / 2 ** 32, prevHashIntervalSeconds: 0, ackFlushMs: 200 });
   const { url } = await pool.start();
@@ -83,7 +85,10 @@ test('in a terminal: Ctrl-C during bring-up is clean; a warm board makes it wait
     // Stopped as soon as it says it runs: the board is powering up and the chains are coming up.
     await t.waitFor(/Ctrl-C again skips the cool-down/, 'the banner');
     t.child.kill('SIGINT');
-    const wait = await t.waitFor(/waiting for the board to cool to 5 °C \(now (\d+\.\d) °C, at most 60 s\).*press Ctrl-C again to skip/, 'the cool-down notice');
+    const wait = await t.waitFor(
+      /waiting for the board to cool to 5 °C \(now (\d+\.\d) °C, at most 60 s\).*press Ctrl-C again to skip/,
+      'the cool-down notice',
+    );
     assert.ok(Number(wait[1]) > 5);
     t.child.kill('SIGINT');
     await t.waitFor(/cool-down skipped at \d+\.\d °C; fans left at the safe duty/, 'the skip');

@@ -85,13 +85,20 @@ test('the agent tunes a lottery board, shows it in status, API and metrics, and 
     const base = `http://${String(listening.http)}`;
     // The tuner starts at the lowest rail and searches every chip.
     await agent.waitFor((r) => r.module === 'tuning' && r.msg === 'tuner tuning', 'the tuner tuning', 90_000);
-    const status = await agent.waitFor((r) => r.msg === 'status' && typeof r.tuning === 'object' && (r.tuning as { state: string }).state === 'tuning', 'a status record with the tuner');
+    const status = await agent.waitFor(
+      (r) => r.msg === 'status' && typeof r.tuning === 'object' && (r.tuning as { state: string }).state === 'tuning',
+      'a status record with the tuner',
+    );
     assert.equal((status.tuning as { mode: string }).mode, 'power');
     assert.equal((status.tuning as { target: number }).target, 55);
-    const t = await until('GET /api/tuning with every chip', async () => (await call(base, 'GET', '/api/tuning')).json(), (j) => Array.isArray(j.chains) && (j.chains as unknown[]).length === 2);
+    const t = await until(
+      'GET /api/tuning with every chip',
+      async () => (await call(base, 'GET', '/api/tuning')).json(),
+      (j) => Array.isArray(j.chains) && (j.chains as unknown[]).length === 2,
+    );
     assert.equal(t.mode, 'power');
     assert.equal(t.target, 55);
-    assert.equal(t.coreVolts, 1.0, 'it starts at the board-config\'s lowest voltage');
+    assert.equal(t.coreVolts, 1.0, "it starts at the board-config's lowest voltage");
     assert.equal(t.powerSource, 'power-monitor');
     for (const c of t.chains as { chipMhz: number[] }[]) {
       assert.equal(c.chipMhz.length, 4);
@@ -113,18 +120,34 @@ test('the agent tunes a lottery board, shows it in status, API and metrics, and 
     const target = await save({ power_target_w: 45 });
     assert.equal(target.status, 200, target.text);
     assert.match(readFileSync(cfg, 'utf8'), /^power_target_w = 45$/m);
-    await until('the new target in force', async () => (await call(base, 'GET', '/api/tuning')).json(), (j) => j.target === 45);
+    await until(
+      'the new target in force',
+      async () => (await call(base, 'GET', '/api/tuning')).json(),
+      (j) => j.target === 45,
+    );
     const refused = await save({ power_target_w: -3 });
     assert.equal(refused.status, 400, 'a target the schema refuses is not saved');
     const paused = await save({ paused: true });
     assert.equal(paused.status, 200, paused.text);
-    await until('the board curtailed', async () => (await call(base, 'GET', '/api/status')).json(), (j) => (j.board as { state: string }).state === 'paused' && (j.tuning as { state: string }).state === 'paused');
+    await until(
+      'the board curtailed',
+      async () => (await call(base, 'GET', '/api/status')).json(),
+      (j) => (j.board as { state: string }).state === 'paused' && (j.tuning as { state: string }).state === 'paused',
+    );
     assert.match(readFileSync(cfg, 'utf8'), /^paused = true$/m);
-    const power = await until('no power to the chips', async () => (await call(base, 'GET', '/api/board')).json(), (j) => (j.power as { name: string; watts?: number }[]).every((p) => (p.watts ?? 0) < 5));
+    const power = await until(
+      'no power to the chips',
+      async () => (await call(base, 'GET', '/api/board')).json(),
+      (j) => (j.power as { name: string; watts?: number }[]).every((p) => (p.watts ?? 0) < 5),
+    );
     assert.ok(power);
     const t0 = Date.now();
     assert.equal((await save({ paused: false })).status, 200);
-    await until('the board mining again', async () => (await call(base, 'GET', '/api/status')).json(), (j) => (j.board as { state: string }).state === 'running' && ['tuning', 'tuned'].includes((j.tuning as { state: string }).state));
+    await until(
+      'the board mining again',
+      async () => (await call(base, 'GET', '/api/status')).json(),
+      (j) => (j.board as { state: string }).state === 'running' && ['tuning', 'tuned'].includes((j.tuning as { state: string }).state),
+    );
     await agent.waitFor((r) => r.msg === 'chain running' && (r.time ?? 0) > t0, 'the chains up again after the resume', 30_000);
   } finally {
     await agent.stop();

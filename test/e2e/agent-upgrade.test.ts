@@ -6,7 +6,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +77,12 @@ test('upgrade: a healthy release switches, a release that does not mine is rolle
   mkdirSync(bin);
   writeFileSync(join(bin, 'systemctl'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FAKE_SYSTEMCTL)} "$@"\n`);
   chmodSync(join(bin, 'systemctl'), 0o755);
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_SYSTEMD_ROOT: root, FAKE_SYSTEMD_STATE: join(dir, 'systemd') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH ?? ''}`,
+    FAKE_SYSTEMD_ROOT: root,
+    FAKE_SYSTEMD_STATE: join(dir, 'systemd'),
+  };
   delete env.ASIC_AGENT_LOG_LEVEL;
   delete env.ASIC_AGENT_FROM_SOURCE;
   const agentLog = (): string => (existsSync(join(dir, 'systemd/agent.log')) ? readFileSync(join(dir, 'systemd/agent.log'), 'utf8').slice(-3000) : '');
@@ -80,7 +97,22 @@ test('upgrade: a healthy release switches, a release that does not mine is rolle
     const cfg = join(dir, 'agent.toml');
     writeFileSync(
       cfg,
-      ['version = 1', '[board]', 'config = "sim-bm1370"', '[fans]', 'exit_cool_timeout_s = 2', '[api.cgminer]', 'port = 0', '[api.http]', 'port = 0', '[[pool]]', 'name = "lab"', `url = ${JSON.stringify(url)}`, 'user = "e2e.worker"', ''].join('\n'),
+      [
+        'version = 1',
+        '[board]',
+        'config = "sim-bm1370"',
+        '[fans]',
+        'exit_cool_timeout_s = 2',
+        '[api.cgminer]',
+        'port = 0',
+        '[api.http]',
+        'port = 0',
+        '[[pool]]',
+        'name = "lab"',
+        `url = ${JSON.stringify(url)}`,
+        'user = "e2e.worker"',
+        '',
+      ].join('\n'),
     );
     const inst = sh('bash', [join(ROOT, 'scripts/install.sh'), '--root', root, '--from', releaseA, '--config', cfg], env);
     assert.equal(inst.code, 0, inst.err + inst.out);

@@ -37,7 +37,10 @@ test('standard channel: a fixed-version pool is unusable (clear error, failover)
   );
   const agent = startAgentProcess(['run', '--config', cfg]);
   try {
-    const unusable = await agent.waitFor((r) => typeof r.msg === 'string' && r.msg.startsWith('pool unusable for these chips'), 'the fixed-version pool reported unusable');
+    const unusable = await agent.waitFor(
+      (r) => typeof r.msg === 'string' && r.msg.startsWith('pool unusable for these chips'),
+      'the fixed-version pool reported unusable',
+    );
     assert.match(String(unusable.msg), /version/);
     const sw = await agent.waitFor((r) => r.msg === 'pool switch' && r.to === 'asks', 'the switch to the pool that rolls versions');
     assert.ok(sw.from === undefined || sw.from === 'fixed');

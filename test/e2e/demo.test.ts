@@ -36,7 +36,12 @@ test('a port already in use: one line naming the port and the flag that moves it
     assert.equal(r.status, 1);
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.length, 1, r.stderr);
-    assert.match(lines[0] ?? '', new RegExp(`^asic-agent: cannot start: port ${port} on 127\\.0\\.0\\.1 is already in use, so the cgminer API cannot listen there .*change --cgminer-port P`));
+    assert.match(
+      lines[0] ?? '',
+      new RegExp(
+        `^asic-agent: cannot start: port ${port} on 127\\.0\\.0\\.1 is already in use, so the cgminer API cannot listen there .*change --cgminer-port P`,
+      ),
+    );
   } finally {
     taken.close();
   }

@@ -100,7 +100,8 @@ test('pyasic: released pyasic does not mistake the agent; patched pyasic gets a 
     if (process.env.ASIC_AGENT_PYASIC_RECORD) {
       // Recorded replies for contrib/pyasic's own test (pyasic's backend tests run on recorded data).
       const rec: Record<string, unknown> = {};
-      for (const c of ['version', 'summary', 'stats', 'pools']) rec[`rpc_${c}`] = JSON.parse((await exchange(port, pythonJsonDumps({ command: c }))).subarray(0, -1).toString('utf8'));
+      for (const c of ['version', 'summary', 'stats', 'pools'])
+        rec[`rpc_${c}`] = JSON.parse((await exchange(port, pythonJsonDumps({ command: c }))).subarray(0, -1).toString('utf8'));
       writeFileSync(process.env.ASIC_AGENT_PYASIC_RECORD, JSON.stringify(rec, null, 1));
     }
     assert.equal(d.apiVer, '3.7');
@@ -124,7 +125,10 @@ test('pyasic: released pyasic does not mistake the agent; patched pyasic gets a 
     assert.ok((d.wattage ?? 0) > 0, `wattage ${d.wattage}`);
     assert.ok((d.uptime ?? 0) >= 1, `uptime ${d.uptime}`);
     assert.equal(d.isMining, true);
-    assert.ok(d.errors.some((e) => e.kind === 'pool' && e.severity === 'warning' && /backup/.test(e.message)), JSON.stringify(d.errors));
+    assert.ok(
+      d.errors.some((e) => e.kind === 'pool' && e.severity === 'warning' && /backup/.test(e.message)),
+      JSON.stringify(d.errors),
+    );
     const lab = d.pools.find((p) => String(p.url).startsWith('stratum2+tcp://'));
     assert.ok(lab && lab.alive && lab.active === true && Number(lab.accepted) > 0 && lab.user === 'e2e.worker', JSON.stringify(d.pools));
     const backup = d.pools.find((p) => String(p.url).includes(`:${down}`));

@@ -61,7 +61,18 @@ export function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}, b
     const seen = records.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise<LogRecord>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms; stderr: ${err.slice(-2000)}; last records: ${records.slice(-5).map((r) => JSON.stringify(r)).join('\n')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no ${what} within ${timeoutMs} ms; stderr: ${err.slice(-2000)}; last records: ${records
+                .slice(-5)
+                .map((r) => JSON.stringify(r))
+                .join('\n')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       const w = {
         pred,
         resolve: (r: LogRecord) => {

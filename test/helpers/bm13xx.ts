@@ -41,7 +41,12 @@ export function verifyReport(r: NonceReport<UnitHeader>, d: number): boolean {
 }
 
 /** Resolves with the first `n` values `subscribe` delivers that pass `pick`, or rejects after `timeoutMs`. */
-export function collectEvents<T>(subscribe: (fn: (v: T) => void) => () => void, n: number, timeoutMs: number, pick: (v: T) => boolean = () => true): Promise<T[]> {
+export function collectEvents<T>(
+  subscribe: (fn: (v: T) => void) => () => void,
+  n: number,
+  timeoutMs: number,
+  pick: (v: T) => boolean = () => true,
+): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const got: T[] = [];
     const stop = subscribe((v) => {
@@ -60,7 +65,12 @@ export function collectEvents<T>(subscribe: (fn: (v: T) => void) => () => void, 
   });
 }
 
-export function nonces<U extends UnitHeader>(chain: Bm13xxChain<U>, n: number, timeoutMs = 120_000, pick?: (r: Bm13xxNonce<U>) => boolean): Promise<Bm13xxNonce<U>[]> {
+export function nonces<U extends UnitHeader>(
+  chain: Bm13xxChain<U>,
+  n: number,
+  timeoutMs = 120_000,
+  pick?: (r: Bm13xxNonce<U>) => boolean,
+): Promise<Bm13xxNonce<U>[]> {
   return collectEvents<Bm13xxNonce<U>>(
     (fn) => {
       chain.on('nonce', fn);

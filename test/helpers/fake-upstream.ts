@@ -112,7 +112,10 @@ export class FakeUpstream extends TypedEmitter<UpstreamEvents> implements Upstre
 }
 
 /** A factory that records every instance it makes, by pool id. */
-export function fakeFactory(clock: Clock, onCreate?: (u: FakeUpstream) => void): { factory: (p: ResolvedPool) => FakeUpstream; made: Map<string, FakeUpstream[]>; latest: (id: string) => FakeUpstream } {
+export function fakeFactory(
+  clock: Clock,
+  onCreate?: (u: FakeUpstream) => void,
+): { factory: (p: ResolvedPool) => FakeUpstream; made: Map<string, FakeUpstream[]>; latest: (id: string) => FakeUpstream } {
   const made = new Map<string, FakeUpstream[]>();
   return {
     made,
@@ -142,7 +145,16 @@ function parseFailure(text: string): SessionFailure {
   const i = text.indexOf(':');
   const head = (i < 0 ? text : text.slice(0, i)).trim();
   const detail = i < 0 ? '' : text.slice(i + 1).trim();
-  const known: readonly FailureCategory[] = ['connect-failed', 'handshake-failed', 'authorize-failed', 'disconnected', 'protocol-error', 'unusable', 'reconnect-requested', 'stopped'];
+  const known: readonly FailureCategory[] = [
+    'connect-failed',
+    'handshake-failed',
+    'authorize-failed',
+    'disconnected',
+    'protocol-error',
+    'unusable',
+    'reconnect-requested',
+    'stopped',
+  ];
   const category = known.find((k) => k === head);
   return category ? { category, detail } : { category: 'disconnected', detail: text };
 }

@@ -38,7 +38,13 @@ export async function inProcessChain(o: {
   const [host, dev] = createMemoryUartPair();
   await dev.open();
   // The simulator reports at the same sim-only ticket the host expects (replay mode has its own).
-  const sim = new ChainSim({ family: o.family, chips: o.chips, ...(o.sim?.mode === 'replay' ? {} : { simTicketDifficulty: o.simTicketDifficulty }), ...(o.clock ? { clock: o.clock } : {}), ...o.sim });
+  const sim = new ChainSim({
+    family: o.family,
+    chips: o.chips,
+    ...(o.sim?.mode === 'replay' ? {} : { simTicketDifficulty: o.simTicketDifficulty }),
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...o.sim,
+  });
   sim.attach(dev);
   sim.start();
   const driver = new Bm13xxChain(host, {

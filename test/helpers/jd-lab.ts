@@ -102,7 +102,10 @@ const BIN = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
 
 /** Spawns a lab server and waits until every pattern matched a printed line; returns the captures. */
 export async function spawnLab(args: string[], patterns: RegExp[]): Promise<{ proc: LabProcess; captures: string[] }> {
-  const child = spawn(process.execPath, [BIN, 'lab', ...args], { env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, 'lab', ...args], {
+    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
   const captures = await new Promise<string[]>((resolve, reject) => {

@@ -24,7 +24,10 @@ async function main(): Promise<void> {
   const rt = await createBoardRuntime(simRunConfig(), { simulated: simulatedBoard });
   const board = rt.board;
   await board.start();
-  const api = await startLocalApi(resolveApiOptions({ cgminer: { port: 0 }, http: { port: 0 } }), { snapshot: sampleSnapshot, control: new RecordingControl() });
+  const api = await startLocalApi(resolveApiOptions({ cgminer: { port: 0 }, http: { port: 0 } }), {
+    snapshot: sampleSnapshot,
+    control: new RecordingControl(),
+  });
   const cgPort = Number(api.addresses.cgminer?.split(':').at(-1));
   const httpPort = Number(api.addresses.http?.split(':').at(-1));
 
@@ -64,7 +67,15 @@ async function main(): Promise<void> {
     if (++counted < SAMPLES_UNDER_LOAD) return;
     flooding = false;
     const dropped = 'droppedLogRecords' in log ? (log as { droppedLogRecords: () => number }).droppedLogRecords() : 0;
-    send({ samples: counted, maxGapMs: Math.max(...gaps), meanGapMs: gaps.reduce((a, b) => a + b, 0) / gaps.length, pollMs: rt.config.board.control.poll_ms, loggedBytes: logged, dropped, phase: board.getPhase() });
+    send({
+      samples: counted,
+      maxGapMs: Math.max(...gaps),
+      meanGapMs: gaps.reduce((a, b) => a + b, 0) / gaps.length,
+      pollMs: rt.config.board.control.poll_ms,
+      loggedBytes: logged,
+      dropped,
+      phase: board.getPhase(),
+    });
     setTimeout(() => process.exit(0), 100);
   });
 }

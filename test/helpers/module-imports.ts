@@ -53,7 +53,14 @@ export interface ImportEdge {
 export function importsOf(root: string, file: string): ImportEdge[] {
   const rel = relative(root, file).split(sep).join('/');
   return specifiers(readFileSync(file, 'utf8')).map((specifier) => {
-    if (specifier.startsWith('.')) return { file: rel, specifier, target: relative(root, resolve(dirname(file), specifier)).split(sep).join('/') };
+    if (specifier.startsWith('.'))
+      return {
+        file: rel,
+        specifier,
+        target: relative(root, resolve(dirname(file), specifier))
+          .split(sep)
+          .join('/'),
+      };
     const parts = specifier.split('/');
     const pkg = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
     return { file: rel, specifier, pkg };

@@ -39,7 +39,15 @@ export async function startMosquitto(users: Record<string, string> = {}): Promis
   chmodSync(dir, 0o755);
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
+  const lines = [
+    `listener ${port} 127.0.0.1`,
+    'persistence false',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+  ];
   if (Object.keys(users).length > 0) {
     const pw = join(dir, 'passwd');
     writeFileSync(pw, '');

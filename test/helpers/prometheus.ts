@@ -69,7 +69,11 @@ export async function startPrometheus(targets: string[], scrapeInterval = '1s'):
   for (let attempt = 0; attempt < 3 && !url; attempt++) {
     const port = await freePort();
     stderr = '';
-    const c = spawn(bin, [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, `data${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(
+      bin,
+      [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, `data${attempt}`)}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     c.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-20_000)));
     const base = `http://127.0.0.1:${port}`;
     const t0 = Date.now();
@@ -94,7 +98,11 @@ export async function startPrometheus(targets: string[], scrapeInterval = '1s'):
 
   const query = async (q: string): Promise<PromSample[]> => {
     const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
-    const body = (await res.json()) as { status: string; error?: string; data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const body = (await res.json()) as {
+      status: string;
+      error?: string;
+      data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+    };
     if (body.status !== 'success' || !body.data) throw new Error(`query ${q} failed: ${body.error ?? res.status}`);
     return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   };

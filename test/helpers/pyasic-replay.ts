@@ -38,7 +38,20 @@ export async function socketPing(port: number, cmd: string): Promise<string | un
   return data.length > 0 ? data.toString('utf8') : undefined;
 }
 
-export type MinerType = 'BRAIINS_OS' | 'WHATSMINER' | 'LUX_OS' | 'HIVEON' | 'MARATHON' | 'MSKMINER' | 'ANTMINER' | 'GOLDSHELL' | 'INNOSILICON' | 'AVALONMINER' | 'AURADINE' | 'VNISH' | 'ASIC_AGENT';
+export type MinerType =
+  | 'BRAIINS_OS'
+  | 'WHATSMINER'
+  | 'LUX_OS'
+  | 'HIVEON'
+  | 'MARATHON'
+  | 'MSKMINER'
+  | 'ANTMINER'
+  | 'GOLDSHELL'
+  | 'INNOSILICON'
+  | 'AVALONMINER'
+  | 'AURADINE'
+  | 'VNISH'
+  | 'ASIC_AGENT';
 
 /** factory.py:1003-1033 `_parse_socket_type` as released: the product words it looks for, in order. */
 export function parseSocketTypeUpstream(data: string): MinerType | null {
@@ -286,5 +299,20 @@ export async function getData(port: number): Promise<PyasicMinerData> {
     index: p.POOL,
   }));
 
-  return { apiVer, fwVer, hashrate, expectedHashrate, expectedHashboards, expectedChips, expectedFans, hashboards, wattage, fans, errors, isMining, uptime, pools };
+  return {
+    apiVer,
+    fwVer,
+    hashrate,
+    expectedHashrate,
+    expectedHashboards,
+    expectedChips,
+    expectedFans,
+    hashboards,
+    wattage,
+    fans,
+    errors,
+    isMining,
+    uptime,
+    pools,
+  };
 }

@@ -73,7 +73,11 @@ export class ScriptedPool {
 }
 
 /** Standard handshake replies: configure grants `mask`, subscribe gives en1/en2 size, authorize ok. */
-export function standardHandshake(c: ScriptedConn, r: ScriptedConn['requests'][number], opts: { mask?: string; extranonce1?: string; extranonce2Size?: number } = {}): boolean {
+export function standardHandshake(
+  c: ScriptedConn,
+  r: ScriptedConn['requests'][number],
+  opts: { mask?: string; extranonce1?: string; extranonce2Size?: number } = {},
+): boolean {
   const reply = (result: unknown): void => void c.socket.write(`${JSON.stringify({ id: r.id, result, error: null })}\n`);
   switch (r.method) {
     case 'mining.configure':

@@ -29,12 +29,32 @@ export interface PoolLine {
 /** Writes board.toml and agent.toml into `dir`; returns the agent config's path. */
 export function writeSimAgentConfig(dir: string, pools: PoolLine[], sim: SimBoardTuning, extra: string[] = []): string {
   let board = readFileSync(join(ROOT, 'board-configs', `${sim.board ?? 'sim-bm1370'}.toml`), 'utf8');
-  board = board.replace(/^chain_hashrate_hs = .*$/m, `chain_hashrate_hs = ${sim.hashrate}`).replace(/^chain_nonces_per_s = .*$/m, `chain_nonces_per_s = ${sim.noncesPerS}`);
+  board = board
+    .replace(/^chain_hashrate_hs = .*$/m, `chain_hashrate_hs = ${sim.hashrate}`)
+    .replace(/^chain_nonces_per_s = .*$/m, `chain_nonces_per_s = ${sim.noncesPerS}`);
   if (sim.faults) board = board.replace(/^# chain_faults = .*$/m, `chain_faults = ${JSON.stringify(sim.faults)}`);
   writeFileSync(join(dir, 'board.toml'), board);
   const cfg = join(dir, 'agent.toml');
-  const lines = ['version = 1', '[board]', 'config = "board.toml"', '[log]', 'status_interval_s = 2', '[api.cgminer]', 'port = 0', '[api.http]', 'port = 0', ...extra];
-  for (const p of pools) lines.push('[[pool]]', `name = ${JSON.stringify(p.name)}`, `url = ${JSON.stringify(p.url)}`, `user = ${JSON.stringify(p.user ?? 'e2e.worker')}`, ...(p.extra ?? []));
+  const lines = [
+    'version = 1',
+    '[board]',
+    'config = "board.toml"',
+    '[log]',
+    'status_interval_s = 2',
+    '[api.cgminer]',
+    'port = 0',
+    '[api.http]',
+    'port = 0',
+    ...extra,
+  ];
+  for (const p of pools)
+    lines.push(
+      '[[pool]]',
+      `name = ${JSON.stringify(p.name)}`,
+      `url = ${JSON.stringify(p.url)}`,
+      `user = ${JSON.stringify(p.user ?? 'e2e.worker')}`,
+      ...(p.extra ?? []),
+    );
   writeFileSync(cfg, `${lines.join('\n')}\n`);
   return cfg;
 }

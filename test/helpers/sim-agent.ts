@@ -18,8 +18,29 @@ export class SimAgent {
   readonly stats: MiningStats;
   readonly pools: PoolManager;
   readonly chains: ChainInfo[] = [
-    { id: 0, family: 'BM1366', state: 'running', chipsExpected: 4, crcErrors: 0, frequencyMhz: 485, nominal: 4 * SIM_CHIP_NOMINAL, temperature: 58, devicePath: '/dev/ttyS1' },
-    { id: 1, family: 'BM1366', state: 'running', chipsExpected: 4, silentChips: [2], crcErrors: 2, frequencyMhz: 485, nominal: 4 * SIM_CHIP_NOMINAL, temperature: 60, devicePath: '/dev/ttyS2' },
+    {
+      id: 0,
+      family: 'BM1366',
+      state: 'running',
+      chipsExpected: 4,
+      crcErrors: 0,
+      frequencyMhz: 485,
+      nominal: 4 * SIM_CHIP_NOMINAL,
+      temperature: 58,
+      devicePath: '/dev/ttyS1',
+    },
+    {
+      id: 1,
+      family: 'BM1366',
+      state: 'running',
+      chipsExpected: 4,
+      silentChips: [2],
+      crcErrors: 2,
+      frequencyMhz: 485,
+      nominal: 4 * SIM_CHIP_NOMINAL,
+      temperature: 60,
+      devicePath: '/dev/ttyS2',
+    },
   ];
   private readonly fakes;
   private timer?: TimerHandle;
@@ -35,7 +56,12 @@ export class SimAgent {
         {
           name: 'primary',
           pools: [
-            { name: 'main', url: 'stratum2+tcp://127.0.0.1:3336/9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh', user: 'bc1qsim.rig', password: 'sim-secret' },
+            {
+              name: 'main',
+              url: 'stratum2+tcp://127.0.0.1:3336/9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh',
+              user: 'bc1qsim.rig',
+              password: 'sim-secret',
+            },
             { name: 'backup', url: 'stratum+tcp://127.0.0.1:3333', user: 'sim.rig' },
           ],
         },
@@ -93,7 +119,10 @@ export class SimAgent {
 
   snapshot = (): AgentSnapshot => {
     const toWall = wallTime(this.clock);
-    const totals = miningTotals(this.stats, this.chains.reduce((a, c) => a + (c.nominal ?? 0), 0));
+    const totals = miningTotals(
+      this.stats,
+      this.chains.reduce((a, c) => a + (c.nominal ?? 0), 0),
+    );
     const users = new Map([
       ['main', 'bc1qsim.rig'],
       ['backup', 'sim.rig'],

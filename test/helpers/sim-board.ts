@@ -50,7 +50,12 @@ export interface SimHarness {
 }
 
 /** A started simulated board on a ManualClock (power-up complete, phase running). */
-export async function startedSimBoard(patch?: (c: RunConfig) => RunConfig, faults: SimFault[] = [], start = true, clock = new ManualClock()): Promise<SimHarness> {
+export async function startedSimBoard(
+  patch?: (c: RunConfig) => RunConfig,
+  faults: SimFault[] = [],
+  start = true,
+  clock = new ManualClock(),
+): Promise<SimHarness> {
   const rt = await createBoardRuntime(simRunConfig(patch), { clock, simFaults: faults, simulated: simulatedBoard });
   if (start) {
     const starting = rt.board.start();

@@ -50,7 +50,11 @@ export function ownSeedLines(): string[] {
     encodeRequest(2, 'mining.subscribe', subscribeParams('asic-agent/0.1.0')),
     encodeRequest(3, 'mining.authorize', authorizeParams('user.worker', 'x')),
     encodeRequest(4, 'mining.suggest_difficulty', [512]),
-    encodeRequest(9, 'mining.submit', submitParams({ user: 'u', jobId: '1f', extranonce2: '00000001', ntime: 0x65a0b1c2, nonce: 0xdeadbeef, versionBits: 0x00b44000 })),
+    encodeRequest(
+      9,
+      'mining.submit',
+      submitParams({ user: 'u', jobId: '1f', extranonce2: '00000001', ntime: 0x65a0b1c2, nonce: 0xdeadbeef, versionBits: 0x00b44000 }),
+    ),
   ].map((l) => l.trimEnd());
 }
 
@@ -127,7 +131,11 @@ export function structurallyMutated(seeds: string[]): fc.Arbitrary<string> {
 
 /** A seed line with 1..4 character-level edits. */
 export function byteMutated(seeds: string[]): fc.Arbitrary<string> {
-  const edit = fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'delete', 'insert', 'cut'), ch: fc.constantFrom('"', ',', '}', ']', '[', '{', ':', '0', 'f', '\\', ' ', '\u0000', 'é') });
+  const edit = fc.record({
+    at: fc.nat(),
+    kind: fc.constantFrom('flip', 'delete', 'insert', 'cut'),
+    ch: fc.constantFrom('"', ',', '}', ']', '[', '{', ':', '0', 'f', '\\', ' ', '\u0000', 'é'),
+  });
   return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([line, edits]) => {
     let s = line;
     for (const e of edits) {
@@ -149,14 +157,35 @@ export function randomLines(): fc.Arbitrary<string> {
     fc
       .record({
         id: fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 6 })),
-        method: fc.constantFrom('mining.notify', 'mining.set_difficulty', 'mining.set_version_mask', 'mining.set_extranonce', 'client.reconnect', 'client.show_message', 'client.get_version', 'mining.ping', 'mining.submit', 'mining.configure', 'mining.subscribe', 'mining.authorize', 'x'),
+        method: fc.constantFrom(
+          'mining.notify',
+          'mining.set_difficulty',
+          'mining.set_version_mask',
+          'mining.set_extranonce',
+          'client.reconnect',
+          'client.show_message',
+          'client.get_version',
+          'mining.ping',
+          'mining.submit',
+          'mining.configure',
+          'mining.subscribe',
+          'mining.authorize',
+          'x',
+        ),
         params: fc.array(jsonish, { maxLength: 10 }),
       })
       .map((o) => JSON.stringify(o)),
   );
 }
 
-const session = { poolId: 'fuzz', upstream: testIssuer('fuzz'), extranonce1: Uint8Array.of(1, 2, 3, 4), extranonce2Size: 4, versionMask: 0x1fffe000, target: difficultyToTarget(1) };
+const session = {
+  poolId: 'fuzz',
+  upstream: testIssuer('fuzz'),
+  extranonce1: Uint8Array.of(1, 2, 3, 4),
+  extranonce2Size: 4,
+  versionMask: 0x1fffe000,
+  target: difficultyToTarget(1),
+};
 
 function typed(fn: () => void): void {
   try {
@@ -199,4 +228,3 @@ export function interpretLine(line: string): void {
     }
   });
 }
-

@@ -31,7 +31,8 @@ function check(frame: Frame, t: FuzzTally): void {
   try {
     m = decodeMessage(frame);
   } catch (err) {
-    if (!(err instanceof Sv2DecodeError)) throw new Error(`untyped error ${String(err)} for type 0x${frame.msgType.toString(16)} payload ${Buffer.from(frame.payload).toString('hex')}`);
+    if (!(err instanceof Sv2DecodeError))
+      throw new Error(`untyped error ${String(err)} for type 0x${frame.msgType.toString(16)} payload ${Buffer.from(frame.payload).toString('hex')}`);
     t.rejected++;
     return;
   }

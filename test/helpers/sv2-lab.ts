@@ -13,7 +13,15 @@ export async function startPool(o: Partial<Sv2PoolOptions> = {}): Promise<Sv2Poo
 }
 
 export function client(url: string, o: Partial<Sv2ClientOptions> = {}): Sv2MiningClient {
-  return new Sv2MiningClient({ url, user: 'lab.test', channel: 'standard', nominalHashrate: 1e6, backoff: { initialMs: 20, maxMs: 200 }, random: () => 0, ...o });
+  return new Sv2MiningClient({
+    url,
+    user: 'lab.test',
+    channel: 'standard',
+    nominalHashrate: 1e6,
+    backoff: { initialMs: 20, maxMs: 200 },
+    random: () => 0,
+    ...o,
+  });
 }
 
 /** Resolves with the args of the first `event` satisfying `pred`; rejects after `ms` (a hang guard, not a timing assertion). */
@@ -42,7 +50,10 @@ let roll = 1;
 
 /** Mines `n` shares of `job` on the CPU (rolling a fresh extranonce for coinbase work). */
 export function mineShares(job: Job, n: number): Share[] {
-  const en = job.work.kind === 'coinbase' ? new Uint8Array(job.work.extranonceSize).map((_, i) => (i === 0 ? roll++ & 0xff : i === 1 ? (roll >>> 8) & 0xff : 0)) : undefined;
+  const en =
+    job.work.kind === 'coinbase'
+      ? new Uint8Array(job.work.extranonceSize).map((_, i) => (i === 0 ? roll++ & 0xff : i === 1 ? (roll >>> 8) & 0xff : 0))
+      : undefined;
   const out: Share[] = [];
   for (let start = 0; out.length < n; start += 20_000) {
     out.push(...new JobSearch(job, { ...(en ? { extranonce: en } : {}), ntime: job.ntime, versionBits: 0 }).scan(start, 20_000, 0));

@@ -43,7 +43,9 @@ export function startInTerminal(command: string, args: string[], opts: { cwd: st
   // EIO once the child (the last holder of the slave) has exited: the terminal is gone.
   master.on('error', () => undefined);
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   return {
     child,
     text: () => out,

@@ -32,11 +32,16 @@ const scalar = fc.oneof(
   fc.constantFrom('with ] bracket', 'with # hash', 'with "quote"', "it's", 'line\nbreak', '= sign', '{brace}'),
 );
 export const { doc } = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalar, fc.array(scalar, { maxLength: 3 }), tie('table'), fc.array(tie('table'), { minLength: 1, maxLength: 3 })),
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalar,
+    fc.array(scalar, { maxLength: 3 }),
+    tie('table'),
+    fc.array(tie('table'), { minLength: 1, maxLength: 3 }),
+  ),
   table: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
   doc: fc.dictionary(key, tie('value'), { minKeys: 1, maxKeys: 5 }),
 }));
-
 
 /** Stringifies `obj` with smol-toml, parses it back, and checks every key path has a line that names it. */
 export function checkKeyLines(obj: Record<string, unknown>): void {

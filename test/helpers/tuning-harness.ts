@@ -167,7 +167,11 @@ export async function tuningHarness(o: TuningHarnessOptions): Promise<TuningHarn
     }),
     truth: () => {
       const v = sim.outputVolts() / domains;
-      const s = evaluateSetting({ chips: lottery, boardTempC: sim.thermal.temperatureC, minMhz: 0, maxMhz: 1e9, minVolts: 0, maxVolts: 10, pll: familyByName(family).pll }, v, chain.mhz);
+      const s = evaluateSetting(
+        { chips: lottery, boardTempC: sim.thermal.temperatureC, minMhz: 0, maxMhz: 1e9, minVolts: 0, maxVolts: 10, pll: familyByName(family).pll },
+        v,
+        chain.mhz,
+      );
       return { hashrate: chain.goodHashrate(), chipW: chain.powerW(v, sim.thermal.temperatureC), volts: s.volts };
     },
     async close() {

@@ -50,7 +50,9 @@ export function readVectorJson<T>(rel: string): T {
 
 /** Parses a CSV with a header row and no quoted commas inside fields except plain quoted text. */
 export function readVectorCsv(rel: string): Record<string, string>[] {
-  const lines = readVectorText(rel).split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = readVectorText(rel)
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   const split = (line: string): string[] => {
     const out: string[] = [];
     let cur = '';

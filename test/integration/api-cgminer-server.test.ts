@@ -24,7 +24,10 @@ after(async () => {
   for (const s of servers) await s.close();
 });
 
-async function start(input: ApiOptionsInput['cgminer'] = {}, snapshot: () => AgentSnapshot = sampleSnapshot): Promise<{ server: CgminerServer; port: number; control: RecordingControl }> {
+async function start(
+  input: ApiOptionsInput['cgminer'] = {},
+  snapshot: () => AgentSnapshot = sampleSnapshot,
+): Promise<{ server: CgminerServer; port: number; control: RecordingControl }> {
   const o = resolveApiOptions({ cgminer: { port: 0, ...input }, http: { enabled: false } });
   const control = new RecordingControl();
   const server = new CgminerServer(o.cgminer, { snapshot, control, clock: new FixedWallClock() });
@@ -79,7 +82,10 @@ test('joined commands over the wire: JSON keyed by command, text with CMD= secti
 
 test("unknown command and bad JSON: cgminer's error STATUS", async () => {
   const { port } = await start();
-  assert.deepEqual((await cgminerQuery(port, '{"command":"frobnicate"}')).bytes.toString(), '{"STATUS":[{"STATUS":"E","When":1700000000,"Code":14,"Msg":"Invalid command"}],"id":1}\u0000');
+  assert.deepEqual(
+    (await cgminerQuery(port, '{"command":"frobnicate"}')).bytes.toString(),
+    '{"STATUS":[{"STATUS":"E","When":1700000000,"Code":14,"Msg":"Invalid command"}],"id":1}\u0000',
+  );
   assert.deepEqual((await cgminerQuery(port, 'frobnicate\n')).bytes.toString(), 'STATUS=E,When=1700000000,Code=14,Msg=Invalid command|\u0000');
   assert.deepEqual(
     (await cgminerQuery(port, '{"command":', { halfClose: true })).bytes.toString(),
@@ -94,12 +100,18 @@ test("unknown command and bad JSON: cgminer's error STATUS", async () => {
 test('write commands: refused by default, accepted with the configured token from an allowed address', async () => {
   const closedApi = await start();
   const denied = (await cgminerQuery(closedApi.port, `{"command":"switchpool","parameter":"1","token":"${API_TOKEN}"}`)).bytes.toString();
-  assert.equal(denied, `{"STATUS":[{"STATUS":"E","When":1700000000,"Code":45,"Msg":"Access denied to 'switchpool' command","Description":"${DESC}"}],"id":1}\u0000`);
+  assert.equal(
+    denied,
+    `{"STATUS":[{"STATUS":"E","When":1700000000,"Code":45,"Msg":"Access denied to 'switchpool' command","Description":"${DESC}"}],"id":1}\u0000`,
+  );
   assert.equal(closedApi.control.calls.length, 0);
 
   const open = await start({ write: { enabled: true, allow: ['127.0.0.1/32'], token: API_TOKEN } });
   const ok = (await cgminerQuery(open.port, `{"command":"switchpool","parameter":"1","token":"${API_TOKEN}"}`)).bytes.toString();
-  assert.equal(ok, `{"STATUS":[{"STATUS":"S","When":1700000000,"Code":27,"Msg":"Switching to pool 1:'stratum+tcp://backup.example:3333'","Description":"${DESC}"}],"id":1}\u0000`);
+  assert.equal(
+    ok,
+    `{"STATUS":[{"STATUS":"S","When":1700000000,"Code":27,"Msg":"Switching to pool 1:'stratum+tcp://backup.example:3333'","Description":"${DESC}"}],"id":1}\u0000`,
+  );
   assert.match((await cgminerQuery(open.port, `switchpool|wrong-token-00000000,0\n`)).bytes.toString(), /Code=45/);
   assert.deepEqual(open.control.calls, [{ method: 'switchPool', arg: 'backup' }]);
 
@@ -182,7 +194,10 @@ test('connections over maxConnections are closed at once; capacity comes back', 
 test('a request over maxRequestBytes gets an error reply and a close', async () => {
   const { port, server } = await start({ maxRequestBytes: 1024 });
   const r = await cgminerQuery(port, `{"command":"addpool","parameter":"${'x'.repeat(3000)}"}`);
-  assert.equal(r.bytes.toString(), `{"STATUS":[{"STATUS":"E","When":1700000000,"Code":205,"Msg":"Request larger than 1024 bytes","Description":"${DESC}"}],"id":1}\u0000`);
+  assert.equal(
+    r.bytes.toString(),
+    `{"STATUS":[{"STATUS":"E","When":1700000000,"Code":205,"Msg":"Request larger than 1024 bytes","Description":"${DESC}"}],"id":1}\u0000`,
+  );
   assert.equal(server.counters().tooLarge, 1);
 });
 

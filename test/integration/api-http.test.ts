@@ -32,7 +32,12 @@ test('GET /api/status: the compact status view', async () => {
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8');
   assert.equal(res.headers.get('cache-control'), 'no-store');
-  const v = (await res.json()) as Record<string, unknown> & { pool: { id: string }; chains: { chipsAlive: number }[]; alarms: unknown[]; shares: Record<string, unknown> };
+  const v = (await res.json()) as Record<string, unknown> & {
+    pool: { id: string };
+    chains: { chipsAlive: number }[];
+    alarms: unknown[];
+    shares: Record<string, unknown>;
+  };
   assert.deepEqual(v.firmware, { name: 'asic-agent', version: '0.1.0' });
   assert.equal(v.pool.id, 'main');
   assert.deepEqual(
@@ -53,7 +58,13 @@ test('GET /api/chains, /api/pools, /api/board: the detail views', async () => {
   assert.equal(pools.current, 'main');
   assert.equal(pools.pools[0]?.shares.reasons.length, 3);
   assert.equal(pools.switches.length, 3);
-  const board = (await (await fetch(`${base}/api/board?x=1`)).json()) as { board: { state: string }; fans: unknown[]; power: unknown[]; temperatures: unknown[]; alarms: unknown[] };
+  const board = (await (await fetch(`${base}/api/board?x=1`)).json()) as {
+    board: { state: string };
+    fans: unknown[];
+    power: unknown[];
+    temperatures: unknown[];
+    alarms: unknown[];
+  };
   assert.equal(board.board.state, 'running');
   assert.equal(board.fans.length, 2);
   assert.equal(board.temperatures.length, 3);
@@ -149,7 +160,10 @@ test('startLocalApi: both servers, one "api listening" record with cgminer and h
 
 test('startLocalApi: a non-loopback bind warns while write access is on, and only informs when read-only', async () => {
   const w = captureLog();
-  const rw = resolveApiOptions({ cgminer: { host: '0.0.0.0', port: 0, write: { enabled: true, allow: ['127.0.0.1'], token: API_TOKEN } }, http: { enabled: false } });
+  const rw = resolveApiOptions({
+    cgminer: { host: '0.0.0.0', port: 0, write: { enabled: true, allow: ['127.0.0.1'], token: API_TOKEN } },
+    http: { enabled: false },
+  });
   const api1 = await startLocalApi(rw, { snapshot: sampleSnapshot, control: new RecordingControl(), log: w.log });
   await api1.close();
   assert.equal(w.records.filter((r) => r.level === 40 && String(r.msg).includes('non-loopback')).length, 1);

@@ -63,10 +63,17 @@ test('contradictions between parts and backends are check-config errors', () => 
   assert.match(m, /i2c\.bus: "sim" means simulated I2C devices/);
   assert.match(m, /gpio\.power_enable: "sim-gpio" lines need a \[sim\] section/);
   const nothingSimulated = board('nothing', `[[chain]]\nuart = "/dev/ttyS3"\n`, (s) =>
-    s.replace('bus = "sim" ', 'bus = 1 ').replace('power_enable = { chip = "sim-gpio", line = 2, active_low = true }', 'power_enable = { chip = "pinctrl-bcm2711", line = 27, active_low = true }'),
+    s
+      .replace('bus = "sim" ', 'bus = 1 ')
+      .replace(
+        'power_enable = { chip = "sim-gpio", line = 2, active_low = true }',
+        'power_enable = { chip = "pinctrl-bcm2711", line = 27, active_low = true }',
+      ),
   );
   assert.match(issues(nothingSimulated), /sim: describes a simulated board, but no part is simulated/);
-  const badTicket = board('ticket', `[[chain]]\nuart = "sim:c0"\n`, (s) => s.replace('voltage_domains = 4 ', 'voltage_domains = 4\nticket_difficulty = 100\nmin_chips = 5 '));
+  const badTicket = board('ticket', `[[chain]]\nuart = "sim:c0"\n`, (s) =>
+    s.replace('voltage_domains = 4 ', 'voltage_domains = 4\nticket_difficulty = 100\nmin_chips = 5 '),
+  );
   const t = issues(badTicket);
   assert.match(t, /asic\.ticket_difficulty: 100 is not a power of two/);
   assert.match(t, /asic\.min_chips: 5 is more than the 4 chips per chain/);

@@ -19,7 +19,11 @@ const bin = [fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url))]
 const env = { ...process.env, ASIC_AGENT_FROM_SOURCE: '1', ASIC_AGENT_LOG_LEVEL: 'silent' };
 
 test('asic-agent sim: device path first, settings second; the driver mines on it; it stops cleanly', async () => {
-  const child = spawn(process.execPath, [...bin, 'sim', '--chip', 'bm1366', '--chips', '3', '--hashrate', '100000', '--sim-ticket-difficulty', String(2 ** -22), '--faults', 'dup=0.2'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [...bin, 'sim', '--chip', 'bm1366', '--chips', '3', '--hashrate', '100000', '--sim-ticket-difficulty', String(2 ** -22), '--faults', 'dup=0.2'],
+    { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const lines = createInterface({ input: child.stdout });
@@ -66,11 +70,24 @@ test('asic-agent decode: hex lines on stdin become JSON objects, one per frame',
   const child = spawn(process.execPath, [...bin, 'decode', '--chip', 'bm1370'], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stdin.end(['# a capture', '55 AA 52 05 00 00 0A', 'aa554c0352750cd205a29c', '', 'AA 55 13 70 00 00 00 00 00 00 10', 'aa554c0352750cd205a29d'].join('\n'));
+  child.stdin.end(
+    ['# a capture', '55 AA 52 05 00 00 0A', 'aa554c0352750cd205a29c', '', 'AA 55 13 70 00 00 00 00 00 00 10', 'aa554c0352750cd205a29d'].join('\n'),
+  );
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0);
-  const objs = out.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; crcOk: boolean; fields: Record<string, unknown> });
-  assert.deepEqual(objs.map((o) => [o.kind, o.crcOk]), [['command', true], ['nonce', true], ['register-reply', true], ['nonce', false]]);
+  const objs = out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { kind: string; crcOk: boolean; fields: Record<string, unknown> });
+  assert.deepEqual(
+    objs.map((o) => [o.kind, o.crcOk]),
+    [
+      ['command', true],
+      ['nonce', true],
+      ['register-reply', true],
+      ['nonce', false],
+    ],
+  );
   assert.equal(objs[1]?.fields.nonce, '0x7552034c');
   assert.equal(objs[2]?.fields.value, '0x13700000');
 });

@@ -14,7 +14,12 @@ import { collectEvents, nonces, simulatedChain, testWork, TEST_SIM_TICKET, verif
 
 const opened: PtySim[] = [];
 
-async function ptyChain(family: FamilyName, chips: number, hashrate = 100_000, chipSilenceMs?: number): Promise<{ ps: PtySim; host: SerialPortUart; chain: Bm13xxChain<UnitHeader>; close(): Promise<void> }> {
+async function ptyChain(
+  family: FamilyName,
+  chips: number,
+  hashrate = 100_000,
+  chipSilenceMs?: number,
+): Promise<{ ps: PtySim; host: SerialPortUart; chain: Bm13xxChain<UnitHeader>; close(): Promise<void> }> {
   const ps = await startPtySim({ family, chips, hashrate, simTicketDifficulty: TEST_SIM_TICKET });
   opened.push(ps);
   const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115200 });

@@ -33,7 +33,20 @@ test('a real-UART chain whose chips fall silent is re-initialised through the bo
   const ups: ChainRuntime[] = [];
   const stats = new MiningStats(systemClock);
   const set = new ChainSet({
-    specs: [{ index: 0, uart: ps.hostPath, simulated: false, family: 'bm1370', chips: 4, baud: 115_200, frequencyMhz: 75, minFrequencyMhz: 50, frequencyStepMhz: 25, ticketDifficulty: 1 }],
+    specs: [
+      {
+        index: 0,
+        uart: ps.hostPath,
+        simulated: false,
+        family: 'bm1370',
+        chips: 4,
+        baud: 115_200,
+        frequencyMhz: 75,
+        minFrequencyMhz: 50,
+        frequencyStepMhz: 25,
+        ticketDifficulty: 1,
+      },
+    ],
     clock: systemClock,
     log: logger('test.chains'),
     stats,

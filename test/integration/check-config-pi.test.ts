@@ -17,7 +17,11 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -68,7 +72,17 @@ test('a Pi 4 set up as the template says: ok', async () => {
 });
 
 test('a fresh Pi 4: every missing setting is named, one per line', async () => {
-  const r = await cli(['check-config', 'board-configs/bitaxe-gamma-pi.example.toml', '--root', fakeRoot({ model: 'Raspberry Pi 4 Model B Rev 1.4', cmdline: 'console=serial0,115200 console=tty1 root=PARTUUID=1\n', gpioLabels: ['pinctrl-bcm2711'], devices: ['dev/ttyAMA0'] })]);
+  const r = await cli([
+    'check-config',
+    'board-configs/bitaxe-gamma-pi.example.toml',
+    '--root',
+    fakeRoot({
+      model: 'Raspberry Pi 4 Model B Rev 1.4',
+      cmdline: 'console=serial0,115200 console=tty1 root=PARTUUID=1\n',
+      gpioLabels: ['pinctrl-bcm2711'],
+      devices: ['dev/ttyAMA0'],
+    }),
+  ]);
   assert.equal(r.code, 1);
   const e = r.stderr;
   assert.match(e, /host: UART not enabled: add "enable_uart=1" to \/boot\/firmware\/config\.txt/);
@@ -78,13 +92,16 @@ test('a fresh Pi 4: every missing setting is named, one per line', async () => {
   assert.match(e, /host: user miner is not in groups dialout, i2c, gpio: sudo usermod -a -G dialout,i2c,gpio miner/);
 });
 
-test('BM1397 at ESP-Miner\'s 3.125 Mbaud on a Pi\'s PL011 is refused at check time; the Max template\'s 1,562,500 is ok', async () => {
+test("BM1397 at ESP-Miner's 3.125 Mbaud on a Pi's PL011 is refused at check time; the Max template's 1,562,500 is ok", async () => {
   const root = fakeRoot(PI4_GOOD);
   const max = join(dir, 'max-3125.toml');
   writeFileSync(max, readFileSync(join(ROOT, 'board-configs/bitaxe-max-pi.example.toml'), 'utf8').replace(/^fast_baud = 1562500.*$/m, 'fast_baud = 3125000'));
   const r = await cli(['check-config', max, '--root', root]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /host UART cannot do 3125000 baud on \/dev\/ttyAMA0 \(PL011 at 48 MHz stops at 3000000\): set \[asic\] fast_baud to a rate it can make, 1562500 for BM1397/);
+  assert.match(
+    r.stderr,
+    /host UART cannot do 3125000 baud on \/dev\/ttyAMA0 \(PL011 at 48 MHz stops at 3000000\): set \[asic\] fast_baud to a rate it can make, 1562500 for BM1397/,
+  );
   const ok = await cli(['check-config', 'board-configs/bitaxe-max-pi.example.toml', '--root', root]);
   assert.equal(ok.code, 0, ok.stderr);
 });
@@ -102,7 +119,10 @@ test('a Pi 5: no Bluetooth overlay needed, dtparam=uart0=on enables the header U
   // The Pi 4 template on a Pi 5 names the controller it lacks.
   const wrong = await cli(['check-config', 'board-configs/bitaxe-gamma-pi.example.toml', '--root', fakeRoot(pi5)]);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, /no GPIO controller labelled "pinctrl-bcm2711" \(present: pinctrl-rp1, gpio-brcmstb@107d508500\); on a Pi 5 the header GPIOs are "pinctrl-rp1"/);
+  assert.match(
+    wrong.stderr,
+    /no GPIO controller labelled "pinctrl-bcm2711" \(present: pinctrl-rp1, gpio-brcmstb@107d508500\); on a Pi 5 the header GPIOs are "pinctrl-rp1"/,
+  );
 });
 
 test('not a Pi: nothing of the host is checked; BM1362 carries its warning everywhere', async () => {
@@ -115,7 +135,7 @@ test('not a Pi: nothing of the host is checked; BM1362 carries its warning every
   assert.match(b.stdout, /\nok\n$/);
 });
 
-test('Pi 5 sysfs GPIO: the template\'s pinctrl-rp1 lines resolve on a kernel whose RP1 controller sits at base 571', async () => {
+test("Pi 5 sysfs GPIO: the template's pinctrl-rp1 lines resolve on a kernel whose RP1 controller sits at base 571", async () => {
   const { resolveSysfsGpio } = await import('../../drivers/transport/sysfs-gpio.js');
   const { loadBoardConfig } = await import('../../src/config/run-config.js');
   const sysfs = join(dir, 'pi5-sysfs');

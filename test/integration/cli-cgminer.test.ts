@@ -51,7 +51,10 @@ test('a write command with its token reaches the agent; without it the E status 
   assert.match(denied.out, /"STATUS": "E"/);
   const ok = await run(['switchpool', '1', '--token', API_TOKEN, '--address', `127.0.0.1:${port}`, '--raw']);
   assert.equal(ok.code, 0, ok.out + ok.err);
-  assert.ok(control.calls.some((c) => c.method === 'switchPool'), JSON.stringify(control.calls));
+  assert.ok(
+    control.calls.some((c) => c.method === 'switchPool'),
+    JSON.stringify(control.calls),
+  );
 });
 
 test('nothing listening: one line that says so, exit 1; usage errors exit 2', async () => {

@@ -81,11 +81,20 @@ test('check-config refuses what run refuses: duplicate pool and group names, a g
   const dir = mkdtempSync(join(tmpdir(), 'asic-agent-cli-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const dup = join(dir, 'dup.toml');
-  const pool = (name: string, port: number, enabled = true): string[] => ['[[pool]]', `name = "${name}"`, `url = "stratum+tcp://127.0.0.1:${port}"`, 'user = "u"', ...(enabled ? [] : ['enabled = false'])];
+  const pool = (name: string, port: number, enabled = true): string[] => [
+    '[[pool]]',
+    `name = "${name}"`,
+    `url = "stratum+tcp://127.0.0.1:${port}"`,
+    'user = "u"',
+    ...(enabled ? [] : ['enabled = false']),
+  ];
   writeFileSync(dup, ['version = 1', '[board]', 'config = "sim-bm1370"', ...pool('x', 3333), ...pool('x', 3334)].join('\n'));
   const r = await cli(['check-config', dup]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`^${dup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9: pool\\[1\\]\\.name: duplicate pool name "x" \\(also at pool\\[0\\]\\.name\\)`));
+  assert.match(
+    r.stderr,
+    new RegExp(`^${dup.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:9: pool\\[1\\]\\.name: duplicate pool name "x" \\(also at pool\\[0\\]\\.name\\)`),
+  );
   // run refuses the same file before touching anything, with the same words.
   const run = await cli(['run', '--config', dup]);
   assert.equal(run.code, 78, 'EX_CONFIG, which the unit does not restart');

@@ -24,7 +24,9 @@ after(async () => {
 });
 
 function run(args: string[]): ChildProcess & { out: string[] } {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'warn', ASIC_AGENT_LOG_FORMAT: 'json' } }) as ChildProcess & { out: string[] };
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'warn', ASIC_AGENT_LOG_FORMAT: 'json' },
+  }) as ChildProcess & { out: string[] };
   children.push(child);
   child.out = [];
   let buf = '';
@@ -105,7 +107,14 @@ test('probe in-process: refused connection and refused authorization are reporte
 toolTest('probe in-process over TLS with --tls-ca; version mask, extranonce space and difficulty reported', [TOOLS.openssl], {}, async () => {
   const cert = selfSignedCert();
   cleanups.push(() => rmSync(cert.dir, { recursive: true, force: true }));
-  const pool = new Sv1LabPool({ difficulty: 0.00002, extranonce2Size: 8, versionMask: 0x00ffe000, tls: { certFile: cert.certFile, keyFile: cert.keyFile }, notifyIntervalMs: 0, cleanIntervalMs: 0 });
+  const pool = new Sv1LabPool({
+    difficulty: 0.00002,
+    extranonce2Size: 8,
+    versionMask: 0x00ffe000,
+    tls: { certFile: cert.certFile, keyFile: cert.keyFile },
+    notifyIntervalMs: 0,
+    cleanIntervalMs: 0,
+  });
   await pool.start();
   cleanups.push(() => pool.stop());
   const r = await probeSv1(opts(pool.url, { tlsCaFile: cert.certFile, cpuMine: true, untilAccepted: 1, seconds: 300 }));

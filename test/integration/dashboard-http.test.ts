@@ -55,7 +55,15 @@ async function rig(withPassword: boolean): Promise<Rig> {
   const dir = mkdtempSync(join(tmpdir(), 'asic-dash-http-'));
   const file = join(dir, 'agent.toml');
   writeFileSync(file, CONFIG(withPassword ? HASH : undefined));
-  const target: SettingsTarget & { applied: RunConfig[] } = { config: loadRunConfig(file), configFile: undefined, applied: [], apply: (next) => { target.config = next; target.applied.push(next); } };
+  const target: SettingsTarget & { applied: RunConfig[] } = {
+    config: loadRunConfig(file),
+    configFile: undefined,
+    applied: [],
+    apply: (next) => {
+      target.config = next;
+      target.applied.push(next);
+    },
+  };
   target.configFile = ConfigFile.of(target.config);
   const clock = new ManualClock();
   const logs = new LogTail(50);
@@ -98,7 +106,10 @@ interface Reply {
 function call(base: string, method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; raw?: string } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-    const headers: Record<string, string> = { ...(data !== undefined && opts.raw === undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers };
+    const headers: Record<string, string> = {
+      ...(data !== undefined && opts.raw === undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...opts.headers,
+    };
     const req = request(`${base}${path}`, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -165,9 +176,26 @@ test('a write needs the session cookie, the CSRF token, JSON, and this origin', 
     const body = { log: { level: 'debug' } };
     assert.equal((await call(r.base, 'POST', '/api/settings/save', { body, headers: { 'X-CSRF-Token': csrf } })).status, 401, 'no cookie');
     assert.equal((await call(r.base, 'POST', '/api/settings/save', { body, headers: { Cookie: cookie } })).status, 403, 'no token');
-    assert.equal((await call(r.base, 'POST', '/api/settings/save', { body, headers: { Cookie: cookie, 'X-CSRF-Token': `${csrf}x` } })).status, 403, 'wrong token');
-    assert.equal((await call(r.base, 'POST', '/api/settings/save', { body, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: 'http://evil.example' } })).status, 403, 'another origin');
-    assert.equal((await call(r.base, 'POST', '/api/settings/save', { raw: 'log.level=debug', headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' } })).status, 415, 'a form post');
+    assert.equal(
+      (await call(r.base, 'POST', '/api/settings/save', { body, headers: { Cookie: cookie, 'X-CSRF-Token': `${csrf}x` } })).status,
+      403,
+      'wrong token',
+    );
+    assert.equal(
+      (await call(r.base, 'POST', '/api/settings/save', { body, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, Origin: 'http://evil.example' } })).status,
+      403,
+      'another origin',
+    );
+    assert.equal(
+      (
+        await call(r.base, 'POST', '/api/settings/save', {
+          raw: 'log.level=debug',
+          headers: { Cookie: cookie, 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded' },
+        })
+      ).status,
+      415,
+      'a form post',
+    );
     assert.equal(readFileSync(r.file, 'utf8'), CONFIG(HASH));
     const ok = await call(r.base, 'POST', '/api/settings/save', { body, headers: { Cookie: cookie, 'X-CSRF-Token': csrf } });
     assert.equal(ok.status, 200, ok.body.toString());
@@ -197,7 +225,23 @@ test('saving: only the changed lines move, comments stay, the old file is the ba
     assert.equal(check.status, 200);
     assert.equal(readFileSync(r.file, 'utf8'), before, 'a check writes nothing');
     const ok = await call(r.base, 'POST', '/api/settings/save', {
-      body: { fans: { mode: 'manual', duty: 80 }, board: { voltage: 1.2 }, pools: { groups: [{ from: 0, name: 'default', quota: 1, pools: [{ from: { group: 0, index: 0 }, name: 'main', url: 'stratum+tcp://pool.example:3333', user: 'w', enabled: true }, { url: 'stratum+tcp://backup.example:3333', user: 'w2', enabled: true, password: 'pw' }] }] } },
+      body: {
+        fans: { mode: 'manual', duty: 80 },
+        board: { voltage: 1.2 },
+        pools: {
+          groups: [
+            {
+              from: 0,
+              name: 'default',
+              quota: 1,
+              pools: [
+                { from: { group: 0, index: 0 }, name: 'main', url: 'stratum+tcp://pool.example:3333', user: 'w', enabled: true },
+                { url: 'stratum+tcp://backup.example:3333', user: 'w2', enabled: true, password: 'pw' },
+              ],
+            },
+          ],
+        },
+      },
       headers: h,
     });
     assert.equal(ok.status, 200, ok.body.toString());

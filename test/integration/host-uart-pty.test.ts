@@ -41,7 +41,10 @@ test('a PL011 kernel keeps 115200 for 3.125 Mbaud: the read-back refuses it, nam
   const host = new SerialPortUart({ path: pty.hostPath, baudRate: 115_200, binding: kernelUartBinding(pl011()) });
   try {
     await host.open();
-    await assert.rejects(host.setBaudRate(3_125_000), (e: Error) => e.name === 'UartBaudError' && e.message.includes('host UART cannot do 3125000 baud') && e.message.includes('runs at 115200'));
+    await assert.rejects(
+      host.setBaudRate(3_125_000),
+      (e: Error) => e.name === 'UartBaudError' && e.message.includes('host UART cannot do 3125000 baud') && e.message.includes('runs at 115200'),
+    );
     assert.equal(host.baudRate, 115_200, 'the port says what the line runs at');
     assert.equal(pty.device.hostBaud(), 115_200);
     await host.setBaudRate(1_562_500);
@@ -91,13 +94,21 @@ test('BM1397 on a 48 MHz PL011: 3.125 Mbaud is refused before the chips move; 1,
   const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding });
   const chain = simulatedChain(host, { family: 'BM1397', expectedChips: 3, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
   try {
-    await assert.rejects(chain.bringUp(), (e: Error) => e.name === 'ChainBringUpError' && e.message.includes('host UART cannot do 3125000 baud') && (e as ChainBringUpError).detail.stage === 'baud');
+    await assert.rejects(
+      chain.bringUp(),
+      (e: Error) =>
+        e.name === 'ChainBringUpError' && e.message.includes('host UART cannot do 3125000 baud') && (e as ChainBringUpError).detail.stage === 'baud',
+    );
     assert.ok(Math.abs((ps.sim.chips[0]?.baud() ?? 0) - 25e6 / 216) < 1, 'the chips were never switched (BT8D 26)');
   } finally {
     await chain.close();
   }
   const host2 = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding });
-  const chain2 = simulatedChain(host2, { family: 'BM1397', expectedChips: 3, fastBaud: 1_562_500, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
+  const chain2 = simulatedChain(
+    host2,
+    { family: 'BM1397', expectedChips: 3, fastBaud: 1_562_500, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) },
+    TEST_SIM_TICKET,
+  );
   const writes: number[] = [];
   const write = host2.write.bind(host2);
   host2.write = (d) => {
@@ -117,12 +128,16 @@ test('BM1397 on a 48 MHz PL011: 3.125 Mbaud is refused before the chips move; 1,
   }
 });
 
-test('BM1370 at the chips\' own 1,041,667 on a PL011 (0.17 % off) and ESP-Miner\'s 1,000,000 (4 % off) both decode', async () => {
+test("BM1370 at the chips' own 1,041,667 on a PL011 (0.17 % off) and ESP-Miner's 1,000,000 (4 % off) both decode", async () => {
   for (const fastBaud of [1_041_667, 1_000_000]) {
     const ps = await startPtySim({ family: 'BM1370', chips: 2, simTicketDifficulty: TEST_SIM_TICKET }, pl011());
     opened.push(ps);
     const host = new SerialPortUart({ path: ps.hostPath, baudRate: 115_200, binding: kernelUartBinding(pl011()) });
-    const chain = simulatedChain(host, { family: 'BM1370', expectedChips: 2, fastBaud, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) }, TEST_SIM_TICKET);
+    const chain = simulatedChain(
+      host,
+      { family: 'BM1370', expectedChips: 2, fastBaud, timing: FAST_TIMING, reset: (a) => ps.sim.setReset(a) },
+      TEST_SIM_TICKET,
+    );
     try {
       const up = await chain.bringUp();
       assert.equal(up.hostBaud, fastBaud);

@@ -47,7 +47,8 @@ test('SV2: a flood of SetNewPrevHash for unknown jobs ends the session after its
   await once(c, 'job');
   const ended = once(c, 'disconnected', () => true, 20_000);
   pool.sendRaw((channelId) => ({ type: 'SetNewPrevHash', channelId, jobId: 0xdead, prevHash: new Uint8Array(32), minNtime: 0, nbits: 0x1d00ffff }));
-  for (let i = 1; i < FLOOD; i++) pool.sendRaw((channelId) => ({ type: 'SetNewPrevHash', channelId, jobId: 0xdead0000 + i, prevHash: new Uint8Array(32), minNtime: 0, nbits: 0x1d00ffff }));
+  for (let i = 1; i < FLOOD; i++)
+    pool.sendRaw((channelId) => ({ type: 'SetNewPrevHash', channelId, jobId: 0xdead0000 + i, prevHash: new Uint8Array(32), minNtime: 0, nbits: 0x1d00ffff }));
   const [reason, , failure] = await ended;
   assert.equal(failure.category, 'protocol-error');
   assert.match(reason, /^20 bad messages within 60 s \(last: SetNewPrevHash names unknown job/);

@@ -79,11 +79,27 @@ for (const mode of ['full-template', 'coinbase-only'] as const) {
     assert.equal(rec.level, 40);
     // As the local APIs show it.
     const named = a.txids.length > 0 ? `, transactions ${a.txids.join(', ')}` : '';
-    assert.deepEqual(api, [{ kind: 'censorship', severity: 'warning', message: `censor refused template ${a.templateId} (${a.kind}, invalid-job${named}): ${a.error}; next-pool`, at: 1_000_000, active: true, pool: 'censor', templateId: a.templateId, error: a.error, code: 'invalid-job', txids: a.txids }]);
+    assert.deepEqual(api, [
+      {
+        kind: 'censorship',
+        severity: 'warning',
+        message: `censor refused template ${a.templateId} (${a.kind}, invalid-job${named}): ${a.error}; next-pool`,
+        at: 1_000_000,
+        active: true,
+        pool: 'censor',
+        templateId: a.templateId,
+        error: a.error,
+        code: 'invalid-job',
+        txids: a.txids,
+      },
+    ]);
     // The fallback happened without a single timer firing.
     assert.equal(clock.now(), 0);
     assert.equal(a.at, 0);
-    assert.deepEqual(st.jd.switches.map((s) => `${s.from}->${s.to}`), ['none->censor', 'censor->honest']);
+    assert.deepEqual(
+      st.jd.switches.map((s) => `${s.from}->${s.to}`),
+      ['none->censor', 'censor->honest'],
+    );
     assert.equal(st.jd.mining, 'honest');
     // The censoring pair refused; the honest pair accepted; our counters match theirs.
     assert.equal(mode === 'full-template' ? cs.jds.declareRefused['invalid-job'] : cs.pool.customJobsRefused['invalid-job'], 1);
@@ -141,7 +157,10 @@ test('next-pool after the last pair: solo when a payout is configured, else the 
     await waitFor(() => up.stats().jd.censorshipAlarms >= 2, 'refused twice (the first pair again)');
     const st = up.stats();
     assert.equal(st.jd.alarms[0]?.action, 'next-pool->first');
-    assert.deepEqual(st.jd.switches.slice(0, 3).map((s) => s.to), ['only', 'only', 'only']);
+    assert.deepEqual(
+      st.jd.switches.slice(0, 3).map((s) => s.to),
+      ['only', 'only', 'only'],
+    );
   } finally {
     await up.stop();
   }
@@ -172,7 +191,10 @@ test('on_censorship = retry: the same pool is asked again after the retry interv
     const st = up.stats();
     assert.equal(st.jd.mining, 'censor');
     assert.equal(st.jd.fallbacks, 0);
-    assert.deepEqual(st.jd.alarms.map((a) => a.action), ['retry', 'retry']);
+    assert.deepEqual(
+      st.jd.alarms.map((a) => a.action),
+      ['retry', 'retry'],
+    );
   } finally {
     await up.stop();
     await Promise.all([censor.stop(), tp.stop()]);

@@ -13,7 +13,11 @@ import { vectorTest } from '../helpers/vectors.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 vectorTest('npm run demo:jd: the agent on a simulated board is refused, raises the alarm, mines on the fallback pool', async (t) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo-jd.ts', '--until-done', '--seconds', '120'], { cwd: root, env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo-jd.ts', '--until-done', '--seconds', '120'], {
+    cwd: root,
+    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const records: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => {
     if (l.startsWith('{')) records.push(JSON.parse(l) as Record<string, unknown>);
@@ -40,7 +44,11 @@ vectorTest('npm run demo:jd: the agent on a simulated board is refused, raises t
   assert.ok(status.length > 0);
   for (const s of status) {
     // No share lost that the counters do not show.
-    assert.equal(s.shares_found, (s.accepted as number) + (s.rejected as number) + (s.stale as number) + (s.lost as number) + (s.in_flight as number), JSON.stringify(s));
+    assert.equal(
+      s.shares_found,
+      (s.accepted as number) + (s.rejected as number) + (s.stale as number) + (s.lost as number) + (s.in_flight as number),
+      JSON.stringify(s),
+    );
     // The real pool the templates are declared to (issue 14 defect 5), never the pool manager's "jd" entry.
     assert.ok(s.pool === null || s.pool === 'censoring-pool' || s.pool === 'honest-pool', `status names ${String(s.pool)}`);
     if (s.pool !== null) {
@@ -54,7 +62,8 @@ vectorTest('npm run demo:jd: the agent on a simulated board is refused, raises t
   assert.equal(last.mode, 'declared');
   assert.ok(records.indexOf(alarm) < records.indexOf(last));
 
-  const counters = (name: string): Record<string, Record<string, unknown>> => records.find((r) => r.msg === 'lab server counters' && r.server === name)?.counters as Record<string, Record<string, unknown>>;
+  const counters = (name: string): Record<string, Record<string, unknown>> =>
+    records.find((r) => r.msg === 'lab server counters' && r.server === name)?.counters as Record<string, Record<string, unknown>>;
   const honest = counters('honest-pool');
   const censor = counters('censoring-pool');
   assert.ok((honest.pool?.accepted as number) >= (last.accepted as number), 'the honest pool accepted at least what the agent last reported');

@@ -82,7 +82,10 @@ test('optimistic mining: shares found before SetCustomMiningJob.Success are held
   try {
     miner.start();
     up.start();
-    await waitFor(() => up.stats().jd.customJobsAccepted >= 1 && ledger.count('accepted') > heldAtAccept, 'the custom job accepted and its held shares answered');
+    await waitFor(
+      () => up.stats().jd.customJobsAccepted >= 1 && ledger.count('accepted') > heldAtAccept,
+      'the custom job accepted and its held shares answered',
+    );
   } finally {
     miner.stop();
   }
@@ -112,7 +115,10 @@ test('the template provider going away stops the work; it comes back with new te
     assert.equal(up.currentJob(), undefined);
     await waitFor(() => up.state === 'ready' && up.currentJob() !== undefined, 'work again');
     assert.ok(up.stats().jd.templateProvider.templates >= 2);
-    assert.ok(states.some((s) => s.startsWith('connecting: disconnected')), states.join(' | '));
+    assert.ok(
+      states.some((s) => s.startsWith('connecting: disconnected')),
+      states.join(' | '),
+    );
   } finally {
     await up.stop();
     await jds.stop();

@@ -38,13 +38,23 @@ function newTemplate(id: bigint, outputs: Uint8Array, count: number) {
 
 test('a template provider that sends garbage: counted, no work from it; a good template after it is mined', async () => {
   const good = buildLabTemplate(3n, src, 4);
-  const tp = new LabSv2Listener({ protocol: Sv2SubProtocol.TemplateDistribution, clock: new ManualClock(0, Math.floor(Date.now() / 1000)), log: logger('test.tp') });
+  const tp = new LabSv2Listener({
+    protocol: Sv2SubProtocol.TemplateDistribution,
+    clock: new ManualClock(0, Math.floor(Date.now() / 1000)),
+    log: logger('test.tp'),
+  });
   let sessions = 0;
   tp.on('setup', (c) => c.send({ type: 'SetupConnectionSuccess', usedVersion: SV2_PROTOCOL_VERSION, flags: 0 }));
   tp.on('message', (c: LabConnection, m) => {
     if (m.type !== 'CoinbaseOutputConstraints') return;
     sessions++;
-    const prev = { type: 'SetNewPrevHashTdp' as const, prevHash: new Uint8Array(32).fill(2), headerTimestamp: Math.floor(Date.now() / 1000), nbits: 0x1d00ffff, target: bigIntToU256Le(1n << 200n) };
+    const prev = {
+      type: 'SetNewPrevHashTdp' as const,
+      prevHash: new Uint8Array(32).fill(2),
+      headerTimestamp: Math.floor(Date.now() / 1000),
+      nbits: 0x1d00ffff,
+      target: bigIntToU256Le(1n << 200n),
+    };
     if (sessions === 1) {
       // Outputs that do not parse, then a prev hash naming a template that was never sent.
       c.send(newTemplate(1n, Uint8Array.of(1, 2, 3), 1));
@@ -82,7 +92,14 @@ test('a pair that cannot be reached is a failed pair: the next one takes over af
   const clock = new ManualClock(0, Math.floor(Date.now() / 1000));
   const logs = captureLogs();
   const key = honest.poolUrl.split('/').pop() as string;
-  const up = jdUpstream(tp, { clock, pairReadyTimeoutMs: 10_000, pairs: [{ name: 'gone', poolUrl: `stratum2+tcp://127.0.0.1:${port}/${key}`, jdsUrl: `stratum2+tcp://127.0.0.1:${port}/${key}`, user: 'x' }, pairOf('honest', honest)] });
+  const up = jdUpstream(tp, {
+    clock,
+    pairReadyTimeoutMs: 10_000,
+    pairs: [
+      { name: 'gone', poolUrl: `stratum2+tcp://127.0.0.1:${port}/${key}`, jdsUrl: `stratum2+tcp://127.0.0.1:${port}/${key}`, user: 'x' },
+      pairOf('honest', honest),
+    ],
+  });
   logs.restore();
   try {
     up.start();

@@ -27,17 +27,26 @@ const URL_RE = (what: string): RegExp => new RegExp(`^lab ${what}: (stratum2\\+t
 vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/pool, a simulated board mining for the JdUpstream', async (t) => {
   const tp = await spawnLab(['template-provider', '--port', '0', '--prev-hash-interval', '0', '--template-interval', '2'], [URL_RE('template-provider')]);
   t.after(() => tp.proc.stop().catch(() => undefined));
-  const censor = await spawnLab(['jds', '--port', '0', '--pool-port', '0', '--difficulty', '0.00001', '--share-batch-size', '1', '--censor-txid', CENSORED], [URL_RE('jds'), URL_RE('pool')]);
+  const censor = await spawnLab(
+    ['jds', '--port', '0', '--pool-port', '0', '--difficulty', '0.00001', '--share-batch-size', '1', '--censor-txid', CENSORED],
+    [URL_RE('jds'), URL_RE('pool')],
+  );
   t.after(() => censor.proc.stop().catch(() => undefined));
-  const honest = await spawnLab(['jds', '--port', '0', '--pool-port', '0', '--difficulty', '0.00001', '--share-batch-size', '1'], [URL_RE('jds'), URL_RE('pool')]);
+  const honest = await spawnLab(
+    ['jds', '--port', '0', '--pool-port', '0', '--difficulty', '0.00001', '--share-batch-size', '1'],
+    [URL_RE('jds'), URL_RE('pool')],
+  );
   t.after(() => honest.proc.stop().catch(() => undefined));
 
-  const up = jdUpstream({ url: tp.captures[0] as string }, {
-    pairs: [
-      { name: 'censor', jdsUrl: censor.captures[0] as string, poolUrl: censor.captures[1] as string, user: 'lab.board' },
-      { name: 'honest', jdsUrl: honest.captures[0] as string, poolUrl: honest.captures[1] as string, user: 'lab.board' },
-    ],
-  });
+  const up = jdUpstream(
+    { url: tp.captures[0] as string },
+    {
+      pairs: [
+        { name: 'censor', jdsUrl: censor.captures[0] as string, poolUrl: censor.captures[1] as string, user: 'lab.board' },
+        { name: 'honest', jdsUrl: honest.captures[0] as string, poolUrl: honest.captures[1] as string, user: 'lab.board' },
+      ],
+    },
+  );
   const alarms: CensorshipAlarm[] = [];
   up.on('alarm', (a) => alarms.push(a));
 
@@ -85,7 +94,10 @@ vectorTest('across processes: lab TP + censoring lab JDS/pool + honest lab JDS/p
   assert.equal(alarms[0]?.kind, 'declare-refused');
   assert.match(alarms[0]?.error ?? '', new RegExp(CENSORED));
   assert.equal(st.jd.mining, 'honest');
-  assert.ok(censor.proc.lines.some((l) => l.startsWith('declaration refused: invalid-job')), 'the censoring JDS printed its refusal');
+  assert.ok(
+    censor.proc.lines.some((l) => l.startsWith('declaration refused: invalid-job')),
+    'the censoring JDS printed its refusal',
+  );
   // Every template declared to the censoring JDS was refused: usually one, two when the TP's next template
   // (every 2 s) was declared before the first refusal came back. The agent saw at least the first (a later
   // one may still be on the wire when it leaves the pair).

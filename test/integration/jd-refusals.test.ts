@@ -21,7 +21,13 @@ function manualClock(): ManualClock {
  * (a lagging node's catch-up) fire in order. Nothing waits on wall-clock time; the guard only turns a
  * hang into a failure.
  */
-function driveRetries(up: JdUpstream, clock: ManualClock, done: () => boolean, what: string, before?: () => Promise<void>): { finished: Promise<void>; advanced: () => number } {
+function driveRetries(
+  up: JdUpstream,
+  clock: ManualClock,
+  done: () => boolean,
+  what: string,
+  before?: () => Promise<void>,
+): { finished: Promise<void>; advanced: () => number } {
   let advanced = 0;
   let settle: () => void = () => undefined;
   let fail: (e: Error) => void = () => undefined;
@@ -54,7 +60,7 @@ function driveRetries(up: JdUpstream, clock: ManualClock, done: () => boolean, w
   return { finished, advanced: () => advanced };
 }
 
-test('stale chain tip: the pool\'s node is 2 s behind after a new block; the agent waits, declares again on the pool\'s new tip, no alarm, held shares credited', async () => {
+test("stale chain tip: the pool's node is 2 s behind after a new block; the agent waits, declares again on the pool's new tip, no alarm, held shares credited", async () => {
   const clock = manualClock();
   const tp = await startTp();
   const lagging = await startJds({ clock, node: { follow: tp, lagMs: 2000 } });
@@ -77,8 +83,12 @@ test('stale chain tip: the pool\'s node is 2 s behind after a new block; the age
       const heldBefore = up.stats().jd.sharesHeldTotal;
       // The pool's node catches up 2 s later; the agent's tries (250 ms, 500 ms, ...) until then are
       // refused with stale-chain-tip, the next one is accepted. Shares found meanwhile are held.
-      const drive = driveRetries(up, clock, () => declared.length > before, `block ${block}: declared again and accepted on the pool's new tip`, () =>
-        waitFor(() => up.stats().jd.sharesHeldTotal > heldBefore, `block ${block}: shares held while waiting`),
+      const drive = driveRetries(
+        up,
+        clock,
+        () => declared.length > before,
+        `block ${block}: declared again and accepted on the pool's new tip`,
+        () => waitFor(() => up.stats().jd.sharesHeldTotal > heldBefore, `block ${block}: shares held while waiting`),
       );
       tp.newPrevHash();
       await drive.finished;

@@ -59,11 +59,18 @@ async function storm(clean: boolean, perSecond: number, seconds: number, replyDe
   const chains: MiningChain[] = [];
   const cleanup: (() => Promise<void>)[] = [];
   for (let i = 0; i < 2; i++) {
-    const c = await inProcessChain({ index: i, family: 'BM1370', chips: 4, sim: { hashrate: 200_000, faults: { replyDelayMs } }, simTicketDifficulty: 2 ** -24, clock });
+    const c = await inProcessChain({
+      index: i,
+      family: 'BM1370',
+      chips: 4,
+      sim: { hashrate: 200_000, faults: { replyDelayMs } },
+      simTicketDifficulty: 2 ** -24,
+      clock,
+    });
     chains.push(c.driver);
     cleanup.push(c.close);
   }
-  const shares: SharePath = new SharePath({ stats, log: logger('test'), submit: async (): Promise<ShareOutcome> => ({ status: 'accepted' })});
+  const shares: SharePath = new SharePath({ stats, log: logger('test'), submit: async (): Promise<ShareOutcome> => ({ status: 'accepted' }) });
   const sched: Scheduler = new Scheduler({ chains, clock, log: logger('test'), stats, shares });
   let prev = 1;
   sched.setJob(job(true, prev, clock.now()));

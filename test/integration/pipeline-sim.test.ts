@@ -51,7 +51,11 @@ async function mine(family: FamilyName, chainsN: number, chips: number): Promise
     assert.equal(s.extranonce?.length, 8);
   }
   // Every chain contributed.
-  for (let i = 0; i < chainsN; i++) assert.ok(stats.chipList().some((c) => c.chain === i && c.nonces > 0), `${family}: chain ${i} produced nonces`);
+  for (let i = 0; i < chainsN; i++)
+    assert.ok(
+      stats.chipList().some((c) => c.chain === i && c.nonces > 0),
+      `${family}: chain ${i} produced nonces`,
+    );
 }
 
 for (const family of ['BM1370', 'BM1397', 'BM1366'] as FamilyName[]) {

@@ -30,7 +30,8 @@ async function lab(port = 0): Promise<Sv1LabPool> {
 /** V1 clients with fast reconnects, so the test does not wait on production backoff. */
 const fastV1 = upstreamFactory({
   clients: {
-    'stratum+tcp': (pool, { clock }) => new Sv1Client({ id: pool.id, url: pool.url, user: pool.user, password: pool.password, clock, reconnectMinMs: 20, reconnectMaxMs: 100 }),
+    'stratum+tcp': (pool, { clock }) =>
+      new Sv1Client({ id: pool.id, url: pool.url, user: pool.user, password: pool.password, clock, reconnectMinMs: 20, reconnectMaxMs: 100 }),
   },
 });
 
@@ -39,7 +40,15 @@ test('two lab pools: primary killed → failover, restarted → failback; nothin
   const b = await lab();
   const portA = a.port;
   const m = new PoolManager({
-    groups: [{ name: 'main', pools: [{ name: 'A', url: a.url, user: 'w.1' }, { name: 'B', url: b.url, user: 'w.1' }] }],
+    groups: [
+      {
+        name: 'main',
+        pools: [
+          { name: 'A', url: a.url, user: 'w.1' },
+          { name: 'B', url: b.url, user: 'w.1' },
+        ],
+      },
+    ],
     factory: fastV1,
     failbackMs: 400,
     connectTimeoutMs: 2000,
@@ -50,10 +59,13 @@ test('two lab pools: primary killed → failover, restarted → failback; nothin
   m.on('switch', (e) => switches.push(e));
   const shares: Share[] = [];
   const outcomes: ShareOutcome[] = [];
-  const miner = new CpuMiner((s) => {
-    shares.push(s);
-    void m.submit(s).then((o) => outcomes.push(o));
-  }, { batch: 8192 });
+  const miner = new CpuMiner(
+    (s) => {
+      shares.push(s);
+      void m.submit(s).then((o) => outcomes.push(o));
+    },
+    { batch: 8192 },
+  );
   m.on('job', (j) => miner.setJob(j));
   m.on('idle', () => miner.clearJob());
   m.start();
@@ -89,7 +101,10 @@ test('two lab pools: primary killed → failover, restarted → failback; nothin
   let counted = 0;
   for (const p of st.pools) counted += p.accepted + p.rejected + p.stale + Object.values(p.lost).reduce((x, y) => x + y, 0);
   assert.equal(counted, shares.length);
-  assert.equal(st.pools.reduce((x, p) => x + p.submitted, 0), shares.length);
+  assert.equal(
+    st.pools.reduce((x, p) => x + p.submitted, 0),
+    shares.length,
+  );
   assert.equal(pa.rejected + pb.rejected, 0);
   // Only A's in-flight or late shares around the kill may be lost, and they say why.
   for (const reason of Object.keys(pa.lost)) assert.ok(['lost-to-disconnect', 'lost-to-switch'].includes(reason), reason);
@@ -103,7 +118,15 @@ test('V1 and another protocol mixed in one group: the manager fails over from a 
   const fakes = fakeFactory(systemClock);
   const factory = upstreamFactory({ clients: { ...CLIENTS, 'stratum2+tcp': (pool) => fakes.factory(pool) } });
   const m = new PoolManager({
-    groups: [{ name: 'mixed', pools: [{ name: 'V2', url: 'stratum2+tcp://127.0.0.1:1/9auth', user: 'w' }, { name: 'V1', url: v1.url, user: 'w' }] }],
+    groups: [
+      {
+        name: 'mixed',
+        pools: [
+          { name: 'V2', url: 'stratum2+tcp://127.0.0.1:1/9auth', user: 'w' },
+          { name: 'V1', url: v1.url, user: 'w' },
+        ],
+      },
+    ],
     factory,
     tickMs: 50,
   });

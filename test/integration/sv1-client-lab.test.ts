@@ -44,10 +44,13 @@ interface Rig {
 function rig(url: string, o: Partial<Sv1ClientOptions> = {}, mine = true): Rig {
   const client = new Sv1Client({ id: 'lab', url, user: 'tester.rig1', password: 'x', reconnectMinMs: 20, reconnectMaxMs: 200, ...o });
   const r: Rig = { client, jobs: [], outcomes: [], shares: [], states: [], miner: undefined as unknown as CpuMiner };
-  r.miner = new CpuMiner((s) => {
-    r.shares.push(s);
-    void client.submit(s).then((out) => r.outcomes.push(out));
-  }, { batch: 8192 });
+  r.miner = new CpuMiner(
+    (s) => {
+      r.shares.push(s);
+      void client.submit(s).then((out) => r.outcomes.push(out));
+    },
+    { batch: 8192 },
+  );
   client.on('job', (j) => {
     r.jobs.push(j);
     if (mine) r.miner.setJob(j);
@@ -70,7 +73,10 @@ test('handshake order: configure, subscribe (user agent), authorize, then sugges
   const requests: [string, unknown[]][] = [];
   pool.on('request', (_c, m, p) => requests.push([m, p]));
   await waitFor(() => requests.length >= 5, 'five handshake requests');
-  assert.deepEqual(requests.map(([m]) => m), ['mining.configure', 'mining.subscribe', 'mining.authorize', 'mining.suggest_difficulty', 'mining.extranonce.subscribe']);
+  assert.deepEqual(
+    requests.map(([m]) => m),
+    ['mining.configure', 'mining.subscribe', 'mining.authorize', 'mining.suggest_difficulty', 'mining.extranonce.subscribe'],
+  );
   assert.deepEqual(requests[0]?.[1], [['version-rolling'], { 'version-rolling.mask': '1fffe000', 'version-rolling.min-bit-count': 2 }]);
   assert.deepEqual(requests[1]?.[1], [USER_AGENT]);
   assert.match(USER_AGENT, /^asic-agent\/\d+\.\d+\.\d+/);
@@ -102,7 +108,10 @@ test('CPU-mined shares with rolled version bits are accepted by the lab pool, co
   assert.equal(pool.stats().rejected, 0);
   assert.ok(s.acceptedDifficulty > 0);
   // The miner walks the version field first: shares carry rolled bits, and the pool rebuilt them.
-  assert.ok(r.shares.some((x) => (x.version & 0x1fffe000) !== ((r.jobs[0] as Job).version & 0x1fffe000)), 'some share has rolled version bits');
+  assert.ok(
+    r.shares.some((x) => (x.version & 0x1fffe000) !== ((r.jobs[0] as Job).version & 0x1fffe000)),
+    'some share has rolled version bits',
+  );
 });
 
 test('set_version_mask before the subscribe reply narrows the mask; shares under it are accepted', async () => {
@@ -115,7 +124,10 @@ test('set_version_mask before the subscribe reply narrows the mask; shares under
   assert.equal(r.client.stats().versionMask, 0x00ffe000);
   r.miner.stop();
   await waitFor(() => r.outcomes.length === r.shares.length, 'every submit answered');
-  assert.ok(r.shares.every((s) => (s.version & ~0x00ffe000 & 0x1fffe000) === 0), 'no bit outside the narrowed mask');
+  assert.ok(
+    r.shares.every((s) => (s.version & ~0x00ffe000 & 0x1fffe000) === 0),
+    'no bit outside the narrowed mask',
+  );
   assert.equal(pool.stats().rejected, 0);
 });
 
@@ -130,9 +142,22 @@ test('a mask change mid-job re-issues the job; a narrowed mask makes it clean', 
   assert.equal(j.versionMask, 0x0000e000);
   assert.equal(j.clean, true);
   // A share rolled on a bit the pool took away cannot be sent: stale, never on the wire.
-  const out = await r.client.submit({ job: r.jobs[0] as Job, extranonce: new Uint8Array(4), ntime: j.ntime, nonce: 1, version: (j.version | 0x10000000) >>> 0, hash: new Uint8Array(32), difficulty: 1, isBlock: false, foundAt: 0 });
+  const out = await r.client.submit({
+    job: r.jobs[0] as Job,
+    extranonce: new Uint8Array(4),
+    ntime: j.ntime,
+    nonce: 1,
+    version: (j.version | 0x10000000) >>> 0,
+    hash: new Uint8Array(32),
+    difficulty: 1,
+    isBlock: false,
+    foundAt: 0,
+  });
   assert.deepEqual(out, { status: 'stale', reason: 'version-mask-changed' });
-  assert.deepEqual(pool.methodLog.get(1)?.filter((m) => m === 'mining.submit'), []);
+  assert.deepEqual(
+    pool.methodLog.get(1)?.filter((m) => m === 'mining.submit'),
+    [],
+  );
 });
 
 test('an old pool that ignores mining.configure: no mask, submits without version_bits, accepted', async () => {
@@ -207,7 +232,17 @@ test('client.reconnect: a new session, old-job shares lost-to-disconnect, mining
   await waitFor(() => r.client.stats().connects === 2 && r.client.state === 'ready', 'reconnected');
   assert.ok(r.states.some(([s, why]) => s === 'connecting' && why?.startsWith('reconnect-requested')));
   assert.equal(r.client.stats().reconnectRequests, 1);
-  const out = await r.client.submit({ job: oldJob, extranonce: new Uint8Array(4), ntime: oldJob.ntime, nonce: 0, version: oldJob.version, hash: new Uint8Array(32), difficulty: 0, isBlock: false, foundAt: 0 });
+  const out = await r.client.submit({
+    job: oldJob,
+    extranonce: new Uint8Array(4),
+    ntime: oldJob.ntime,
+    nonce: 0,
+    version: oldJob.version,
+    hash: new Uint8Array(32),
+    difficulty: 0,
+    isBlock: false,
+    foundAt: 0,
+  });
   assert.deepEqual(out, { status: 'lost', reason: 'lost-to-disconnect' });
   const n = accepted(r);
   await waitFor(() => accepted(r) >= n + 2, 'accepted after the reconnect');
@@ -235,7 +270,17 @@ for (const style of ['array', 'string', 'reject-reason', 'jsonrpc2'] as Sv1Error
     const r = rig(pool.url, {}, false);
     await waitFor(() => r.jobs.length === 1, 'first job');
     const job = r.jobs[0] as Job;
-    const share: Share = { job, extranonce: Uint8Array.of(0, 0, 0, 9), ntime: job.ntime, nonce: 12345, version: job.version, hash: new Uint8Array(32), difficulty: 0, isBlock: false, foundAt: 0 };
+    const share: Share = {
+      job,
+      extranonce: Uint8Array.of(0, 0, 0, 9),
+      ntime: job.ntime,
+      nonce: 12345,
+      version: job.version,
+      hash: new Uint8Array(32),
+      difficulty: 0,
+      isBlock: false,
+      foundAt: 0,
+    };
     const low = await r.client.submit(share);
     assert.equal(low.status, 'rejected');
     if (low.status === 'rejected') {
@@ -276,7 +321,17 @@ test('a submit the pool never answers resolves lost-to-timeout', async () => {
   const r = rig(pool.url, { submitTimeoutMs: 150 }, false);
   await waitFor(() => r.jobs.length === 1, 'first job');
   const job = r.jobs[0] as Job;
-  const out = await r.client.submit({ job, extranonce: new Uint8Array(4), ntime: job.ntime, nonce: 7, version: job.version, hash: new Uint8Array(32), difficulty: 0, isBlock: false, foundAt: 0 });
+  const out = await r.client.submit({
+    job,
+    extranonce: new Uint8Array(4),
+    ntime: job.ntime,
+    nonce: 7,
+    version: job.version,
+    hash: new Uint8Array(32),
+    difficulty: 0,
+    isBlock: false,
+    foundAt: 0,
+  });
   assert.deepEqual(out, { status: 'lost', reason: 'lost-to-timeout' });
   assert.equal(r.client.stats().submitTimeouts, 1);
   assert.equal(r.client.state, 'ready', 'the connection stays up');

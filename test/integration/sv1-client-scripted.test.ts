@@ -140,7 +140,10 @@ test('no subscribe reply: handshake-failed after the handshake timeout, then a r
   const reasons: string[] = [];
   c.on('state', (_s, why) => why && reasons.push(failureText(why) ?? ''));
   await waitFor(() => s.conns.length >= 2, 'a second connection');
-  assert.ok(reasons.some((r) => r.startsWith('handshake-failed')), reasons.join('; '));
+  assert.ok(
+    reasons.some((r) => r.startsWith('handshake-failed')),
+    reasons.join('; '),
+  );
 });
 
 vectorTest('every pool→miner vector line through a live client: accepted ones act, rejected ones are counted, the connection survives', async () => {
@@ -170,11 +173,14 @@ vectorTest('every pool→miner vector line through a live client: accepted ones 
   // 48 bytes of it in coinb1, 12 in coinb2): no 4 + 4 session can mine it, so the client refuses those
   // notifies as bad parameters instead of issuing work whose shares could never be valid. The BIP310
   // set_version_mask 00003000 narrows the mask (to 00002000) while the first job runs: one re-issue.
-  assert.deepEqual(jobs.map((j) => [j.id, j.versionMask.toString(16), j.clean]), [
-    ['875b4b7', '1fffe000', true],
-    ['875b4b7', '2000', true],
-    ['bf', '2000', false],
-  ]);
+  assert.deepEqual(
+    jobs.map((j) => [j.id, j.versionMask.toString(16), j.clean]),
+    [
+      ['875b4b7', '1fffe000', true],
+      ['875b4b7', '2000', true],
+      ['bf', '2000', false],
+    ],
+  );
   assert.equal(st.badMessages, 4, 'the malformed notify and the three unmineable ones');
   assert.equal(st.unknownMethods, 1);
   assert.equal(st.invalidJson, 0);

@@ -59,7 +59,11 @@ test('session rules, grants and errors', async () => {
   c.send({ id: 2, method: 'mining.authorize', params: ['w', 'x'] });
   assert.deepEqual((await c.reply(2)).error, [25, 'not subscribed', null]);
 
-  c.send({ id: 3, method: 'mining.configure', params: [['version-rolling', 'minimum-difficulty'], { 'version-rolling.mask': 'ffffffff', 'version-rolling.min-bit-count': 16 }] });
+  c.send({
+    id: 3,
+    method: 'mining.configure',
+    params: [['version-rolling', 'minimum-difficulty'], { 'version-rolling.mask': 'ffffffff', 'version-rolling.min-bit-count': 16 }],
+  });
   assert.deepEqual((await c.reply(3)).result, { 'version-rolling': true, 'version-rolling.mask': '1fffe000', 'minimum-difficulty': false });
 
   c.send({ id: 4, method: 'mining.subscribe', params: ['test/1'] });

@@ -55,7 +55,10 @@ test('an expired certificate is refused; reconnect attempts continue with backof
   try {
     c.start();
     await once(c, 'disconnected', () => reasons.length >= 3);
-    assert.ok(reasons.every((r) => r.startsWith('certificate-expired')), reasons.join(' | '));
+    assert.ok(
+      reasons.every((r) => r.startsWith('certificate-expired')),
+      reasons.join(' | '),
+    );
     assert.equal(c.state, 'connecting');
     assert.equal(c.stats().connects, 0);
   } finally {
@@ -174,8 +177,16 @@ async function roguePool(attack: (conn: Sv2Connection) => void): Promise<{ serve
 }
 
 const malformed: [string, (conn: Sv2Connection) => void, RegExp][] = [
-  ['a truncated SetupConnection.Success', (conn) => conn.sendFrame({ extensionType: 0, channelMsg: false, msgType: 0x01, payload: Uint8Array.of(2) }), /malformed message: .*truncated|malformed message/],
-  ['a SetupConnection.Success with trailing bytes', (conn) => conn.sendFrame({ extensionType: 0, channelMsg: false, msgType: 0x01, payload: Uint8Array.of(2, 0, 0, 0, 0, 0, 9) }), /malformed message: .*trailing/],
+  [
+    'a truncated SetupConnection.Success',
+    (conn) => conn.sendFrame({ extensionType: 0, channelMsg: false, msgType: 0x01, payload: Uint8Array.of(2) }),
+    /malformed message: .*truncated|malformed message/,
+  ],
+  [
+    'a SetupConnection.Success with trailing bytes',
+    (conn) => conn.sendFrame({ extensionType: 0, channelMsg: false, msgType: 0x01, payload: Uint8Array.of(2, 0, 0, 0, 0, 0, 9) }),
+    /malformed message: .*trailing/,
+  ],
   ['random bytes after the handshake', (conn) => conn.socket.write(randomBytes(64)), /decrypt failed/],
 ];
 

@@ -18,7 +18,19 @@ const BIN = fileURLToPath(new URL('../../bin/asic-agent.js', import.meta.url));
 
 function opts(url: string, o: Partial<ProbeOptions> = {}): ProbeOptions & { lines: string[] } {
   const lines: string[] = [];
-  return { url, user: 'lab.probe', password: 'x', channel: 'standard', cpuMine: false, cpuMining, seconds: 1, allowUnauthenticated: false, say: (l) => lines.push(l), lines, ...o };
+  return {
+    url,
+    user: 'lab.probe',
+    password: 'x',
+    channel: 'standard',
+    cpuMine: false,
+    cpuMining,
+    seconds: 1,
+    allowUnauthenticated: false,
+    say: (l) => lines.push(l),
+    lines,
+    ...o,
+  };
 }
 
 test('probe with CPU mining on both channel types: handshake ok, jobs, shares accepted', async () => {
@@ -72,9 +84,13 @@ function run(args: string[]): Promise<{ code: number | null; lines: string[] }> 
 }
 
 test('asic-agent lab sv2-pool + asic-agent probe as processes: URL, JSON last line, exit codes', async () => {
-  const pool = spawn(process.execPath, [BIN, 'lab', 'sv2-pool', '--port', '0', '--difficulty', '0.000002', '--prev-hash-interval', '0', '--ack-flush-ms', '100'], {
-    env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' },
-  });
+  const pool = spawn(
+    process.execPath,
+    [BIN, 'lab', 'sv2-pool', '--port', '0', '--difficulty', '0.000002', '--prev-hash-interval', '0', '--ack-flush-ms', '100'],
+    {
+      env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'silent' },
+    },
+  );
   const out: string[] = [];
   const exited = new Promise<number | null>((resolve) => pool.on('close', resolve));
   try {
@@ -94,12 +110,23 @@ test('asic-agent lab sv2-pool + asic-agent probe as processes: URL, JSON last li
     assert.equal(ok.code, 0, ok.lines.join('\n'));
     const last = JSON.parse(ok.lines.at(-1) as string) as Record<string, unknown>;
     // Only the result is JSON on stdout: log records go to stderr.
-    assert.deepEqual(ok.lines.slice(0, -1).filter((l) => l.trimStart().startsWith('{')), [], 'no JSON log lines among the human output');
+    assert.deepEqual(
+      ok.lines.slice(0, -1).filter((l) => l.trimStart().startsWith('{')),
+      [],
+      'no JSON log lines among the human output',
+    );
     for (const k of ['handshake', 'channel', 'difficulty', 'jobs', 'accepted', 'rejected']) assert.ok(k in last, k);
     assert.equal(last.handshake, 'ok');
     assert.equal(last.channel, 'extended');
     assert.equal(last.rejected, 0);
-    const bad = await run(['probe', url.replace(/\/\w+$/, `/${encodeAuthorityKey(schnorr.getPublicKey(schnorr.utils.randomSecretKey()))}`), '--user', 'lab.cli', '--seconds', '1']);
+    const bad = await run([
+      'probe',
+      url.replace(/\/\w+$/, `/${encodeAuthorityKey(schnorr.getPublicKey(schnorr.utils.randomSecretKey()))}`),
+      '--user',
+      'lab.cli',
+      '--seconds',
+      '1',
+    ]);
     assert.equal(bad.code, 1);
     assert.match((JSON.parse(bad.lines.at(-1) as string) as { handshake: string }).handshake, /certificate-bad-signature/);
   } finally {

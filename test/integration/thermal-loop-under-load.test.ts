@@ -44,7 +44,9 @@ test('the thermal loop keeps sampling while the APIs are flooded and nobody read
       });
     });
     assert.equal(report.error, undefined, report.error);
-    t.diagnostic(`thermal loop under load: ${report.samples} samples, mean gap ${report.meanGapMs?.toFixed(0)} ms, max gap ${report.maxGapMs?.toFixed(0)} ms (poll ${report.pollMs} ms); ${((report.loggedBytes ?? 0) / 2 ** 20).toFixed(1)} MiB logged, ${report.dropped} records dropped`);
+    t.diagnostic(
+      `thermal loop under load: ${report.samples} samples, mean gap ${report.meanGapMs?.toFixed(0)} ms, max gap ${report.maxGapMs?.toFixed(0)} ms (poll ${report.pollMs} ms); ${((report.loggedBytes ?? 0) / 2 ** 20).toFixed(1)} MiB logged, ${report.dropped} records dropped`,
+    );
     assert.equal(report.samples, 20);
     assert.equal(report.phase, 'running');
     assert.ok((report.dropped ?? 0) > 0, 'the log reader was stuck, so records were dropped rather than waited for');

@@ -48,9 +48,28 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
   let tuner: Tuner | undefined;
   try {
     const rt: ChainRuntime = {
-      spec: { index: 0, uart: 'sim:test', family: 'BM1366', chips: CHIPS, baud: 115200, frequencyMhz: 485, minFrequencyMhz: 200, frequencyStepMhz: 25, ticketDifficulty: 256, simulated: true },
+      spec: {
+        index: 0,
+        uart: 'sim:test',
+        family: 'BM1366',
+        chips: CHIPS,
+        baud: 115200,
+        frequencyMhz: 485,
+        minFrequencyMhz: 200,
+        frequencyStepMhz: 25,
+        ticketDifficulty: 256,
+        simulated: true,
+      },
       // The chain's simulated device as the workshop gives it: the simulator's hashrate and ticket difficulty.
-      device: { path: 'sim:test', ticketDifficulty: TICKET, hashrate: HASHRATE, exited: false, setReset: async () => undefined, hashesDone: () => 0, stop: async () => undefined },
+      device: {
+        path: 'sim:test',
+        ticketDifficulty: TICKET,
+        hashrate: HASHRATE,
+        exited: false,
+        setReset: async () => undefined,
+        hashesDone: () => 0,
+        stop: async () => undefined,
+      },
       family,
       state: 'running',
       driver: c.driver,
@@ -62,7 +81,13 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
       bringUpFailures: 0,
       hadWork: false,
     };
-    const port = chainPort(rt, stats, 485, () => 1, () => true);
+    const port = chainPort(
+      rt,
+      stats,
+      485,
+      () => 1,
+      () => true,
+    );
     // Each chip 4 % inside its edge: sound, as a profile saved on an earlier run would have them.
     const clocks = lottery.map((chip) => solvePll(chip.edgeMhz(1.2, chip.tempC(60)) * 0.96, family.pll).frequencyMhz);
     const identity = { board: 'test-board', family: 'bm1366', chains: [{ chips: CHIPS, missing: [] as number[] }] };
@@ -80,7 +105,14 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
       clock: systemClock,
       chains: [port],
       board,
-      settings: { ...TUNER_DEFAULTS, target: { mode: 'efficiency' }, limits: { minMhz: 200, maxMhz: 575, minVolts: 1.2, maxVolts: 1.2, defaultMhz: 485, defaultVolts: 1.2 }, powerStepW: 0, minPowerW: 0, coolStepS: 60 },
+      settings: {
+        ...TUNER_DEFAULTS,
+        target: { mode: 'efficiency' },
+        limits: { minMhz: 200, maxMhz: 575, minVolts: 1.2, maxVolts: 1.2, defaultMhz: 485, defaultVolts: 1.2 },
+        powerStepW: 0,
+        minPowerW: 0,
+        coolStepS: 60,
+      },
       log: logger('tuning'),
       store,
       identity: () => identity,
@@ -98,7 +130,11 @@ test('a weakened chip is found from its verified nonces and slowed alone by an a
     await waitFor(() => (regs()[k] ?? Infinity) < (clocks[k] ?? 0), 'the weakened chip slowed', 60_000);
     assert.ok(stats.chip(0, k).hwErrors > 0, 'its hardware errors were counted in the stats sink');
     const now = regs();
-    assert.deepEqual(now.filter((_, i) => i !== k), clocks.filter((_, i) => i !== k), 'no other chip was touched');
+    assert.deepEqual(
+      now.filter((_, i) => i !== k),
+      clocks.filter((_, i) => i !== k),
+      'no other chip was touched',
+    );
     assert.ok((now[k] ?? Infinity) < (clocks[k] ?? 0));
   } finally {
     tuner?.stop();

@@ -20,7 +20,9 @@ interface Received {
 }
 
 /** A webhook receiver: answers `status()` to each POST and records what it got. */
-async function receiver(status: () => number = () => 200): Promise<{ url: string; got: Received[]; server: Server; next(n: number): Promise<void>; close(): Promise<void> }> {
+async function receiver(
+  status: () => number = () => 200,
+): Promise<{ url: string; got: Received[]; server: Server; next(n: number): Promise<void>; close(): Promise<void> }> {
   const got: Received[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const server = createServer((req, res) => {
@@ -69,7 +71,13 @@ test('an injected overheat: the receiver gets the raise, then the clear once the
     const safe = h.rt.board.lastSafeState();
     const now = h.clock.wallSeconds();
     book.update(
-      alarmConditions({ now, board: { phase: b.phase, level: b.level, ...(safe ? { safe: { reason: safe.reason, detail: safe.detail, at: now } } : {}) }, chains: [], pools: [], extra: [] }),
+      alarmConditions({
+        now,
+        board: { phase: b.phase, level: b.level, ...(safe ? { safe: { reason: safe.reason, detail: safe.detail, at: now } } : {}) },
+        chains: [],
+        pools: [],
+        extra: [],
+      }),
       now,
     );
   };
@@ -163,7 +171,15 @@ test('1,000 alarms while the receiver is down: the queue stays bounded, the newe
   const heapBefore = process.memoryUsage().heapUsed;
   let most = 0;
   for (let i = 0; i < 1000; i++) {
-    sender.offer('raise', { key: `chain:${i}:dead`, kind: 'chain', severity: 'critical', message: `chain${i} is dead`, at: 1_700_000_000 + i, active: true, chain: i });
+    sender.offer('raise', {
+      key: `chain:${i}:dead`,
+      kind: 'chain',
+      severity: 'critical',
+      message: `chain${i} is dead`,
+      at: 1_700_000_000 + i,
+      active: true,
+      chain: i,
+    });
     most = Math.max(most, sender.stats().queued);
   }
   assert.ok(most <= 100, `queue peaked at ${most}`);
@@ -180,7 +196,10 @@ test('1,000 alarms while the receiver is down: the queue stays bounded, the newe
   assert.equal(end.delivered + end.dropped + end.failed + end.rejected, 1000);
   // The oldest were dropped (except the one in flight when the queue filled); order is kept.
   const chains = rx.got.map((r) => r.body.alarm.chain as number);
-  assert.deepEqual(chains, [...chains].sort((x, y) => x - y));
+  assert.deepEqual(
+    chains,
+    [...chains].sort((x, y) => x - y),
+  );
   assert.equal(chains.at(-1), 999);
   sender.close();
   await rx.close();

@@ -20,7 +20,16 @@ test('response parser: 1,000,000 streams of frames in garbage; every frame found
         for (const [g, body, isNonce] of parts) {
           bytes.push(...g);
           starts.push(bytes.length);
-          bytes.push(...encodeRawResponse({ length: len, isNonce, data: body.subarray(0, 4), b6: body[4] as number, b7: body[5] as number, extra16: ((body[6] as number) << 8) | (body[7] as number) }));
+          bytes.push(
+            ...encodeRawResponse({
+              length: len,
+              isNonce,
+              data: body.subarray(0, 4),
+              b6: body[4] as number,
+              b7: body[5] as number,
+              extra16: ((body[6] as number) << 8) | (body[7] as number),
+            }),
+          );
         }
         const stream = Uint8Array.from(bytes);
         const found: number[] = [];

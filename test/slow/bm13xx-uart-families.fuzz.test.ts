@@ -46,36 +46,60 @@ for (const family of FAMILIES) {
     });
     const jobIds = Array.from({ length: 128 }, (_, i) => i);
     const nonceFrame = fc
-      .record({ jobId: fc.constantFrom(...jobIds), midstateIndex: fc.nat(3), smallCore: fc.nat(15), versionBits: fc.nat(0xffff).map((v) => (v << 13) >>> 0), nonce: fc.nat(0xffffffff), b6: fc.nat(255) })
-      .map((f) => fam.encodeNonceReply({ ...f, smallCore: fam.jobFormat === 'midstate' ? undefined : f.smallCore, versionBits: fam.jobFormat === 'midstate' ? 0 : f.versionBits & 0x1fffe000 }));
-    const registerFrame = fc.record({ chipAddress: fc.nat(255), register: fc.nat(255), value: fc.nat(0xffffffff) }).map((r) => encodeRegisterReply(fam.responseLength, r));
-    const piece = fc.oneof({ weight: 6, arbitrary: nonceFrame }, { weight: 2, arbitrary: registerFrame }, { weight: 2, arbitrary: fc.uint8Array({ maxLength: 16 }) });
+      .record({
+        jobId: fc.constantFrom(...jobIds),
+        midstateIndex: fc.nat(3),
+        smallCore: fc.nat(15),
+        versionBits: fc.nat(0xffff).map((v) => (v << 13) >>> 0),
+        nonce: fc.nat(0xffffffff),
+        b6: fc.nat(255),
+      })
+      .map((f) =>
+        fam.encodeNonceReply({
+          ...f,
+          smallCore: fam.jobFormat === 'midstate' ? undefined : f.smallCore,
+          versionBits: fam.jobFormat === 'midstate' ? 0 : f.versionBits & 0x1fffe000,
+        }),
+      );
+    const registerFrame = fc
+      .record({ chipAddress: fc.nat(255), register: fc.nat(255), value: fc.nat(0xffffffff) })
+      .map((r) => encodeRegisterReply(fam.responseLength, r));
+    const piece = fc.oneof(
+      { weight: 6, arbitrary: nonceFrame },
+      { weight: 2, arbitrary: registerFrame },
+      { weight: 2, arbitrary: fc.uint8Array({ maxLength: 16 }) },
+    );
     const mutation = fc.record({ kind: fc.constantFrom('flip', 'drop', 'insert'), pos: fc.nat(), v: fc.nat(255) });
     await fc.assert(
-      fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 6 }), fc.array(mutation, { maxLength: 3 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }), async (pieces, muts, chunks) => {
-        const bytes = pieces.flatMap((p) => Array.from(p));
-        for (const m of muts) {
-          if (bytes.length === 0) break;
-          const pos = m.pos % bytes.length;
-          if (m.kind === 'flip') bytes[pos] = (bytes[pos] as number) ^ (1 << (m.v & 7));
-          else if (m.kind === 'drop') bytes.splice(pos, 1);
-          else bytes.splice(pos, 0, m.v);
-        }
-        const stream = Uint8Array.from(bytes);
-        reports.length = 0;
-        for (let o = 0, k = 0; o < stream.length; k++) {
-          const n = chunks[k % chunks.length] as number;
-          void dev.write(stream.subarray(o, o + n));
-          o += n;
-        }
-        await dev.drain();
-        for (const r of reports) {
-          assert.ok(inRing.has(r.unit), 'a nonce report names a unit that was sent');
-          assert.ok(versionWithinMask(0x20000000, r.version, r.unit.rollMask), 'its version is within the unit mask');
-          assert.ok(r.chip >= -1 && r.chip < 4);
-          for (const e of r.earlier ?? []) assert.ok(inRing.has(e.unit) && e.unit !== r.unit && e.unit.id < r.unit.id);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(piece, { minLength: 1, maxLength: 6 }),
+        fc.array(mutation, { maxLength: 3 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
+        async (pieces, muts, chunks) => {
+          const bytes = pieces.flatMap((p) => Array.from(p));
+          for (const m of muts) {
+            if (bytes.length === 0) break;
+            const pos = m.pos % bytes.length;
+            if (m.kind === 'flip') bytes[pos] = (bytes[pos] as number) ^ (1 << (m.v & 7));
+            else if (m.kind === 'drop') bytes.splice(pos, 1);
+            else bytes.splice(pos, 0, m.v);
+          }
+          const stream = Uint8Array.from(bytes);
+          reports.length = 0;
+          for (let o = 0, k = 0; o < stream.length; k++) {
+            const n = chunks[k % chunks.length] as number;
+            void dev.write(stream.subarray(o, o + n));
+            o += n;
+          }
+          await dev.drain();
+          for (const r of reports) {
+            assert.ok(inRing.has(r.unit), 'a nonce report names a unit that was sent');
+            assert.ok(versionWithinMask(0x20000000, r.version, r.unit.rollMask), 'its version is within the unit mask');
+            assert.ok(r.chip >= -1 && r.chip < 4);
+            for (const e of r.earlier ?? []) assert.ok(inRing.has(e.unit) && e.unit !== r.unit && e.unit.id < r.unit.id);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
     const st = driver.stats().chain;

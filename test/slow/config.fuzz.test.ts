@@ -34,7 +34,13 @@ const tomlValue = fc.oneof(
 );
 
 type Mutation = { kind: 'value' | 'rename' | 'drop' | 'dup' | 'flip'; line: number; v: string; bit: number; pos: number };
-const mutation: fc.Arbitrary<Mutation> = fc.record({ kind: fc.constantFrom('value', 'rename', 'drop', 'dup', 'flip'), line: fc.nat(), v: tomlValue, bit: fc.nat(7), pos: fc.nat() });
+const mutation: fc.Arbitrary<Mutation> = fc.record({
+  kind: fc.constantFrom('value', 'rename', 'drop', 'dup', 'flip'),
+  line: fc.nat(),
+  v: tomlValue,
+  bit: fc.nat(7),
+  pos: fc.nat(),
+});
 
 function mutate(text: string, muts: Mutation[]): string {
   const lines = text.split('\n');

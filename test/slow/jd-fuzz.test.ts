@@ -60,7 +60,10 @@ test('coinbases built from 200 000 random specs are read back exactly as declare
         assert.equal(d.sequence, spec.sequence);
         assert.equal(d.locktime, spec.locktime);
         assert.equal(d.segwit, spec.witnessReservedValue !== null);
-        assert.deepEqual(d.outputs.map((o) => o.value), spec.outputs.map((o) => o.value));
+        assert.deepEqual(
+          d.outputs.map((o) => o.value),
+          spec.outputs.map((o) => o.value),
+        );
       },
     ),
     { numRuns: 200_000 },

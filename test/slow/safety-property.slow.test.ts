@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { runSafetyScenario, safetyScenario } from '../helpers/safety-property.js';
 
-test('slow: 10 000 sequences of faults and commands never keep the board powered past a fault\'s window', async () => {
+test("slow: 10 000 sequences of faults and commands never keep the board powered past a fault's window", async () => {
   let accepted = 0;
   let refused = 0;
   await fc.assert(

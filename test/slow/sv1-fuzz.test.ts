@@ -6,13 +6,22 @@ import { byteMutated, interpretLine, randomLines, seedLines, structurallyMutated
 const seeds = seedLines();
 
 test('slow fuzz: 500 000 structurally mutated lines', () => {
-  fc.assert(fc.property(structurallyMutated(seeds), (l) => interpretLine(l)), { numRuns: 500_000 });
+  fc.assert(
+    fc.property(structurallyMutated(seeds), (l) => interpretLine(l)),
+    { numRuns: 500_000 },
+  );
 });
 
 test('slow fuzz: 250 000 byte-mutated lines', () => {
-  fc.assert(fc.property(byteMutated(seeds), (l) => interpretLine(l)), { numRuns: 250_000 });
+  fc.assert(
+    fc.property(byteMutated(seeds), (l) => interpretLine(l)),
+    { numRuns: 250_000 },
+  );
 });
 
 test('slow fuzz: 250 000 random lines', () => {
-  fc.assert(fc.property(randomLines(), (l) => interpretLine(l)), { numRuns: 250_000 });
+  fc.assert(
+    fc.property(randomLines(), (l) => interpretLine(l)),
+    { numRuns: 250_000 },
+  );
 });

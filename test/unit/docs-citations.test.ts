@@ -103,7 +103,9 @@ test('the checker itself: headings, wrapped citations, missing files and heading
   assert.deepEqual(problemsIn('a.ts', wrapped, docs), []);
   assert.deepEqual(problemsIn('a.ts', '// see docs/bm13xx.md "Ticket mask"', docs), ['a.ts: docs/bm13xx.md has no heading "Ticket mask"']);
   assert.deepEqual(problemsIn('a.ts', '// see docs/nope.md', docs), ['a.ts: docs/nope.md does not exist']);
-  assert.deepEqual(problemsIn('a.ts', '// header (# not a heading) in docs/bm13xx.md "not a heading"', docs), ['a.ts: docs/bm13xx.md has no heading "not a heading"']);
+  assert.deepEqual(problemsIn('a.ts', '// header (# not a heading) in docs/bm13xx.md "not a heading"', docs), [
+    'a.ts: docs/bm13xx.md has no heading "not a heading"',
+  ]);
   for (const bad of ['// register 0x14 (bm13xx.md §4)', '// B0_32 (fact sheet pitfall 7)', '// ports (fact sheet section 6)', '// see ../shared/docs/sv2.md']) {
     assert.equal(problemsIn('a.ts', bad, docs).length, 1, bad);
   }

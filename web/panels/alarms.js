@@ -14,7 +14,16 @@ export function alarmsPanel(view) {
       if (s.alarms.length === 0) return fill(this.list, el('div', { class: 'muted', text: 'no active alarm' }));
       fill(
         this.list,
-        s.alarms.map((a) => el('div', { class: `alarm ${a.severity}`, dataset: { kind: a.kind } }, el('strong', { text: `${a.severity} · ${a.kind}` }), ' ', el('span', { class: 'muted', text: clock(a.at) }), el('div', { text: a.message }))),
+        s.alarms.map((a) =>
+          el(
+            'div',
+            { class: `alarm ${a.severity}`, dataset: { kind: a.kind } },
+            el('strong', { text: `${a.severity} · ${a.kind}` }),
+            ' ',
+            el('span', { class: 'muted', text: clock(a.at) }),
+            el('div', { text: a.message }),
+          ),
+        ),
       );
     },
   };

@@ -34,9 +34,22 @@ export const hashratePanel = {
   title: 'Hashrate',
   wide: true,
   mount(body, ctx) {
-    this.f = { r5: figure('5 s', 'hr-5s'), r1: figure('1 min', 'hr-1m'), r15: figure('15 min', 'hr-15m'), nom: figure('nominal', 'hr-nominal'), eff: figure('efficiency', 'hr-eff') };
+    this.f = {
+      r5: figure('5 s', 'hr-5s'),
+      r1: figure('1 min', 'hr-1m'),
+      r15: figure('15 min', 'hr-15m'),
+      nom: figure('nominal', 'hr-nominal'),
+      eff: figure('efficiency', 'hr-eff'),
+    };
     this.chartHost = el('div', { class: 'chart', id: 'hashrate-chart', dataset: { points: '0' } });
-    body.append(el('div', { class: 'figures' }, Object.values(this.f).map((f) => f.node)), this.chartHost);
+    body.append(
+      el(
+        'div',
+        { class: 'figures' },
+        Object.values(this.f).map((f) => f.node),
+      ),
+      this.chartHost,
+    );
     this.data = [[], [], [], [], []];
     getJson('/api/history')
       .then((h) => {

@@ -12,7 +12,13 @@ export const heatmapPanel = {
     this.grid = el('div', { id: 'heatmap' });
     this.detail = el('div', { id: 'chip-detail', class: 'muted', text: 'Select a chip to see its history.' });
     body.append(
-      el('div', { class: 'legend' }, el('span', { text: 'colour: 1 min hashrate ÷ nominal' }), el('span', { text: '■ black: silent' }), el('span', { text: 'amber outline: hardware errors' })),
+      el(
+        'div',
+        { class: 'legend' },
+        el('span', { text: 'colour: 1 min hashrate ÷ nominal' }),
+        el('span', { text: '■ black: silent' }),
+        el('span', { text: 'amber outline: hardware errors' }),
+      ),
       this.grid,
       this.detail,
     );
@@ -69,7 +75,21 @@ export const heatmapPanel = {
     if (h && h.t.length > 1 && typeof uPlot !== 'undefined') {
       chart = el('div', { class: 'chart', id: 'chip-chart' });
       // eslint-disable-next-line no-undef
-      queueMicrotask(() => new uPlot({ width: Math.max(260, this.detail.clientWidth - 10), height: 160, scales: { x: { time: true } }, legend: { live: false }, series: [{}, { label: '1 min H/s', stroke: '#f7931a', width: 2 }, { label: 'hw errors', stroke: '#f85149', scale: 'n' }], axes: [{}, { values: (_u, t) => t.map(hashrate), size: 70 }, { scale: 'n', side: 1 }] }, [h.t, h.rate1m, h.hwErrors], chart));
+      queueMicrotask(
+        () =>
+          new uPlot(
+            {
+              width: Math.max(260, this.detail.clientWidth - 10),
+              height: 160,
+              scales: { x: { time: true } },
+              legend: { live: false },
+              series: [{}, { label: '1 min H/s', stroke: '#f7931a', width: 2 }, { label: 'hw errors', stroke: '#f85149', scale: 'n' }],
+              axes: [{}, { values: (_u, t) => t.map(hashrate), size: 70 }, { scale: 'n', side: 1 }],
+            },
+            [h.t, h.rate1m, h.hwErrors],
+            chart,
+          ),
+      );
     }
     fill(
       this.detail,
@@ -83,7 +103,9 @@ export const heatmapPanel = {
           ['valid nonces', compact(k.validNonces)],
           ['hw errors', compact(k.hwErrors)],
           ['state', k.silent ? 'SILENT' : 'hashing'],
-        ].map(([l, v]) => el('div', { class: 'figure' }, el('div', { class: 'label', text: l }), el('div', { class: 'value', text: v, dataset: { field: l } }))),
+        ].map(([l, v]) =>
+          el('div', { class: 'figure' }, el('div', { class: 'label', text: l }), el('div', { class: 'value', text: v, dataset: { field: l } })),
+        ),
       ),
       chart,
       h && h.t.length > 0 ? el('div', { class: 'muted', text: `history since ${clock(h.t[0])}` }) : null,

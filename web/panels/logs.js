@@ -12,13 +12,19 @@ export const logsPanel = {
   title: 'Log',
   wide: true,
   mount(body, ctx) {
-    this.level = el('select', { id: 'log-level', onchange: () => this.render() }, Object.entries(LEVELS).map(([v, n]) => el('option', { value: v, text: `${n} and above`, selected: v === '30' })));
+    this.level = el(
+      'select',
+      { id: 'log-level', onchange: () => this.render() },
+      Object.entries(LEVELS).map(([v, n]) => el('option', { value: v, text: `${n} and above`, selected: v === '30' })),
+    );
     this.module = el('input', { id: 'log-module', placeholder: 'module (agent, api, dashboard…)', oninput: () => this.render() });
     this.list = el('div', { class: 'log', id: 'log-list' });
     body.append(el('div', { class: 'controls' }, this.level, this.module), this.list);
     this.records = [];
     this.seen = -1;
-    getJson('/api/logs?after=0').then((r) => this.add(r.records)).catch(() => undefined);
+    getJson('/api/logs?after=0')
+      .then((r) => this.add(r.records))
+      .catch(() => undefined);
     ctx.logListeners.push((recs) => this.add(recs));
   },
   add(recs) {
@@ -39,11 +45,20 @@ export const logsPanel = {
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
     const t = r.time ? new Date(r.time).toLocaleTimeString() : '';
-    return el('div', { class: `lv-${r.level}` }, `${t} ${(LEVELS[r.level] ?? r.level).toUpperCase().padEnd(5)} [${r.module ?? ''}] ${r.msg ?? ''}${extra ? `  ${extra}` : ''}`);
+    return el(
+      'div',
+      { class: `lv-${r.level}` },
+      `${t} ${(LEVELS[r.level] ?? r.level).toUpperCase().padEnd(5)} [${r.module ?? ''}] ${r.msg ?? ''}${extra ? `  ${extra}` : ''}`,
+    );
   },
   render() {
     const atBottom = this.list.scrollTop + this.list.clientHeight >= this.list.scrollHeight - 20;
-    this.list.replaceChildren(...this.records.filter((r) => this.matches(r)).slice(-400).map((r) => this.line(r)));
+    this.list.replaceChildren(
+      ...this.records
+        .filter((r) => this.matches(r))
+        .slice(-400)
+        .map((r) => this.line(r)),
+    );
     if (atBottom) this.list.scrollTop = this.list.scrollHeight;
   },
 };

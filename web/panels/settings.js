@@ -7,7 +7,14 @@ import { getJson, postJson, setCsrf } from '../api.js';
 import { el, fill } from '../format.js';
 
 function field(label, input, key, hint) {
-  return el('div', { class: 'field' }, el('label', { for: input.id, text: label }), input, hint ? el('div', { class: 'muted', text: hint }) : null, el('div', { class: 'field-error', dataset: { for: key } }));
+  return el(
+    'div',
+    { class: 'field' },
+    el('label', { for: input.id, text: label }),
+    input,
+    hint ? el('div', { class: 'muted', text: hint }) : null,
+    el('div', { class: 'field-error', dataset: { for: key } }),
+  );
 }
 
 export const settingsPanel = {
@@ -40,34 +47,62 @@ export const settingsPanel = {
     const parts = [];
     if (!this.settings.writable) parts.push(el('div', { class: 'alarm', text: `Settings cannot be saved: ${this.settings.why}` }));
     if (!s.passwordSet) {
-      parts.push(el('div', { class: 'alarm', id: 'no-password', text: 'Read-only: no settings password is set. On the miner run `asic-agent password --config FILE`, then reload the agent.' }));
+      parts.push(
+        el('div', {
+          class: 'alarm',
+          id: 'no-password',
+          text: 'Read-only: no settings password is set. On the miner run `asic-agent password --config FILE`, then reload the agent.',
+        }),
+      );
     } else if (!s.loggedIn) {
       const pw = el('input', { type: 'password', id: 'login-password', autocomplete: 'current-password', placeholder: 'settings password' });
       const msg = el('div', { class: 'field-error', id: 'login-error' });
       const submit = el('button', { class: 'primary', id: 'login-submit', type: 'submit', text: 'Log in' });
-      const form = el('form', {
-        class: 'controls',
-        id: 'login-form',
-        onsubmit: async (e) => {
-          e.preventDefault();
-          submit.disabled = true;
-          const r = await postJson('/api/login', { password: pw.value });
-          submit.disabled = false;
-          if (r.status === 200) {
-            setCsrf(r.body.csrf);
-            await this.load();
-          } else msg.textContent = r.body.error ?? `HTTP ${r.status}`;
+      const form = el(
+        'form',
+        {
+          class: 'controls',
+          id: 'login-form',
+          onsubmit: async (e) => {
+            e.preventDefault();
+            submit.disabled = true;
+            const r = await postJson('/api/login', { password: pw.value });
+            submit.disabled = false;
+            if (r.status === 200) {
+              setCsrf(r.body.csrf);
+              await this.load();
+            } else msg.textContent = r.body.error ?? `HTTP ${r.status}`;
+          },
         },
-      }, pw, submit);
+        pw,
+        submit,
+      );
       parts.push(form, msg);
     } else {
-      parts.push(el('div', { class: 'controls' }, el('span', { class: 'pill on', id: 'logged-in', text: 'logged in' }), el('button', { type: 'button', id: 'logout', text: 'Log out', onclick: async () => { await postJson('/api/logout'); setCsrf(null); await this.load(); } })));
+      parts.push(
+        el(
+          'div',
+          { class: 'controls' },
+          el('span', { class: 'pill on', id: 'logged-in', text: 'logged in' }),
+          el('button', {
+            type: 'button',
+            id: 'logout',
+            text: 'Log out',
+            onclick: async () => {
+              await postJson('/api/logout');
+              setCsrf(null);
+              await this.load();
+            },
+          }),
+        ),
+      );
     }
     parts.push(el('div', { class: 'muted', text: `Saved to ${this.settings.file}` }));
     fill(this.access, parts);
   },
   poolRow(p, key, list, i, rerender) {
-    const input = (name, attrs = {}) => el('input', { name: `${key}.${name}`, id: `${key}.${name}`, disabled: !this.canWrite(), oninput: () => (this.poolsDirty = true), ...attrs });
+    const input = (name, attrs = {}) =>
+      el('input', { name: `${key}.${name}`, id: `${key}.${name}`, disabled: !this.canWrite(), oninput: () => (this.poolsDirty = true), ...attrs });
     const url = input('url', { value: p.url, class: 'url-input', spellcheck: false });
     const check = el('div', { class: 'muted', dataset: { check: key } });
     let timer;
@@ -82,8 +117,19 @@ export const settingsPanel = {
     });
     const name = input('name', { value: p.name ?? '', placeholder: 'name (optional)', oninput: () => ((p.name = name.value), (this.poolsDirty = true)) });
     const user = input('user', { value: p.user, oninput: () => ((p.user = user.value), (this.poolsDirty = true)) });
-    const password = input('password', { type: 'password', autocomplete: 'new-password', placeholder: p.hasPassword ? 'unchanged' : 'x', oninput: () => ((p.password = password.value), (this.poolsDirty = true)) });
-    const enabled = el('input', { type: 'checkbox', name: `${key}.enabled`, checked: p.enabled, disabled: !this.canWrite(), onchange: () => ((p.enabled = enabled.checked), (this.poolsDirty = true)) });
+    const password = input('password', {
+      type: 'password',
+      autocomplete: 'new-password',
+      placeholder: p.hasPassword ? 'unchanged' : 'x',
+      oninput: () => ((p.password = password.value), (this.poolsDirty = true)),
+    });
+    const enabled = el('input', {
+      type: 'checkbox',
+      name: `${key}.enabled`,
+      checked: p.enabled,
+      disabled: !this.canWrite(),
+      onchange: () => ((p.enabled = enabled.checked), (this.poolsDirty = true)),
+    });
     const move = (d) => () => {
       const j = i + d;
       if (j < 0 || j >= list.length) return;
@@ -99,7 +145,24 @@ export const settingsPanel = {
       field('name', name, `${key}.name`),
       field('user (worker)', user, `${key}.user`),
       field('password', password, `${key}.password`),
-      el('div', { class: 'row-actions' }, el('label', {}, enabled, ' enabled'), el('button', { type: 'button', text: '↑', title: 'earlier (higher priority)', disabled: w, onclick: move(-1) }), el('button', { type: 'button', text: '↓', title: 'later', disabled: w, onclick: move(1) }), el('button', { type: 'button', class: 'pool-remove', text: 'remove', disabled: w, onclick: () => { list.splice(i, 1); this.poolsDirty = true; rerender(); } })),
+      el(
+        'div',
+        { class: 'row-actions' },
+        el('label', {}, enabled, ' enabled'),
+        el('button', { type: 'button', text: '↑', title: 'earlier (higher priority)', disabled: w, onclick: move(-1) }),
+        el('button', { type: 'button', text: '↓', title: 'later', disabled: w, onclick: move(1) }),
+        el('button', {
+          type: 'button',
+          class: 'pool-remove',
+          text: 'remove',
+          disabled: w,
+          onclick: () => {
+            list.splice(i, 1);
+            this.poolsDirty = true;
+            rerender();
+          },
+        }),
+      ),
       el('div', { class: 'field-error', dataset: { for: key } }),
     );
   },
@@ -109,11 +172,29 @@ export const settingsPanel = {
       const blocks = v.groups.map((g, gi) => {
         const prefix = v.form === 'group' ? `group[${gi}]` : '';
         const rows = g.pools.map((p, i) => this.poolRow(p, prefix ? `${prefix}.pool[${i}]` : `pool[${i}]`, g.pools, i, render));
-        const add = el('button', { type: 'button', id: gi === 0 ? 'pool-add' : undefined, text: 'Add a pool', disabled: !this.canWrite(), onclick: () => { g.pools.push({ url: '', user: '', enabled: true }); this.poolsDirty = true; render(); } });
-        const head = v.form === 'group' ? el('div', { class: 'controls' }, el('strong', { text: `group ${g.name}` }), el('span', { class: 'muted', text: `quota ${g.quota}` })) : null;
+        const add = el('button', {
+          type: 'button',
+          id: gi === 0 ? 'pool-add' : undefined,
+          text: 'Add a pool',
+          disabled: !this.canWrite(),
+          onclick: () => {
+            g.pools.push({ url: '', user: '', enabled: true });
+            this.poolsDirty = true;
+            render();
+          },
+        });
+        const head =
+          v.form === 'group'
+            ? el('div', { class: 'controls' }, el('strong', { text: `group ${g.name}` }), el('span', { class: 'muted', text: `quota ${g.quota}` }))
+            : null;
         return el('div', { class: 'group' }, head, rows, add);
       });
-      fill(host, el('div', { class: 'muted', text: 'Tried in this order; the next one takes over when a pool fails.' }), blocks, el('div', { class: 'field-error', dataset: { for: v.form } }));
+      fill(
+        host,
+        el('div', { class: 'muted', text: 'Tried in this order; the next one takes over when a pool fails.' }),
+        blocks,
+        el('div', { class: 'field-error', dataset: { for: v.form } }),
+      );
     };
     render();
   },
@@ -122,7 +203,12 @@ export const settingsPanel = {
     const L = this.settings.limits;
     const dis = !this.canWrite();
     const num = (key, value, attrs) => el('input', { type: 'number', name: key, id: key, value: String(value), disabled: dis, ...attrs });
-    const sel = (key, options, value) => el('select', { name: key, id: key, disabled: dis }, options.map((o) => el('option', { value: o, text: o, selected: o === value })));
+    const sel = (key, options, value) =>
+      el(
+        'select',
+        { name: key, id: key, disabled: dis },
+        options.map((o) => el('option', { value: o, text: o, selected: o === value })),
+      );
     this.inputs = {
       'fans.mode': sel('fans.mode', L.fanModes, v.fans.mode),
       'fans.duty': num('fans.duty', v.fans.duty, { min: 0, max: 100, step: 1 }),
@@ -143,10 +229,25 @@ export const settingsPanel = {
       el('h3', { text: 'Cooling' }),
       field('fan mode', i['fans.mode'], 'fans.mode'),
       field('fan duty in manual mode, %', i['fans.duty'], 'fans.duty'),
-      field('target temperature, °C', i['temperature.target'], 'temperature.target', `below hot (${L.temperature.hot} °C); dangerous is ${L.temperature.dangerous} °C`),
+      field(
+        'target temperature, °C',
+        i['temperature.target'],
+        'temperature.target',
+        `below hot (${L.temperature.hot} °C); dangerous is ${L.temperature.dangerous} °C`,
+      ),
       el('h3', { text: 'Chips' }),
-      field('frequency, MHz', i['board.frequency_mhz'], 'board.frequency_mhz', `${L.frequency_mhz.min}–${L.frequency_mhz.max} MHz (board default ${L.frequency_mhz.board}); takes effect at the next start`),
-      field('core voltage, V', i['board.voltage'], 'board.voltage', `${L.voltage.min}–${L.voltage.max} V (board default ${L.voltage.board}); takes effect at the next start`),
+      field(
+        'frequency, MHz',
+        i['board.frequency_mhz'],
+        'board.frequency_mhz',
+        `${L.frequency_mhz.min}–${L.frequency_mhz.max} MHz (board default ${L.frequency_mhz.board}); takes effect at the next start`,
+      ),
+      field(
+        'core voltage, V',
+        i['board.voltage'],
+        'board.voltage',
+        `${L.voltage.min}–${L.voltage.max} V (board default ${L.voltage.board}); takes effect at the next start`,
+      ),
       el('h3', { text: 'Log' }),
       field('log level', i['log.level'], 'log.level'),
       el('div', { class: 'controls' }, check, save),
@@ -162,7 +263,9 @@ export const settingsPanel = {
     };
     if (this.poolsDirty) {
       const p = this.settings.values.pools;
-      body.pools = { groups: p.groups.map((g) => ({ from: g.from, name: g.name, quota: g.quota, pools: g.pools.map(({ id: _id, hasPassword: _h, ...rest }) => rest) })) };
+      body.pools = {
+        groups: p.groups.map((g) => ({ from: g.from, name: g.name, quota: g.quota, pools: g.pools.map(({ id: _id, hasPassword: _h, ...rest }) => rest) })),
+      };
     }
     return body;
   },

@@ -17,9 +17,22 @@ export const sharesPanel = {
     this.reasons = el('tbody');
     this.pool = el('div', { class: 'muted', id: 'active-pool' });
     body.append(
-      el('div', { class: 'figures' }, Object.values(this.f).map((f) => f.node)),
+      el(
+        'div',
+        { class: 'figures' },
+        Object.values(this.f).map((f) => f.node),
+      ),
       this.pool,
-      el('div', { class: 'scroll' }, el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'not accepted' }), el('th', { text: 'reason' }), el('th', { text: 'count' }))), this.reasons)),
+      el(
+        'div',
+        { class: 'scroll' },
+        el(
+          'table',
+          {},
+          el('thead', {}, el('tr', {}, el('th', { text: 'not accepted' }), el('th', { text: 'reason' }), el('th', { text: 'count' }))),
+          this.reasons,
+        ),
+      ),
     );
   },
   update(_b, s) {
@@ -29,8 +42,13 @@ export const sharesPanel = {
     this.f.lost.set(compact(s.shares.lost));
     this.f.best.set(compact(s.shares.bestShare));
     this.f.hw.set(compact(s.hwErrors));
-    this.pool.textContent = s.pool ? `mining on ${s.pool.id} (${s.pool.protocol}, difficulty ${compact(s.pool.difficulty)})${s.shares.blocksFound ? ` · blocks found: ${s.shares.blocksFound}` : ''}` : 'no active pool';
-    const rows = s.shareReasons.length > 0 ? s.shareReasons.map((r) => el('tr', {}, el('td', { text: r.result }), el('td', { text: r.reason }), el('td', { text: String(r.count) }))) : [el('tr', {}, el('td', { colspan: 3, class: 'muted', text: 'none' }))];
+    this.pool.textContent = s.pool
+      ? `mining on ${s.pool.id} (${s.pool.protocol}, difficulty ${compact(s.pool.difficulty)})${s.shares.blocksFound ? ` · blocks found: ${s.shares.blocksFound}` : ''}`
+      : 'no active pool';
+    const rows =
+      s.shareReasons.length > 0
+        ? s.shareReasons.map((r) => el('tr', {}, el('td', { text: r.result }), el('td', { text: r.reason }), el('td', { text: String(r.count) })))
+        : [el('tr', {}, el('td', { colspan: 3, class: 'muted', text: 'none' }))];
     fill(this.reasons, rows);
   },
 };

@@ -12,7 +12,13 @@ export const upstreamPanel = {
       el(
         'tr',
         { dataset: { pool: p.id } },
-        el('td', {}, el('strong', { text: p.id }), p.active ? el('span', { class: 'pill on', text: ' mining ' }) : null, el('div', { class: 'mono muted', text: p.url })),
+        el(
+          'td',
+          {},
+          el('strong', { text: p.id }),
+          p.active ? el('span', { class: 'pill on', text: ' mining ' }) : null,
+          el('div', { class: 'mono muted', text: p.url }),
+        ),
         el('td', { text: p.protocol }),
         el('td', { text: p.encryption }),
         el('td', { class: 'mono', text: p.authorityKey ?? (p.protocol === 'sv2' ? 'none: not authenticated' : '—') }),
@@ -22,7 +28,26 @@ export const upstreamPanel = {
       ),
     );
     const head = ['pool', 'protocol', 'encryption', 'authority key', 'channel', 'difficulty', 'status'];
-    const parts = [el('div', { class: 'scroll' }, el('table', { id: 'upstream-pools' }, el('thead', {}, el('tr', {}, head.map((h) => el('th', { text: h })))), el('tbody', {}, pools)))];
+    const parts = [
+      el(
+        'div',
+        { class: 'scroll' },
+        el(
+          'table',
+          { id: 'upstream-pools' },
+          el(
+            'thead',
+            {},
+            el(
+              'tr',
+              {},
+              head.map((h) => el('th', { text: h })),
+            ),
+          ),
+          el('tbody', {}, pools),
+        ),
+      ),
+    ];
     const jd = s.upstream.jd;
     parts.push(el('h3', { text: 'Job Declaration' }));
     if (!jd) parts.push(el('div', { class: 'muted', text: 'off: the pools choose the work ([job_declaration] in the config turns it on)' }));
@@ -42,7 +67,15 @@ export const upstreamPanel = {
         ),
       );
       const alarms = s.alarms.filter((a) => a.kind === 'censorship');
-      for (const a of alarms) parts.push(el('div', { class: 'alarm critical' }, el('strong', { text: `censorship · ${a.pool ?? ''}` }), el('div', { text: `${a.message}${a.templateId ? ` (template ${a.templateId}, ${a.error ?? ''})` : ''}` })));
+      for (const a of alarms)
+        parts.push(
+          el(
+            'div',
+            { class: 'alarm critical' },
+            el('strong', { text: `censorship · ${a.pool ?? ''}` }),
+            el('div', { text: `${a.message}${a.templateId ? ` (template ${a.templateId}, ${a.error ?? ''})` : ''}` }),
+          ),
+        );
     }
     fill(body, parts);
   },

@@ -79,7 +79,10 @@ const command: Command = {
     // SRI acknowledges shares in batches of 10; flushing partial batches after 1 s keeps the demo's counters live.
     const pool = new Sv2Pool({ port: 0, difficulty: demoDifficulty(hashrate), prevHashIntervalSeconds: 30, shareBatchSize: 10, ackFlushMs: 1000, blocks });
     const { url } = await pool.start();
-    log.info({ url, difficulty: demoDifficulty(hashrate), realBlocks: blocks.real, blocksFrom: blocks.real ? blocks.dir : 'synthetic' }, 'lab SV2 pool listening');
+    log.info(
+      { url, difficulty: demoDifficulty(hashrate), realBlocks: blocks.real, blocksFrom: blocks.real ? blocks.dir : 'synthetic' },
+      'lab SV2 pool listening',
+    );
     writeFileSync(
       file,
       [
@@ -101,7 +104,10 @@ const command: Command = {
     );
     try {
       const args = parseRunArgs(['--config', file, ...(values['sim-fault'] ?? []).flatMap((f) => ['--sim-fault', f])]);
-      return await runAgent({ ...args, ...(values['sim-record'] ? { simRecord: values['sim-record'] } : {}) }, { hints: { cgminerPort: '--cgminer-port P', httpPort: '--http-port P' } });
+      return await runAgent(
+        { ...args, ...(values['sim-record'] ? { simRecord: values['sim-record'] } : {}) },
+        { hints: { cgminerPort: '--cgminer-port P', httpPort: '--http-port P' } },
+      );
     } finally {
       await pool.stop();
       rmSync(dir, { recursive: true, force: true });

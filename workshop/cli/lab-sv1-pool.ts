@@ -14,7 +14,8 @@ const STYLES: Sv1ErrorStyle[] = ['array', 'string', 'reject-reason', 'jsonrpc2']
 function num(name: string, v: string | undefined, min: number, integer = false): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}`);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} >= ${min}`);
   return n;
 }
 

@@ -145,7 +145,10 @@ export function parseSimArgs(argv: string[]): { config: SimChainConfig; statsEve
     config.mode = 'replay';
     config.replayNoncesPerSecond = replay;
   }
-  const lottery = lotterySeed === undefined ? undefined : { seed: lotterySeed, chain: lotteryChain, refMhz: lotteryRef ?? familyByName(typeof family === 'string' ? family : family.name).defaultFrequencyMhz };
+  const lottery =
+    lotterySeed === undefined
+      ? undefined
+      : { seed: lotterySeed, chain: lotteryChain, refMhz: lotteryRef ?? familyByName(typeof family === 'string' ? family : family.name).defaultFrequencyMhz };
   if (lotterySeed === undefined && lotteryRef !== undefined) throw new UsageError('--lottery-ref-mhz needs --lottery');
   return { config, statsEveryMs, exitWithParent, lottery };
 }
@@ -172,16 +175,24 @@ const command: Command = {
     '  --lottery SEED             silicon-lottery chips (workshop/sim/lottery): each chip hashes at its clock and errs',
     '                             past its hidden edge; stdin `rail VOLTS TEMP_C` sets the rail and the board',
     '                             temperature; stdout `{"clocks":[...]}` reports the chips\' clocks when they change',
-    '  --lottery-chain N          the chain\'s index on its board (default 0)',
-    '  --lottery-ref-mhz F        the clock at which --hashrate applies (default: the family\'s default clock)',
+    "  --lottery-chain N          the chain's index on its board (default 0)",
+    "  --lottery-ref-mhz F        the clock at which --hashrate applies (default: the family's default clock)",
     '',
     'Prints the device path (/dev/pts/N) for the driver first, then one JSON line with the settings.',
-    'SIGUSR1 pulses the chips\' reset line; SIGINT, SIGTERM or SIGHUP stop it.',
+    "SIGUSR1 pulses the chips' reset line; SIGINT, SIGTERM or SIGHUP stop it.",
   ].join('\n'),
   async run(argv) {
     const { config, statsEveryMs, exitWithParent, lottery } = parseSimArgs(argv);
     const perf = lottery
-      ? new LotteryPerformance(drawChips({ family: typeof config.family === 'string' ? config.family : config.family.name, chips: config.chips, seed: lottery.seed, chain: lottery.chain }), lottery.refMhz)
+      ? new LotteryPerformance(
+          drawChips({
+            family: typeof config.family === 'string' ? config.family : config.family.name,
+            chips: config.chips,
+            seed: lottery.seed,
+            chain: lottery.chain,
+          }),
+          lottery.refMhz,
+        )
       : undefined;
     let ps: Awaited<ReturnType<typeof startPtySim>>;
     try {

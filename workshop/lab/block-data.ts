@@ -40,7 +40,6 @@ export interface LabBlocks {
   dir: string;
 }
 
-
 export function defaultVectorsDir(): string {
   return resolve(process.env.ASIC_AGENT_VECTORS ?? join(packageRoot(), '..', 'shared', 'vectors'));
 }

@@ -55,5 +55,14 @@ export function parseDeclaredCoinbase(prefix: Uint8Array, suffix: Uint8Array): D
   } catch (err) {
     throw new DeclaredCoinbaseError(`not a coinbase transaction: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { version, segwit, scriptSigPrefix: prefix.slice(o), fullExtranonceSize: n, sequence: cb.sequence, outputs: cb.outputs, locktime: cb.locktime, witness: cb.witness };
+  return {
+    version,
+    segwit,
+    scriptSigPrefix: prefix.slice(o),
+    fullExtranonceSize: n,
+    sequence: cb.sequence,
+    outputs: cb.outputs,
+    locktime: cb.locktime,
+    witness: cb.witness,
+  };
 }

@@ -20,7 +20,7 @@ const command: Command = {
     '       [--node-tp URL [--node-lag-ms MS] [--node-allow-unauthenticated] [--node-plain]]',
     '       [--authority-secret HEX] [--plain] [--vectors DIR]',
     '',
-    '  --port P               JDS port on 127.0.0.1 (default 34264, SRI\'s; 0 = any free port)',
+    "  --port P               JDS port on 127.0.0.1 (default 34264, SRI's; 0 = any free port)",
     '  --pool-port Q          pool port (default 34254; 0 = any free port)',
     '  --censor-txid TXID     refuse any template containing this transaction (txid as explorers show it); repeatable',
     '  --difficulty D         share difficulty of the pool (default 1; tiny values for CPU miners)',
@@ -30,9 +30,9 @@ const command: Command = {
     '  --ack-flush-ms MS      acknowledge a partial batch after MS (default 1000)',
     '  --custom-job-delay-ms MS  answer SetCustomMiningJob MS later (shows optimistic mining)',
     '  --reject-custom-shares acknowledge custom jobs, then reject every share on them (a pool that censors late)',
-    '  --node-tp URL          the pool\'s own node follows this Template Provider\'s chain tip: declarations and custom',
+    "  --node-tp URL          the pool's own node follows this Template Provider's chain tip: declarations and custom",
     '                         jobs on another tip are refused with stale-chain-tip',
-    '  --node-lag-ms MS       the pool\'s node sees each new tip MS after the Template Provider (default 0)',
+    "  --node-lag-ms MS       the pool's node sees each new tip MS after the Template Provider (default 0)",
     '  --node-allow-unauthenticated, --node-plain   for a --node-tp URL without authority key / without Noise',
     '  --authority-secret HEX authority secret for both servers (64 hex digits or base58check); default: random',
     '  --plain                plain SV2 frames, no Noise (clients must allow it)',
@@ -90,11 +90,20 @@ const command: Command = {
       customJobDelayMs: numberOption('custom-job-delay-ms', values['custom-job-delay-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 0,
       blocks: loadLabBlocks(values.vectors),
       censorTxids: censor,
-      ...(values['mempool-known'] !== undefined ? { mempoolKnown: numberOption('mempool-known', values['mempool-known'], (x) => x >= 0 && x <= 1, 'a fraction 0..1') ?? 0.5 } : {}),
+      ...(values['mempool-known'] !== undefined
+        ? { mempoolKnown: numberOption('mempool-known', values['mempool-known'], (x) => x >= 0 && x <= 1, 'a fraction 0..1') ?? 0.5 }
+        : {}),
       ...(payoutScript ? { payoutScript } : {}),
       ...(authoritySecret ? { authoritySecret } : {}),
       ...(values['node-tp'] !== undefined
-        ? { node: { url: values['node-tp'], lagMs: nodeLag ?? 0, allowUnauthenticated: values['node-allow-unauthenticated'] ?? false, plain: values['node-plain'] ?? false } }
+        ? {
+            node: {
+              url: values['node-tp'],
+              lagMs: nodeLag ?? 0,
+              allowUnauthenticated: values['node-allow-unauthenticated'] ?? false,
+              plain: values['node-plain'] ?? false,
+            },
+          }
         : {}),
     });
     pair.on('declared', (d) => {

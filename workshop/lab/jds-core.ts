@@ -102,7 +102,16 @@ const MAX_PENDING = 64;
 const MAX_TOKENS = 4096;
 
 export class JobDeclaratorCore {
-  readonly counters: JdsCounters = { tokens: 0, declared: 0, declareRefused: {}, missingRequested: 0, customJobsAccepted: 0, customJobsRefused: {}, censored: 0, solutionsPushed: 0 };
+  readonly counters: JdsCounters = {
+    tokens: 0,
+    declared: 0,
+    declareRefused: {},
+    missingRequested: 0,
+    customJobsAccepted: 0,
+    customJobsRefused: {},
+    censored: 0,
+    solutionsPushed: 0,
+  };
   private readonly mempool = new Map<string, Uint8Array>();
   private readonly tokens = new Map<string, Token>();
   private readonly pending = new Map<string, PendingDeclaration>();
@@ -160,7 +169,8 @@ export class JobDeclaratorCore {
   declare(connectionId: number, m: Sv2MessageOf<'DeclareMiningJob'>): DeclareOutcome {
     const key = toHex(m.miningJobToken);
     const tok = this.tokens.get(key);
-    if (!tok || tok.connectionId !== connectionId || tok.declared || !tok.fullTemplate) return this.refuse('invalid-mining-job-token', 'token unknown, used, or not allocated for full-template declarations on this connection');
+    if (!tok || tok.connectionId !== connectionId || tok.declared || !tok.fullTemplate)
+      return this.refuse('invalid-mining-job-token', 'token unknown, used, or not allocated for full-template declarations on this connection');
     const rf = this.o.refuseFirst;
     if (rf && this.refusedFirst < rf.count) {
       this.refusedFirst++;
@@ -185,7 +195,8 @@ export class JobDeclaratorCore {
     const p = this.pending.get(`${connectionId}:${m.requestId}`);
     if (!p) return undefined;
     this.pending.delete(`${connectionId}:${m.requestId}`);
-    if (m.transactionList.length !== p.positions.length) return this.refuse('invalid-job', `asked for ${p.positions.length} transactions, got ${m.transactionList.length}`);
+    if (m.transactionList.length !== p.positions.length)
+      return this.refuse('invalid-job', `asked for ${p.positions.length} transactions, got ${m.transactionList.length}`);
     for (const [k, tx] of m.transactionList.entries()) {
       const pos = p.positions[k] as number;
       try {
@@ -193,7 +204,8 @@ export class JobDeclaratorCore {
       } catch {
         return this.refuse('invalid-job', `transaction at position ${pos} does not parse`);
       }
-      if (!equalBytes(wtxid(tx), p.msg.wtxidList[pos] as Uint8Array)) return this.refuse('invalid-job', `transaction at position ${pos} does not match its declared wtxid`);
+      if (!equalBytes(wtxid(tx), p.msg.wtxidList[pos] as Uint8Array))
+        return this.refuse('invalid-job', `transaction at position ${pos} does not match its declared wtxid`);
       this.mempool.set(toHex(p.msg.wtxidList[pos] as Uint8Array), tx);
     }
     const key = toHex(p.msg.miningJobToken);
@@ -225,7 +237,8 @@ export class JobDeclaratorCore {
     // Bitcoin Core's bad-cb-height becomes `stale-chain-tip`).
     const tip = this.o.node?.tip();
     const height = bip34Height(cb.scriptSigPrefix);
-    if (tip && height !== tip.height) return fail('stale-chain-tip', `the coinbase commits to height ${height ?? '?'}, this pool's node builds height ${tip.height}`);
+    if (tip && height !== tip.height)
+      return fail('stale-chain-tip', `the coinbase commits to height ${height ?? '?'}, this pool's node builds height ${tip.height}`);
     const txs = m.wtxidList.map((w) => this.mempool.get(toHex(w)) as Uint8Array);
     const txids = txs.map((t) => txid(t));
     for (const id of txids) {
@@ -241,11 +254,19 @@ export class JobDeclaratorCore {
       const reserved = cb.witness.length === 1 && cb.witness[0]?.length === 32 ? cb.witness[0] : null;
       if (!reserved) return fail('invalid-coinbase-tx', 'the coinbase witness must be one 32-byte reserved value');
       const expected = witnessCommitment(witnessMerkleRoot(m.wtxidList), reserved);
-      if (!equalBytes(commitmentOf((cb.outputs[ci] as TxOutput).scriptPubKey), expected)) return fail('invalid-coinbase-tx', 'the witness commitment does not match the declared transactions');
+      if (!equalBytes(commitmentOf((cb.outputs[ci] as TxOutput).scriptPubKey), expected))
+        return fail('invalid-coinbase-tx', 'the witness commitment does not match the declared transactions');
     } else if (anyWitness) {
       return fail('invalid-coinbase-tx', 'transactions with witnesses but no witness commitment');
     }
-    const job: DeclaredJob = { version: m.version, coinbase: cb, outputList: serializeOutputList(cb.outputs), txids, merklePath: merkleBranch([new Uint8Array(32), ...txids], 0), at: this.o.clock.now() };
+    const job: DeclaredJob = {
+      version: m.version,
+      coinbase: cb,
+      outputList: serializeOutputList(cb.outputs),
+      txids,
+      merklePath: merkleBranch([new Uint8Array(32), ...txids], 0),
+      at: this.o.clock.now(),
+    };
     this.tokens.delete(key);
     const newToken = new Uint8Array(randomBytes(8));
     this.tokens.set(toHex(newToken), { connectionId: tok.connectionId, fullTemplate: true, at: this.o.clock.now(), declared: job });
@@ -267,7 +288,10 @@ export class JobDeclaratorCore {
   /** PushSolution: the lab only records it (it has no node to propagate to). */
   pushSolution(m: Sv2MessageOf<'PushSolution'>): void {
     this.counters.solutionsPushed++;
-    this.o.log.warn({ nonce: m.nonce, ntime: m.ntime, declared: this.lastDeclared !== undefined }, 'PushSolution received (the lab JDS has no node to propagate it to)');
+    this.o.log.warn(
+      { nonce: m.nonce, ntime: m.ntime, declared: this.lastDeclared !== undefined },
+      'PushSolution received (the lab JDS has no node to propagate it to)',
+    );
   }
 
   /** The pool asks: may this channel mine this custom job? (spec 5.3.18) */
@@ -280,7 +304,11 @@ export class JobDeclaratorCore {
     return v;
   }
 
-  private customJobVerdict(m: Sv2MessageOf<'SetCustomMiningJob'>, ch: { extranoncePrefix: Uint8Array; extranonceSize: number }, nowSeconds: number): CustomJobVerdict {
+  private customJobVerdict(
+    m: Sv2MessageOf<'SetCustomMiningJob'>,
+    ch: { extranoncePrefix: Uint8Array; extranonceSize: number },
+    nowSeconds: number,
+  ): CustomJobVerdict {
     const bad = (code: string, detail: string): CustomJobVerdict => ({ ok: false, code, detail });
     const tok = this.tokens.get(toHex(m.miningJobToken));
     if (!tok) return bad('invalid-mining-job-token', 'token unknown or already used');
@@ -288,7 +316,7 @@ export class JobDeclaratorCore {
     const tip = this.o.node?.tip();
     if (tip && !equalBytes(m.prevHash, tip.prevHash)) return bad('stale-chain-tip', `prev_hash ${toHex(m.prevHash.slice().reverse())} is not this pool's tip`);
     // BIP9 top bits, or a plain version >= 4 (BIP65): anything else is not a valid block today.
-    if (!((m.version & 0xe0000000) === 0x20000000 || (m.version >>> 0) >= 4)) return bad('invalid-version', `version 0x${(m.version >>> 0).toString(16)}`);
+    if (!((m.version & 0xe0000000) === 0x20000000 || m.version >>> 0 >= 4)) return bad('invalid-version', `version 0x${(m.version >>> 0).toString(16)}`);
     try {
       if (nbitsToTarget(m.nbits) === 0n) return bad('invalid-nbits', 'nbits encodes a zero target');
     } catch {
@@ -308,17 +336,27 @@ export class JobDeclaratorCore {
     const d = tok.declared;
     if (d) {
       if (m.version !== d.version) return bad('invalid-version', 'not the declared version');
-      if (!equalBytes(m.coinbaseTxOutputs, d.outputList)) return bad('invalid-coinbase-tx-outputs', 'not the declared outputs (spec 6.4.3: same order as declared)');
+      if (!equalBytes(m.coinbaseTxOutputs, d.outputList))
+        return bad('invalid-coinbase-tx-outputs', 'not the declared outputs (spec 6.4.3: same order as declared)');
       if (!equalBytes(m.coinbasePrefix, d.coinbase.scriptSigPrefix)) return bad('invalid-coinbase-prefix', 'not the declared coinbase prefix');
-      if (d.coinbase.fullExtranonceSize !== ch.extranoncePrefix.length + ch.extranonceSize) return bad('invalid-coinbase-prefix', `declared with ${d.coinbase.fullExtranonceSize} bytes of extranonce, this channel has ${ch.extranoncePrefix.length + ch.extranonceSize}`);
-      if (m.coinbaseTxVersion !== d.coinbase.version || m.coinbaseTxInputNSequence !== d.coinbase.sequence || m.coinbaseTxLocktime !== d.coinbase.locktime) return bad('invalid-coinbase-tx', 'coinbase version, sequence or locktime differ from the declaration');
-      if (m.merklePath.length !== d.merklePath.length || m.merklePath.some((p, i) => !equalBytes(p, d.merklePath[i] as Uint8Array))) return bad('invalid-merkle-path', 'not the merkle path of the declared transactions');
+      if (d.coinbase.fullExtranonceSize !== ch.extranoncePrefix.length + ch.extranonceSize)
+        return bad(
+          'invalid-coinbase-prefix',
+          `declared with ${d.coinbase.fullExtranonceSize} bytes of extranonce, this channel has ${ch.extranoncePrefix.length + ch.extranonceSize}`,
+        );
+      if (m.coinbaseTxVersion !== d.coinbase.version || m.coinbaseTxInputNSequence !== d.coinbase.sequence || m.coinbaseTxLocktime !== d.coinbase.locktime)
+        return bad('invalid-coinbase-tx', 'coinbase version, sequence or locktime differ from the declaration');
+      if (m.merklePath.length !== d.merklePath.length || m.merklePath.some((p, i) => !equalBytes(p, d.merklePath[i] as Uint8Array)))
+        return bad('invalid-merkle-path', 'not the merkle path of the declared transactions');
     } else if (this.censor.size > 0) {
       const ids = this.fingerprints.get(merklePathKey(m.merklePath));
       const hit = ids?.find((id) => this.censor.has(toHex(id)));
       if (hit) {
         this.counters.censored++;
-        this.o.log.warn({ txid: toHex(hit.slice().reverse()) }, 'custom job refused: its merkle path matches a template with a censored transaction (lab --censor-txid)');
+        this.o.log.warn(
+          { txid: toHex(hit.slice().reverse()) },
+          'custom job refused: its merkle path matches a template with a censored transaction (lab --censor-txid)',
+        );
         return bad('invalid-job', `template contains transaction ${toHex(hit.slice().reverse())}`);
       }
     }

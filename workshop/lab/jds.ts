@@ -165,7 +165,10 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
   }
 
   stats(): LabJdsStats {
-    return { jds: { ...this.core.counters, connections: this.listener.connectionCount, mempool: this.core.mempoolSize, protocolErrors: this.listener.protocolErrors }, pool: this.pool.stats() };
+    return {
+      jds: { ...this.core.counters, connections: this.listener.connectionCount, mempool: this.core.mempoolSize, protocolErrors: this.listener.protocolErrors },
+      pool: this.pool.stats(),
+    };
   }
 
   /** Drops every JDS client (tests). */
@@ -199,7 +202,12 @@ export class LabJdsPool extends TypedEmitter<LabJdsEvents> {
       case 'DeclareMiningJob':
         if (!this.fullTemplate.get(c.id)) {
           // Spec 6.3.1: DeclareMiningJob is a full-template message.
-          c.send({ type: 'DeclareMiningJobError', requestId: m.requestId, errorCode: 'invalid-mining-job-token', errorDetails: new TextEncoder().encode('this connection did not set DECLARE_TX_DATA') });
+          c.send({
+            type: 'DeclareMiningJobError',
+            requestId: m.requestId,
+            errorCode: 'invalid-mining-job-token',
+            errorDetails: new TextEncoder().encode('this connection did not set DECLARE_TX_DATA'),
+          });
           return;
         }
         return this.answer(c, m.requestId, this.core.declare(c.id, m));
@@ -226,4 +234,3 @@ export function txidFromDisplay(hex: string): Uint8Array {
   for (let i = 0; i < 32; i++) b[31 - i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return b;
 }
-

@@ -103,26 +103,38 @@ export function checkSolution(t: SolutionTemplate, h: SolutionHeader, s: Submitt
   if (cb.sequence !== t.sequence) return { ok: false, reason: `bad-cb-sequence: ${cb.sequence.toString(16)}` };
   if (cb.locktime !== t.locktime) return { ok: false, reason: `bad-cb-locktime: ${cb.locktime}` };
   if (cb.scriptSig.length < 2 || cb.scriptSig.length > 100) return { ok: false, reason: `bad-cb-length: scriptSig of ${cb.scriptSig.length} bytes` };
-  if (!equalBytes(cb.scriptSig.subarray(0, t.coinbasePrefix.length), t.coinbasePrefix)) return { ok: false, reason: 'bad-cb-height: scriptSig does not start with the template coinbase_prefix (BIP34)' };
+  if (!equalBytes(cb.scriptSig.subarray(0, t.coinbasePrefix.length), t.coinbasePrefix))
+    return { ok: false, reason: 'bad-cb-height: scriptSig does not start with the template coinbase_prefix (BIP34)' };
   for (const req of t.outputs) if (!cb.outputs.some((o) => sameOutput(o, req))) return { ok: false, reason: 'bad-cb-outputs: a template output is missing' };
   const allowed = t.valueRemaining + outputsValue(t.outputs);
-  if (outputsValue(cb.outputs) > allowed) return { ok: false, reason: `bad-cb-amount: coinbase pays ${outputsValue(cb.outputs)} sat, the template allows ${allowed}` };
+  if (outputsValue(cb.outputs) > allowed)
+    return { ok: false, reason: `bad-cb-amount: coinbase pays ${outputsValue(cb.outputs)} sat, the template allows ${allowed}` };
 
   const ci = findWitnessCommitment(cb.outputs);
   const anyWitness = t.wtxids.some((w, i) => !equalBytes(w, t.txids[i] as Uint8Array));
   if (ci >= 0) {
-    if (cb.witness.length !== 1 || cb.witness[0]?.length !== 32) return { ok: false, reason: 'bad-witness-nonce-size: the coinbase witness must be one 32-byte item' };
+    if (cb.witness.length !== 1 || cb.witness[0]?.length !== 32)
+      return { ok: false, reason: 'bad-witness-nonce-size: the coinbase witness must be one 32-byte item' };
     const expected = witnessCommitment(witnessMerkleRoot(t.wtxids), cb.witness[0]);
-    if (!equalBytes(commitmentOf((cb.outputs[ci] as TxOutput).scriptPubKey), expected)) return { ok: false, reason: 'bad-witness-merkle-match: the witness commitment does not match the transactions' };
+    if (!equalBytes(commitmentOf((cb.outputs[ci] as TxOutput).scriptPubKey), expected))
+      return { ok: false, reason: 'bad-witness-merkle-match: the witness commitment does not match the transactions' };
   } else if (anyWitness || cb.witness.length > 0) {
     return { ok: false, reason: 'unexpected-witness: witness data without a commitment' };
   }
 
   const cbTxid = txid(s.coinbaseTx);
   const root = merkleRoot([cbTxid, ...t.txids]);
-  const header = buildHeader({ version: s.version >>> 0, prevHash: h.prevHash, merkleRoot: root, ntime: s.headerTimestamp >>> 0, nbits: h.nbits, nonce: s.headerNonce >>> 0 });
+  const header = buildHeader({
+    version: s.version >>> 0,
+    prevHash: h.prevHash,
+    merkleRoot: root,
+    ntime: s.headerTimestamp >>> 0,
+    nbits: h.nbits,
+    nonce: s.headerNonce >>> 0,
+  });
   const hash = headerHash(header);
-  if (hashToBigInt(hash) > nbitsToTarget(h.nbits)) return { ok: false, reason: `high-hash: ${toHex(hash.slice().reverse())} does not meet nbits ${h.nbits.toString(16)}`, hash };
+  if (hashToBigInt(hash) > nbitsToTarget(h.nbits))
+    return { ok: false, reason: `high-hash: ${toHex(hash.slice().reverse())} does not meet nbits ${h.nbits.toString(16)}`, hash };
   const block = concatBytes(header, writeCompactSize(1 + t.transactions.length), s.coinbaseTx, ...t.transactions);
   return { ok: true, hash, header, block, coinbaseTxid: cbTxid };
 }

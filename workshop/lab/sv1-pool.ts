@@ -110,7 +110,8 @@ interface Conn {
 const log = logger('lab.sv1-pool');
 
 export class Sv1LabPool extends TypedEmitter<Events> {
-  private readonly o: Required<Omit<Sv1LabPoolOptions, 'tls' | 'clock' | 'vectorsDir' | 'versionMaskBeforeSubscribe'>> & Pick<Sv1LabPoolOptions, 'tls' | 'versionMaskBeforeSubscribe'>;
+  private readonly o: Required<Omit<Sv1LabPoolOptions, 'tls' | 'clock' | 'vectorsDir' | 'versionMaskBeforeSubscribe'>> &
+    Pick<Sv1LabPoolOptions, 'tls' | 'versionMaskBeforeSubscribe'>;
   private readonly clock: Clock;
   private server?: net.Server;
   private readonly conns = new Map<number, Conn>();
@@ -126,7 +127,16 @@ export class Sv1LabPool extends TypedEmitter<Events> {
   private notifyTimer?: TimerHandle;
   private cleanTimer?: TimerHandle;
   private boundPort = 0;
-  private readonly counters: Sv1LabPoolStats = { connections: 0, activeConnections: 0, jobs: 0, accepted: 0, rejected: 0, rejectReasons: {}, blocks: 0, badLines: 0 };
+  private readonly counters: Sv1LabPoolStats = {
+    connections: 0,
+    activeConnections: 0,
+    jobs: 0,
+    accepted: 0,
+    rejected: 0,
+    rejectReasons: {},
+    blocks: 0,
+    badLines: 0,
+  };
   /** Ordered methods received, per connection number (tests read the handshake order here). */
   readonly methodLog = new Map<number, string[]>();
 
@@ -441,7 +451,14 @@ export class Sv1LabPool extends TypedEmitter<Events> {
           this.notification(c, 'mining.set_version_mask', [u32Hex(c.versionMask)]);
         }
         c.subscribed = true;
-        this.reply(c, m.id, [[['mining.set_difficulty', `d${c.n}`], ['mining.notify', `n${c.n}`]], toHex(c.extranonce1), c.extranonce2Size]);
+        this.reply(c, m.id, [
+          [
+            ['mining.set_difficulty', `d${c.n}`],
+            ['mining.notify', `n${c.n}`],
+          ],
+          toHex(c.extranonce1),
+          c.extranonce2Size,
+        ]);
         this.maybeStartWork(c);
         return;
       }
@@ -498,7 +515,15 @@ export class Sv1LabPool extends TypedEmitter<Events> {
       const key = message.replace(/ \(.*\)$/, '');
       this.counters.rejectReasons[key] = (this.counters.rejectReasons[key] ?? 0) + 1;
       this.replyError(c, id, code, message);
-      this.emit('share', { connection: c.n, user: s.user, jobId: s.jobId, accepted: false, reason: message, difficulty, ...(s.versionBits !== undefined ? { versionBits: s.versionBits } : {}) });
+      this.emit('share', {
+        connection: c.n,
+        user: s.user,
+        jobId: s.jobId,
+        accepted: false,
+        reason: message,
+        difficulty,
+        ...(s.versionBits !== undefined ? { versionBits: s.versionBits } : {}),
+      });
     };
     if (!c.subscribed) return reject(25, 'not subscribed');
     if (!c.users.has(s.user)) return reject(24, 'unauthorized worker');

@@ -59,7 +59,14 @@ export function checkSv1Share(i: ShareCheckInput): ShareCheck {
   }
   const coinbase = assembleSv1Coinbase(i.job.coinb1, i.extranonce1, fromHex(s.extranonce2), i.job.coinb2);
   const root = merkleRootFromBranch(coinbaseTxid(coinbase), i.job.merkleBranch);
-  const header = buildHeader({ version, prevHash: prevHashFromStratumV1(i.job.prevHashStratum), merkleRoot: root, ntime: s.ntime, nbits: i.job.nbits, nonce: s.nonce });
+  const header = buildHeader({
+    version,
+    prevHash: prevHashFromStratumV1(i.job.prevHashStratum),
+    merkleRoot: root,
+    ntime: s.ntime,
+    nbits: i.job.nbits,
+    nonce: s.nonce,
+  });
   const hash = headerHash(header);
   const value = hashToBigInt(hash);
   if (value > difficultyToTarget(i.difficulty)) {

@@ -73,7 +73,8 @@ const command: Command = {
       jobIntervalSeconds: numberOption('job-interval', values['job-interval'], (x) => x >= 0, 'a number of seconds >= 0') ?? 0,
       shareBatchSize: numberOption('share-batch-size', values['share-batch-size'], (x) => Number.isInteger(x) && x >= 1, 'an integer >= 1') ?? 10,
       ackFlushMs: numberOption('ack-flush-ms', values['ack-flush-ms'], (x) => x >= 0, 'a number of milliseconds >= 0') ?? 1000,
-      certificateValiditySeconds: numberOption('cert-validity', values['cert-validity'], (x) => Number.isInteger(x) && x > 0, 'a positive number of seconds') ?? 3600,
+      certificateValiditySeconds:
+        numberOption('cert-validity', values['cert-validity'], (x) => Number.isInteger(x) && x > 0, 'a positive number of seconds') ?? 3600,
       fixedVersion: values['fixed-version'] ?? false,
       fixedVersionUnlessAsked: values['fixed-version-unless-asked'] ?? false,
       requireExtendedChannels: values['require-extended'] ?? false,
@@ -81,7 +82,9 @@ const command: Command = {
     });
     const { url } = await pool.start();
     console.log(`lab sv2-pool: ${url}`);
-    console.log(`  blocks: ${blocks.real ? `real (${blocks.blocks.map((b) => b.height).join(', ')})` : 'SYNTHETIC (vectors folder not found)'}; difficulty ${difficulty}${networkDifficulty !== undefined ? `; network difficulty ${networkDifficulty}` : ''}`);
+    console.log(
+      `  blocks: ${blocks.real ? `real (${blocks.blocks.map((b) => b.height).join(', ')})` : 'SYNTHETIC (vectors folder not found)'}; difficulty ${difficulty}${networkDifficulty !== undefined ? `; network difficulty ${networkDifficulty}` : ''}`,
+    );
     console.log(`  try: asic-agent probe ${url} --user lab.worker1 --cpu-mine --seconds 10${values.plain ? ' --allow-unauthenticated --plain' : ''}`);
     await untilStopSignal();
     await pool.stop();

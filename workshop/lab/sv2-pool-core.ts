@@ -73,7 +73,11 @@ export interface PoolCoreOptions {
  * transactions. The core builds the job from the message and validates shares on it.
  */
 export interface CustomJobAuthority {
-  checkCustomJob(m: Sv2MessageOf<'SetCustomMiningJob'>, ch: { extranoncePrefix: Uint8Array; extranonceSize: number }, nowSeconds: number): { ok: true } | { ok: false; code: string; detail: string };
+  checkCustomJob(
+    m: Sv2MessageOf<'SetCustomMiningJob'>,
+    ch: { extranoncePrefix: Uint8Array; extranonceSize: number },
+    nowSeconds: number,
+  ): { ok: true } | { ok: false; code: string; detail: string };
 }
 
 export interface PoolChannel {
@@ -159,7 +163,16 @@ const MAX_JOBS_PER_CHANNEL = 64;
 const MAX_STALE_IDS = 1024;
 
 export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
-  readonly counters: PoolCounters = { customJobsAccepted: 0, customJobsRefused: {}, accepted: 0, rejected: {}, blocksFound: 0, channelsOpened: 0, jobsSent: 0, rounds: 0 };
+  readonly counters: PoolCounters = {
+    customJobsAccepted: 0,
+    customJobsRefused: {},
+    accepted: 0,
+    rejected: {},
+    blocksFound: 0,
+    channelsOpened: 0,
+    jobsSent: 0,
+    rounds: 0,
+  };
   private readonly channels = new Map<number, PoolChannel>();
   private nextChannelId = 1;
   private nextJobId = 1;
@@ -174,7 +187,7 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     if (o.blocks.blocks.length === 0) throw new Error('lab pool needs at least one block');
     this.log = logger('lab.sv2-pool');
     this.defaultTarget = difficultyToTarget(o.difficulty);
-    this.versionMask = o.fixedVersion ? 0 : ((o.versionMask ?? BIP320_MASK) >>> 0);
+    this.versionMask = o.fixedVersion ? 0 : (o.versionMask ?? BIP320_MASK) >>> 0;
     this.round = this.makeRound(0);
   }
 
@@ -220,7 +233,16 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     return this.open('extended', connectionId, m.userIdentity, m.nominalHashRate, m.maxTarget, m.minExtranonceSize, send, setup);
   }
 
-  private open(kind: 'standard' | 'extended', connectionId: number, user: string, rate: number, maxTargetLe: Uint8Array, minEn: number, send: (msg: Sv2Message) => void, setup: ChannelSetup): OpenResult {
+  private open(
+    kind: 'standard' | 'extended',
+    connectionId: number,
+    user: string,
+    rate: number,
+    maxTargetLe: Uint8Array,
+    minEn: number,
+    send: (msg: Sv2Message) => void,
+    setup: ChannelSetup,
+  ): OpenResult {
     if (user.length === 0) return { ok: false, code: 'invalid-user-identity' };
     if (!Number.isFinite(rate) || rate < 0) return { ok: false, code: 'invalid-nominal-hashrate' };
     const prefixBytes = this.o.extranoncePrefixBytes ?? 8;
@@ -234,7 +256,9 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     const maxTarget = u256LeToBigInt(maxTargetLe);
     const target = this.defaultTarget < maxTarget ? this.defaultTarget : maxTarget;
     if (target === 0n) return { ok: false, code: 'max-target-out-of-range' };
-    const prefix = bigIntToU256Le(this.nextPrefix++).slice(0, prefixBytes).reverse();
+    const prefix = bigIntToU256Le(this.nextPrefix++)
+      .slice(0, prefixBytes)
+      .reverse();
     const ch: PoolChannel = {
       id: this.nextChannelId++,
       kind,
@@ -260,7 +284,10 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     };
     this.channels.set(ch.id, ch);
     this.counters.channelsOpened++;
-    this.log.info({ channelId: ch.id, kind, user, difficulty: targetToDifficulty(target), extranoncePrefix: toHex(prefix), extranonceSize: size }, 'channel opened');
+    this.log.info(
+      { channelId: ch.id, kind, user, difficulty: targetToDifficulty(target), extranoncePrefix: toHex(prefix), extranonceSize: size },
+      'channel opened',
+    );
     return { ok: true, channel: ch };
   }
 
@@ -355,7 +382,14 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     job.minNtime = this.round.minNtime;
     this.remember(ch, job);
     ch.send(msg);
-    ch.send({ type: 'SetNewPrevHash', channelId: ch.id, jobId: job.jobId, prevHash: this.round.prevHash, minNtime: this.round.minNtime, nbits: this.round.nbits });
+    ch.send({
+      type: 'SetNewPrevHash',
+      channelId: ch.id,
+      jobId: job.jobId,
+      prevHash: this.round.prevHash,
+      minNtime: this.round.minNtime,
+      nbits: this.round.nbits,
+    });
     // Activated now: the target in force at this moment is the job's for good.
     job.target = ch.target;
     this.counters.jobsSent++;
@@ -381,7 +415,14 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     const r = this.round;
     const { prefix, suffix } = labCoinbase(r.block, ch.extranoncePrefix.length + ch.extranonceSize, `${this.o.tag ?? '/asic-agent lab/'}${jobId}/`);
     const rolling = (this.o.versionRollingAllowed ?? true) && ch.versionMask !== 0;
-    const base = { jobId, version: r.block.version, prevHash: r.prevHash, nbits: r.nbits, minNtime: minNtime ?? r.minNtime, target: minNtime === null ? undefined : ch.target };
+    const base = {
+      jobId,
+      version: r.block.version,
+      prevHash: r.prevHash,
+      nbits: r.nbits,
+      minNtime: minNtime ?? r.minNtime,
+      target: minNtime === null ? undefined : ch.target,
+    };
     if (ch.kind === 'standard') {
       // The standard channel's full extranonce is its prefix: the pool fixes the merkle root.
       const root = merkleRootFromBranch(sha256d(concatBytes(prefix, ch.extranoncePrefix, suffix)), r.block.merkleBranch);
@@ -391,8 +432,22 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       };
     }
     return {
-      job: { ...base, versionRollingAllowed: rolling, coinbase: { txPrefix: prefix, extranoncePrefix: ch.extranoncePrefix, txSuffix: suffix, merklePath: r.block.merkleBranch } },
-      msg: { type: 'NewExtendedMiningJob', channelId: ch.id, jobId, minNtime, version: r.block.version, versionRollingAllowed: rolling, merklePath: r.block.merkleBranch, coinbaseTxPrefix: prefix, coinbaseTxSuffix: suffix },
+      job: {
+        ...base,
+        versionRollingAllowed: rolling,
+        coinbase: { txPrefix: prefix, extranoncePrefix: ch.extranoncePrefix, txSuffix: suffix, merklePath: r.block.merkleBranch },
+      },
+      msg: {
+        type: 'NewExtendedMiningJob',
+        channelId: ch.id,
+        jobId,
+        minNtime,
+        version: r.block.version,
+        versionRollingAllowed: rolling,
+        merklePath: r.block.merkleBranch,
+        coinbaseTxPrefix: prefix,
+        coinbaseTxSuffix: suffix,
+      },
     };
   }
 
@@ -413,12 +468,20 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
       send?.({ type: 'SetCustomMiningJobError', channelId: m.channelId, requestId: m.requestId, errorCode: code });
     };
     if (!ch || ch.connectionId !== connectionId) return refuse('invalid-channel-id', `no channel ${m.channelId} on this connection`);
-    if (ch.kind !== 'extended' || !ch.workSelection) return refuse('invalid-channel-id', 'custom jobs need an extended channel on a work-selection connection', ch.send);
+    if (ch.kind !== 'extended' || !ch.workSelection)
+      return refuse('invalid-channel-id', 'custom jobs need an extended channel on a work-selection connection', ch.send);
     const v = authority.checkCustomJob(m, { extranoncePrefix: ch.extranoncePrefix, extranonceSize: ch.extranonceSize }, this.o.clock.wallSeconds());
     if (!v.ok) return refuse(v.code, v.detail, ch.send);
     const jobId = this.nextJobId++;
     const scriptLen = m.coinbasePrefix.length + ch.extranoncePrefix.length + ch.extranonceSize;
-    const txPrefix = concatBytes(u32le(m.coinbaseTxVersion), Uint8Array.of(1), new Uint8Array(32), Uint8Array.of(0xff, 0xff, 0xff, 0xff), writeCompactSize(scriptLen), m.coinbasePrefix);
+    const txPrefix = concatBytes(
+      u32le(m.coinbaseTxVersion),
+      Uint8Array.of(1),
+      new Uint8Array(32),
+      Uint8Array.of(0xff, 0xff, 0xff, 0xff),
+      writeCompactSize(scriptLen),
+      m.coinbasePrefix,
+    );
     const txSuffix = concatBytes(u32le(m.coinbaseTxInputNSequence), m.coinbaseTxOutputs, u32le(m.coinbaseTxLocktime));
     if (ch.customPrevHash && !equalBytes(ch.customPrevHash, m.prevHash)) {
       for (const [id, j] of ch.jobs) {
@@ -479,14 +542,18 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
         networkTarget = 0n;
       }
     }
-    const v = validateShare(job, { nonce: m.nonce, ntime: m.ntime, version: m.version, ...(extended ? { extranonce: m.extranonce } : {}) }, {
-      target,
-      networkTarget,
-      versionMask: ch.versionMask,
-      extranonceSize: ch.extranonceSize,
-      nowSeconds: this.o.clock.wallSeconds(),
-      seen: ch.seen,
-    });
+    const v = validateShare(
+      job,
+      { nonce: m.nonce, ntime: m.ntime, version: m.version, ...(extended ? { extranonce: m.extranonce } : {}) },
+      {
+        target,
+        networkTarget,
+        versionMask: ch.versionMask,
+        extranonceSize: ch.extranonceSize,
+        nowSeconds: this.o.clock.wallSeconds(),
+        seen: ch.seen,
+      },
+    );
     if (!v.ok) return reject(v.code, v.detail, v.hash);
     ch.seen.add(v.hashHex);
     ch.accepted++;
@@ -495,12 +562,28 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     ch.batchCount++;
     // new_shares_sum: the work credited, as the job's difficulty (rounded; tiny lab difficulties give 0).
     ch.batchWork += BigInt(Math.round(targetToDifficulty(target)));
-    this.emit('share', { channelId: ch.id, user: ch.user, ok: true, jobId: m.jobId, difficulty: v.difficulty, jobDifficulty: targetToDifficulty(target), hash: toHex(v.hash), isBlock: v.isBlock });
+    this.emit('share', {
+      channelId: ch.id,
+      user: ch.user,
+      ok: true,
+      jobId: m.jobId,
+      difficulty: v.difficulty,
+      jobDifficulty: targetToDifficulty(target),
+      hash: toHex(v.hash),
+      isBlock: v.isBlock,
+    });
     if (v.isBlock) {
       this.counters.blocksFound++;
       const hashDisplay = toHex(v.hash.slice().reverse());
       this.log.warn({ channelId: ch.id, user: ch.user, hash: hashDisplay }, 'BLOCK FOUND (lab network target)');
-      this.emit('block', { channelId: ch.id, user: ch.user, hash: hashDisplay, header: toHex(v.header), ...(v.coinbase ? { coinbase: toHex(v.coinbase) } : {}), ...(job.custom ? { custom: true } : { height: this.round.block.height }) });
+      this.emit('block', {
+        channelId: ch.id,
+        user: ch.user,
+        hash: hashDisplay,
+        header: toHex(v.header),
+        ...(v.coinbase ? { coinbase: toHex(v.coinbase) } : {}),
+        ...(job.custom ? { custom: true } : { height: this.round.block.height }),
+      });
     }
     // SRI acknowledges when the batch is full, and at once for a block.
     if (v.isBlock || ch.batchCount >= (this.o.shareBatchSize ?? 10)) this.flush(ch);
@@ -514,7 +597,13 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     this.o.clock.clearTimeout(ch.flushTimer);
     ch.flushTimer = undefined;
     if (ch.batchCount === 0 || !this.channels.has(ch.id)) return;
-    ch.send({ type: 'SubmitSharesSuccess', channelId: ch.id, lastSequenceNumber: ch.lastSeq, newSubmitsAcceptedCount: ch.batchCount, newSharesSum: ch.batchWork });
+    ch.send({
+      type: 'SubmitSharesSuccess',
+      channelId: ch.id,
+      lastSequenceNumber: ch.lastSeq,
+      newSubmitsAcceptedCount: ch.batchCount,
+      newSharesSum: ch.batchWork,
+    });
     ch.batchCount = 0;
     ch.batchWork = 0n;
   }
@@ -525,4 +614,3 @@ export class Sv2PoolCore extends TypedEmitter<PoolCoreEvents> {
     this.channels.clear();
   }
 }
-

@@ -164,7 +164,13 @@ export class Sv2Pool extends TypedEmitter<Sv2PoolEvents> {
   }
 
   stats(): Sv2PoolStats {
-    return { ...this.core.counters, rejected: { ...this.core.counters.rejected }, connections: this.conns.size, channels: this.core.channelCount(), protocolErrors: this.protocolErrors };
+    return {
+      ...this.core.counters,
+      rejected: { ...this.core.counters.rejected },
+      connections: this.conns.size,
+      channels: this.core.channelCount(),
+      protocolErrors: this.protocolErrors,
+    };
   }
 
   /** Sends Reconnect to every client (tests: Reconnect handling). */

@@ -87,7 +87,8 @@ export function validateShare(job: PoolJobView, s: ShareSubmission, rules: Share
 
   const mask = job.versionRollingAllowed ? rules.versionMask : 0;
   if (s.version >>> 0 !== job.version >>> 0) {
-    if (mask === 0) return { ok: false, code: 'version-rolling-not-allowed', detail: `version ${hex32(s.version)} differs from the job's ${hex32(job.version)}` };
+    if (mask === 0)
+      return { ok: false, code: 'version-rolling-not-allowed', detail: `version ${hex32(s.version)} differs from the job's ${hex32(job.version)}` };
     if (!versionWithinMask(job.version, s.version, mask)) {
       return { ok: false, code: 'invalid-non-rollable-version-bit', detail: `version ${hex32(s.version)} changes bits outside ${hex32(mask)}` };
     }
@@ -103,7 +104,8 @@ export function validateShare(job: PoolJobView, s: ShareSubmission, rules: Share
   const hashHex = hexOf(hash);
   if (rules.seen.has(hashHex)) return { ok: false, code: 'duplicate-share', detail: 'share already accepted', hash };
   const value = hashToBigInt(hash);
-  if (value > rules.target) return { ok: false, code: 'difficulty-too-low', detail: `share difficulty ${difficultyOfHash(hash).toPrecision(6)} below the job's target`, hash };
+  if (value > rules.target)
+    return { ok: false, code: 'difficulty-too-low', detail: `share difficulty ${difficultyOfHash(hash).toPrecision(6)} below the job's target`, hash };
   return { ok: true, hash, hashHex, difficulty: difficultyOfHash(hash), isBlock: value <= rules.networkTarget, header, ...(coinbase ? { coinbase } : {}) };
 }
 

@@ -65,7 +65,15 @@ function syntheticTransactions(n: number): Uint8Array[] {
     const segwit = i % 2 === 1;
     out.push(
       segwit
-        ? concatBytes(Uint8Array.of(2, 0, 0, 0, 0, 1, 1), input, outputs, Uint8Array.of(1), writeCompactSize(64), new Uint8Array(randomBytes(64)), new Uint8Array(4))
+        ? concatBytes(
+            Uint8Array.of(2, 0, 0, 0, 0, 1, 1),
+            input,
+            outputs,
+            Uint8Array.of(1),
+            writeCompactSize(64),
+            new Uint8Array(randomBytes(64)),
+            new Uint8Array(4),
+          )
         : concatBytes(Uint8Array.of(2, 0, 0, 0, 1), input, outputs, new Uint8Array(4)),
     );
   }
@@ -98,7 +106,16 @@ export function templateBlocks(labBlocks: LabBlocks): TemplateBlock[] {
   }
   return labBlocks.blocks.slice(0, 2).map((b, i) => {
     const txs = syntheticTransactions(24 + 8 * i);
-    return { height: b.height, prevHash: b.prevHash, nbits: b.nbits, transactions: txs, txids: txs.map((t) => txid(t)), wtxids: txs.map((t) => wtxid(t)), fees: BigInt(txs.length) * 1_000n, source: 'synthetic transactions (vectors folder not found)' };
+    return {
+      height: b.height,
+      prevHash: b.prevHash,
+      nbits: b.nbits,
+      transactions: txs,
+      txids: txs.map((t) => txid(t)),
+      wtxids: txs.map((t) => wtxid(t)),
+      fees: BigInt(txs.length) * 1_000n,
+      source: 'synthetic transactions (vectors folder not found)',
+    };
   });
 }
 

@@ -68,7 +68,9 @@ const command: Command = {
     const { url } = await tp.start();
     const r = tp.currentRound;
     console.log(`lab template-provider: ${url}`);
-    console.log(`  blocks: ${tp.source.map((b) => `${b.height} (${b.transactions.length} txs, ${b.source})`).join('; ')}; nbits ${r.nbits.toString(16).padStart(8, '0')}`);
+    console.log(
+      `  blocks: ${tp.source.map((b) => `${b.height} (${b.transactions.length} txs, ${b.source})`).join('; ')}; nbits ${r.nbits.toString(16).padStart(8, '0')}`,
+    );
     await untilStopSignal();
     await tp.stop();
     console.log(JSON.stringify({ url, ...tp.stats(), accepted: tp.accepted.map((b) => ({ height: b.height, hash: b.hash, templateId: b.templateId })) }));

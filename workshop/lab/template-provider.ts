@@ -101,7 +101,14 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
   private readonly old = new Map<bigint, LabTemplate>();
   private roundTimer: TimerHandle | undefined;
   private templateTimer: TimerHandle | undefined;
-  private readonly s = { rounds: 0, templatesSent: 0, txDataServed: 0, solutionsReceived: 0, blocksAccepted: 0, solutionsRejected: {} as Record<string, number> };
+  private readonly s = {
+    rounds: 0,
+    templatesSent: 0,
+    txDataServed: 0,
+    solutionsReceived: 0,
+    blocksAccepted: 0,
+    solutionsRejected: {} as Record<string, number>,
+  };
   readonly accepted: AcceptedBlock[] = [];
 
   constructor(private readonly o: TemplateProviderOptions = {}) {
@@ -156,7 +163,12 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
   }
 
   stats(): TemplateProviderStats {
-    return { connections: this.listener.connectionCount, ...this.s, solutionsRejected: { ...this.s.solutionsRejected }, protocolErrors: this.listener.protocolErrors };
+    return {
+      connections: this.listener.connectionCount,
+      ...this.s,
+      solutionsRejected: { ...this.s.solutionsRejected },
+      protocolErrors: this.listener.protocolErrors,
+    };
   }
 
   /** Drops every client (tests). */
@@ -198,7 +210,10 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
     for (const t of this.round.templates) this.remember(t);
     this.round = r;
     this.s.rounds++;
-    this.log.info({ height: r.height, prevHash: toHex(r.prevHash.slice().reverse()), templateId: String((r.templates[0] as LabTemplate).templateId) }, 'new prev hash');
+    this.log.info(
+      { height: r.height, prevHash: toHex(r.prevHash.slice().reverse()), templateId: String((r.templates[0] as LabTemplate).templateId) },
+      'new prev hash',
+    );
     for (const cl of this.clients.values()) if (cl.ready) this.sendRoundStart(cl);
     this.emit('tip', { prevHash: r.prevHash, height: r.height });
   }
@@ -231,7 +246,14 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
     const r = this.round;
     const first = r.templates[0] as LabTemplate;
     this.sendTemplate(cl, first, true);
-    cl.c.send({ type: 'SetNewPrevHashTdp', templateId: first.templateId, prevHash: r.prevHash, headerTimestamp: r.headerTimestamp, nbits: r.nbits, target: bigIntToU256Le(nbitsToTarget(r.nbits)) });
+    cl.c.send({
+      type: 'SetNewPrevHashTdp',
+      templateId: first.templateId,
+      prevHash: r.prevHash,
+      headerTimestamp: r.headerTimestamp,
+      nbits: r.nbits,
+      target: bigIntToU256Le(nbitsToTarget(r.nbits)),
+    });
     const last = r.templates[r.templates.length - 1] as LabTemplate;
     if (last !== first) this.sendTemplate(cl, last, false);
   }
@@ -258,7 +280,10 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
         const first = !cl.ready;
         cl.constraints = { size: m.coinbaseOutputMaxAdditionalSize, sigops: m.coinbaseOutputMaxAdditionalSigops };
         cl.ready = true;
-        this.log.info({ conn: c.id, maxAdditionalSize: m.coinbaseOutputMaxAdditionalSize, maxAdditionalSigops: m.coinbaseOutputMaxAdditionalSigops }, 'coinbase output constraints');
+        this.log.info(
+          { conn: c.id, maxAdditionalSize: m.coinbaseOutputMaxAdditionalSize, maxAdditionalSigops: m.coinbaseOutputMaxAdditionalSigops },
+          'coinbase output constraints',
+        );
         // Spec 7.3.1: the TP answers with its current best template.
         if (first) this.sendRoundStart(cl);
         return;
@@ -298,16 +323,38 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
     if (!found.current) return this.reject(m.templateId, 'stale-template: the chain tip moved');
     const r = this.round;
     const v = checkSolution(
-      { version: found.t.version, coinbaseTxVersion: found.t.coinbaseTxVersion, coinbasePrefix: found.t.coinbasePrefix, sequence: found.t.sequence, locktime: found.t.locktime, valueRemaining: found.t.valueRemaining, outputs: found.t.outputs, txids: found.t.txids, wtxids: found.t.wtxids, transactions: found.t.transactions },
+      {
+        version: found.t.version,
+        coinbaseTxVersion: found.t.coinbaseTxVersion,
+        coinbasePrefix: found.t.coinbasePrefix,
+        sequence: found.t.sequence,
+        locktime: found.t.locktime,
+        valueRemaining: found.t.valueRemaining,
+        outputs: found.t.outputs,
+        txids: found.t.txids,
+        wtxids: found.t.wtxids,
+        transactions: found.t.transactions,
+      },
       { prevHash: r.prevHash, nbits: r.nbits },
       m,
     );
     if (!v.ok) return this.reject(m.templateId, v.reason);
     this.s.blocksAccepted++;
     const hashDisplay = toHex(v.hash.slice().reverse());
-    const b: AcceptedBlock = { templateId: String(m.templateId), height: r.height, hash: hashDisplay, header: toHex(v.header), coinbase: toHex(m.coinbaseTx), transactions: 1 + found.t.transactions.length, block: toHex(v.block) };
+    const b: AcceptedBlock = {
+      templateId: String(m.templateId),
+      height: r.height,
+      hash: hashDisplay,
+      header: toHex(v.header),
+      coinbase: toHex(m.coinbaseTx),
+      transactions: 1 + found.t.transactions.length,
+      block: toHex(v.block),
+    };
     this.accepted.push(b);
-    this.log.warn({ height: r.height, hash: hashDisplay, templateId: String(m.templateId), transactions: b.transactions }, 'BLOCK ACCEPTED (lab network target)');
+    this.log.warn(
+      { height: r.height, hash: hashDisplay, templateId: String(m.templateId), transactions: b.transactions },
+      'BLOCK ACCEPTED (lab network target)',
+    );
     this.emit('block', b);
     if (this.o.advanceOnBlock ?? true) {
       // The node extends its chain with the block: the next work builds on it.
@@ -317,4 +364,3 @@ export class TemplateProvider extends TypedEmitter<TemplateProviderEvents> {
     }
   }
 }
-

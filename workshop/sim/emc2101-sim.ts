@@ -33,7 +33,10 @@ export class Emc2101Sim implements SimI2cDevice {
   /** When set, the whole chip stops answering (used for bus-level faults on this address). */
   nack = false;
 
-  constructor(private readonly env: Emc2101Environment, productId = 0x16) {
+  constructor(
+    private readonly env: Emc2101Environment,
+    productId = 0x16,
+  ) {
     this.regs[EMC2101.PRODUCT_ID] = productId;
     this.regs[EMC2101.MANUFACTURER_ID] = 0x5d;
     this.regs[0xff] = 0x01; // revision

@@ -125,9 +125,11 @@ export class SimBoard implements SimulatedBoard {
     this.gpioOpener = simGpioOpener(this.gpio);
     for (const chip of this.gpio) chip.onChange(() => this.record('gpio'));
     for (const l of spec.resetLines) {
-      this.gpio.find((c) => c.label === l.chip)?.onChange((_label, line, level) => {
-        if (line === l.line && (l.activeLow ? level === 1 : level === 0)) this.releasedAt = clock.now();
-      });
+      this.gpio
+        .find((c) => c.label === l.chip)
+        ?.onChange((_label, line, level) => {
+          if (line === l.line && (l.activeLow ? level === 1 : level === 0)) this.releasedAt = clock.now();
+        });
     }
 
     const amb = (): number => spec.thermal.ambientC;

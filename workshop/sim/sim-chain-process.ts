@@ -49,7 +49,6 @@ export interface SimChainProcess {
   stop(): Promise<void>;
 }
 
-
 export class SimChainError extends Error {
   override readonly name = 'SimChainError';
 }
@@ -75,7 +74,8 @@ export function startSimChain(spec: SimChainSpec, log: Logger, timeoutMs = 20_00
   ];
   if (spec.faults) args.push('--faults', spec.faults);
   if (spec.replayNoncesPerSecond !== undefined) args.push('--replay', String(spec.replayNoncesPerSecond));
-  if (spec.lottery) args.push('--lottery', String(spec.lottery.seed), '--lottery-chain', String(spec.lottery.chain), '--lottery-ref-mhz', String(spec.lottery.refMhz));
+  if (spec.lottery)
+    args.push('--lottery', String(spec.lottery.seed), '--lottery-chain', String(spec.lottery.chain), '--lottery-ref-mhz', String(spec.lottery.refMhz));
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ASIC_AGENT_LOG_LEVEL: 'warn', ASIC_AGENT_LOG_FORMAT: 'json' },

@@ -14,5 +14,7 @@ export function chipFaultsOf(chains: number, chips: number, index: number, fault
   const total = chains * chips;
   for (const f of dead) if ((f.target ?? 0) >= total) throw new RangeError(`--sim-fault chip-dead:${f.target}: the board has ${total} chips (0..${total - 1})`);
   const first = index * chips;
-  return dead.filter((f) => (f.target ?? 0) >= first && (f.target ?? 0) < first + chips).map((f) => `die=${(f.target ?? 0) - first}@${Math.round(f.atS * 1000)}`);
+  return dead
+    .filter((f) => (f.target ?? 0) >= first && (f.target ?? 0) < first + chips)
+    .map((f) => `die=${(f.target ?? 0) - first}@${Math.round(f.atS * 1000)}`);
 }

@@ -12,16 +12,7 @@
  * clock and fail with I2cTimeoutError, as a bus held low by a wedged device does.
  */
 import type { Clock } from '../../src/clock.js';
-import {
-  checkAddress,
-  checkByte,
-  checkWord,
-  hex2,
-  I2cError,
-  I2cTimeoutError,
-  SMBUS_BLOCK_MAX,
-  type I2cBus,
-} from '../../drivers/transport/i2c-bus.js';
+import { checkAddress, checkByte, checkWord, hex2, I2cError, I2cTimeoutError, SMBUS_BLOCK_MAX, type I2cBus } from '../../drivers/transport/i2c-bus.js';
 
 export interface SimI2cDevice {
   /** A write transaction: command byte, then data (empty for SMBus send byte). */
@@ -92,7 +83,13 @@ export class SimI2cBus implements I2cBus {
     } catch (err) {
       if (err instanceof SimNack) {
         this.stats.nacks++;
-        throw new I2cError(`${this.name} ${what} at ${hex2(address)}${command === undefined ? '' : ` cmd ${hex2(command)}`}: ${err.message} (NACK)`, address, command, 'EREMOTEIO', { cause: err });
+        throw new I2cError(
+          `${this.name} ${what} at ${hex2(address)}${command === undefined ? '' : ` cmd ${hex2(command)}`}: ${err.message} (NACK)`,
+          address,
+          command,
+          'EREMOTEIO',
+          { cause: err },
+        );
       }
       throw err;
     }
@@ -132,7 +129,8 @@ export class SimI2cBus implements I2cBus {
     return this.transfer('block read', address, command, (d) => {
       const b = d.read(command, SMBUS_BLOCK_MAX + 1);
       const count = b[0] ?? 0;
-      if (count > maxLength) throw new I2cError(`${this.name} block read at ${hex2(address)} cmd ${hex2(command)}: count ${count} exceeds ${maxLength}`, address, command, 'EPROTO');
+      if (count > maxLength)
+        throw new I2cError(`${this.name} block read at ${hex2(address)} cmd ${hex2(command)}: count ${count} exceeds ${maxLength}`, address, command, 'EPROTO');
       return b.slice(1, 1 + count);
     });
   }

@@ -7,7 +7,13 @@ import type { SimBoard } from './sim-board.js';
 import { logger } from '../../src/log.js';
 import type { MiningControl } from '../../src/board/board.js';
 
-export function simulatedLoad(sim: SimBoard, nominalMhz: number, startMhz: number, stepMhz: number, minMhz: number): MiningControl & { frequencyMhz(): number } {
+export function simulatedLoad(
+  sim: SimBoard,
+  nominalMhz: number,
+  startMhz: number,
+  stepMhz: number,
+  minMhz: number,
+): MiningControl & { frequencyMhz(): number } {
   const log = logger('sim.load');
   let mhz = startMhz;
   return {

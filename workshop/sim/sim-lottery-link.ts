@@ -22,7 +22,10 @@ export function linkLottery(o: { sim: SimBoard; config: RunConfig; process: (ind
   const links = b.chain.flatMap((chain, index) => {
     if (!s?.lottery || !chain.uart.startsWith('sim:')) return [];
     // The same chips the chain simulator draws (simulatedChain gives it this seed and index).
-    const perf = new LotteryPerformance(drawChips({ family: family.name as FamilyName, chips: b.asic.chips, seed: s.lottery_seed ?? s.seed, chain: index }), b.asic.frequency_mhz);
+    const perf = new LotteryPerformance(
+      drawChips({ family: family.name as FamilyName, chips: b.asic.chips, seed: s.lottery_seed ?? s.seed, chain: index }),
+      b.asic.frequency_mhz,
+    );
     return [{ index, perf, resetMhz: family.resetFrequencyMhz }];
   });
   if (links.length === 0) return () => undefined;

@@ -25,7 +25,9 @@ export function simSpecFor(board: BoardConfig, recordPath?: string): SimBoardSpe
   const pe = board.gpio.power_enable;
   return {
     devices: board.i2c.bus === SIM_I2C_BUS ? Object.entries(board.i2c.devices).map(([name, d]) => ({ name, ic: d.ic, address: d.address })) : [],
-    resetLines: board.chain.flatMap((c, chain) => (c.reset?.chip === SIM_GPIO_CHIP ? [{ chain, chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }] : [])),
+    resetLines: board.chain.flatMap((c, chain) =>
+      c.reset?.chip === SIM_GPIO_CHIP ? [{ chain, chip: c.reset.chip, line: c.reset.line, activeLow: c.reset.active_low }] : [],
+    ),
     ...(pe?.chip === SIM_GPIO_CHIP ? { powerEnable: { chip: pe.chip, line: pe.line, activeLow: pe.active_low } } : {}),
     thermal: {
       ambientC: s.ambient_c,

@@ -141,7 +141,17 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
    * The nonce reply being handled, decoded in place (one object for every reply: the family's id decoder
    * reads it at once and keeps nothing). The parser has checked the frame's preamble, CRC and reserved bits.
    */
-  private readonly nonceRaw: RawResponse = { length: 9, isNonce: true, data: new Uint8Array(4), b6: 0, b7: 0, extra16: undefined, crc: 0, crcOk: true, reservedBits: 0 };
+  private readonly nonceRaw: RawResponse = {
+    length: 9,
+    isNonce: true,
+    data: new Uint8Array(4),
+    b6: 0,
+    b7: 0,
+    extra16: undefined,
+    crc: 0,
+    crcOk: true,
+    reservedBits: 0,
+  };
   private readonly clock: Clock;
   private readonly timing: ChainTiming;
   private readonly log: Logger;
@@ -469,13 +479,16 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
     }
     const foreign = ids.map((r) => decodeChipId(r.value).chipId).filter((id) => id !== this.family.chipId);
     if (foreign.length > 0) {
-      throw new ChainBringUpError(`chain answers with chip ids ${[...new Set(foreign)].map((x) => x.toString(16)).join(', ')}, expected ${this.family.chipId.toString(16)}`, {
-        expected: this.expectedChips,
-        found: ids.length,
-        missing: [],
-        foreignIds: [...new Set(foreign)],
-        stage: 'enumeration',
-      });
+      throw new ChainBringUpError(
+        `chain answers with chip ids ${[...new Set(foreign)].map((x) => x.toString(16)).join(', ')}, expected ${this.family.chipId.toString(16)}`,
+        {
+          expected: this.expectedChips,
+          found: ids.length,
+          missing: [],
+          foreignIds: [...new Set(foreign)],
+          stage: 'enumeration',
+        },
+      );
     }
     if (ids.length > this.expectedChips) {
       throw new ChainBringUpError(`${ids.length} chips answered, configured for ${this.expectedChips}`, {
@@ -575,7 +588,10 @@ export class Bm13xxChain<U extends UnitHeader = WorkUnit> extends TypedEmitter<C
     const tickets = await this.readBack(Reg.ticketMask, (r) => r.value === ticketMask, absent);
     const ticketMaskUnconfirmed = this.addresses.map((a, i) => (tickets.has(a) || absent.has(i) ? -1 : i)).filter((i) => i >= 0);
     if (ticketMaskUnconfirmed.length > 0) {
-      this.log.warn({ chips: ticketMaskUnconfirmed, wrote: `0x${ticketMask.toString(16).padStart(8, '0')}` }, 'ticket mask read-back differs (unverified on hardware; continuing)');
+      this.log.warn(
+        { chips: ticketMaskUnconfirmed, wrote: `0x${ticketMask.toString(16).padStart(8, '0')}` },
+        'ticket mask read-back differs (unverified on hardware; continuing)',
+      );
     }
     const chipIds = this.addresses.map((a) => decodeChipId(back.get(a)?.value ?? 0).chipId);
 

@@ -81,8 +81,7 @@ export function encodeCommand(c: Command): Uint8Array {
 export const cmd = {
   setAddress: (address: number): Uint8Array => encodeCommand({ op: 'set-address', address }),
   writeAll: (register: number, value: number): Uint8Array => encodeCommand({ op: 'write', broadcast: true, address: 0, register, value }),
-  writeChip: (address: number, register: number, value: number): Uint8Array =>
-    encodeCommand({ op: 'write', broadcast: false, address, register, value }),
+  writeChip: (address: number, register: number, value: number): Uint8Array => encodeCommand({ op: 'write', broadcast: false, address, register, value }),
   readAll: (register: number): Uint8Array => encodeCommand({ op: 'read', broadcast: true, address: 0, register }),
   readChip: (address: number, register: number): Uint8Array => encodeCommand({ op: 'read', broadcast: false, address, register }),
   chainInactive: (): Uint8Array => encodeCommand({ op: 'chain-inactive' }),
@@ -105,7 +104,7 @@ export function decodeCommand(f: Uint8Array): DecodedCommand {
   if (f[0] !== COMMAND_PREAMBLE[0] || f[1] !== COMMAND_PREAMBLE[1]) throw new Bm13xxFrameError('command frame must start with 55 AA');
   const hdr = f[2] as number;
   const len = f[3] as number;
-  if ((hdr >>> 5) !== HdrType.command || (hdr & 0x0c) !== 0) throw new Bm13xxFrameError(`header 0x${hdr.toString(16)} is not a command`);
+  if (hdr >>> 5 !== HdrType.command || (hdr & 0x0c) !== 0) throw new Bm13xxFrameError(`header 0x${hdr.toString(16)} is not a command`);
   if (len !== 5 && len !== 9) throw new Bm13xxFrameError(`command length byte ${len} is neither 5 nor 9`);
   if (f.length !== len + 2) throw new Bm13xxFrameError(`command frame is ${f.length} bytes but its length byte says ${len + 2}`);
   const crc = f[f.length - 1] as number;

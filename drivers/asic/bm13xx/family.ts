@@ -114,7 +114,6 @@ export interface ChipFamily {
   finalize(ctx: InitContext & { frequencyMhz: number }): InitStep[];
 }
 
-
 export const FAMILIES: Readonly<Record<FamilyName, ChipFamily>> = Object.freeze({ BM1397, BM1362, BM1366, BM1368, BM1370 });
 
 export class UnknownFamilyError extends Error {
@@ -123,7 +122,10 @@ export class UnknownFamilyError extends Error {
 
 /** Looks a family up by name, case-insensitive ('bm1370', 'BM1370', '1370'). */
 export function familyByName(name: string): ChipFamily {
-  const key = name.trim().toUpperCase().replace(/^(?!BM)/, 'BM');
+  const key = name
+    .trim()
+    .toUpperCase()
+    .replace(/^(?!BM)/, 'BM');
   const f = (FAMILIES as Record<string, ChipFamily | undefined>)[key];
   if (!f) throw new UnknownFamilyError(`unknown chip family '${name}' (known: ${Object.keys(FAMILIES).join(', ')})`);
   return f;

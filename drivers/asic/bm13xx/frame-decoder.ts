@@ -89,7 +89,13 @@ function decodeReply(f: Uint8Array, family: ChipFamily | undefined, layout: Nonc
   if (!r.isNonce) {
     const reg = registerReplyOf(r);
     const fam = family ?? (reg.register === 0 ? familyByChipId(decodeChipId(reg.value).chipId) : undefined);
-    const fields: Described = { ...base, value: h32(reg.value), chipAddress: h8(reg.chipAddress), register: h8(reg.register), registerName: registerName(reg.register) };
+    const fields: Described = {
+      ...base,
+      value: h32(reg.value),
+      chipAddress: h8(reg.chipAddress),
+      register: h8(reg.register),
+      registerName: registerName(reg.register),
+    };
     if (!family && fam && reg.register === 0) fields.family = fam.name;
     const meaning = describeRegister(reg.register, reg.value, fam);
     return meaning ? { kind: 'register-reply', crcOk: r.crcOk, fields, meaning } : { kind: 'register-reply', crcOk: r.crcOk, fields };

@@ -90,7 +90,8 @@ function finish(frame: Uint8Array, lengthByte: number): Uint8Array {
 
 export function encodeMidstateJob(j: MidstateJob, opts: { slots?: number; lengthByte?: number } = {}): Uint8Array {
   const slots = opts.slots ?? j.midstates.length;
-  if (slots < 1 || slots > 4 || j.midstates.length > slots) throw new RangeError(`midstate jobs carry 1..4 midstates (got ${j.midstates.length} in ${slots} slots)`);
+  if (slots < 1 || slots > 4 || j.midstates.length > slots)
+    throw new RangeError(`midstate jobs carry 1..4 midstates (got ${j.midstates.length} in ${slots} slots)`);
   if (j.merkleTail.length !== 4) throw new RangeError('merkle tail must be 4 bytes');
   const f = new Uint8Array(midstateFrameBytes(slots));
   f[4] = j.jobId & 0xff;

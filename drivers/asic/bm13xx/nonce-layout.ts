@@ -44,7 +44,7 @@ export function nonceFields(nonce: number, l: NonceLayout): NonceFields {
   return {
     core: l.coreBits === 0 ? 0 : w >>> (32 - l.coreBits),
     addressField: (w >>> low) & ((1 << l.addressBits) - 1),
-    counter: low >= 32 ? w : w & ((2 ** low) - 1),
+    counter: low >= 32 ? w : w & (2 ** low - 1),
   };
 }
 
@@ -78,7 +78,8 @@ export function nonceCore(nonce: number, s: NonceSplit): number {
 /** Builds the header nonce value a chip returns for these fields (the simulator's placement). */
 export function composeNonce(f: NonceFields, l: NonceLayout): number {
   const low = counterBits(l);
-  const w = ((l.coreBits === 0 ? 0 : f.core * 2 ** (32 - l.coreBits)) + (f.addressField & ((1 << l.addressBits) - 1)) * 2 ** low + (f.counter % 2 ** low)) >>> 0;
+  const w =
+    ((l.coreBits === 0 ? 0 : f.core * 2 ** (32 - l.coreBits)) + (f.addressField & ((1 << l.addressBits) - 1)) * 2 ** low + (f.counter % 2 ** low)) >>> 0;
   return l.byteOrder === 'be' ? bswap32(w) : w;
 }
 
@@ -90,7 +91,14 @@ export function chipIndexOfNonce(nonce: number, l: NonceLayout, addressInterval:
 }
 
 export function validateNonceLayout(l: NonceLayout): void {
-  if (!Number.isInteger(l.coreBits) || !Number.isInteger(l.addressBits) || l.coreBits < 0 || l.addressBits < 1 || l.addressBits > 8 || l.coreBits + l.addressBits > 24) {
+  if (
+    !Number.isInteger(l.coreBits) ||
+    !Number.isInteger(l.addressBits) ||
+    l.coreBits < 0 ||
+    l.addressBits < 1 ||
+    l.addressBits > 8 ||
+    l.coreBits + l.addressBits > 24
+  ) {
     throw new RangeError(`bad nonce layout: core ${l.coreBits} bits, address ${l.addressBits} bits`);
   }
 }

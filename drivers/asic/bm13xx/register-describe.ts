@@ -50,12 +50,21 @@ export function describeRegister(register: number, value: number, family: ChipFa
     }
     case Reg.miscControl:
       if (family?.baudScheme === 'misc-control') {
-        return { bt8d: ((value >>> 8) & 0x1f) | (((value >>> 24) & 0xf) << 5), bclkSel: (value >>> 16) & 1, baudIfClki: Math.round(chipBaud('misc-control', (r) => (r === Reg.miscControl ? value & ~0x10000 : undefined))) };
+        return {
+          bt8d: ((value >>> 8) & 0x1f) | (((value >>> 24) & 0xf) << 5),
+          bclkSel: (value >>> 16) & 1,
+          baudIfClki: Math.round(chipBaud('misc-control', (r) => (r === Reg.miscControl ? value & ~0x10000 : undefined))),
+        };
       }
       return undefined;
     case Reg.fastUart:
       if (family?.baudScheme === 'fast-uart-v2' || family === undefined) {
-        return { bt8d: (value >>> 8) & 0xff, bclkSel: (value >>> 26) & 1, pll1Div4: (value >>> 20) & 0xf, baudIfClki: Math.round(chipBaud('fast-uart-v2', (r) => (r === Reg.fastUart ? value & ~(1 << 26) : undefined))) };
+        return {
+          bt8d: (value >>> 8) & 0xff,
+          bclkSel: (value >>> 26) & 1,
+          pll1Div4: (value >>> 20) & 0xf,
+          baudIfClki: Math.round(chipBaud('fast-uart-v2', (r) => (r === Reg.fastUart ? value & ~(1 << 26) : undefined))),
+        };
       }
       return { pll3Div4: (value >>> 24) & 0xf };
     default:

@@ -55,7 +55,7 @@ export function decodeRawResponse(f: Uint8Array): RawResponse {
     data: f.slice(2, 6),
     b6: f[6] as number,
     b7: f[7] as number,
-    extra16: f.length === 11 ? (((f[8] as number) << 8) | (f[9] as number)) : undefined,
+    extra16: f.length === 11 ? ((f[8] as number) << 8) | (f[9] as number) : undefined,
     crc: last & 0x1f,
     crcOk: crc5(f, 2, f.length) === 0,
     reservedBits: (last >>> 5) & 3,

@@ -88,7 +88,7 @@ export class ResponseParser {
 
   private append(chunk: Uint8Array): void {
     const need = this.end - this.start + chunk.length;
-    if (this.start > 0 && (this.end + chunk.length > this.buf.length)) {
+    if (this.start > 0 && this.end + chunk.length > this.buf.length) {
       // Compact: move the unread bytes to the front.
       this.buf.copyWithin(0, this.start, this.end);
       this.base += this.start;

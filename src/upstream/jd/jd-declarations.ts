@@ -167,7 +167,10 @@ export class JdDeclarations {
     const sigops = outputs.reduce((a, x) => a + legacySigops(x.scriptPubKey), 0);
     if (size <= this.reserve.size && sigops <= this.reserve.sigops) return;
     this.reserve = { size: Math.max(size, this.reserve.size), sigops: Math.max(sigops, this.reserve.sigops) };
-    this.ctx.log.info({ maxAdditionalSize: this.reserve.size, maxAdditionalSigops: this.reserve.sigops }, 'pool outputs need more coinbase room: new constraints for the template provider');
+    this.ctx.log.info(
+      { maxAdditionalSize: this.reserve.size, maxAdditionalSigops: this.reserve.sigops },
+      'pool outputs need more coinbase room: new constraints for the template provider',
+    );
     this.ctx.tdp.setConstraints({ maxAdditionalSize: this.reserve.size, maxAdditionalSigops: this.reserve.sigops });
   }
 
@@ -221,7 +224,17 @@ export class JdDeclarations {
       const payout: TxOutput[] = token ? token.outputs : [{ value: 0n, scriptPubKey: this.ctx.o.soloPayoutScript as Uint8Array }];
       if (token) this.noteReserve(token.outputs);
       const outputs = declaredOutputs(tpl.valueRemaining, payout, tpl.outputs);
-      parts = buildCoinbaseParts({ version: tpl.coinbaseTxVersion, scriptSigPrefix: tpl.coinbasePrefix, sequence: tpl.coinbaseTxInputSequence, outputs, locktime: tpl.locktime, witnessReservedValue: witnessReservedFor(tpl.outputs) }, prefix.length + size);
+      parts = buildCoinbaseParts(
+        {
+          version: tpl.coinbaseTxVersion,
+          scriptSigPrefix: tpl.coinbasePrefix,
+          sequence: tpl.coinbaseTxInputSequence,
+          outputs,
+          locktime: tpl.locktime,
+          witnessReservedValue: witnessReservedFor(tpl.outputs),
+        },
+        prefix.length + size,
+      );
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.ctx.log.error({ templateId: String(tpl.templateId), pool: pair?.name ?? 'solo', err: msg }, 'cannot build a coinbase for this template');
@@ -237,16 +250,34 @@ export class JdDeclarations {
       upstream: this.issuer,
       prevHash: t.prevHash,
       version: tpl.version,
-      versionMask: fixed ? 0 : ((this.ctx.o.versionMask ?? BIP320_MASK) >>> 0),
+      versionMask: fixed ? 0 : (this.ctx.o.versionMask ?? BIP320_MASK) >>> 0,
       nbits: t.nbits,
       ntime: Math.max(t.headerTimestamp, this.ctx.clock.wallSeconds()),
       ntimeRolling: true,
       target,
       clean,
       receivedAt: now,
-      work: { kind: 'coinbase', coinbasePrefix: concatBytes(parts.txPrefix, prefix), coinbaseSuffix: parts.txSuffix, extranonceSize: size, merkleBranch: tpl.merklePath },
+      work: {
+        kind: 'coinbase',
+        coinbasePrefix: concatBytes(parts.txPrefix, prefix),
+        coinbaseSuffix: parts.txSuffix,
+        extranonceSize: size,
+        merkleBranch: tpl.merklePath,
+      },
     };
-    return { job, template: t, parts, extranoncePrefix: prefix, pair, state: pair ? 'pending' : 'solo', payout: token ? serializeOutputs(token.outputs) : new Uint8Array(0), attempts: 0, tipWaits: 0, held: [], alarmed: false };
+    return {
+      job,
+      template: t,
+      parts,
+      extranoncePrefix: prefix,
+      pair,
+      state: pair ? 'pending' : 'solo',
+      payout: token ? serializeOutputs(token.outputs) : new Uint8Array(0),
+      attempts: 0,
+      tipWaits: 0,
+      held: [],
+      alarmed: false,
+    };
   }
 
   private emitJob(rec: JobRecord | null): void {
@@ -260,7 +291,16 @@ export class JdDeclarations {
     this.ctx.forceClean = false;
     this.job = rec.job;
     this.ctx.jd.jobs++;
-    this.ctx.log.info({ job: rec.job.id, templateId: String(rec.template.template.templateId), pool: rec.pair?.name ?? 'solo', clean: rec.job.clean, difficulty: targetToDifficulty(rec.job.target) }, rec.pair ? 'mining our template (optimistic, declaration under way)' : 'mining our template solo');
+    this.ctx.log.info(
+      {
+        job: rec.job.id,
+        templateId: String(rec.template.template.templateId),
+        pool: rec.pair?.name ?? 'solo',
+        clean: rec.job.clean,
+        difficulty: targetToDifficulty(rec.job.target),
+      },
+      rec.pair ? 'mining our template (optimistic, declaration under way)' : 'mining our template solo',
+    );
     this.ready();
     this.ctx.emit('job', rec.job);
     if (!rec.pair) this.ctx.emit('declared', { templateId: String(rec.template.template.templateId), pool: null });
@@ -288,7 +328,11 @@ export class JdDeclarations {
         // Our own node could not give the transactions: not the pool's doing, no alarm.
         const code = err instanceof TemplateRequestError ? err.code : 'error';
         const detail = `no transaction data from the own node (${code}): ${err instanceof Error ? err.message : String(err)}`;
-        return { kind: 'interrupted', reason: code === 'stale-template-id' ? 'lost-to-switch' : code === 'timeout' ? 'lost-to-timeout' : 'lost-to-disconnect', detail };
+        return {
+          kind: 'interrupted',
+          reason: code === 'stale-template-id' ? 'lost-to-switch' : code === 'timeout' ? 'lost-to-timeout' : 'lost-to-disconnect',
+          detail,
+        };
       }
       const txids = txs.map((x) => txid(x));
       const path = merkleBranch([new Uint8Array(32), ...txids], 0);
@@ -299,7 +343,15 @@ export class JdDeclarations {
       let r: Awaited<ReturnType<typeof pair.jds.declare>>;
       try {
         this.ctx.jd.declared++;
-        r = await pair.jds.declare({ token: token.token, version: tpl.version, coinbaseTxPrefix: rec.parts.declarePrefix, coinbaseTxSuffix: rec.parts.declareSuffix, wtxids: txs.map((x) => wtxid(x)), excessData: excess, transactions: txs });
+        r = await pair.jds.declare({
+          token: token.token,
+          version: tpl.version,
+          coinbaseTxPrefix: rec.parts.declarePrefix,
+          coinbaseTxSuffix: rec.parts.declareSuffix,
+          wtxids: txs.map((x) => wtxid(x)),
+          excessData: excess,
+          transactions: txs,
+        });
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
         if (err instanceof JdsRequestError && err.code === 'timeout') return { kind: 'timeout', detail: msg };
@@ -309,7 +361,14 @@ export class JdDeclarations {
       if (!r.ok) {
         this.ctx.jd.declareRefused++;
         const details = new TextDecoder('utf-8', { fatal: false }).decode(r.details);
-        return { kind: 'refused', stage: 'declare', code: r.code, error: details ? `${r.code}: ${details}` : r.code, txids: namedTxids(details, txids, requested), asked: r.requested.length > 0 };
+        return {
+          kind: 'refused',
+          stage: 'declare',
+          code: r.code,
+          error: details ? `${r.code}: ${details}` : r.code,
+          txids: namedTxids(details, txids, requested),
+          asked: r.requested.length > 0,
+        };
       }
       if (r.missingProvided > 0) this.ctx.log.info({ pool: pair.name, provided: r.missingProvided }, 'JDS asked for transactions it did not have');
       customToken = r.newToken;
@@ -379,7 +438,10 @@ export class JdDeclarations {
       case 'declaration':
       case 'unsupported':
         this.abandon(rec, 'lost-refused-job');
-        return this.verdicts.pairFailed(pair, `${r.stage === 'declare' ? 'DeclareMiningJob' : 'SetCustomMiningJob'} refused with ${v.code}: our ${cls === 'unsupported' ? 'custom jobs are not supported' : 'coinbase or job fields'}, not the template`);
+        return this.verdicts.pairFailed(
+          pair,
+          `${r.stage === 'declare' ? 'DeclareMiningJob' : 'SetCustomMiningJob'} refused with ${v.code}: our ${cls === 'unsupported' ? 'custom jobs are not supported' : 'coinbase or job fields'}, not the template`,
+        );
     }
   }
 
@@ -399,7 +461,10 @@ export class JdDeclarations {
     }
     this.ctx.jd.staleTipRetries++;
     const delay = Math.min(4_000, 250 * 2 ** rec.tipWaits++);
-    this.ctx.log.info({ pool: pair.name, templateId: String(rec.template.template.templateId), code, delayMs: delay }, 'pool on another chain tip: declaring again on its new tip');
+    this.ctx.log.info(
+      { pool: pair.name, templateId: String(rec.template.template.templateId), code, delayMs: delay },
+      'pool on another chain tip: declaring again on its new tip',
+    );
     rec.retryTimer = this.ctx.clock.setTimeout(() => this.redeclare(rec), delay);
     this.ctx.emit('retry', { pool: pair.name, templateId: String(rec.template.template.templateId), code, why: 'stale-tip', inMs: delay });
   }
@@ -414,7 +479,10 @@ export class JdDeclarations {
     }
     this.ctx.jd.declareRetries++;
     const delay = Math.min(this.ctx.o.retryIntervalMs ?? 5_000, 500 * 2 ** (rec.attempts - 1));
-    this.ctx.log.info({ pool: pair.name, templateId: String(rec.template.template.templateId), why, attempt: rec.attempts, delayMs: delay }, 'declaration refused: trying again');
+    this.ctx.log.info(
+      { pool: pair.name, templateId: String(rec.template.template.templateId), why, attempt: rec.attempts, delayMs: delay },
+      'declaration refused: trying again',
+    );
     rec.retryTimer = this.ctx.clock.setTimeout(() => this.redeclare(rec), delay);
     this.ctx.emit('retry', { pool: pair.name, templateId: String(rec.template.template.templateId), code: why, why: 'transient', inMs: delay });
   }
@@ -457,7 +525,17 @@ export class JdDeclarations {
     this.ctx.jd.customJobsAccepted++;
     this.verdicts.accepted();
     const held = rec.held.splice(0);
-    this.ctx.log.info({ job: rec.job.id, templateId: String(rec.template.template.templateId), pool: rec.pair?.name, customJobId: jobId, heldShares: held.length, staleTipWaits: rec.tipWaits }, 'custom job accepted by the pool');
+    this.ctx.log.info(
+      {
+        job: rec.job.id,
+        templateId: String(rec.template.template.templateId),
+        pool: rec.pair?.name,
+        customJobId: jobId,
+        heldShares: held.length,
+        staleTipWaits: rec.tipWaits,
+      },
+      'custom job accepted by the pool',
+    );
     this.ctx.emit('declared', { templateId: String(rec.template.template.templateId), pool: rec.pair?.name ?? null, jobId });
     for (const h of held) void this.shares.send(rec, h.share).then(h.resolve);
   }

@@ -96,7 +96,17 @@ export class JdFallback implements DeclarationVerdicts {
   }
 
   private alarm(pool: string, t: ActiveTemplate, kind: AlarmKind, error: string, code: string, txids: string[], action: CensorshipAlarm['action']): void {
-    const a: CensorshipAlarm = { pool, templateId: String(t.template.templateId), kind, code, error, txids, action, at: this.ctx.clock.now(), time: new Date().toISOString() };
+    const a: CensorshipAlarm = {
+      pool,
+      templateId: String(t.template.templateId),
+      kind,
+      code,
+      error,
+      txids,
+      action,
+      at: this.ctx.clock.now(),
+      time: new Date().toISOString(),
+    };
     this.ctx.jd.censorshipAlarms++;
     this.alarms.push(a);
     if (this.alarms.length > MAX_ALARMS) this.alarms.shift();
@@ -105,7 +115,12 @@ export class JdFallback implements DeclarationVerdicts {
   }
 
   private position(): FallbackPosition {
-    return { policy: this.ctx.o.onCensorship, pairIndex: this.ctx.pairIndex, pairCount: this.ctx.o.pairs.length, soloPayout: this.ctx.o.soloPayoutScript !== undefined };
+    return {
+      policy: this.ctx.o.onCensorship,
+      pairIndex: this.ctx.pairIndex,
+      pairCount: this.ctx.o.pairs.length,
+      soloPayout: this.ctx.o.soloPayoutScript !== undefined,
+    };
   }
 
   private applyPolicy(reason: string): void {
@@ -281,8 +296,20 @@ export class JdFallback implements DeclarationVerdicts {
       return;
     }
     if (verdict.kind === 'refused' && classifyRefusal(verdict.stage, verdict.code).cls === 'template') {
-      this.alarm(name, t, verdict.stage === 'declare' ? 'declare-refused' : 'custom-job-refused', verdict.error, classifyRefusal(verdict.stage, verdict.code).code, verdict.txids, 'stay');
-    } else this.ctx.log.info({ pool: name, outcome: verdict.kind, detail: 'detail' in verdict ? verdict.detail : verdict.kind === 'refused' ? verdict.error : undefined }, 'recheck: not going back yet');
+      this.alarm(
+        name,
+        t,
+        verdict.stage === 'declare' ? 'declare-refused' : 'custom-job-refused',
+        verdict.error,
+        classifyRefusal(verdict.stage, verdict.code).code,
+        verdict.txids,
+        'stay',
+      );
+    } else
+      this.ctx.log.info(
+        { pool: name, outcome: verdict.kind, detail: 'detail' in verdict ? verdict.detail : verdict.kind === 'refused' ? verdict.error : undefined },
+        'recheck: not going back yet',
+      );
     this.drain(probe, 'recheck done');
     this.scheduleRecheck();
   }

@@ -71,7 +71,24 @@ export class JobDeclarationConfigError extends Error {
 
 const MODES: readonly DeclarationMode[] = ['full-template', 'coinbase-only'];
 const POLICIES: readonly CensorshipPolicy[] = ['retry', 'next-pool', 'solo'];
-const TOP_KEYS = ['template_provider', 'template_provider_allow_unauthenticated', 'template_provider_plain', 'mode', 'on_censorship', 'network', 'payout_address', 'payout_script', 'pool', 'solo_share_difficulty', 'extranonce_size', 'tokens_ahead', 'retry_interval', 'request_timeout', 'stale_tip_wait', 'censorship_recheck'];
+const TOP_KEYS = [
+  'template_provider',
+  'template_provider_allow_unauthenticated',
+  'template_provider_plain',
+  'mode',
+  'on_censorship',
+  'network',
+  'payout_address',
+  'payout_script',
+  'pool',
+  'solo_share_difficulty',
+  'extranonce_size',
+  'tokens_ahead',
+  'retry_interval',
+  'request_timeout',
+  'stale_tip_wait',
+  'censorship_recheck',
+];
 const POOL_KEYS = ['name', 'url', 'jds_url', 'user', 'allow_unauthenticated', 'plain'];
 
 function isTable(v: unknown): v is Record<string, unknown> {
@@ -189,11 +206,20 @@ export function parseJobDeclarationTable(raw: unknown, prefix = 'job_declaration
       }
       const allow = bool(p, 'allow_unauthenticated', `${at}.allow_unauthenticated`);
       const plain = bool(p, 'plain', `${at}.plain`);
-      if (u && j && user) pools.push({ ...(get('name') !== undefined ? { name: get('name') as string } : {}), url: u, jdsUrl: j, user, ...(allow !== undefined ? { allowUnauthenticated: allow } : {}), ...(plain !== undefined ? { plain } : {}) });
+      if (u && j && user)
+        pools.push({
+          ...(get('name') !== undefined ? { name: get('name') as string } : {}),
+          url: u,
+          jdsUrl: j,
+          user,
+          ...(allow !== undefined ? { allowUnauthenticated: allow } : {}),
+          ...(plain !== undefined ? { plain } : {}),
+        });
     });
   }
   const hasPayout = payoutAddress !== undefined || payoutScript !== undefined;
-  if (Array.isArray(rawPools) && rawPools.length === 0 && !hasPayout) bad('pool', 'at least one [[job_declaration.pool]] is needed, or a payout_address for solo mining');
+  if (Array.isArray(rawPools) && rawPools.length === 0 && !hasPayout)
+    bad('pool', 'at least one [[job_declaration.pool]] is needed, or a payout_address for solo mining');
   if (onCensorship === 'solo' && !hasPayout) bad('on_censorship', "'solo' needs payout_address or payout_script");
   const cfg: JobDeclarationConfig = {
     templateProvider: tp ?? '',
@@ -240,10 +266,17 @@ export function jdUpstreamOptions(cfg: JobDeclarationConfig, ctx: JdContext): Jd
   let soloPayoutScript: Uint8Array | undefined;
   if (cfg.payoutAddress) soloPayoutScript = addressToScript(cfg.payoutAddress, cfg.network);
   else if (cfg.payoutScript) soloPayoutScript = hexToScript(cfg.payoutScript);
-  const tp = { url: cfg.templateProvider, ...(cfg.templateProviderAllowUnauthenticated !== undefined ? { allowUnauthenticated: cfg.templateProviderAllowUnauthenticated } : {}), ...(cfg.templateProviderPlain !== undefined ? { plain: cfg.templateProviderPlain } : {}) };
+  const tp = {
+    url: cfg.templateProvider,
+    ...(cfg.templateProviderAllowUnauthenticated !== undefined ? { allowUnauthenticated: cfg.templateProviderAllowUnauthenticated } : {}),
+    ...(cfg.templateProviderPlain !== undefined ? { plain: cfg.templateProviderPlain } : {}),
+  };
   checkLinkSecurity(parseSv2Url(tp.url), tp, 'template provider');
   const pairs = cfg.pools.map((p) => {
-    const sec = { ...(p.allowUnauthenticated !== undefined ? { allowUnauthenticated: p.allowUnauthenticated } : {}), ...(p.plain !== undefined ? { plain: p.plain } : {}) };
+    const sec = {
+      ...(p.allowUnauthenticated !== undefined ? { allowUnauthenticated: p.allowUnauthenticated } : {}),
+      ...(p.plain !== undefined ? { plain: p.plain } : {}),
+    };
     checkLinkSecurity(parseSv2Url(p.url), sec, 'pool');
     checkLinkSecurity(parseSv2Url(p.jdsUrl), sec, 'JDS');
     return { name: p.name ?? p.url, poolUrl: p.url, jdsUrl: p.jdsUrl, user: p.user, ...sec };

@@ -77,7 +77,14 @@ export class JdShares implements HeldShareSink {
     }
     const t = rec.template;
     const root = merkleRootFromBranch(txid(coinbase), t.template.merklePath);
-    const header = buildHeader({ version: share.version >>> 0, prevHash: t.prevHash, merkleRoot: root, ntime: share.ntime >>> 0, nbits: t.nbits, nonce: share.nonce >>> 0 });
+    const header = buildHeader({
+      version: share.version >>> 0,
+      prevHash: t.prevHash,
+      merkleRoot: root,
+      ntime: share.ntime >>> 0,
+      nbits: t.nbits,
+      nonce: share.nonce >>> 0,
+    });
     const hash = headerHash(header);
     let target: bigint;
     try {
@@ -91,14 +98,30 @@ export class JdShares implements HeldShareSink {
     this.blocksSeen.add(key);
     if (this.blocksSeen.size > 64) this.blocksSeen.delete(this.blocksSeen.values().next().value as string);
     this.ctx.jd.blocksFound++;
-    const sent = this.ctx.tdp.submitSolution({ templateId: t.template.templateId, version: share.version, headerTimestamp: share.ntime, headerNonce: share.nonce, coinbaseTx: coinbase });
+    const sent = this.ctx.tdp.submitSolution({
+      templateId: t.template.templateId,
+      version: share.version,
+      headerTimestamp: share.ntime,
+      headerNonce: share.nonce,
+      coinbaseTx: coinbase,
+    });
     if (sent) this.ctx.jd.blocksSubmitted++;
     let pushed = false;
     if (rec.pair && this.ctx.o.mode === 'full-template') {
-      pushed = rec.pair.jds.pushSolution({ extranonce: full, prevHash: t.prevHash, nonce: share.nonce, ntime: share.ntime, nbits: t.nbits, version: share.version });
+      pushed = rec.pair.jds.pushSolution({
+        extranonce: full,
+        prevHash: t.prevHash,
+        nonce: share.nonce,
+        ntime: share.ntime,
+        nbits: t.nbits,
+        version: share.version,
+      });
     }
     const hashDisplay = toHex(hash.slice().reverse());
-    this.ctx.log.warn({ hash: hashDisplay, templateId: String(t.template.templateId), pool: rec.pair?.name ?? 'solo', submitted: sent, pushedToJds: pushed }, 'BLOCK FOUND: handed to the own node (SubmitSolution)');
+    this.ctx.log.warn(
+      { hash: hashDisplay, templateId: String(t.template.templateId), pool: rec.pair?.name ?? 'solo', submitted: sent, pushedToJds: pushed },
+      'BLOCK FOUND: handed to the own node (SubmitSolution)',
+    );
     this.ctx.emit('block', { hash: hashDisplay, templateId: String(t.template.templateId), pool: rec.pair?.name ?? null, pushedToJds: pushed });
     return true;
   }

@@ -82,7 +82,16 @@ export interface JdUpstreamOptions {
   /** Shares held per unacknowledged job at most (default 10 000); more resolve lost-to-timeout. */
   maxHeldShares?: number;
   versionMask?: number;
-  timeouts?: { connectMs?: number; handshakeMs?: number; setupMs?: number; tokenMs?: number; declareMs?: number; customJobMs?: number; txDataMs?: number; shareAckMs?: number };
+  timeouts?: {
+    connectMs?: number;
+    handshakeMs?: number;
+    setupMs?: number;
+    tokenMs?: number;
+    declareMs?: number;
+    customJobMs?: number;
+    txDataMs?: number;
+    shareAckMs?: number;
+  };
   backoff?: BackoffOptions;
   random?: () => number;
 }
@@ -258,7 +267,14 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
         heldShares: this.decl.heldShares(),
         alarms: this.fallback.alarms.map((a) => ({ ...a })),
         switches: this.fallback.switches.map((s) => ({ ...s })),
-        templateProvider: { state: this.tdp.state, url: this.url, templates: tc.templates, prevHashes: tc.prevHashes, solutionsSent: tc.solutionsSent, protocolErrors: tc.protocolErrors },
+        templateProvider: {
+          state: this.tdp.state,
+          url: this.url,
+          templates: tc.templates,
+          prevHashes: tc.prevHashes,
+          solutionsSent: tc.solutionsSent,
+          protocolErrors: tc.protocolErrors,
+        },
       },
     };
   }
@@ -291,7 +307,13 @@ export class JdUpstream extends TypedEmitter<JdUpstreamEvents> implements Upstre
       this.decl.forgetTemplate();
       this.log.warn({ reason: failureText(failure) }, 'template provider lost: no work until it is back');
       // The pool manager fails over as for a pool that went down: without the node there is no work.
-      this.setState('connecting', sessionFailure(failure?.category === 'reconnect-requested' || failure === undefined ? 'disconnected' : failure.category, `template provider: ${failure?.detail ?? s}`));
+      this.setState(
+        'connecting',
+        sessionFailure(
+          failure?.category === 'reconnect-requested' || failure === undefined ? 'disconnected' : failure.category,
+          `template provider: ${failure?.detail ?? s}`,
+        ),
+      );
     }
   }
 }

@@ -262,7 +262,12 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
   }
 
   stats(): Sv1Stats {
-    const s: Sv1Stats = { ...this.counters, rejectReasons: { ...this.counters.rejectReasons }, lostReasons: { ...this.counters.lostReasons }, difficulty: this.lastDifficulty };
+    const s: Sv1Stats = {
+      ...this.counters,
+      rejectReasons: { ...this.counters.rejectReasons },
+      lostReasons: { ...this.counters.lostReasons },
+      difficulty: this.lastDifficulty,
+    };
     const c = this.conn;
     if (c && !c.closed) {
       s.versionMask = c.session.versionMask;
@@ -285,11 +290,7 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       const job = share.job;
       const mask = c.session.versionMask;
       const difficulty = targetToDifficulty(job.target);
-      const id = this.pending.add(
-        { kind: 'submit', share, difficulty, finish: resolve },
-        this.o.submitTimeoutMs,
-        (end) => this.onSubmitEnd(end),
-      );
+      const id = this.pending.add({ kind: 'submit', share, difficulty, finish: resolve }, this.o.submitTimeoutMs, (end) => this.onSubmitEnd(end));
       const extranonce2 = toHex(share.extranonce as Uint8Array);
       const params = submitParams({
         user: this.o.user,
@@ -420,7 +421,14 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
     // Pipelined handshake; the pool answers in order.
     if (vr !== false) {
       const id = this.pending.add({ kind: 'configure' }, this.o.handshakeTimeoutMs, (e) => this.onConfigureEnd(c, e));
-      this.send(c, encodeRequest(id, 'mining.configure', configureParams({ extensions: ['version-rolling'], versionRollingMask: vr.mask, versionRollingMinBitCount: vr.minBitCount })));
+      this.send(
+        c,
+        encodeRequest(
+          id,
+          'mining.configure',
+          configureParams({ extensions: ['version-rolling'], versionRollingMask: vr.mask, versionRollingMinBitCount: vr.minBitCount }),
+        ),
+      );
     }
     const sid = this.pending.add({ kind: 'subscribe' }, this.o.handshakeTimeoutMs, (e) => this.onSubscribeEnd(c, e));
     this.send(c, encodeRequest(sid, 'mining.subscribe', subscribeParams(this.o.userAgent)));
@@ -745,7 +753,10 @@ export class Sv1Client extends TypedEmitter<UpstreamEvents> implements Upstream 
       const wanted: Sv1Endpoint = { tls: this.target.tls, host: p.host ?? this.target.host, port: p.port ?? this.target.port };
       if (this.o.followRedirects) next = wanted;
       else if (wanted.host !== this.endpoint.host || wanted.port !== this.endpoint.port) {
-        this.log.warn({ to: formatSv1Url(wanted) }, 'client.reconnect to another endpoint not followed (followRedirects is off); reconnecting to the configured pool');
+        this.log.warn(
+          { to: formatSv1Url(wanted) },
+          'client.reconnect to another endpoint not followed (followRedirects is off); reconnecting to the configured pool',
+        );
       }
     }
     const waitMs = Math.min(this.o.maxReconnectWaitMs, Math.round(p.waitSeconds * 1000));

@@ -14,7 +14,10 @@ import { Sv1Client } from './client.js';
 const HANDSHAKE_EXTRA_MS = 25_000;
 
 export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult> => {
-  const tls = opts.tlsCaFile !== undefined || opts.tlsInsecure ? { ...(opts.tlsCaFile !== undefined ? { caFile: opts.tlsCaFile } : {}), ...(opts.tlsInsecure ? { allowSelfSigned: true } : {}) } : undefined;
+  const tls =
+    opts.tlsCaFile !== undefined || opts.tlsInsecure
+      ? { ...(opts.tlsCaFile !== undefined ? { caFile: opts.tlsCaFile } : {}), ...(opts.tlsInsecure ? { allowSelfSigned: true } : {}) }
+      : undefined;
   const client = new Sv1Client({
     id: 'probe',
     url: opts.url,
@@ -49,8 +52,7 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
     if (o.status === 'accepted') {
       result.accepted++;
       onAccepted();
-    }
-    else if (o.status === 'rejected') result.rejected++;
+    } else if (o.status === 'rejected') result.rejected++;
     else if (o.status === 'stale') (result.stale as number)++;
     else (result.lost as number)++;
     if (o.status !== 'accepted') opts.say(`share ${o.status}: ${o.reason}`);
@@ -68,7 +70,8 @@ export const probeSv1: Prober = async (opts: ProbeOptions): Promise<ProbeResult>
   });
   client.on('job', (j) => {
     result.jobs++;
-    if (result.jobs === 1) opts.say(`first job ${j.id}: version ${j.version.toString(16)}, mask ${j.versionMask.toString(16).padStart(8, '0')}, clean ${j.clean}`);
+    if (result.jobs === 1)
+      opts.say(`first job ${j.id}: version ${j.version.toString(16)}, mask ${j.versionMask.toString(16).padStart(8, '0')}, clean ${j.clean}`);
     miner?.setJob(j);
   });
 

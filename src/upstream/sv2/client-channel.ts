@@ -107,7 +107,16 @@ export class ClientChannel {
 
   onNewMiningJob(m: NewMiningJobMsg, now: number): Job | undefined {
     if (this.params.kind !== 'standard') throw new ChannelProtocolError('NewMiningJob on an extended channel');
-    return this.accept({ jobId: m.jobId, version: m.version, versionMask: this.ctx.versionMask, minNtime: m.minNtime, work: { kind: 'header', merkleRoot: m.merkleRoot.slice() } }, now);
+    return this.accept(
+      {
+        jobId: m.jobId,
+        version: m.version,
+        versionMask: this.ctx.versionMask,
+        minNtime: m.minNtime,
+        work: { kind: 'header', merkleRoot: m.merkleRoot.slice() },
+      },
+      now,
+    );
   }
 
   onNewExtendedMiningJob(m: NewExtendedMiningJobMsg, now: number): Job | undefined {
@@ -118,7 +127,13 @@ export class ClientChannel {
       if (this.params.kind === 'extended') {
         // Parse once now so that a coinbase that is not a transaction is refused here, not mined.
         coinbaseTemplate(prefix, this.params.extranonceSize, m.coinbaseTxSuffix);
-        work = { kind: 'coinbase', coinbasePrefix: prefix, coinbaseSuffix: m.coinbaseTxSuffix.slice(), extranonceSize: this.params.extranonceSize, merkleBranch: m.merklePath.map((p) => p.slice()) };
+        work = {
+          kind: 'coinbase',
+          coinbasePrefix: prefix,
+          coinbaseSuffix: m.coinbaseTxSuffix.slice(),
+          extranonceSize: this.params.extranonceSize,
+          merkleBranch: m.merklePath.map((p) => p.slice()),
+        };
       } else {
         // Standard channel in a group: the full extranonce is just our prefix.
         const t = coinbaseTemplate(prefix, 0, m.coinbaseTxSuffix);

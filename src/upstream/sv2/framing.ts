@@ -46,7 +46,8 @@ export class FrameError extends Sv2DecodeError {
 export function encodeFrameHeader(extensionType: number, channelMsg: boolean, msgType: number, msgLength: number): Uint8Array {
   if (!Number.isInteger(extensionType) || extensionType < 0 || extensionType > 0x7fff) throw new RangeError(`extension type ${extensionType} out of range`);
   if (!Number.isInteger(msgType) || msgType < 0 || msgType > 0xff) throw new RangeError(`message type ${msgType} out of range`);
-  if (!Number.isInteger(msgLength) || msgLength < 0 || msgLength > MAX_FRAME_PAYLOAD) throw new RangeError(`payload of ${msgLength} bytes does not fit a frame`);
+  if (!Number.isInteger(msgLength) || msgLength < 0 || msgLength > MAX_FRAME_PAYLOAD)
+    throw new RangeError(`payload of ${msgLength} bytes does not fit a frame`);
   const ext = extensionType | (channelMsg ? CHANNEL_MSG_BIT : 0);
   return Uint8Array.of(ext & 0xff, ext >>> 8, msgType, msgLength & 0xff, (msgLength >>> 8) & 0xff, msgLength >>> 16);
 }
@@ -75,7 +76,10 @@ export function decodeFrame(b: Uint8Array, maxPayload = MAX_FRAME_PAYLOAD): Fram
   const h = decodeFrameHeader(b);
   if (h.msgLength > maxPayload) throw new FrameError('length-limit', `frame payload of ${h.msgLength} bytes exceeds the ${maxPayload}-byte limit`);
   if (b.length !== FRAME_HEADER_BYTES + h.msgLength) {
-    throw new FrameError(b.length < FRAME_HEADER_BYTES + h.msgLength ? 'truncated' : 'trailing-bytes', `frame says ${h.msgLength} payload bytes, buffer holds ${b.length - FRAME_HEADER_BYTES}`);
+    throw new FrameError(
+      b.length < FRAME_HEADER_BYTES + h.msgLength ? 'truncated' : 'trailing-bytes',
+      `frame says ${h.msgLength} payload bytes, buffer holds ${b.length - FRAME_HEADER_BYTES}`,
+    );
   }
   return { extensionType: h.extensionType, channelMsg: h.channelMsg, msgType: h.msgType, payload: b.slice(FRAME_HEADER_BYTES) };
 }
@@ -142,7 +146,8 @@ export class PlainFrameDecoder {
     for (;;) {
       if (this.q.length < FRAME_HEADER_BYTES) break;
       const h = decodeFrameHeader(this.q.peek(FRAME_HEADER_BYTES));
-      if (h.msgLength > this.maxPayload) throw new FrameError('length-limit', `frame payload of ${h.msgLength} bytes exceeds the ${this.maxPayload}-byte limit`);
+      if (h.msgLength > this.maxPayload)
+        throw new FrameError('length-limit', `frame payload of ${h.msgLength} bytes exceeds the ${this.maxPayload}-byte limit`);
       if (this.q.length < FRAME_HEADER_BYTES + h.msgLength) break;
       this.q.take(FRAME_HEADER_BYTES);
       out.push({ extensionType: h.extensionType, channelMsg: h.channelMsg, msgType: h.msgType, payload: this.q.take(h.msgLength) });

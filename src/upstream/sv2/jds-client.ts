@@ -60,7 +60,9 @@ export interface Declaration {
  * The JDS's final answer. `requested`: the positions (into `Declaration.wtxids`) it asked for with
  * ProvideMissingTransactions and got: the transactions it had the chance to see only through us.
  */
-export type DeclarationResult = { ok: true; newToken: Uint8Array; missingProvided: number; requested: number[] } | { ok: false; code: string; details: Uint8Array; requested: number[] };
+export type DeclarationResult =
+  | { ok: true; newToken: Uint8Array; missingProvided: number; requested: number[] }
+  | { ok: false; code: string; details: Uint8Array; requested: number[] };
 
 export class JdsRequestError extends Error {
   override readonly name = 'JdsRequestError';
@@ -187,7 +189,15 @@ export class JobDeclaratorClient extends TypedEmitter<JdsClientEvents> {
 
   /** PushSolution (spec 6.4.9). False when the JDS is not connected. */
   pushSolution(s: { extranonce: Uint8Array; prevHash: Uint8Array; nonce: number; ntime: number; nbits: number; version: number }): boolean {
-    const ok = this.link.send({ type: 'PushSolution', extranonce: s.extranonce, prevHash: s.prevHash, nonce: s.nonce >>> 0, ntime: s.ntime >>> 0, nbits: s.nbits >>> 0, version: s.version >>> 0 });
+    const ok = this.link.send({
+      type: 'PushSolution',
+      extranonce: s.extranonce,
+      prevHash: s.prevHash,
+      nonce: s.nonce >>> 0,
+      ntime: s.ntime >>> 0,
+      nbits: s.nbits >>> 0,
+      version: s.version >>> 0,
+    });
     if (ok) this.counters.solutionsPushed++;
     return ok;
   }

@@ -141,7 +141,10 @@ const REQUEST_ID = 1;
 
 /** The security choices the supervisor checks the URL against (only those the options set). */
 function security(o: Sv2ClientOptions): { allowUnauthenticated?: boolean; plain?: boolean } {
-  return { ...(o.allowUnauthenticated !== undefined ? { allowUnauthenticated: o.allowUnauthenticated } : {}), ...(o.plain !== undefined ? { plain: o.plain } : {}) };
+  return {
+    ...(o.allowUnauthenticated !== undefined ? { allowUnauthenticated: o.allowUnauthenticated } : {}),
+    ...(o.plain !== undefined ? { plain: o.plain } : {}),
+  };
 }
 
 export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Upstream {
@@ -271,9 +274,26 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) {
         return done({ status: 'rejected', reason: 'bad-extranonce-size' });
       }
-      msg = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
+      msg = {
+        type: 'SubmitSharesExtended',
+        channelId: ch.params.channelId,
+        sequenceNumber: seq,
+        jobId,
+        nonce: share.nonce >>> 0,
+        ntime: share.ntime >>> 0,
+        version: share.version >>> 0,
+        extranonce: share.extranonce,
+      };
     } else {
-      msg = { type: 'SubmitSharesStandard', channelId: ch.params.channelId, sequenceNumber: seq, jobId, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0 };
+      msg = {
+        type: 'SubmitSharesStandard',
+        channelId: ch.params.channelId,
+        sequenceNumber: seq,
+        jobId,
+        nonce: share.nonce >>> 0,
+        ntime: share.ntime >>> 0,
+        version: share.version >>> 0,
+      };
     }
     return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(share.job.target));
   }
@@ -337,7 +357,16 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (u256LeToBigInt(share.hash) > target) return done({ status: 'stale', reason: 'below-job-target' });
     if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) return done({ status: 'rejected', reason: 'bad-extranonce-size' });
     const seq = s.tracker.nextSequence();
-    const msg: Sv2Message = { type: 'SubmitSharesExtended', channelId: ch.params.channelId, sequenceNumber: seq, jobId: jobId >>> 0, nonce: share.nonce >>> 0, ntime: share.ntime >>> 0, version: share.version >>> 0, extranonce: share.extranonce };
+    const msg: Sv2Message = {
+      type: 'SubmitSharesExtended',
+      channelId: ch.params.channelId,
+      sequenceNumber: seq,
+      jobId: jobId >>> 0,
+      nonce: share.nonce >>> 0,
+      ntime: share.ntime >>> 0,
+      version: share.version >>> 0,
+      extranonce: share.extranonce,
+    };
     return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(target));
   }
 
@@ -374,14 +403,23 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   /** A new session begins: fresh channel state, strikes forgiven. */
   private onAttempt(endpoint: { host: string; port: number }): void {
-    this.session = { host: endpoint.host, port: endpoint.port, kind: this.forceExtended ? 'extended' : this.opts.channel, requestedFlags: 0, customJobs: new Map() };
+    this.session = {
+      host: endpoint.host,
+      port: endpoint.port,
+      kind: this.forceExtended ? 'extended' : this.opts.channel,
+      requestedFlags: 0,
+      customJobs: new Map(),
+    };
     this.strikes.reset();
   }
 
   private onHandshake(info: HandshakeInfo): void {
     if (info.server) {
       const c = info.server.certificate;
-      this.log.info({ authenticated: info.server.authenticated, validFrom: c.validFrom, notValidAfter: c.notValidAfter, serverKey: toHex(info.server.serverStaticXOnly) }, 'noise handshake complete');
+      this.log.info(
+        { authenticated: info.server.authenticated, validFrom: c.validFrom, notValidAfter: c.notValidAfter, serverKey: toHex(info.server.serverStaticXOnly) },
+        'noise handshake complete',
+      );
     } else this.log.warn('plain connection: no encryption, no pool authentication');
   }
 
@@ -408,7 +446,14 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     const maxTarget = bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET);
     const rate = this.measuredRate ?? this.opts.nominalHashrate;
     if (s.kind === 'extended') {
-      this.sup.send({ type: 'OpenExtendedMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget, minExtranonceSize: this.opts.minExtranonceSize ?? 4 });
+      this.sup.send({
+        type: 'OpenExtendedMiningChannel',
+        requestId: REQUEST_ID,
+        userIdentity: this.opts.user,
+        nominalHashRate: rate,
+        maxTarget,
+        minExtranonceSize: this.opts.minExtranonceSize ?? 4,
+      });
     } else {
       this.sup.send({ type: 'OpenStandardMiningChannel', requestId: REQUEST_ID, userIdentity: this.opts.user, nominalHashRate: rate, maxTarget });
     }
@@ -534,7 +579,9 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       // (sv2-spec 05-Mining-Protocol.md@066971c §5.1.2.1 and the B0_32 extranonce fields of
       // §5.3.5 / §5.3.12), the same rule as at channel opening (issue 21 D9).
       this.counters.protocolErrors++;
-      return this.end(`SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`, { category: 'protocol-error' });
+      return this.end(`SetExtranoncePrefix of ${msg.extranoncePrefix.length} bytes with an extranonce of ${ch.params.extranonceSize} is over 32 bytes`, {
+        category: 'protocol-error',
+      });
     }
     ch.setExtranoncePrefix(msg.extranoncePrefix);
     this.log.info({ extranoncePrefix: toHex(msg.extranoncePrefix) }, 'extranonce prefix changed');
@@ -594,7 +641,10 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
         this.log.warn('pool refuses REQUIRES_VERSION_ROLLING: setting up again without it; on a fixed version the extranonce is rolled fast instead');
         return this.end(reason, { immediate: true });
       }
-      return this.unusable(s, `${reason}: the pool offers no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`);
+      return this.unusable(
+        s,
+        `${reason}: the pool offers no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`,
+      );
     }
   }
 
@@ -611,10 +661,16 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (info.flags & MiningSuccessFlags.REQUIRES_FIXED_VERSION) {
       // Spec 5.3.1: not allowed when we asked REQUIRES_VERSION_ROLLING; some pools do it anyway.
       if (s.kind === 'standard' && this.opts.chipsRollVersions) {
-        this.unusable(s, 'the pool requires a fixed version (REQUIRES_FIXED_VERSION), and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)');
+        this.unusable(
+          s,
+          'the pool requires a fixed version (REQUIRES_FIXED_VERSION), and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)',
+        );
         return;
       }
-      this.log.warn({ askedForRolling: (s.requestedFlags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) !== 0 }, 'pool requires a fixed version: mining without version rolling (the extranonce is rolled fast instead)');
+      this.log.warn(
+        { askedForRolling: (s.requestedFlags & MiningSetupFlags.REQUIRES_VERSION_ROLLING) !== 0 },
+        'pool requires a fixed version: mining without version rolling (the extranonce is rolled fast instead)',
+      );
     }
     this.handshakeInfo = info;
     this.openChannel(s);
@@ -651,7 +707,14 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     this.lastRateSent = { rate: this.measuredRate ?? this.opts.nominalHashrate, at: this.clock.now() };
     const difficulty = this.noteTarget(params.target, 'channel opened');
     this.log.info(
-      { kind: params.kind, channelId: params.channelId, groupChannelId: params.groupChannelId, extranoncePrefix: toHex(params.extranoncePrefix), extranonceSize: params.extranonceSize, versionMask: fixed ? 0 : this.versionMask },
+      {
+        kind: params.kind,
+        channelId: params.channelId,
+        groupChannelId: params.groupChannelId,
+        extranoncePrefix: toHex(params.extranoncePrefix),
+        extranonceSize: params.extranonceSize,
+        versionMask: fixed ? 0 : this.versionMask,
+      },
       'channel open',
     );
     this.emit('session', {
@@ -675,7 +738,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     const difficulty = targetToDifficulty(target);
     this.counters.difficulty = difficulty;
     this.log.info({ difficulty, target: target.toString(16).padStart(64, '0'), why }, 'share target');
-    if (difficulty > ABSURD_SHARE_DIFFICULTY) this.log.warn({ difficulty }, 'absurd share difficulty: is the pool sending its target big-endian? (U256 is little-endian)');
+    if (difficulty > ABSURD_SHARE_DIFFICULTY)
+      this.log.warn({ difficulty }, 'absurd share difficulty: is the pool sending its target big-endian? (U256 is little-endian)');
     return difficulty;
   }
 
@@ -683,11 +747,19 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     const ch = s.channel;
     if (!ch || !ch.addressedBy(msg.channelId)) return this.unexpected(msg);
     const now = this.clock.now();
-    const job = msg.type === 'NewMiningJob' ? ch.onNewMiningJob(msg, now) : msg.type === 'NewExtendedMiningJob' ? ch.onNewExtendedMiningJob(msg, now) : ch.onSetNewPrevHash(msg, now);
+    const job =
+      msg.type === 'NewMiningJob'
+        ? ch.onNewMiningJob(msg, now)
+        : msg.type === 'NewExtendedMiningJob'
+          ? ch.onNewExtendedMiningJob(msg, now)
+          : ch.onSetNewPrevHash(msg, now);
     if (!job) return;
     if (job.work.kind === 'header' && job.versionMask === 0 && this.opts.chipsRollVersions) {
       // A group's extended job without version_rolling_allowed, on a standard channel: nothing to roll.
-      return this.unusable(s, `job ${job.id} allows no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`);
+      return this.unusable(
+        s,
+        `job ${job.id} allows no version rolling, and on a standard channel the version is all these chips can roll (use channel = "extended", or another pool)`,
+      );
     }
     this.job = job;
     this.log.debug({ jobId: job.id, clean: job.clean, ntime: job.ntime }, 'job');
@@ -699,7 +771,10 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
     if (!ch || !s.tracker || msg.channelId !== ch.params.channelId) return this.unexpected(msg);
     const acked = s.tracker.acknowledge(msg.lastSequenceNumber);
     if (acked.length !== msg.newSubmitsAcceptedCount) {
-      this.log.debug({ acked: acked.length, poolCount: msg.newSubmitsAcceptedCount, last: msg.lastSequenceNumber }, 'batched acknowledgement count differs from ours');
+      this.log.debug(
+        { acked: acked.length, poolCount: msg.newSubmitsAcceptedCount, last: msg.lastSequenceNumber },
+        'batched acknowledgement count differs from ours',
+      );
     }
     for (const e of acked) e.resolve({ status: 'accepted' });
   }
@@ -747,7 +822,12 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
       const change = last.rate > 0 ? Math.abs(rate - last.rate) / last.rate : 1;
       if (change < (cfg.minChange ?? 0.1)) return;
     }
-    this.sup.send({ type: 'UpdateChannel', channelId: s.channel.params.channelId, nominalHashRate: rate, maximumTarget: bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET) });
+    this.sup.send({
+      type: 'UpdateChannel',
+      channelId: s.channel.params.channelId,
+      nominalHashRate: rate,
+      maximumTarget: bigIntToU256Le(this.opts.maxTarget ?? MAX_TARGET),
+    });
     this.lastRateSent = { rate, at: now };
     this.log.info({ hashrate: rate }, 'UpdateChannel sent');
   }

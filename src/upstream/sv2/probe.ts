@@ -29,7 +29,16 @@ function fmtTime(s: number): string {
 }
 
 export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
-  const result: ProbeResult = { url: opts.url, protocol: 'sv2', handshake: 'not attempted', channel: null, difficulty: null, jobs: 0, accepted: 0, rejected: 0 };
+  const result: ProbeResult = {
+    url: opts.url,
+    protocol: 'sv2',
+    handshake: 'not attempted',
+    channel: null,
+    difficulty: null,
+    jobs: 0,
+    accepted: 0,
+    rejected: 0,
+  };
   const say = opts.say;
   let client: Sv2MiningClient;
   const cpu = opts.cpuMine ? opts.cpuMining : undefined;
@@ -89,14 +98,20 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
     const hs = info.handshake;
     if (hs.server) {
       const c = hs.server.certificate;
-      say(`noise handshake ok: ${hs.server.authenticated ? 'certificate verified' : 'certificate NOT verified (no authority key)'}, version ${c.version}, valid ${fmtTime(c.validFrom)} .. ${fmtTime(c.notValidAfter)}`);
+      say(
+        `noise handshake ok: ${hs.server.authenticated ? 'certificate verified' : 'certificate NOT verified (no authority key)'}, version ${c.version}, valid ${fmtTime(c.validFrom)} .. ${fmtTime(c.notValidAfter)}`,
+      );
       say(`pool static key (x-only) ${toHex(hs.server.serverStaticXOnly)}`);
       result.certificate = { authenticated: hs.server.authenticated, version: c.version, validFrom: c.validFrom, notValidAfter: c.notValidAfter };
     } else say('plain connection: no encryption, no authentication');
     const sf = flagNames(info.setup.flags, MiningSuccessFlags);
-    say(`setup: version ${info.setup.usedVersion}, we asked [${flagNames(info.setup.requestedFlags, MiningSetupFlags).join(', ')}], pool flags 0x${info.setup.flags.toString(16)} [${sf.join(', ')}]`);
+    say(
+      `setup: version ${info.setup.usedVersion}, we asked [${flagNames(info.setup.requestedFlags, MiningSetupFlags).join(', ')}], pool flags 0x${info.setup.flags.toString(16)} [${sf.join(', ')}]`,
+    );
     const ch = info.channel;
-    say(`channel: ${ch.kind} #${ch.channelId} (group ${ch.groupChannelId}), extranonce prefix ${toHex(ch.extranoncePrefix) || '(empty)'}${ch.kind === 'extended' ? `, ${ch.extranonceSize} bytes to roll` : ''}`);
+    say(
+      `channel: ${ch.kind} #${ch.channelId} (group ${ch.groupChannelId}), extranonce prefix ${toHex(ch.extranoncePrefix) || '(empty)'}${ch.kind === 'extended' ? `, ${ch.extranonceSize} bytes to roll` : ''}`,
+    );
     say(`target ${ch.target.toString(16).padStart(64, '0')} = difficulty ${info.difficulty.toPrecision(6)}`);
     result.channel = ch.kind;
     result.difficulty = info.difficulty;
@@ -122,8 +137,13 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
   client.on('job', (j) => {
     result.jobs++;
     if (result.jobs <= 3) {
-      const kind = j.work.kind === 'header' ? 'header-only' : `coinbase (${j.work.coinbasePrefix.length}+${j.work.extranonceSize}+${j.work.coinbaseSuffix.length} bytes, ${j.work.merkleBranch.length} branch hashes)`;
-      say(`job ${j.id}${j.clean ? ' (new prev hash)' : ''}: prev ${toHex(reverseBytes(j.prevHash))}, version 0x${j.version.toString(16)} mask 0x${j.versionMask.toString(16)}, nbits 0x${j.nbits.toString(16)}, ntime ${j.ntime}, ${kind}`);
+      const kind =
+        j.work.kind === 'header'
+          ? 'header-only'
+          : `coinbase (${j.work.coinbasePrefix.length}+${j.work.extranonceSize}+${j.work.coinbaseSuffix.length} bytes, ${j.work.merkleBranch.length} branch hashes)`;
+      say(
+        `job ${j.id}${j.clean ? ' (new prev hash)' : ''}: prev ${toHex(reverseBytes(j.prevHash))}, version 0x${j.version.toString(16)} mask 0x${j.versionMask.toString(16)}, nbits 0x${j.nbits.toString(16)}, ntime ${j.ntime}, ${kind}`,
+      );
     }
     job = j;
     notify();
@@ -199,7 +219,9 @@ export async function probeSv2(opts: ProbeOptions): Promise<ProbeResult> {
     result.unacknowledged = unacknowledged;
     result.lost = lost;
     result.rejectReasons = reasons;
-    say(`shares: ${result.accepted} accepted, ${result.rejected} rejected, ${unacknowledged} unacknowledged when the probe ended, ${discarded} discarded locally (job changed)`);
+    say(
+      `shares: ${result.accepted} accepted, ${result.rejected} rejected, ${unacknowledged} unacknowledged when the probe ended, ${discarded} discarded locally (job changed)`,
+    );
   }
   if (ended) result.disconnected = ended;
   return result;

@@ -118,8 +118,10 @@ export const CONTROL_MAX_INBOUND = 16 << 20;
 export function checkLinkSecurity(url: Sv2PoolUrl, o: { allowUnauthenticated?: boolean; plain?: boolean }, what = 'peer'): void {
   if (o.plain && url.authorityKey) throw new PoolUrlError('a plain (unencrypted) connection cannot verify the authority key in the URL; drop one of them');
   if (!url.authorityKey) {
-    if (!o.allowUnauthenticated) throw new PoolUrlError(`${what} URL ${url.text} has no authority key; refusing an unauthenticated ${what} (allow it explicitly, private networks only)`);
-    if (isIP(url.host) !== 0 && !isPrivateAddress(url.host)) throw new PoolUrlError(`unauthenticated ${what}s are only allowed on loopback or private networks, not ${url.host}`);
+    if (!o.allowUnauthenticated)
+      throw new PoolUrlError(`${what} URL ${url.text} has no authority key; refusing an unauthenticated ${what} (allow it explicitly, private networks only)`);
+    if (isIP(url.host) !== 0 && !isPrivateAddress(url.host))
+      throw new PoolUrlError(`unauthenticated ${what}s are only allowed on loopback or private networks, not ${url.host}`);
   }
 }
 
@@ -260,14 +262,31 @@ export class Sv2SessionSupervisor extends TypedEmitter<Sv2SupervisorEvents> {
   private connectNow(): void {
     if (this.stopped) return;
     const target = this.redirectTo ?? { host: this.url.host, port: this.url.port };
-    const s: Session = { conn: null, socket: null, host: target.host, port: target.port, phase: 'connect', established: false, requestedFlags: 0, lastRxAt: this.clock.now(), ended: false };
+    const s: Session = {
+      conn: null,
+      socket: null,
+      host: target.host,
+      port: target.port,
+      phase: 'connect',
+      established: false,
+      requestedFlags: 0,
+      lastRxAt: this.clock.now(),
+      ended: false,
+    };
     this.session = s;
     this.setState('connecting');
     this.log.info({ host: s.host, port: s.port, attempt: this.backoff.attempts + 1 }, 'connecting');
     this.emit('attempt', { host: s.host, port: s.port }, this.backoff.attempts + 1);
     if (s.ended) return;
     const d = dialSv2(
-      { host: s.host, port: s.port, clock: this.clock, connectMs: this.o.timeouts?.connectMs ?? 10_000, authenticated: this.url.authorityKey !== null, what: this.o.role },
+      {
+        host: s.host,
+        port: s.port,
+        clock: this.clock,
+        connectMs: this.o.timeouts?.connectMs ?? 10_000,
+        authenticated: this.url.authorityKey !== null,
+        what: this.o.role,
+      },
       { ended: () => s.ended, fail: (reason) => this.endFailed(s, reason), connected: (socket) => this.handshake(s, socket) },
     );
     s.socket = d.socket;
@@ -354,7 +373,15 @@ export class Sv2SessionSupervisor extends TypedEmitter<Sv2SupervisorEvents> {
       s.phase = 'open';
       const handshake = s.conn?.handshake ?? { mode: 'plain' as const };
       this.log.info({ flags: msg.flags, authenticated: handshake.server?.authenticated ?? false }, 'connection set up');
-      this.emit('open', { host: s.host, port: s.port, remoteAddress: s.conn?.remoteAddress, handshake, usedVersion: msg.usedVersion, flags: msg.flags, requestedFlags: s.requestedFlags });
+      this.emit('open', {
+        host: s.host,
+        port: s.port,
+        remoteAddress: s.conn?.remoteAddress,
+        handshake,
+        usedVersion: msg.usedVersion,
+        flags: msg.flags,
+        requestedFlags: s.requestedFlags,
+      });
       if (!s.ended && this.o.establishOnSetup !== false) this.established();
       return;
     }

@@ -21,7 +21,7 @@ export interface OutstandingShare {
 
 /** a <= b in 32-bit serial-number order. */
 export function seqAtOrBefore(a: number, b: number): boolean {
-  return ((b - a) >>> 0) < 0x80000000;
+  return (b - a) >>> 0 < 0x80000000;
 }
 
 export class ShareTracker {

@@ -210,7 +210,16 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
    * must never be dropped because the TP restarted). Returns true when it went out now.
    */
   submitSolution(s: Solution): boolean {
-    if (this.link.send({ type: 'SubmitSolution', templateId: s.templateId, version: s.version >>> 0, headerTimestamp: s.headerTimestamp >>> 0, headerNonce: s.headerNonce >>> 0, coinbaseTx: s.coinbaseTx })) {
+    if (
+      this.link.send({
+        type: 'SubmitSolution',
+        templateId: s.templateId,
+        version: s.version >>> 0,
+        headerTimestamp: s.headerTimestamp >>> 0,
+        headerNonce: s.headerNonce >>> 0,
+        coinbaseTx: s.coinbaseTx,
+      })
+    ) {
       this.counters.solutionsSent++;
       return true;
     }
@@ -221,7 +230,11 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
   }
 
   private sendConstraints(): void {
-    this.link.send({ type: 'CoinbaseOutputConstraints', coinbaseOutputMaxAdditionalSize: this.constraints.maxAdditionalSize >>> 0, coinbaseOutputMaxAdditionalSigops: Math.min(0xffff, this.constraints.maxAdditionalSigops) });
+    this.link.send({
+      type: 'CoinbaseOutputConstraints',
+      coinbaseOutputMaxAdditionalSize: this.constraints.maxAdditionalSize >>> 0,
+      coinbaseOutputMaxAdditionalSigops: Math.min(0xffff, this.constraints.maxAdditionalSigops),
+    });
   }
 
   private onOpen(): void {
@@ -236,10 +249,11 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
     this.active.clear();
     this.prev = null;
     this.latest = undefined;
-    for (const [id, list] of this.waiters) for (const w of list) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(new TemplateRequestError('disconnected', `template provider connection ended before the data of template ${id} arrived: ${reason}`));
-    }
+    for (const [id, list] of this.waiters)
+      for (const w of list) {
+        this.clock.clearTimeout(w.timer);
+        w.reject(new TemplateRequestError('disconnected', `template provider connection ended before the data of template ${id} arrived: ${reason}`));
+      }
     this.waiters.clear();
   }
 
@@ -319,10 +333,11 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
     this.future.clear();
     this.active.clear();
     this.latest = undefined;
-    for (const [id, list] of this.waiters) for (const w of list) {
-      this.clock.clearTimeout(w.timer);
-      w.reject(new TemplateRequestError('stale-template-id', `template ${id} is stale (new prev hash)`));
-    }
+    for (const [id, list] of this.waiters)
+      for (const w of list) {
+        this.clock.clearTimeout(w.timer);
+        w.reject(new TemplateRequestError('stale-template-id', `template ${id} is stale (new prev hash)`));
+      }
     this.waiters.clear();
     this.log.info({ prevHash: toHex(m.prevHash.slice().reverse()), templateId: String(m.templateId), nbits: m.nbits.toString(16) }, 'new prev hash');
     if (!t) {
@@ -335,7 +350,15 @@ export class TemplateDistributionClient extends TypedEmitter<TemplateClientEvent
 
   private activate(t: Template, newPrevHash: boolean): void {
     const p = this.prev as NonNullable<typeof this.prev>;
-    const a: ActiveTemplate = { template: t, prevHash: p.prevHash, nbits: p.nbits, headerTimestamp: p.headerTimestamp, networkTarget: p.networkTarget, newPrevHash, receivedAt: this.clock.now() };
+    const a: ActiveTemplate = {
+      template: t,
+      prevHash: p.prevHash,
+      nbits: p.nbits,
+      headerTimestamp: p.headerTimestamp,
+      networkTarget: p.networkTarget,
+      newPrevHash,
+      receivedAt: this.clock.now(),
+    };
     if (this.active.size >= MAX_ACTIVE_TEMPLATES) this.active.delete(this.active.keys().next().value as bigint);
     this.active.set(t.templateId, a);
     this.latest = a;

@@ -180,7 +180,8 @@ export class Sv2Connection extends TypedEmitter<ConnectionEvents> {
         this.emit('frame', f);
       }
     } catch (err) {
-      if (err instanceof NoiseError) this.close(err.reason === 'decrypt-failed' ? 'decrypt failed (tampered or corrupted frame)' : `${err.reason}: ${err.message}`, err);
+      if (err instanceof NoiseError)
+        this.close(err.reason === 'decrypt-failed' ? 'decrypt failed (tampered or corrupted frame)' : `${err.reason}: ${err.message}`, err);
       else if (err instanceof Sv2DecodeError) this.close(`malformed frame: ${err.message}`, err);
       else this.close(`internal error: ${err instanceof Error ? err.message : String(err)}`, err instanceof Error ? err : undefined);
     }

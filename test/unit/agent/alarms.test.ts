@@ -6,7 +6,14 @@ import { AlarmBook } from '../../../src/agent/alarm-book.js';
 import { alarmConditions, type AlarmInputs } from '../../../src/agent/alarm-conditions.js';
 import type { Alarm } from '../../../src/api/snapshot.js';
 
-const base = (o: Partial<AlarmInputs> = {}): AlarmInputs => ({ now: 1000, board: { phase: 'running', level: 'normal' }, chains: [{ index: 0, state: 'running' }], pools: [{ id: 'main', usable: true, failures: 0 }], extra: [], ...o });
+const base = (o: Partial<AlarmInputs> = {}): AlarmInputs => ({
+  now: 1000,
+  board: { phase: 'running', level: 'normal' },
+  chains: [{ index: 0, state: 'running' }],
+  pools: [{ id: 'main', usable: true, failures: 0 }],
+  extra: [],
+  ...o,
+});
 const keys = (i: AlarmInputs): string[] => alarmConditions(i).map((c) => c.key);
 
 test('conditions: safe-state reasons by kind, hot, dead chains, pools down, censorship; stops on request are not alarms', () => {
@@ -14,16 +21,48 @@ test('conditions: safe-state reasons by kind, hot, dead chains, pools down, cens
   assert.deepEqual(keys(base({ board: { phase: 'safe', level: 'dangerous', safe: { reason: 'overheat', detail: '', at: 900 } } })), ['thermal:safe-state']);
   assert.deepEqual(keys(base({ board: { phase: 'safe', level: 'normal', safe: { reason: 'fan-stall', detail: 'fan.fan', at: 900 } } })), ['fan:safe-state']);
   assert.deepEqual(keys(base({ board: { phase: 'safe', level: 'normal', safe: { reason: 'regulator-fault', detail: '', at: 900 } } })), ['power:safe-state']);
-  for (const reason of ['stop', 'sigterm', 'sigint', 'exit'] as const) assert.deepEqual(keys(base({ board: { phase: 'safe', level: 'normal', safe: { reason, detail: '', at: 900 } } })), [], reason);
+  for (const reason of ['stop', 'sigterm', 'sigint', 'exit'] as const)
+    assert.deepEqual(keys(base({ board: { phase: 'safe', level: 'normal', safe: { reason, detail: '', at: 900 } } })), [], reason);
   // A safe state from the past (the board restarted) is not an alarm any more.
   assert.deepEqual(keys(base({ board: { phase: 'running', level: 'normal', safe: { reason: 'overheat', detail: '', at: 900 } } })), []);
   assert.deepEqual(keys(base({ board: { phase: 'running', level: 'hot' } })), ['thermal:hot']);
-  const dead = alarmConditions(base({ chains: [{ index: 0, state: 'running' }, { index: 1, state: 'failed' }], labels: { chainName: (i) => (i === 1 ? 'right' : 'left') } }));
-  assert.deepEqual(dead.map((c) => [c.key, c.chain, c.message]), [['chain:1:dead', 1, 'right is dead: it did not come up']]);
+  const dead = alarmConditions(
+    base({
+      chains: [
+        { index: 0, state: 'running' },
+        { index: 1, state: 'failed' },
+      ],
+      labels: { chainName: (i) => (i === 1 ? 'right' : 'left') },
+    }),
+  );
+  assert.deepEqual(
+    dead.map((c) => [c.key, c.chain, c.message]),
+    [['chain:1:dead', 1, 'right is dead: it did not come up']],
+  );
   // Not yet connected at start-up is not "down"; failed and unusable is.
   assert.deepEqual(keys(base({ pools: [{ id: 'main', usable: false, failures: 0 }] })), []);
-  assert.deepEqual(keys(base({ pools: [{ id: 'main', usable: true, failures: 2 }, { id: 'b', usable: false, failures: 1, lastFailure: 'connect-failed' }] })), ['pool:b:down']);
-  assert.deepEqual(keys(base({ pools: [{ id: 'main', usable: false, failures: 3 }, { id: 'b', usable: false, failures: 1 }] })), ['pool:main:down', 'pool:b:down', 'pool:all-down']);
+  assert.deepEqual(
+    keys(
+      base({
+        pools: [
+          { id: 'main', usable: true, failures: 2 },
+          { id: 'b', usable: false, failures: 1, lastFailure: 'connect-failed' },
+        ],
+      }),
+    ),
+    ['pool:b:down'],
+  );
+  assert.deepEqual(
+    keys(
+      base({
+        pools: [
+          { id: 'main', usable: false, failures: 3 },
+          { id: 'b', usable: false, failures: 1 },
+        ],
+      }),
+    ),
+    ['pool:main:down', 'pool:b:down', 'pool:all-down'],
+  );
   const cens: Alarm = { kind: 'censorship', severity: 'warning', message: 'refused', at: 950, active: true, pool: 'jds', templateId: '42' };
   assert.deepEqual(keys(base({ extra: [cens, { ...cens, templateId: '43', active: false }] })), ['censorship:jds:42']);
 });
@@ -36,7 +75,13 @@ test('the book: one raise and one clear per condition, start time kept, recent c
   const hot = { key: 'thermal:hot', kind: 'thermal' as const, severity: 'warning' as const, message: 'hot', at: 100 };
   book.update([hot], 100);
   book.update([{ ...hot, at: 101, message: 'hot still' }], 101);
-  book.update([{ ...hot, at: 102 }, { key: 'chain:0:dead', kind: 'chain', severity: 'critical', message: 'dead', at: 102 }], 102);
+  book.update(
+    [
+      { ...hot, at: 102 },
+      { key: 'chain:0:dead', kind: 'chain', severity: 'critical', message: 'dead', at: 102 },
+    ],
+    102,
+  );
   const list = book.update([{ key: 'chain:0:dead', kind: 'chain', severity: 'critical', message: 'dead', at: 103 }], 103);
   assert.deepEqual(events, ['raise thermal:hot @100', 'raise chain:0:dead @102', 'clear thermal:hot @100 cleared 103']);
   assert.deepEqual(

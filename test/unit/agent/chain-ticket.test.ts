@@ -78,7 +78,10 @@ test('a real board-config (Bitaxe Gamma on a Pi, 1 × BM1370): difficulty 1 at t
 
 test('max_nonces_per_s is range-checked like every key', () => {
   const file = edited('sim-bm1370.toml', (s) => s.replace('voltage_domains = 4 ', 'max_nonces_per_s = 0\nvoltage_domains = 4 '));
-  assert.throws(() => loadRunConfig(file), (e: unknown) => e instanceof ConfigError && /asic\.max_nonces_per_s/.test(e.message));
+  assert.throws(
+    () => loadRunConfig(file),
+    (e: unknown) => e instanceof ConfigError && /asic\.max_nonces_per_s/.test(e.message),
+  );
 });
 
 test('a share target below the chip bound is safe; at or above it, shares are lost', () => {
@@ -102,5 +105,12 @@ test('TicketShareCheck names the chains whose ticket is above a job share diffic
   assert.deepEqual(check.check(t100, [256, 256, 64, 128])?.chains, [0, 1, 3], 'another chain came up above it: warned again');
   assert.equal(check.check(difficultyToTarget(1000), [256, undefined, 64, 128]), undefined, 'every ticket at or under 1000');
   const again = check.check(difficultyToTarget(50), [256, 1, 64]);
-  assert.deepEqual([again?.chains, again?.tickets], [[0, 2], [256, 64]], 'a new, lower target warns again');
+  assert.deepEqual(
+    [again?.chains, again?.tickets],
+    [
+      [0, 2],
+      [256, 64],
+    ],
+    'a new, lower target warns again',
+  );
 });

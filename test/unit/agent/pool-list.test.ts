@@ -71,7 +71,9 @@ test('written back in the list order without priorities; untouched keys and comm
 });
 
 test('with Job Declaration, ids skip its own entry', () => {
-  const { cfg } = config(`${POOLS}[job_declaration]\ntemplate_provider = "stratum2+tcp://127.0.0.1:8442"\ntemplate_provider_allow_unauthenticated = true\n[[job_declaration.pool]]\nname = "jd"\nurl = "stratum2+tcp://127.0.0.1:34254"\njds_url = "stratum2+tcp://127.0.0.1:34264"\nuser = "w"\nallow_unauthenticated = true\n`);
+  const { cfg } = config(
+    `${POOLS}[job_declaration]\ntemplate_provider = "stratum2+tcp://127.0.0.1:8442"\ntemplate_provider_allow_unauthenticated = true\n[[job_declaration.pool]]\nname = "jd"\nurl = "stratum2+tcp://127.0.0.1:34254"\njds_url = "stratum2+tcp://127.0.0.1:34264"\nuser = "w"\nallow_unauthenticated = true\n`,
+  );
   const ids = poolIds(cfg.agent);
   assert.equal(ids.get('0:0'), 'b');
   assert.equal(ids.get('0:1'), 'pool2');
@@ -86,7 +88,16 @@ test('settings requests: only changed values become edits; bad shapes are refuse
   assert.equal(edits.length, 2);
   const unchangedPools = { groups: poolListOf(cfg.agent).groups };
   assert.deepEqual(settingsEdits({ pools: unchangedPools }, cfg, raw).edits, [], 'the same pools write nothing');
-  assert.throws(() => settingsEdits({ fans: { duty: '80' } }, cfg, raw), (e: unknown) => e instanceof SettingsRequestError && e.key === 'fans.duty');
-  assert.throws(() => settingsEdits({ wifi: {} }, cfg, raw), (e: unknown) => e instanceof SettingsRequestError && e.key === 'wifi');
-  assert.throws(() => settingsEdits({ pools: { groups: [{ pools: [{ url: 1 }] }] } }, cfg, raw), (e: unknown) => e instanceof SettingsRequestError && e.key === 'pool[0].url');
+  assert.throws(
+    () => settingsEdits({ fans: { duty: '80' } }, cfg, raw),
+    (e: unknown) => e instanceof SettingsRequestError && e.key === 'fans.duty',
+  );
+  assert.throws(
+    () => settingsEdits({ wifi: {} }, cfg, raw),
+    (e: unknown) => e instanceof SettingsRequestError && e.key === 'wifi',
+  );
+  assert.throws(
+    () => settingsEdits({ pools: { groups: [{ pools: [{ url: 1 }] }] } }, cfg, raw),
+    (e: unknown) => e instanceof SettingsRequestError && e.key === 'pool[0].url',
+  );
 });

@@ -26,7 +26,16 @@ const KEY = '9bXiEd8boQVhq7WddEcERUL5tyyJVFYdU8th3HfbNXK3Yw6GRXh';
 function agentWithPools(pools: string[]): { agent: Agent; made: FakeUpstream[]; clock: ManualClock; done: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'asic-pool-writes-'));
   const file = join(dir, 'agent.toml');
-  writeFileSync(file, ['version = 1', '[board]', `config = ${JSON.stringify(SIM_BOARD_FILE)}`, ...pools.flatMap((url) => ['[[pool]]', `url = ${JSON.stringify(url)}`, 'user = "rig"']), ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'version = 1',
+      '[board]',
+      `config = ${JSON.stringify(SIM_BOARD_FILE)}`,
+      ...pools.flatMap((url) => ['[[pool]]', `url = ${JSON.stringify(url)}`, 'user = "rig"']),
+      '',
+    ].join('\n'),
+  );
   const clock = new ManualClock();
   const made: FakeUpstream[] = [];
   const fake: UpstreamConstructor = (p, ctx) => {
@@ -34,14 +43,27 @@ function agentWithPools(pools: string[]): { agent: Agent; made: FakeUpstream[]; 
     made.push(u);
     return u;
   };
-  const agent = new Agent({ config: loadRunConfig(file), clock, clients: { 'stratum+tcp': fake, 'stratum+ssl': fake, 'stratum2+tcp': fake }, noApi: true, simulated: simulatedParts });
+  const agent = new Agent({
+    config: loadRunConfig(file),
+    clock,
+    clients: { 'stratum+tcp': fake, 'stratum+ssl': fake, 'stratum2+tcp': fake },
+    noApi: true,
+    simulated: simulatedParts,
+  });
   return { agent, made, clock, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 test('D2: addpool goes through the config schema: credentials in the URL, other schemes, bad ports, SV2 without a key are refused, and nothing echoes the secret', async () => {
   const t = agentWithPools(['stratum+tcp://a.example:3333']);
   const c = agentControl(t.agent);
-  for (const url of ['stratum+tcp://user:s3cret-pw@b.example:3333', 'http://b.example:3333', 'garbage', 'stratum+tcp://b.example:99999', 'stratum+tcp://b.example:0', 'stratum2+tcp://b.example:3336']) {
+  for (const url of [
+    'stratum+tcp://user:s3cret-pw@b.example:3333',
+    'http://b.example:3333',
+    'garbage',
+    'stratum+tcp://b.example:99999',
+    'stratum+tcp://b.example:0',
+    'stratum2+tcp://b.example:3336',
+  ]) {
     const r = await c.addPool({ url, user: 'rig', password: 'x' });
     assert.equal(r.ok, false, url);
     assert.equal(r.ok ? '' : r.code, 'invalid', url);
@@ -64,8 +86,17 @@ test('D2: pool ids never come from URLs; URLs are redacted in every snapshot of 
   t.done();
   // A manager handed a URL with credentials by any other path still never shows them.
   const clock = new ManualClock();
-  const m = new PoolManager({ groups: [{ name: 'g', pools: [{ url: 'stratum+tcp://rig:hunter2@pool.example:3333', user: 'rig' }] }], factory: fakeFactory(clock).factory, clock });
-  const snap = poolSnapshots(m.stats(), new MiningStats(clock), () => undefined, (ms) => ms);
+  const m = new PoolManager({
+    groups: [{ name: 'g', pools: [{ url: 'stratum+tcp://rig:hunter2@pool.example:3333', user: 'rig' }] }],
+    factory: fakeFactory(clock).factory,
+    clock,
+  });
+  const snap = poolSnapshots(
+    m.stats(),
+    new MiningStats(clock),
+    () => undefined,
+    (ms) => ms,
+  );
   assert.ok(!JSON.stringify(snap).includes('hunter2'), JSON.stringify(snap));
   assert.doesNotMatch(snap[0]?.id ?? '', /pool\.example|stratum/);
 });
@@ -109,7 +140,10 @@ test('D6: pool edits are applied to the running manager, not by replacing it: a 
   assert.equal(m.stats().pools.find((p) => p.id === a.id)?.accepted, 1, 'the counters survived the edits');
   // switchpool moves the chains at once when the pool is connected.
   assert.equal((await c.switchPool(poolIds[1] as string)).ok, true);
-  t.made.filter((u) => u.id === poolIds[1]).at(-1)?.ready();
+  t.made
+    .filter((u) => u.id === poolIds[1])
+    .at(-1)
+    ?.ready();
   t.clock.advance(1000);
   assert.equal(m.currentPool(), poolIds[1]);
   await m.stop();

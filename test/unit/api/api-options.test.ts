@@ -17,7 +17,11 @@ test('defaults: both APIs on loopback (4028 and 4029), write access off', () => 
 });
 
 test('validation names the key', () => {
-  const bad = (input: Parameters<typeof resolveApiOptions>[0], key: RegExp): void => assert.throws(() => resolveApiOptions(input), (e: unknown) => e instanceof ApiConfigError && key.test(e.message));
+  const bad = (input: Parameters<typeof resolveApiOptions>[0], key: RegExp): void =>
+    assert.throws(
+      () => resolveApiOptions(input),
+      (e: unknown) => e instanceof ApiConfigError && key.test(e.message),
+    );
   bad({ cgminer: { port: 70000 } }, /api\.cgminer\.port/);
   bad({ http: { port: -1 } }, /api\.http\.port/);
   bad({ cgminer: { host: ' ' } }, /api\.cgminer\.host/);
@@ -60,7 +64,8 @@ test('loopback detection and host:port', () => {
 });
 
 test('redaction: secret keys at any depth, URL passwords in any string', () => {
-  for (const k of ['password', 'pass', 'token', 'api_token', 'authority_secret', 'authoritySecret', 'private_key', 'secret-key', 'Password']) assert.equal(isSecretKey(k), true, k);
+  for (const k of ['password', 'pass', 'token', 'api_token', 'authority_secret', 'authoritySecret', 'private_key', 'secret-key', 'Password'])
+    assert.equal(isSecretKey(k), true, k);
   for (const k of ['user', 'url', 'authority_pubkey', 'port', 'passes_total']) assert.equal(isSecretKey(k), false, k);
   assert.equal(redactUrlCredentials('stratum+tcp://user:pw@host:1 and http://a:b@c'), `stratum+tcp://user:${REDACTED}@host:1 and http://a:${REDACTED}@c`);
   assert.equal(redactUrlCredentials('stratum+tcp://user@host:1'), 'stratum+tcp://user@host:1');

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { bmminerStatsItem, boardWatts } from '../../../src/api/bmminer-stats.js';
 import { sampleSnapshot } from '../../helpers/api-snapshot.js';
 
-const asObj = (item: readonly (readonly [string, string, number | string | boolean])[]): Record<string, number | string | boolean> => Object.fromEntries(item.map(([k, , v]) => [k, v]));
+const asObj = (item: readonly (readonly [string, string, number | string | boolean])[]): Record<string, number | string | boolean> =>
+  Object.fromEntries(item.map(([k, , v]) => [k, v]));
 
 test('bmminer keys for every chain, numbered from 1', () => {
   const s = sampleSnapshot();

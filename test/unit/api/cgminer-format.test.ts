@@ -112,6 +112,21 @@ test('numbers are always finite and plain', () => {
   assert.equal(formatNumber('percent', 0.5), '50.0000');
   assert.equal(formatNumber('elapsed', 2.5), '3');
   assert.equal(formatNumber('mhtotal', 1), '1.0000');
-  const r: CommandReply = { kind: 'report', status: Msg.summary(), sections: [{ name: 'X', labelled: true, items: [[['a', 'mhs', Number.NaN], ['b', 'int', Number.NEGATIVE_INFINITY]]] }] };
+  const r: CommandReply = {
+    kind: 'report',
+    status: Msg.summary(),
+    sections: [
+      {
+        name: 'X',
+        labelled: true,
+        items: [
+          [
+            ['a', 'mhs', Number.NaN],
+            ['b', 'int', Number.NEGATIVE_INFINITY],
+          ],
+        ],
+      },
+    ],
+  };
   assert.deepEqual((JSON.parse(encodeJson(r, ctx)) as { X: unknown[] }).X[0], { a: 0, b: 0 });
 });

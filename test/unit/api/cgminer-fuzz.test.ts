@@ -34,7 +34,14 @@ const enc = new TextEncoder();
 const mutated = fc
   .tuple(
     fc.constantFrom(...SEEDS),
-    fc.array(fc.tuple(fc.nat(), fc.constantFrom('ins', 'del', 'rep'), fc.constantFrom('{', '}', '"', ',', '|', '+', '\\', ':', '\n', '\u0000', 'x', '1', ' ', '[', 'é', '\ud800')), { maxLength: 6 }),
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom('ins', 'del', 'rep'),
+        fc.constantFrom('{', '}', '"', ',', '|', '+', '\\', ':', '\n', '\u0000', 'x', '1', ' ', '[', 'é', '\ud800'),
+      ),
+      { maxLength: 6 },
+    ),
   )
   .map(([seed, ops]) => {
     let s = seed;
@@ -51,7 +58,10 @@ const mutated = fc
 const structured = fc
   .record(
     {
-      command: fc.oneof(fc.constantFrom('summary', 'pools+devs', 'switchpool', 'addpool', '+', '', 'restart', 'check', '__proto__'), fc.jsonValue({ maxDepth: 2 })),
+      command: fc.oneof(
+        fc.constantFrom('summary', 'pools+devs', 'switchpool', 'addpool', '+', '', 'restart', 'check', '__proto__'),
+        fc.jsonValue({ maxDepth: 2 }),
+      ),
       parameter: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.jsonValue({ maxDepth: 2 })),
       token: fc.oneof(fc.constant(API_TOKEN), fc.string(), fc.jsonValue({ maxDepth: 2 })),
       extra: fc.jsonValue({ maxDepth: 2 }),
@@ -100,11 +110,13 @@ test('fuzz: every request gets a well-formed reply without secrets (20 000)', as
       // A joined reply is keyed by the command names as the client wrote them (api.c head_join), so a
       // client that writes a secret into the command gets its own text back; nothing else may echo one.
       const sent = new TextDecoder().decode(bytes);
-      const joinedEcho = (secret: string): boolean => sent.includes(secret) && (r.text.startsWith('{"') ? !r.text.startsWith('{"STATUS"') : r.text.startsWith('CMD='));
+      const joinedEcho = (secret: string): boolean =>
+        sent.includes(secret) && (r.text.startsWith('{"') ? !r.text.startsWith('{"STATUS"') : r.text.startsWith('CMD='));
       // addpool echoes the URL the client wrote (api.c MSG_INVPDP / MSG_ADDPOOL, src/api/cgminer-codes.ts):
       // a secret the client typed into that URL is its own text (seen: seed 1395519556, a mutated addpool
       // whose URL swallowed the password field through an escaped comma). The password field never is.
-      const urlEcho = (secret: string): boolean => sent.includes(secret) && !r.text.replace(/(addpool details '|Added pool \d+: ')[^']*'/g, '').includes(secret);
+      const urlEcho = (secret: string): boolean =>
+        sent.includes(secret) && !r.text.replace(/(addpool details '|Added pool \d+: ')[^']*'/g, '').includes(secret);
       if (r.text.includes(POOL_PASSWORD)) assert.ok(joinedEcho(POOL_PASSWORD) || urlEcho(POOL_PASSWORD), 'no pool password');
       if (r.text.includes(API_TOKEN)) assert.ok(joinedEcho(API_TOKEN) || urlEcho(API_TOKEN), 'no token');
       if (r.json) {

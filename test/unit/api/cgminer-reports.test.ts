@@ -39,12 +39,38 @@ function status(reply: Obj): Obj {
 
 // api.c summary() field order.
 const SUMMARY_FIELDS = [
-  'Elapsed', 'MHS av', 'MHS 5s', 'MHS 1m', 'MHS 5m', 'MHS 15m', 'Found Blocks', 'Getworks', 'Accepted', 'Rejected', 'Hardware Errors',
-  'Utility', 'Discarded', 'Stale', 'Get Failures', 'Local Work', 'Remote Failures', 'Network Blocks', 'Total MH', 'Work Utility',
-  'Difficulty Accepted', 'Difficulty Rejected', 'Difficulty Stale', 'Best Share', 'Device Hardware%', 'Device Rejected%',
-  'Pool Rejected%', 'Pool Stale%', 'Last getwork',
+  'Elapsed',
+  'MHS av',
+  'MHS 5s',
+  'MHS 1m',
+  'MHS 5m',
+  'MHS 15m',
+  'Found Blocks',
+  'Getworks',
+  'Accepted',
+  'Rejected',
+  'Hardware Errors',
+  'Utility',
+  'Discarded',
+  'Stale',
+  'Get Failures',
+  'Local Work',
+  'Remote Failures',
+  'Network Blocks',
+  'Total MH',
+  'Work Utility',
+  'Difficulty Accepted',
+  'Difficulty Rejected',
+  'Difficulty Stale',
+  'Best Share',
+  'Device Hardware%',
+  'Device Rejected%',
+  'Pool Rejected%',
+  'Pool Stale%',
+  'Last getwork',
   // bmminer's GH/s pair (read by pyasic).
-  'GHS 5s', 'GHS av',
+  'GHS 5s',
+  'GHS av',
 ];
 
 test('summary: cgminer fields in order, MHS from H/s, share counters and ratios', async () => {
@@ -73,10 +99,40 @@ test('summary: cgminer fields in order, MHS from H/s, share counters and ratios'
 // api.c poolstatus() fields (4.11); pyasic reads URL, User, Accepted, Rejected, Get Failures,
 // Remote Failures, Stratum Active, Status, POOL.
 const POOL_FIELDS = [
-  'POOL', 'URL', 'Status', 'Priority', 'Quota', 'Long Poll', 'Getworks', 'Accepted', 'Rejected', 'Works', 'Discarded', 'Stale',
-  'Get Failures', 'Remote Failures', 'User', 'Last Share Time', 'Diff1 Shares', 'Proxy Type', 'Proxy', 'Difficulty Accepted',
-  'Difficulty Rejected', 'Difficulty Stale', 'Last Share Difficulty', 'Work Difficulty', 'Has Stratum', 'Stratum Active',
-  'Stratum URL', 'Stratum Difficulty', 'Has Vmask', 'Has GBT', 'Best Share', 'Pool Rejected%', 'Pool Stale%', 'Bad Work',
+  'POOL',
+  'URL',
+  'Status',
+  'Priority',
+  'Quota',
+  'Long Poll',
+  'Getworks',
+  'Accepted',
+  'Rejected',
+  'Works',
+  'Discarded',
+  'Stale',
+  'Get Failures',
+  'Remote Failures',
+  'User',
+  'Last Share Time',
+  'Diff1 Shares',
+  'Proxy Type',
+  'Proxy',
+  'Difficulty Accepted',
+  'Difficulty Rejected',
+  'Difficulty Stale',
+  'Last Share Difficulty',
+  'Work Difficulty',
+  'Has Stratum',
+  'Stratum Active',
+  'Stratum URL',
+  'Stratum Difficulty',
+  'Has Vmask',
+  'Has GBT',
+  'Best Share',
+  'Pool Rejected%',
+  'Pool Stale%',
+  'Bad Work',
   'Current Block Height',
 ];
 
@@ -105,9 +161,32 @@ test('pools: one entry per pool, cgminer fields, Alive/Dead, the active one has 
 });
 
 const DEV_FIELDS = [
-  'ASC', 'Name', 'ID', 'Enabled', 'Status', 'Temperature', 'MHS av', 'MHS 5s', 'MHS 1m', 'MHS 5m', 'MHS 15m', 'Accepted', 'Rejected',
-  'Hardware Errors', 'Utility', 'Last Share Pool', 'Last Share Time', 'Total MH', 'Diff1 Work', 'Difficulty Accepted',
-  'Difficulty Rejected', 'Last Share Difficulty', 'Last Valid Work', 'Device Hardware%', 'Device Rejected%', 'Device Elapsed',
+  'ASC',
+  'Name',
+  'ID',
+  'Enabled',
+  'Status',
+  'Temperature',
+  'MHS av',
+  'MHS 5s',
+  'MHS 1m',
+  'MHS 5m',
+  'MHS 15m',
+  'Accepted',
+  'Rejected',
+  'Hardware Errors',
+  'Utility',
+  'Last Share Pool',
+  'Last Share Time',
+  'Total MH',
+  'Diff1 Work',
+  'Difficulty Accepted',
+  'Difficulty Rejected',
+  'Last Share Difficulty',
+  'Last Valid Work',
+  'Device Hardware%',
+  'Device Rejected%',
+  'Device Elapsed',
 ];
 
 test('devs and edevs: one ASC per chain, api.c ascstatus() fields; edevs leaves out dead chains', async () => {
@@ -148,9 +227,37 @@ test('version and devdetails name asic-agent and nothing pyasic takes for anothe
   });
   const d = await json('devdetails');
   assert.equal(status(d).Code, 69);
-  assert.deepEqual(first(d, 'DEVDETAILS'), { DEVDETAILS: 0, Name: 'BM1366', ID: 0, Driver: 'asic-agent', Kernel: '', Model: 'sim-bm1366-2x4', 'Device Path': '/dev/ttyS1' });
+  assert.deepEqual(first(d, 'DEVDETAILS'), {
+    DEVDETAILS: 0,
+    Name: 'BM1366',
+    ID: 0,
+    Driver: 'asic-agent',
+    Kernel: '',
+    Model: 'sim-bm1366-2x4',
+    'Device Path': '/dev/ttyS1',
+  });
   // pyasic factory._parse_socket_type tokens (docs/api.md "pyasic and Home Assistant").
-  const tokens = ['BOSMINER', 'BOSER', 'BTMINER', 'BITMICRO', 'LUXMINER', 'HIVEON', 'KAONSU', 'RWGLR', 'ANTMINER', 'INTCHAINS_QOMO', 'KDAMINER', 'BFGMINER', 'INNOMINER', 'AVALON', 'GCMINER', 'FLUXOS', 'VNISH', 'BMMINER', 'CGMINER 4'];
+  const tokens = [
+    'BOSMINER',
+    'BOSER',
+    'BTMINER',
+    'BITMICRO',
+    'LUXMINER',
+    'HIVEON',
+    'KAONSU',
+    'RWGLR',
+    'ANTMINER',
+    'INTCHAINS_QOMO',
+    'KDAMINER',
+    'BFGMINER',
+    'INNOMINER',
+    'AVALON',
+    'GCMINER',
+    'FLUXOS',
+    'VNISH',
+    'BMMINER',
+    'CGMINER 4',
+  ];
   for (const reply of [v, d]) {
     const up = JSON.stringify(reply).toUpperCase();
     for (const t of tokens) assert.ok(!up.includes(t), `no ${t}`);
@@ -160,7 +267,16 @@ test('version and devdetails name asic-agent and nothing pyasic takes for anothe
 
 test('config, coin, stats, asccount, pgacount', async () => {
   const c = first(await json('config'), 'CONFIG');
-  assert.deepEqual(c, { 'ASC Count': 2, 'PGA Count': 0, 'Pool Count': 2, Strategy: 'Failover', 'Log Interval': 5, 'Device Code': 'BM1366 ', OS: process.platform === 'linux' ? 'Linux' : c.OS, Hotplug: 'None' });
+  assert.deepEqual(c, {
+    'ASC Count': 2,
+    'PGA Count': 0,
+    'Pool Count': 2,
+    Strategy: 'Failover',
+    'Log Interval': 5,
+    'Device Code': 'BM1366 ',
+    OS: process.platform === 'linux' ? 'Linux' : c.OS,
+    Hotplug: 'None',
+  });
   const coin = await json('coin');
   assert.equal(status(coin).Code, 78);
   assert.deepEqual(first(coin, 'COIN'), {

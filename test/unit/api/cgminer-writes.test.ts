@@ -54,13 +54,16 @@ test('refused from an address outside write.allow, without a token, or with a wr
 
 test('accepted with the token as a JSON field, as the parameter head, or in plain text', async () => {
   const { ask, control } = setup();
-  assert.deepEqual({ ...st(await ask({ command: 'switchpool', parameter: '1', token: API_TOKEN })), When: 0 }, {
-    STATUS: 'S',
-    When: 0,
-    Code: 27,
-    Msg: "Switching to pool 1:'stratum+tcp://backup.example:3333'",
-    Description: 'asic-agent 0.1.0',
-  });
+  assert.deepEqual(
+    { ...st(await ask({ command: 'switchpool', parameter: '1', token: API_TOKEN })), When: 0 },
+    {
+      STATUS: 'S',
+      When: 0,
+      Code: 27,
+      Msg: "Switching to pool 1:'stratum+tcp://backup.example:3333'",
+      Description: 'asic-agent 0.1.0',
+    },
+  );
   assert.equal(st(await ask({ command: 'switchpool', parameter: `${API_TOKEN},0` })).Code, 27);
   assert.equal(st(await ask({ command: 'switchpool', parameter: `${API_TOKEN},0` }, '::ffff:10.1.2.3')).Code, 27);
   const text = (await ask(`switchpool|${API_TOKEN},1`)).text as string;
@@ -130,13 +133,16 @@ test('restart refused by the board (thermal policy, rate limit): the reason in t
   const { ask, control } = setup();
   control.refuseRestart = 'refusing to power up: fan not turning: fan.fan (fan-stall)';
   const r = await ask({ command: 'restart', token: API_TOKEN });
-  assert.deepEqual({ ...st(r), When: 0 }, {
-    STATUS: 'E',
-    When: 0,
-    Code: 204,
-    Msg: "Command 'restart' failed: refusing to power up: fan not turning: fan.fan (fan-stall)",
-    Description: 'asic-agent 0.1.0',
-  });
+  assert.deepEqual(
+    { ...st(r), When: 0 },
+    {
+      STATUS: 'E',
+      When: 0,
+      Code: 204,
+      Msg: "Command 'restart' failed: refusing to power up: fan not turning: fan.fan (fan-stall)",
+      Description: 'asic-agent 0.1.0',
+    },
+  );
   assert.equal(r.after, undefined);
   assert.equal(control.calls.length, 0);
 });
@@ -145,7 +151,10 @@ test('addpool: url,user,pass with \\ escapes; the password reaches the control a
   const { ask, control } = setup();
   control.answers.addPool = { ok: true, poolId: 'backup' };
   const r = await ask({ command: 'addpool', parameter: `stratum+tcp://new.example:3333,rig\\,2,${POOL_PASSWORD}`, token: API_TOKEN });
-  assert.deepEqual({ ...st(r), When: 0 }, { STATUS: 'S', When: 0, Code: 55, Msg: "Added pool 1: 'stratum+tcp://new.example:3333'", Description: 'asic-agent 0.1.0' });
+  assert.deepEqual(
+    { ...st(r), When: 0 },
+    { STATUS: 'S', When: 0, Code: 55, Msg: "Added pool 1: 'stratum+tcp://new.example:3333'", Description: 'asic-agent 0.1.0' },
+  );
   assert.deepEqual(control.calls, [{ method: 'addPool', arg: { url: 'stratum+tcp://new.example:3333', user: 'rig,2', password: POOL_PASSWORD } }]);
   const bad = await ask({ command: 'addpool', parameter: `stratum+tcp://x:1,${POOL_PASSWORD}`, token: API_TOKEN });
   assert.deepEqual(st(bad).Code, 53);
@@ -193,13 +202,20 @@ test('token parsing helpers', () => {
   assert.deepEqual(a.authorize('127.0.0.1', parseRequest(`restart|${API_TOKEN}`)), { ok: true });
   assert.deepEqual(a.authorize('127.0.0.1', parseRequest(`addpool|${API_TOKEN},u,v,w`)), { ok: true, parameter: 'u,v,w' });
   assert.deepEqual(a.authorize('127.0.0.1', parseRequest(`restart|`)), { ok: false, reason: 'no-token' });
-  assert.deepEqual(new WriteAccess({ enabled: true, allow: ['127.0.0.1'] }).authorize('127.0.0.1', parseRequest(`restart|x`)), { ok: false, reason: 'write-disabled' });
+  assert.deepEqual(new WriteAccess({ enabled: true, allow: ['127.0.0.1'] }).authorize('127.0.0.1', parseRequest(`restart|x`)), {
+    ok: false,
+    reason: 'write-disabled',
+  });
   assert.deepEqual(splitEscaped('a\\,b,c\\\\,d\\', ','), ['a,b', 'c\\', 'd\\']);
 });
 
 test("cgminer's own model (require_token = false): an allowed address writes with plain cgminer requests, others are still refused", async () => {
   const control = new RecordingControl();
-  const d = new CgminerDispatcher({ snapshot: sampleSnapshot, control, access: new WriteAccess({ enabled: true, allow: ['10.1.0.0/16'], requireToken: false }) });
+  const d = new CgminerDispatcher({
+    snapshot: sampleSnapshot,
+    control,
+    access: new WriteAccess({ enabled: true, allow: ['10.1.0.0/16'], requireToken: false }),
+  });
   const ask = async (req: string, client: string): Promise<Obj> => JSON.parse((await d.handle(req, client)).text) as Obj;
   // pyasic's own write request, as rpc/base.py:47-102 sends it: no token anywhere.
   assert.equal(st(await ask('{"command": "switchpool", "parameter": "1"}', '10.1.2.3')).Code, 27);

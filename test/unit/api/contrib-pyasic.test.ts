@@ -29,7 +29,12 @@ function addedLines(path: string): string {
 async function statsItem(): Promise<Record<string, unknown>> {
   const s = sampleSnapshot();
   s.alarms.push({ key: 'pool:backup:down', kind: 'pool', severity: 'warning', message: 'pool backup is down', at: 1, active: true });
-  const d = new CgminerDispatcher({ snapshot: () => s, control: readOnlyControl, access: new WriteAccess({ enabled: false, allow: [] }), clock: new SystemClock() });
+  const d = new CgminerDispatcher({
+    snapshot: () => s,
+    control: readOnlyControl,
+    access: new WriteAccess({ enabled: false, allow: [] }),
+    clock: new SystemClock(),
+  });
   const r = await d.handle('{"command": "stats"}', '127.0.0.1');
   return ((JSON.parse(r.text) as { STATS: Record<string, unknown>[] }).STATS[1] ?? {}) as Record<string, unknown>;
 }
@@ -43,7 +48,8 @@ test('every STATS[1] key the contrib/pyasic backend reads is one the agent sends
   const item = await statsItem();
   for (const k of keys) assert.ok(k in item, `STATS[1] has ${k}`);
   // pyasic's own BMMiner backend, for the fields the issue lists.
-  for (const k of ['Elapsed', 'total_rateideal', 'rate_unit', 'fan1', 'temp1', 'temp2_1', 'chain_acn1', 'chain_acs1', 'chain_rate1']) assert.ok(k in item, `STATS[1] has ${k}`);
+  for (const k of ['Elapsed', 'total_rateideal', 'rate_unit', 'fan1', 'temp1', 'temp2_1', 'chain_acn1', 'chain_acs1', 'chain_rate1'])
+    assert.ok(k in item, `STATS[1] has ${k}`);
 });
 
 test('the patch recognises the agent by the name it gives in every reply, and its recorded replies have the agent layout', async () => {

@@ -19,7 +19,10 @@ interface Panel {
   panels?: Panel[];
 }
 
-const dashboard = JSON.parse(readFileSync(join(ROOT, 'contrib/grafana/asic-agent.json'), 'utf8')) as { panels: Panel[]; templating: { list: { query: { query: string } }[] } };
+const dashboard = JSON.parse(readFileSync(join(ROOT, 'contrib/grafana/asic-agent.json'), 'utf8')) as {
+  panels: Panel[];
+  templating: { list: { query: { query: string } }[] };
+};
 
 function allPanels(ps: Panel[]): Panel[] {
   return ps.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
@@ -35,8 +38,22 @@ function exported(): Set<string> {
   s.chains[0]!.boardTemperature = 45;
   const text = renderMetrics(
     s,
-    { cgminer: { connections: 1, requests: 1, invalid: 0, denied: 0, writes: 0, failures: 0, overLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 }, http: { requests: 1, errors: 0 } },
-    { process: { cpuUserSeconds: 1, cpuSystemSeconds: 1, residentBytes: 1, heapUsedBytes: 1, heapTotalBytes: 1, startTimeSeconds: 1, openFds: 1, lag: { mean: 0, p99: 0, max: 0 } } },
+    {
+      cgminer: { connections: 1, requests: 1, invalid: 0, denied: 0, writes: 0, failures: 0, overLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 },
+      http: { requests: 1, errors: 0 },
+    },
+    {
+      process: {
+        cpuUserSeconds: 1,
+        cpuSystemSeconds: 1,
+        residentBytes: 1,
+        heapUsedBytes: 1,
+        heapTotalBytes: 1,
+        startTimeSeconds: 1,
+        openFds: 1,
+        lag: { mean: 0, p99: 0, max: 0 },
+      },
+    },
   );
   return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1] as string));
 }
@@ -63,7 +80,10 @@ export function metricNames(expr: string): string[] {
 }
 
 test('the metric-name extraction itself', () => {
-  assert.deepEqual(metricNames('sum by (instance, chain) (rate(a_total{x=~"b|c"}[$__rate_interval])) / on(instance) group_left(name) b_info'), ['a_total', 'b_info']);
+  assert.deepEqual(metricNames('sum by (instance, chain) (rate(a_total{x=~"b|c"}[$__rate_interval])) / on(instance) group_left(name) b_info'), [
+    'a_total',
+    'b_info',
+  ]);
   assert.deepEqual(metricNames('time() - start_seconds{instance=~"$instance"} == 1'), ['start_seconds']);
 });
 
@@ -82,7 +102,16 @@ test('every Grafana query names only metrics the agent exports; every panel has 
   }
   for (const n of variableMetrics) assert.ok(have.has(n), `variable query metric ${n} is exported`);
   // The board's headline figures are on it.
-  for (const n of ['asic_agent_hashrate_hashes_per_second', 'asic_agent_efficiency_joules_per_terahash', 'asic_agent_shares_total', 'asic_agent_temperature_celsius', 'asic_agent_fan_rpm', 'asic_agent_alarms_active', 'process_cpu_seconds_total', 'nodejs_eventloop_lag_seconds']) {
+  for (const n of [
+    'asic_agent_hashrate_hashes_per_second',
+    'asic_agent_efficiency_joules_per_terahash',
+    'asic_agent_shares_total',
+    'asic_agent_temperature_celsius',
+    'asic_agent_fan_rpm',
+    'asic_agent_alarms_active',
+    'process_cpu_seconds_total',
+    'nodejs_eventloop_lag_seconds',
+  ]) {
     assert.ok(used.has(n), `${n} is on the dashboard`);
   }
 });
@@ -90,7 +119,9 @@ test('every Grafana query names only metrics the agent exports; every panel has 
 toolTest('every Grafana query is valid PromQL (promtool check rules)', [TOOLS.promtool], {}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'asic-grafana-'));
   try {
-    const rules = exprs.map((e, i) => `      - record: dashboard:q${i}\n        expr: ${JSON.stringify(e.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*'))}`);
+    const rules = exprs.map(
+      (e, i) => `      - record: dashboard:q${i}\n        expr: ${JSON.stringify(e.replaceAll('$__rate_interval', '5m').replaceAll('$instance', '.*'))}`,
+    );
     const file = join(dir, 'rules.yml');
     writeFileSync(file, `groups:\n  - name: dashboard\n    rules:\n${rules.join('\n')}\n`);
     const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });

@@ -124,16 +124,24 @@ test('a fresh agent: every counter label set exists at 0 from the first scrape (
     p.switchesAway = {};
   }
   s.alarms = [];
-  const m = series(renderMetrics(s, { cgminer: { connections: 0, requests: 0, invalid: 0, denied: 0, writes: 0, failures: 0, overLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 } }));
+  const m = series(
+    renderMetrics(s, {
+      cgminer: { connections: 0, requests: 0, invalid: 0, denied: 0, writes: 0, failures: 0, overLimit: 0, notAllowed: 0, timeouts: 0, tooLarge: 0 },
+    }),
+  );
   for (const pool of ['main', 'backup']) {
     assert.equal(m.get(`asic_agent_shares_total{pool="${pool}",result="accepted"}`), 0);
-    for (const result of ['rejected', 'stale', 'lost']) assert.equal(m.get(`asic_agent_shares_total{pool="${pool}",result="${result}",reason="unknown"}`), 0, `${pool} ${result}`);
+    for (const result of ['rejected', 'stale', 'lost'])
+      assert.equal(m.get(`asic_agent_shares_total{pool="${pool}",result="${result}",reason="unknown"}`), 0, `${pool} ${result}`);
     for (const result of ['accepted', 'rejected', 'stale']) assert.equal(m.get(`asic_agent_share_difficulty_total{pool="${pool}",result="${result}"}`), 0);
-    for (const reason of ['disconnected', 'connect-failed', 'no-job', 'reject-run', 'failback', 'quota']) assert.equal(m.get(`asic_agent_pool_switches_total{pool="${pool}",reason="${reason}"}`), 0);
+    for (const reason of ['disconnected', 'connect-failed', 'no-job', 'reject-run', 'failback', 'quota'])
+      assert.equal(m.get(`asic_agent_pool_switches_total{pool="${pool}",reason="${reason}"}`), 0);
     assert.equal(m.get(`asic_agent_pool_failures_total{pool="${pool}"}`) !== undefined, true);
   }
-  for (const reason of ['invalid', 'access-denied', 'too-many-connections', 'address-not-allowed', 'timeout', 'too-large']) assert.equal(m.get(`asic_agent_api_cgminer_refused_total{reason="${reason}"}`), 0);
-  for (const kind of ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other']) assert.equal(m.get(`asic_agent_alarms_active{kind="${kind}",severity="critical"}`), 0);
+  for (const reason of ['invalid', 'access-denied', 'too-many-connections', 'address-not-allowed', 'timeout', 'too-large'])
+    assert.equal(m.get(`asic_agent_api_cgminer_refused_total{reason="${reason}"}`), 0);
+  for (const kind of ['thermal', 'fan', 'power', 'chain', 'pool', 'censorship', 'other'])
+    assert.equal(m.get(`asic_agent_alarms_active{kind="${kind}",severity="critical"}`), 0);
   assert.equal(m.get('asic_agent_blocks_found_total'), s.shares.blocksFound);
 });
 
@@ -192,7 +200,22 @@ test('process metrics: CPU, resident memory, heap, open descriptors, event-loop 
 });
 
 toolTest('promtool accepts the whole exposition, process metrics included', [TOOLS.promtool], {}, (t) => {
-  const text = renderMetrics(sampleSnapshot(), { http: { requests: 1, errors: 0 } }, { process: { cpuUserSeconds: 1.5, cpuSystemSeconds: 0.5, residentBytes: 8e7, heapUsedBytes: 2e7, heapTotalBytes: 3e7, startTimeSeconds: 1.7e9, openFds: 20, lag: { mean: 0.011, p99: 0.02, max: 0.03 } } });
+  const text = renderMetrics(
+    sampleSnapshot(),
+    { http: { requests: 1, errors: 0 } },
+    {
+      process: {
+        cpuUserSeconds: 1.5,
+        cpuSystemSeconds: 0.5,
+        residentBytes: 8e7,
+        heapUsedBytes: 2e7,
+        heapTotalBytes: 3e7,
+        startTimeSeconds: 1.7e9,
+        openFds: 20,
+        lag: { mean: 0.011, p99: 0.02, max: 0.03 },
+      },
+    },
+  );
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   if (r.error) assert.fail(`promtool not runnable: ${r.error.message}`);
   t.diagnostic(r.stdout + r.stderr);

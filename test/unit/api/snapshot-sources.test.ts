@@ -61,7 +61,10 @@ test('a simulated minute: chains, chips, hashrate, shares and pools in the snaps
   assert.equal(backup.protocol, 'sv1');
   assert.equal(backup.active, false);
   assert.equal(backup.priority, 1);
-  assert.deepEqual(s.switches.map((w) => [w.to, w.reason]), [['main', 'initial']]);
+  assert.deepEqual(
+    s.switches.map((w) => [w.to, w.reason]),
+    [['main', 'initial']],
+  );
   assert.equal(main.switchesTo, 1);
   assert.ok(!JSON.stringify(s.pools).includes('sim-secret'));
 });

@@ -45,8 +45,14 @@ test('the issue 21 reproduction: sensor lost and fan stalled, restart sent every
   const window = Math.min(h.rt.config.fans.stallTimeoutS + 2, h.rt.config.limits.noReadingTimeoutS) * 1000 + 1000;
   assert.ok(safeAt - faultAt <= window, `safe ${safeAt - faultAt} ms after the fault (window ${window} ms)`);
   // The first restart went out with the fault, before any reading showed it; every later one is refused.
-  assert.ok(results.slice(1).every((r) => !r.ok), JSON.stringify(results));
-  assert.match(results[1]?.ok === false ? results[1].message : '', /refusing to power up: (no valid chip or board temperature|fan not turning|the last power-up)/);
+  assert.ok(
+    results.slice(1).every((r) => !r.ok),
+    JSON.stringify(results),
+  );
+  assert.match(
+    results[1]?.ok === false ? results[1].message : '',
+    /refusing to power up: (no valid chip or board temperature|fan not turning|the last power-up)/,
+  );
   assert.match(results.at(-1)?.ok === false ? (results.at(-1) as { message: string }).message : '', /board is safe/);
   assert.equal(h.rt.board.getPhase(), 'safe');
   h.rt.close();
@@ -66,7 +72,10 @@ test('resume is refused with the reason while the temperature is missing; the bo
   assert.equal(h.rt.board.getPhase(), 'paused');
   assert.equal(powered(h), false);
   const stopped = await advanceUntil(h.clock, () => h.rt.board.getPhase() === 'safe', 30_000, STEP);
-  assert.ok(stopped !== undefined && stopped - lostAt <= h.rt.config.limits.noReadingTimeoutS * 1000 + 1000, `stopped at ${stopped === undefined ? '-' : stopped - lostAt} ms`);
+  assert.ok(
+    stopped !== undefined && stopped - lostAt <= h.rt.config.limits.noReadingTimeoutS * 1000 + 1000,
+    `stopped at ${stopped === undefined ? '-' : stopped - lostAt} ms`,
+  );
   assert.equal(h.rt.board.status().reason, 'sensor-loss', 'the no-reading timer ran on through the pause and the refused resume');
   h.rt.close();
 });

@@ -6,7 +6,8 @@ import { DeviceMissingError } from '../../../src/agent/chain-set.js';
 import { explainStartupFailure } from '../../../src/cli/startup-failure.js';
 import { PtyError } from '../../../workshop/sim/bm13xx/pty-addon.js';
 
-const inUse = (server: 'cgminer' | 'http', code: string): ApiListenError => new ApiListenError(server, '127.0.0.1', 4028, code, Object.assign(new Error(`listen ${code}`), { code }));
+const inUse = (server: 'cgminer' | 'http', code: string): ApiListenError =>
+  new ApiListenError(server, '127.0.0.1', 4028, code, Object.assign(new Error(`listen ${code}`), { code }));
 
 test('a port in use names the port, the server and the key or flag that moves it', () => {
   assert.equal(
@@ -19,9 +20,11 @@ test('a port in use names the port, the server and the key or flag that moves it
 });
 
 test('errors that already name cause and fix pass through as they are, one line', () => {
-  const pty = new PtyError('pseudo-terminal support is not installed (@asic-agent/pty): run `npm ci` (it builds the addon with python3, make and a C compiler)');
+  const pty = new PtyError(
+    'pseudo-terminal support is not installed (@asic-agent/pty): run `npm ci` (it builds the addon with python3, make and a C compiler)',
+  );
   assert.equal(explainStartupFailure(pty), pty.message);
-  const dev = new DeviceMissingError('chain 0: UART /dev/ttyAMA0 does not exist: check the chain\'s uart in the board-config');
+  const dev = new DeviceMissingError("chain 0: UART /dev/ttyAMA0 does not exist: check the chain's uart in the board-config");
   assert.equal(explainStartupFailure(dev), dev.message);
   assert.equal(explainStartupFailure(new TypeError('boom')), 'TypeError: boom');
   assert.ok(!explainStartupFailure(new TypeError('boom')).includes('\n'));

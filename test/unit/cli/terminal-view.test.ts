@@ -35,7 +35,10 @@ test('hashrates carry units from H/s to EH/s', () => {
 
 test('the status line: hashrate and nominal, shares, HW errors, pool and protocol, hottest sensor, fans', () => {
   const line = statusLine(status);
-  assert.equal(line, '123 TH/s (1 min; nominal 125 TH/s) · shares 12 accepted, 1 rejected, 2 stale · HW errors 3 · pool braiins (Stratum V2) · hottest vr 72.0 °C · fans 40–45 %');
+  assert.equal(
+    line,
+    '123 TH/s (1 min; nominal 125 TH/s) · shares 12 accepted, 1 rejected, 2 stale · HW errors 3 · pool braiins (Stratum V2) · hottest vr 72.0 °C · fans 40–45 %',
+  );
   assert.match(statusLine({ ...status, pool: null, pool_protocol: null }), / · no pool · /);
   assert.match(statusLine({ ...status, temps_c: { asic: null } }), /no temperature reading/);
   assert.match(statusLine({ ...status, lost: 4 }), /2 stale, 4 lost/);
@@ -44,7 +47,16 @@ test('the status line: hashrate and nominal, shares, HW errors, pool and protoco
 });
 
 test('the banner names the board, the pools, the API addresses and how to look and stop', () => {
-  const lines = bannerLines({ firmware: 'asic-agent 0.1.0', board: 'sim-bm1370', simulated: true, chains: 2, chips: '4 BM1370', pools: ['lab  stratum2+tcp://127.0.0.1:3336 (Stratum V2, extended channel)'], api: { cgminer: '127.0.0.1:4028', http: '127.0.0.1:4029' }, config: '/etc/asic-agent/config.toml' });
+  const lines = bannerLines({
+    firmware: 'asic-agent 0.1.0',
+    board: 'sim-bm1370',
+    simulated: true,
+    chains: 2,
+    chips: '4 BM1370',
+    pools: ['lab  stratum2+tcp://127.0.0.1:3336 (Stratum V2, extended channel)'],
+    api: { cgminer: '127.0.0.1:4028', http: '127.0.0.1:4029' },
+    config: '/etc/asic-agent/config.toml',
+  });
   const text = lines.join('\n');
   assert.match(text, /asic-agent 0\.1\.0 — simulated board sim-bm1370: 2 chains × 4 BM1370/);
   assert.match(text, /pool {6}lab {2}stratum2\+tcp:\/\/127\.0\.0\.1:3336 \(Stratum V2, extended channel\)/);
@@ -58,10 +70,17 @@ test('the banner names the board, the pools, the API addresses and how to look a
 test('records: status and banner rendered, events as lines, warnings with their fields, routine info silent', () => {
   const o = { level: 'info' as const, color: false };
   assert.equal(renderRecord(status, o).length, 1);
-  assert.match(renderRecord({ level: 30, msg: 'starting', board: 'b', chains: 1, api: { cgminer: null, http: '127.0.0.1:1' } }, o).join('\n'), /status {4}asic-agent status/);
+  assert.match(
+    renderRecord({ level: 30, msg: 'starting', board: 'b', chains: 1, api: { cgminer: null, http: '127.0.0.1:1' } }, o).join('\n'),
+    /status {4}asic-agent status/,
+  );
   assert.match(renderRecord({ level: 30, msg: 'pool switch', pool: 'b', from: 'a' }, o)[0] ?? '', /mining on pool b \(was a\)/);
-  assert.match(renderRecord({ level: 30, msg: 'cooling down', controlC: 61.24, coolC: 45, timeoutS: 60, fanDutyPct: 100 }, o)[0] ?? '', /cool to 45 °C \(now 61\.2 °C, at most 60 s\).*Ctrl-C again to skip/);
-  const warn = renderRecord({ level: 40, module: 'pools', msg: 'pool failed', pool: 'a', reason: 'connect-failed', detail: 'ECONNREFUSED', extra: 'x' }, o)[0] ?? '';
+  assert.match(
+    renderRecord({ level: 30, msg: 'cooling down', controlC: 61.24, coolC: 45, timeoutS: 60, fanDutyPct: 100 }, o)[0] ?? '',
+    /cool to 45 °C \(now 61\.2 °C, at most 60 s\).*Ctrl-C again to skip/,
+  );
+  const warn =
+    renderRecord({ level: 40, module: 'pools', msg: 'pool failed', pool: 'a', reason: 'connect-failed', detail: 'ECONNREFUSED', extra: 'x' }, o)[0] ?? '';
   assert.match(warn, /WARN pools: pool failed \(pool=a, reason=connect-failed, detail=ECONNREFUSED\)$/);
   assert.match(renderRecord({ level: 50, module: 'x', msg: 'boom' }, { ...o, color: true })[0] ?? '', /^\u001b\[31m.*ERROR x: boom/);
   assert.deepEqual(renderRecord({ level: 30, module: 'sv2.client', msg: 'noise handshake complete' }, o), []);

@@ -48,10 +48,18 @@ test('board-config cross checks name the key and the line', () => {
   const cases: [string, string, RegExp][] = [
     ['power = { ic = "ina260", address = 0x40 }', 'power = { ic = "ina260", address = 0x24 }', /i2c\.devices\.(vreg|power)\.address: 0x24 is also used by/],
     ['external = "chip", internal = "ambient" }', 'external = "none", internal = "ambient" }', /i2c\.devices: has no chip or board temperature sensor/],
-    ['power_enable = { chip = "sim-gpio", line = 2', 'power_enable = { chip = "sim-gpio", line = 1', /gpio\.power_enable: sim-gpio:1 is also used by chain\[1\]\.reset/],
+    [
+      'power_enable = { chip = "sim-gpio", line = 2',
+      'power_enable = { chip = "sim-gpio", line = 1',
+      /gpio\.power_enable: sim-gpio:1 is also used by chain\[1\]\.reset/,
+    ],
     ['frequency_mhz = 525', 'frequency_mhz = 700', /asic\.frequency_mhz: 700 MHz must lie within min_frequency_mhz\.\.max_frequency_mhz/],
     ['faults = []', 'faults = ["fan-stal@3"]', /sim\.faults\[0\]: unknown fault "fan-stal"/],
-    ['vreg = { ic = "tps546d24a", address = 0x24 }', 'vreg = { ic = "tps546d24a", address = 0x24, sensor = "vr" }', /i2c\.devices\.vreg\.sensor: does not apply to an tps546d24a/],
+    [
+      'vreg = { ic = "tps546d24a", address = 0x24 }',
+      'vreg = { ic = "tps546d24a", address = 0x24, sensor = "vr" }',
+      /i2c\.devices\.vreg\.sensor: does not apply to an tps546d24a/,
+    ],
     ['max_iout_a = 28', 'max_iout_a = 31', /power\.max_iout_a: 31 A is above the regulator's iout_oc_warn \(30 A\)/],
     ['kind = "board"', 'kind = "boards"', /kind: "boards" is not allowed; expected one of "board"/],
     ['uart = "sim:chain0"', 'uart = "ttyS1"', /chain\[0\]\.uart: "ttyS1" is not a device path/],
@@ -101,7 +109,10 @@ function agentIssues(text: string): string {
 test('agent config: defaults come from the board-config, overrides stay within its limits', () => {
   assert.equal(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n'), 'ok');
   const cases: [string, RegExp][] = [
-    ['[temperature]\ndangerous = 80', /DIR\/agent\.toml:5: temperature\.dangerous: 80 °C is above the board's dangerous limit \(75 °C in sim-bm1370\); it can only be lowered/],
+    [
+      '[temperature]\ndangerous = 80',
+      /DIR\/agent\.toml:5: temperature\.dangerous: 80 °C is above the board's dangerous limit \(75 °C in sim-bm1370\); it can only be lowered/,
+    ],
     ['[temperature]\ntarget = 72', /temperature\.target: target \(72 °C\) must be below hot \(70 °C\)/],
     ['[temperature]\ncool = 65', /temperature\.cool: cool \(65 °C\) must be below target \(60 °C\)/],
     ['[fans]\nmin_fans = 2', /agent\.toml:5: fans\.min_fans: 2 is more than the 1 fan sim-bm1370 has/],
@@ -114,11 +125,17 @@ test('agent config: defaults come from the board-config, overrides stay within i
     const out = agentIssues(`version = 1\n[board]\nconfig = "sim-bm1370"\n${section}\n`);
     assert.match(out, want, out);
   }
-  assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\nfrequency_mhz = 650\n'), /agent\.toml:4: board\.frequency_mhz: 650 MHz is outside sim-bm1370's 50\.\.600 MHz/);
+  assert.match(
+    agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\nfrequency_mhz = 650\n'),
+    /agent\.toml:4: board\.frequency_mhz: 650 MHz is outside sim-bm1370's 50\.\.600 MHz/,
+  );
   assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\nvoltage = 1.5\n'), /board\.voltage: 1\.5 V is outside sim-bm1370's 1\.\.1\.3 V/);
   assert.match(agentIssues('version = 1\n[board]\nconfig = "no-such-board"\n'), /agent\.toml:3: board\.config: board-config "no-such-board" not found/);
   assert.match(agentIssues('version = 1\n'), /agent\.toml: board: missing; expected a table with keys config, frequency_mhz, voltage/);
-  assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n[poool]\nurl = "x"\n'), /agent\.toml:4: poool: unknown key; the agent config allows kind, version, board, temperature, fans, log, pool, group, pools, api/);
+  assert.match(
+    agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n[poool]\nurl = "x"\n'),
+    /agent\.toml:4: poool: unknown key; the agent config allows kind, version, board, temperature, fans, log, pool, group, pools, api/,
+  );
   // [pool] is a list: [[pool]] tables.
   assert.match(agentIssues('version = 1\n[board]\nconfig = "sim-bm1370"\n[pool]\nurl = "x"\n'), /agent\.toml:4: pool: expected an array with 1 to 32 entries/);
 });

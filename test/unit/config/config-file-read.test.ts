@@ -18,7 +18,10 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 test('a config file over the size cap is refused, before it is parsed', () => {
   const big = join(dir, 'big.toml');
   writeFileSync(big, `version = 1\n${'# padding\n'.repeat(MAX_CONFIG_BYTES / 10 + 1)}`);
-  assert.throws(() => readToml(big), (e: unknown) => e instanceof ConfigError && /cannot read the file \(\d+ bytes; a config file may have at most 1048576\)/.test(e.message));
+  assert.throws(
+    () => readToml(big),
+    (e: unknown) => e instanceof ConfigError && /cannot read the file \(\d+ bytes; a config file may have at most 1048576\)/.test(e.message),
+  );
   const ok = join(dir, 'ok.toml');
   writeFileSync(ok, 'version = 1\n');
   assert.equal(readToml(ok).data.version, 1);
@@ -26,7 +29,11 @@ test('a config file over the size cap is refused, before it is parsed', () => {
 
 test('special files are refused: a character device, a directory, a FIFO (without blocking), also as the board-config', () => {
   for (const path of ['/dev/zero', '/dev/urandom', dir]) {
-    assert.throws(() => readToml(path), (e: unknown) => e instanceof ConfigError && /cannot read the file \((not a regular file|EISDIR)\)/.test(e.message), path);
+    assert.throws(
+      () => readToml(path),
+      (e: unknown) => e instanceof ConfigError && /cannot read the file \((not a regular file|EISDIR)\)/.test(e.message),
+      path,
+    );
   }
   const fifo = join(dir, 'fifo');
   execFileSync('mkfifo', [fifo]);

@@ -29,7 +29,10 @@ function issues(fans: string): string {
 }
 
 test('safe_duty that does not cool is refused outside immersion mode, with the key and line', () => {
-  assert.match(issues('min_duty = 0\nsafe_duty = 0'), /agent\.toml:6: fans\.safe_duty: 0 % does not cool a stopped board; outside immersion mode it must be at least 50 %/);
+  assert.match(
+    issues('min_duty = 0\nsafe_duty = 0'),
+    /agent\.toml:6: fans\.safe_duty: 0 % does not cool a stopped board; outside immersion mode it must be at least 50 %/,
+  );
   assert.match(issues('mode = "manual"\nduty = 30\nmin_duty = 0\nsafe_duty = 10'), /fans\.safe_duty: 10 % does not cool/);
   assert.equal(issues('min_duty = 0\nsafe_duty = 50'), 'ok');
   assert.equal(issues(''), 'ok', 'the default (100 %) cools');

@@ -49,11 +49,20 @@ test('pools: valid [[pool]] and [[group]] configs map onto the pool manager', ()
 });
 
 test('pools: errors name the key, the line and what is allowed', () => {
-  assert.match(issues(head + '[[pool]]\nurl = "http://pool.example:80"\nuser = "u"\n'), /agent\.toml:5: pool\[0\]\.url: "http:\/\/pool\.example:80" is not stratum2\+tcp:\/\/host:port\/AUTHORITY_KEY, stratum\+tcp:\/\/host:port or stratum\+ssl:\/\/host:port/);
+  assert.match(
+    issues(head + '[[pool]]\nurl = "http://pool.example:80"\nuser = "u"\n'),
+    /agent\.toml:5: pool\[0\]\.url: "http:\/\/pool\.example:80" is not stratum2\+tcp:\/\/host:port\/AUTHORITY_KEY, stratum\+tcp:\/\/host:port or stratum\+ssl:\/\/host:port/,
+  );
   assert.match(issues(head + '[[pool]]\nurl = "stratum+tcp://p:3333"\n'), /agent\.toml:4: pool\[0\]\.user: missing/);
   assert.match(issues(head + '[[pool]]\nurl = "stratum2+tcp://p:34254"\nuser = "u"\n'), /agent\.toml:5: pool\[0\]\.url: has no authority key/);
-  assert.match(issues(head + '[[pool]]\nurl = "stratum2+tcp://127.0.0.1:34250"\nuser = "u"\nplain = true\n'), /agent\.toml:7: pool\[0\]\.plain: needs allow_unauthenticated = true/);
-  assert.match(issues(head + '[[pool]]\nurl = "stratum+tcp://p:3333"\nuser = "u"\nchannel = "group"\n'), /agent\.toml:7: pool\[0\]\.channel: "group" is not allowed; expected one of "extended", "standard"/);
+  assert.match(
+    issues(head + '[[pool]]\nurl = "stratum2+tcp://127.0.0.1:34250"\nuser = "u"\nplain = true\n'),
+    /agent\.toml:7: pool\[0\]\.plain: needs allow_unauthenticated = true/,
+  );
+  assert.match(
+    issues(head + '[[pool]]\nurl = "stratum+tcp://p:3333"\nuser = "u"\nchannel = "group"\n'),
+    /agent\.toml:7: pool\[0\]\.channel: "group" is not allowed; expected one of "extended", "standard"/,
+  );
   assert.match(issues(head + '[[pool]]\nurl = "stratum+tcp://p:3333"\nuser = "u"\nusr = "u"\n'), /agent\.toml:7: pool\[0\]\.usr: unknown key/);
   assert.match(
     issues(head + '[[pool]]\nurl = "stratum+tcp://p:3333"\nuser = "u"\n[[group]]\nname = "g"\n[[group.pool]]\nurl = "stratum+tcp://q:3333"\nuser = "u"\n'),
@@ -65,7 +74,11 @@ test('pools: errors name the key, the line and what is allowed', () => {
 test('api: defaults, overrides, and errors with their lines', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
   const f = join(dir, 'agent.toml');
-  writeFileSync(f, head + '[api.cgminer]\nport = 14028\n[api.cgminer.write]\nenabled = true\nallow = ["10.0.0.0/8"]\ntoken = "0123456789abcdefXYZ"\n[api.http]\nenabled = false\n');
+  writeFileSync(
+    f,
+    head +
+      '[api.cgminer]\nport = 14028\n[api.cgminer.write]\nenabled = true\nallow = ["10.0.0.0/8"]\ntoken = "0123456789abcdefXYZ"\n[api.http]\nenabled = false\n',
+  );
   const api = resolveApiOptions(toApiOptionsInput(loadRunConfig(f).agent.api));
   assert.equal(api.cgminer.port, 14028);
   assert.equal(api.cgminer.host, '127.0.0.1');
@@ -74,6 +87,12 @@ test('api: defaults, overrides, and errors with their lines', () => {
   assert.match(issues(head + '[api.http]\nport = 70000\n'), /agent\.toml:5: api\.http\.port: 70000 is out of range/);
   assert.match(issues(head + '[api.cgminer]\nlisten = "0.0.0.0"\n'), /agent\.toml:5: api\.cgminer\.listen: unknown key/);
   // Write access needs an allow-list and a real token: checked at load time, reported at the key's line.
-  assert.match(issues(head + '[api.cgminer.write]\nenabled = true\nallow = ["10.0.0.0/8"]\ntoken = "short"\n'), /agent\.toml:\d+: api\.cgminer\.write\.token: write access needs a token of at least 16 characters/);
-  assert.match(issues(head + '[api.cgminer.write]\nenabled = true\ntoken = "0123456789abcdefXYZ"\n'), /api\.cgminer\.write\.allow: write access needs at least one allowed client address/);
+  assert.match(
+    issues(head + '[api.cgminer.write]\nenabled = true\nallow = ["10.0.0.0/8"]\ntoken = "short"\n'),
+    /agent\.toml:\d+: api\.cgminer\.write\.token: write access needs a token of at least 16 characters/,
+  );
+  assert.match(
+    issues(head + '[api.cgminer.write]\nenabled = true\ntoken = "0123456789abcdefXYZ"\n'),
+    /api\.cgminer\.write\.allow: write access needs at least one allowed client address/,
+  );
 });

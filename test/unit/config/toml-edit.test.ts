@@ -81,7 +81,8 @@ test('pools: reordered, removed and added with their own lines; comments between
 });
 
 test('groups with their pools ([[group]] / [[group.pool]])', () => {
-  const src = '[[group]]\nname = "g1"  # main\n\n[[group.pool]]\nurl = "stratum+tcp://a:1"\nuser = "u"\n\n[[group]]\nname = "g2"\nquota = 2\n\n[[group.pool]]\nurl = "stratum+tcp://b:1"\nuser = "u"\n';
+  const src =
+    '[[group]]\nname = "g1"  # main\n\n[[group.pool]]\nurl = "stratum+tcp://a:1"\nuser = "u"\n\n[[group]]\nname = "g2"\nquota = 2\n\n[[group.pool]]\nurl = "stratum+tcp://b:1"\nuser = "u"\n';
   const out = editToml(src, [
     {
       op: 'tables',
@@ -131,11 +132,30 @@ test('random edits of the example config: the result parses to exactly the edite
   const src = readFileSync(new URL('../../../config.example.toml', import.meta.url), 'utf8');
   const comments = src.split('\n').filter((l) => /^\s*#/.test(l));
   const edit = fc.oneof(
-    fc.record({ op: fc.constant('set' as const), key: fc.constantFrom('fans.mode', 'fans.duty', 'temperature.target', 'board.voltage', 'board.frequency_mhz', 'log.level', 'api.http.port', 'dashboard.enabled'), value: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.string({ maxLength: 12 }), fc.boolean()) }),
+    fc.record({
+      op: fc.constant('set' as const),
+      key: fc.constantFrom(
+        'fans.mode',
+        'fans.duty',
+        'temperature.target',
+        'board.voltage',
+        'board.frequency_mhz',
+        'log.level',
+        'api.http.port',
+        'dashboard.enabled',
+      ),
+      value: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.string({ maxLength: 12 }), fc.boolean()),
+    }),
     fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom('fans.min_duty', 'temperature.cool', 'log.status_interval_s') }),
-    fc
-      .shuffledSubarray([0, 1, -1, -2], { minLength: 0, maxLength: 4 })
-      .map((order): TomlEdit => ({ op: 'tables', key: 'pool', items: order.map((i) => (i >= 0 ? { from: i, set: i === 0 ? { user: 'changed' } : {} } : { set: { url: `stratum+tcp://n${-i}.example:1`, user: 'n' } })) })),
+    fc.shuffledSubarray([0, 1, -1, -2], { minLength: 0, maxLength: 4 }).map(
+      (order): TomlEdit => ({
+        op: 'tables',
+        key: 'pool',
+        items: order.map((i) =>
+          i >= 0 ? { from: i, set: i === 0 ? { user: 'changed' } : {} } : { set: { url: `stratum+tcp://n${-i}.example:1`, user: 'n' } },
+        ),
+      }),
+    ),
   );
   fc.assert(
     fc.property(fc.array(edit, { maxLength: 4 }), (edits) => {

@@ -14,7 +14,11 @@ test('a silent chip is marked after ten expected intervals, a silent chain is re
     h.workSent();
     for (const chip of [0, 1, 3]) h.nonce(chip); // chip 2 is dead
     const actions = h.check();
-    if (s === 10) assert.deepEqual(actions.map((a) => a.kind), ['chip-silent']);
+    if (s === 10)
+      assert.deepEqual(
+        actions.map((a) => a.kind),
+        ['chip-silent'],
+      );
     else if (s > 10) assert.deepEqual(actions, []);
   }
   assert.deepEqual(h.silentChips(), [2]);
@@ -24,7 +28,10 @@ test('a silent chip is marked after ten expected intervals, a silent chain is re
     clock.advance(200);
     h.workSent();
   }
-  assert.deepEqual(h.check().map((a) => a.kind), ['chain-dead']);
+  assert.deepEqual(
+    h.check().map((a) => a.kind),
+    ['chain-dead'],
+  );
   assert.equal(h.chainReinits, 1);
   h.reset();
   assert.deepEqual(h.check(), []);

@@ -12,7 +12,19 @@ import { fakeFactory } from '../../helpers/fake-upstream.js';
 
 let ids = 0;
 function unitOf(job: Job, extranonce = new Uint8Array([1, 2, 3, 4])): WorkUnit {
-  return { id: ids++, job, chain: 0, version: job.version, rollMask: BIP320_MASK, prevHash: job.prevHash, merkleRoot: new Uint8Array(32), ntime: job.ntime, nbits: job.nbits, extranonce, createdAt: 0 };
+  return {
+    id: ids++,
+    job,
+    chain: 0,
+    version: job.version,
+    rollMask: BIP320_MASK,
+    prevHash: job.prevHash,
+    merkleRoot: new Uint8Array(32),
+    ntime: job.ntime,
+    nbits: job.nbits,
+    extranonce,
+    createdAt: 0,
+  };
 }
 
 test('a repeated reply is a repeated nonce; a share found again on a copy of its job is a duplicate share; jobs long gone are forgotten', () => {

@@ -4,7 +4,9 @@ import { jobExhaustionMs, nextPow2, workIntervalMs } from '../../../src/mining/j
 import { readVectorJson, vectorTest } from '../../helpers/vectors.js';
 
 vectorTest("job exhaustion times match ESP-Miner's timeout tests", () => {
-  const v = readVectorJson<{ job_timeout_tests: { cases: { freq: number; asics: number; small_cores: number; version_size: number; percent: number; expected_ms: number }[] } }>('bm13xx/registers_and_timing.json');
+  const v = readVectorJson<{
+    job_timeout_tests: { cases: { freq: number; asics: number; small_cores: number; version_size: number; percent: number; expected_ms: number }[] };
+  }>('bm13xx/registers_and_timing.json');
   assert.equal(v.job_timeout_tests.cases.length, 4);
   for (const c of v.job_timeout_tests.cases) {
     const ms = jobExhaustionMs({ frequencyMhz: c.freq, smallCores: c.small_cores, chips: c.asics, versions: c.version_size, fraction: c.percent });

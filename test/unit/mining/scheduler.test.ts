@@ -31,7 +31,10 @@ class HashingChain extends TypedEmitter<MiningChainEvents> implements MiningChai
   units: WorkUnit[] = [];
   badNonces = 0;
   private readonly hasher = new MiningHasher();
-  constructor(readonly index: number, private readonly clock: ManualClock) {
+  constructor(
+    readonly index: number,
+    private readonly clock: ManualClock,
+  ) {
     super();
   }
   rollMaskFor(jobMask: number): number {

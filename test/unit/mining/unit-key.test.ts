@@ -24,14 +24,21 @@ test('every BIP320 rolled value fits the numeric key, and keys are exact integer
 
 test('distinct (nonce, rolled bits) under one mask give distinct keys (property)', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }), (mask, n1, r1, n2, r2) => {
-      const shift = maskShift(mask);
-      const a = unitKey(n1, (r1 & mask) >>> 0, shift);
-      const b = unitKey(n2, (r2 & mask) >>> 0, shift);
-      if (a < 0 || b < 0) return true;
-      const same = n1 === n2 && ((r1 & mask) >>> 0) === ((r2 & mask) >>> 0);
-      return (a === b) === same;
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      fc.integer({ min: 0, max: 0xffffffff }),
+      (mask, n1, r1, n2, r2) => {
+        const shift = maskShift(mask);
+        const a = unitKey(n1, (r1 & mask) >>> 0, shift);
+        const b = unitKey(n2, (r2 & mask) >>> 0, shift);
+        if (a < 0 || b < 0) return true;
+        const same = n1 === n2 && (r1 & mask) >>> 0 === (r2 & mask) >>> 0;
+        return (a === b) === same;
+      },
+    ),
     { numRuns: 20_000 },
   );
 });

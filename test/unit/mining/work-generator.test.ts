@@ -87,7 +87,13 @@ test('header-only work: chains are separated by version bits outside the roll ma
 });
 
 vectorTest('the real BM1370 share through the work generator and nonce check: difficulty 29588.01', () => {
-  const s = readVectorJson<{ shares: { mining_notify_params: [string, string, string, string, string[], string, string, string, boolean]; extranonce1: string; submit: { extranonce2: string; nonce: string; version_bits: string } }[] }>('real/stratum-v1-shares.json').shares[0]!;
+  const s = readVectorJson<{
+    shares: {
+      mining_notify_params: [string, string, string, string, string[], string, string, string, boolean];
+      extranonce1: string;
+      submit: { extranonce2: string; nonce: string; version_bits: string };
+    }[];
+  }>('real/stratum-v1-shares.json').shares[0]!;
   const [, prevhash, coinb1, coinb2, branch, version, nbits, ntime] = s.mining_notify_params;
   const clock = new ManualClock();
   const job: Job = {
@@ -103,7 +109,13 @@ vectorTest('the real BM1370 share through the work generator and nonce check: di
     target: difficultyToTarget(8192),
     clean: false,
     receivedAt: 0,
-    work: { kind: 'coinbase', coinbasePrefix: concatBytes(fromHex(coinb1), fromHex(s.extranonce1)), coinbaseSuffix: fromHex(coinb2), extranonceSize: 4, merkleBranch: branch.map(fromHex) },
+    work: {
+      kind: 'coinbase',
+      coinbasePrefix: concatBytes(fromHex(coinb1), fromHex(s.extranonce1)),
+      coinbaseSuffix: fromHex(coinb2),
+      extranonceSize: 4,
+      merkleBranch: branch.map(fromHex),
+    },
   };
   // extranonce2 17000000 = chain 0x17 with counter 0: the first unit for chain 23 of 24.
   const gen = new JobWorkGenerator(job, 24, clock, BIP320_MASK);

@@ -44,7 +44,17 @@ test('[mqtt] and [[webhook]] map onto the notifiers; defaults filled in', () => 
     reconnectMaxMs: 60_000,
   });
   assert.equal(o.webhooks.length, 2);
-  assert.deepEqual(o.webhooks[0], { url: 'https://hooks.example/T0/B1/secret', token: 'abc', kinds: ['thermal', 'fan'], minSeverity: 'critical', timeoutMs: 5000, attempts: 8, backoffMinMs: 1000, backoffMaxMs: 300_000, queue: 100 });
+  assert.deepEqual(o.webhooks[0], {
+    url: 'https://hooks.example/T0/B1/secret',
+    token: 'abc',
+    kinds: ['thermal', 'fan'],
+    minSeverity: 'critical',
+    timeoutMs: 5000,
+    attempts: 8,
+    backoffMinMs: 1000,
+    backoffMaxMs: 300_000,
+    queue: 100,
+  });
   assert.equal(o.webhooks[1]?.minSeverity, 'warning');
   // Nothing configured: nothing on.
   const bare = load('');

@@ -104,7 +104,10 @@ test('the unit: devices per board, placeholders filled, no placeholder left', ()
   assert.deepEqual(deviceAllowFor(simRunConfig().board), ['/dev/ptmx rw', 'char-pts rw']);
   const unit = renderUnit({ node: '/usr/local/bin/node', prefix: '/opt/asic-agent', config: '/etc/asic-agent/config.toml', exitCoolTimeoutS: 30, devices: [] });
   assert.doesNotMatch(unit, /@[A-Z_]+@/);
-  assert.match(unit, /^ExecStart=\/usr\/local\/bin\/node --max-semi-space-size=1 \/opt\/asic-agent\/current\/bin\/asic-agent\.js run --config \/etc\/asic-agent\/config\.toml$/m);
+  assert.match(
+    unit,
+    /^ExecStart=\/usr\/local\/bin\/node --max-semi-space-size=1 \/opt\/asic-agent\/current\/bin\/asic-agent\.js run --config \/etc\/asic-agent\/config\.toml$/m,
+  );
   assert.match(unit, /^TimeoutStopSec=60$/m);
   assert.match(unit, /^# DeviceAllow: none yet/m);
   assert.equal(unitNode(unit), '/usr/local/bin/node');
@@ -115,7 +118,8 @@ test('a first-install config names every value still to fill in, with its line',
   const doc = parseToml('version = 1\n[board]\nconfig = "FILL IN: your board"\n[[pool]]\nurl = "FILL IN"\nuser = "me"\n', 'c.toml');
   assert.throws(
     () => rejectPlaceholders(doc),
-    (err: unknown) => err instanceof ConfigError && err.message === 'c.toml:3: board.config: not filled in yet: your board\nc.toml:5: pool[0].url: not filled in yet',
+    (err: unknown) =>
+      err instanceof ConfigError && err.message === 'c.toml:3: board.config: not filled in yet: your board\nc.toml:5: pool[0].url: not filled in yet',
   );
   rejectPlaceholders(parseToml('version = 1\n[board]\nconfig = "sim-bm1370"\n', 'ok.toml'));
 });

@@ -65,7 +65,11 @@ test('regulator: fault bits, output off while commanded, VOUT and IOUT ranges, n
   assert.equal(q.evaluate(sample(9999, reg(null))).stop, undefined);
   assert.equal(q.evaluate(sample(10_000, reg(null))).stop?.reason, 'regulator-fault');
   // Not commanded on (paused, stopped): an off output is expected.
-  assert.equal(p().evaluate(sample(0, { powered: false, regulator: { commandedOn: false, expectedVout: 4.6, settled: false, telemetry: tel({ off: true, vout: 0 }) } })).stop, undefined);
+  assert.equal(
+    p().evaluate(sample(0, { powered: false, regulator: { commandedOn: false, expectedVout: 4.6, settled: false, telemetry: tel({ off: true, vout: 0 }) } }))
+      .stop,
+    undefined,
+  );
 });
 
 test('fans: a stall must last stall_timeout_s; fewer working fans than min_fans stops', () => {
@@ -166,7 +170,11 @@ test('a chip diode is ignored for the settle window after a reset release; other
   }
   assert.equal(repeated(p, 1500, { temps: [diode(110)], resetReleasedAt: 1000 }).stop?.reason, 'overheat', 'settled: a real over-temperature stops');
   const board = new ThermalPolicy(LIMITS, FANS, POWER, 0);
-  assert.equal(repeated(board, 1000, { temps: [{ id: 'tmp', kind: 'board', c: 90, raw: 1 }], resetReleasedAt: 1000 }).stop?.reason, 'overheat', 'a board sensor has nothing to settle');
+  assert.equal(
+    repeated(board, 1000, { temps: [{ id: 'tmp', kind: 'board', c: 90, raw: 1 }], resetReleasedAt: 1000 }).stop?.reason,
+    'overheat',
+    'a board sensor has nothing to settle',
+  );
 });
 
 test('readings outside 0..120 °C are failed readings, not temperatures', () => {
@@ -202,7 +210,7 @@ test('powerUpBlocker: only readings clear it; a stop, a missing or stuck chip te
   assert.equal(p.powerUpBlocker()?.reason, 'overheat');
 });
 
-test('the timers are the policy\'s own: readings over a pause keep counting; regulator silence counts only while commanded on', () => {
+test("the timers are the policy's own: readings over a pause keep counting; regulator silence counts only while commanded on", () => {
   // No reading at 0..9 s, whatever happens to power in between: a stop at 10 s.
   const p = new ThermalPolicy(LIMITS, FANS, POWER, 0);
   p.evaluate(sample(0, { temps: [chip(null)] }));

@@ -51,7 +51,7 @@ test("Wald's test keeps its error rates: sound chips rarely fail, chips past the
   // Simulated Bernoulli streams: hardware-error share q0/2 (a chip at its edge) and 2·q1 (past it).
   const s = TUNER_DEFAULTS.strict;
   let seed = 12345;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const run = (q: number): 'stable' | 'unstable' => {
     let v = 0;
     let h = 0;

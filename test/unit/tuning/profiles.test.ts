@@ -7,10 +7,31 @@ import { test } from 'node:test';
 import { profileFor, type BoardIdentity, type TuningProfile } from '../../../src/tuning/profile.js';
 import { defaultProfileDir, ProfileStore } from '../../../src/tuning/profile-store.js';
 
-const id: BoardIdentity = { board: 'sim-bm1366', family: 'bm1366', chains: [{ chips: 4, missing: [] }, { chips: 4, missing: [2] }] };
+const id: BoardIdentity = {
+  board: 'sim-bm1366',
+  family: 'bm1366',
+  chains: [
+    { chips: 4, missing: [] },
+    { chips: 4, missing: [2] },
+  ],
+};
 
 function profile(over: Partial<TuningProfile> = {}): TuningProfile {
-  return { identity: id, mode: 'power', target: 60, volts: 1.085, mhz: [[400, 410, 405, 399], [402, 401, 200, 398]], watts: 59.8, hashrateHs: 3e5, tempC: 60, savedAt: 1_700_000_000, ...over };
+  return {
+    identity: id,
+    mode: 'power',
+    target: 60,
+    volts: 1.085,
+    mhz: [
+      [400, 410, 405, 399],
+      [402, 401, 200, 398],
+    ],
+    watts: 59.8,
+    hashrateHs: 3e5,
+    tempC: 60,
+    savedAt: 1_700_000_000,
+    ...over,
+  };
 }
 
 test('a saved profile comes back; one per target, the newest kept', () => {
@@ -28,7 +49,13 @@ test('a saved profile comes back; one per target, the newest kept', () => {
     assert.equal(profileFor(profiles, id, { mode: 'power', watts: 55 }), undefined, 'another target: none');
     assert.equal(profileFor(profiles, id, { mode: 'efficiency' }), undefined, 'another mode: none');
     // Another board by what its chains report: a chip that now answers changes the board.
-    const other: BoardIdentity = { ...id, chains: [{ chips: 4, missing: [] }, { chips: 4, missing: [] }] };
+    const other: BoardIdentity = {
+      ...id,
+      chains: [
+        { chips: 4, missing: [] },
+        { chips: 4, missing: [] },
+      ],
+    };
     assert.equal(profileFor(profiles, other, { mode: 'power', watts: 60 }), undefined);
     assert.match(readFileSync(s.fileOf('sim-bm1366'), 'utf8'), /"version": 1/);
   } finally {

@@ -17,7 +17,11 @@ const CHIPS = 32;
 
 async function nominalWatts(seed: number): Promise<number> {
   const h = await tuningHarness({ seed, chips: CHIPS, target: { mode: 'efficiency' } });
-  const w = evaluateSetting({ ...h.oracleBoard(), boardTempC: 60 }, 1.2, h.lottery.map(() => 485)).watts;
+  const w = evaluateSetting(
+    { ...h.oracleBoard(), boardTempC: 60 },
+    1.2,
+    h.lottery.map(() => 485),
+  ).watts;
   await h.close();
   return w;
 }
@@ -82,13 +86,20 @@ test('a chip pushed past its limit is slowed alone', async () => {
     const at = ceilings();
     assert.ok((at[k] ?? Infinity) < (before[k] ?? 0), 'the weakened chip stepped down');
     // It alone: no other chip was slowed with it, and its clock went down by the PLL write to it alone.
-    assert.deepEqual(at.map((c, i) => (i !== k && (c ?? 0) < (before[i] ?? 0) - 1e-9 ? i : -1)).filter((i) => i >= 0), [], 'no other chip slowed');
+    assert.deepEqual(
+      at.map((c, i) => (i !== k && (c ?? 0) < (before[i] ?? 0) - 1e-9 ? i : -1)).filter((i) => i >= 0),
+      [],
+      'no other chip slowed',
+    );
     assert.ok(when < 2 * MIN, `found in ${when / 1000} s`);
     // Until it runs sound again.
     await h.run(5 * MIN);
     const t = h.oracleBoard().boardTempC;
     const v = h.tuner.status().volts;
-    assert.ok(chip.badFraction(h.chain.mhz[k] as number, v, chip.tempC(t)) < 0.01, `chip ${k} sound at ${h.chain.mhz[k]} MHz, edge ${chip.edgeMhz(v, chip.tempC(t)).toFixed(1)}`);
+    assert.ok(
+      chip.badFraction(h.chain.mhz[k] as number, v, chip.tempC(t)) < 0.01,
+      `chip ${k} sound at ${h.chain.mhz[k]} MHz, edge ${chip.edgeMhz(v, chip.tempC(t)).toFixed(1)}`,
+    );
     noWritesOutside(h);
   } finally {
     await h.close();
@@ -211,7 +222,11 @@ test('efficiency mode comes within 3 % of the lowest J/TH; hashrate mode reaches
   }
   const nominal = await nominalWatts(6);
   const probe = await tuningHarness({ seed: 6, chips: CHIPS, target: { mode: 'efficiency' } });
-  const nominalHs = evaluateSetting({ ...probe.oracleBoard(), boardTempC: 60 }, 1.2, probe.lottery.map(() => 485)).hashrate;
+  const nominalHs = evaluateSetting(
+    { ...probe.oracleBoard(), boardTempC: 60 },
+    1.2,
+    probe.lottery.map(() => 485),
+  ).hashrate;
   await probe.close();
   const ths = (0.8 * nominalHs) / 1e12;
   const h = await tuned(6, { mode: 'hashrate', ths });

@@ -19,7 +19,7 @@ function model(): { m: PowerModel; ref: RoundRecord } {
   return { m, ref };
 }
 
-test('the fit recovers the power law and the edges\' exponent from two rounds', () => {
+test("the fit recovers the power law and the edges' exponent from two rounds", () => {
   const { m } = model();
   const { a, b } = m.coefficients();
   assert.ok(Math.abs(a / 0.02 - 1) < 1e-6 && Math.abs(b / 10 - 1) < 1e-6, `${a} ${b}`);

@@ -18,7 +18,16 @@ function setup(o: Partial<PoolManagerOptions> = {}, groups?: PoolManagerOptions[
   const clock = new ManualClock();
   const f = fakeFactory(clock);
   const m = new PoolManager({
-    groups: groups ?? [{ name: 'main', pools: [{ name: 'A', url: 'stratum+tcp://a:3333', user: 'u' }, { name: 'B', url: 'stratum+tcp://b:3333', user: 'u' }, { name: 'C', url: 'stratum2+tcp://c:3336/key', user: 'u' }] }],
+    groups: groups ?? [
+      {
+        name: 'main',
+        pools: [
+          { name: 'A', url: 'stratum+tcp://a:3333', user: 'u' },
+          { name: 'B', url: 'stratum+tcp://b:3333', user: 'u' },
+          { name: 'C', url: 'stratum2+tcp://c:3336/key', user: 'u' },
+        ],
+      },
+    ],
     factory: f.factory,
     clock,
     connectTimeoutMs: 10_000,
@@ -47,15 +56,36 @@ function setup(o: Partial<PoolManagerOptions> = {}, groups?: PoolManagerOptions[
 
 test('config: ids, priority order, disabled pools, validation errors', () => {
   const g = resolvePoolGroups([
-    { name: 'g', quota: 2, pools: [{ url: 'stratum+tcp://x:1', user: 'u', priority: 5 }, { url: 'stratum+tcp://x:1', user: 'v', priority: 1 }, { url: 'stratum+tcp://y:1', user: 'u', enabled: false }] },
+    {
+      name: 'g',
+      quota: 2,
+      pools: [
+        { url: 'stratum+tcp://x:1', user: 'u', priority: 5 },
+        { url: 'stratum+tcp://x:1', user: 'v', priority: 1 },
+        { url: 'stratum+tcp://y:1', user: 'u', enabled: false },
+      ],
+    },
   ]);
   // Ids are the name, or pool<N> by position: never the URL, which may carry what must not be shown.
-  assert.deepEqual(g[0]?.pools.map((p) => [p.id, p.user, p.rank]), [['pool2', 'v', 0], ['pool1', 'u', 1]]);
+  assert.deepEqual(
+    g[0]?.pools.map((p) => [p.id, p.user, p.rank]),
+    [
+      ['pool2', 'v', 0],
+      ['pool1', 'u', 1],
+    ],
+  );
   assert.equal(g[0]?.quota, 2);
   assert.throws(() => resolvePoolGroups([]), PoolConfigError);
   assert.throws(() => resolvePoolGroups([{ name: 'g', quota: 0, pools: [{ url: 'stratum+tcp://x:1', user: 'u' }] }]), /quota/);
   assert.throws(() => resolvePoolGroups([{ name: 'g', pools: [{ url: 'stratum+tcp://x:1', user: 'u', enabled: false }] }]), /no enabled pool/);
-  assert.throws(() => resolvePoolGroups([{ name: 'g', pools: [] }, { name: 'g', pools: [] }]), PoolConfigError);
+  assert.throws(
+    () =>
+      resolvePoolGroups([
+        { name: 'g', pools: [] },
+        { name: 'g', pools: [] },
+      ]),
+    PoolConfigError,
+  );
 });
 
 test('start: the first pool and one standby connect; the first pool gets the chains, not the faster standby', () => {
@@ -69,7 +99,10 @@ test('start: the first pool and one standby connect; the first pool gets the cha
   assert.equal(t.jobs.length, 1);
   assert.equal(t.jobs[0]?.clean, true);
   assert.equal(t.jobs[0]?.source.poolId, 'A');
-  assert.deepEqual(t.switches.map((e) => [e.from, e.to, e.reason, e.chains]), [[undefined, 'A', 'initial', true]]);
+  assert.deepEqual(
+    t.switches.map((e) => [e.from, e.to, e.reason, e.chains]),
+    [[undefined, 'A', 'initial', true]],
+  );
   // New jobs of the current pool pass through as they are.
   t.up('A').newJob(false);
   assert.equal(t.jobs.length, 2);
@@ -79,7 +112,12 @@ test('start: the first pool and one standby connect; the first pool gets the cha
   assert.equal(t.jobs.length, 2);
 });
 
-for (const reason of ['connect-failed: ECONNREFUSED', 'handshake-failed: mining.subscribe refused', 'authorize-failed: unauthorized worker', 'disconnected: connection closed by pool']) {
+for (const reason of [
+  'connect-failed: ECONNREFUSED',
+  'handshake-failed: mining.subscribe refused',
+  'authorize-failed: unauthorized worker',
+  'disconnected: connection closed by pool',
+]) {
   test(`failover to the standby at once on ${reason.split(':')[0]}, failback after the healthy period`, () => {
     const t = setup();
     t.m.start();
@@ -99,7 +137,7 @@ for (const reason of ['connect-failed: ECONNREFUSED', 'handshake-failed: mining.
     assert.equal(t.m.currentPool(), 'B');
     t.clock.advance(2_000);
     assert.equal(t.m.currentPool(), 'A');
-    assert.deepEqual(((t.switches.at(-1) as SwitchEvent).reason), 'failback');
+    assert.deepEqual((t.switches.at(-1) as SwitchEvent).reason, 'failback');
     const st = t.m.stats().pools;
     assert.equal(st.find((p) => p.id === 'A')?.switchesAway[reason.split(':')[0] as string], 1);
     assert.equal(st.find((p) => p.id === 'B')?.switchesAway.failback, 1);
@@ -182,7 +220,10 @@ test('connect timeout: a pool that never becomes usable is failed; a cold backup
   t.up('B').ready();
   assert.equal(t.m.currentPool(), 'B');
   // Failover that had to connect the backup first: one record, from nobody (A never had the chains).
-  assert.deepEqual(t.switches.map((e) => [e.to, e.reason]), [['B', 'initial']]);
+  assert.deepEqual(
+    t.switches.map((e) => [e.to, e.reason]),
+    [['B', 'initial']],
+  );
   // A keeps retrying in the background and gets the chains back after the healthy period.
   t.up('A').ready();
   t.clock.advance(31_000);
@@ -198,7 +239,14 @@ test('cold backup after a drop: the chains idle, then the backup takes over with
   assert.equal(t.idle.length, 1);
   t.up('B').ready();
   assert.equal(t.m.currentPool(), 'B');
-  assert.deepEqual(t.switches.map((e) => [e.from, e.to, e.reason]), [[undefined, 'A', 'initial'], ['A', undefined, 'disconnected'], [undefined, 'B', 'disconnected']]);
+  assert.deepEqual(
+    t.switches.map((e) => [e.from, e.to, e.reason]),
+    [
+      [undefined, 'A', 'initial'],
+      ['A', undefined, 'disconnected'],
+      [undefined, 'B', 'disconnected'],
+    ],
+  );
 });
 
 test('client.reconnect is not a failure: the standby covers, the pool gets its place back as soon as it is usable', () => {
@@ -269,7 +317,10 @@ test('a switch mid-job loses nothing the counters do not show', async () => {
   let counted = 0;
   for (const p of st.pools) counted += p.accepted + p.rejected + p.stale + Object.values(p.lost).reduce((x, y) => x + y, 0);
   assert.equal(counted, all.length);
-  assert.equal(st.pools.reduce((x, p) => x + p.submitted, 0), all.length);
+  assert.equal(
+    st.pools.reduce((x, p) => x + p.submitted, 0),
+    all.length,
+  );
 });
 
 test('quota 1:3 between two groups: time and accepted shares within ±10 % over two simulated hours', async () => {
@@ -361,11 +412,14 @@ test('stats: per-pool state and counters for the API', async () => {
   assert.equal(a?.activeMs, 5000);
   assert.equal(st.pools.find((p) => p.id === 'B')?.usable, true);
   assert.equal(st.pools.find((p) => p.id === 'C')?.running, false);
-  assert.deepEqual(await t.m.submit(shareFor({ ...(t.up('A').job as Job), source: { poolId: 'nope', protocol: 'sv1' } })), { status: 'lost', reason: 'lost-refused-job' });
+  assert.deepEqual(await t.m.submit(shareFor({ ...(t.up('A').job as Job), source: { poolId: 'nope', protocol: 'sv1' } })), {
+    status: 'lost',
+    reason: 'lost-refused-job',
+  });
   assert.equal(t.m.stats().unroutable, 1);
 });
 
-test('jobs are the upstreams\' own immutable objects: a target change never rewrites one, and shares go only to the connection that issued their job', async () => {
+test("jobs are the upstreams' own immutable objects: a target change never rewrites one, and shares go only to the connection that issued their job", async () => {
   const t = setup({ rejectRunLimit: 1 });
   t.m.start();
   t.up('A').ready();
@@ -375,7 +429,7 @@ test('jobs are the upstreams\' own immutable objects: a target change never rewr
   t.up('B').target(12345n);
   t.up('A').fail('disconnected: x');
   assert.equal(t.m.currentPool(), 'B');
-  assert.equal(t.jobs.at(-1), bJob, 'the switch hands out B\'s own Job object, not a copy');
+  assert.equal(t.jobs.at(-1), bJob, "the switch hands out B's own Job object, not a copy");
   assert.notEqual(bJob.target, 12345n, 'the Job keeps its own target');
   const first = t.up('B');
   assert.deepEqual(await t.m.submit(shareFor(bJob, 1)), { status: 'accepted' });
@@ -402,7 +456,18 @@ test('setGroups edits in place: kept pools keep their sessions, a removed pool d
   const outcome = t.m.submit(shareFor(jobA));
   await tick();
   // Remove A (the active pool), keep B and C, put C first and ask for it.
-  t.m.setGroups([{ name: 'main', pools: [{ name: 'C', url: 'stratum2+tcp://c:3336/key', user: 'u' }, { name: 'B', url: 'stratum+tcp://b:3333', user: 'u' }] }], { switchTo: 'C' });
+  t.m.setGroups(
+    [
+      {
+        name: 'main',
+        pools: [
+          { name: 'C', url: 'stratum2+tcp://c:3336/key', user: 'u' },
+          { name: 'B', url: 'stratum+tcp://b:3333', user: 'u' },
+        ],
+      },
+    ],
+    { switchTo: 'C' },
+  );
   assert.equal(t.m.currentPool(), 'B', 'A is gone: the chains fail over to the connected B');
   assert.equal(t.f.made.get('B')?.length, 1, 'B kept its session');
   assert.deepEqual(t.switches.at(-1)?.reason, 'stopped');

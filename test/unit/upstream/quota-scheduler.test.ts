@@ -4,7 +4,10 @@ import fc from 'fast-check';
 import { QuotaScheduler } from '../../../src/upstream/quota-scheduler.js';
 
 test('stride order for quotas 1:3 and ties to the first group', () => {
-  const q = new QuotaScheduler([{ name: 'a', quota: 1 }, { name: 'b', quota: 3 }]);
+  const q = new QuotaScheduler([
+    { name: 'a', quota: 1 },
+    { name: 'b', quota: 3 },
+  ]);
   const all = new Set(['a', 'b']);
   const order: string[] = [];
   for (let i = 0; i < 8; i++) {
@@ -38,8 +41,11 @@ test('property: over equal slices a group is at most 1 slice ahead of quota/sum 
   );
 });
 
-test('rejoin: a returning group is raised to the others\' level, so it gets no catch-up run', () => {
-  const q = new QuotaScheduler([{ name: 'a', quota: 1 }, { name: 'b', quota: 1 }]);
+test("rejoin: a returning group is raised to the others' level, so it gets no catch-up run", () => {
+  const q = new QuotaScheduler([
+    { name: 'a', quota: 1 },
+    { name: 'b', quota: 1 },
+  ]);
   q.charge('a', 1000);
   q.rejoin('b', new Set(['a', 'b']));
   assert.equal(q.usedMs('b'), 1000);

@@ -60,8 +60,7 @@ function rebuild(file: string): void {
 }
 
 vectorTest('block 227836 rebuilds from its Stratum V1 split', () => rebuild('real/block-227836-stratum-job.json'));
-vectorTest('block 881423 rebuilds from its Stratum V1 split with rolled version', () =>
-  rebuild('real/block-881423-stratum-job-version-rolled.json'));
+vectorTest('block 881423 rebuilds from its Stratum V1 split with rolled version', () => rebuild('real/block-881423-stratum-job-version-rolled.json'));
 
 vectorTest('block 481829: merkle root from 2020 txids, branch for the coinbase, witness stripped', () => {
   const j = readVectorJson<{

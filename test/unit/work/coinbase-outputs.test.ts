@@ -6,7 +6,14 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '../../../src/work/bytes.js';
 import { readCompactSize, parseTxLayout, TxParseError } from '../../../src/work/transaction.js';
 import { legacySigops, outputsValue, parseOutputList, parseOutputs, serializeOutputList, serializeOutputs } from '../../../src/work/tx-outputs.js';
-import { commitmentOf, findWitnessCommitment, isWitnessCommitmentScript, witnessCommitment, witnessCommitmentScript, witnessMerkleRoot } from '../../../src/work/witness-commitment.js';
+import {
+  commitmentOf,
+  findWitnessCommitment,
+  isWitnessCommitmentScript,
+  witnessCommitment,
+  witnessCommitmentScript,
+  witnessMerkleRoot,
+} from '../../../src/work/witness-commitment.js';
 import { merkleRoot } from '../../../src/work/merkle.js';
 import { sha256d } from '../../../src/work/sha256d.js';
 import { blockSubsidy } from '../../../src/work/subsidy.js';
@@ -56,7 +63,11 @@ test('witness commitment: BIP141 structure', () => {
   assert.equal(script.length, 38);
   assert.equal(toHex(commitmentOf(script)), toHex(c));
   // The highest matching output is the commitment.
-  const outs = [{ value: 0n, scriptPubKey: witnessCommitmentScript(new Uint8Array(32)) }, { value: 5n, scriptPubKey: Uint8Array.of(0x51) }, { value: 0n, scriptPubKey: script }];
+  const outs = [
+    { value: 0n, scriptPubKey: witnessCommitmentScript(new Uint8Array(32)) },
+    { value: 5n, scriptPubKey: Uint8Array.of(0x51) },
+    { value: 0n, scriptPubKey: script },
+  ];
   assert.equal(findWitnessCommitment(outs), 2);
   assert.equal(findWitnessCommitment([{ value: 0n, scriptPubKey: Uint8Array.of(0x6a, 0x24, 0xaa, 0x21, 0xa9) }]), -1);
   assert.throws(() => witnessCommitment(root, new Uint8Array(31)), RangeError);

@@ -124,7 +124,10 @@ for (const simd of [true, false]) {
     const start = 0xffffff00;
     const count = 2051;
     const found: number[] = [];
-    assert.equal(engine.scan(start, count, top, (n) => found.push(n)), count);
+    assert.equal(
+      engine.scan(start, count, top, (n) => found.push(n)),
+      count,
+    );
     const expected: number[] = [];
     for (let i = 0; i < count; i++) {
       const n = (start + i) >>> 0;

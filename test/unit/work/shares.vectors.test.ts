@@ -18,7 +18,14 @@ interface V1Share {
   extranonce1: string;
   extranonce2_size: number;
   submit: { extranonce2: string; ntime: string; nonce: string; version_bits: string | null };
-  expected: { coinbase_hex: string; merkle_root_internal_hex: string; header_hex: string; hash: string; share_difficulty: number; pool_difficulty: number | null };
+  expected: {
+    coinbase_hex: string;
+    merkle_root_internal_hex: string;
+    header_hex: string;
+    hash: string;
+    share_difficulty: number;
+    pool_difficulty: number | null;
+  };
 }
 
 const close = (a: number, b: number, rel = 1e-4): boolean => Math.abs(a - b) <= rel * Math.abs(b);
@@ -26,7 +33,18 @@ const close = (a: number, b: number, rel = 1e-4): boolean => Math.abs(a - b) <= 
 vectorTest('four real Stratum V1 shares reproduce their difficulties', () => {
   const file = readVectorJson<{
     shares: V1Share[];
-    header_only: { name: string; version: string; prevhash_stratum: string; merkle_root_internal_hex: string; ntime: string; nbits: string; nonce: string; expected_header_hex: string; expected_hash: string; share_difficulty: number }[];
+    header_only: {
+      name: string;
+      version: string;
+      prevhash_stratum: string;
+      merkle_root_internal_hex: string;
+      ntime: string;
+      nbits: string;
+      nonce: string;
+      expected_header_hex: string;
+      expected_hash: string;
+      share_difficulty: number;
+    }[];
   }>('real/stratum-v1-shares.json');
   const expected = [29588.01, 683.51, 7.886, 18.04];
   const got: number[] = [];

@@ -83,16 +83,21 @@ test('limb comparison of engine hash words equals the BigInt comparison', async 
   const engine = new MiningHasher({ simd: false });
   const bytes = new Uint8Array(32);
   fc.assert(
-    fc.property(fc.uint8Array({ minLength: 80, maxLength: 80 }), fc.nat({ max: 0xffffffff }), fc.bigInt({ min: 0n, max: MAX_TARGET }), (header, nonce, target) => {
-      engine.setHeader(header);
-      const words = engine.hash(nonce);
-      engine.hashBytes(nonce, bytes);
-      const h = hashToBigInt(bytes);
-      assert.equal(hashWordsMeetTarget(words, targetLimbs(target)), h <= target);
-      // Exactly at the hash, and one below it.
-      assert.equal(hashWordsMeetTarget(words, targetLimbs(h)), true);
-      if (h > 0n) assert.equal(hashWordsMeetTarget(words, targetLimbs(h - 1n)), false);
-    }),
+    fc.property(
+      fc.uint8Array({ minLength: 80, maxLength: 80 }),
+      fc.nat({ max: 0xffffffff }),
+      fc.bigInt({ min: 0n, max: MAX_TARGET }),
+      (header, nonce, target) => {
+        engine.setHeader(header);
+        const words = engine.hash(nonce);
+        engine.hashBytes(nonce, bytes);
+        const h = hashToBigInt(bytes);
+        assert.equal(hashWordsMeetTarget(words, targetLimbs(target)), h <= target);
+        // Exactly at the hash, and one below it.
+        assert.equal(hashWordsMeetTarget(words, targetLimbs(h)), true);
+        if (h > 0n) assert.equal(hashWordsMeetTarget(words, targetLimbs(h - 1n)), false);
+      },
+    ),
     { numRuns: 500 },
   );
 });

@@ -42,7 +42,9 @@ test('increment wraps within the mask', () => {
 });
 
 vectorTest('version increments match ESP-Miner (version 0x20000004, mask 0x00ffff00)', () => {
-  const v = readVectorJson<{ version_mask_increment: { version: string; mask: string; sequence: string[] } }>('bm13xx/registers_and_timing.json').version_mask_increment;
+  const v = readVectorJson<{ version_mask_increment: { version: string; mask: string; sequence: string[] } }>(
+    'bm13xx/registers_and_timing.json',
+  ).version_mask_increment;
   const base = Number.parseInt(v.version, 16);
   const mask = Number.parseInt(v.mask, 16);
   v.sequence.forEach((s, i) => assert.equal(incrementVersion(base, mask, i + 1), Number.parseInt(s, 16)));

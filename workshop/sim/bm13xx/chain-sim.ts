@@ -118,7 +118,6 @@ export interface ChainSimStats {
   starvedMs: number;
 }
 
-
 export class ChainSim {
   readonly family: ChipFamily;
   readonly chips: SimChip[];

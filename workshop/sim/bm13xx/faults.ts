@@ -65,7 +65,10 @@ function chipIndex(v: string, what: string): number {
 /** Parses the CLI form above. Throws FaultSpecError naming the bad item. */
 export function parseFaults(spec: string): FaultConfig {
   const f: FaultConfig = {};
-  for (const item of spec.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)) {
     const eq = item.indexOf('=');
     if (eq < 0) throw new FaultSpecError(`fault '${item}' needs name=value`);
     const name = item.slice(0, eq);

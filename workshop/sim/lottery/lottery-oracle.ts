@@ -185,7 +185,11 @@ function searchVolts(b: OracleBoard, score: (v: number) => OracleSetting | undef
 /** The most hashrate within `budgetW`. */
 export function oracleForPower(b: OracleBoard, budgetW: number): OracleSetting {
   const grid = pllGrid(b.minMhz, b.maxMhz, b.pll);
-  return searchVolts(b, (v) => bestAtVolts(b, grid, v, budgetW), (a, c) => a.hashrate > c.hashrate);
+  return searchVolts(
+    b,
+    (v) => bestAtVolts(b, grid, v, budgetW),
+    (a, c) => a.hashrate > c.hashrate,
+  );
 }
 
 /** The lowest joules per terahash anywhere within the limits. */

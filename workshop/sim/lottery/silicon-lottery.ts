@@ -193,5 +193,11 @@ export function populationSummary(chips: LotteryChip[]): { medianEdgeMhz: number
   const e = chips.map((c) => c.p.edgeMhz).sort((a, b) => a - b);
   const min = e[0] ?? 0;
   const max = e[e.length - 1] ?? 0;
-  return { medianEdgeMhz: e[Math.floor(e.length / 2)] ?? 0, minEdgeMhz: min, maxEdgeMhz: max, spreadPct: min > 0 ? ((max - min) / max) * 100 : 0, weak: chips.filter((c) => c.p.weak).length };
+  return {
+    medianEdgeMhz: e[Math.floor(e.length / 2)] ?? 0,
+    minEdgeMhz: min,
+    maxEdgeMhz: max,
+    spreadPct: min > 0 ? ((max - min) / max) * 100 : 0,
+    weak: chips.filter((c) => c.p.weak).length,
+  };
 }

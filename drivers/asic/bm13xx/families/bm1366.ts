@@ -85,7 +85,11 @@ export const BM1366: ChipFamily = {
   frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
   finalize: (ctx) => [
-    { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }) },
+    {
+      kind: 'write',
+      register: Reg.hashCountingNumber,
+      value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }),
+    },
     { kind: 'write', register: Reg.versionRolling, value: ctx.versionRolling },
   ],
 };

@@ -43,7 +43,7 @@ export const BM1368: ChipFamily = {
     jobIdStep: '+24 mod 128 (ESP-Miner current and cgminer)',
     jobIdFromReply: '(b7 & 0xF0) >> 1, small core = b7 & 0x0F',
     jobLengthByte: '0x56 (ESP-Miner)',
-    perChipPause: '500 ms after each chip\'s writes (ESP-Miner); chain timing can shorten it',
+    perChipPause: "500 ms after each chip's writes (ESP-Miner); chain timing can shorten it",
     hashCountingErratum: 'none (the 268 erratum is documented for BM1370 only)',
   },
   nextJobId: (prev) => stepMod128(prev, 24),
@@ -85,7 +85,11 @@ export const BM1368: ChipFamily = {
   frequencyWriteGapMs: 0,
   frequencyWrites: (s) => [{ register: Reg.pll0Parameter, value: pllRegister(s, pll) }],
   finalize: (ctx) => [
-    { kind: 'write', register: Reg.hashCountingNumber, value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }) },
+    {
+      kind: 'write',
+      register: Reg.hashCountingNumber,
+      value: hashCountingNumber({ cores: CORES, chips: ctx.chipCount, frequencyMhz: ctx.frequencyMhz, erratum: 0 }),
+    },
     { kind: 'write', register: Reg.versionRolling, value: ctx.versionRolling },
   ],
 };

@@ -38,7 +38,7 @@ export const midstateReply = {
  * Rolled version bits from bytes 8..9 (big-endian, shifted left 13; docs/bm13xx.md "Response frames" and the
  * BM1370 capture).
  */
-const versionBitsOf = (r: RawResponse): number => (((r.extra16 ?? 0) << 13) >>> 0);
+const versionBitsOf = (r: RawResponse): number => ((r.extra16 ?? 0) << 13) >>> 0;
 
 /**
  * BM1362/BM1366 (11 bytes): b7 = job id | small core (3 bits); the chip overwrites the low 3 bits, so ids

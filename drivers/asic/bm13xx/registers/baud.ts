@@ -71,7 +71,7 @@ export interface BaudPlan {
  */
 export function planBaudSwitch(scheme: BaudScheme, hostBaud: number): BaudPlan {
   if (!(hostBaud > 0)) throw new Bm13xxConfigError(`baud must be positive, got ${hostBaud}`);
-  const viaPll = hostBaud > CLKI_HZ / 8 * (1 + BAUD_TOLERANCE);
+  const viaPll = hostBaud > (CLKI_HZ / 8) * (1 + BAUD_TOLERANCE);
   const base = viaPll ? UART_PLL_BASE_HZ : CLKI_HZ;
   const maxBt8d = scheme === 'misc-control' ? 0x1ff : 0xff;
   const bt8d = Math.min(maxBt8d, Math.max(0, Math.round(base / (8 * hostBaud)) - 1));

@@ -12,10 +12,7 @@ export interface CoreRegisterCommand {
 }
 
 export function encodeCoreRegisterControl(c: CoreRegisterCommand): number {
-  return (
-    ((c.doCmd ? 0x80000000 : 0) | ((c.coreId & 0x1ff) << 16) | (c.write ? 0x8000 : 0) | ((c.coreRegId & 0xf) << 8) | (c.coreRegVal & 0xff)) >>>
-    0
-  );
+  return ((c.doCmd ? 0x80000000 : 0) | ((c.coreId & 0x1ff) << 16) | (c.write ? 0x8000 : 0) | ((c.coreRegId & 0xf) << 8) | (c.coreRegVal & 0xff)) >>> 0;
 }
 
 export function decodeCoreRegisterControl(v: number): CoreRegisterCommand {

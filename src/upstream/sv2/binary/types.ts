@@ -34,9 +34,7 @@ export type ScalarType =
   | 'B0_64K'
   | 'B0_16M';
 
-export type TypeDescriptor =
-  | { type: ScalarType }
-  | { type: 'SEQ0_255' | 'SEQ0_64K' | 'OPTION'; item: FieldCodec<unknown> };
+export type TypeDescriptor = { type: ScalarType } | { type: 'SEQ0_255' | 'SEQ0_64K' | 'OPTION'; item: FieldCodec<unknown> };
 
 /** Encoder and decoder of one SV2 type. Methods (not arrow properties) so codecs of any T fit FieldCodec<unknown>. */
 export interface FieldCodec<T> {

@@ -23,10 +23,17 @@ export const ProvideMissingTransactions = defineMessage('job-declaration', 0x55,
   unknownTxPositionList: SEQ0_64K(U16),
 });
 
-export const ProvideMissingTransactionsSuccess = defineMessage('job-declaration', 0x56, 'ProvideMissingTransactionsSuccess', 'ProvideMissingTransactions.Success', false, {
-  requestId: U32,
-  transactionList: SEQ0_64K(B0_16M),
-});
+export const ProvideMissingTransactionsSuccess = defineMessage(
+  'job-declaration',
+  0x56,
+  'ProvideMissingTransactionsSuccess',
+  'ProvideMissingTransactions.Success',
+  false,
+  {
+    requestId: U32,
+    transactionList: SEQ0_64K(B0_16M),
+  },
+);
 
 export const DeclareMiningJob = defineMessage('job-declaration', 0x57, 'DeclareMiningJob', 'DeclareMiningJob', false, {
   requestId: U32,

@@ -54,5 +54,14 @@ export function defineMessage<const N extends string, F extends FieldTable>(
     const tail = Object.keys(legacyTail);
     if (tail.some((n, i) => n !== names[names.length - tail.length + i])) throw new Error(`${specName}: legacy fields must be the last ones, in order`);
   }
-  return Object.freeze({ name, specName, protocol, extensionType: 0, msgType, channelBit, fields, ...(legacyTail ? { legacyTail: Object.freeze({ ...legacyTail }) } : {}) });
+  return Object.freeze({
+    name,
+    specName,
+    protocol,
+    extensionType: 0,
+    msgType,
+    channelBit,
+    fields,
+    ...(legacyTail ? { legacyTail: Object.freeze({ ...legacyTail }) } : {}),
+  });
 }

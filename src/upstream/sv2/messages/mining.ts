@@ -37,18 +37,25 @@ export const OpenExtendedMiningChannel = defineMessage('mining', 0x13, 'OpenExte
   minExtranonceSize: U16,
 });
 
-export const OpenExtendedMiningChannelSuccess = defineMessage('mining', 0x14, 'OpenExtendedMiningChannelSuccess', 'OpenExtendedMiningChannel.Success', false, {
-  requestId: U32,
-  channelId: U32,
-  target: U256,
-  /** Bytes the client may roll. */
-  extranonceSize: U16,
-  extranoncePrefix: B0_32,
-  groupChannelId: U32,
-},
-// group_channel_id joined this message in sv2-spec 7babb93 / SRI 09fc631a (2025-12-18); pools built
-// before send the message without it, and are not in a group.
-{ groupChannelId: 0 });
+export const OpenExtendedMiningChannelSuccess = defineMessage(
+  'mining',
+  0x14,
+  'OpenExtendedMiningChannelSuccess',
+  'OpenExtendedMiningChannel.Success',
+  false,
+  {
+    requestId: U32,
+    channelId: U32,
+    target: U256,
+    /** Bytes the client may roll. */
+    extranonceSize: U16,
+    extranoncePrefix: B0_32,
+    groupChannelId: U32,
+  },
+  // group_channel_id joined this message in sv2-spec 7babb93 / SRI 09fc631a (2025-12-18); pools built
+  // before send the message without it, and are not in a group.
+  { groupChannelId: 0 },
+);
 
 export const NewMiningJob = defineMessage('mining', 0x15, 'NewMiningJob', 'NewMiningJob', true, {
   channelId: U32,

@@ -39,11 +39,18 @@ export const RequestTransactionData = defineMessage('template-distribution', 0x7
   templateId: U64,
 });
 
-export const RequestTransactionDataSuccess = defineMessage('template-distribution', 0x74, 'RequestTransactionDataSuccess', 'RequestTransactionData.Success', false, {
-  templateId: U64,
-  excessData: B0_64K,
-  transactionList: SEQ0_64K(B0_16M),
-});
+export const RequestTransactionDataSuccess = defineMessage(
+  'template-distribution',
+  0x74,
+  'RequestTransactionDataSuccess',
+  'RequestTransactionData.Success',
+  false,
+  {
+    templateId: U64,
+    excessData: B0_64K,
+    transactionList: SEQ0_64K(B0_16M),
+  },
+);
 
 export const RequestTransactionDataError = defineMessage('template-distribution', 0x75, 'RequestTransactionDataError', 'RequestTransactionData.Error', false, {
   templateId: U64,

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ManualClock } from '../../../../src/clock.js';
-import {
-  Emc2101,
-  EMC2101,
-  emc2101DutyToSetting,
-  emc2101ExternalTemp,
-  emc2101TachToRpm,
-} from '../../../../drivers/i2c/emc2101.js';
+import { Emc2101, EMC2101, emc2101DutyToSetting, emc2101ExternalTemp, emc2101TachToRpm } from '../../../../drivers/i2c/emc2101.js';
 import { SensorFaultError } from '../../../../drivers/i2c/peripheral.js';
 import { Emc2101Sim } from '../../../../workshop/sim/emc2101-sim.js';
 import { SimI2cBus } from '../../../../workshop/sim/sim-i2c-bus.js';
@@ -22,7 +16,7 @@ test('tach formula: RPM = 5,400,000 / count (docs/board.md "Values and their sou
   assert.throws(() => emc2101TachToRpm(0), RangeError);
 });
 
-test('external diode formula: ((MSB<<8|LSB)>>5) as 11-bit two\'s complement / 8, fault codes', () => {
+test("external diode formula: ((MSB<<8|LSB)>>5) as 11-bit two's complement / 8, fault codes", () => {
   assert.equal(emc2101ExternalTemp(0x3c, 0x00), 60);
   assert.equal(emc2101ExternalTemp(0x3c, 0xe0), 60.875);
   assert.equal(emc2101ExternalTemp(0x00, 0x20), 0.125);

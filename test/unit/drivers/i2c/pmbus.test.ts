@@ -45,7 +45,7 @@ test('LINEAR11 round trip stays within half a step of the chosen exponent (prope
     fc.property(fc.double({ min: -1000, max: 1000, noNaN: true }), (v) => {
       const raw = encodeLinear11(v);
       assert.ok(raw >= 0 && raw <= 0xffff);
-      const n = ((raw >> 11) & 0x10 ? ((raw >> 11) & 0x1f) - 32 : (raw >> 11) & 0x1f);
+      const n = (raw >> 11) & 0x10 ? ((raw >> 11) & 0x1f) - 32 : (raw >> 11) & 0x1f;
       const back = decodeLinear11(raw);
       assert.ok(Math.abs(back - v) <= 2 ** n / 2 + 1e-12, `${v} -> ${raw.toString(16)} -> ${back}`);
     }),

@@ -186,7 +186,7 @@ test('init writes the full set: every protection register ends at our value, non
   assert.equal(sim.nvmWrites, 0);
 });
 
-test('the NVM\'s two-module STACK_CONFIG keeps the output off; our single-module one lets it on', async () => {
+test("the NVM's two-module STACK_CONFIG keeps the output off; our single-module one lets it on", async () => {
   const { sim, reg } = rig();
   await reg.init(LIMITS);
   await reg.setVoltage(1.2);
@@ -201,7 +201,14 @@ test('the NVM\'s two-module STACK_CONFIG keeps the output off; our single-module
 test('PMBus answers ~10 ms after power-up: init waits 15 ms and retries the ID read', async () => {
   const clock = new ManualClock();
   const bus = new SimI2cBus(clock);
-  const sim = new Tps546Sim({ update: () => undefined, vin: () => 5, controlPin: () => true, loadAmps: () => 1, temperatureC: () => 40, now: () => clock.now() });
+  const sim = new Tps546Sim({
+    update: () => undefined,
+    vin: () => 5,
+    controlPin: () => true,
+    loadAmps: () => 1,
+    temperatureC: () => 40,
+    now: () => clock.now(),
+  });
   bus.attach(0x24, sim);
   await assert.rejects(new Tps546(bus, 'early').identify(), I2cError, 'not ready at power-up');
   const reg = new Tps546(bus, 'vreg', 0x24, clock);

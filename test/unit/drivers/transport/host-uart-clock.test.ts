@@ -10,7 +10,7 @@ test('a 48 MHz PL011: 1,041,667 within 0.17 %, 1,000,000 exact, 1,562,500 within
   const hw = pl011(48_000_000);
   assert.equal(hw.maxBaud, 3_000_000);
   const fast = hw.lineRate(1_041_667);
-  assert.ok(near(fast, 48e6 * 4 / 184), `quot 184: ${fast}`);
+  assert.ok(near(fast, (48e6 * 4) / 184), `quot 184: ${fast}`);
   assert.ok(Math.abs(fast - 25e6 / 24) / (25e6 / 24) < 0.0018, 'BM1366+ chips at 25 MHz / 24');
   assert.equal(hw.lineRate(1_000_000), 1_000_000);
   assert.ok(Math.abs(hw.lineRate(1_562_500) - 1_562_500) / 1_562_500 < 0.001);
@@ -27,7 +27,7 @@ test('the Pi mini UART on a 250 MHz core clock: exact 1,041,667 and 3,125,000, 1
   assert.equal(hw.accept(40_000_000, 115_200), 115_200);
 });
 
-test('frame tolerance: ESP-Miner\'s 1,000,000 host against 1,041,667 chips decodes both ways; 115200 against 1 Mbaud does not', () => {
+test("frame tolerance: ESP-Miner's 1,000,000 host against 1,041,667 chips decodes both ways; 115200 against 1 Mbaud does not", () => {
   const chip = 25e6 / 24;
   assert.ok(uartFrameIntact(1_000_000, chip, 8), 'chips (8× oversampling) read a 4 % slower host');
   assert.ok(uartFrameIntact(chip, 1_000_000, 16), 'the host reads chips 4 % faster');
@@ -52,9 +52,12 @@ test('a memory UART end with a PL011: the kernel keeps 115200 for 3.125 Mbaud an
   const [host, dev] = createMemoryUartPair({ hostUart: pl011() });
   await host.open();
   await dev.open();
-  await assert.rejects(host.setBaudRate(3_125_000), (e: Error) => e.name === 'UartBaudError' && /host UART cannot do 3125000 baud/.test(e.message) && /runs at 115200/.test(e.message));
+  await assert.rejects(
+    host.setBaudRate(3_125_000),
+    (e: Error) => e.name === 'UartBaudError' && /host UART cannot do 3125000 baud/.test(e.message) && /runs at 115200/.test(e.message),
+  );
   assert.equal(host.baudRate, 115_200, 'the port reports the rate it runs at');
   await host.setBaudRate(1_041_667);
   assert.equal(host.baudRate, 1_041_667);
-  assert.ok(Math.abs(host.lineRate() - 48e6 * 4 / 184) < 1);
+  assert.ok(Math.abs(host.lineRate() - (48e6 * 4) / 184) < 1);
 });

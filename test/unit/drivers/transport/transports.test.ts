@@ -36,7 +36,10 @@ test('sysfs: a label + offset resolves through the controller base (512 on Pi ke
     ['pinctrl-bcm2711', 'raspberrypi-exp-gpio'],
   );
   assert.throws(() => resolveSysfsGpio({ chip: 'pinctrl-bcm2711', line: 58 }, root), GpioUnavailableError);
-  assert.throws(() => resolveSysfsGpio({ chip: 'pinctrl-rp1', line: 4 }, root), (e: unknown) => e instanceof GpioUnavailableError && /present: "pinctrl-bcm2711"/.test(e.message));
+  assert.throws(
+    () => resolveSysfsGpio({ chip: 'pinctrl-rp1', line: 4 }, root),
+    (e: unknown) => e instanceof GpioUnavailableError && /present: "pinctrl-bcm2711"/.test(e.message),
+  );
 });
 
 test('sysfs: an old kernel base (0) and an ambiguous label', (t) => {
@@ -121,5 +124,8 @@ test('simulated bus: NACK for a missing device, SMBus block framing, timeouts on
 });
 
 test('the Linux I2C backend reports a missing bus at open, with the fix', async () => {
-  await assert.rejects(LinuxI2cBus.open(250), (e: unknown) => e instanceof I2cError && e.code === 'ENOENT' && /cannot open \/dev\/i2c-250: ENOENT \(enable I2C/.test(e.message));
+  await assert.rejects(
+    LinuxI2cBus.open(250),
+    (e: unknown) => e instanceof I2cError && e.code === 'ENOENT' && /cannot open \/dev\/i2c-250: ENOENT \(enable I2C/.test(e.message),
+  );
 });

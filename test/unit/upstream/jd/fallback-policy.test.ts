@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alarmAction, type FallbackPosition, fallbackStep, recheckCandidate } from '../../../../src/upstream/jd/fallback-policy.js';
 
-const at = (policy: FallbackPosition['policy'], pairIndex: number, pairCount: number, soloPayout: boolean): FallbackPosition => ({ policy, pairIndex, pairCount, soloPayout });
+const at = (policy: FallbackPosition['policy'], pairIndex: number, pairCount: number, soloPayout: boolean): FallbackPosition => ({
+  policy,
+  pairIndex,
+  pairCount,
+  soloPayout,
+});
 
 test('next-pool goes down the list, then solo with a payout, else back to the first pair', () => {
   assert.deepEqual(fallbackStep(at('next-pool', 0, 3, true)), { to: 'pair', index: 1 });

@@ -11,7 +11,14 @@ import { coinbaseTemplate, merkleRootForExtranonce } from '../../../../src/work/
 import { sha256d } from '../../../../src/work/sha256d.js';
 import { txid } from '../../../../src/work/transaction.js';
 import { witnessCommitmentScript } from '../../../../src/work/witness-commitment.js';
-import { assembleCoinbase, assembleCoinbaseNoWitness, buildCoinbaseParts, CoinbaseBuildError, declaredOutputs, witnessReservedFor } from '../../../../src/upstream/jd/jd-coinbase.js';
+import {
+  assembleCoinbase,
+  assembleCoinbaseNoWitness,
+  buildCoinbaseParts,
+  CoinbaseBuildError,
+  declaredOutputs,
+  witnessReservedFor,
+} from '../../../../src/upstream/jd/jd-coinbase.js';
 import { parseCoinbase } from '../../../../workshop/lab/solution-check.js';
 import { parseDeclaredCoinbase } from '../../../../workshop/lab/declared-coinbase.js';
 import { readVectorJson, vectorTest } from '../../../helpers/vectors.js';
@@ -30,7 +37,14 @@ vectorTest('block 481829: its coinbase rebuilt from parts, byte for byte, with a
   const real = parseCoinbase(fromHex(j.coinbase_tx_with_witness_hex));
   // Our layout puts everything after the prefix into the full extranonce (at most 32 bytes).
   const cut = real.scriptSig.length - 32;
-  const spec = { version: real.version, scriptSigPrefix: real.scriptSig.slice(0, cut), sequence: real.sequence, outputs: real.outputs, locktime: real.locktime, witnessReservedValue: real.witness[0] as Uint8Array };
+  const spec = {
+    version: real.version,
+    scriptSigPrefix: real.scriptSig.slice(0, cut),
+    sequence: real.sequence,
+    outputs: real.outputs,
+    locktime: real.locktime,
+    witnessReservedValue: real.witness[0] as Uint8Array,
+  };
   const parts = buildCoinbaseParts(spec, 32);
   const extranonce = real.scriptSig.slice(cut);
   assert.equal(toHex(assembleCoinbase(parts, extranonce)), j.coinbase_tx_with_witness_hex);
@@ -52,9 +66,22 @@ test('a template coinbase: pool outputs get the value, template outputs follow; 
   const commitment = witnessCommitmentScript(new Uint8Array(32).fill(9));
   const poolPayout = fromHex('0014e8df018c7e326cc253faac7e46cdc51e68542c42');
   const extra = fromHex('6a0474657374');
-  const outputs = declaredOutputs(312_600_000n, [{ value: 0n, scriptPubKey: poolPayout }, { value: 0n, scriptPubKey: extra }], [{ value: 0n, scriptPubKey: commitment }]);
-  assert.deepEqual(outputs.map((o) => o.value), [312_600_000n, 0n, 0n]);
-  const parts = buildCoinbaseParts({ version: 2, scriptSigPrefix: fromHex('03a08601'), sequence: 0xffffffff, outputs, locktime: 0, witnessReservedValue: witnessReservedFor(outputs) }, 16);
+  const outputs = declaredOutputs(
+    312_600_000n,
+    [
+      { value: 0n, scriptPubKey: poolPayout },
+      { value: 0n, scriptPubKey: extra },
+    ],
+    [{ value: 0n, scriptPubKey: commitment }],
+  );
+  assert.deepEqual(
+    outputs.map((o) => o.value),
+    [312_600_000n, 0n, 0n],
+  );
+  const parts = buildCoinbaseParts(
+    { version: 2, scriptSigPrefix: fromHex('03a08601'), sequence: 0xffffffff, outputs, locktime: 0, witnessReservedValue: witnessReservedFor(outputs) },
+    16,
+  );
   const full = new Uint8Array(16).map((_, i) => i + 1);
   const cb = assembleCoinbase(parts, full);
   const tx = RawTx.decode(cb);
@@ -99,7 +126,14 @@ test('coinbases built from random specs are read back exactly as declared (5 000
   const out = fc.record({ value: fc.bigInt({ min: 0n, max: 1_000_000_000_000n }), scriptPubKey: fc.uint8Array({ maxLength: 60 }) });
   fc.assert(
     fc.property(
-      fc.record({ version: fc.nat(0xffffffff), scriptSigPrefix: fc.uint8Array({ minLength: 2, maxLength: 8 }), sequence: fc.nat(0xffffffff), outputs: fc.array(out, { minLength: 1, maxLength: 4 }), locktime: fc.nat(0xffffffff), witnessReservedValue: fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: null }) }),
+      fc.record({
+        version: fc.nat(0xffffffff),
+        scriptSigPrefix: fc.uint8Array({ minLength: 2, maxLength: 8 }),
+        sequence: fc.nat(0xffffffff),
+        outputs: fc.array(out, { minLength: 1, maxLength: 4 }),
+        locktime: fc.nat(0xffffffff),
+        witnessReservedValue: fc.option(fc.uint8Array({ minLength: 32, maxLength: 32 }), { nil: null }),
+      }),
       fc.integer({ min: 0, max: 32 }),
       (spec, en) => {
         const parts = buildCoinbaseParts(spec, en);

@@ -15,7 +15,10 @@ test('payout addresses: base58 and bech32(m) per network, from the BIPs', () => 
   // BIP173 / BIP350 test vectors (valid addresses and their scriptPubKeys).
   assert.equal(toHex(addressToScript('BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4', 'mainnet')), '0014751e76e8199196d454941c45d1b3a323f1433bd6');
   assert.equal(toHex(addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'testnet4')), '0014751e76e8199196d454941c45d1b3a323f1433bd6');
-  assert.equal(toHex(addressToScript('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0', 'mainnet')), '512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798');
+  assert.equal(
+    toHex(addressToScript('bc1p0xlxvlhemja6c4dqv22uapctqupfhlxm9h8z3k2e72q4k9hcz7vqzk5jj0', 'mainnet')),
+    '512079be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798',
+  );
   assert.equal(toHex(addressToScript('1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa', 'mainnet')), '76a91462e907b15cbf27d5425399ebf6f0fb50ebb88f1888ac');
   assert.equal(addressToScript('bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080', 'regtest').length, 22);
   assert.throws(() => addressToScript('tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx', 'mainnet'), PayoutScriptError);
@@ -56,7 +59,10 @@ test('a complete table: typed, then JdUpstream options with the payout decoded',
   const o = jdUpstreamOptions(cfg, { clock: new ManualClock(), nominalHashrate: 1e12 });
   assert.equal(o.id, 'jd');
   assert.equal(toHex(o.soloPayoutScript as Uint8Array), '0014751e76e8199196d454941c45d1b3a323f1433bd6');
-  assert.deepEqual(o.pairs.map((p) => p.name), ['a', 'stratum2+tcp://10.0.0.9:34254']);
+  assert.deepEqual(
+    o.pairs.map((p) => p.name),
+    ['a', 'stratum2+tcp://10.0.0.9:34254'],
+  );
   assert.equal(o.timeouts?.declareMs, 3000);
   assert.equal(o.retryIntervalMs, 2000);
   const up = createJdUpstream(cfg, { clock: new ManualClock(), nominalHashrate: 1e12, id: 'own-templates' });
@@ -66,7 +72,10 @@ test('a complete table: typed, then JdUpstream options with the payout decoded',
 });
 
 test('defaults: full-template, next-pool, mainnet', () => {
-  const cfg = parseJobDeclarationTable({ template_provider: `stratum2+tcp://127.0.0.1:8442/${KEY}`, pool: [{ url: `stratum2+tcp://p:1/${KEY}`, jds_url: `stratum2+tcp://p:2/${KEY}`, user: 'u' }] });
+  const cfg = parseJobDeclarationTable({
+    template_provider: `stratum2+tcp://127.0.0.1:8442/${KEY}`,
+    pool: [{ url: `stratum2+tcp://p:1/${KEY}`, jds_url: `stratum2+tcp://p:2/${KEY}`, user: 'u' }],
+  });
   assert.equal(cfg.mode, 'full-template');
   assert.equal(cfg.onCensorship, 'next-pool');
   assert.equal(cfg.network, 'mainnet');
@@ -101,12 +110,22 @@ test('every problem is reported with its dotted key', () => {
     'job_declaration.pool[1]',
     'job_declaration.template_provider',
   ]);
-  assert.throws(() => parseJobDeclarationTable({ template_provider: `stratum2+tcp://h:1/${KEY}`, on_censorship: 'solo' }), (e: unknown) => e instanceof JobDeclarationConfigError && e.problems.some((p) => p.key === 'job_declaration.on_censorship') && e.problems.some((p) => p.key === 'job_declaration.pool'));
+  assert.throws(
+    () => parseJobDeclarationTable({ template_provider: `stratum2+tcp://h:1/${KEY}`, on_censorship: 'solo' }),
+    (e: unknown) =>
+      e instanceof JobDeclarationConfigError &&
+      e.problems.some((p) => p.key === 'job_declaration.on_censorship') &&
+      e.problems.some((p) => p.key === 'job_declaration.pool'),
+  );
   assert.throws(() => parseJobDeclarationTable('x'), JobDeclarationConfigError);
 });
 
 test('an unauthenticated public peer is refused when the upstream is built', () => {
-  const cfg = parseJobDeclarationTable({ template_provider: 'stratum2+tcp://8.8.8.8:8442', template_provider_allow_unauthenticated: true, payout_script: '51' });
+  const cfg = parseJobDeclarationTable({
+    template_provider: 'stratum2+tcp://8.8.8.8:8442',
+    template_provider_allow_unauthenticated: true,
+    payout_script: '51',
+  });
   assert.throws(() => jdUpstreamOptions(cfg, { clock: new ManualClock(), nominalHashrate: 1 }), PoolUrlError);
   const cfg2 = parseJobDeclarationTable({ template_provider: 'stratum2+tcp://127.0.0.1:8442', payout_script: '51' });
   assert.throws(() => jdUpstreamOptions(cfg2, { clock: new ManualClock(), nominalHashrate: 1 }), PoolUrlError);

@@ -28,14 +28,43 @@ function setup(maxHeldShares?: number): { shares: JdShares; ctx: JdContext; reje
     ...(maxHeldShares !== undefined ? { maxHeldShares } : {}),
   };
   // Never started: these shares are no blocks, nothing goes to the own node.
-  const tdp = new TemplateDistributionClient({ url: o.templateProvider.url, plain: true, allowUnauthenticated: true, constraints: { maxAdditionalSize: 256, maxAdditionalSigops: 4 } });
-  const ctx: JdContext = { o, clock: systemClock, log: logger('jd-shares-test'), tdp, jd: newJdCounters(), emit: () => true, pair: null, pairIndex: -1, solo: false, template: undefined, forceClean: false, stopped: false };
+  const tdp = new TemplateDistributionClient({
+    url: o.templateProvider.url,
+    plain: true,
+    allowUnauthenticated: true,
+    constraints: { maxAdditionalSize: 256, maxAdditionalSigops: 4 },
+  });
+  const ctx: JdContext = {
+    o,
+    clock: systemClock,
+    log: logger('jd-shares-test'),
+    tdp,
+    jd: newJdCounters(),
+    emit: () => true,
+    pair: null,
+    pairIndex: -1,
+    solo: false,
+    template: undefined,
+    forceClean: false,
+    stopped: false,
+  };
   const rejected: { error: string; code: string }[] = [];
   return { shares: new JdShares(ctx, (_rec, error, code) => rejected.push({ error, code })), ctx, rejected };
 }
 
 const active: ActiveTemplate = {
-  template: { templateId: 7n, future: false, version: 0x20000000, coinbaseTxVersion: 2, coinbasePrefix: Uint8Array.of(3, 1, 2, 3), coinbaseTxInputSequence: 0xffffffff, valueRemaining: 312_500_000n, outputs: [], locktime: 0, merklePath: [] },
+  template: {
+    templateId: 7n,
+    future: false,
+    version: 0x20000000,
+    coinbaseTxVersion: 2,
+    coinbasePrefix: Uint8Array.of(3, 1, 2, 3),
+    coinbaseTxInputSequence: 0xffffffff,
+    valueRemaining: 312_500_000n,
+    outputs: [],
+    locktime: 0,
+    merklePath: [],
+  },
   prevHash: new Uint8Array(32).fill(1),
   nbits: 0x1d00ffff,
   headerTimestamp: 1_700_000_000,
@@ -45,13 +74,45 @@ const active: ActiveTemplate = {
 };
 
 function record(job: Job, state: JobRecord['state'], pair: JdPair | null = null): JobRecord {
-  const parts = buildCoinbaseParts({ version: 2, scriptSigPrefix: active.template.coinbasePrefix, sequence: 0xffffffff, outputs: [{ value: 312_500_000n, scriptPubKey: Uint8Array.of(0x51) }], locktime: 0, witnessReservedValue: null }, 8);
-  return { job, template: active, parts, extranoncePrefix: new Uint8Array(0), pair, state, payout: new Uint8Array(0), attempts: 0, tipWaits: 0, held: [], alarmed: false };
+  const parts = buildCoinbaseParts(
+    {
+      version: 2,
+      scriptSigPrefix: active.template.coinbasePrefix,
+      sequence: 0xffffffff,
+      outputs: [{ value: 312_500_000n, scriptPubKey: Uint8Array.of(0x51) }],
+      locktime: 0,
+      witnessReservedValue: null,
+    },
+    8,
+  );
+  return {
+    job,
+    template: active,
+    parts,
+    extranoncePrefix: new Uint8Array(0),
+    pair,
+    state,
+    payout: new Uint8Array(0),
+    attempts: 0,
+    tipWaits: 0,
+    held: [],
+    alarmed: false,
+  };
 }
 
 /** A share far above the network target: never a block. */
 function share(job: Job): Share {
-  return { job, extranonce: new Uint8Array(8), ntime: job.ntime, nonce: 1, version: job.version, hash: new Uint8Array(32).fill(0xff), difficulty: 1, isBlock: false, foundAt: 0 };
+  return {
+    job,
+    extranonce: new Uint8Array(8),
+    ntime: job.ntime,
+    nonce: 1,
+    version: job.version,
+    hash: new Uint8Array(32).fill(0xff),
+    difficulty: 1,
+    isBlock: false,
+    foundAt: 0,
+  };
 }
 
 /** A pair whose pool answers every share with `answer`, recording what it was sent. */

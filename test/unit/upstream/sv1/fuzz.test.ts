@@ -10,15 +10,24 @@ import { byteMutated, interpretLine, randomLines, seedLines, structurallyMutated
 const seeds = seedLines();
 
 test('fuzz: structurally mutated Stratum lines give a message or a typed error (12 000)', () => {
-  fc.assert(fc.property(structurallyMutated(seeds), (l) => interpretLine(l)), { numRuns: 12_000 });
+  fc.assert(
+    fc.property(structurallyMutated(seeds), (l) => interpretLine(l)),
+    { numRuns: 12_000 },
+  );
 });
 
 test('fuzz: byte-mutated Stratum lines (6 000)', () => {
-  fc.assert(fc.property(byteMutated(seeds), (l) => interpretLine(l)), { numRuns: 6_000 });
+  fc.assert(
+    fc.property(byteMutated(seeds), (l) => interpretLine(l)),
+    { numRuns: 6_000 },
+  );
 });
 
 test('fuzz: random lines (6 000)', () => {
-  fc.assert(fc.property(randomLines(), (l) => interpretLine(l)), { numRuns: 6_000 });
+  fc.assert(
+    fc.property(randomLines(), (l) => interpretLine(l)),
+    { numRuns: 6_000 },
+  );
 });
 
 test('methods named like Object properties are unknown methods, never a lookup on the prototype', () => {

@@ -39,7 +39,10 @@ test('multi-byte UTF-8 split across chunks decodes intact', () => {
 test('property: any chunking of a stream gives the same lines as splitting it at once', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, '')), { maxLength: 12 }),
+      fc.array(
+        fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => s.replace(/[\r\n]/g, '')),
+        { maxLength: 12 },
+      ),
       fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 20 }),
       fc.integer({ min: 1, max: 60 }),
       (lineList, cuts, max) => {

@@ -148,7 +148,10 @@ function minerLine(v: VectorLine): void {
     case 'mining.submit': {
       const s = parseSubmitParams(r.params);
       // Our encoder gives back the same parameters (hex case and width included).
-      assert.deepEqual(submitParams(s), r.params.map((x) => (typeof x === 'string' ? x.toLowerCase() : x)));
+      assert.deepEqual(
+        submitParams(s),
+        r.params.map((x) => (typeof x === 'string' ? x.toLowerCase() : x)),
+      );
       assert.equal(s.versionBits !== undefined, r.params.length === 6);
       return;
     }
@@ -192,7 +195,9 @@ vectorTest('every Stratum V1 vector line is accepted or rejected as the file say
 });
 
 vectorTest('the four error-reply shapes give the pool reason and code', () => {
-  const errs = lines().filter((v) => v.kind === 'result-error').map((v) => replyFailure(decodeSv1Line(v.line) as Sv1Response));
+  const errs = lines()
+    .filter((v) => v.kind === 'result-error')
+    .map((v) => replyFailure(decodeSv1Line(v.line) as Sv1Response));
   assert.deepEqual(errs, [
     { code: 21, message: 'Job not found' },
     { code: null, message: 'Above target 2' },

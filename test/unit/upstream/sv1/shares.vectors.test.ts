@@ -59,7 +59,14 @@ vectorTest('four real V1 shares rebuild and meet their difficulties through the 
     const poolDifficulty = s.expected.pool_difficulty ?? 1;
     const job = jobFromNotify(
       notify,
-      { poolId: 'vector', upstream: testIssuer('vector'), extranonce1: fromHex(s.extranonce1), extranonce2Size: s.extranonce2_size, versionMask: rolled ? BIP320_MASK : 0, target: difficultyToTarget(poolDifficulty) },
+      {
+        poolId: 'vector',
+        upstream: testIssuer('vector'),
+        extranonce1: fromHex(s.extranonce1),
+        extranonce2Size: s.extranonce2_size,
+        versionMask: rolled ? BIP320_MASK : 0,
+        target: difficultyToTarget(poolDifficulty),
+      },
       0,
     );
     const versionBits = rolled ? parseU32Hex(s.submit.version_bits as string) : 0;
@@ -77,15 +84,31 @@ vectorTest('four real V1 shares rebuild and meet their difficulties through the 
     diffs.push(d);
 
     // What the client would submit for it.
-    const params = submitParams({ user: 'u', jobId: job.id, extranonce2: toHex(extranonce), ntime, nonce, ...(rolled ? { versionBits: (version & job.versionMask) >>> 0 } : {}) });
+    const params = submitParams({
+      user: 'u',
+      jobId: job.id,
+      extranonce2: toHex(extranonce),
+      ntime,
+      nonce,
+      ...(rolled ? { versionBits: (version & job.versionMask) >>> 0 } : {}),
+    });
     assert.deepEqual(params.slice(1), [notify.jobId, s.submit.extranonce2, s.submit.ntime, s.submit.nonce, ...(rolled ? [s.submit.version_bits] : [])]);
     if (s.name.startsWith('bitaxe')) {
-      assert.deepEqual(params.slice(1), ((decodeSv1Line(submitLine) as Sv1Request).params).slice(1), 'equals the captured submit');
+      assert.deepEqual(params.slice(1), (decodeSv1Line(submitLine) as Sv1Request).params.slice(1), 'equals the captured submit');
     }
 
     // The lab pool's independent check agrees.
     const check = checkSv1Share({
-      job: { id: notify.jobId, prevHashStratum: notify.prevHashStratum, coinb1: notify.coinb1, coinb2: notify.coinb2, merkleBranch: notify.merkleBranch, version: notify.version, nbits: notify.nbits, ntime: notify.ntime },
+      job: {
+        id: notify.jobId,
+        prevHashStratum: notify.prevHashStratum,
+        coinb1: notify.coinb1,
+        coinb2: notify.coinb2,
+        merkleBranch: notify.merkleBranch,
+        version: notify.version,
+        nbits: notify.nbits,
+        ntime: notify.ntime,
+      },
       extranonce1: fromHex(s.extranonce1),
       extranonce2Size: s.extranonce2_size,
       versionMask: job.versionMask,
@@ -95,10 +118,21 @@ vectorTest('four real V1 shares rebuild and meet their difficulties through the 
     assert.ok(check.ok, `${s.name}: lab pool accepts it`);
 
     // The CPU miner finds the real nonce when scanning around it with the real extranonce2 and version.
-    const minerJob: Job = { ...job, ntime, work: { ...(job.work as Extract<Job['work'], { kind: 'coinbase' }>), coinbasePrefix: concatBytes(notify.coinb1, fromHex(s.extranonce1), extranonce), extranonceSize: 0 } };
+    const minerJob: Job = {
+      ...job,
+      ntime,
+      work: {
+        ...(job.work as Extract<Job['work'], { kind: 'coinbase' }>),
+        coinbasePrefix: concatBytes(notify.coinb1, fromHex(s.extranonce1), extranonce),
+        extranonceSize: 0,
+      },
+    };
     const step = rolled ? extractBits(versionBits, job.versionMask) : 0;
     const found = scanStep(minerJob, step, 4096, hasher, 0, job.target, nonce - 2048);
-    assert.ok(found.shares.some((x) => x.nonce === nonce && x.version === version), `${s.name}: CPU miner finds nonce ${s.submit.nonce}`);
+    assert.ok(
+      found.shares.some((x) => x.nonce === nonce && x.version === version),
+      `${s.name}: CPU miner finds nonce ${s.submit.nonce}`,
+    );
   }
 
   // The header-only share: the V1 prevhash conversion and a fixed merkle root.

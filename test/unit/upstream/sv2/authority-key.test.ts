@@ -3,7 +3,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { schnorr } from '@noble/curves/secp256k1.js';
-import { authorityPublicKey, AuthorityKeyError, decodeAuthorityKey, encodeAuthorityKey, encodeAuthoritySecret, parseAuthoritySecret } from '../../../../src/upstream/sv2/authority-key.js';
+import {
+  authorityPublicKey,
+  AuthorityKeyError,
+  decodeAuthorityKey,
+  encodeAuthorityKey,
+  encodeAuthoritySecret,
+  parseAuthoritySecret,
+} from '../../../../src/upstream/sv2/authority-key.js';
 import { formatSv2Url, parseSv2Url, PoolUrlError } from '../../../../src/upstream/sv2/url.js';
 import { isPrivateAddress } from '../../../../src/upstream/sv2/private-address.js';
 import { fromHex, toHex } from '../../../../src/work/bytes.js';
@@ -62,10 +69,34 @@ test('pool URLs: host, port, key; bad ones are typed errors', () => {
 });
 
 test('private networks: loopback, RFC 1918, unique-local; nothing else', () => {
-  for (const a of ['127.0.0.1', '127.8.9.10', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.10', '::1', 'fd12:3456::1', 'fc00::1', '::ffff:192.168.0.2', '[::1]']) {
+  for (const a of [
+    '127.0.0.1',
+    '127.8.9.10',
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.10',
+    '::1',
+    'fd12:3456::1',
+    'fc00::1',
+    '::ffff:192.168.0.2',
+    '[::1]',
+  ]) {
     assert.ok(isPrivateAddress(a), a);
   }
-  for (const a of ['8.8.8.8', '172.32.0.1', '172.15.0.1', '192.169.0.1', '169.254.1.1', 'fe80::1', '2001:db8::1', '::ffff:8.8.8.8', 'pool.example.com', 'localhost', '']) {
+  for (const a of [
+    '8.8.8.8',
+    '172.32.0.1',
+    '172.15.0.1',
+    '192.169.0.1',
+    '169.254.1.1',
+    'fe80::1',
+    '2001:db8::1',
+    '::ffff:8.8.8.8',
+    'pool.example.com',
+    'localhost',
+    '',
+  ]) {
     assert.ok(!isPrivateAddress(a), a);
   }
 });

@@ -5,7 +5,25 @@ import { test } from 'node:test';
 import { BinaryReader } from '../../../../src/upstream/sv2/binary/reader.js';
 import { BinaryWriter } from '../../../../src/upstream/sv2/binary/writer.js';
 import { Sv2DecodeError, Sv2EncodeError } from '../../../../src/upstream/sv2/binary/errors.js';
-import { B0_16M, B0_32, B0_64K, B0_255, BOOL, F32, OPTION, SEQ0_255, SEQ0_64K, STR0_255, U16, U24, U256, U32, U64, U8, type FieldCodec } from '../../../../src/upstream/sv2/binary/types.js';
+import {
+  B0_16M,
+  B0_32,
+  B0_64K,
+  B0_255,
+  BOOL,
+  F32,
+  OPTION,
+  SEQ0_255,
+  SEQ0_64K,
+  STR0_255,
+  U16,
+  U24,
+  U256,
+  U32,
+  U64,
+  U8,
+  type FieldCodec,
+} from '../../../../src/upstream/sv2/binary/types.js';
 import { fromHex, toHex } from '../../../../src/work/bytes.js';
 
 function enc<T>(c: FieldCodec<T>, v: T): string {
@@ -22,7 +40,11 @@ function dec<T>(c: FieldCodec<T>, hex: string): T {
 }
 
 function decodeFails(c: FieldCodec<unknown>, hex: string, code: Sv2DecodeError['code']): void {
-  assert.throws(() => dec(c, hex), (e: unknown) => e instanceof Sv2DecodeError && e.code === code, `${hex} should fail with ${code}`);
+  assert.throws(
+    () => dec(c, hex),
+    (e: unknown) => e instanceof Sv2DecodeError && e.code === code,
+    `${hex} should fail with ${code}`,
+  );
 }
 
 test('integers are little-endian; U24 is three bytes', () => {

@@ -15,10 +15,27 @@ import { readVectorJson, vectorTest } from '../../../helpers/vectors.js';
 import { testIssuer } from '../../../helpers/job-issuer.js';
 
 const std = (over: Partial<ChannelParams> = {}): ClientChannel =>
-  new ClientChannel({ kind: 'standard', channelId: 7, groupChannelId: 3, target: 1n << 240n, extranoncePrefix: fromHex('aabbccdd'), extranonceSize: 0, ...over }, { poolId: 'p', upstream: testIssuer('p'), versionMask: BIP320_MASK });
+  new ClientChannel(
+    { kind: 'standard', channelId: 7, groupChannelId: 3, target: 1n << 240n, extranoncePrefix: fromHex('aabbccdd'), extranonceSize: 0, ...over },
+    { poolId: 'p', upstream: testIssuer('p'), versionMask: BIP320_MASK },
+  );
 
-const nmj = (jobId: number, minNtime: number | null, root = 0x11): NewMiningJobMsg => ({ type: 'NewMiningJob', channelId: 7, jobId, minNtime, version: 0x20000000, merkleRoot: new Uint8Array(32).fill(root) });
-const snph = (jobId: number, minNtime = 1000): SetNewPrevHashMsg => ({ type: 'SetNewPrevHash', channelId: 7, jobId, prevHash: new Uint8Array(32).fill(0x22), minNtime, nbits: 0x1d00ffff });
+const nmj = (jobId: number, minNtime: number | null, root = 0x11): NewMiningJobMsg => ({
+  type: 'NewMiningJob',
+  channelId: 7,
+  jobId,
+  minNtime,
+  version: 0x20000000,
+  merkleRoot: new Uint8Array(32).fill(root),
+});
+const snph = (jobId: number, minNtime = 1000): SetNewPrevHashMsg => ({
+  type: 'SetNewPrevHash',
+  channelId: 7,
+  jobId,
+  prevHash: new Uint8Array(32).fill(0x22),
+  minNtime,
+  nbits: 0x1d00ffff,
+});
 
 test('a future job waits for SetNewPrevHash, which activates it as clean and drops the others', () => {
   const ch = std();
@@ -87,7 +104,17 @@ const block = blocks.blocks[0] as (typeof blocks.blocks)[number];
 
 function extJob(jobId: number, minNtime: number | null, rolling = true): NewExtendedMiningJobMsg {
   const { prefix, suffix } = labCoinbase(block, 4 + 8);
-  return { type: 'NewExtendedMiningJob', channelId: 7, jobId, minNtime, version: 0x20000000, versionRollingAllowed: rolling, merklePath: block.merkleBranch, coinbaseTxPrefix: prefix, coinbaseTxSuffix: suffix };
+  return {
+    type: 'NewExtendedMiningJob',
+    channelId: 7,
+    jobId,
+    minNtime,
+    version: 0x20000000,
+    versionRollingAllowed: rolling,
+    merklePath: block.merkleBranch,
+    coinbaseTxPrefix: prefix,
+    coinbaseTxSuffix: suffix,
+  };
 }
 
 test('extended channels get coinbase work: prefix | extranonce_prefix, the rolled size, the branch', () => {
@@ -116,13 +143,29 @@ test('extended channels get coinbase work: prefix | extranonce_prefix, the rolle
 
 test('a standard channel in a group builds its merkle root from a NewExtendedMiningJob', () => {
   const ch = std();
-  const j = ch.onNewExtendedMiningJob({ ...extJob(1, null), coinbaseTxPrefix: labCoinbase(block, 4).prefix, coinbaseTxSuffix: labCoinbase(block, 4).suffix }, 0);
+  const j = ch.onNewExtendedMiningJob(
+    { ...extJob(1, null), coinbaseTxPrefix: labCoinbase(block, 4).prefix, coinbaseTxSuffix: labCoinbase(block, 4).suffix },
+    0,
+  );
   assert.equal(j, undefined);
   const a = ch.onSetNewPrevHash(snph(1), 0);
   assert.ok(a && a.work.kind === 'header');
   // The same root the lab pool computes for that standard channel.
   const v = validateShare(
-    { jobId: 1, version: 0x20000000, versionRollingAllowed: true, prevHash: a.prevHash, nbits: a.nbits, minNtime: a.ntime, coinbase: { txPrefix: labCoinbase(block, 4).prefix, extranoncePrefix: fromHex('aabbccdd'), txSuffix: labCoinbase(block, 4).suffix, merklePath: block.merkleBranch } },
+    {
+      jobId: 1,
+      version: 0x20000000,
+      versionRollingAllowed: true,
+      prevHash: a.prevHash,
+      nbits: a.nbits,
+      minNtime: a.ntime,
+      coinbase: {
+        txPrefix: labCoinbase(block, 4).prefix,
+        extranoncePrefix: fromHex('aabbccdd'),
+        txSuffix: labCoinbase(block, 4).suffix,
+        merklePath: block.merkleBranch,
+      },
+    },
     { nonce: 0, ntime: a.ntime, version: a.version, extranonce: new Uint8Array(0) },
     { target: (1n << 256n) - 1n, networkTarget: 0n, versionMask: BIP320_MASK, extranonceSize: 0, nowSeconds: a.ntime, seen: new Set() },
   );
@@ -131,7 +174,10 @@ test('a standard channel in a group builds its merkle root from a NewExtendedMin
 });
 
 test('REQUIRES_FIXED_VERSION (mask 0) fixes the version of every job', () => {
-  const ch = new ClientChannel({ kind: 'standard', channelId: 7, groupChannelId: 0, target: 1n, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 }, { poolId: 'p', upstream: testIssuer('p'), versionMask: 0 });
+  const ch = new ClientChannel(
+    { kind: 'standard', channelId: 7, groupChannelId: 0, target: 1n, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 },
+    { poolId: 'p', upstream: testIssuer('p'), versionMask: 0 },
+  );
   ch.onNewMiningJob(nmj(1, null), 0);
   assert.equal(ch.onSetNewPrevHash(snph(1), 0)?.versionMask, 0);
 });
@@ -163,9 +209,32 @@ interface Answers {
 vectorTest('known-answer share (SRI standard channel): the channel job and CPU search reproduce the hash, the lab pool accepts it', () => {
   const k = readVectorJson<Answers>('sv2/sv2_known_answers.json').standard_channel_share;
   const target = u256LeToBigInt(fromHex(k.channel_target_u256_wire_le));
-  const ch = new ClientChannel({ kind: 'standard', channelId: 1, groupChannelId: 0, target, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 }, { poolId: 'sri', upstream: testIssuer('sri'), versionMask: BIP320_MASK });
-  ch.onNewMiningJob({ type: 'NewMiningJob', channelId: 1, jobId: k.new_mining_job.job_id, minNtime: null, version: k.new_mining_job.version, merkleRoot: fromHex(k.new_mining_job.merkle_root_u256_wire) }, 0);
-  const job = ch.onSetNewPrevHash({ type: 'SetNewPrevHash', channelId: 1, jobId: k.new_mining_job.job_id, prevHash: fromHex(k.set_new_prev_hash.prev_hash_u256_wire), minNtime: k.set_new_prev_hash.min_ntime, nbits: k.set_new_prev_hash.nbits }, 0);
+  const ch = new ClientChannel(
+    { kind: 'standard', channelId: 1, groupChannelId: 0, target, extranoncePrefix: new Uint8Array(0), extranonceSize: 0 },
+    { poolId: 'sri', upstream: testIssuer('sri'), versionMask: BIP320_MASK },
+  );
+  ch.onNewMiningJob(
+    {
+      type: 'NewMiningJob',
+      channelId: 1,
+      jobId: k.new_mining_job.job_id,
+      minNtime: null,
+      version: k.new_mining_job.version,
+      merkleRoot: fromHex(k.new_mining_job.merkle_root_u256_wire),
+    },
+    0,
+  );
+  const job = ch.onSetNewPrevHash(
+    {
+      type: 'SetNewPrevHash',
+      channelId: 1,
+      jobId: k.new_mining_job.job_id,
+      prevHash: fromHex(k.set_new_prev_hash.prev_hash_u256_wire),
+      minNtime: k.set_new_prev_hash.min_ntime,
+      nbits: k.set_new_prev_hash.nbits,
+    },
+    0,
+  );
   assert.ok(job);
   const shares = new JobSearch(job, { ntime: k.share.ntime, versionBits: 0 }).scan(k.share.nonce - 2, 5, 0);
   const s = shares.find((x) => x.nonce === k.share.nonce);
@@ -173,7 +242,15 @@ vectorTest('known-answer share (SRI standard channel): the channel job and CPU s
   assert.equal(toHex(reverseBytes(s.hash)), k.block_hash_display);
   assert.equal(s.version, k.share.version);
   const v = validateShare(
-    { jobId: 1, version: job.version, versionRollingAllowed: true, prevHash: job.prevHash, nbits: job.nbits, minNtime: job.ntime, merkleRoot: fromHex(k.new_mining_job.merkle_root_u256_wire) },
+    {
+      jobId: 1,
+      version: job.version,
+      versionRollingAllowed: true,
+      prevHash: job.prevHash,
+      nbits: job.nbits,
+      minNtime: job.ntime,
+      merkleRoot: fromHex(k.new_mining_job.merkle_root_u256_wire),
+    },
     { nonce: k.share.nonce, ntime: k.share.ntime, version: k.share.version },
     { target, networkTarget: 0n, versionMask: BIP320_MASK, nowSeconds: k.share.ntime, seen: new Set() },
   );
@@ -182,17 +259,56 @@ vectorTest('known-answer share (SRI standard channel): the channel job and CPU s
 
 vectorTest('known-answer share (SRI extended channel, BIP141 fields in the coinbase): client and lab validation agree', () => {
   const k = readVectorJson<Answers>('sv2/sv2_known_answers.json').extended_channel_share;
-  const ch = new ClientChannel({ kind: 'extended', channelId: 1, groupChannelId: 0, target: (1n << 256n) - 1n, extranoncePrefix: fromHex(k.extranonce_prefix), extranonceSize: k.extranonce_size }, { poolId: 'sri', upstream: testIssuer('sri'), versionMask: BIP320_MASK });
-  ch.onNewExtendedMiningJob({ type: 'NewExtendedMiningJob', channelId: 1, jobId: 1, minNtime: null, version: k.version, versionRollingAllowed: k.version_rolling_allowed, merklePath: k.merkle_path.map(fromHex), coinbaseTxPrefix: fromHex(k.coinbase_tx_prefix_as_in_test), coinbaseTxSuffix: fromHex(k.coinbase_tx_suffix_as_in_test) }, 0);
-  const job = ch.onSetNewPrevHash({ type: 'SetNewPrevHash', channelId: 1, jobId: 1, prevHash: fromHex(k.prev_hash_u256_wire), minNtime: k.share.ntime - 10, nbits: k.nbits }, 0);
+  const ch = new ClientChannel(
+    {
+      kind: 'extended',
+      channelId: 1,
+      groupChannelId: 0,
+      target: (1n << 256n) - 1n,
+      extranoncePrefix: fromHex(k.extranonce_prefix),
+      extranonceSize: k.extranonce_size,
+    },
+    { poolId: 'sri', upstream: testIssuer('sri'), versionMask: BIP320_MASK },
+  );
+  ch.onNewExtendedMiningJob(
+    {
+      type: 'NewExtendedMiningJob',
+      channelId: 1,
+      jobId: 1,
+      minNtime: null,
+      version: k.version,
+      versionRollingAllowed: k.version_rolling_allowed,
+      merklePath: k.merkle_path.map(fromHex),
+      coinbaseTxPrefix: fromHex(k.coinbase_tx_prefix_as_in_test),
+      coinbaseTxSuffix: fromHex(k.coinbase_tx_suffix_as_in_test),
+    },
+    0,
+  );
+  const job = ch.onSetNewPrevHash(
+    { type: 'SetNewPrevHash', channelId: 1, jobId: 1, prevHash: fromHex(k.prev_hash_u256_wire), minNtime: k.share.ntime - 10, nbits: k.nbits },
+    0,
+  );
   assert.ok(job);
   const s = new JobSearch(job, { extranonce: fromHex(k.extranonce), ntime: k.share.ntime, versionBits: 0 }).scan(k.share.nonce, 1, 0);
   assert.equal(s.length, 1);
   assert.equal(toHex(reverseBytes((s[0] as (typeof s)[number]).hash)), k.block_hash_display);
   const v = validateShare(
-    { jobId: 1, version: k.version, versionRollingAllowed: true, prevHash: job.prevHash, nbits: k.nbits, minNtime: job.ntime, coinbase: { txPrefix: fromHex(k.coinbase_tx_prefix_as_in_test), extranoncePrefix: fromHex(k.extranonce_prefix), txSuffix: fromHex(k.coinbase_tx_suffix_as_in_test), merklePath: [] } },
+    {
+      jobId: 1,
+      version: k.version,
+      versionRollingAllowed: true,
+      prevHash: job.prevHash,
+      nbits: k.nbits,
+      minNtime: job.ntime,
+      coinbase: {
+        txPrefix: fromHex(k.coinbase_tx_prefix_as_in_test),
+        extranoncePrefix: fromHex(k.extranonce_prefix),
+        txSuffix: fromHex(k.coinbase_tx_suffix_as_in_test),
+        merklePath: [],
+      },
+    },
     { nonce: k.share.nonce, ntime: k.share.ntime, version: k.share.version, extranonce: fromHex(k.extranonce) },
-    { target: (1n << 240n), networkTarget: 0n, versionMask: BIP320_MASK, extranonceSize: k.extranonce_size, nowSeconds: k.share.ntime, seen: new Set() },
+    { target: 1n << 240n, networkTarget: 0n, versionMask: BIP320_MASK, extranonceSize: k.extranonce_size, nowSeconds: k.share.ntime, seen: new Set() },
   );
   assert.ok(v.ok && toHex(reverseBytes(v.hash)) === k.block_hash_display);
 });

@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { CHANNEL_MSG_BIT, decodeFrame, decodeFrameHeader, encodeFrame, encodeFrameHeader, FrameError, PlainFrameDecoder, type Frame } from '../../../../src/upstream/sv2/framing.js';
+import {
+  CHANNEL_MSG_BIT,
+  decodeFrame,
+  decodeFrameHeader,
+  encodeFrame,
+  encodeFrameHeader,
+  FrameError,
+  PlainFrameDecoder,
+  type Frame,
+} from '../../../../src/upstream/sv2/framing.js';
 import { fromHex, toHex } from '../../../../src/work/bytes.js';
 import { readVectorJson, vectorTest } from '../../../helpers/vectors.js';
 
@@ -32,7 +41,10 @@ test('frames round-trip, and decodeFrame checks the length exactly', () => {
   assert.deepEqual(decodeFrame(b), f);
   assert.throws(() => decodeFrame(b.subarray(0, 9)), FrameError);
   assert.throws(() => decodeFrame(new Uint8Array([...b, 0])), FrameError);
-  assert.throws(() => decodeFrame(b, 4), (e: unknown) => e instanceof FrameError && e.code === 'length-limit');
+  assert.throws(
+    () => decodeFrame(b, 4),
+    (e: unknown) => e instanceof FrameError && e.code === 'length-limit',
+  );
   assert.throws(() => encodeFrameHeader(0x8000, false, 0, 0), RangeError);
   assert.throws(() => encodeFrameHeader(0, false, 0, 0x1000000), RangeError);
 });
@@ -40,7 +52,10 @@ test('frames round-trip, and decodeFrame checks the length exactly', () => {
 test('the stream decoder reassembles frames from any chunking', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.record({ ext: fc.integer({ min: 0, max: 0x7fff }), ch: fc.boolean(), t: fc.integer({ min: 0, max: 255 }), p: fc.uint8Array({ maxLength: 300 }) }), { minLength: 1, maxLength: 8 }),
+      fc.array(
+        fc.record({ ext: fc.integer({ min: 0, max: 0x7fff }), ch: fc.boolean(), t: fc.integer({ min: 0, max: 255 }), p: fc.uint8Array({ maxLength: 300 }) }),
+        { minLength: 1, maxLength: 8 },
+      ),
       fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 20 }),
       (frames, cuts) => {
         const stream = new Uint8Array(frames.flatMap((x) => [...encodeFrame({ extensionType: x.ext, channelMsg: x.ch, msgType: x.t, payload: x.p })]));
@@ -66,7 +81,10 @@ test('the stream decoder reassembles frames from any chunking', () => {
 
 test('a frame announcing more than the cap fails at its header, before the payload arrives', () => {
   const d = new PlainFrameDecoder(1000);
-  assert.throws(() => d.push(encodeFrameHeader(0, false, 0x15, 1001)), (e: unknown) => e instanceof FrameError && e.code === 'length-limit');
+  assert.throws(
+    () => d.push(encodeFrameHeader(0, false, 0x15, 1001)),
+    (e: unknown) => e instanceof FrameError && e.code === 'length-limit',
+  );
   const ok = new PlainFrameDecoder(1000);
   assert.deepEqual(ok.push(encodeFrameHeader(0, false, 0x15, 1000)), []);
   assert.equal(ok.buffered, 6);

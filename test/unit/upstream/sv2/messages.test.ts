@@ -5,7 +5,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { ALL_MESSAGES, decodeMessage, encodeMessage, messageSpecById, UnknownMessageError, type Sv2Message } from '../../../../src/upstream/sv2/messages/registry.js';
+import {
+  ALL_MESSAGES,
+  decodeMessage,
+  encodeMessage,
+  messageSpecById,
+  UnknownMessageError,
+  type Sv2Message,
+} from '../../../../src/upstream/sv2/messages/registry.js';
 import type { MessageSpec } from '../../../../src/upstream/sv2/messages/message.js';
 import { Sv2DecodeError, Sv2EncodeError } from '../../../../src/upstream/sv2/binary/errors.js';
 import { fromHex, toHex } from '../../../../src/work/bytes.js';
@@ -24,15 +31,36 @@ test('every message id of the four protocols is present exactly once', () => {
     'template-distribution': [0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76],
   };
   for (const [protocol, list] of Object.entries(expect)) {
-    assert.deepEqual(specs.filter((s) => s.protocol === protocol).map((s) => s.msgType), list, protocol);
+    assert.deepEqual(
+      specs.filter((s) => s.protocol === protocol).map((s) => s.msgType),
+      list,
+      protocol,
+    );
   }
 });
 
 test('channel bits follow SRI (set on channel-scoped mining messages only)', () => {
-  const withBit = specs.filter((s) => s.channelBit).map((s) => s.name).sort();
+  const withBit = specs
+    .filter((s) => s.channelBit)
+    .map((s) => s.name)
+    .sort();
   assert.deepEqual(withBit, [
-    'ChannelEndpointChanged', 'CloseChannel', 'NewExtendedMiningJob', 'NewMiningJob', 'SetCustomMiningJob', 'SetCustomMiningJobError', 'SetCustomMiningJobSuccess',
-    'SetExtranoncePrefix', 'SetNewPrevHash', 'SetTarget', 'SubmitSharesError', 'SubmitSharesExtended', 'SubmitSharesStandard', 'SubmitSharesSuccess', 'UpdateChannel', 'UpdateChannelError',
+    'ChannelEndpointChanged',
+    'CloseChannel',
+    'NewExtendedMiningJob',
+    'NewMiningJob',
+    'SetCustomMiningJob',
+    'SetCustomMiningJobError',
+    'SetCustomMiningJobSuccess',
+    'SetExtranoncePrefix',
+    'SetNewPrevHash',
+    'SetTarget',
+    'SubmitSharesError',
+    'SubmitSharesExtended',
+    'SubmitSharesStandard',
+    'SubmitSharesSuccess',
+    'UpdateChannel',
+    'UpdateChannelError',
   ]);
   // Every channel message starts with channel_id, as spec 3.2.1 requires.
   for (const s of specs.filter((x) => x.channelBit)) assert.equal(Object.keys(s.fields)[0], 'channelId', s.name);
@@ -64,7 +92,16 @@ test('unknown ids are a typed UnknownMessageError, and lookup ignores the channe
 });
 
 test('a value that does not fit its type refuses to encode', () => {
-  const bad = { type: 'SubmitSharesExtended', channelId: 1, sequenceNumber: 0, jobId: 1, nonce: 0, ntime: 0, version: 0, extranonce: new Uint8Array(33) } as Sv2Message;
+  const bad = {
+    type: 'SubmitSharesExtended',
+    channelId: 1,
+    sequenceNumber: 0,
+    jobId: 1,
+    nonce: 0,
+    ntime: 0,
+    version: 0,
+    extranonce: new Uint8Array(33),
+  } as Sv2Message;
   assert.throws(() => encodeMessage(bad), Sv2EncodeError);
   const neg = { type: 'SetTarget', channelId: -1, maximumTarget: new Uint8Array(32) } as Sv2Message;
   assert.throws(() => encodeMessage(neg), Sv2EncodeError);
@@ -97,13 +134,21 @@ vectorTest('SetupConnection and SetupConnection.Success bytes of the (self-gener
   });
   const f = encodeMessage(m);
   assert.equal(toHex(f.payload), s.plaintext_payload);
-  assert.equal(s.plaintext_header, '0000' + '00' + (f.payload.length.toString(16).padStart(2, '0')) + '0000');
+  assert.equal(s.plaintext_header, '0000' + '00' + f.payload.length.toString(16).padStart(2, '0') + '0000');
   const ok = decodeMessage({ extensionType: 0, channelMsg: false, msgType: 1, payload: fromHex(t.responder_setup_connection_success.plaintext_payload) });
   assert.deepEqual(ok, { type: 'SetupConnectionSuccess', usedVersion: 2, flags: 0 });
 });
 
 test('OpenExtendedMiningChannel.Success from a pool older than group_channel_id (SRI before 2025-12-18) decodes with group 0', () => {
-  const msg: Sv2Message = { type: 'OpenExtendedMiningChannelSuccess', requestId: 7, channelId: 3, target: new Uint8Array(32).fill(0xff), extranonceSize: 8, extranoncePrefix: Uint8Array.of(1, 2, 3, 4), groupChannelId: 9 };
+  const msg: Sv2Message = {
+    type: 'OpenExtendedMiningChannelSuccess',
+    requestId: 7,
+    channelId: 3,
+    target: new Uint8Array(32).fill(0xff),
+    extranonceSize: 8,
+    extranoncePrefix: Uint8Array.of(1, 2, 3, 4),
+    groupChannelId: 9,
+  };
   const f = encodeMessage(msg);
   assert.deepEqual(decodeMessage(f), msg);
   // The old layout: the same bytes without the trailing U32.
@@ -114,6 +159,13 @@ test('OpenExtendedMiningChannel.Success from a pool older than group_channel_id 
     assert.throws(() => decodeMessage({ ...f, payload: f.payload.subarray(0, f.payload.length - cut) }), Sv2DecodeError, `cut ${cut}`);
   }
   // Messages without a legacy tail stay strict.
-  const std = encodeMessage({ type: 'OpenStandardMiningChannelSuccess', requestId: 7, channelId: 3, target: new Uint8Array(32), extranoncePrefix: Uint8Array.of(1), groupChannelId: 9 });
+  const std = encodeMessage({
+    type: 'OpenStandardMiningChannelSuccess',
+    requestId: 7,
+    channelId: 3,
+    target: new Uint8Array(32),
+    extranoncePrefix: Uint8Array.of(1),
+    groupChannelId: 9,
+  });
   assert.throws(() => decodeMessage({ ...std, payload: std.payload.subarray(0, std.payload.length - 4) }), Sv2DecodeError);
 });

@@ -33,7 +33,15 @@ test('reconnect backoff doubles up to its cap, on the injected clock', async () 
   const port = (srv.address() as { port: number }).port;
   await new Promise<void>((r) => srv.close(() => r()));
   const clock = new ManualClock();
-  const c = new Sv2MiningClient({ url: formatSv2Url('127.0.0.1', port, key), user: 'u', channel: 'standard', nominalHashrate: 1, clock, backoff: { initialMs: 1000, maxMs: 4000, factor: 2 }, random: () => 0 });
+  const c = new Sv2MiningClient({
+    url: formatSv2Url('127.0.0.1', port, key),
+    user: 'u',
+    channel: 'standard',
+    nominalHashrate: 1,
+    clock,
+    backoff: { initialMs: 1000, maxMs: 4000, factor: 2 },
+    random: () => 0,
+  });
   let failures = 0;
   c.on('disconnected', () => failures++);
   const failure = (n: number): Promise<void> =>

@@ -13,7 +13,13 @@ import { NoiseResponder } from '../../../../src/upstream/sv2/noise/responder.js'
 import { ACT2_BYTES, hkdf2, NOISE_PROTOCOL_NAME, SymmetricState } from '../../../../src/upstream/sv2/noise/handshake.js';
 import { CipherState } from '../../../../src/upstream/sv2/noise/cipher-state.js';
 import { ellswiftEcdh, generateEllSwiftKeypair, xOnlyOf, type EllSwiftKeypair } from '../../../../src/upstream/sv2/noise/ellswift-ecdh.js';
-import { certificateMessageHash, decodeCertificate, encodeCertificate, signCertificate, verifyCertificate } from '../../../../src/upstream/sv2/noise/signature-message.js';
+import {
+  certificateMessageHash,
+  decodeCertificate,
+  encodeCertificate,
+  signCertificate,
+  verifyCertificate,
+} from '../../../../src/upstream/sv2/noise/signature-message.js';
 import { NoiseError } from '../../../../src/upstream/sv2/noise/errors.js';
 import { EncryptedFrameDecoder, encryptedPayloadLength, encryptFrame, MAX_CHUNK_PLAINTEXT } from '../../../../src/upstream/sv2/noise/transport-frames.js';
 import { decodeFrameHeader, type Frame } from '../../../../src/upstream/sv2/framing.js';
@@ -23,8 +29,19 @@ import { schnorr } from '@noble/curves/secp256k1.js';
 
 interface Transcript {
   protocol_name: string;
-  keys: Record<'initiator_ephemeral' | 'responder_ephemeral' | 'responder_static', { priv: string; ellswift: string; xonly?: string }> & { authority: { secret: string; xonly_pub: string } };
-  certificate: { version: number; valid_from: number; not_valid_after: number; signed_message_preimage_hex: string; signed_message_sha256: string; bip340_aux_rand: string; signature: string; serialized_74: string };
+  keys: Record<'initiator_ephemeral' | 'responder_ephemeral' | 'responder_static', { priv: string; ellswift: string; xonly?: string }> & {
+    authority: { secret: string; xonly_pub: string };
+  };
+  certificate: {
+    version: number;
+    valid_from: number;
+    not_valid_after: number;
+    signed_message_preimage_hex: string;
+    signed_message_sha256: string;
+    bip340_aux_rand: string;
+    signature: string;
+    serialized_74: string;
+  };
   act1_initiator_to_responder_64: string;
   act2_responder_to_initiator_234: string;
   steps: { step: string; value: string }[];
@@ -79,12 +96,25 @@ vectorTest('transcript (self-generated regression): initiator and responder prod
   const t = load();
   const cert = decodeCertificate(fromHex(t.certificate.serialized_74));
   assert.equal(toHex(encodeCertificate(cert)), t.certificate.serialized_74);
-  assert.equal(toHex(certificateMessageHash(cert.version, cert.validFrom, cert.notValidAfter, fromHex(t.keys.responder_static.xonly as string))), t.certificate.signed_message_sha256);
+  assert.equal(
+    toHex(certificateMessageHash(cert.version, cert.validFrom, cert.notValidAfter, fromHex(t.keys.responder_static.xonly as string))),
+    t.certificate.signed_message_sha256,
+  );
   // BIP340 with the stated aux_rand reproduces the signature.
-  const signed = signCertificate(fromHex(t.keys.authority.secret), fromHex(t.keys.responder_static.xonly as string), cert.validFrom, cert.notValidAfter, fromHex(t.certificate.bip340_aux_rand));
+  const signed = signCertificate(
+    fromHex(t.keys.authority.secret),
+    fromHex(t.keys.responder_static.xonly as string),
+    cert.validFrom,
+    cert.notValidAfter,
+    fromHex(t.certificate.bip340_aux_rand),
+  );
   assert.equal(toHex(signed.signature), t.certificate.signature);
 
-  const init = new NoiseInitiator({ authorityKey: fromHex(t.keys.authority.xonly_pub), nowSeconds: () => cert.validFrom + 60, ephemeral: kp(t.keys.initiator_ephemeral) });
+  const init = new NoiseInitiator({
+    authorityKey: fromHex(t.keys.authority.xonly_pub),
+    nowSeconds: () => cert.validFrom + 60,
+    ephemeral: kp(t.keys.initiator_ephemeral),
+  });
   const act1 = init.act1();
   assert.equal(toHex(act1), t.act1_initiator_to_responder_64);
   const resp = new NoiseResponder({ staticKey: kp(t.keys.responder_static), certificate: cert, ephemeral: kp(t.keys.responder_ephemeral) });
@@ -138,10 +168,19 @@ test('certificates: authority, validity window with 10 s leeway, version', () =>
   // A forged certificate is "bad signature" even when it is also out of date.
   assert.equal(handshakeError(pool(fromHex('23'.repeat(32)), T - 9000, T - 8000), auth, T)?.reason, 'certificate-bad-signature');
   const c = signCertificate(secret, fromHex('11'.repeat(32)), T, T + 1);
-  assert.throws(() => verifyCertificate({ ...c, version: 1 }, fromHex('11'.repeat(32)), auth, T), (e: unknown) => e instanceof NoiseError && e.reason === 'certificate-unsupported-version');
+  assert.throws(
+    () => verifyCertificate({ ...c, version: 1 }, fromHex('11'.repeat(32)), auth, T),
+    (e: unknown) => e instanceof NoiseError && e.reason === 'certificate-unsupported-version',
+  );
   // Changing any signed field breaks the signature.
-  assert.throws(() => verifyCertificate({ ...c, notValidAfter: T + 2 }, fromHex('11'.repeat(32)), auth, T), (e: unknown) => e instanceof NoiseError && e.reason === 'certificate-bad-signature');
-  assert.throws(() => verifyCertificate(c, fromHex('12'.repeat(32)), auth, T), (e: unknown) => e instanceof NoiseError && e.reason === 'certificate-bad-signature');
+  assert.throws(
+    () => verifyCertificate({ ...c, notValidAfter: T + 2 }, fromHex('11'.repeat(32)), auth, T),
+    (e: unknown) => e instanceof NoiseError && e.reason === 'certificate-bad-signature',
+  );
+  assert.throws(
+    () => verifyCertificate(c, fromHex('12'.repeat(32)), auth, T),
+    (e: unknown) => e instanceof NoiseError && e.reason === 'certificate-bad-signature',
+  );
 });
 
 test('any flipped bit in act 2 fails the handshake with a typed error', () => {
@@ -157,7 +196,10 @@ test('any flipped bit in act 2 fails the handshake with a typed error', () => {
   }
   const init = new NoiseInitiator({ authorityKey: auth, nowSeconds: () => T });
   init.act1();
-  assert.throws(() => init.act2(new Uint8Array(170)), (e: unknown) => e instanceof NoiseError && e.reason === 'bad-handshake-length');
+  assert.throws(
+    () => init.act2(new Uint8Array(170)),
+    (e: unknown) => e instanceof NoiseError && e.reason === 'bad-handshake-length',
+  );
   assert.equal(ACT2_BYTES, 234);
 });
 
@@ -177,7 +219,10 @@ test('cipher state: nonce layout, and a failed decrypt does not advance the nonc
   assert.equal(c0.length, 2 + 16);
   const bad = c0.slice();
   bad[0] = (bad[0] as number) ^ 1;
-  assert.throws(() => b.decryptWithAd(new Uint8Array(0), bad), (e: unknown) => e instanceof NoiseError && e.reason === 'decrypt-failed');
+  assert.throws(
+    () => b.decryptWithAd(new Uint8Array(0), bad),
+    (e: unknown) => e instanceof NoiseError && e.reason === 'decrypt-failed',
+  );
   assert.equal(b.nonce, 0);
   assert.equal(toHex(b.decryptWithAd(new Uint8Array(0), c0)), '0102');
   assert.equal(b.nonce, 1);
@@ -222,11 +267,18 @@ test('transport frames: tampering and oversized frames are fatal for the session
     const bad = wire.slice();
     bad[i] = (bad[i] as number) ^ 0x80;
     const d = new EncryptedFrameDecoder(new CipherState(k));
-    assert.throws(() => d.push(bad), (e: unknown) => e instanceof NoiseError && e.reason === 'decrypt-failed', `byte ${i}`);
+    assert.throws(
+      () => d.push(bad),
+      (e: unknown) => e instanceof NoiseError && e.reason === 'decrypt-failed',
+      `byte ${i}`,
+    );
     // The decoder stays failed.
     assert.throws(() => d.push(new Uint8Array(0)), NoiseError);
   }
   const big = encryptFrame(new CipherState(k), { extensionType: 0, channelMsg: false, msgType: 0x71, payload: new Uint8Array(5000) });
   const d = new EncryptedFrameDecoder(new CipherState(k), 4096);
-  assert.throws(() => d.push(big.subarray(0, 22)), (e: unknown) => e instanceof NoiseError && e.reason === 'frame-too-large');
+  assert.throws(
+    () => d.push(big.subarray(0, 22)),
+    (e: unknown) => e instanceof NoiseError && e.reason === 'frame-too-large',
+  );
 });

@@ -29,8 +29,15 @@ interface Owner {
 const backoff = { initialMs: 1000, maxMs: 4000, factor: 2 };
 
 const OWNERS: Owner[] = [
-  { name: 'mining client', make: (url, clock) => new Sv2MiningClient({ url, user: 'u', channel: 'standard', nominalHashrate: 1, clock, backoff, random: () => 0 }) },
-  { name: 'template provider link', make: (url, clock) => new TemplateDistributionClient({ url, clock, backoff, random: () => 0, constraints: { maxAdditionalSize: 100, maxAdditionalSigops: 4 } }) },
+  {
+    name: 'mining client',
+    make: (url, clock) => new Sv2MiningClient({ url, user: 'u', channel: 'standard', nominalHashrate: 1, clock, backoff, random: () => 0 }),
+  },
+  {
+    name: 'template provider link',
+    make: (url, clock) =>
+      new TemplateDistributionClient({ url, clock, backoff, random: () => 0, constraints: { maxAdditionalSize: 100, maxAdditionalSigops: 4 } }),
+  },
   { name: 'JDS link', make: (url, clock) => new JobDeclaratorClient({ url, user: 'u', mode: 'coinbase-only', clock, backoff, random: () => 0 }) },
 ];
 
@@ -135,7 +142,15 @@ test('a Reconnect is followed at once and is not a failure; when its endpoint fa
   const port = (srv.address() as { port: number }).port;
   const dead = await refusedPort();
   const clock = new ManualClock();
-  const sup = new Sv2SessionSupervisor({ url: formatSv2Url('127.0.0.1', port, key), role: 'pool', protocol: Sv2SubProtocol.Mining, setupFlags: () => 0, clock, backoff, random: () => 0 });
+  const sup = new Sv2SessionSupervisor({
+    url: formatSv2Url('127.0.0.1', port, key),
+    role: 'pool',
+    protocol: Sv2SubProtocol.Mining,
+    setupFlags: () => 0,
+    clock,
+    backoff,
+    random: () => 0,
+  });
   const attempts: number[] = [];
   const ends: string[] = [];
   sup.on('attempt', (e) => attempts.push(e.port));

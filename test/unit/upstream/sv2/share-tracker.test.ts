@@ -17,11 +17,17 @@ test('one Success acknowledges a batch; an Error takes out just its share', () =
   for (let i = 0; i < 5; i++) entry(t, got);
   t.reject(2)?.resolve({ status: 'rejected', reason: 'difficulty-too-low' });
   const acked = t.acknowledge(3);
-  assert.deepEqual(acked.map((e) => e.seq), [0, 1, 3]);
+  assert.deepEqual(
+    acked.map((e) => e.seq),
+    [0, 1, 3],
+  );
   acked.forEach((e) => e.resolve({ status: 'accepted' }));
   assert.equal(t.size, 1);
   assert.equal(t.reject(2), undefined);
-  assert.deepEqual(t.drain().map((e) => e.seq), [4]);
+  assert.deepEqual(
+    t.drain().map((e) => e.seq),
+    [4],
+  );
   assert.equal(t.size, 0);
   assert.deepEqual(got.get(2), { status: 'rejected', reason: 'difficulty-too-low' });
 });
@@ -35,7 +41,10 @@ test('sequence numbers wrap at 2^32 and batches still cover the wrap', () => {
   const got = new Map<number, ShareOutcome>();
   const seqs = [0, 1, 2, 3].map(() => entry(t, got).seq);
   assert.deepEqual(seqs, [0xfffffffe, 0xffffffff, 0, 1]);
-  assert.deepEqual(t.acknowledge(0).map((e) => e.seq), [0xfffffffe, 0xffffffff, 0]);
+  assert.deepEqual(
+    t.acknowledge(0).map((e) => e.seq),
+    [0xfffffffe, 0xffffffff, 0],
+  );
 });
 
 test('expiry removes only the shares sent before the cutoff', () => {
@@ -43,6 +52,9 @@ test('expiry removes only the shares sent before the cutoff', () => {
   const got = new Map<number, ShareOutcome>();
   entry(t, got, 10);
   entry(t, got, 20);
-  assert.deepEqual(t.expire(15).map((e) => e.seq), [0]);
+  assert.deepEqual(
+    t.expire(15).map((e) => e.seq),
+    [0],
+  );
   assert.equal(t.size, 1);
 });

@@ -23,19 +23,50 @@ const clock = new ManualClock(0, 1_750_000_000);
 const CH = { extranoncePrefix: new Uint8Array(8).fill(1), extranonceSize: 8 };
 
 function core(o: { known?: number; censor?: Uint8Array[] } = {}): JobDeclaratorCore {
-  return new JobDeclaratorCore({ clock, log: logger('test'), payoutScript: labPayoutScript(), blocks, mempoolKnown: o.known ?? 0.5, ...(o.censor ? { censorTxids: o.censor } : {}) });
+  return new JobDeclaratorCore({
+    clock,
+    log: logger('test'),
+    payoutScript: labPayoutScript(),
+    blocks,
+    mempoolKnown: o.known ?? 0.5,
+    ...(o.censor ? { censorTxids: o.censor } : {}),
+  });
 }
 
 function partsFor(_c: JobDeclaratorCore, t: LabTemplate, token: { coinbaseOutputs: Uint8Array }): CoinbaseParts {
   const outputs = declaredOutputs(t.valueRemaining, parseOutputList(token.coinbaseOutputs), t.outputs);
-  return buildCoinbaseParts({ version: t.coinbaseTxVersion, scriptSigPrefix: t.coinbasePrefix, sequence: t.sequence, outputs, locktime: t.locktime, witnessReservedValue: witnessReservedFor(t.outputs) }, CH.extranoncePrefix.length + CH.extranonceSize);
+  return buildCoinbaseParts(
+    {
+      version: t.coinbaseTxVersion,
+      scriptSigPrefix: t.coinbasePrefix,
+      sequence: t.sequence,
+      outputs,
+      locktime: t.locktime,
+      witnessReservedValue: witnessReservedFor(t.outputs),
+    },
+    CH.extranoncePrefix.length + CH.extranonceSize,
+  );
 }
 
 function declareMsg(token: Uint8Array, parts: CoinbaseParts, t: LabTemplate, requestId = 1): Sv2MessageOf<'DeclareMiningJob'> {
-  return { type: 'DeclareMiningJob', requestId, miningJobToken: token, version: t.version, coinbaseTxPrefix: parts.declarePrefix, coinbaseTxSuffix: parts.declareSuffix, wtxidList: t.wtxids, excessData: new Uint8Array(0) };
+  return {
+    type: 'DeclareMiningJob',
+    requestId,
+    miningJobToken: token,
+    version: t.version,
+    coinbaseTxPrefix: parts.declarePrefix,
+    coinbaseTxSuffix: parts.declareSuffix,
+    wtxidList: t.wtxids,
+    excessData: new Uint8Array(0),
+  };
 }
 
-function customMsg(token: Uint8Array, parts: CoinbaseParts, t: LabTemplate, over: Partial<Sv2MessageOf<'SetCustomMiningJob'>> = {}): Sv2MessageOf<'SetCustomMiningJob'> {
+function customMsg(
+  token: Uint8Array,
+  parts: CoinbaseParts,
+  t: LabTemplate,
+  over: Partial<Sv2MessageOf<'SetCustomMiningJob'>> = {},
+): Sv2MessageOf<'SetCustomMiningJob'> {
   return {
     type: 'SetCustomMiningJob',
     channelId: 1,
@@ -65,8 +96,15 @@ test('full-template: missing transactions are asked for, checked against their w
   if (r.kind !== 'missing') return;
   assert.ok(r.positions.length > 0 && r.positions.length < tpl.transactions.length);
   // A wrong transaction in the answer is refused.
-  const wrong = c.provideMissing(7, { type: 'ProvideMissingTransactionsSuccess', requestId: 1, transactionList: r.positions.map(() => tpl.transactions[0] as Uint8Array) });
-  assert.equal(wrong?.kind === 'error' ? wrong.code : wrong?.kind, r.positions.some((p) => toHex(wtxid(tpl.transactions[0] as Uint8Array)) !== toHex(tpl.wtxids[p] as Uint8Array)) ? 'invalid-job' : 'success');
+  const wrong = c.provideMissing(7, {
+    type: 'ProvideMissingTransactionsSuccess',
+    requestId: 1,
+    transactionList: r.positions.map(() => tpl.transactions[0] as Uint8Array),
+  });
+  assert.equal(
+    wrong?.kind === 'error' ? wrong.code : wrong?.kind,
+    r.positions.some((p) => toHex(wtxid(tpl.transactions[0] as Uint8Array)) !== toHex(tpl.wtxids[p] as Uint8Array)) ? 'invalid-job' : 'success',
+  );
 
   const c2 = core();
   const tok2 = c2.allocate(7, true);
@@ -74,19 +112,36 @@ test('full-template: missing transactions are asked for, checked against their w
   const r2 = c2.declare(7, declareMsg(tok2.token, parts2, tpl, 5));
   assert.equal(r2.kind, 'missing');
   if (r2.kind !== 'missing') return;
-  const ok = c2.provideMissing(7, { type: 'ProvideMissingTransactionsSuccess', requestId: 5, transactionList: r2.positions.map((p) => tpl.transactions[p] as Uint8Array) });
+  const ok = c2.provideMissing(7, {
+    type: 'ProvideMissingTransactionsSuccess',
+    requestId: 5,
+    transactionList: r2.positions.map((p) => tpl.transactions[p] as Uint8Array),
+  });
   assert.equal(ok?.kind, 'success');
   if (ok?.kind !== 'success') return;
   assert.equal(c2.mempoolSize, tpl.transactions.length);
   // The declared token works once on the pool, with the declared contents only.
-  assert.deepEqual(c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl, { merklePath: tpl.merklePath.slice(1) }), CH, clock.wallSeconds()), { ok: false, code: 'invalid-merkle-path', detail: 'not the merkle path of the declared transactions' });
-  assert.equal((c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl, { version: tpl.version | 0x2000 }), CH, clock.wallSeconds()) as { code: string }).code, 'invalid-version');
-  assert.equal((c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl), { ...CH, extranonceSize: 4 }, clock.wallSeconds()) as { code: string }).code, 'invalid-coinbase-prefix');
+  assert.deepEqual(c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl, { merklePath: tpl.merklePath.slice(1) }), CH, clock.wallSeconds()), {
+    ok: false,
+    code: 'invalid-merkle-path',
+    detail: 'not the merkle path of the declared transactions',
+  });
+  assert.equal(
+    (c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl, { version: tpl.version | 0x2000 }), CH, clock.wallSeconds()) as { code: string }).code,
+    'invalid-version',
+  );
+  assert.equal(
+    (c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl), { ...CH, extranonceSize: 4 }, clock.wallSeconds()) as { code: string }).code,
+    'invalid-coinbase-prefix',
+  );
   assert.deepEqual(c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl), CH, clock.wallSeconds()), { ok: true, declared: true });
   assert.equal((c2.checkCustomJob(customMsg(ok.newToken, parts2, tpl), CH, clock.wallSeconds()) as { code: string }).code, 'invalid-mining-job-token');
   // An undeclared full-template token cannot skip the declaration.
   const tok3 = c2.allocate(7, true);
-  assert.equal((c2.checkCustomJob(customMsg(tok3.token, partsFor(c2, tpl, tok3), tpl), CH, clock.wallSeconds()) as { code: string }).code, 'job-not-yet-validated');
+  assert.equal(
+    (c2.checkCustomJob(customMsg(tok3.token, partsFor(c2, tpl, tok3), tpl), CH, clock.wallSeconds()) as { code: string }).code,
+    'job-not-yet-validated',
+  );
 });
 
 test('full-template: bad tokens and coinbases that do not pay the pool are refused', () => {
@@ -96,7 +151,10 @@ test('full-template: bad tokens and coinbases that do not pay the pool are refus
   assert.deepEqual(c.declare(2, declareMsg(tok.token, parts, tpl)).kind, 'error'); // another connection's token
   const coinbaseOnly = c.allocate(1, false);
   assert.equal((c.declare(1, declareMsg(coinbaseOnly.token, parts, tpl)) as { code: string }).code, 'invalid-mining-job-token');
-  const noPool = buildCoinbaseParts({ ...parts.spec, outputs: declaredOutputs(tpl.valueRemaining, [{ value: 0n, scriptPubKey: Uint8Array.of(0x51) }], tpl.outputs) }, 16);
+  const noPool = buildCoinbaseParts(
+    { ...parts.spec, outputs: declaredOutputs(tpl.valueRemaining, [{ value: 0n, scriptPubKey: Uint8Array.of(0x51) }], tpl.outputs) },
+    16,
+  );
   const r = c.declare(1, declareMsg(tok.token, noPool, tpl));
   assert.equal(r.kind === 'error' ? `${r.code}: ${r.details}` : r.kind, 'invalid-coinbase-tx: the pool payout output is missing');
   // The refused declaration used the token up.
@@ -166,7 +224,11 @@ test('with a node of its own the JDS refuses a declaration for another height an
     assert.match(early.details, new RegExp(`height ${tpl.height + 1}.*builds height ${tpl.height}`));
   }
   const ct = c.allocate(2, false);
-  assert.deepEqual(c.checkCustomJob(customMsg(ct.token, partsFor(c, next, ct), next, { prevHash: prevB }), CH, clk.wallSeconds()), { ok: false, code: 'stale-chain-tip', detail: `prev_hash ${toHex(prevB.slice().reverse())} is not this pool's tip` });
+  assert.deepEqual(c.checkCustomJob(customMsg(ct.token, partsFor(c, next, ct), next, { prevHash: prevB }), CH, clk.wallSeconds()), {
+    ok: false,
+    code: 'stale-chain-tip',
+    detail: `prev_hash ${toHex(prevB.slice().reverse())} is not this pool's tip`,
+  });
   clk.advance(1999);
   assert.equal(node.tip()?.height, tpl.height);
   clk.advance(1);
@@ -174,7 +236,10 @@ test('with a node of its own the JDS refuses a declaration for another height an
   const tok2 = c.allocate(1, true);
   assert.equal(c.declare(1, declareMsg(tok2.token, partsFor(c, next, tok2), next)).kind, 'success');
   const ct2 = c.allocate(2, false);
-  assert.deepEqual(c.checkCustomJob(customMsg(ct2.token, partsFor(c, next, ct2), next, { prevHash: prevB }), CH, clk.wallSeconds()), { ok: true, declared: false });
+  assert.deepEqual(c.checkCustomJob(customMsg(ct2.token, partsFor(c, next, ct2), next, { prevHash: prevB }), CH, clk.wallSeconds()), {
+    ok: true,
+    declared: false,
+  });
   // The old tip is now the stale one.
   const old = c.allocate(1, true);
   const late = c.declare(1, declareMsg(old.token, partsFor(c, tpl, old), tpl));

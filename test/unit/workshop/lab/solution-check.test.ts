@@ -60,7 +60,7 @@ vectorTest('block 227836: SubmitSolution with the real coinbase rebuilds the rea
 
   const reason = (over: Partial<typeof sol>, tt: Partial<SolutionTemplate> = {}): string => {
     const r = checkSolution({ ...t, ...tt }, { prevHash: h.prevHash, nbits: h.nbits }, { ...sol, ...over });
-    return r.ok ? 'ok' : r.reason.split(':')[0] as string;
+    return r.ok ? 'ok' : (r.reason.split(':')[0] as string);
   };
   assert.equal(reason({ headerNonce: h.nonce + 1 }), 'high-hash');
   assert.equal(reason({}, { transactions: rest.slice(1), txids: t.txids.slice(1), wtxids: t.wtxids.slice(1) }), 'high-hash');
@@ -79,7 +79,17 @@ test('a segwit template: our coinbase with the witness commitment passes; a wron
   const tpl = buildLabTemplate(1n, src, src.transactions.length, 900_123);
   assert.ok(tpl.wtxids.some((w, i) => toHex(w) !== toHex(tpl.txids[i] as Uint8Array)));
   const outputs = declaredOutputs(tpl.valueRemaining, [{ value: 0n, scriptPubKey: Uint8Array.of(0x51) }], tpl.outputs);
-  const parts = buildCoinbaseParts({ version: tpl.coinbaseTxVersion, scriptSigPrefix: tpl.coinbasePrefix, sequence: tpl.sequence, outputs, locktime: tpl.locktime, witnessReservedValue: witnessReservedFor(tpl.outputs) }, 8);
+  const parts = buildCoinbaseParts(
+    {
+      version: tpl.coinbaseTxVersion,
+      scriptSigPrefix: tpl.coinbasePrefix,
+      sequence: tpl.sequence,
+      outputs,
+      locktime: tpl.locktime,
+      witnessReservedValue: witnessReservedFor(tpl.outputs),
+    },
+    8,
+  );
   const nbits = 0x207fffff; // regtest's target: half of all hashes meet it
   const job: Job = {
     id: '1',

@@ -17,14 +17,33 @@ import { testIssuer } from '../../../helpers/job-issuer.js';
 const block = loadLabBlocks().blocks[0];
 assert.ok(block);
 const cb = labCoinbase(block, 8);
-const job: LabV1Job = { id: '7', prevHashStratum: prevHashToStratumV1(block.prevHash), coinb1: cb.prefix, coinb2: cb.suffix, merkleBranch: block.merkleBranch, version: 0x20000000, nbits: block.nbits, ntime: 1_700_000_000 };
+const job: LabV1Job = {
+  id: '7',
+  prevHashStratum: prevHashToStratumV1(block.prevHash),
+  coinb1: cb.prefix,
+  coinb2: cb.suffix,
+  merkleBranch: block.merkleBranch,
+  version: 0x20000000,
+  nbits: block.nbits,
+  ntime: 1_700_000_000,
+};
 const en1 = Uint8Array.of(0xaa, 0xbb, 0xcc, 0xdd);
 const D = 0.0001;
 
 /** A real share for the job, found with the CPU miner through the client's job path. */
 function findShare(mask: number): SubmitParams {
   const j = jobFromNotify(
-    { jobId: job.id, prevHashStratum: job.prevHashStratum, coinb1: job.coinb1, coinb2: job.coinb2, merkleBranch: job.merkleBranch, version: job.version, nbits: job.nbits, ntime: job.ntime, cleanJobs: true },
+    {
+      jobId: job.id,
+      prevHashStratum: job.prevHashStratum,
+      coinb1: job.coinb1,
+      coinb2: job.coinb2,
+      merkleBranch: job.merkleBranch,
+      version: job.version,
+      nbits: job.nbits,
+      ntime: job.ntime,
+      cleanJobs: true,
+    },
     { poolId: 'lab', upstream: testIssuer('lab'), extranonce1: en1, extranonce2Size: 4, versionMask: mask, target: difficultyToTarget(D) },
     0,
   );
@@ -32,7 +51,15 @@ function findShare(mask: number): SubmitParams {
   for (let step = 1; ; step++) {
     const r = scanStep(j, step, 1 << 16, h, 0);
     const s = r.shares[0];
-    if (s) return { user: 'u', jobId: job.id, extranonce2: toHex(s.extranonce as Uint8Array), ntime: s.ntime, nonce: s.nonce, ...(mask ? { versionBits: (s.version & mask) >>> 0 } : {}) };
+    if (s)
+      return {
+        user: 'u',
+        jobId: job.id,
+        extranonce2: toHex(s.extranonce as Uint8Array),
+        ntime: s.ntime,
+        nonce: s.nonce,
+        ...(mask ? { versionBits: (s.version & mask) >>> 0 } : {}),
+      };
   }
 }
 

@@ -44,11 +44,19 @@ function harness(kind: 'standard' | 'extended', opts: Partial<PoolCoreOptions> =
     if (m.type === 'SetTarget') client.setTarget(u256LeToBigInt(m.maximumTarget));
   };
   const base = { requestId: 1, userIdentity: 'lab.w', nominalHashRate: 1e6, maxTarget: bigIntToU256Le(MAX_TARGET) };
-  const r = kind === 'standard' ? core.openStandard(1, { type: 'OpenStandardMiningChannel', ...base }, send) : core.openExtended(1, { type: 'OpenExtendedMiningChannel', ...base, minExtranonceSize: 4 }, send);
+  const r =
+    kind === 'standard'
+      ? core.openStandard(1, { type: 'OpenStandardMiningChannel', ...base }, send)
+      : core.openExtended(1, { type: 'OpenExtendedMiningChannel', ...base, minExtranonceSize: 4 }, send);
   assert.ok(r.ok);
   const ok = core.openSuccess(r.channel, 1);
-  const target = u256LeToBigInt(ok.type === 'OpenStandardMiningChannelSuccess' || ok.type === 'OpenExtendedMiningChannelSuccess' ? ok.target : new Uint8Array(32));
-  client = new ClientChannel({ kind, channelId: r.channel.id, groupChannelId: 0, target, extranoncePrefix: r.channel.extranoncePrefix, extranonceSize: r.channel.extranonceSize }, { poolId: 'lab', upstream: testIssuer('lab'), versionMask: BIP320_MASK });
+  const target = u256LeToBigInt(
+    ok.type === 'OpenStandardMiningChannelSuccess' || ok.type === 'OpenExtendedMiningChannelSuccess' ? ok.target : new Uint8Array(32),
+  );
+  client = new ClientChannel(
+    { kind, channelId: r.channel.id, groupChannelId: 0, target, extranoncePrefix: r.channel.extranoncePrefix, extranonceSize: r.channel.extranonceSize },
+    { poolId: 'lab', upstream: testIssuer('lab'), versionMask: BIP320_MASK },
+  );
   core.startChannel(r.channel);
   const h: Harness = {
     core,
@@ -61,7 +69,8 @@ function harness(kind: 'standard' | 'extended', opts: Partial<PoolCoreOptions> =
       const job = h.job();
       const en = job.work.kind === 'coinbase' ? new Uint8Array(job.work.extranonceSize).fill(seq++ & 0xff) : undefined;
       const out: Share[] = [];
-      for (let start = from; out.length < n; start += 50_000) out.push(...new JobSearch(job, { ...(en ? { extranonce: en } : {}), ntime: job.ntime, versionBits: 0 }).scan(start, 50_000, 0));
+      for (let start = from; out.length < n; start += 50_000)
+        out.push(...new JobSearch(job, { ...(en ? { extranonce: en } : {}), ntime: job.ntime, versionBits: 0 }).scan(start, 50_000, 0));
       return out.slice(0, n);
     },
     submit: (s, over = {}) => {
@@ -70,7 +79,13 @@ function harness(kind: 'standard' | 'extended', opts: Partial<PoolCoreOptions> =
       const m: Sv2MessageOf<'SubmitSharesStandard'> | Sv2MessageOf<'SubmitSharesExtended'> =
         kind === 'extended'
           ? { ...common, extranonce: s.extranonce ?? new Uint8Array(0), ...over, type: 'SubmitSharesExtended' }
-          : { ...common, jobId: over.jobId ?? common.jobId, ntime: over.ntime ?? common.ntime, version: over.version ?? common.version, type: 'SubmitSharesStandard' };
+          : {
+              ...common,
+              jobId: over.jobId ?? common.jobId,
+              ntime: over.ntime ?? common.ntime,
+              version: over.version ?? common.version,
+              type: 'SubmitSharesStandard',
+            };
       core.submit(m, 1);
       return sent.slice(before);
     },
@@ -87,7 +102,10 @@ const codeOf = (msgs: Sv2Message[]): string => {
 test('a new channel gets a future job then the SetNewPrevHash naming it', () => {
   for (const kind of ['standard', 'extended'] as const) {
     const h = harness(kind);
-    assert.deepEqual(h.sent.map((m) => m.type), [kind === 'standard' ? 'NewMiningJob' : 'NewExtendedMiningJob', 'SetNewPrevHash']);
+    assert.deepEqual(
+      h.sent.map((m) => m.type),
+      [kind === 'standard' ? 'NewMiningJob' : 'NewExtendedMiningJob', 'SetNewPrevHash'],
+    );
     const first = h.sent[0] as Sv2MessageOf<'NewMiningJob'>;
     assert.equal(first.minNtime, null);
     assert.equal((h.sent[1] as Sv2MessageOf<'SetNewPrevHash'>).jobId, first.jobId);
@@ -169,7 +187,10 @@ test('acknowledgements are batched: one Success per N accepted shares, errors at
   const h = harness('standard', { shareBatchSize: 3 });
   const shares = h.mine(7);
   const answers = shares.map((s) => h.submit(s));
-  assert.deepEqual(answers.map((a) => a.length), [0, 0, 1, 0, 0, 1, 0]);
+  assert.deepEqual(
+    answers.map((a) => a.length),
+    [0, 0, 1, 0, 0, 1, 0],
+  );
   const ack = answers[2]?.[0] as Sv2MessageOf<'SubmitSharesSuccess'>;
   assert.equal(ack.newSubmitsAcceptedCount, 3);
   assert.equal(codeOf(h.submit(shares[0] as Share)), 'duplicate-share');
@@ -251,7 +272,8 @@ test('SetTarget: every share is judged by the target of its own job (spec 5.3.21
       const extranonce = new Uint8Array(job.work.kind === 'coinbase' ? job.work.extranonceSize : 0).fill(0);
       extranonce[0] = 0xe0;
       extranonce[1] = en++ & 0xff;
-      for (const s of new JobSearch(wide, { extranonce, ntime: job.ntime, versionBits: 0 }).scan(0, 100_000, 0)) if (s.difficulty < below) out.push({ ...s, job });
+      for (const s of new JobSearch(wide, { extranonce, ntime: job.ntime, versionBits: 0 }).scan(0, 100_000, 0))
+        if (s.difficulty < below) out.push({ ...s, job });
     }
     assert.ok(out.length >= n, `found ${out.length} shares`);
     return out.slice(0, n);
@@ -260,7 +282,8 @@ test('SetTarget: every share is judged by the target of its own job (spec 5.3.21
   // Easier: the job active when SetTarget arrived keeps its harder target.
   h.core.setDifficulty(easy);
   assert.equal(h.sent.at(-1)?.type, 'SetTarget');
-  for (const s of search(before, easy, hard, 2)) assert.equal(codeOf(h.submit(s)), 'difficulty-too-low', 'an active job keeps its target after an easier SetTarget');
+  for (const s of search(before, easy, hard, 2))
+    assert.equal(codeOf(h.submit(s)), 'difficulty-too-low', 'an active job keeps its target after an easier SetTarget');
   for (const s of h.mine(2)) assert.equal(codeOf(h.submit(s)), 'accepted');
   // A job received after it carries the easier target.
   h.core.newJobs();

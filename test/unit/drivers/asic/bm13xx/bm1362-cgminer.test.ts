@@ -11,7 +11,7 @@ test('BM1362 job frames carry LEN 0x36', () => {
   const enc = FAMILIES.BM1362.encodeWork(testWork(5), 0x10);
   assert.equal(enc.frame.length, 88);
   assert.equal(enc.frame[3], 0x36);
-  assert.equal(FAMILIES.BM1366.encodeWork(testWork(5), 0x08).frame[3], 0x56, 'BM1366 keeps ESP-Miner\'s 0x56');
+  assert.equal(FAMILIES.BM1366.encodeWork(testWork(5), 0x08).frame[3], 0x56, "BM1366 keeps ESP-Miner's 0x56");
 });
 
 test('BM1362 bring-up: one 0xA4 write after the ramp, none before enumeration, no baud change; nonces verify', async () => {
@@ -29,7 +29,11 @@ test('BM1362 bring-up: one 0xA4 write after the ramp, none before enumeration, n
     const a4 = sent.map((c, i) => (c.op === 'write' && c.register === Reg.versionRolling ? i : -1)).filter((i) => i >= 0);
     assert.equal(a4.length, 1, 'exactly one 0xA4 write');
     const firstRead = sent.findIndex((c) => c.op === 'read' && c.register === Reg.chipId);
-    const lastPll = sent.map((c, i) => (c.op === 'write' && c.register === Reg.pll0Parameter ? i : -1)).filter((i) => i >= 0).at(-1) ?? -1;
+    const lastPll =
+      sent
+        .map((c, i) => (c.op === 'write' && c.register === Reg.pll0Parameter ? i : -1))
+        .filter((i) => i >= 0)
+        .at(-1) ?? -1;
     assert.ok((a4[0] as number) > firstRead && (a4[0] as number) > lastPll, 'after enumeration and after the ramp');
     assert.ok(!sent.some((c) => c.op === 'write' && (c.register === Reg.fastUart || c.register === Reg.pll1Parameter)), 'no baud registers written');
     await t.chain.dispatch(testWork(6));

@@ -94,13 +94,19 @@ test('a ticket mask read-back that differs is a warning: the chain comes up and 
 // hash at their own positions.
 describe('a chip that never answers', () => {
   test('it is named; below the minimum the chain is refused, at the minimum the others hash at their own addresses', async () => {
-    const t = await inProcessChain({ family: 'BM1370', chips: 4, faults: { silentChips: [1] } }, { timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    const t = await inProcessChain(
+      { family: 'BM1370', chips: 4, faults: { silentChips: [1] } },
+      { timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } },
+    );
     try {
       await assert.rejects(t.chain.bringUp(), (e: Error) => e.message.includes('3 of 4 chips answered (at least 4 needed); missing 1'));
     } finally {
       await t.close();
     }
-    const t2 = await inProcessChain({ family: 'BM1370', chips: 4, faults: { silentChips: [1] } }, { minChips: 3, timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    const t2 = await inProcessChain(
+      { family: 'BM1370', chips: 4, faults: { silentChips: [1] } },
+      { minChips: 3, timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } },
+    );
     try {
       const up = await t2.chain.bringUp();
       assert.deepEqual(up.missing, [1]);
@@ -130,7 +136,10 @@ describe('a chip that never answers', () => {
     } finally {
       await t.close();
     }
-    const t2 = await inProcessChain({ family: 'BM1366', chips: 4, faults: dead }, { minChips: 3, timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } });
+    const t2 = await inProcessChain(
+      { family: 'BM1366', chips: 4, faults: dead },
+      { minChips: 3, timing: { ...FAST_TIMING, replyQuietMs: 200, readRetries: 0 } },
+    );
     try {
       const up = await t2.chain.bringUp();
       assert.equal(up.chipCount, 3);

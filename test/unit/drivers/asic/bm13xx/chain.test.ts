@@ -38,7 +38,10 @@ describe('bring-up and nonces, every family', () => {
         const r: BringUpResult = await t.chain.bringUp();
         assert.equal(r.chipCount, 12);
         assert.equal(r.addressInterval, 21);
-        assert.deepEqual(r.addresses, Array.from({ length: 12 }, (_, i) => i * 21));
+        assert.deepEqual(
+          r.addresses,
+          Array.from({ length: 12 }, (_, i) => i * 21),
+        );
         assert.deepEqual(r.chipIds, Array(12).fill(f.chipId));
         assert.deepEqual(r.coreNums, Array(12).fill(f.coreNum));
         assert.deepEqual(r.missing, []);
@@ -78,7 +81,10 @@ describe('bring-up and nonces, every family', () => {
         const st = t.chain.stats();
         assert.ok(st.chain.nonces >= 8);
         assert.equal(st.chain.crcErrors, 0);
-        assert.equal(st.chips.reduce((s, c) => s + c.nonces, 0), st.chain.nonces);
+        assert.equal(
+          st.chips.reduce((s, c) => s + c.nonces, 0),
+          st.chain.nonces,
+        );
       } finally {
         await t.close();
       }
@@ -103,7 +109,10 @@ describe('bring-up and nonces, every family', () => {
 
 describe('bring-up failures name the chips', () => {
   test('a chip that never answers: missing [3]', async () => {
-    const t = await inProcessChain({ family: 'BM1366', chips: 8, faults: { silentChips: [3] } }, { timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } });
+    const t = await inProcessChain(
+      { family: 'BM1366', chips: 8, faults: { silentChips: [3] } },
+      { timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } },
+    );
     try {
       const e = await rejects(t.chain.bringUp());
       assert.deepEqual(e.detail.missing, [3]);
@@ -116,7 +125,10 @@ describe('bring-up failures name the chips', () => {
   });
 
   test('a broken chain at chip 5 hides every chip after it; minChips 5 continues with 5', async () => {
-    const t = await inProcessChain({ family: 'BM1397', chips: 8, faults: { deaths: [{ chip: 5, atMs: 0, breaksChain: true }] } }, { timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } });
+    const t = await inProcessChain(
+      { family: 'BM1397', chips: 8, faults: { deaths: [{ chip: 5, atMs: 0, breaksChain: true }] } },
+      { timing: { ...FAST_TIMING, replyQuietMs: 150, readRetries: 0 } },
+    );
     try {
       const e = await rejects(t.chain.bringUp());
       assert.deepEqual(e.detail.missing, [5, 6, 7]);
@@ -204,7 +216,10 @@ describe('bring-up failures name the chips', () => {
   });
 
   test('bring-up survives corrupted replies (retried reads), deterministic with a seed', async () => {
-    const t = await inProcessChain({ family: 'BM1366', chips: 12, seed: 7, faults: { corruptFraction: 0.1 } }, { timing: { ...FAST_TIMING, replyQuietMs: 300 } });
+    const t = await inProcessChain(
+      { family: 'BM1366', chips: 12, seed: 7, faults: { corruptFraction: 0.1 } },
+      { timing: { ...FAST_TIMING, replyQuietMs: 300 } },
+    );
     try {
       const r = await t.chain.bringUp();
       assert.equal(r.chipCount, 12);
@@ -224,7 +239,10 @@ describe('run time', () => {
       const got = await nonces(t.chain, 10);
       assert.ok(new Set(got.map((x) => `${x.nonce}:${x.version}`)).size < got.length, 'every reply comes twice');
       for (const r of got) assert.ok(verifyReport(r, t.chain.nonceDifficulty));
-      assert.equal(t.chain.stats().chain.nonces, t.chain.stats().chips.reduce((s, c) => s + c.nonces, 0));
+      assert.equal(
+        t.chain.stats().chain.nonces,
+        t.chain.stats().chips.reduce((s, c) => s + c.nonces, 0),
+      );
     } finally {
       await t.close();
     }
@@ -266,7 +284,10 @@ describe('run time', () => {
   });
 
   test('a chip that dies is reported silent; the chain keeps working', async () => {
-    const t = await inProcessChain({ family: 'BM1366', chips: 4, hashrate: 150_000, faults: { deaths: [{ chip: 2, atMs: 800, breaksChain: false }] } }, { chipSilenceMs: 1500 });
+    const t = await inProcessChain(
+      { family: 'BM1366', chips: 4, hashrate: 150_000, faults: { deaths: [{ chip: 2, atMs: 800, breaksChain: false }] } },
+      { chipSilenceMs: 1500 },
+    );
     try {
       await t.chain.bringUp();
       await t.chain.dispatch(testWork(7));
@@ -336,7 +357,7 @@ describe('run time', () => {
       await t.chain.dispatch(testWork(11, 0));
       const got = await nonces(t.chain, 5);
       for (const r of got) {
-        assert.equal(((r.version ^ r.unit.version) >>> 0), 0);
+        assert.equal((r.version ^ r.unit.version) >>> 0, 0);
         assert.ok(verifyReport(r, t.chain.nonceDifficulty));
       }
       for (const c of t.sim.chips) assert.equal(c.regs.get(Reg.versionRolling), 0x90000000);
@@ -352,7 +373,10 @@ describe('run time', () => {
       const plls = await t.chain.readRegister(Reg.pll0Parameter, 'all');
       assert.equal(plls.length, 5);
       for (const p of plls) assert.ok(Math.abs(decodePllRegister(p.value, FAMILIES.BM1368.pll).frequencyMhz - r.frequencyMhz) < 1e-9);
-      assert.deepEqual(plls.map((p) => p.chipAddress), r.addresses);
+      assert.deepEqual(
+        plls.map((p) => p.chipAddress),
+        r.addresses,
+      );
       const one = await t.chain.readRegister(Reg.chipId, 3);
       assert.equal(one?.chipAddress, r.addresses[3]);
       await t.chain.writeRegister(Reg.analogMux, 0x1234, 2);

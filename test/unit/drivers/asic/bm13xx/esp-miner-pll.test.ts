@@ -54,7 +54,13 @@ test('BM1397: 10 ms before each of the four frequency writes and after the last'
     if (c?.op === 'write' && (c.register === Reg.pll0Parameter || c.register === Reg.pll0Divider)) log.push(`write 0x${c.register.toString(16)}`);
     return write(d);
   };
-  const chain = new Bm13xxChain(host, { family: 'BM1397', expectedChips: 1, frequencyMhz: 56.25, clock, timing: { ...FAST_TIMING, stepDelayScale: 1, rampStepDelayMs: 0 } });
+  const chain = new Bm13xxChain(host, {
+    family: 'BM1397',
+    expectedChips: 1,
+    frequencyMhz: 56.25,
+    clock,
+    timing: { ...FAST_TIMING, stepDelayScale: 1, rampStepDelayMs: 0 },
+  });
   try {
     await chain.bringUp();
     const step = ['sleep 10', 'write 0x70', 'sleep 10', 'write 0x70', 'sleep 10', 'write 0x8', 'sleep 10', 'write 0x8', 'sleep 10'];

@@ -9,7 +9,16 @@ import { incrementVersion } from '../../../../../src/work/version-rolling.js';
 import { FAMILIES, familyByChipId, familyByName } from '../../../../../drivers/asic/bm13xx/family.js';
 import { nonceOfReply } from '../../../../../drivers/asic/bm13xx/families/common.js';
 import { decodeJobFrame } from '../../../../../drivers/asic/bm13xx/job-frame.js';
-import { composeNonce, ESP_MINER_NONCE_LAYOUT, nonceAddressField, nonceCore, nonceFields, nonceSplit, chipIndexOfNonce, type NonceLayout } from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
+import {
+  composeNonce,
+  ESP_MINER_NONCE_LAYOUT,
+  nonceAddressField,
+  nonceCore,
+  nonceFields,
+  nonceSplit,
+  chipIndexOfNonce,
+  type NonceLayout,
+} from '../../../../../drivers/asic/bm13xx/nonce-layout.js';
 import { decodeRawResponse } from '../../../../../drivers/asic/bm13xx/response-frame.js';
 import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
 
@@ -121,8 +130,14 @@ test('init sequences: every family step list is well formed; address-dependent s
     const ctx = { chipCount: 12, ticketMask: 0xff, versionRolling: 0x9000ffff };
     const steps = [...f.preEnumeration(ctx), ...f.configure(ctx), ...f.finalize({ ...ctx, frequencyMhz: 400 })];
     assert.equal(steps.filter((s) => s.kind === 'set-addresses').length, 1, f.name);
-    assert.ok(steps.some((s) => s.kind === 'chain-inactive'), f.name);
-    assert.ok(steps.some((s) => (s.kind === 'write' && s.register === 0x14 && s.value === 0xff)), `${f.name} writes the ticket mask`);
+    assert.ok(
+      steps.some((s) => s.kind === 'chain-inactive'),
+      f.name,
+    );
+    assert.ok(
+      steps.some((s) => s.kind === 'write' && s.register === 0x14 && s.value === 0xff),
+      `${f.name} writes the ticket mask`,
+    );
     for (const s of steps) {
       if (s.kind === 'write' || s.kind === 'write-first') assert.ok(s.register >= 0 && s.register <= 0xff && s.value >>> 0 === s.value);
     }
@@ -130,7 +145,12 @@ test('init sequences: every family step list is well formed; address-dependent s
 });
 
 test('nonce layout: compose/split round trip, chip index from the address field (property)', () => {
-  const layouts: NonceLayout[] = [ESP_MINER_NONCE_LAYOUT, { byteOrder: 'le', coreBits: 7, addressBits: 8 }, { byteOrder: 'be', coreBits: 8, addressBits: 6 }, { byteOrder: 'le', coreBits: 0, addressBits: 8 }];
+  const layouts: NonceLayout[] = [
+    ESP_MINER_NONCE_LAYOUT,
+    { byteOrder: 'le', coreBits: 7, addressBits: 8 },
+    { byteOrder: 'be', coreBits: 8, addressBits: 6 },
+    { byteOrder: 'le', coreBits: 0, addressBits: 8 },
+  ];
   fc.assert(
     fc.property(fc.constantFrom(...layouts), fc.integer({ min: 0, max: 0xffffffff }), (l, nonce) => {
       const f = nonceFields(nonce, l);

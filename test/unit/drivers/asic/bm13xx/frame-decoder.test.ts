@@ -38,7 +38,9 @@ test('fields by name: a PLL write with its meaning, a chip-id reply with its fam
   const pll97 = decodeFrame(cmd.writeAll(0x08, 0x40440221), familyByName('bm1397'));
   if (pll97.kind === 'command') assert.equal(pll97.meaning?.frequencyMhz, 425, 'raw post dividers on BM1397');
   assert.equal(decodeFrame(cmd.writeAll(0x08, 0x40a80230).slice(0, 10)).kind, 'invalid', 'a truncated frame');
-  const w = decodeLine('55 AA 51 09 00 A4 90 00 FF FF 1C', undefined, ESP_MINER_NONCE_LAYOUT).map((x) => JSON.parse(x) as { fields: Record<string, unknown>; meaning: Record<string, unknown> });
+  const w = decodeLine('55 AA 51 09 00 A4 90 00 FF FF 1C', undefined, ESP_MINER_NONCE_LAYOUT).map(
+    (x) => JSON.parse(x) as { fields: Record<string, unknown>; meaning: Record<string, unknown> },
+  );
   assert.equal(w[0]?.fields.registerName, 'versionRolling');
   assert.equal(w[0]?.meaning.versionMask, '0x1fffe000');
   const id = decodeFrame(fromHex('AA5513971800000006'));
@@ -60,8 +62,13 @@ test('fields by name: a PLL write with its meaning, a chip-id reply with its fam
 
 test('hex input forms and several frames on one line', () => {
   assert.deepEqual(Array.from(parseHexFrame('0x55,0xAA 52:05-00 000A')), [0x55, 0xaa, 0x52, 0x05, 0x00, 0x00, 0x0a]);
-  const out = decodeLine('55AA5305000003 55AA520500000A', undefined, ESP_MINER_NONCE_LAYOUT).map((x) => JSON.parse(x) as { kind: string; fields: { op: string } });
-  assert.deepEqual(out.map((x) => x.fields.op), ['chain-inactive', 'read']);
+  const out = decodeLine('55AA5305000003 55AA520500000A', undefined, ESP_MINER_NONCE_LAYOUT).map(
+    (x) => JSON.parse(x) as { kind: string; fields: { op: string } },
+  );
+  assert.deepEqual(
+    out.map((x) => x.fields.op),
+    ['chain-inactive', 'read'],
+  );
   const bad = JSON.parse(decodeLine('xyz', undefined, ESP_MINER_NONCE_LAYOUT)[0] as string) as { kind: string };
   assert.equal(bad.kind, 'invalid');
 });

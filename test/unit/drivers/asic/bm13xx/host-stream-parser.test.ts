@@ -16,7 +16,15 @@ test('commands and jobs of both formats are framed; LEN of full-header jobs is n
   const frames: HostFrame[] = [];
   const p = new HostStreamParser('full-header', (f) => frames.push(f));
   p.push(Uint8Array.of(...cmd.chainInactive(), 0x00, 0x11, ...full, ...cg, ...cmd.writeAll(0x14, 0xff)));
-  assert.deepEqual(frames.map((f) => [f.kind, f.frame.length]), [['command', 7], ['job', 88], ['job', 88], ['command', 11]]);
+  assert.deepEqual(
+    frames.map((f) => [f.kind, f.frame.length]),
+    [
+      ['command', 7],
+      ['job', 88],
+      ['job', 88],
+      ['command', 11],
+    ],
+  );
   assert.equal(p.stats.bytesDiscarded, 2);
   // A LEN changed on the wire is caught by the CRC16 that covers it.
   const damaged = full.slice();
@@ -29,11 +37,22 @@ test('commands and jobs of both formats are framed; LEN of full-header jobs is n
   const m: HostFrame[] = [];
   const q = new HostStreamParser('midstate', (f) => m.push(f));
   for (const b of [...FAMILIES.BM1397.encodeWork(testWork(2), 4).frame, ...FAMILIES.BM1397.encodeWork(testWork(3, 0), 8).frame]) q.push(Uint8Array.of(b));
-  assert.deepEqual(m.map((f) => [f.kind, f.frame.length]), [['job', 152], ['job', 56]]);
+  assert.deepEqual(
+    m.map((f) => [f.kind, f.frame.length]),
+    [
+      ['job', 152],
+      ['job', 56],
+    ],
+  );
 });
 
 test('fuzz: random and mutated host streams never throw; every frame out passes its CRC (20,000 cases)', () => {
-  const good = [cmd.readAll(0), cmd.setAddress(4), encodeCommand({ op: 'write', broadcast: false, address: 8, register: 0x3c, value: 0x80008540 }), FAMILIES.BM1366.encodeWork(testWork(4), 8).frame];
+  const good = [
+    cmd.readAll(0),
+    cmd.setAddress(4),
+    encodeCommand({ op: 'write', broadcast: false, address: 8, register: 0x3c, value: 0x80008540 }),
+    FAMILIES.BM1366.encodeWork(testWork(4), 8).frame,
+  ];
   fc.assert(
     fc.property(
       fc.array(fc.oneof(fc.constantFrom(...good), fc.uint8Array({ maxLength: 20 })), { maxLength: 8 }),

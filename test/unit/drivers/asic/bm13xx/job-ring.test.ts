@@ -19,11 +19,23 @@ test('lineage: the current unit, then the ones it replaced within the window, ne
   put(16, 'other slot', 10);
   put(8, 'b', 100);
   put(8, 'c', 200);
-  assert.deepEqual(r.lineage(8, 250).map((e) => e.name), ['c', 'b', 'a']);
-  assert.deepEqual(r.lineage(8, 250).map((e) => e.generation), [4, 3, 1]);
+  assert.deepEqual(
+    r.lineage(8, 250).map((e) => e.name),
+    ['c', 'b', 'a'],
+  );
+  assert.deepEqual(
+    r.lineage(8, 250).map((e) => e.generation),
+    [4, 3, 1],
+  );
   // 'a' was replaced at 100: gone once the window has passed since then; 'b' (replaced at 200) stays a bit longer.
-  assert.deepEqual(r.lineage(8, 100 + LATE_WINDOW_MS + 1).map((e) => e.name), ['c', 'b']);
-  assert.deepEqual(r.lineage(8, 200 + LATE_WINDOW_MS + 1).map((e) => e.name), ['c']);
+  assert.deepEqual(
+    r.lineage(8, 100 + LATE_WINDOW_MS + 1).map((e) => e.name),
+    ['c', 'b'],
+  );
+  assert.deepEqual(
+    r.lineage(8, 200 + LATE_WINDOW_MS + 1).map((e) => e.name),
+    ['c'],
+  );
   assert.deepEqual(r.lineage(99, 0), []);
   assert.equal(r.historyCut(8, 250), false);
 });

@@ -6,7 +6,12 @@ import fc from 'fast-check';
 import { incrementVersion } from '../../../../../src/work/version-rolling.js';
 import { FAMILIES } from '../../../../../drivers/asic/bm13xx/family.js';
 import { decodePllRegister, frequencyRamp, pllRegister, solvePll } from '../../../../../drivers/asic/bm13xx/pll.js';
-import { chipTicketBound, ticketDifficultyForRegister, ticketDifficultyFromRegister, ticketMaskRegister } from '../../../../../drivers/asic/bm13xx/ticket-mask.js';
+import {
+  chipTicketBound,
+  ticketDifficultyForRegister,
+  ticketDifficultyFromRegister,
+  ticketMaskRegister,
+} from '../../../../../drivers/asic/bm13xx/ticket-mask.js';
 import { fullScanTimeMs, hashCountingNumber } from '../../../../../drivers/asic/bm13xx/registers/hash-counting.js';
 import { chipBaud, planBaudSwitch } from '../../../../../drivers/asic/bm13xx/registers/baud.js';
 import { Reg } from '../../../../../drivers/asic/bm13xx/registers/addresses.js';
@@ -19,7 +24,9 @@ interface Timing {
   ticket_mask_reg0x14: Record<string, string>;
   cgminer_gekko_ticket_byte: { diff_to_lowbyte: Record<string, string> };
   pll_test: { target_MHz: number; fb_min: number; fb_max: number; fbdiv: number; refdiv: number; postdiv1: number; postdiv2: number };
-  job_timeout_tests: { cases: { freq: number; asics: number; small_cores: number; cores: number; version_size: number; percent: number; expected_ms: number }[] };
+  job_timeout_tests: {
+    cases: { freq: number; asics: number; small_cores: number; cores: number; version_size: number; percent: number; expected_ms: number }[];
+  };
   version_mask_increment: { version: string; mask: string; sequence: string[] };
 }
 const timing = (): Timing => readVectorJson<Timing>('bm13xx/registers_and_timing.json');
@@ -74,7 +81,7 @@ test('PLL register bytes of known frequencies', () => {
   }
 });
 
-test('every frequency a ramp visits is reachable within each family\'s FBDIV range', () => {
+test("every frequency a ramp visits is reachable within each family's FBDIV range", () => {
   for (const f of Object.values(FAMILIES)) {
     const steps = frequencyRamp(f.resetFrequencyMhz, 600);
     assert.ok(steps.length > 50);
@@ -116,9 +123,16 @@ test('hash counting number: one BM1370 at 525 MHz gives 0x000C2FB7 (docs/bm13xx.
   assert.deepEqual(w[0], { kind: 'write', register: Reg.hashCountingNumber, value: 0x000c2fb7 });
 });
 
-vectorTest('full-scan time matches ESP-Miner\'s job timeout tests', () => {
+vectorTest("full-scan time matches ESP-Miner's job timeout tests", () => {
   for (const c of timing().job_timeout_tests.cases) {
-    const ms = fullScanTimeMs({ frequencyMhz: c.freq, chips: c.asics, smallCores: c.small_cores, cores: c.cores, versions: c.version_size, fraction: c.percent });
+    const ms = fullScanTimeMs({
+      frequencyMhz: c.freq,
+      chips: c.asics,
+      smallCores: c.small_cores,
+      cores: c.cores,
+      versions: c.version_size,
+      fraction: c.percent,
+    });
     assert.ok(ms !== undefined && Math.abs(ms - c.expected_ms) < 0.01, `${JSON.stringify(c)} -> ${ms}`);
   }
   assert.equal(fullScanTimeMs({ frequencyMhz: 450, chips: 0, smallCores: 2040, cores: 128, versions: 1 }), undefined);
@@ -137,15 +151,32 @@ test('baud registers: ESP-Miner values, reset baud, chip rate from registers', (
   assert.equal(Math.round(chipBaud('misc-control', () => undefined)), 115741);
   assert.equal(Math.round(chipBaud('fast-uart-v2', () => undefined)), 115741);
   // bm13xx-rs 6.25 M paths: PLL3/PLL1 = 0xC0700111, divider 6, BT8D 7.
-  const regs1397 = new Map<number, number>([[Reg.pll3Parameter, 0xc0700111], [Reg.fastUart, 0x0600000f], [Reg.miscControl, 0x00012701]]);
-  assert.equal(chipBaud('misc-control', (r) => regs1397.get(r)), 6_250_000);
-  const regsV2 = new Map<number, number>([[Reg.pll1Parameter, 0xc0700111], [Reg.fastUart, 0x15600700]]);
-  assert.equal(chipBaud('fast-uart-v2', (r) => regsV2.get(r)), 6_250_000);
+  const regs1397 = new Map<number, number>([
+    [Reg.pll3Parameter, 0xc0700111],
+    [Reg.fastUart, 0x0600000f],
+    [Reg.miscControl, 0x00012701],
+  ]);
+  assert.equal(
+    chipBaud('misc-control', (r) => regs1397.get(r)),
+    6_250_000,
+  );
+  const regsV2 = new Map<number, number>([
+    [Reg.pll1Parameter, 0xc0700111],
+    [Reg.fastUart, 0x15600700],
+  ]);
+  assert.equal(
+    chipBaud('fast-uart-v2', (r) => regsV2.get(r)),
+    6_250_000,
+  );
   // Our plans reach the same rate.
   for (const scheme of ['misc-control', 'fast-uart-v2'] as const) {
     const p = planBaudSwitch(scheme, 6_250_000);
     const regs = new Map(p.writes.map((w) => [w.register, w.value]));
-    assert.equal(chipBaud(scheme, (r) => regs.get(r)), 6_250_000, scheme);
+    assert.equal(
+      chipBaud(scheme, (r) => regs.get(r)),
+      6_250_000,
+      scheme,
+    );
   }
   assert.throws(() => planBaudSwitch('fast-uart-v2', 2_000_000), { name: 'Bm13xxConfigError' });
 });

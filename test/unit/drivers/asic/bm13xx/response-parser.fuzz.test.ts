@@ -24,9 +24,9 @@ function parseAll(len: ResponseLength, stream: Uint8Array, chunks: number[]): { 
 
 const lenArb = fc.constantFrom<ResponseLength>(9, 11);
 const frameArb = (len: ResponseLength): fc.Arbitrary<Uint8Array> =>
-  fc.record({ isNonce: fc.boolean(), data: fc.uint8Array({ minLength: 4, maxLength: 4 }), b6: fc.nat(255), b7: fc.nat(255), x: fc.nat(0xffff) }).map((r) =>
-    encodeRawResponse({ length: len, isNonce: r.isNonce, data: r.data, b6: r.b6, b7: r.b7, extra16: r.x }),
-  );
+  fc
+    .record({ isNonce: fc.boolean(), data: fc.uint8Array({ minLength: 4, maxLength: 4 }), b6: fc.nat(255), b7: fc.nat(255), x: fc.nat(0xffff) })
+    .map((r) => encodeRawResponse({ length: len, isNonce: r.isNonce, data: r.data, b6: r.b6, b7: r.b7, extra16: r.x }));
 const chunksArb = fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 6 });
 
 function checkInvariants(len: ResponseLength, stream: Uint8Array, frames: { f: Uint8Array; at: number }[], p: ResponseParser): void {
@@ -89,7 +89,10 @@ test('mutated valid streams (bit flips, drops, inserts): invariants hold, untouc
           if (touched.has(k)) continue;
           const at = origin.indexOf(k * len);
           if (at < 0 || found.has(at)) continue;
-          assert.ok(frames.some((x) => x.at < at + len && at < x.at + len), `untouched frame ${k} missed without an overlapping accepted candidate`);
+          assert.ok(
+            frames.some((x) => x.at < at + len && at < x.at + len),
+            `untouched frame ${k} missed without an overlapping accepted candidate`,
+          );
         }
       },
     ),

@@ -16,12 +16,30 @@ import { readVectorJson, vectorTest } from '../../../../helpers/vectors.js';
 import { unitHeaderOf } from '../../../../../drivers/asic/bm13xx/work-encoding.js';
 
 interface Jobs {
-  bm1397_job_esp_miner_verifier: { frame_hex: string; inputs: { prevhash_stratum: string; version: string; merkle_root_internal: string; midstate_state_words_H0_H7: string } };
-  bm1397_real_nonce: { job_payload_hex: string; expected_response: { nonce_wire_bytes: string; nonce_le: string; job_id_byte_low2bits_midstate: number; job_id_masked: string } };
+  bm1397_job_esp_miner_verifier: {
+    frame_hex: string;
+    inputs: { prevhash_stratum: string; version: string; merkle_root_internal: string; midstate_state_words_H0_H7: string };
+  };
+  bm1397_real_nonce: {
+    job_payload_hex: string;
+    expected_response: { nonce_wire_bytes: string; nonce_le: string; job_id_byte_low2bits_midstate: number; job_id_masked: string };
+  };
   bm13xx_rs_job_midstate_1: { frame_hex: string };
   bm13xx_rs_job_midstate_4: { frame_hex: string };
-  bm13xx_rs_job_header: { frame_hex: string; inputs: { job_id_byte: string; nbits: string; ntime: string; version: string; merkle_root_display_order: string; prev_hash_display_order: string } };
-  esp_miner_nonce_diff_1: { prevhash_stratum: string; version: string; nbits: string; ntime: string; merkle_root_internal: string; nonce: string; header80_hex: string; diff: number };
+  bm13xx_rs_job_header: {
+    frame_hex: string;
+    inputs: { job_id_byte: string; nbits: string; ntime: string; version: string; merkle_root_display_order: string; prev_hash_display_order: string };
+  };
+  esp_miner_nonce_diff_1: {
+    prevhash_stratum: string;
+    version: string;
+    nbits: string;
+    ntime: string;
+    merkle_root_internal: string;
+    nonce: string;
+    header80_hex: string;
+    diff: number;
+  };
   DERIVED_bm1366_job_for_nonce_diff_1: { job_id: string; frame_hex_len56: string; frame_hex_len36: string; example_response_hex: string };
 }
 
@@ -68,7 +86,15 @@ vectorTest('ESP-Miner verifier BM1397 frame: rebuilt from its notify inputs (mid
   assert.equal(Array.from(mid, (w) => w.toString(16).padStart(8, '0')).join(''), v.inputs.midstate_state_words_H0_H7.replace(/ /g, '').toLowerCase());
   const zero = new Uint32Array(8);
   const rebuilt = encodeMidstateJob(
-    { jobId: 4, numMidstatesByte: 4, startingNonce: 0, nbits: d.job.nbits, ntime: d.job.ntime, merkleTail: header.slice(64, 68), midstates: [mid, zero, zero, zero] },
+    {
+      jobId: 4,
+      numMidstatesByte: 4,
+      startingNonce: 0,
+      nbits: d.job.nbits,
+      ntime: d.job.ntime,
+      merkleTail: header.slice(64, 68),
+      midstates: [mid, zero, zero, zero],
+    },
     { slots: 4 },
   );
   assert.equal(toHex(rebuilt), v.frame_hex.toLowerCase());
@@ -124,7 +150,14 @@ vectorTest('real BM1397 job + the nonce the chip returned: midstate slot 2 hashe
   assert.equal(d.job.jobId, 0x18);
   assert.equal(d.job.numMidstatesByte, 4);
   // The chip's reply: nonce bytes as on the wire, b7 = job | slot 2 (what BM1397 sends).
-  const reply = BM1397.encodeNonceReply({ nonce: parseU32Hex(v.expected_response.nonce_le.slice(2)), jobId: 0x18, midstateIndex: 2, smallCore: undefined, versionBits: 0, b6: 0 });
+  const reply = BM1397.encodeNonceReply({
+    nonce: parseU32Hex(v.expected_response.nonce_le.slice(2)),
+    jobId: 0x18,
+    midstateIndex: 2,
+    smallCore: undefined,
+    versionBits: 0,
+    b6: 0,
+  });
   assert.equal(toHex(reply.subarray(2, 6)), v.expected_response.nonce_wire_bytes.toLowerCase());
   const ids = BM1397.decodeNonceIds(decodeRawResponse(reply));
   assert.equal(ids.jobId, Number.parseInt(v.expected_response.job_id_masked, 16));

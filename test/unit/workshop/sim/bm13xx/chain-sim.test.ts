@@ -90,9 +90,15 @@ describe('protocol behaviour', () => {
     const r = await rig({ family: 'BM1370', chips: 4 });
     await r.send(cmd.chainInactive());
     for (const a of [0x00, 0x40, 0x80, 0xc0]) await r.send(cmd.setAddress(a));
-    assert.deepEqual(r.sim.chips.map((c) => c.address), [0x00, 0x40, 0x80, 0xc0]);
+    assert.deepEqual(
+      r.sim.chips.map((c) => c.address),
+      [0x00, 0x40, 0x80, 0xc0],
+    );
     await r.send(cmd.readChip(0x80, Reg.chipId));
-    assert.deepEqual(regReplies(r).map((x) => [x.chipAddress, x.value & 0xff]), [[0x80, 0x80]]);
+    assert.deepEqual(
+      regReplies(r).map((x) => [x.chipAddress, x.value & 0xff]),
+      [[0x80, 0x80]],
+    );
     // A new chain-inactive lets the chain be re-addressed from the first chip.
     await r.send(cmd.chainInactive());
     await r.send(cmd.setAddress(0x10));
@@ -100,7 +106,10 @@ describe('protocol behaviour', () => {
     assert.equal(r.sim.chips[1]?.address, 0x40);
     // Writes to one address touch that chip only.
     await r.send(cmd.writeChip(0x40, Reg.analogMux, 7));
-    assert.deepEqual(r.sim.chips.map((c) => c.regs.get(Reg.analogMux) ?? 0), [0, 7, 0, 0]);
+    assert.deepEqual(
+      r.sim.chips.map((c) => c.regs.get(Reg.analogMux) ?? 0),
+      [0, 7, 0, 0],
+    );
     await r.close();
   });
 
@@ -129,7 +138,10 @@ describe('protocol behaviour', () => {
     await r.send(cmd.writeAll(Reg.fastUart, 0x11300200));
     r.sim.setReset(true);
     r.sim.setReset(false);
-    assert.deepEqual(r.sim.chips.map((c) => c.address), [0, 0, 0]);
+    assert.deepEqual(
+      r.sim.chips.map((c) => c.address),
+      [0, 0, 0],
+    );
     assert.equal(r.sim.stats().baud, 115741);
     await r.close();
   });
@@ -225,7 +237,8 @@ describe('faults', () => {
       duplicateFraction: 0.1,
       replyDelayMs: 5,
     });
-    for (const bad of ['corrupt=2', 'nope=1', 'die=5', 'silent=x', 'delay=-1', 'corrupt']) assert.throws(() => parseFaults(bad), { name: 'FaultSpecError' }, bad);
+    for (const bad of ['corrupt=2', 'nope=1', 'die=5', 'silent=x', 'delay=-1', 'corrupt'])
+      assert.throws(() => parseFaults(bad), { name: 'FaultSpecError' }, bad);
   });
 
   test('silent chip, dead chip, broken chain, reply delay', async () => {

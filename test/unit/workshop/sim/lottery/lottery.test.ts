@@ -5,16 +5,32 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { familyByName } from '../../../../../drivers/asic/bm13xx/family.js';
 import { drawChips, lotteryFamily, populationSummary } from '../../../../../workshop/sim/lottery/silicon-lottery.js';
-import { evaluateSetting, oracleAtVolts, oracleForEfficiency, oracleForPower, pllGrid, type OracleBoard } from '../../../../../workshop/sim/lottery/lottery-oracle.js';
+import {
+  evaluateSetting,
+  oracleAtVolts,
+  oracleForEfficiency,
+  oracleForPower,
+  pllGrid,
+  type OracleBoard,
+} from '../../../../../workshop/sim/lottery/lottery-oracle.js';
 
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 test('the same seed draws the same chips; another seed or chain draws others', () => {
   const a = drawChips({ family: 'BM1366', chips: 20, seed: 7 });
   const b = drawChips({ family: 'BM1366', chips: 20, seed: 7 });
-  assert.deepEqual(a.map((c) => c.p), b.map((c) => c.p));
-  assert.notDeepEqual(drawChips({ family: 'BM1366', chips: 20, seed: 8 }).map((c) => c.p.edgeMhz), a.map((c) => c.p.edgeMhz));
-  assert.notDeepEqual(drawChips({ family: 'BM1366', chips: 20, seed: 7, chain: 1 }).map((c) => c.p.edgeMhz), a.map((c) => c.p.edgeMhz));
+  assert.deepEqual(
+    a.map((c) => c.p),
+    b.map((c) => c.p),
+  );
+  assert.notDeepEqual(
+    drawChips({ family: 'BM1366', chips: 20, seed: 8 }).map((c) => c.p.edgeMhz),
+    a.map((c) => c.p.edgeMhz),
+  );
+  assert.notDeepEqual(
+    drawChips({ family: 'BM1366', chips: 20, seed: 7, chain: 1 }).map((c) => c.p.edgeMhz),
+    a.map((c) => c.p.edgeMhz),
+  );
 });
 
 test('spreads as cited: 10–15 % best to worst on a 126-chip board (weak chips aside), a few weak chips', () => {
@@ -59,12 +75,24 @@ test('physics: edges rise with the rail and fall with heat; errors rise steeply 
 });
 
 function board(seed: number, chips = 30): OracleBoard {
-  return { chips: drawChips({ family: 'BM1366', chips, seed }), boardTempC: 60, minMhz: 200, maxMhz: 575, minVolts: 1.0, maxVolts: 1.3, pll: familyByName('BM1366').pll };
+  return {
+    chips: drawChips({ family: 'BM1366', chips, seed }),
+    boardTempC: 60,
+    minMhz: 200,
+    maxMhz: 575,
+    minVolts: 1.0,
+    maxVolts: 1.3,
+    pll: familyByName('BM1366').pll,
+  };
 }
 
 test('the oracle keeps the budget, uses only PLL clocks within the limits, and beats one clock for all', () => {
   const b = board(5);
-  const nominal = evaluateSetting(b, 1.2, b.chips.map(() => 485));
+  const nominal = evaluateSetting(
+    b,
+    1.2,
+    b.chips.map(() => 485),
+  );
   const budget = 0.7 * nominal.watts;
   const o = oracleForPower(b, budget);
   assert.ok(o.watts <= budget * (1 + 1e-9));
@@ -74,7 +102,11 @@ test('the oracle keeps the budget, uses only PLL clocks within the limits, and b
   // One clock for every chip at the oracle's voltage, as high as the budget allows: never better.
   let best = 0;
   for (const f of pllGrid(b.minMhz, b.maxMhz, b.pll)) {
-    const s = evaluateSetting(b, o.volts, b.chips.map(() => f));
+    const s = evaluateSetting(
+      b,
+      o.volts,
+      b.chips.map(() => f),
+    );
     if (s.watts <= budget && s.hashrate > best) best = s.hashrate;
   }
   assert.ok(o.hashrate >= best, `${o.hashrate} vs uniform ${best}`);
@@ -88,7 +120,11 @@ test('the oracle keeps the budget, uses only PLL clocks within the limits, and b
 test('the efficiency oracle is at least as good as every setting the power oracle finds', () => {
   const b = board(9, 20);
   const e = oracleForEfficiency(b);
-  const nominal = evaluateSetting(b, 1.2, b.chips.map(() => 485));
+  const nominal = evaluateSetting(
+    b,
+    1.2,
+    b.chips.map(() => 485),
+  );
   for (const share of [0.5, 0.7, 0.9]) {
     const p = oracleForPower(b, share * nominal.watts);
     assert.ok(e.jPerTh <= p.jPerTh * (1 + 1e-6), `${share}: ${e.jPerTh} vs ${p.jPerTh}`);
