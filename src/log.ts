@@ -154,10 +154,6 @@ export function configureLogging(opts: LogOptions): Logger {
   return root;
 }
 
-export function rootLogger(): Logger {
-  return root;
-}
-
 /** A child logger for one module: `logger('bm13xx.chain')`. */
 export function logger(module: string, bindings: Record<string, unknown> = {}): Logger {
   return root.child({ module, ...bindings });

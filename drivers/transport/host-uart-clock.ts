@@ -77,19 +77,6 @@ export function miniUart(coreHz = 250_000_000): HostUartClock {
   };
 }
 
-export type HostUartName = 'exact' | 'pl011-48mhz' | 'mini-uart-250mhz';
-
-export function hostUartByName(name: HostUartName): HostUartClock {
-  switch (name) {
-    case 'exact':
-      return EXACT_HOST_UART;
-    case 'pl011-48mhz':
-      return pl011(48_000_000);
-    case 'mini-uart-250mhz':
-      return miniUart(250_000_000);
-  }
-}
-
 /** Bits in one 8N1 character: start, 8 data, stop. */
 const FRAME_BITS = 10;
 

@@ -4,10 +4,9 @@
  * `[pools]` timing. The keys map onto PoolEntry / PoolManagerOptions (src/upstream/pool-config.ts,
  * src/upstream/pools.ts); docs/stratum-v1-and-pools.md describes the semantics.
  */
-import { namePools, PoolConfigError, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
+import { namePools, type PoolEntry, type PoolGroupConfig } from '../upstream/pool-config.js';
 import type { PoolManagerOptions } from '../upstream/pools.js';
-import { redactUrlCredentials } from '../url-credentials.js';
-import { bool, checkDocument, int, list, num, oneOf, optional, str, table, withDefault, type Infer } from './schema.js';
+import { bool, int, list, num, oneOf, optional, str, table, withDefault, type Infer } from './schema.js';
 
 /** Most pools in one group (`[[pool]]` or one `[[group]]`'s `[[group.pool]]`), and most groups: every write path holds to these. */
 export const MAX_POOLS_PER_GROUP = 32;
@@ -131,22 +130,6 @@ export function poolGroupsOf(pools: PoolEntryConfig[] | undefined, groups: Infer
   if (groups && groups.length > 0) return namePools(groups.map((g) => ({ name: g.name, quota: g.quota, pools: g.pool.map(toPoolEntry) })));
   if (pools && pools.length > 0) return namePools([{ name: 'default', quota: 1, pools: pools.map(toPoolEntry) }]);
   return [];
-}
-
-/**
- * A pool entry from outside the config file (the API's addpool), checked by the same schema as a
- * `[[pool]]` table. Throws PoolConfigError naming every problem, URLs in the messages redacted.
- */
-export function poolEntryFromFields(fields: Record<string, unknown>): PoolEntry {
-  // Checked first, without quoting the value: a schema message quotes (a cut of) what it refuses.
-  if (typeof fields.url === 'string' && /^[^/]*:\/\/[^/@\s]*@/.test(fields.url)) {
-    throw new PoolConfigError('url: must not carry credentials (user:password@host); give the user and password separately');
-  }
-  const { value, issues } = checkDocument(poolEntrySchema, fields, new Map());
-  if (!value || issues.length > 0) {
-    throw new PoolConfigError(redactUrlCredentials(issues.map((i) => `${i.key}: ${i.message}`).join('; ') || 'invalid pool'));
-  }
-  return toPoolEntry(value);
 }
 
 export function poolManagerTiming(t: Infer<typeof poolsTimingSchema>): Partial<PoolManagerOptions> {

@@ -428,6 +428,3 @@ export function dashboardUrl(hostPort: string): string {
   if (host === '0.0.0.0' || host === '::' || host === '[::]') host = hostname();
   return `http://${host}${port ? `:${port}` : ''}/`;
 }
-
-/** The dashboard's API paths (for the JSON index). */
-export const DASHBOARD_ENDPOINTS = Object.keys(ROUTES);

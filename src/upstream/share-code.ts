@@ -4,23 +4,15 @@
  * judgement before sending. Counters, Prometheus labels and logs use the code; a pool's free text
  * travels beside it as `detail` and is never parsed again.
  */
+import { SUBMIT_SHARES_ERROR_CODES, type SubmitSharesErrorCode } from './sv2/messages/mining.js';
 
 /**
  * SubmitShares.Error codes (docs/sv2.md "Values and their sources": the spec leaves `error_code`
- * free-form, these are the ones SRI sends); any other code a pool sends is `other`.
+ * free-form, these are the ones SRI sends; the list lives with the message, messages/mining.ts); any
+ * other code a pool sends is `other`.
  */
-export const SV2_SHARE_ERRORS = [
-  'invalid-channel-id',
-  'invalid-share',
-  'stale-share',
-  'invalid-job-id',
-  'difficulty-too-low',
-  'duplicate-share',
-  'bad-extranonce-size',
-  'version-rolling-not-allowed',
-  'invalid-non-rollable-version-bit',
-] as const;
-export type Sv2ShareError = (typeof SV2_SHARE_ERRORS)[number];
+export const SV2_SHARE_ERRORS = SUBMIT_SHARES_ERROR_CODES;
+export type Sv2ShareError = SubmitSharesErrorCode;
 
 /** What the agent decides before a share reaches a pool (never sent). */
 export type LocalShareCode =

@@ -13,8 +13,6 @@ export interface Sv1Endpoint {
   port: number;
 }
 
-export const SV1_SCHEMES = ['stratum+tcp', 'stratum+ssl'] as const;
-
 export function parseSv1Url(url: string): Sv1Endpoint {
   const m = /^(stratum\+tcp|stratum\+ssl):\/\/(\[[0-9a-fA-F:.]+\]|[^:/@[\]\s]+):(\d{1,5})\/?$/.exec(url.trim());
   if (!m) {
