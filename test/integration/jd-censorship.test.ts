@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/clock.js';
 import { toHex } from '../../src/work/bytes.js';
 import { parseDeclaredCoinbase } from '../../workshop/lab/declared-coinbase.js';
 import type { CensorshipAlarm } from '../../src/upstream/jd/censorship-alarm.js';
-import { censorshipAlarmsForApi } from '../../src/upstream/jd/jd-agent.js';
+import { censorshipAlarmsForApi } from '../../src/agent/censorship-alarms.js';
 import type { Job } from '../../src/upstream/job.js';
 import { LabSv2Listener } from '../../workshop/lab/lab-sv2-listener.js';
 import { logger } from '../../src/log.js';

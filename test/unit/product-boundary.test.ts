@@ -61,3 +61,16 @@ test('only the composition root names the workshop, and the workshop names what 
   const entry = readFileSync(join(ROOT, 'workshop/index.ts'), 'utf8');
   for (const part of ['demo', 'lab', 'sim', 'simulated', 'cpuMining']) assert.match(entry, new RegExp(`\\b${part}\\b`), part);
 });
+
+test('the protocol and mining layers import nothing of the agent, the APIs or the board around them', () => {
+  // Layers (docs/architecture.md): src/work <- src/upstream, src/mining <- src/agent <- src/api, src/cli.
+  // An upstream that imported the API's types (jd-agent.ts did) ties the protocol to one way of showing it.
+  const inner = product.filter((f) => /\/src\/(upstream|mining|work)\//.test(f));
+  assert.ok(inner.length > 50, `${inner.length} files in src/upstream, src/mining and src/work`);
+  const outer = ['src/agent/', 'src/api/', 'src/cli/', 'src/board/', 'src/dashboard/', 'src/notify/', 'src/service/'];
+  const bad = inner.flatMap((f) => importsOf(ROOT, f)).filter((e) => e.target !== undefined && outer.some((o) => e.target?.startsWith(o)));
+  assert.deepEqual(
+    bad.map((e) => `${e.file} -> ${e.specifier}`),
+    [],
+  );
+});

@@ -5,10 +5,10 @@
  *   one difference: the pool entry named `jd` (any `stratum2+tcp://` URL passes the pool schema; use
  *   the Template Provider's) becomes the JdUpstream built from `cfg`, with that entry's id, so the pool
  *   manager routes its shares back to it. `Agent` / `runAgent` take such a table (`clients`).
- * - `censorshipAlarmsForApi(up, toWall)`: the JdUpstream's alarms as the local APIs show them
- *   (`AgentSnapshot.alarms`, kind `censorship`), for `buildSnapshot(agent, [source])`.
+ *
+ * The JdUpstream's alarms reach the local APIs through the agent (src/agent/censorship-alarms.ts): the
+ * upstream layer does not know the API's types.
  */
-import type { Alarm } from '../../api/snapshot.js';
 import { CLIENTS, type UpstreamConstructor } from '../upstream-factory.js';
 import type { Upstream } from '../upstream.js';
 import { createJdUpstream, type JobDeclarationConfig } from './jd-options.js';
@@ -36,21 +36,4 @@ export function jdClients(cfg: JobDeclarationConfig, o: JdClientsOptions = {}): 
       return up;
     },
   };
-}
-
-/** Censorship alarms for the API: active while the agent is not mining for the pool that refused. */
-export function censorshipAlarmsForApi(up: JdUpstream, toWall: (monotonicMs: number) => number): Alarm[] {
-  const st = up.stats().jd;
-  return st.alarms.map((a) => ({
-    kind: 'censorship',
-    severity: 'warning',
-    message: `${a.pool} refused template ${a.templateId} (${a.kind}, ${a.code}${a.txids.length > 0 ? `, transactions ${a.txids.join(', ')}` : ''}): ${a.error}; ${a.action}`,
-    at: toWall(a.at),
-    active: st.mining !== a.pool,
-    pool: a.pool,
-    templateId: a.templateId,
-    error: a.error,
-    code: a.code,
-    txids: a.txids,
-  }));
 }

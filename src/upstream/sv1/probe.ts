@@ -5,7 +5,7 @@
  * failure is the answer.
  */
 import { failureText } from '../session-failure.js';
-import type { ProbeOptions, ProbeResult, Prober } from '../../cli/probe.js';
+import type { ProbeOptions, ProbeResult, Prober } from '../probe.js';
 import type { ShareOutcome } from '../job.js';
 import { USER_AGENT } from '../../version.js';
 import { Sv1Client } from './client.js';

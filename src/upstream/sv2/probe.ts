@@ -4,7 +4,7 @@
  * difficulty, the first jobs; with `cpuMine`, CPU mining at the pool's target and the pool's verdict on
  * every share. The result becomes the JSON last line of the command.
  */
-import type { ProbeOptions, ProbeResult } from '../../cli/probe.js';
+import type { ProbeOptions, ProbeResult } from '../probe.js';
 import { systemClock } from '../../clock.js';
 import { toHex } from '../../work/bytes.js';
 import { reverseBytes } from '../../work/byte-order.js';
