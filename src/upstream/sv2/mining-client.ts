@@ -257,45 +257,41 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
   }
 
   submit(share: Share): Promise<ShareOutcome> {
+    const ch = this.session?.channel;
+    if (ch && this.sup.isOpen && !ch.isActive(share.job)) return this.settled(share, { status: 'stale', reason: 'job-not-active' });
+    // Judged with its own job's target, which a later SetTarget does not change (spec 5.3.21).
+    return this.submitOnChannel(share, Number(share.job.id), share.job.target, share.job.work.kind === 'coinbase');
+  }
+
+  /** A share outcome decided here, without the pool: counted, and resolved at once. */
+  private settled(share: Share, o: ShareOutcome): Promise<ShareOutcome> {
+    this.count(share, o, 0);
+    return Promise.resolve(o);
+  }
+
+  /**
+   * SubmitSharesExtended (`extended`) or SubmitSharesStandard for `jobId` on the open channel, unless the
+   * share misses `target` or its extranonce does not fit the channel.
+   */
+  private submitOnChannel(share: Share, jobId: number, target: bigint, extended: boolean): Promise<ShareOutcome> {
     const s = this.session;
     const ch = s?.channel;
-    const done = (o: ShareOutcome): Promise<ShareOutcome> => {
-      this.count(share, o, 0);
-      return Promise.resolve(o);
-    };
-    if (!s || !ch || !s.tracker || !this.sup.isOpen) return done({ status: 'lost', reason: 'lost-to-disconnect' });
-    if (!ch.isActive(share.job)) return done({ status: 'stale', reason: 'job-not-active' });
-    // Judged with its own job's target, which a later SetTarget does not change (spec 5.3.21).
-    if (u256LeToBigInt(share.hash) > share.job.target) return done({ status: 'stale', reason: 'below-job-target' });
-    const jobId = Number(share.job.id);
+    if (!s || !ch || !s.tracker || !this.sup.isOpen) return this.settled(share, { status: 'lost', reason: 'lost-to-disconnect' });
+    if (u256LeToBigInt(share.hash) > target) return this.settled(share, { status: 'stale', reason: 'below-job-target' });
+    const extranonce = share.extranonce;
+    if (extended && (!extranonce || extranonce.length !== ch.params.extranonceSize))
+      return this.settled(share, { status: 'rejected', reason: 'bad-extranonce-size' });
     const seq = s.tracker.nextSequence();
-    let msg: Sv2Message;
-    if (share.job.work.kind === 'coinbase') {
-      if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) {
-        return done({ status: 'rejected', reason: 'bad-extranonce-size' });
-      }
-      msg = {
-        type: 'SubmitSharesExtended',
-        channelId: ch.params.channelId,
-        sequenceNumber: seq,
-        jobId,
-        nonce: share.nonce >>> 0,
-        ntime: share.ntime >>> 0,
-        version: share.version >>> 0,
-        extranonce: share.extranonce,
-      };
-    } else {
-      msg = {
-        type: 'SubmitSharesStandard',
-        channelId: ch.params.channelId,
-        sequenceNumber: seq,
-        jobId,
-        nonce: share.nonce >>> 0,
-        ntime: share.ntime >>> 0,
-        version: share.version >>> 0,
-      };
-    }
-    return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(share.job.target));
+    const fields = {
+      channelId: ch.params.channelId,
+      sequenceNumber: seq,
+      jobId: jobId >>> 0,
+      nonce: share.nonce >>> 0,
+      ntime: share.ntime >>> 0,
+      version: share.version >>> 0,
+    };
+    const msg: Sv2Message = extended && extranonce ? { type: 'SubmitSharesExtended', ...fields, extranonce } : { type: 'SubmitSharesStandard', ...fields };
+    return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(target));
   }
 
   /**
@@ -347,27 +343,7 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
    * extranonce size is checked here as for pool jobs.
    */
   submitCustom(share: Share, jobId: number, target: bigint): Promise<ShareOutcome> {
-    const s = this.session;
-    const ch = s?.channel;
-    const done = (o: ShareOutcome): Promise<ShareOutcome> => {
-      this.count(share, o, 0);
-      return Promise.resolve(o);
-    };
-    if (!s || !ch || !s.tracker || !this.sup.isOpen) return done({ status: 'lost', reason: 'lost-to-disconnect' });
-    if (u256LeToBigInt(share.hash) > target) return done({ status: 'stale', reason: 'below-job-target' });
-    if (!share.extranonce || share.extranonce.length !== ch.params.extranonceSize) return done({ status: 'rejected', reason: 'bad-extranonce-size' });
-    const seq = s.tracker.nextSequence();
-    const msg: Sv2Message = {
-      type: 'SubmitSharesExtended',
-      channelId: ch.params.channelId,
-      sequenceNumber: seq,
-      jobId: jobId >>> 0,
-      nonce: share.nonce >>> 0,
-      ntime: share.ntime >>> 0,
-      version: share.version >>> 0,
-      extranonce: share.extranonce,
-    };
-    return this.sendTracked(s.tracker, share, seq, msg, targetToDifficulty(target));
+    return this.submitOnChannel(share, jobId, target, true);
   }
 
   /** Flags the pool answered SetupConnection with (REQUIRES_FIXED_VERSION...), once set up. */
