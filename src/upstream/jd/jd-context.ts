@@ -18,6 +18,7 @@ export interface JdCounters {
   declareRefused: number;
   customJobsAccepted: number;
   customJobsRefused: number;
+  /** Shares that ever had to wait for SetCustomMiningJob.Success. */
   sharesHeldTotal: number;
   lostRefused: number;
   soloShares: number;

@@ -39,7 +39,7 @@ import type { DeclarationMode } from '../sv2/jds-client.js';
 import type { BackoffOptions } from '../sv2/backoff.js';
 import type { JdPair, JdPairConfig } from './jd-pair.js';
 import type { CensorshipAlarm, CensorshipPolicy } from './censorship-alarm.js';
-import { type JdContext, newJdCounters } from './jd-context.js';
+import { type JdContext, type JdCounters, newJdCounters } from './jd-context.js';
 import { initialReserve, JdDeclarations } from './jd-declarations.js';
 import { JdShares } from './jd-shares.js';
 import { JdFallback } from './jd-fallback.js';
@@ -104,33 +104,16 @@ export interface JdSwitch {
 }
 
 export interface JdStats extends UpstreamStats {
-  jd: {
+  /** The counters (jd-context.ts JdCounters), and what the upstream is doing now. */
+  jd: JdCounters & {
     mode: DeclarationMode;
     /** What the chains mine for now: a pair's name, or 'solo'. */
     mining: string;
     pairIndex: number | null;
-    templates: number;
-    jobs: number;
-    declared: number;
-    declareRefused: number;
-    customJobsAccepted: number;
-    customJobsRefused: number;
     /** Shares waiting for SetCustomMiningJob.Success right now. */
     heldShares: number;
-    /** Shares that ever had to wait. */
-    sharesHeldTotal: number;
-    lostRefused: number;
-    soloShares: number;
-    censorshipAlarms: number;
     alarms: CensorshipAlarm[];
-    pairFailures: number;
-    fallbacks: number;
     switches: JdSwitch[];
-    blocksFound: number;
-    blocksSubmitted: number;
-    staleTipRetries: number;
-    declareRetries: number;
-    rechecks: number;
     templateProvider: { state: UpstreamState; url: string; templates: number; prevHashes: number; solutionsSent: number; protocolErrors: number };
   };
 }
