@@ -258,7 +258,8 @@ export class Sv2MiningClient extends TypedEmitter<Sv2ClientEvents> implements Up
 
   submit(share: Share): Promise<ShareOutcome> {
     const ch = this.session?.channel;
-    if (ch && this.sup.isOpen && !ch.isActive(share.job)) return this.settled(share, { status: 'stale', reason: 'job-not-active' });
+    if (!ch || !this.sup.isOpen) return this.settled(share, { status: 'lost', reason: 'lost-to-disconnect' });
+    if (!ch.isActive(share.job)) return this.settled(share, { status: 'stale', reason: 'job-not-active' });
     // Judged with its own job's target, which a later SetTarget does not change (spec 5.3.21).
     return this.submitOnChannel(share, Number(share.job.id), share.job.target, share.job.work.kind === 'coinbase');
   }
