@@ -5,23 +5,25 @@
  */
 
 /** How far a session got before it failed, or who ended it. */
-export type FailureCategory =
+export const FAILURE_CATEGORIES = [
   /** TCP connect refused, timed out, or the peer's address is not allowed. */
-  | 'connect-failed'
+  'connect-failed',
   /** Noise handshake or certificate check failed (SV2), or the subscribe was refused (SV1). */
-  | 'handshake-failed'
+  'handshake-failed',
   /** SetupConnection, the channel or the worker was refused. */
-  | 'authorize-failed'
+  'authorize-failed',
   /** The session was up and went down. */
-  | 'disconnected'
+  'disconnected',
   /** The peer broke the protocol too often, or sent what no pool should (an absurd difficulty). */
-  | 'protocol-error'
+  'protocol-error',
   /** The pool's work cannot be mined by these chips (e.g. a fixed version on a standard channel). */
-  | 'unusable'
+  'unusable',
   /** The peer asked us to reconnect (SV2 Reconnect, SV1 client.reconnect): not a failure. */
-  | 'reconnect-requested'
+  'reconnect-requested',
   /** Closed by us. */
-  | 'stopped';
+  'stopped',
+] as const;
+export type FailureCategory = (typeof FAILURE_CATEGORIES)[number];
 
 export interface SessionFailure {
   category: FailureCategory;

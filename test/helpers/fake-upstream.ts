@@ -3,7 +3,7 @@
  * submit (immediate, or held until the test releases it). Follows the Upstream contract: stop() ends
  * outstanding submits as lost.
  */
-import type { FailureCategory, SessionFailure } from '../../src/upstream/session-failure.js';
+import { FAILURE_CATEGORIES, type SessionFailure } from '../../src/upstream/session-failure.js';
 import { TypedEmitter } from '../../src/typed-emitter.js';
 import type { Clock } from '../../src/clock.js';
 import type { Job, Share, ShareOutcome } from '../../src/upstream/job.js';
@@ -145,16 +145,6 @@ function parseFailure(text: string): SessionFailure {
   const i = text.indexOf(':');
   const head = (i < 0 ? text : text.slice(0, i)).trim();
   const detail = i < 0 ? '' : text.slice(i + 1).trim();
-  const known: readonly FailureCategory[] = [
-    'connect-failed',
-    'handshake-failed',
-    'authorize-failed',
-    'disconnected',
-    'protocol-error',
-    'unusable',
-    'reconnect-requested',
-    'stopped',
-  ];
-  const category = known.find((k) => k === head);
+  const category = FAILURE_CATEGORIES.find((k) => k === head);
   return category ? { category, detail } : { category: 'disconnected', detail: text };
 }
